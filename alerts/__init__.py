@@ -1,0 +1,1 @@
+"""callmon alerts (see the README)."""

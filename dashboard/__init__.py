@@ -1,0 +1,1 @@
+"""callmon dashboard (see the README)."""

@@ -1,0 +1,1 @@
+"""callmon ingest worker: telephony audio in, analysed transcript segments out."""

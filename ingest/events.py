@@ -1,0 +1,213 @@
+"""The one catalogue of events shared by ingest, alerts and the dashboard.
+
+Adapters (AudioSocket, Twilio, recordings) turn wire messages into the
+*call events* below; nothing downstream of an adapter knows which protocol a
+call came from. The pipeline turns audio into *transcript events*. Every event
+is a small frozen dataclass and serialises to a JSON-ready dict with `to_dict()`
+(the ``type`` key names the class), which is what the bus carries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+Speaker = Literal["agent", "caller", "unknown"]
+Source = Literal["audiosocket", "twilio", "import", "simulated"]
+SPEAKERS: tuple[Speaker, ...] = ("agent", "caller", "unknown")
+
+
+def now() -> float:
+    """Wall-clock time as a Unix epoch in seconds (what we store)."""
+    return time.time()
+
+
+class Event:
+    """Base for every event: `to_dict()` for the bus, `type` for dispatch."""
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, bytes):
+                continue  # audio never travels on the bus
+            if isinstance(value, Mapping):
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[f.name] = value
+        return data
+
+
+# --------------------------------------------------------------------------
+# Call events: produced by the protocol adapters.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallStarted(Event):
+    """A call (or the first leg of one) connected."""
+
+    call_id: str
+    source: Source
+    started_at: float = field(default_factory=now)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AudioReceived(Event):
+    """A chunk of one speaker's audio: signed 16-bit little-endian mono PCM.
+
+    `audio_time` is the position of the chunk's first sample, in seconds of
+    audio since the track began; adapters fill gaps so it never jumps back.
+    """
+
+    call_id: str
+    speaker: Speaker
+    pcm: bytes
+    sample_rate: int
+    audio_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived(Event):
+    """A key pressed by one party."""
+
+    call_id: str
+    speaker: Speaker
+    digit: str
+    audio_time: float
+    received_at: float = field(default_factory=now)
+
+
+@dataclass(frozen=True, slots=True)
+class CallErrorReported(Event):
+    """The telephony side reported an error on the call (AudioSocket 0xff)."""
+
+    call_id: str
+    code: int | None
+    description: str
+    received_at: float = field(default_factory=now)
+
+
+@dataclass(frozen=True, slots=True)
+class LegEnded(Event):
+    """One leg (one connection) of a call ended; the call may go on."""
+
+    call_id: str
+    speaker: Speaker
+    reason: str
+    ended_at: float = field(default_factory=now)
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded(Event):
+    """The call is over: hangup, EOF, Twilio `stop`, or an error."""
+
+    call_id: str
+    reason: str
+    ended_at: float = field(default_factory=now)
+
+
+CallEvent = CallStarted | AudioReceived | DtmfReceived | CallErrorReported | LegEnded | CallEnded
+
+
+# --------------------------------------------------------------------------
+# Transcript events: produced by the pipeline, consumed by storage, bus,
+# alerts and the dashboard.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """One speaker's stretch of speech, cut by voice activity.
+
+    `pcm` is 16 kHz signed 16-bit mono. `start`/`end` are audio seconds since
+    the track began. `closed_at` is `time.monotonic()` when the segmenter
+    closed it (for latency measurement); `last_audio_at` is monotonic time of
+    the last voiced frame's arrival.
+    """
+
+    call_id: str
+    speaker: Speaker
+    start: float
+    end: float
+    pcm: bytes
+    closed_at: float
+    last_audio_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """What a speech-to-text engine heard in one utterance."""
+
+    text: str
+    confidence: float
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InterimTranscript(Event):
+    """A partial hypothesis that the engine may still revise (not stored)."""
+
+    call_id: str
+    speaker: Speaker
+    start: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptSegment(Event):
+    """A final, analysed, stored segment of one speaker's speech."""
+
+    call_id: str
+    speaker: Speaker
+    start: float
+    end: float
+    text: str
+    confidence: float
+    language: str | None
+    engine: str
+    sentiment_score: float
+    sentiment_label: str
+    keywords: tuple[str, ...] = ()
+    profanity: tuple[str, ...] = ()
+    translation: str | None = None
+    rolling_sentiment: float = 0.0
+    consecutive_negative: int = 0
+    created_at: float = field(default_factory=now)
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallSummary(Event):
+    """A call's stored row, published on start, on metadata change and at end."""
+
+    call_id: str
+    source: str
+    status: str
+    started_at: float
+    ended_at: float | None = None
+    duration: float | None = None
+    agent: str | None = None
+    agent_name: str | None = None
+    caller_number: str | None = None
+    campaign: str | None = None
+    in_group: str | None = None
+    language: str | None = None
+    avg_sentiment: float | None = None
+    min_sentiment: float | None = None
+    max_sentiment: float | None = None
+    segment_count: int = 0
+    positive_count: int = 0
+    negative_count: int = 0
+    neutral_count: int = 0
+    keywords: tuple[str, ...] = ()
+    alert_count: int = 0
+    metadata: Mapping[str, str] = field(default_factory=dict)

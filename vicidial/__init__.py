@@ -1,0 +1,1 @@
+"""callmon vicidial (see the README)."""
