@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Protocol
 
 Speaker = Literal["agent", "caller", "unknown"]
 Source = Literal["audiosocket", "twilio", "import", "simulated"]
@@ -118,6 +118,13 @@ class CallEnded(Event):
 CallEvent = CallStarted | AudioReceived | DtmfReceived | CallErrorReported | LegEnded | CallEnded
 
 
+class CallEventSink(Protocol):
+    """Where adapters deliver call events. `submit` never blocks and never raises
+    for a well-formed event; ordering per call is preserved."""
+
+    def submit(self, event: CallEvent) -> None: ...
+
+
 # --------------------------------------------------------------------------
 # Transcript events: produced by the pipeline, consumed by storage, bus,
 # alerts and the dashboard.
@@ -211,3 +218,35 @@ class CallSummary(Event):
     keywords: tuple[str, ...] = ()
     alert_count: int = 0
     metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------
+# Alert events: produced by the alert engine (alerts/), shown by the dashboard.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised(Event):
+    """One alert: every rule that fired on one utterance, at the highest level."""
+
+    id: str
+    call_id: str
+    level: str
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    text: str
+    speaker: Speaker
+    score: float | None
+    rolling_score: float | None
+    raised_at: float = field(default_factory=now)
+    agent: str | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAcknowledged(Event):
+    id: str
+    call_id: str
+    acknowledged_by: str
+    acknowledged_at: float = field(default_factory=now)
