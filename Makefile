@@ -1,0 +1,31 @@
+# The README's two commands: `make demo` and `make test`. Both are idempotent.
+VENV   ?= .venv
+PYTHON ?= python3
+PIP    := $(VENV)/bin/pip
+
+.PHONY: demo test setup system-packages bench clean
+
+demo: setup  ## install everything, then run callmon with simulated calls
+	$(VENV)/bin/callmon run --demo
+
+test: setup  ## install everything, then run the test suite
+	$(VENV)/bin/pytest -q
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@bash deploy/install-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	@touch $@
+
+bench: setup  ## the benchmarks named in the issues; they print their figures
+	$(VENV)/bin/python -m bench.asr
+	$(VENV)/bin/python -m bench.ingest_capacity
+	$(VENV)/bin/python -m bench.latency
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

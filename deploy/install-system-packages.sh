@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages callmon needs; does nothing when they are all there.
+set -euo pipefail
+
+PACKAGES=(
+  python3 python3-venv python3-dev build-essential   # the virtual environment
+  redis-server                                       # live fan-out (tests start their own)
+  mariadb-server                                     # ViciDial enrichment tests
+  flite festival espeak-ng sox libsox-fmt-all        # test speech and audio tools
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

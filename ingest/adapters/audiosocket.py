@@ -1,0 +1,341 @@
+"""Asterisk AudioSocket adapter: a TCP server that Asterisk connects to.
+
+Each connection is one leg of a call (see `audiosocket_legs` for how a UUID
+names the call and the speaker). Wire frames become call events:
+
+* UUID (first frame, within ``first_frame_timeout``) -> `CallStarted` for the
+  call's first leg;
+* slin audio (0x10 = 8 kHz, 0x11..0x18 higher rates) -> `AudioReceived`, with
+  ``audio_time`` counted in samples received on that leg, not wall clock;
+* DTMF -> `DtmfReceived`;
+* ERROR -> `CallErrorReported`, then the leg ends with ``error:<name>``;
+* HANGUP or EOF -> the leg ends (``hangup`` / ``eof``).
+
+Every leg ends with `LegEnded`; the call's last leg also emits `CallEnded`.
+Other reasons: ``idle-timeout`` (no frame for ``idle_timeout`` s),
+``protocol-error: ...`` (bad wire input: only that connection is closed) and
+``shutdown`` (`stop()`). A connection that never sends a valid UUID produces
+no events; it is closed and the reason logged with the peer address.
+
+Frames are decoded in `data_received` and events submitted synchronously,
+so no task runs per connection. One shared ticker sends every connection 20 ms
+of silence every 20 ms (the keep-alive real deployments use), in the kind of
+the leg's latest audio, and checks timeouts. A peer that does not read loses
+keep-alives rather than growing our buffers. We only ever send audio: a
+hangup would end the customer's call, and callmon only listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from uuid import UUID
+
+from ingest.adapters.audiosocket_frames import (
+    AUDIO_KINDS,
+    FRAME_SECONDS,
+    MAX_AUDIO_PAYLOAD,
+    SAMPLE_RATES,
+    Frame,
+    FrameDecoder,
+    FrameKind,
+    ProtocolError,
+    error_description,
+    error_name,
+    silence_frame,
+)
+from ingest.adapters.audiosocket_legs import leg_of
+from ingest.events import (
+    AudioReceived,
+    CallEnded,
+    CallErrorReported,
+    CallEvent,
+    CallEventSink,
+    CallStarted,
+    DtmfReceived,
+    LegEnded,
+    Speaker,
+)
+from ingest.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_BUFFER_LIMIT = 16 * 1024
+"""Skip a connection's keep-alive while this much is already queued for it."""
+SEND_BUFFER_BYTES = 64 * 1024
+"""Kernel send buffer per connection: seconds of keep-alive, where autotuning would
+let a peer that stopped reading pin megabytes of stale silence per call."""
+DTMF_DIGITS = frozenset("0123456789*#ABCD")
+_QUIET_REASONS = frozenset({"hangup", "eof", "shutdown"})
+
+
+class AudioSocketServer:
+    """Accepts AudioSocket connections and submits their call events to `sink`."""
+
+    def __init__(
+        self,
+        sink: CallEventSink,
+        host: str,
+        port: int,
+        *,
+        first_frame_timeout: float = 5.0,
+        idle_timeout: float = 30.0,
+        max_audio_payload: int = MAX_AUDIO_PAYLOAD,
+    ) -> None:
+        self.sink = sink
+        self.host = host
+        self.first_frame_timeout = first_frame_timeout
+        self.idle_timeout = idle_timeout
+        self.max_audio_payload = max_audio_payload
+        self.keepalives_dropped = 0
+        """Keep-alives skipped because a peer was not reading (for monitoring)."""
+        self._requested_port = port
+        self._server: asyncio.Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._connections: set[_Connection] = set()
+        self._calls: dict[str, dict[Speaker, _Connection]] = {}
+
+    @property
+    def port(self) -> int:
+        """The listening port (the real one when 0 was asked for)."""
+        if self._server is None or not self._server.sockets:
+            return self._requested_port
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def active_calls(self) -> list[str]:
+        return list(self._calls)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self.host, self._requested_port
+        )
+        self._ticker = spawn(self._tick_forever(), name="audiosocket-keepalive")
+        log.info("AudioSocket listening on %s:%d", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Stop listening and end every open call with reason ``shutdown``."""
+        if self._server is None:
+            return
+        self._server.close()
+        for connection in list(self._connections):
+            connection.close("shutdown")
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self._server.wait_closed()
+        self._server = None
+        self._ticker = None
+
+    # -- called by connections ------------------------------------------------
+
+    def emit(self, event: CallEvent) -> None:
+        try:
+            self.sink.submit(event)
+        except Exception:  # a sink bug must not take the connection or the server down
+            log.exception("call event sink failed on %s for call %s", event.type, event.call_id)
+
+    def join_call(
+        self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID
+    ) -> bool:
+        """Register a leg; False when that leg of that call is already connected."""
+        legs = self._calls.get(call_id)
+        if legs is not None and speaker in legs:
+            return False
+        if legs is None:
+            legs = self._calls[call_id] = {}
+            metadata = {
+                "peer": connection.peer,
+                "uuid": str(uuid),
+                "legs": "mixed" if speaker == "unknown" else "split",
+            }
+            self.emit(CallStarted(call_id, source="audiosocket", metadata=metadata))
+        legs[speaker] = connection
+        return True
+
+    def leave_call(self, call_id: str, speaker: Speaker, reason: str) -> None:
+        self.emit(LegEnded(call_id, speaker, reason))
+        legs = self._calls.get(call_id, {})
+        legs.pop(speaker, None)
+        if not legs:
+            self._calls.pop(call_id, None)
+            self.emit(CallEnded(call_id, reason))
+
+    def opened(self, connection: _Connection) -> None:
+        self._connections.add(connection)
+
+    def lost(self, connection: _Connection) -> None:
+        self._connections.discard(connection)
+
+    # -- the shared ticker ---------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_tick = loop.time()
+        while True:
+            next_tick += FRAME_SECONDS
+            now = loop.time()
+            # Timers fire a little late; keep the 20 ms grid, but after a stall of more
+            # than a tick start a new grid rather than burst the missed keep-alives.
+            if now - next_tick > FRAME_SECONDS:
+                next_tick = now
+            await asyncio.sleep(max(0.0, next_tick - now))
+            now = loop.time()
+            for connection in list(self._connections):
+                try:
+                    connection.tick(now)
+                except Exception:  # one broken connection must not stop every keep-alive
+                    log.exception("AudioSocket %s: keep-alive failed", connection.peer)
+                    connection.close("protocol-error: keep-alive failed")
+
+
+class _Connection(asyncio.Protocol):
+    """One AudioSocket connection: one leg of one call."""
+
+    def __init__(self, server: AudioSocketServer) -> None:
+        self.server = server
+        self.peer = "?"
+        self.call_id: str | None = None
+        self.speaker: Speaker = "unknown"
+        self.ended = False
+        self._transport: asyncio.Transport | None = None
+        self._decoder = FrameDecoder(server.max_audio_payload)
+        self._opened_at = 0.0
+        self._last_frame_at = 0.0
+        self._keepalive = silence_frame(FrameKind.SLIN_8K)
+        self._kind = FrameKind.SLIN_8K
+        self._seconds_before_kind = 0.0  # audio time accumulated at earlier rates
+        self._samples = 0  # samples received at the current kind's rate
+
+    # -- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        self._opened_at = self._last_frame_at = asyncio.get_running_loop().time()
+        self.server.opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.ended:
+            return
+        self._decoder.feed(data)
+        try:
+            for frame in self._decoder.frames():
+                self._last_frame_at = asyncio.get_running_loop().time()
+                self._on_frame(frame)
+                if self.ended:
+                    return
+        except ProtocolError as error:
+            self.close(f"protocol-error: {error}")
+
+    def eof_received(self) -> bool:
+        problem = self._decoder.incomplete_frame()
+        self.close("eof" if problem is None else f"protocol-error: {problem}")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.ended:
+            if exc is not None:
+                log.info("AudioSocket %s: connection lost: %s", self.peer, exc)
+            self.eof_received()
+        self.server.lost(self)
+
+    # -- frames --------------------------------------------------------------
+
+    def _on_frame(self, frame: Frame) -> None:
+        if self.call_id is None:
+            self._before_uuid(frame)
+        elif frame.kind in AUDIO_KINDS:
+            self._on_audio(frame)
+        elif frame.kind is FrameKind.DTMF:
+            self._on_dtmf(frame.payload)
+        elif frame.kind is FrameKind.ERROR:
+            code = frame.payload[0] if frame.payload else None
+            self.server.emit(CallErrorReported(self.call_id, code, error_description(code)))
+            self.close(f"error:{error_name(code)}")
+        elif frame.kind is FrameKind.HANGUP:
+            self.close("hangup")
+        else:
+            self.close("protocol-error: a second UUID frame")
+
+    def _before_uuid(self, frame: Frame) -> None:
+        if frame.kind is FrameKind.HANGUP:
+            self.close("hangup before the UUID")
+        elif frame.kind is not FrameKind.UUID:
+            self.close(f"protocol-error: {frame.kind.name} frame before the UUID")
+        else:
+            uuid = UUID(bytes=frame.payload)
+            call_id, speaker = leg_of(uuid)
+            if not self.server.join_call(self, call_id, speaker, uuid):
+                self.close(
+                    f"protocol-error: the {speaker} leg of call {call_id} is already connected"
+                )
+                return
+            self.call_id, self.speaker = call_id, speaker
+            log.info("AudioSocket %s: call %s, %s leg (UUID %s)", self.peer, call_id, speaker, uuid)
+
+    def _on_audio(self, frame: Frame) -> None:
+        assert self.call_id is not None
+        if frame.kind is not self._kind:
+            # Rate changed: keep the audio time so far, count samples at the new rate.
+            self._seconds_before_kind = self._audio_time()
+            self._samples = 0
+            self._kind = frame.kind
+            self._keepalive = silence_frame(frame.kind)
+        rate = SAMPLE_RATES[frame.kind]
+        self.server.emit(
+            AudioReceived(self.call_id, self.speaker, frame.payload, rate, self._audio_time())
+        )
+        self._samples += len(frame.payload) // 2
+
+    def _on_dtmf(self, payload: bytes) -> None:
+        assert self.call_id is not None
+        digit = payload.decode("ascii", errors="replace")
+        if digit not in DTMF_DIGITS:
+            log.warning(
+                "AudioSocket %s: call %s: dropped DTMF %r", self.peer, self.call_id, payload
+            )
+            return
+        self.server.emit(DtmfReceived(self.call_id, self.speaker, digit, self._audio_time()))
+
+    def _audio_time(self) -> float:
+        return self._seconds_before_kind + self._samples / SAMPLE_RATES[self._kind]
+
+    # -- keep-alive, timeouts, closing ----------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Called every 20 ms by the server's ticker."""
+        if self.ended or self._transport is None or self._transport.is_closing():
+            return
+        if self.call_id is None and now - self._opened_at > self.server.first_frame_timeout:
+            self.close(f"no UUID frame within {self.server.first_frame_timeout:g} s")
+        elif self.call_id is not None and now - self._last_frame_at > self.server.idle_timeout:
+            self.close("idle-timeout")
+        elif self._transport.get_write_buffer_size() >= KEEPALIVE_BUFFER_LIMIT:
+            self.server.keepalives_dropped += 1
+        else:
+            self._transport.write(self._keepalive)
+
+    def close(self, reason: str) -> None:
+        """End this leg once: log why, emit its events, close the socket."""
+        if self.ended:
+            return
+        self.ended = True
+        level = logging.INFO if reason in _QUIET_REASONS else logging.WARNING
+        log.log(level, "AudioSocket %s: closing (call %s): %s", self.peer, self.call_id, reason)
+        if self.call_id is not None:
+            self.server.leave_call(self.call_id, self.speaker, reason)
+        if self._transport is not None:
+            if self._transport.get_write_buffer_size():
+                self._transport.abort()  # a peer that stopped reading would hold close() forever
+            else:
+                self._transport.close()

@@ -1,0 +1,172 @@
+"""Voice-activity segmentation of one track into utterances.
+
+`UtteranceSegmenter` is a pure state machine: 20 ms frames with a voiced flag
+go in, finished `SpeechSpan`s come out. Every decision is made on audio time
+(the frames' own timestamps), never on wall-clock time, so a call replayed
+faster than real time is cut exactly as it would be live.
+
+`TrackSegmenter` wraps it with the I/O-free but stateful parts that touch real
+audio: webrtcvad's voiced/unvoiced decision, re-framing of arbitrary chunk
+sizes into 20 ms frames, and resampling of rates webrtcvad cannot take.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import webrtcvad
+
+from ingest.audio.resample import StreamResampler
+from ingest.settings import VadSettings
+
+FRAME_MS = 20
+VAD_RATES = (8000, 16000, 32000, 48000)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSpan:
+    """One utterance as cut by the segmenter, at the track's sample rate."""
+
+    start: float
+    end: float
+    pcm: bytes
+    sample_rate: int
+    voiced_end: float
+    """Audio time where the last voiced frame ended (end-of-speech)."""
+
+
+class UtteranceSegmenter:
+    """Pure: frames + voiced flags in, utterances out."""
+
+    def __init__(self, settings: VadSettings, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self._end_silence = max(1, settings.end_silence_ms // FRAME_MS)
+        self._max_frames = max(1, int(settings.max_utterance_s * 1000) // FRAME_MS)
+        self._min_speech = max(1, settings.min_speech_ms // FRAME_MS)
+        self._padding = max(0, settings.padding_ms // FRAME_MS)
+        window = 2 * self._min_speech
+        self._recent_voiced: deque[bool] = deque(maxlen=window)
+        self._pre_roll: deque[tuple[float, bytes]] = deque(maxlen=self._padding + window)
+        self._frames: list[tuple[float, bytes]] = []
+        self._in_speech = False
+        self._silent_run = 0
+        self._voiced_frames = 0
+        self._last_voiced_index = -1
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    def push(self, frame: bytes, voiced: bool, audio_time: float) -> SpeechSpan | None:
+        """Feed one 20 ms frame that starts at `audio_time` seconds."""
+        if not self._in_speech:
+            self._pre_roll.append((audio_time, frame))
+            self._recent_voiced.append(voiced)
+            if sum(self._recent_voiced) >= self._min_speech:
+                self._open()
+            return None
+
+        self._frames.append((audio_time, frame))
+        if voiced:
+            self._silent_run = 0
+            self._voiced_frames += 1
+            self._last_voiced_index = len(self._frames) - 1
+        else:
+            self._silent_run += 1
+        if self._silent_run >= self._end_silence:
+            return self._close(keep_speaking=False)
+        if len(self._frames) >= self._max_frames:
+            return self._close(keep_speaking=True)
+        return None
+
+    def flush(self) -> SpeechSpan | None:
+        """End of track: the utterance in progress, if it had enough speech."""
+        if not self._in_speech:
+            return None
+        return self._close(keep_speaking=False)
+
+    def _open(self) -> None:
+        self._in_speech = True
+        self._frames = list(self._pre_roll)
+        voiced_flags = list(self._recent_voiced)
+        self._voiced_frames = sum(voiced_flags)
+        # The newest frames of the pre-roll are the voiced window.
+        last_voiced = max(i for i, v in enumerate(voiced_flags) if v)
+        self._last_voiced_index = len(self._frames) - len(voiced_flags) + last_voiced
+        self._silent_run = len(voiced_flags) - 1 - last_voiced
+        self._pre_roll.clear()
+        self._recent_voiced.clear()
+
+    def _close(self, *, keep_speaking: bool) -> SpeechSpan | None:
+        frames = self._frames
+        if keep_speaking:
+            cut = len(frames)
+        else:
+            # Keep a little trailing silence: engines like a soft ending.
+            cut = min(len(frames), self._last_voiced_index + 1 + self._padding)
+        kept = frames[:cut]
+        frame_s = FRAME_MS / 1000
+        span = SpeechSpan(
+            start=kept[0][0],
+            end=kept[-1][0] + frame_s,
+            pcm=b"".join(f for _, f in kept),
+            sample_rate=self.sample_rate,
+            voiced_end=frames[self._last_voiced_index][0] + frame_s
+            if self._last_voiced_index >= 0
+            else kept[-1][0] + frame_s,
+        )
+        enough = self._voiced_frames >= self._min_speech
+        self._frames = []
+        self._voiced_frames = 0
+        self._silent_run = 0
+        self._last_voiced_index = -1
+        self._in_speech = keep_speaking
+        return span if enough or keep_speaking else None
+
+
+class TrackSegmenter:
+    """Arbitrary PCM chunks of one track in, utterances out."""
+
+    def __init__(self, settings: VadSettings, sample_rate: int) -> None:
+        self._vad = webrtcvad.Vad(settings.aggressiveness)
+        self._settings = settings
+        self.input_rate = sample_rate
+        self._resampler = None if sample_rate in VAD_RATES else StreamResampler(sample_rate)
+        rate = sample_rate if self._resampler is None else self._resampler.to_rate
+        self._rate = rate
+        self._frame_bytes = rate * FRAME_MS // 1000 * 2
+        self._pending = bytearray()
+        self._pending_time: float | None = None
+        self.segmenter = UtteranceSegmenter(settings, rate)
+
+    @property
+    def sample_rate(self) -> int:
+        """Rate of the utterances this track produces."""
+        return self._rate
+
+    def feed(self, pcm: bytes, audio_time: float) -> list[SpeechSpan]:
+        if self._resampler is not None:
+            pcm = self._resampler.feed(pcm)
+        if self._pending_time is None or not self._pending:
+            self._pending_time = audio_time - len(self._pending) / (2 * self._rate)
+        self._pending += pcm
+        spans: list[SpeechSpan] = []
+        size = self._frame_bytes
+        usable = len(self._pending) - len(self._pending) % size
+        frame_s = FRAME_MS / 1000
+        time = self._pending_time
+        for offset in range(0, usable, size):
+            frame = bytes(self._pending[offset : offset + size])
+            span = self.segmenter.push(frame, self._vad.is_speech(frame, self._rate), time)
+            if span is not None:
+                spans.append(span)
+            time += frame_s
+        del self._pending[:usable]
+        self._pending_time = time
+        return spans
+
+    def flush(self) -> list[SpeechSpan]:
+        span = self.segmenter.flush()
+        self._pending.clear()
+        return [span] if span is not None else []

@@ -1,0 +1,83 @@
+"""`callmon ingest` (the worker alone) and `callmon run` (everything in one process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.cli.live_log import print_live_log
+from ingest.cli.options import load_settings, worker_options
+from ingest.tasks import spawn
+
+
+@click.command()
+@worker_options
+def ingest(**options: Any) -> None:
+    """Run the ingest worker alone: AudioSocket + Twilio in, SQLite + bus out.
+
+    Every option can also be set by its environment variable; see the README
+    for the rest (CALLMON_WHISPER_MODEL, TWILIO_AUTH_TOKEN, ...).
+    """
+    settings = load_settings(**options)
+    asyncio.run(_serve(settings, live_log=False, demo=None))
+
+
+@click.command()
+@worker_options
+@click.option("--demo", is_flag=True, help="Dial simulated calls into the worker, continuously.")
+@click.option("--demo-calls", default=3, show_default=True, help="Simulated calls at a time in --demo.")
+@click.option("--speed", default=1.0, show_default=True, help="Pace of simulated calls (2 = twice real time).")
+@click.option("--quiet", is_flag=True, help="No live log of segments and alerts.")
+def run(demo: bool, demo_calls: int, speed: float, quiet: bool, **options: Any) -> None:
+    """Run callmon in one process: ingest, alerts, live log (and --demo calls)."""
+    if demo and options.get("db_path") is None:
+        options["db_path"] = Path("data/demo.db")
+    settings = load_settings(**options)
+    asyncio.run(_serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None))
+
+
+async def _serve(settings: Any, *, live_log: bool, demo: tuple[int, float] | None) -> None:
+    from ingest.worker import IngestWorker
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        worker = IngestWorker(settings)
+        await worker.start()
+    except OSError as error:
+        raise click.ClickException(f"cannot start the worker: {error}") from None
+    click.echo(
+        f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "
+        f"speech-to-text {worker.pipeline.services.engine_name}, database {settings.db_path}. Ctrl-C stops."
+    )
+    tasks = []
+    if live_log:
+        tasks.append(spawn(print_live_log(worker.bus), name="live-log"))
+    if demo is not None:
+        tasks.append(spawn(_demo_calls(worker, *demo), name="demo-calls"))
+    try:
+        await stop.wait()
+    finally:
+        click.echo("stopping: finishing calls in progress ...")
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await worker.stop()
+
+
+async def _demo_calls(worker: Any, concurrency: int, speed: float) -> None:
+    from ingest.simulate.dialing import Target, run_simulation
+    from ingest.simulate.scripts import bundled_scripts
+
+    target = Target("127.0.0.1", worker.audiosocket_port, worker.http_port,
+                    auth_token=worker.settings.twilio_auth_token, public_url=worker.settings.public_url)
+    await run_simulation(target, bundled_scripts(), calls=None, concurrency=concurrency, speed=speed)

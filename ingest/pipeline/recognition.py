@@ -1,0 +1,87 @@
+"""Running utterance recognizers off the event loop.
+
+pocketsphinx holds the GIL while it decodes (measured: four decodes in
+threads starved the event loop for 350 ms), so GIL-bound engines run in worker
+*processes*; engines that release the GIL (faster-whisper's CTranslate2) run in
+threads of this process and share one loaded model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from ingest.asr.base import UtteranceRecognizer
+from ingest.audio.resample import ASR_RATE, resample_pcm16
+from ingest.audio.segmenter import SpeechSpan
+from ingest.events import Recognition
+from ingest.settings import IngestSettings
+
+GIL_BOUND_ENGINES = frozenset({"sphinx"})
+
+
+@dataclass(frozen=True, slots=True)
+class TimedRecognition:
+    recognition: Recognition
+    started_at: float
+    finished_at: float
+    """`time.monotonic()` around the engine call (resampling included)."""
+
+
+class RecognitionPool:
+    """Recognizes `SpeechSpan`s concurrently; results come back as futures."""
+
+    def __init__(self, engine: UtteranceRecognizer, settings: IngestSettings) -> None:
+        self.engine_name = engine.name
+        workers = max(1, settings.asr_threads)
+        self._executor: Executor
+        if engine.name in GIL_BOUND_ENGINES:
+            worker_settings = replace(settings, asr=engine.name)
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(worker_settings,),
+            )
+            self._local_engine: UtteranceRecognizer | None = None
+        else:
+            self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
+            self._local_engine = engine
+
+    async def warm_up(self) -> None:
+        """Start worker processes and load models before the first call."""
+        loop = asyncio.get_running_loop()
+        silence = SpeechSpan(0.0, 0.1, bytes(3200), ASR_RATE, 0.1)
+        await loop.run_in_executor(self._executor, _recognize, silence, self._local_engine)
+
+    def recognize(self, span: SpeechSpan) -> "asyncio.Future[TimedRecognition]":
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._executor, _recognize, span, self._local_engine)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+_worker_engine: UtteranceRecognizer | None = None
+
+
+def _init_worker(settings: IngestSettings) -> None:
+    global _worker_engine
+    from ingest.asr import create_engine
+
+    engine = create_engine(settings)
+    assert isinstance(engine, UtteranceRecognizer)
+    _worker_engine = engine
+
+
+def _recognize(span: SpeechSpan, engine: UtteranceRecognizer | None) -> TimedRecognition:
+    started = time.monotonic()
+    engine = engine or _worker_engine
+    if engine is None:
+        raise RuntimeError("recognition worker was not initialised")
+    pcm = resample_pcm16(span.pcm, span.sample_rate, ASR_RATE)
+    recognition = engine.recognize(pcm)
+    return TimedRecognition(recognition, started, time.monotonic())

@@ -1,0 +1,187 @@
+"""One call on its way through the pipeline.
+
+Audio is handled inline (segmentation is cheap and pure), everything with I/O
+runs in the call's own job queue, in order: the call row is stored before its
+first segment, segments in the order they were spoken, the end after the last
+segment. Recognition of several utterances overlaps; their storage does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from ingest.analysis import CallMood, analyse_text, update_mood
+from ingest.events import (
+    AudioReceived,
+    CallEnded,
+    CallErrorReported,
+    CallStarted,
+    DtmfReceived,
+    LegEnded,
+    Speaker,
+    TranscriptSegment,
+)
+from ingest.pipeline.services import PipelineServices, SegmentTiming
+from ingest.pipeline.tracks import BatchTrack, HeardUtterance, StreamingTrack, Track
+from ingest.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class CallSession:
+    started: CallStarted
+    services: PipelineServices
+    tracks: dict[Speaker, Track] = field(default_factory=dict)
+    mood: CallMood = field(default_factory=CallMood)
+    ending: bool = False
+    _jobs: asyncio.Queue[Job | None] = field(default_factory=asyncio.Queue)
+    _worker: asyncio.Task[None] | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def call_id(self) -> str:
+        return self.started.call_id
+
+    def begin(self) -> None:
+        self._worker = spawn(self._work(), name=f"call-{self.call_id}")
+        self._jobs.put_nowait(self._store_start)
+
+    # -- inline, called from the adapters' submit() -------------------------
+
+    def feed_audio(self, event: AudioReceived) -> None:
+        if self.ending:
+            return
+        track = self.tracks.get(event.speaker)
+        if track is None or track.sample_rate != event.sample_rate:
+            track = self._open_track(event.speaker, event.sample_rate, replacing=track)
+        track.feed(event.pcm, event.audio_time)
+
+    def note(self, event: DtmfReceived | CallErrorReported | LegEnded) -> None:
+        self._jobs.put_nowait(lambda: self._store_event(event))
+
+    def end(self, event: CallEnded) -> None:
+        if self.ending:
+            return
+        self.ending = True
+        spawn(self._finish(event), name=f"call-end-{self.call_id}")
+
+    # -- tracks --------------------------------------------------------------
+
+    def _open_track(self, speaker: Speaker, sample_rate: int, replacing: Track | None) -> Track:
+        if replacing is not None:
+            # The leg changed its rate mid-call: finish what it said so far.
+            spawn(replacing.finish(), name=f"track-finish-{self.call_id}")
+        services = self.services
+        track: Track
+        if services.streaming_engine is not None:
+            track = StreamingTrack(self.call_id, speaker, sample_rate, services.streaming_engine,
+                                   self._heard, services.bus.publish)
+        else:
+            assert services.pool is not None
+            track = BatchTrack(self.call_id, speaker, sample_rate, services.settings.vad,
+                               services.pool, self._heard)
+        self.tracks[speaker] = track
+        return track
+
+    def _heard(self, utterance: HeardUtterance) -> None:
+        self._jobs.put_nowait(lambda: self._store_utterance(utterance))
+
+    # -- the job queue -------------------------------------------------------
+
+    async def _work(self) -> None:
+        while (job := await self._jobs.get()) is not None:
+            try:
+                await job()
+            except Exception:  # noqa: BLE001 - one failed step must not stall the call
+                log.exception("call %s: a pipeline step failed", self.call_id)
+        self.done.set()
+
+    async def _store_start(self) -> None:
+        services = self.services
+        summary = await services.store.start_call(self.started)
+        await services.bus.publish(self.started)
+        await services.bus.publish(summary)
+        if services.alerts is not None:
+            await services.alerts.on_call_started(self.started)
+        if services.enricher is not None:
+            services.enricher.on_call_started(self.call_id, self.started.metadata)
+
+    async def _store_event(self, event: DtmfReceived | CallErrorReported | LegEnded) -> None:
+        payload = event.to_dict()
+        at = float(payload.pop("received_at", payload.pop("ended_at", time.time())))
+        kind = {"DtmfReceived": "dtmf", "CallErrorReported": "error", "LegEnded": "leg_ended"}[event.type]
+        await self.services.store.add_call_event(self.call_id, kind, payload, at)
+        await self.services.bus.publish(event)
+
+    async def _store_utterance(self, heard: HeardUtterance) -> None:
+        try:
+            timed = await heard.recognition
+        except Exception as error:  # noqa: BLE001 - a failed recognition loses one utterance, logged
+            log.error("call %s: speech-to-text failed on %.1f-%.1f s: %s",
+                      self.call_id, heard.start, heard.end, error)
+            return
+        text = timed.recognition.text.strip()
+        if not text:
+            return
+        services = self.services
+        analysis = analyse_text(text)
+        self.mood = update_mood(self.mood, analysis.sentiment.score, analysis.sentiment.label,
+                                window=services.settings.rolling_window)
+        segment = TranscriptSegment(
+            call_id=self.call_id,
+            speaker=heard.speaker,
+            start=round(heard.start, 3),
+            end=round(heard.end, 3),
+            text=text,
+            confidence=round(timed.recognition.confidence, 4),
+            language=timed.recognition.language,
+            engine=services.engine_name,
+            sentiment_score=analysis.sentiment.score,
+            sentiment_label=analysis.sentiment.label,
+            keywords=analysis.keywords,
+            profanity=analysis.profanity,
+            rolling_sentiment=round(self.mood.rolling_average, 4),
+            consecutive_negative=self.mood.consecutive_negative,
+        )
+        stored = await services.store.add_segment(segment)
+        stored_at = time.monotonic()
+        await services.bus.publish(stored)
+        published_at = time.monotonic()
+        if services.observer is not None:
+            services.observer(SegmentTiming(
+                call_id=self.call_id,
+                last_voiced_at=heard.last_voiced_at,
+                closed_at=heard.closed_at,
+                asr_started_at=timed.started_at,
+                asr_finished_at=timed.finished_at,
+                stored_at=stored_at,
+                published_at=published_at,
+            ))
+        if services.alerts is not None:
+            await services.alerts.on_segment(stored)
+
+    async def _finish(self, event: CallEnded) -> None:
+        results = await asyncio.gather(*(t.finish() for t in self.tracks.values()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("call %s: finishing a track failed: %s", self.call_id, result)
+        self._jobs.put_nowait(lambda: self._store_end(event))
+        self._jobs.put_nowait(None)
+
+    async def _store_end(self, event: CallEnded) -> None:
+        services = self.services
+        summary = await services.store.end_call(event)
+        await services.bus.publish(event)
+        await services.bus.publish(summary)
+        if services.alerts is not None:
+            await services.alerts.on_call_ended(event)
+        if services.enricher is not None:
+            services.enricher.on_call_ended(self.call_id)
+

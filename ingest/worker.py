@@ -1,0 +1,204 @@
+"""The ingest worker assembled: adapters -> pipeline -> storage, bus, alerts.
+
+`IngestWorker` is an async context manager so the CLI, the tests and the
+benchmarks all run exactly the same worker:
+
+    async with IngestWorker(settings) as worker:
+        ...  # worker.audiosocket_port, worker.http_port, worker.store, worker.bus
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable, Mapping
+
+import uvicorn
+from fastapi import FastAPI
+
+from ingest.adapters.audiosocket import AudioSocketServer
+from ingest.adapters.http_app import build_ingest_app
+from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
+from ingest.bus import Bus, open_bus
+from ingest.events import CallEvent, CallEventSink
+from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
+from ingest.pipeline.recognition import RecognitionPool
+from ingest.settings import IngestSettings
+from ingest.storage import CallStore
+from ingest.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+
+class IngestWorker:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        *,
+        alerts_enabled: bool = True,
+        observer: Callable[[SegmentTiming], None] | None = None,
+        listen: bool = True,
+        app: FastAPI | None = None,
+        engine: UtteranceRecognizer | StreamingRecognizer | None = None,
+        tap: Callable[[CallEvent], None] | None = None,
+    ) -> None:
+        """`engine` replaces the configured speech-to-text engine and `tap` sees
+        every call event before the pipeline does (benchmarks use both)."""
+        self.settings = settings
+        self._alerts_enabled = alerts_enabled
+        self._observer = observer
+        self._listen = listen
+        self._app = app
+        self._engine = engine
+        self._tap = tap
+        self.store: CallStore
+        self.bus: Bus
+        self.pipeline: CallPipeline
+        self.alerts: Any = None
+        self.enricher: Any = None
+        self._pool: RecognitionPool | None = None
+        self._audiosocket: AudioSocketServer | None = None
+        self._http: uvicorn.Server | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self.started_at = time.time()
+
+    async def __aenter__(self) -> "IngestWorker":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def sink(self) -> CallEventSink:
+        """Where adapters deliver: the pipeline, behind the tap when there is one."""
+        if self._tap is None:
+            return self.pipeline
+        return _TappedSink(self.pipeline, self._tap)
+
+    @property
+    def audiosocket_port(self) -> int:
+        assert self._audiosocket is not None
+        return self._audiosocket.port
+
+    @property
+    def http_port(self) -> int:
+        assert self._http is not None and self._http.servers, "HTTP server not started"
+        return self._http.servers[0].sockets[0].getsockname()[1]
+
+    async def start(self) -> None:
+        settings = self.settings
+        self.store = await CallStore.open(settings.db_path)
+        self.bus = open_bus(settings.redis_url)
+        engine = self._engine or create_engine(settings)
+        streaming = engine if isinstance(engine, StreamingRecognizer) else None
+        if streaming is None:
+            self._pool = RecognitionPool(engine, settings)  # type: ignore[arg-type]
+            await self._pool.warm_up()
+        if self._alerts_enabled:
+            self.alerts = await _open_alerts(settings, self.bus)
+        self.enricher = _open_enricher(self.store, self.bus)
+        self.pipeline = CallPipeline(
+            PipelineServices(
+                settings=settings,
+                store=self.store,
+                bus=self.bus,
+                engine_name=engine.name,
+                pool=self._pool,
+                streaming_engine=streaming,
+                alerts=self.alerts,
+                enricher=self.enricher,
+                observer=self._observer,
+            )
+        )
+        if not self._listen:
+            return
+        self._audiosocket = AudioSocketServer(self.sink, settings.audiosocket_host, settings.audiosocket_port)
+        await self._audiosocket.start()
+        await self._start_http()
+        log.info(
+            "ingest ready: AudioSocket on %s:%d, HTTP on %s:%d, engine %s, database %s, bus %s",
+            settings.audiosocket_host, self.audiosocket_port, settings.http_host, self.http_port,
+            engine.name, settings.db_path, "redis" if settings.redis_url else "in-process",
+        )
+
+    def health(self) -> Mapping[str, Any]:
+        return {
+            "status": "ok",
+            "uptime_s": round(time.time() - self.started_at, 1),
+            "active_calls": len(self.pipeline.active_call_ids),
+            "engine": self.pipeline.services.engine_name,
+            "database": str(self.settings.db_path),
+            "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
+        }
+
+    def include_routes(self, app: FastAPI) -> None:
+        """Mount the Twilio endpoints on another app (the dashboard's)."""
+        from ingest.adapters.http_app import build_twilio_router
+
+        app.include_router(build_twilio_router(self.settings, self.sink))
+
+    async def _start_http(self) -> None:
+        settings = self.settings
+        app = self._app or build_ingest_app(settings, self.sink, health=self.health)
+        config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                                log_level="warning", lifespan="off", ws_max_size=1 << 20)
+        self._http = uvicorn.Server(config)
+        self._http_task = spawn(self._http.serve(), name="ingest-http")
+        while not self._http.started:
+            if self._http_task.done():
+                raise RuntimeError(f"HTTP server could not start on port {settings.http_port}")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self._audiosocket is not None:
+            await self._audiosocket.stop()
+        if self._http is not None and self._http_task is not None:
+            self._http.should_exit = True
+            await asyncio.wait({self._http_task}, timeout=10)
+        if hasattr(self, "pipeline"):
+            await self.pipeline.close()
+        if self.enricher is not None:
+            await self.enricher.close()
+        if self.alerts is not None:
+            await self.alerts.close()
+        if self._pool is not None:
+            self._pool.close()
+        if hasattr(self, "bus"):
+            await self.bus.close()
+        if hasattr(self, "store"):
+            await self.store.close()
+
+
+async def _open_alerts(settings: IngestSettings, bus: Bus) -> Any:
+    from alerts.config import load_alert_settings
+    from alerts.service import AlertService
+
+    return await AlertService.open(settings.db_path, load_alert_settings(), bus.publish)
+
+
+def _open_enricher(store: CallStore, bus: Bus) -> Any:
+    from vicidial.settings import ViciDialSettings
+
+    vicidial = ViciDialSettings.from_env()
+    if vicidial is None:
+        return None
+    from vicidial.directory import ViciDialDirectory
+    from vicidial.enricher import CallEnricher
+
+    async def update_call(call_id: str, fields: Mapping[str, Any]) -> None:
+        summary = await store.update_call(call_id, **fields)
+        await bus.publish(summary)
+
+    return CallEnricher(ViciDialDirectory(vicidial), update_call)
+
+
+class _TappedSink:
+    def __init__(self, sink: CallEventSink, tap: Callable[[CallEvent], None]) -> None:
+        self._sink = sink
+        self._tap = tap
+
+    def submit(self, event: CallEvent) -> None:
+        self._tap(event)
+        self._sink.submit(event)
