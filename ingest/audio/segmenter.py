@@ -88,12 +88,17 @@ class UtteranceSegmenter:
 
     def _open(self) -> None:
         self._in_speech = True
-        self._frames = list(self._pre_roll)
+        frames = list(self._pre_roll)
         voiced_flags = list(self._recent_voiced)
+        # The newest frames of the pre-roll are the voiced window; keep
+        # `padding` frames before its first voiced frame, no more.
+        window_start = len(frames) - len(voiced_flags)
+        first_voiced = window_start + voiced_flags.index(True)
+        keep_from = max(0, first_voiced - self._padding)
+        self._frames = frames[keep_from:]
         self._voiced_frames = sum(voiced_flags)
-        # The newest frames of the pre-roll are the voiced window.
         last_voiced = max(i for i, v in enumerate(voiced_flags) if v)
-        self._last_voiced_index = len(self._frames) - len(voiced_flags) + last_voiced
+        self._last_voiced_index = window_start + last_voiced - keep_from
         self._silent_run = len(voiced_flags) - 1 - last_voiced
         self._pre_roll.clear()
         self._recent_voiced.clear()

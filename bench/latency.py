@@ -1,0 +1,64 @@
+"""From an utterance's last audio frame to its segment committed and published.
+
+Split into: end-of-speech wait (the VAD's silence timeout, in real time),
+recognition queue wait, speech-to-text itself, and the rest (analysis,
+per-call ordering, SQLite commit, publish). The goal is on the rest:
+p95 <= 50 ms at 100 concurrent real-time Twilio calls.
+
+By default speech-to-text is a fixed-sentence stand-in so that the figure
+for the rest is not swamped by recognition on a 2-core machine (engines are
+timed in bench/asr.py); `--asr sphinx` runs the real offline engine.
+
+    python -m bench.latency [--calls 100] [--seconds 40] [--asr sphinx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from bench.fleet import run_fleet
+from bench.harness import SentenceRecognizer, percentile
+from ingest.pipeline import SegmentTiming
+from ingest.settings import IngestSettings
+from ingest.worker import IngestWorker
+
+PARTS = ("end_of_speech_wait", "asr_queue_wait", "asr", "rest", "total")
+
+
+async def measure(calls: int, seconds: float, asr: str | None) -> list[SegmentTiming]:
+    timings: list[SegmentTiming] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = IngestSettings(db_path=Path(tmp) / "bench.db", audiosocket_host="127.0.0.1",
+                                  audiosocket_port=0, http_host="127.0.0.1", http_port=0,
+                                  asr=asr or "sphinx", asr_threads=2)
+        engine = None if asr else SentenceRecognizer()
+        async with IngestWorker(settings, engine=engine, observer=timings.append) as worker:
+            url = f"ws://127.0.0.1:{worker.http_port}/twilio/media"
+            await run_fleet(url, calls, seconds)
+            await worker.pipeline.drain()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=40.0, help="audio seconds per call")
+    parser.add_argument("--asr", choices=["sphinx", "whisper"], default=None,
+                        help="a real engine instead of the fixed-sentence stand-in")
+    args = parser.parse_args()
+    timings = asyncio.run(measure(args.calls, args.seconds, args.asr))
+    engine = args.asr or SentenceRecognizer.name
+    print(f"latency: {args.calls} concurrent Twilio calls, {args.seconds:.0f} s each, engine {engine}, "
+          f"{len(timings)} segments")
+    print(f"{'part':>20} {'p50':>9} {'p95':>9} {'max':>9}")
+    for part in PARTS:
+        values = [getattr(t, part) for t in timings]
+        print(f"{part:>20} {percentile(values, 50) * 1000:7.1f}ms {percentile(values, 95) * 1000:7.1f}ms "
+              f"{max(values, default=float('nan')) * 1000:7.1f}ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The voice-activity segmenter: pure state machine, then on real speech."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ingest.audio.segmenter import TrackSegmenter, UtteranceSegmenter
+from ingest.settings import VadSettings
+from ingest.simulate.speech import speak
+
+FRAME = bytes(320)  # 20 ms at 8 kHz
+SETTINGS = VadSettings(end_silence_ms=600, max_utterance_s=3.0, min_speech_ms=200, padding_ms=200)
+
+
+def _run(pattern: str, settings: VadSettings = SETTINGS) -> list:
+    """Feed a pattern of voiced (#) and silent (.) 20 ms frames; spans out."""
+    segmenter = UtteranceSegmenter(settings, 8000)
+    spans = []
+    for index, mark in enumerate(pattern):
+        span = segmenter.push(FRAME, mark == "#", index * 0.02)
+        if span:
+            spans.append(span)
+    if (last := segmenter.flush()) is not None:
+        spans.append(last)
+    return spans
+
+
+def test_speech_between_silences_is_one_utterance_with_padding() -> None:
+    spans = _run("." * 50 + "#" * 100 + "." * 50)
+    assert len(spans) == 1
+    span = spans[0]
+    # Speech starts at frame 50 (1.0 s); up to 200 ms of padding is kept before it.
+    assert 0.75 <= span.start <= 1.0
+    assert abs(span.voiced_end - 3.0) < 1e-9
+    assert 3.0 <= span.end <= 3.2 + 1e-9
+    assert len(span.pcm) == round((span.end - span.start) / 0.02) * 320
+
+
+def test_short_pause_does_not_split_long_pause_does() -> None:
+    assert len(_run("#" * 40 + "." * 20 + "#" * 40 + "." * 40)) == 1  # 400 ms pause
+    assert len(_run("#" * 40 + "." * 35 + "#" * 40 + "." * 40)) == 2  # 700 ms pause
+
+
+def test_blips_shorter_than_min_speech_are_ignored() -> None:
+    assert _run("." * 20 + "#" * 5 + "." * 60 + "##" + "." * 60) == []
+
+
+def test_long_speech_is_cut_at_max_length_on_audio_time() -> None:
+    spans = _run("#" * 400 + "." * 40)  # 8 s of speech, max 3 s
+    assert len(spans) == 3
+    assert all(s.end - s.start <= 3.0 + 0.2 + 1e-9 for s in spans)
+    assert spans[0].end <= spans[1].start + 1e-9
+
+
+def test_speech_until_the_end_is_flushed() -> None:
+    spans = _run("." * 10 + "#" * 30)
+    assert len(spans) == 1 and spans[0].end >= 0.8
+
+
+def test_real_speech_turns_are_found_at_their_times() -> None:
+    first = speak("i want to cancel my account right now", "caller")
+    second = speak("can i speak to your supervisor please", "caller")
+    gap = bytes(8000 * 2)  # 1 s of silence
+    pcm = gap + first + gap + second + gap
+    track = TrackSegmenter(VadSettings(), 8000)
+    spans = []
+    for offset in range(0, len(pcm), 480):  # 30 ms chunks: not frame-aligned on purpose
+        spans += track.feed(pcm[offset:offset + 480], offset / 16000)
+    spans += track.flush()
+    assert len(spans) == 2
+    first_end = 1.0 + len(first) / 16000
+    assert abs(spans[0].start - 1.0) < 0.35 and abs(spans[0].voiced_end - first_end) < 0.35
+    assert spans[1].start > first_end + 0.5
+
+
+def test_rates_webrtcvad_cannot_take_are_resampled() -> None:
+    tone = (np.sin(np.arange(24000) * 2 * np.pi * 300 / 24000) * 8000).astype(np.int16).tobytes()
+    track = TrackSegmenter(VadSettings(aggressiveness=0), 24000)
+    assert track.sample_rate == 16000
+    spans = track.feed(tone, 0.0) + track.flush()
+    assert spans and spans[0].sample_rate == 16000
