@@ -57,6 +57,7 @@ class IngestWorker:
         self.pipeline: CallPipeline
         self.alerts: Any = None
         self.enricher: Any = None
+        self.vicidial: Any = None
         self._pool: RecognitionPool | None = None
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
@@ -98,7 +99,9 @@ class IngestWorker:
             await self._pool.warm_up()
         if self._alerts_enabled:
             self.alerts = await _open_alerts(settings, self.bus)
-        self.enricher = _open_enricher(self.store, self.bus)
+        vicidial = _open_enricher(self.store, self.bus)
+        if vicidial is not None:
+            self.vicidial, self.enricher = vicidial
         self.pipeline = CallPipeline(
             PipelineServices(
                 settings=settings,
@@ -161,6 +164,7 @@ class IngestWorker:
             await self.pipeline.close()
         if self.enricher is not None:
             await self.enricher.close()
+            await self.vicidial.close()
         if self.alerts is not None:
             await self.alerts.close()
         if self._pool is not None:
@@ -179,6 +183,7 @@ async def _open_alerts(settings: IngestSettings, bus: Bus) -> Any:
 
 
 def _open_enricher(store: CallStore, bus: Bus) -> Any:
+    """(directory, enricher) when CALLMON_VICIDIAL_HOST is set, else None."""
     from vicidial.settings import ViciDialSettings
 
     vicidial = ViciDialSettings.from_env()
@@ -191,14 +196,6 @@ def _open_enricher(store: CallStore, bus: Bus) -> Any:
         summary = await store.update_call(call_id, **fields)
         await bus.publish(summary)
 
-    return CallEnricher(ViciDialDirectory(vicidial), update_call)
-
-
-class _TappedSink:
-    def __init__(self, sink: CallEventSink, tap: Callable[[CallEvent], None]) -> None:
-        self._sink = sink
-        self._tap = tap
-
-    def submit(self, event: CallEvent) -> None:
-        self._tap(event)
-        self._sink.submit(event)
+    directory = ViciDialDirectory(vicidial)
+    return directory, CallEnricher(directory, update_call, retry_delays=vicidial.retry_delays,
+                                   after_call_delay=vicidial.after_call_delay_s)

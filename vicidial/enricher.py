@@ -1,0 +1,170 @@
+"""Attach ViciDial's view of a call (agent, campaign, in-group, lead, recording) to callmon's call.
+
+ViciDial writes its log rows while the call is queued, answered and hung up,
+so one look-up at call start is not enough. Each call gets one background
+task that looks it up on a retry schedule until an agent is known, then once
+more shortly after the call ends (final status, length, recording). Failures
+only delay metadata: the directory logs one warning per outage, calls and
+audio go on untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Mapping, Sequence
+
+from ingest.tasks import spawn
+from vicidial.database import ViciDialError
+from vicidial.directory import ViciDialDirectory
+from vicidial.records import CallInfo
+from vicidial.settings import DEFAULT_RETRY_DELAYS
+from vicidial.uniqueid import resolve_uniqueid
+
+log = logging.getLogger(__name__)
+
+UpdateCall = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class _FollowedCall:
+    call_id: str
+    metadata: dict[str, str]
+    uniqueid: str | None
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    looked_after_end: bool = False
+    found_in_vicidial: bool = False
+    stored: dict[str, Any] | None = None
+    task: asyncio.Task[Any] | None = None
+
+
+class CallEnricher:
+    """Follows each started call until ViciDial has told all it knows about it."""
+
+    def __init__(
+        self,
+        directory: ViciDialDirectory,
+        update_call: UpdateCall,
+        *,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        after_call_delay: float = 5.0,
+        max_call_s: float = 6 * 3600,
+    ) -> None:
+        self._directory = directory
+        self._update_call = update_call
+        self._retry_delays = tuple(retry_delays)
+        self._after_call_delay = after_call_delay
+        self._max_call_s = max_call_s
+        self._calls: dict[str, _FollowedCall] = {}
+
+    def on_call_started(self, call_id: str, metadata: Mapping[str, str]) -> None:
+        """Start following a call in the background; returns at once."""
+        if call_id in self._calls:
+            return  # a second leg of a call already followed
+        metadata = dict(metadata)
+        call = _FollowedCall(call_id, metadata, resolve_uniqueid(call_id, metadata))
+        if call.uniqueid is None and not (metadata.get("channel") or metadata.get("callerid")):
+            log.debug("call %s carries no ViciDial uniqueid, channel or callerid; not enriched", call_id)
+            return
+        self._calls[call_id] = call
+        call.task = spawn(self._follow(call), name=f"vicidial-enrich-{call_id}")
+
+    @property
+    def following(self) -> frozenset[str]:
+        """Ids of the calls still being followed."""
+        return frozenset(self._calls)
+
+    def on_call_ended(self, call_id: str) -> None:
+        """Schedule the after-call look-up (ViciDial logs status and length at hangup)."""
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.ended.set()
+
+    async def enrich_stored_call(self, call_id: str, metadata: Mapping[str, str]) -> bool:
+        """One fresh look-up for a call that is already over (backfill); True if stored."""
+        metadata = dict(metadata)
+        call = _FollowedCall(call_id, metadata, resolve_uniqueid(call_id, metadata))
+        call.ended.set()
+        return await self._attempt(call) is not None
+
+    async def close(self) -> None:
+        """Stop following every call (the directory is closed by its owner)."""
+        tasks = [call.task for call in self._calls.values() if call.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._calls.clear()
+
+    async def _follow(self, call: _FollowedCall) -> None:
+        try:
+            for delay in self._retry_delays:
+                await self._pause(call, delay)
+                stored = await self._attempt(call)
+                if stored is not None and stored.agent is not None:
+                    break  # nothing more to learn until hangup
+            await self._wait_for_end(call)
+            if not call.looked_after_end:
+                await asyncio.sleep(self._after_call_delay)
+                await self._attempt(call)
+            if not call.found_in_vicidial:
+                log.info("ViciDial has no record of call %s (uniqueid %s)", call.call_id, call.uniqueid)
+        finally:
+            self._calls.pop(call.call_id, None)
+
+    async def _pause(self, call: _FollowedCall, delay: float) -> None:
+        """Sleep `delay`, but when the call ends meanwhile look again soon after hangup."""
+        if call.ended.is_set():
+            await asyncio.sleep(delay)
+            return
+        try:
+            await asyncio.wait_for(call.ended.wait(), delay)
+        except TimeoutError:
+            return
+        await asyncio.sleep(self._after_call_delay)
+
+    async def _wait_for_end(self, call: _FollowedCall) -> None:
+        try:
+            await asyncio.wait_for(call.ended.wait(), self._max_call_s)
+        except TimeoutError:
+            log.warning(
+                "call %s never ended after %g s; last ViciDial look-up now", call.call_id, self._max_call_s
+            )
+            call.ended.set()
+
+    async def _attempt(self, call: _FollowedCall) -> CallInfo | None:
+        """One look-up; stores what it finds. None when not found, unreachable or not stored."""
+        after_end = call.ended.is_set()
+        try:
+            if call.uniqueid is None:
+                call.uniqueid = await self._directory.find_uniqueid(
+                    channel=call.metadata.get("channel"), callerid=call.metadata.get("callerid")
+                )
+                if call.uniqueid is None:
+                    call.looked_after_end = call.looked_after_end or after_end
+                    return None
+            # Never from the cache: each attempt is made because the rows may have changed.
+            info = await self._directory.lookup_call(call.uniqueid, use_cache=False)
+        except ViciDialError:
+            return None  # the directory has logged the outage once; the schedule retries
+        call.looked_after_end = call.looked_after_end or after_end
+        if info is None:
+            return None
+        call.found_in_vicidial = True
+        return info if await self._store(call, info) else None
+
+    async def _store(self, call: _FollowedCall, info: CallInfo) -> bool:
+        fields = info.call_fields()
+        # Keep what the adapter knew (a store may replace metadata wholesale).
+        fields["metadata"] = {**call.metadata, **fields["metadata"]}
+        if fields == call.stored:
+            return True
+        try:
+            await self._update_call(call.call_id, fields)
+        except Exception as error:  # another component's failure must not end the follow-up
+            # Typical: the store has not written the call's row yet. The next look-up retries.
+            log.warning("could not store ViciDial metadata for call %s: %r", call.call_id, error)
+            log.debug("store failure for call %s", call.call_id, exc_info=True)
+            return False
+        call.stored = fields
+        return True
