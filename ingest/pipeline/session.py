@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 from ingest.analysis import CallMood, analyse_text, update_mood
 from ingest.events import (
@@ -106,6 +106,9 @@ class CallSession:
     async def _store_start(self) -> None:
         services = self.services
         summary = await services.store.start_call(self.started)
+        fields = call_fields_from_metadata(self.started.metadata)
+        if fields:
+            summary = await services.store.update_call(self.call_id, **fields)
         await services.bus.publish(self.started)
         await services.bus.publish(summary)
         if services.alerts is not None:
@@ -185,3 +188,25 @@ class CallSession:
         if services.enricher is not None:
             services.enricher.on_call_ended(self.call_id)
 
+
+
+# Metadata keys that adapters (Twilio customParameters, the voice webhook,
+# recordings) use for what the calls table has columns for.
+_METADATA_COLUMNS = {
+    "agent": "agent",
+    "agent_name": "agent_name",
+    "caller_number": "caller_number",
+    "from": "caller_number",
+    "campaign": "campaign",
+    "in_group": "in_group",
+    "language": "language",
+}
+
+
+def call_fields_from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for key, column in _METADATA_COLUMNS.items():
+        value = metadata.get(key)
+        if value and column not in fields:
+            fields[column] = value
+    return fields

@@ -46,7 +46,7 @@ async def test_twilio_both_tracks_call_has_speakers_from_tracks(worker: IngestWo
     segments = await worker.store.list_segments(call_id)
 
     assert summary.source == "twilio"
-    assert summary.metadata.get("agent") == "alice"
+    assert summary.metadata.get("agent") == "alice" and summary.agent == "alice"
     caller_text = " ".join(s.text for s in segments if s.speaker == "caller")
     agent_text = " ".join(s.text for s in segments if s.speaker == "agent")
     assert {"sue", "lawyer"} & _words(caller_text), caller_text

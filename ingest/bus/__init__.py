@@ -1,0 +1,30 @@
+"""Distribution of stored events: Redis between processes, memory within one."""
+
+from __future__ import annotations
+
+from ingest.bus.base import Bus, BusUnavailable
+from ingest.bus.channels import channels_for, messages_for
+from ingest.bus.memory import MemoryBus
+from ingest.bus.redis_bus import RedisBus
+
+
+def open_bus(redis_url: str | None) -> Bus:
+    """A `RedisBus` for a ``redis://`` / ``rediss://`` / ``unix://`` URL, else a `MemoryBus`.
+
+    Connects lazily: Redis being down at start-up is an outage like any other.
+    A malformed URL raises ValueError at once.
+    """
+    if redis_url:
+        return RedisBus(redis_url)
+    return MemoryBus()
+
+
+__all__ = [
+    "Bus",
+    "BusUnavailable",
+    "MemoryBus",
+    "RedisBus",
+    "channels_for",
+    "messages_for",
+    "open_bus",
+]

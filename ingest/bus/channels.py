@@ -1,0 +1,145 @@
+"""Which channels, history stream and active-call entry each event touches (pure).
+
+Channel names follow the seed deployment, so existing Redis consumers keep
+working: ``calls:events``, ``calls:transcript:{id|all}``,
+``calls:sentiment:{id|all}``, ``calls:interim:{id|all}``, ``calls:alerts``,
+one history stream ``calls:history:{id}`` per call and the ``calls:active``
+hash. A message is the event's `to_dict()`; sentiment channels carry a
+compact `SentimentPoint` instead so charts need not parse whole segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ingest.events import (
+    AlertAcknowledged,
+    AlertRaised,
+    CallEnded,
+    CallErrorReported,
+    CallStarted,
+    CallSummary,
+    DtmfReceived,
+    Event,
+    InterimTranscript,
+    LegEnded,
+    TranscriptSegment,
+)
+
+ALL = "all"
+EVENTS = "calls:events"
+ALERTS = "calls:alerts"
+ACTIVE_CALLS = "calls:active"
+
+CALL_EVENTS = (CallStarted, CallEnded, CallSummary, LegEnded, DtmfReceived, CallErrorReported)
+ALERT_EVENTS = (AlertRaised, AlertAcknowledged)
+
+
+def transcript_channel(call_id: str = ALL) -> str:
+    return f"calls:transcript:{call_id}"
+
+
+def sentiment_channel(call_id: str = ALL) -> str:
+    return f"calls:sentiment:{call_id}"
+
+
+def interim_channel(call_id: str = ALL) -> str:
+    return f"calls:interim:{call_id}"
+
+
+def history_stream(call_id: str) -> str:
+    return f"calls:history:{call_id}"
+
+
+def sentiment_point(segment: TranscriptSegment) -> dict[str, Any]:
+    """The compact payload of ``calls:sentiment:*``: one point of a call's chart."""
+    return {
+        "type": "SentimentPoint",
+        "call_id": segment.call_id,
+        "segment_id": segment.id,
+        "speaker": segment.speaker,
+        "start": segment.start,
+        "end": segment.end,
+        "score": segment.sentiment_score,
+        "label": segment.sentiment_label,
+        "rolling": segment.rolling_sentiment,
+        "consecutive_negative": segment.consecutive_negative,
+        "at": segment.created_at,
+    }
+
+
+def messages_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
+    """(channel, payload) pairs to publish for `event`; empty for events that
+    never travel on the bus (audio)."""
+    if isinstance(event, CALL_EVENTS):
+        return [(EVENTS, event.to_dict())]
+    if isinstance(event, TranscriptSegment):
+        segment, point = event.to_dict(), sentiment_point(event)
+        return [
+            (transcript_channel(event.call_id), segment),
+            (transcript_channel(ALL), segment),
+            (sentiment_channel(event.call_id), point),
+            (sentiment_channel(ALL), point),
+        ]
+    if isinstance(event, InterimTranscript):
+        interim = event.to_dict()
+        return [(interim_channel(event.call_id), interim), (interim_channel(ALL), interim)]
+    if isinstance(event, ALERT_EVENTS):
+        return [(ALERTS, event.to_dict())]
+    return []
+
+
+def channels_for(event: Event) -> tuple[str, ...]:
+    return tuple(channel for channel, _ in messages_for(event))
+
+
+def history_entry(event: Event) -> dict[str, Any] | None:
+    """What `event` adds to its call's history stream, if anything.
+    Interim hypotheses are too chatty and are revised anyway."""
+    if isinstance(event, (*CALL_EVENTS, TranscriptSegment, *ALERT_EVENTS)):
+        return event.to_dict()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveCallChange:
+    """How `event` changes the active-calls table: set (maybe only if absent) or remove."""
+
+    call_id: str
+    summary: dict[str, Any] | None
+    """None removes the call."""
+    only_if_absent: bool = False
+
+
+def active_call_change(event: Event) -> ActiveCallChange | None:
+    if isinstance(event, CallStarted):
+        # A richer CallSummary may already be there (second leg): keep it.
+        summary = CallSummary(
+            call_id=event.call_id,
+            source=event.source,
+            status="active",
+            started_at=event.started_at,
+            metadata=event.metadata,
+        )
+        return ActiveCallChange(event.call_id, summary.to_dict(), only_if_absent=True)
+    if isinstance(event, CallSummary):
+        if event.status == "active":
+            return ActiveCallChange(event.call_id, event.to_dict())
+        return ActiveCallChange(event.call_id, None)
+    if isinstance(event, CallEnded):
+        return ActiveCallChange(event.call_id, None)
+    return None
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    return orjson.dumps(payload)
+
+
+def decode(data: bytes | str) -> dict[str, Any]:
+    value = orjson.loads(data)
+    if not isinstance(value, dict):
+        raise ValueError(f"bus message is a {type(value).__name__}, not an object")
+    return value

@@ -1,0 +1,329 @@
+"""`RedisBus`: events over Redis pub/sub, history in streams, active calls in a hash.
+
+Redis is a convenience, not the record (SQLite is), so an outage must never
+stall the pipeline: `publish` does no I/O while Redis is known to be down,
+pub/sub messages are dropped (fire-and-forget), and history-stream entries and
+active-hash changes wait in a bounded outbox that is written out, in order,
+when a background task finds Redis back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ingest.bus.base import BusUnavailable
+from ingest.bus.channels import (
+    ACTIVE_CALLS,
+    active_call_change,
+    decode,
+    encode,
+    history_entry,
+    history_stream,
+    messages_for,
+)
+from ingest.bus.subscription import Subscription
+from ingest.events import CallEnded, Event
+from ingest.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+# What "Redis is unreachable" looks like; anything else is a bug or bad data.
+TRANSPORT_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisWrite:
+    """One durable write (history or active hash), replayable after an outage."""
+
+    command: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class RedisBus:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_s: float = 1.0,
+        max_backoff_s: float = 5.0,
+        history_limit: int = 5000,
+        history_ttl_s: int = 86400,
+        outbox_limit: int = 20000,
+        max_queued: int = 1000,
+    ) -> None:
+        # No client-side retries: a retry loop with backoff inside publish is
+        # exactly the stall we must avoid; our reconnect task does the waiting.
+        self._client = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=10,
+        )
+        kwargs = self._client.connection_pool.connection_kwargs
+        self._where = f"{kwargs.get('host', kwargs.get('path', '?'))}:{kwargs.get('port', '')}"
+        self._timeout_s = timeout_s
+        self._max_backoff_s = max_backoff_s
+        self._history_limit = history_limit
+        self._history_ttl_s = history_ttl_s
+        self._outbox_limit = outbox_limit
+        self._max_queued = max_queued
+        self._outbox: deque[RedisWrite] = deque()
+        self._outbox_dropped = 0
+        self._down = False
+        self._up = asyncio.Event()
+        self._up.set()
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._pumps: set[asyncio.Task[None]] = set()
+        self._subscriptions: set[Subscription] = set()
+        self._closed = False
+
+    # ---------------------------------------------------------------- publish
+
+    async def publish(self, event: Event) -> None:
+        if self._closed:
+            log.debug("bus closed; not publishing %s", event.type)
+            return
+        messages = [(channel, encode(payload)) for channel, payload in messages_for(event)]
+        writes = self._durable_writes(event)
+        if self._down:
+            self._stash(writes)
+            return
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                pipe = self._client.pipeline(transaction=False)
+                for channel, data in messages:
+                    pipe.publish(channel, data)
+                for write in writes:
+                    getattr(pipe, write.command)(*write.args, **write.kwargs)
+                results = await pipe.execute(raise_on_error=False)
+        except TRANSPORT_ERRORS as error:
+            self._stash(writes)
+            self._went_down(error)
+            return
+        _log_command_errors(results, f"publishing {event.type}")
+
+    def _durable_writes(self, event: Event) -> list[RedisWrite]:
+        writes: list[RedisWrite] = []
+        entry = history_entry(event)
+        if entry is not None:
+            stream = history_stream(entry["call_id"])
+            writes.append(
+                RedisWrite(
+                    "xadd",
+                    (stream, {"event": encode(entry)}),
+                    {"maxlen": self._history_limit, "approximate": True},
+                )
+            )
+            if isinstance(event, CallEnded):
+                writes.append(RedisWrite("expire", (stream, self._history_ttl_s)))
+        change = active_call_change(event)
+        if change is not None:
+            if change.summary is None:
+                writes.append(RedisWrite("hdel", (ACTIVE_CALLS, change.call_id)))
+            else:
+                command = "hsetnx" if change.only_if_absent else "hset"
+                writes.append(
+                    RedisWrite(command, (ACTIVE_CALLS, change.call_id, encode(change.summary)))
+                )
+        return writes
+
+    def _stash(self, writes: list[RedisWrite]) -> None:
+        self._outbox.extend(writes)
+        while len(self._outbox) > self._outbox_limit:
+            self._outbox.popleft()
+            self._outbox_dropped += 1
+            if self._outbox_dropped == 1:
+                log.warning(
+                    "redis outbox full (%d writes): dropping the oldest history entries",
+                    self._outbox_limit,
+                )
+
+    # -------------------------------------------------------- outage handling
+
+    def _went_down(self, error: BaseException) -> None:
+        if self._closed:
+            return
+        if not self._down:
+            self._down = True
+            self._up.clear()
+            log.warning(
+                "redis at %s is unreachable (%s); live updates are dropped and history "
+                "is kept in memory until it is back",
+                self._where,
+                error or type(error).__name__,
+            )
+        if self._reconnecting is None or self._reconnecting.done():
+            self._reconnecting = spawn(self._reconnect(), name="redis-bus reconnect")
+
+    async def _reconnect(self) -> None:
+        delay = 0.05
+        while not self._closed:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_backoff_s)
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    await self._client.ping()
+                flushed = await self._flush_outbox()
+            except TRANSPORT_ERRORS as error:
+                log.debug("redis at %s still unreachable: %s", self._where, error)
+                continue
+            # No await between the outbox running empty and this: publishers
+            # cannot slip an entry in that would be written out of order.
+            self._down = False
+            self._up.set()
+            dropped, self._outbox_dropped = self._outbox_dropped, 0
+            log.info(
+                "redis at %s is reachable again; wrote %d stored updates%s",
+                self._where,
+                flushed,
+                f" ({dropped} oldest were dropped)" if dropped else "",
+            )
+            return
+
+    async def _flush_outbox(self) -> int:
+        flushed = 0
+        while self._outbox:
+            batch = [self._outbox.popleft() for _ in range(min(500, len(self._outbox)))]
+            try:
+                async with asyncio.timeout(self._timeout_s * 5):
+                    pipe = self._client.pipeline(transaction=False)
+                    for write in batch:
+                        getattr(pipe, write.command)(*write.args, **write.kwargs)
+                    results = await pipe.execute(raise_on_error=False)
+            except BaseException:
+                self._outbox.extendleft(reversed(batch))  # retried on the next attempt
+                raise
+            _log_command_errors(results, "writing stored updates")
+            flushed += len(batch)
+        return flushed
+
+    # -------------------------------------------------------------- subscribe
+
+    @asynccontextmanager
+    async def subscribe(self, *channels: str) -> AsyncIterator[Subscription]:
+        subscription = Subscription(channels, max_queued=self._max_queued)
+        subscribed = asyncio.Event()
+        pump = spawn(self._pump(subscription, subscribed), name=f"redis-bus subscribe {channels}")
+        self._pumps.add(pump)
+        self._subscriptions.add(subscription)
+        try:
+            try:
+                async with asyncio.timeout(self._timeout_s * 3):
+                    await subscribed.wait()
+            except TimeoutError:
+                log.warning(
+                    "subscribed to %s before redis answered; messages start when it does", channels
+                )
+            yield subscription
+        finally:
+            subscription.close()
+            pump.cancel()
+            await asyncio.wait([pump])
+            self._pumps.discard(pump)
+            self._subscriptions.discard(subscription)
+
+    async def _pump(self, subscription: Subscription, subscribed: asyncio.Event) -> None:
+        """Move messages from Redis into `subscription`, resubscribing after outages."""
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await self._subscribe(pubsub, subscription)
+                subscribed.set()
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None and message["type"] == "message":
+                        subscription.deliver(message["channel"].decode(), message["data"])
+            except TRANSPORT_ERRORS as error:
+                self._went_down(error)
+            except RedisError as error:
+                log.error("subscription to %s failed: %s", subscription.channels, error)
+            finally:
+                await pubsub.aclose()
+            # Wait for the reconnect task to see Redis back, then resubscribe.
+            await self._up.wait()
+            await asyncio.sleep(0.05)
+
+    async def _subscribe(self, pubsub: aioredis.client.PubSub, subscription: Subscription) -> None:
+        """Subscribe and wait for Redis to confirm every channel, so nothing
+        published after this returns is missed."""
+        await pubsub.subscribe(*subscription.channels)
+        waiting = set(subscription.channels)
+        async with asyncio.timeout(self._timeout_s * 3):
+            while waiting:
+                message = await pubsub.get_message(timeout=self._timeout_s)
+                if message is None:
+                    continue
+                channel = message["channel"].decode()
+                if message["type"] == "subscribe":
+                    waiting.discard(channel)
+                elif message["type"] == "message":
+                    subscription.deliver(channel, message["data"])
+
+    # ------------------------------------------------------------------ reads
+
+    async def active_calls(self) -> dict[str, dict[str, Any]]:
+        raw = await self._query(self._client.hgetall(ACTIVE_CALLS), "read active calls")
+        return {call_id.decode(): decode(data) for call_id, data in raw.items()}
+
+    async def history(self, call_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+        if limit <= 0:
+            return []
+        newest_first = await self._query(
+            self._client.xrevrange(history_stream(call_id), count=limit), "read call history"
+        )
+        return [decode(fields[b"event"]) for _, fields in reversed(newest_first)]
+
+    async def _query(self, command: Any, what: str) -> Any:
+        if self._down:
+            command.close()  # never awaited: avoid the "coroutine was never awaited" warning
+            raise BusUnavailable(f"cannot {what}: redis at {self._where} is down")
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await command
+        except TRANSPORT_ERRORS as error:
+            self._went_down(error)
+            raise BusUnavailable(f"cannot {what}: redis at {self._where} is unreachable") from error
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "kind": "redis",
+            "status": "down" if self._down else "ok",
+            "where": self._where,
+            "outbox": len(self._outbox),
+            "subscribers": len(self._subscriptions),
+        }
+
+    async def close(self) -> None:
+        self._closed = True
+        for subscription in self._subscriptions:
+            subscription.close()
+        tasks = [*self._pumps, *([self._reconnecting] if self._reconnecting else [])]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        if self._outbox:
+            log.warning(
+                "closing the redis bus with %d unwritten history updates", len(self._outbox)
+            )
+        await self._client.aclose()
+
+
+def _log_command_errors(results: list[Any], what: str) -> None:
+    for result in results:
+        if isinstance(result, Exception):
+            log.error("redis refused a command while %s: %s", what, result)

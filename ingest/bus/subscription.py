@@ -1,0 +1,68 @@
+"""A subscriber's bounded inbox: a slow reader loses its oldest messages, never
+slows the publisher down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any
+
+from ingest.bus.channels import decode
+
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    """Async iterator over messages (dicts with a ``channel`` key) for some channels."""
+
+    def __init__(self, channels: tuple[str, ...], *, max_queued: int) -> None:
+        if not channels:
+            raise ValueError("subscribe() needs at least one channel")
+        self.channels = channels
+        self._max_queued = max_queued
+        self._queue: deque[tuple[str, bytes] | None] = deque()  # None marks the end
+        self._wakeup = asyncio.Event()
+        self._closed = False
+        self.dropped = 0
+
+    def deliver(self, channel: str, data: bytes) -> None:
+        """Queue one encoded message (called by the bus; never blocks)."""
+        if self._closed:
+            return
+        if len(self._queue) >= self._max_queued:
+            self._queue.popleft()
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning(
+                    "subscriber to %s is too slow: dropped %d oldest message(s) so far",
+                    ", ".join(self.channels),
+                    self.dropped,
+                )
+        self._queue.append((channel, data))
+        self._wakeup.set()
+
+    def close(self) -> None:
+        """End iteration once the messages already queued are read."""
+        if not self._closed:
+            self._closed = True
+            self._queue.append(None)
+            self._wakeup.set()
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        while True:
+            while not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            item = self._queue.popleft()
+            if item is None:
+                self._queue.appendleft(None)  # stay ended for later reads
+                raise StopAsyncIteration
+            channel, data = item
+            try:
+                return {**decode(data), "channel": channel}
+            except ValueError as error:  # orjson.JSONDecodeError is a ValueError
+                log.warning("dropping undecodable message on %s: %s", channel, error)

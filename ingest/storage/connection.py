@@ -1,0 +1,75 @@
+"""Opening the callmon database the one right way (shared by every component)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Awaitable, Callable, Sequence, TypeVar
+
+import aiosqlite
+
+from ingest.storage.busy import retry_while_busy
+from ingest.storage.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def open_database(
+    path: str | Path,
+    *,
+    component: str,
+    steps: Sequence[str],
+    busy_timeout_s: float = 5.0,
+    lock_wait_s: float = 30.0,
+) -> aiosqlite.Connection:
+    """Connect to the SQLite file at `path` (parent folders created) in WAL mode with
+    foreign keys on, rows as `sqlite3.Row`, and `component`'s migrations applied.
+
+    The connection is in autocommit mode (``isolation_level=None``): write with
+    `in_transaction()` so each change is one ``BEGIN IMMEDIATE`` transaction.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await retry_while_busy(
+            lambda: _enable_wal(db), what=f"enable WAL on {path}", limit_s=lock_wait_s
+        )
+        await retry_while_busy(
+            lambda: apply_migrations(db, component, steps),
+            what=f"migrate {component} in {path}",
+            limit_s=lock_wait_s,
+        )
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def in_transaction(
+    db: aiosqlite.Connection, body: Callable[[aiosqlite.Connection], Awaitable[T]]
+) -> T:
+    """Run `body` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back if it raises).
+    Wrap in `retry_while_busy` to wait out other writers."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        result = await body(db)
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        raise
+    return result
+
+
+async def _enable_wal(db: aiosqlite.Connection) -> None:
+    # Close the cursor: an unfinished statement keeps a read snapshot open, and
+    # a stale snapshot can never be upgraded to a write ("database is locked").
+    async with db.execute("PRAGMA journal_mode = WAL") as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] != "wal":
+        log.warning("SQLite refused WAL mode (journal_mode=%s); readers will block writers", row)

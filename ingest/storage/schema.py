@@ -1,0 +1,97 @@
+"""The ``core`` component's schema: calls, their transcript segments and events.
+
+Append new steps to `CORE_MIGRATIONS`; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+COMPONENT = "core"
+
+_CALLS_AND_SEGMENTS = """
+CREATE TABLE calls (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    agent TEXT,
+    agent_name TEXT,
+    caller_number TEXT,
+    campaign TEXT,
+    in_group TEXT,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    duration REAL,
+    language TEXT,
+    avg_sentiment REAL,
+    min_sentiment REAL,
+    max_sentiment REAL,
+    segment_count INTEGER NOT NULL DEFAULT 0,
+    positive_count INTEGER NOT NULL DEFAULT 0,
+    negative_count INTEGER NOT NULL DEFAULT 0,
+    neutral_count INTEGER NOT NULL DEFAULT 0,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    alert_count INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended')),
+    end_reason TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX calls_by_started_at ON calls (started_at DESC);
+CREATE INDEX calls_by_agent ON calls (agent, started_at DESC);
+CREATE INDEX calls_by_status ON calls (status, started_at DESC);
+
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    speaker TEXT NOT NULL,
+    "start" REAL NOT NULL,
+    "end" REAL NOT NULL,
+    text TEXT NOT NULL,
+    translation TEXT,
+    language TEXT,
+    sentiment_score REAL NOT NULL,
+    sentiment_label TEXT NOT NULL,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    profanity TEXT NOT NULL DEFAULT '[]',
+    confidence REAL NOT NULL,
+    engine TEXT NOT NULL,
+    rolling_sentiment REAL NOT NULL DEFAULT 0,
+    consecutive_negative INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE INDEX segments_by_call ON segments (call_id, "start");
+
+CREATE TABLE call_events (
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    at REAL NOT NULL
+);
+CREATE INDEX call_events_by_call ON call_events (call_id, at);
+"""
+
+# External-content FTS5 index: the text lives once, in `segments`; triggers
+# keep the index in step with every insert, update and delete.
+_SEGMENT_SEARCH = """
+CREATE VIRTUAL TABLE segments_fts USING fts5 (
+    text,
+    translation,
+    content = 'segments',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER segments_fts_after_insert AFTER INSERT ON segments BEGIN
+    INSERT INTO segments_fts (rowid, text, translation)
+    VALUES (new.id, new.text, new.translation);
+END;
+CREATE TRIGGER segments_fts_after_delete AFTER DELETE ON segments BEGIN
+    INSERT INTO segments_fts (segments_fts, rowid, text, translation)
+    VALUES ('delete', old.id, old.text, old.translation);
+END;
+CREATE TRIGGER segments_fts_after_update AFTER UPDATE OF text, translation ON segments BEGIN
+    INSERT INTO segments_fts (segments_fts, rowid, text, translation)
+    VALUES ('delete', old.id, old.text, old.translation);
+    INSERT INTO segments_fts (rowid, text, translation)
+    VALUES (new.id, new.text, new.translation);
+END;
+"""
+
+CORE_MIGRATIONS: tuple[str, ...] = (_CALLS_AND_SEGMENTS, _SEGMENT_SEARCH)

@@ -1,0 +1,341 @@
+"""`CallStore`: calls, transcript segments and call events in one SQLite file.
+
+One aiosqlite connection per store and one `asyncio.Lock` around it: SQLite
+has a single writer, and serialising here means our own coroutines never
+fight each other for the write lock, only other processes do (handled by
+`retry_while_busy`). Every write is one ``BEGIN IMMEDIATE`` transaction that
+is committed before the method returns, so a published event is always
+already stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Mapping, TypeVar
+
+import aiosqlite
+
+from ingest.events import CallEnded, CallStarted, CallSummary, TranscriptSegment
+from ingest.storage.busy import retry_while_busy
+from ingest.storage.connection import in_transaction, open_database
+from ingest.storage.rows import (
+    CALL_COLUMNS,
+    SEGMENT_COLUMNS,
+    from_json,
+    merge_keywords,
+    segment_from_row,
+    segment_values,
+    summary_from_row,
+    to_json,
+)
+from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
+from ingest.storage.search import match_expression
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+UPDATABLE_CALL_FIELDS = frozenset(
+    {"agent", "agent_name", "caller_number", "campaign", "in_group", "language", "metadata"}
+)
+UNKNOWN_SOURCE = "unknown"
+
+
+class CallStore:
+    """Async access to the callmon database. Create with `await CallStore.open(path)`."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, *, lock_wait_s: float) -> None:
+        self._db = db
+        self._path = path
+        self._lock_wait_s = lock_wait_s
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: str | Path, *, busy_timeout_s: float = 5.0, lock_wait_s: float = 30.0
+    ) -> CallStore:
+        """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+        `busy_timeout_s` is how long SQLite itself waits for another writer per
+        attempt; `lock_wait_s` bounds the total wait before a write gives up.
+        """
+        path = Path(path)
+        db = await open_database(
+            path,
+            component=COMPONENT,
+            steps=CORE_MIGRATIONS,
+            busy_timeout_s=busy_timeout_s,
+            lock_wait_s=lock_wait_s,
+        )
+        return cls(db, path, lock_wait_s=lock_wait_s)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._db.close()
+
+    # ------------------------------------------------------------------ writes
+
+    async def start_call(self, event: CallStarted) -> CallSummary:
+        """Record a call (or another leg / a reconnect of it): never resets its counters."""
+
+        async def write(db: aiosqlite.Connection) -> CallSummary:
+            row = await _fetch_call_row(db, event.call_id)
+            if row is None:
+                await db.execute(
+                    "INSERT INTO calls (id, source, started_at, metadata) VALUES (?, ?, ?, ?)",
+                    (event.call_id, event.source, event.started_at, to_json(dict(event.metadata))),
+                )
+            else:
+                if row["status"] == "ended":
+                    log.info("call %s started again after it ended; reopening it", event.call_id)
+                metadata = {**from_json(row["metadata"], {}), **event.metadata}
+                source = event.source if row["source"] == UNKNOWN_SOURCE else row["source"]
+                await db.execute(
+                    "UPDATE calls SET source = ?, started_at = MIN(started_at, ?), metadata = ?,"
+                    " status = 'active', ended_at = NULL, duration = NULL, end_reason = NULL"
+                    " WHERE id = ?",
+                    (source, event.started_at, to_json(metadata), event.call_id),
+                )
+            return await _fetch_summary(db, event.call_id)
+
+        return await self._write(f"start call {event.call_id}", write)
+
+    async def add_segment(self, segment: TranscriptSegment) -> TranscriptSegment:
+        """Store `segment` and update its call's aggregates in the same transaction."""
+        values = segment_values(segment)
+
+        async def write(db: aiosqlite.Connection) -> int:
+            await _ensure_call(db, segment.call_id, segment.created_at)
+            columns = ", ".join(f'"{name}"' for name in values)
+            placeholders = ", ".join(f":{name}" for name in values)
+            cursor = await db.execute(
+                f"INSERT INTO segments ({columns}) VALUES ({placeholders})", values
+            )
+            segment_id = cursor.lastrowid
+            call = await _fetch_call_row(db, segment.call_id)
+            assert call is not None  # _ensure_call made sure
+            keywords = merge_keywords(from_json(call["keywords"], []), segment.keywords)
+            # Right-hand sides see the row as it was before this UPDATE.
+            await db.execute(
+                "UPDATE calls SET"
+                " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
+                "   / (segment_count + 1),"
+                " min_sentiment = MIN(COALESCE(min_sentiment, :score), :score),"
+                " max_sentiment = MAX(COALESCE(max_sentiment, :score), :score),"
+                " segment_count = segment_count + 1,"
+                " positive_count = positive_count + (:label = 'positive'),"
+                " negative_count = negative_count + (:label = 'negative'),"
+                " neutral_count = neutral_count + (:label = 'neutral'),"
+                " language = COALESCE(language, :language),"
+                " keywords = :keywords"
+                " WHERE id = :call_id",
+                {
+                    "score": segment.sentiment_score,
+                    "label": segment.sentiment_label,
+                    "language": segment.language,
+                    "keywords": to_json(keywords),
+                    "call_id": segment.call_id,
+                },
+            )
+            assert segment_id is not None
+            return segment_id
+
+        segment_id = await self._write(f"add segment to call {segment.call_id}", write)
+        return dataclasses.replace(segment, id=segment_id)
+
+    async def set_translation(self, segment_id: int, translation: str) -> TranscriptSegment:
+        """Attach a translation that arrived after the segment was stored."""
+
+        async def write(db: aiosqlite.Connection) -> TranscriptSegment:
+            await db.execute(
+                "UPDATE segments SET translation = ? WHERE id = ?", (translation, segment_id)
+            )
+            async with db.execute(
+                f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = ?", (segment_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                raise KeyError(f"no segment {segment_id}")
+            return segment_from_row(row)
+
+        return await self._write(f"translate segment {segment_id}", write)
+
+    async def add_call_event(
+        self, call_id: str, kind: str, payload: Mapping[str, Any], at: float
+    ) -> None:
+        """Record something that happened on a call: ``dtmf``, ``error``, ``leg_ended``..."""
+
+        async def write(db: aiosqlite.Connection) -> None:
+            await _ensure_call(db, call_id, at)
+            await db.execute(
+                "INSERT INTO call_events (call_id, kind, payload, at) VALUES (?, ?, ?, ?)",
+                (call_id, kind, to_json(dict(payload)), at),
+            )
+
+        await self._write(f"add {kind} event to call {call_id}", write)
+
+    async def end_call(self, event: CallEnded) -> CallSummary:
+        """Mark the call ended; ending it again keeps the first end."""
+
+        async def write(db: aiosqlite.Connection) -> CallSummary:
+            await _ensure_call(db, event.call_id, event.ended_at)
+            await db.execute(
+                "UPDATE calls SET status = 'ended', ended_at = :ended_at,"
+                " duration = MAX(0, :ended_at - started_at), end_reason = :reason"
+                " WHERE id = :call_id AND status = 'active'",
+                {"ended_at": event.ended_at, "reason": event.reason, "call_id": event.call_id},
+            )
+            return await _fetch_summary(db, event.call_id)
+
+        return await self._write(f"end call {event.call_id}", write)
+
+    async def update_call(self, call_id: str, **fields: Any) -> CallSummary:
+        """Set call details (agent, campaign...); `metadata` is merged, not replaced."""
+        unknown = set(fields) - UPDATABLE_CALL_FIELDS
+        if unknown:
+            raise ValueError(
+                f"update_call: unknown field(s) {', '.join(sorted(unknown))}; "
+                f"allowed: {', '.join(sorted(UPDATABLE_CALL_FIELDS))}"
+            )
+
+        async def write(db: aiosqlite.Connection) -> CallSummary:
+            row = await _fetch_call_row(db, call_id)
+            if row is None:
+                raise KeyError(f"no call {call_id!r}")
+            values = dict(fields)
+            if "metadata" in values:
+                values["metadata"] = to_json(
+                    {**from_json(row["metadata"], {}), **values["metadata"]}
+                )
+            if values:
+                assignments = ", ".join(f"{name} = :{name}" for name in values)
+                await db.execute(
+                    f"UPDATE calls SET {assignments} WHERE id = :call_id",
+                    {**values, "call_id": call_id},
+                )
+            return await _fetch_summary(db, call_id)
+
+        return await self._write(f"update call {call_id}", write)
+
+    async def count_alert(self, call_id: str) -> CallSummary:
+        """Add one to the call's alert count (the alert itself is stored by alerts/)."""
+
+        async def write(db: aiosqlite.Connection) -> CallSummary:
+            await _ensure_call(db, call_id, time.time())
+            await db.execute(
+                "UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (call_id,)
+            )
+            return await _fetch_summary(db, call_id)
+
+        return await self._write(f"count alert on call {call_id}", write)
+
+    async def delete_call(self, call_id: str) -> bool:
+        """Delete a call with its segments and events (retention); False if absent."""
+
+        async def write(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute("DELETE FROM calls WHERE id = ?", (call_id,))
+            return cursor.rowcount > 0
+
+        return await self._write(f"delete call {call_id}", write)
+
+    # ------------------------------------------------------------------- reads
+
+    async def get_call(self, call_id: str) -> CallSummary | None:
+        async with self._lock:
+            row = await _fetch_call_row(self._db, call_id)
+        return None if row is None else summary_from_row(row)
+
+    async def list_calls(self, limit: int = 50, status: str | None = None) -> list[CallSummary]:
+        """Calls, newest first, optionally only ``active`` or ``ended`` ones."""
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        rows = await self._read(
+            f"SELECT {CALL_COLUMNS} FROM calls {where} ORDER BY started_at DESC, id LIMIT ?",
+            (*params, limit),
+        )
+        return [summary_from_row(row) for row in rows]
+
+    async def list_segments(self, call_id: str) -> list[TranscriptSegment]:
+        rows = await self._read(
+            f'SELECT {SEGMENT_COLUMNS} FROM segments WHERE call_id = ? ORDER BY "start", id',
+            (call_id,),
+        )
+        return [segment_from_row(row) for row in rows]
+
+    async def list_call_events(self, call_id: str) -> list[dict[str, Any]]:
+        rows = await self._read(
+            "SELECT id, call_id, kind, payload, at FROM call_events"
+            " WHERE call_id = ? ORDER BY at, id",
+            (call_id,),
+        )
+        return [{**dict(row), "payload": from_json(row["payload"], {})} for row in rows]
+
+    async def search_segments(self, query: str, limit: int = 50) -> list[TranscriptSegment]:
+        """Segments whose text or translation contains every word/phrase of `query`,
+        best match first. Any input is safe: it is read as plain words."""
+        expression = match_expression(query)
+        if expression is None:
+            return []
+        rows = await self._read(
+            f"SELECT {SEGMENT_COLUMNS} FROM"
+            " (SELECT rowid, rank FROM segments_fts WHERE segments_fts MATCH ?"
+            "  ORDER BY rank LIMIT ?) AS hits"
+            " JOIN segments ON segments.id = hits.rowid ORDER BY hits.rank",
+            (expression, limit),
+        )
+        return [segment_from_row(row) for row in rows]
+
+    async def agent_stats(self, days: int = 7) -> list[dict[str, Any]]:
+        """Per agent over calls started in the last `days` days (agent None = unassigned)."""
+        since = time.time() - days * 86400
+        rows = await self._read(
+            "SELECT agent, MAX(agent_name) AS agent_name, COUNT(*) AS calls,"
+            " SUM(segment_count) AS segments,"
+            " SUM(avg_sentiment * segment_count) / NULLIF(SUM(segment_count), 0) AS avg_sentiment,"
+            " SUM(positive_count) AS positive_segments,"
+            " SUM(negative_count) AS negative_segments,"
+            " SUM(alert_count) AS alerts, AVG(duration) AS avg_duration"
+            " FROM calls WHERE started_at >= ? GROUP BY agent ORDER BY calls DESC, agent",
+            (since,),
+        )
+        return [dict(row) for row in rows]
+
+    # --------------------------------------------------------------- internals
+
+    async def _write(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        async with self._lock:
+            return await retry_while_busy(
+                lambda: in_transaction(self._db, body), what=what, limit_s=self._lock_wait_s
+            )
+
+    async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
+        async with self._lock, self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+async def _fetch_call_row(db: aiosqlite.Connection, call_id: str) -> sqlite3.Row | None:
+    async with db.execute(f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)) as cursor:
+        return await cursor.fetchone()
+
+
+async def _fetch_summary(db: aiosqlite.Connection, call_id: str) -> CallSummary:
+    row = await _fetch_call_row(db, call_id)
+    assert row is not None, f"call {call_id} vanished inside its own transaction"
+    return summary_from_row(row)
+
+
+async def _ensure_call(db: aiosqlite.Connection, call_id: str, at: float) -> None:
+    """Create a placeholder row for a call we never saw start, so nothing about it is lost."""
+    cursor = await db.execute(
+        "INSERT OR IGNORE INTO calls (id, source, started_at) VALUES (?, ?, ?)",
+        (call_id, UNKNOWN_SOURCE, at),
+    )
+    if cursor.rowcount:
+        log.warning("call %s was not started before its first record; created it", call_id)
