@@ -1,1 +1,24 @@
-"""callmon alerts (see the README)."""
+"""callmon alerts: rules over analysed segments, stored alerts, notifications.
+
+Data flow: `TranscriptSegment` -> `AlertEngine` (pure rules, cooldowns,
+merging) -> `AlertStore` (SQLite) -> bus -> `NotificationDispatcher`
+(Slack, SMTP, Resend in background tasks). `AlertService` is the facade the
+ingest pipeline calls; `alerts.cli` is `callmon alerts`.
+"""
+
+from alerts.config import AlertSettings, ConfigError, load_alert_settings
+from alerts.consumer import run_alert_dispatcher
+from alerts.engine import AlertEngine, Verdict
+from alerts.service import AlertService
+from alerts.store import AlertStore
+
+__all__ = [
+    "AlertEngine",
+    "AlertService",
+    "AlertSettings",
+    "AlertStore",
+    "ConfigError",
+    "Verdict",
+    "load_alert_settings",
+    "run_alert_dispatcher",
+]

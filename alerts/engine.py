@@ -1,0 +1,116 @@
+"""The alert engine's pure core: rules -> cooldowns -> one merged verdict.
+
+Cooldowns run on call time (a segment's ``start``, seconds of audio since the
+call began), never on the wall clock: the same call replays to the same alerts,
+and tests need no sleeping. A rule in cooldown stays quiet, but other rules
+still fire, so a warning's cooldown never hides an urgent or critical alert.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+from alerts.compliance import (
+    check_disclosure_at_end,
+    check_disclosure_deadline,
+    observe_disclosure,
+)
+from alerts.config import AlertSettings
+from alerts.levels import Level, highest
+from alerts.rules import WORD_RULES, RuleHit, check_rule
+from alerts.state import CallAlertState
+from ingest.events import TranscriptSegment
+
+
+class Verdict(NamedTuple):
+    """What one utterance (or a call's end) raises: one alert, every reason."""
+
+    level: Level
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def merge_hits(hits: list[RuleHit]) -> Verdict | None:
+    """One verdict at the highest level of `hits`, keeping each rule and reason in order."""
+    if not hits:
+        return None
+    return Verdict(
+        highest([hit.level for hit in hits]),
+        tuple(hit.rule for hit in hits),
+        tuple(hit.reason for hit in hits),
+    )
+
+
+def cooled_down(call: CallAlertState, rule: str, cooldown_s: float, at: float) -> bool:
+    """Whether `rule` may fire again at call time `at`."""
+    last = call.last_fired.get(rule)
+    # Two speakers' segments can arrive slightly out of time order: a
+    # negative gap counts as still cooling down.
+    return last is None or cooldown_s <= 0 or at - last >= cooldown_s
+
+
+def evaluate_segment(
+    settings: AlertSettings, call: CallAlertState, segment: TranscriptSegment
+) -> tuple[CallAlertState, Verdict | None]:
+    """The call's next state and what `segment` raises, if anything."""
+    at = segment.start
+    call = dataclasses.replace(
+        call, segments_seen=call.segments_seen + 1, last_time=max(call.last_time, segment.end)
+    )
+    call = observe_disclosure(settings.missing_disclosure, call, segment)
+    trusted = segment.confidence >= settings.min_confidence
+    hits: list[RuleHit] = []
+    for rule in settings.segment_rules:
+        if isinstance(rule, WORD_RULES) and not trusted:
+            continue  # likely a speech-to-text hallucination
+        hit = check_rule(rule, segment, call, settings.exceptions)
+        if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
+            hits.append(hit)
+    disclosure = check_disclosure_deadline(settings.missing_disclosure, call, segment)
+    if disclosure is not None:
+        hits.append(disclosure)
+        call = dataclasses.replace(call, disclosure_reported=True)
+    if hits:
+        fired = {hit.rule: at for hit in hits}
+        call = dataclasses.replace(call, last_fired={**call.last_fired, **fired})
+    return call, merge_hits(hits)
+
+
+def evaluate_call_end(
+    settings: AlertSettings, call: CallAlertState
+) -> tuple[CallAlertState, Verdict | None]:
+    """What the end of the call raises: a disclosure never made."""
+    hit = check_disclosure_at_end(settings.missing_disclosure, call)
+    if hit is None:
+        return call, None
+    return dataclasses.replace(call, disclosure_reported=True), merge_hits([hit])
+
+
+class AlertEngine:
+    """Keeps each live call's `CallAlertState`; no I/O, no clock."""
+
+    def __init__(self, settings: AlertSettings) -> None:
+        self.settings = settings
+        self._calls: dict[str, CallAlertState] = {}
+
+    def start_call(self, call_id: str) -> None:
+        self._calls.setdefault(call_id, CallAlertState(call_id))
+
+    def state(self, call_id: str) -> CallAlertState:
+        return self._calls.get(call_id) or CallAlertState(call_id)
+
+    def on_segment(self, segment: TranscriptSegment) -> Verdict | None:
+        state, verdict = evaluate_segment(self.settings, self.state(segment.call_id), segment)
+        self._calls[segment.call_id] = state
+        return verdict
+
+    def end_call(self, call_id: str) -> Verdict | None:
+        """The call's last verdict; its state is forgotten."""
+        _, verdict = evaluate_call_end(self.settings, self.state(call_id))
+        self._calls.pop(call_id, None)
+        return verdict
+
+    @property
+    def live_calls(self) -> tuple[str, ...]:
+        return tuple(self._calls)

@@ -1,0 +1,260 @@
+"""Alerts and their notification deliveries, in the calls database (SQLite, WAL).
+
+The ``alerts`` component owns its tables and migrations; storing an alert
+also bumps ``calls.alert_count`` when the call's row exists (the core
+component owns that table, and it may not exist yet in a fresh database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from ingest.events import AlertAcknowledged, AlertRaised, now
+from ingest.storage.busy import retry_while_busy
+from ingest.storage.migrations import apply_migrations
+
+COMPONENT = "alerts"
+T = TypeVar("T")
+
+ALERT_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('warning', 'urgent', 'critical')),
+        rules TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        text TEXT NOT NULL,
+        speaker TEXT NOT NULL,
+        score REAL,
+        rolling_score REAL,
+        raised_at REAL NOT NULL,
+        agent TEXT,
+        acknowledged_by TEXT,
+        acknowledged_at REAL
+    );
+    CREATE INDEX alerts_by_raised_at ON alerts (raised_at DESC);
+    CREATE INDEX alerts_by_call ON alerts (call_id, raised_at DESC);
+    CREATE TABLE alert_deliveries (
+        alert_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'retrying', 'delivered', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at REAL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (alert_id, channel)
+    );
+    """,
+)
+
+DeliveryStatus = str
+"""pending, retrying, delivered, failed or dropped (queue full)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    alert_id: str
+    channel: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    delivered_at: float | None
+
+
+class AlertStore:
+    """One aiosqlite connection behind a lock; each write one short transaction."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, lock_wait_s: float) -> None:
+        self._db = db
+        self._path = path
+        self._lock = asyncio.Lock()
+        self._lock_wait_s = lock_wait_s
+
+    @classmethod
+    async def open(
+        cls, path: str | Path, *, busy_timeout_s: float = 5.0, lock_wait_s: float = 30.0
+    ) -> AlertStore:
+        """Open (creating if needed) the database at `path` with the alert tables up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            await retry_while_busy(
+                lambda: db.execute("PRAGMA journal_mode = WAL"),
+                what=f"enable WAL on {path}",
+                limit_s=lock_wait_s,
+            )
+            await retry_while_busy(
+                lambda: apply_migrations(db, COMPONENT, ALERT_MIGRATIONS),
+                what=f"migrate alerts in {path}",
+                limit_s=lock_wait_s,
+            )
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path, lock_wait_s)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._db.close()
+
+    async def add_alert(self, alert: AlertRaised) -> None:
+        """Store `alert` and count it on its call."""
+
+        async def body(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO alerts (id, call_id, level, rules, reasons, text, speaker, score,"
+                " rolling_score, raised_at, agent, acknowledged_by, acknowledged_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    alert.id, alert.call_id, alert.level, json.dumps(list(alert.rules)),
+                    json.dumps(list(alert.reasons)), alert.text, alert.speaker, alert.score,
+                    alert.rolling_score, alert.raised_at, alert.agent, alert.acknowledged_by,
+                    alert.acknowledged_at,
+                ),
+            )  # fmt: skip
+            if await _has_table(db, "calls"):
+                await db.execute(
+                    "UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (alert.call_id,)
+                )
+
+        await self._write(f"store alert {alert.id}", body)
+
+    async def get_alert(self, alert_id: str) -> AlertRaised | None:
+        rows = await self._read("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+        return alert_from_row(rows[0]) if rows else None
+
+    async def list_alerts(
+        self, limit: int = 100, call_id: str | None = None, unacknowledged_only: bool = False
+    ) -> list[AlertRaised]:
+        """Newest first."""
+        where, params = [], []
+        if call_id is not None:
+            where.append("call_id = ?")
+            params.append(call_id)
+        if unacknowledged_only:
+            where.append("acknowledged_at IS NULL")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._read(
+            f"SELECT * FROM alerts{clause} ORDER BY raised_at DESC, rowid DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [alert_from_row(row) for row in rows]
+
+    async def acknowledge(
+        self, alert_id: str, by: str, at: float | None = None
+    ) -> AlertAcknowledged | None:
+        """Mark the alert seen by `by`; None if no such alert, or already acknowledged."""
+        at = now() if at is None else at
+
+        async def body(db: aiosqlite.Connection) -> AlertAcknowledged | None:
+            async with db.execute(
+                "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?"
+                " WHERE id = ? AND acknowledged_at IS NULL RETURNING call_id",
+                (by, at, alert_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            return None if row is None else AlertAcknowledged(alert_id, row[0], by, at)
+
+        return await self._write(f"acknowledge alert {alert_id}", body)
+
+    async def record_delivery(
+        self,
+        alert_id: str,
+        channel: str,
+        status: DeliveryStatus,
+        attempts: int,
+        last_error: str | None = None,
+        delivered_at: float | None = None,
+    ) -> None:
+        """Insert or update the delivery of `alert_id` on `channel`."""
+
+        async def body(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO alert_deliveries (alert_id, channel, status, attempts, last_error,"
+                " delivered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (alert_id, channel) DO UPDATE SET status = excluded.status,"
+                " attempts = excluded.attempts, last_error = excluded.last_error,"
+                " delivered_at = excluded.delivered_at, updated_at = excluded.updated_at",
+                (alert_id, channel, status, attempts, last_error, delivered_at, now()),
+            )
+
+        await self._write(f"record {channel} delivery of {alert_id}", body)
+
+    async def list_deliveries(self, alert_id: str) -> list[Delivery]:
+        rows = await self._read(
+            "SELECT * FROM alert_deliveries WHERE alert_id = ? ORDER BY channel", (alert_id,)
+        )
+        return [
+            Delivery(
+                row["alert_id"],
+                row["channel"],
+                row["status"],
+                row["attempts"],
+                row["last_error"],
+                row["delivered_at"],
+            )  # fmt: skip
+            for row in rows
+        ]
+
+    async def _write(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        async with self._lock:
+            return await retry_while_busy(
+                lambda: self._transaction(body), what=what, limit_s=self._lock_wait_s
+            )
+
+    async def _transaction(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            result = await body(self._db)
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return result
+
+    async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
+        async with self._lock:
+            async with self._db.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+
+
+def alert_from_row(row: sqlite3.Row) -> AlertRaised:
+    return AlertRaised(
+        id=row["id"],
+        call_id=row["call_id"],
+        level=row["level"],
+        rules=tuple(json.loads(row["rules"])),
+        reasons=tuple(json.loads(row["reasons"])),
+        text=row["text"],
+        speaker=row["speaker"],
+        score=row["score"],
+        rolling_score=row["rolling_score"],
+        raised_at=row["raised_at"],
+        agent=row["agent"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+    )
+
+
+async def _has_table(db: aiosqlite.Connection, name: str) -> bool:
+    async with db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ) as cursor:
+        return await cursor.fetchone() is not None

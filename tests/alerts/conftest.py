@@ -1,0 +1,262 @@
+"""Fixtures for the alert tests: segments, and real local servers standing in
+for Slack, Resend, an SMTP relay and Redis (all on 127.0.0.1, free ports)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from ingest.events import TranscriptSegment
+
+
+def make_segment(
+    text: str = "hello there",
+    *,
+    call_id: str = "call-1",
+    speaker: str = "caller",
+    start: float = 0.0,
+    end: float | None = None,
+    score: float = 0.0,
+    label: str | None = None,
+    confidence: float = 0.9,
+    consecutive_negative: int = 0,
+    rolling: float = 0.0,
+    translation: str | None = None,
+    profanity: tuple[str, ...] = (),
+) -> TranscriptSegment:
+    if label is None:
+        label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+    return TranscriptSegment(
+        call_id=call_id,
+        speaker=speaker,  # type: ignore[arg-type]
+        start=start,
+        end=start + 2.0 if end is None else end,
+        text=text,
+        confidence=confidence,
+        language="en",
+        engine="test",
+        sentiment_score=score,
+        sentiment_label=label,
+        profanity=profanity,
+        translation=translation,
+        rolling_sentiment=rolling,
+        consecutive_negative=consecutive_negative,
+    )
+
+
+@pytest.fixture
+def segment():
+    return make_segment
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class HttpServer:
+    """A real HTTP server on 127.0.0.1 whose answers the test scripts.
+
+    `statuses` are answered in turn (the last one repeats); `hang` holds every
+    request until `release` is set.
+    """
+
+    url: str = ""
+    statuses: list[int] = field(default_factory=lambda: [200])
+    hang: bool = False
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    received: list[Received] = field(default_factory=list)
+    arrivals: asyncio.Queue[Received] = field(default_factory=asyncio.Queue)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw.decode(errors="replace")
+        seen = Received(request.method, request.path, dict(request.headers), body)
+        self.received.append(seen)
+        self.arrivals.put_nowait(seen)
+        if self.hang:
+            await self.release.wait()
+        status = self.statuses[min(len(self.received), len(self.statuses)) - 1]
+        return web.Response(status=status, text="ok" if status < 300 else "server error")
+
+    async def next_request(self) -> Received:
+        # A guard against a hung test, not a timing check.
+        return await asyncio.wait_for(self.arrivals.get(), 30)
+
+
+@pytest.fixture
+async def start_http_server() -> AsyncIterator[Callable[[], Awaitable[HttpServer]]]:
+    """Starts as many scripted HTTP servers as a test needs."""
+    runners: list[tuple[HttpServer, web.AppRunner]] = []
+
+    async def start() -> HttpServer:
+        server = HttpServer()
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", server.handle)
+        runner = web.AppRunner(app, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        server.url = f"http://{host}:{port}"
+        runners.append((server, runner))
+        return server
+
+    yield start
+    for server, runner in runners:
+        server.release.set()
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def http_server(start_http_server) -> HttpServer:
+    return await start_http_server()
+
+
+@dataclass
+class Mailbox:
+    host: str
+    port: int
+    messages: list[Any] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (cert, key)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            shutil.which("openssl") or "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def _smtp_server(tls_files: tuple[Path, Path], mode: str) -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    mailbox = Mailbox("127.0.0.1", free_port())
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        if isinstance(auth_data, LoginPassword):
+            login, password = auth_data.login.decode(), auth_data.password.decode()
+            mailbox.logins.append((login, password))
+            return AuthResult(success=(login, password) == ("callmon", "s3cret"), handled=False)
+        return AuthResult(success=False, handled=False)
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*map(str, tls_files))
+    kwargs: dict[str, Any] = {"authenticator": authenticator}
+    if mode == "starttls":
+        kwargs.update(tls_context=context, require_starttls=True, auth_required=True)
+    elif mode == "tls":
+        # aiosmtpd only knows about TLS it negotiated itself (STARTTLS).
+        kwargs.update(ssl_context=context, auth_required=True, auth_require_tls=False)
+    else:
+        kwargs.update(auth_require_tls=False)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, **kwargs)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_starttls(tls_files):
+    yield from _smtp_server(tls_files, "starttls")
+
+
+@pytest.fixture
+def smtp_tls(tls_files):
+    yield from _smtp_server(tls_files, "tls")
+
+
+@pytest.fixture
+def smtp_plain(tls_files):
+    yield from _smtp_server(tls_files, "none")
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free port, thrown away after the test."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)

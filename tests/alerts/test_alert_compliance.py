@@ -1,0 +1,135 @@
+"""The required-disclosure rule over a call's timeline."""
+
+from conftest import make_segment
+
+from alerts.config import settings_from_mapping
+from alerts.engine import AlertEngine
+
+REASON = 'required disclosure ("this call may be recorded") not said by the agent in the first 30 s'
+
+
+def agent(text, start, **kw):
+    return make_segment(text, speaker="agent", start=start, **kw)
+
+
+def caller(text, start, **kw):
+    return make_segment(text, speaker="caller", start=start, **kw)
+
+
+def rules_fired(engine, segments):
+    return [(v.rules if (v := engine.on_segment(s)) else None) for s in segments]
+
+
+def test_disclosure_said_in_time_raises_nothing():
+    engine = AlertEngine(settings_from_mapping({}))
+    fired = rules_fired(
+        engine, [agent("Hello! This call may be recorded, for training.", 2), caller("ok fine", 40)]
+    )
+    assert fired == [None, None]
+    assert engine.end_call("call-1") is None
+
+
+def test_missing_disclosure_fires_once_past_the_deadline():
+    engine = AlertEngine(settings_from_mapping({}))
+    fired = rules_fired(
+        engine,
+        [
+            agent("hello how can I help", 3),
+            caller("hi there", 29),
+            caller("so", 31),
+            agent("sure", 45),
+        ],
+    )
+    assert fired == [None, None, ("missing_disclosure",), None]
+    assert engine.end_call("call-1") is None  # already reported
+
+
+def test_the_alert_carries_level_and_reason():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("hello", 1))
+    verdict = engine.on_segment(caller("hi", 31))
+    assert verdict.level == "urgent"
+    assert verdict.reasons == (REASON,)
+
+
+def test_said_too_late_still_fires():
+    engine = AlertEngine(settings_from_mapping({}))
+    assert engine.on_segment(agent("by the way this call may be recorded", 35)).rules == (
+        "missing_disclosure",
+    )
+
+
+def test_only_the_agent_disclosure_counts():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(caller("is this call being recorded? this call may be recorded?", 5))
+    assert engine.on_segment(agent("yes", 33)).rules == ("missing_disclosure",)
+
+
+def test_unknown_speaker_counts_on_a_mixed_stream():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(make_segment("this call is being recorded", speaker="unknown", start=4))
+    assert engine.on_segment(make_segment("fine", speaker="unknown", start=40)) is None
+
+
+def test_phrase_cut_across_two_utterances_counts():
+    engine = AlertEngine(settings_from_mapping({}))
+    rules_fired(
+        engine,
+        [
+            agent("Thanks for calling. This call", 2),
+            caller("hello?", 3),
+            agent("may be recorded.", 4),
+        ],
+    )
+    assert engine.on_segment(caller("right", 50)) is None
+
+
+def test_call_that_ends_early_without_disclosure():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("hello", 1))
+    verdict = engine.end_call("call-1")
+    assert verdict.rules == ("missing_disclosure",) and verdict.reasons == (REASON,)
+
+
+def test_silent_call_ending_raises_nothing():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.start_call("call-1")
+    assert engine.end_call("call-1") is None
+
+
+def test_phrases_and_deadline_are_configurable():
+    settings = settings_from_mapping(
+        {
+            "rules": {
+                "missing_disclosure": {
+                    "phrases": ["calls are monitored"],
+                    "within_s": 10,
+                    "level": "warning",
+                }
+            }
+        }
+    )
+    engine = AlertEngine(settings)
+    engine.on_segment(agent("this call may be recorded", 2))
+    verdict = engine.on_segment(caller("ok", 11))
+    assert (verdict.level, verdict.rules) == ("warning", ("missing_disclosure",))
+    assert "in the first 10 s" in verdict.reasons[0]
+
+    engine = AlertEngine(settings)
+    engine.on_segment(agent("All CALLS ARE MONITORED.", 2))
+    assert engine.on_segment(caller("ok", 11)) is None
+
+
+def test_merges_with_other_rules_on_the_same_utterance():
+    engine = AlertEngine(settings_from_mapping({}))
+    verdict = engine.on_segment(caller("I want to cancel", 31))
+    assert verdict.rules == ("keyword_detected", "missing_disclosure")
+    assert verdict.level == "urgent"
+
+
+def test_disabled():
+    engine = AlertEngine(
+        settings_from_mapping({"rules": {"missing_disclosure": {"enabled": False}}})
+    )
+    assert engine.on_segment(caller("hi", 31)) is None
+    assert engine.end_call("call-1") is None

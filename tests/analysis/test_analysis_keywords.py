@@ -1,0 +1,51 @@
+import pytest
+
+from ingest.analysis import spot_keywords, spot_profanity
+from ingest.analysis.keywords import PROFANITY_FILE, load_word_list
+
+
+def test_whole_words_any_case_first_occurrence_order():
+    assert spot_keywords("SUPERVISOR now! I will Cancel, cancel everything") == (
+        "supervisor",
+        "cancel",
+    )
+
+
+def test_parts_of_words_do_not_count():
+    assert spot_keywords("cancelled the reporter's lien; she's a liability") == ()
+
+
+def test_context_exceptions_do_not_count():
+    assert spot_keywords("could you cancel the hold please") == ()
+    assert spot_keywords("my account   manager called") == ()
+    # ...but the same word elsewhere in the utterance still counts.
+    assert spot_keywords("cancel the hold, then cancel my plan") == ("cancel",)
+    assert spot_keywords("get me your manager, not my account manager") == ("manager",)
+
+
+def test_custom_lists_and_multi_word_keywords():
+    assert spot_keywords("I will dispute  the charge", ["dispute the charge", "chargeback"]) == (
+        "dispute the charge",
+    )
+    assert spot_keywords("cancel the hold", ["cancel"], exceptions=[]) == ("cancel",)
+
+
+def test_one_string_is_not_a_word_list():
+    with pytest.raises(TypeError):
+        spot_keywords("cancel", "cancel")
+
+
+def test_profanity_whole_words_and_variants():
+    assert spot_profanity("what the FUCK is this bullshit, damn it") == ("fuck", "bullshit", "damn")
+    assert spot_profanity("fucking useless") == ("fucking",)
+    assert spot_profanity("you son of a bitch") == ("son of a bitch",)
+    assert spot_profanity("f*** this") == ("f***",)
+
+
+def test_profanity_ignores_innocent_words_containing_it():
+    assert spot_profanity("a classic assessment of the Scunthorpe cocktail") == ()
+
+
+def test_profanity_list_has_the_usual_words():
+    words = set(load_word_list(PROFANITY_FILE))
+    assert {"bullshit", "damn", "shit", "fuck", "fucking", "asshole", "bastard"} <= words
