@@ -1,0 +1,69 @@
+"""Speech-to-text engines, chosen by `IngestSettings.asr`.
+
+Engine modules import their heavy libraries lazily, so importing this
+package costs nothing until an engine is created.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ingest.asr.base import (
+    EngineUnavailable,
+    RecognitionStream,
+    SpeechToText,
+    StreamingRecognizer,
+    StreamResult,
+    UtteranceRecognizer,
+)
+from ingest.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "EngineUnavailable",
+    "RecognitionStream",
+    "SpeechToText",
+    "StreamResult",
+    "StreamingRecognizer",
+    "UtteranceRecognizer",
+    "create_engine",
+]
+
+
+def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRecognizer:
+    """The engine `settings.asr` names; pocketsphinx when that one cannot run here.
+
+    A missing Whisper model (offline machine) or a missing Deepgram key is
+    logged as one warning line and the offline engine takes over, so the
+    worker always starts. A wrong Deepgram key only shows when a stream opens.
+    """
+    if settings.asr == "whisper":
+        from ingest.asr.whisper import WhisperRecognizer
+
+        try:
+            return WhisperRecognizer(
+                settings.whisper_model,
+                settings.whisper_device,
+                settings.whisper_compute_type,
+                num_workers=max(1, settings.asr_threads),
+            )
+        except EngineUnavailable as error:
+            log.warning("whisper unavailable, using sphinx instead: %s", error)
+    elif settings.asr == "deepgram":
+        if settings.deepgram_api_key:
+            from ingest.asr.deepgram import DeepgramRecognizer
+
+            return DeepgramRecognizer(
+                settings.deepgram_api_key,
+                model=settings.deepgram_model,
+                encoding=settings.deepgram_encoding,
+                base_url=settings.deepgram_url,
+            )
+        log.warning("deepgram unavailable, using sphinx instead: DEEPGRAM_API_KEY is not set")
+    elif settings.asr != "sphinx":
+        raise EngineUnavailable(f"unknown speech-to-text engine {settings.asr!r}")
+
+    from ingest.asr.sphinx import SphinxRecognizer
+
+    return SphinxRecognizer()

@@ -1,0 +1,161 @@
+"""faster-whisper (CTranslate2): the accurate local engine.
+
+Models come from the Hugging Face hub on first use, which offline machines
+cannot reach; loading then fails fast with `EngineUnavailable` so the caller
+can fall back to pocketsphinx.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ingest.asr.base import EngineUnavailable
+from ingest.audio.resample import pcm16_to_float32
+from ingest.events import Recognition
+
+log = logging.getLogger(__name__)
+
+NO_SPEECH_PROB = 0.6
+LOW_AVG_LOGPROB = -1.0
+HIGH_COMPRESSION_RATIO = 2.4
+"""Whisper's own thresholds: a segment that is probably not speech and was
+decoded with low confidence, or repeats itself, is a hallucination ("Thanks
+for watching!" on silence) and is dropped."""
+
+
+class WhisperRecognizer:
+    """faster-whisper behind `UtteranceRecognizer`; one model shared by threads.
+
+    `WhisperModel.transcribe()` may be called from several threads at once;
+    `num_workers` sets how many of those calls run the model in parallel.
+    Confidence is exp(average token log-probability) of the kept segments,
+    weighted by their length.
+    """
+
+    name = "whisper"
+
+    def __init__(
+        self,
+        model: str,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        *,
+        num_workers: int = 1,
+        cpu_threads: int = 0,
+        language: str | None = None,
+        beam_size: int = 1,
+        vad_filter: bool = True,
+        temperature: float | tuple[float, ...] = 0.0,
+        download_root: str | None = None,
+    ) -> None:
+        self.model_name = model
+        self.language = language
+        self.beam_size = beam_size
+        self.vad_filter = vad_filter
+        # Greedy only by default: the fallback to sampling at higher
+        # temperatures can multiply one utterance's latency and makes output
+        # non-deterministic; pass (0.0, 0.2, 0.4, ...) to get it back.
+        self.temperature = temperature
+        self._model = _load_model(
+            model,
+            device=device,
+            compute_type=compute_type,
+            num_workers=num_workers,
+            cpu_threads=cpu_threads,
+            download_root=download_root,
+        )
+
+    def recognize(self, pcm16k: bytes) -> Recognition:
+        if len(pcm16k) % 2:
+            pcm16k = pcm16k[:-1]
+        audio = pcm16_to_float32(pcm16k)
+        if audio.size == 0:
+            return Recognition(text="", confidence=0.0, language=self.language)
+        segments, info = self._model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            vad_filter=self.vad_filter,
+            temperature=self.temperature,
+            # Utterances are independent; conditioning on earlier text only
+            # spreads one hallucination into the next.
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        kept = [segment for segment in segments if not _is_hallucination(segment)]
+        text = " ".join(segment.text.strip() for segment in kept).strip()
+        if not text:
+            # A language "detected" in silence is a guess; report none.
+            return Recognition(text="", confidence=0.0, language=self.language)
+        weights = [max(segment.end - segment.start, 0.01) for segment in kept]
+        avg_logprob = sum(s.avg_logprob * w for s, w in zip(kept, weights)) / sum(weights)
+        confidence = min(1.0, max(0.0, math.exp(avg_logprob)))
+        return Recognition(text=text, confidence=round(confidence, 3), language=info.language)
+
+
+def _is_hallucination(segment: Any) -> bool:
+    silent = segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_AVG_LOGPROB
+    repetitive = segment.compression_ratio > HIGH_COMPRESSION_RATIO
+    if silent or repetitive:
+        log.debug(
+            "whisper segment dropped as hallucination (no_speech %.2f, avg_logprob %.2f, "
+            "compression %.1f): %.60r",
+            segment.no_speech_prob, segment.avg_logprob, segment.compression_ratio, segment.text,
+        )
+    return silent or repetitive
+
+
+def _load_model(model: str, **options: Any) -> Any:
+    """Load from a folder or the local hub cache; download only when allowed.
+
+    Looking in the cache first (`local_files_only=True`) means a machine that
+    already has the model never touches the network, and one that does not
+    fails in about a second instead of retrying an unreachable hub.
+    """
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as error:
+        raise EngineUnavailable(
+            f"faster-whisper is not installed ({error}); pip install faster-whisper"
+        ) from error
+
+    if _looks_like_path(model):
+        folder = Path(model).expanduser()
+        if not (folder / "model.bin").is_file():
+            raise EngineUnavailable(f"Whisper model folder {model} has no model.bin")
+        return _construct(WhisperModel, str(folder), options)
+    try:
+        return WhisperModel(model, local_files_only=True, **options)
+    except Exception as error:  # huggingface_hub raises several types for "not cached"
+        log.debug("Whisper model %r not in the local cache: %s", model, _one_line(error))
+    if _hub_offline():
+        raise EngineUnavailable(
+            f"Whisper model {model!r} is not in the local cache and HF_HUB_OFFLINE is set; "
+            "download it once with network access or set CALLMON_WHISPER_MODEL to a model folder"
+        )
+    log.info("downloading Whisper model %r from the Hugging Face hub", model)
+    return _construct(WhisperModel, model, options)
+
+
+def _construct(whisper_model: Any, model: str, options: dict[str, Any]) -> Any:
+    try:
+        return whisper_model(model, **options)
+    except Exception as error:  # hub, CTranslate2 and tokenizer errors all mean "cannot run"
+        raise EngineUnavailable(f"cannot load Whisper model {model!r}: {_one_line(error)}") from error
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith((".", "/", "~")) or os.sep in model and Path(model).exists()
+
+
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+def _one_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"[:300]

@@ -1,0 +1,50 @@
+"""pocketsphinx on real flite speech that went through 8 kHz mu-law."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ingest.asr import UtteranceRecognizer, create_engine
+from ingest.asr.sphinx import SphinxRecognizer
+from ingest.settings import IngestSettings
+
+
+def test_recognizes_caller_voice_through_telephone_path(speak) -> None:
+    recognizer = SphinxRecognizer()
+    result = recognizer.recognize(speak("i want to cancel my account right now", "rms"))
+    words = result.text.split()
+    assert "cancel" in words and "account" in words
+    assert 0.0 < result.confidence <= 1.0
+    assert result.language == "en"
+
+
+def test_recognizes_agent_voice(speak) -> None:
+    result = SphinxRecognizer().recognize(speak("can i speak to your supervisor please", "awb"))
+    assert "supervisor" in result.text.split()
+
+
+def test_silence_and_empty_audio_give_no_text() -> None:
+    recognizer = SphinxRecognizer()
+    for audio in (bytes(32000), b"", b"\x00"):
+        result = recognizer.recognize(audio)
+        assert result.text == ""
+        assert result.confidence == 0.0
+
+
+def test_threads_share_one_recognizer(speak) -> None:
+    recognizer = SphinxRecognizer()
+    lines = ["i want to cancel my account right now", "can i speak to your supervisor please"] * 2
+    audios = [speak(line, "rms") for line in lines]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        texts = [r.text for r in pool.map(recognizer.recognize, audios)]
+    alone = [recognizer.recognize(audio).text for audio in audios]
+    assert texts == alone
+    assert all("cancel" in text for text in texts[0::2])
+    assert all("supervisor" in text for text in texts[1::2])
+
+
+def test_create_engine_builds_sphinx_by_default() -> None:
+    engine = create_engine(IngestSettings())
+    assert isinstance(engine, SphinxRecognizer)
+    assert isinstance(engine, UtteranceRecognizer)
+    assert engine.name == "sphinx"
