@@ -93,8 +93,20 @@ class RawStreamSender:
         self._drain.cancel()
 
     async def _discard_incoming(self) -> None:
-        while await self._reader.read(65536):
-            pass
+        """Read the server's frames; answer its pings (uvicorn closes silent peers)."""
+        try:
+            while True:
+                opcode, length = await self._reader.readexactly(2)
+                length &= 0x7F
+                if length == 126:
+                    (length,) = struct.unpack("!H", await self._reader.readexactly(2))
+                elif length == 127:
+                    (length,) = struct.unpack("!Q", await self._reader.readexactly(8))
+                payload = await self._reader.readexactly(length)
+                if opcode & 0x0F == 0x9 and length < 126:
+                    self._writer.write(struct.pack("!BB", 0x8A, 0x80 | length) + b"\0\0\0\0" + payload)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
 
 
 def _frames_b64(mulaw: bytes) -> list[str]:

@@ -199,3 +199,13 @@ def _open_enricher(store: CallStore, bus: Bus) -> Any:
     directory = ViciDialDirectory(vicidial)
     return directory, CallEnricher(directory, update_call, retry_delays=vicidial.retry_delays,
                                    after_call_delay=vicidial.after_call_delay_s)
+
+
+class _TappedSink:
+    def __init__(self, sink: CallEventSink, tap: Callable[[CallEvent], None]) -> None:
+        self._sink = sink
+        self._tap = tap
+
+    def submit(self, event: CallEvent) -> None:
+        self._tap(event)
+        self._sink.submit(event)

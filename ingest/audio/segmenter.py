@@ -53,6 +53,8 @@ class UtteranceSegmenter:
         self._silent_run = 0
         self._voiced_frames = 0
         self._last_voiced_index = -1
+        self.voiced_seen = 0
+        """Voiced frames pushed so far (lets callers time the last one)."""
 
     @property
     def in_speech(self) -> bool:
@@ -60,6 +62,7 @@ class UtteranceSegmenter:
 
     def push(self, frame: bytes, voiced: bool, audio_time: float) -> SpeechSpan | None:
         """Feed one 20 ms frame that starts at `audio_time` seconds."""
+        self.voiced_seen += voiced
         if not self._in_speech:
             self._pre_roll.append((audio_time, frame))
             self._recent_voiced.append(voiced)

@@ -65,10 +65,11 @@ class BatchTrack:
 
     def feed(self, pcm: bytes, audio_time: float) -> None:
         arrived = time.monotonic()
+        voiced_before = self._segmenter.segmenter.voiced_seen
         spans = self._segmenter.feed(pcm, audio_time)
         for span in spans:
             self._emit(span, arrived)
-        if self._segmenter.segmenter.in_speech:
+        if self._segmenter.segmenter.voiced_seen != voiced_before:
             self._voiced_arrival = arrived
 
     async def finish(self) -> None:
