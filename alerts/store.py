@@ -91,6 +91,7 @@ class AlertStore:
         db.row_factory = sqlite3.Row
         try:
             await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            await db.execute("PRAGMA synchronous = NORMAL")  # as ingest.storage.connection explains
             await retry_while_busy(
                 lambda: db.execute("PRAGMA journal_mode = WAL"),
                 what=f"enable WAL on {path}",

@@ -94,4 +94,16 @@ CREATE TRIGGER segments_fts_after_update AFTER UPDATE OF text, translation ON se
 END;
 """
 
-CORE_MIGRATIONS: tuple[str, ...] = (_CALLS_AND_SEGMENTS, _SEGMENT_SEARCH)
+# QA search (ingest/qa): every call filter has an index leading with it, and
+# every sort key has one in sort order (with the id tie-break), so a search can
+# walk calls in page order and stop as soon as the page is full.
+_QA_SEARCH_INDEXES = """
+CREATE INDEX calls_by_campaign ON calls (campaign, started_at);
+CREATE INDEX calls_by_in_group ON calls (in_group, started_at);
+CREATE INDEX calls_by_language ON calls (language, started_at);
+CREATE INDEX calls_by_duration ON calls (duration, id);
+CREATE INDEX calls_by_avg_sentiment ON calls (avg_sentiment, id);
+CREATE INDEX calls_by_alert_count ON calls (alert_count, id);
+"""
+
+CORE_MIGRATIONS: tuple[str, ...] = (_CALLS_AND_SEGMENTS, _SEGMENT_SEARCH, _QA_SEARCH_INDEXES)

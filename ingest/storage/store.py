@@ -22,7 +22,7 @@ import aiosqlite
 
 from ingest.events import CallEnded, CallStarted, CallSummary, TranscriptSegment
 from ingest.storage.busy import retry_while_busy
-from ingest.storage.connection import in_transaction, open_database
+from ingest.storage.connection import in_thread_transaction, in_transaction, open_database
 from ingest.storage.rows import (
     CALL_COLUMNS,
     SEGMENT_COLUMNS,
@@ -109,22 +109,31 @@ class CallStore:
         return await self._write(f"start call {event.call_id}", write)
 
     async def add_segment(self, segment: TranscriptSegment) -> TranscriptSegment:
-        """Store `segment` and update its call's aggregates in the same transaction."""
-        values = segment_values(segment)
+        """Store `segment` and update its call's aggregates in the same transaction.
 
-        async def write(db: aiosqlite.Connection) -> int:
-            await _ensure_call(db, segment.call_id, segment.created_at)
-            columns = ", ".join(f'"{name}"' for name in values)
-            placeholders = ", ".join(f":{name}" for name in values)
-            cursor = await db.execute(
-                f"INSERT INTO segments ({columns}) VALUES ({placeholders})", values
-            )
-            segment_id = cursor.lastrowid
-            call = await _fetch_call_row(db, segment.call_id)
-            assert call is not None  # _ensure_call made sure
-            keywords = merge_keywords(from_json(call["keywords"], []), segment.keywords)
+        The hot path of the worker: one transaction, run on the database
+        thread in one hop (see `in_thread_transaction`).
+        """
+        values = segment_values(segment)
+        columns = ", ".join(f'"{name}"' for name in values)
+        placeholders = ", ".join(f":{name}" for name in values)
+        insert = f"INSERT INTO segments ({columns}) VALUES ({placeholders})"
+
+        def write(conn: sqlite3.Connection) -> int:
+            created = conn.execute(
+                "INSERT OR IGNORE INTO calls (id, source, started_at) VALUES (?, ?, ?)",
+                (segment.call_id, UNKNOWN_SOURCE, segment.created_at),
+            ).rowcount
+            if created:
+                log.warning("call %s was not started before its first record; created it",
+                            segment.call_id)
+            segment_id = conn.execute(insert, values).lastrowid
+            (stored_keywords,) = conn.execute(
+                "SELECT keywords FROM calls WHERE id = ?", (segment.call_id,)
+            ).fetchone()
+            keywords = merge_keywords(from_json(stored_keywords, []), segment.keywords)
             # Right-hand sides see the row as it was before this UPDATE.
-            await db.execute(
+            conn.execute(
                 "UPDATE calls SET"
                 " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
                 "   / (segment_count + 1),"
@@ -148,7 +157,11 @@ class CallStore:
             assert segment_id is not None
             return segment_id
 
-        segment_id = await self._write(f"add segment to call {segment.call_id}", write)
+        async with self._lock:
+            segment_id = await retry_while_busy(
+                lambda: in_thread_transaction(self._db, write),
+                what=f"add segment to call {segment.call_id}", limit_s=self._lock_wait_s,
+            )
         return dataclasses.replace(segment, id=segment_id)
 
     async def set_translation(self, segment_id: int, translation: str) -> TranscriptSegment:
