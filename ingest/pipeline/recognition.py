@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -70,6 +71,9 @@ _worker_engine: UtteranceRecognizer | None = None
 
 def _init_worker(settings: IngestSettings) -> None:
     global _worker_engine
+    # Ctrl-C reaches the whole process group; the parent finishes the calls in
+    # progress and then shuts the pool down, so workers must not die first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ingest.asr import create_engine
 
     engine = create_engine(settings)

@@ -167,7 +167,7 @@ async def run_simulation(
             await asyncio.sleep(number * stagger_s / speed)  # don't start every call at once
         try:
             call = await dial(script, protocol, target, speed=speed)
-        except (OSError, ConnectionError) as error:
+        except Exception as error:  # noqa: BLE001 - one failed call must not stop the simulation
             log.error("simulated %s call (%s) failed: %s", protocol, script.name, error)
             await asyncio.sleep(1.0)
             return
@@ -176,12 +176,17 @@ async def run_simulation(
             on_dialed(call)
 
     running: set[asyncio.Task[None]] = set()
-    for number, (script, protocol) in enumerate(plan):
-        while len(running) >= concurrency:
-            finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in finished:
-                task.result()
-        running.add(asyncio.ensure_future(one(number, script, protocol)))
-    if running:
-        await asyncio.gather(*running)
+    try:
+        for number, (script, protocol) in enumerate(plan):
+            while len(running) >= concurrency:
+                finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    task.result()
+            running.add(asyncio.ensure_future(one(number, script, protocol)))
+        if running:
+            await asyncio.gather(*running)
+    finally:
+        for task in running:
+            task.cancel()  # the simulation was stopped: hang up the calls in progress
+        await asyncio.gather(*running, return_exceptions=True)
     return dialed
