@@ -1,0 +1,129 @@
+"""Retention: delete calls older than a cut-off, with everything that hangs off them.
+
+One ``BEGIN IMMEDIATE`` transaction removes, for the chosen calls, their
+alert deliveries, alerts, QA scorecards, call events, segments (whose delete
+trigger removes the matching FTS5 index rows) and the calls themselves: a
+reader sees the calls either whole or gone, and the index never points at a
+deleted segment. A call is old when it ended (or, still marked active, it
+started) before the cut-off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from ingest.storage.busy import retry_while_busy
+from ingest.storage.connection import in_transaction, open_database
+from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
+
+RETENTION_ENV = "CALLMON_RETENTION_DAYS"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhw]?)\s*$", re.IGNORECASE)
+_UNIT_S = {"": 86400.0, "d": 86400.0, "h": 3600.0, "w": 7 * 86400.0}
+
+# (table, condition on the doomed call ids in temp.purge_calls); children first.
+_DELETIONS = (
+    ("alert_deliveries", "alert_id IN (SELECT id FROM alerts WHERE call_id IN (SELECT id FROM temp.purge_calls))"),
+    ("alerts", "call_id IN (SELECT id FROM temp.purge_calls)"),
+    ("qa_scorecards", "call_id IN (SELECT id FROM temp.purge_calls)"),
+    ("call_events", "call_id IN (SELECT id FROM temp.purge_calls)"),
+    ("segments", "call_id IN (SELECT id FROM temp.purge_calls)"),
+    ("calls", "id IN (SELECT id FROM temp.purge_calls)"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeCounts:
+    """Rows per table that a purge deletes (or deleted)."""
+
+    cutoff: float
+    rows: dict[str, int]
+
+    @property
+    def calls(self) -> int:
+        return self.rows.get("calls", 0)
+
+
+def parse_age(text: str) -> float:
+    """Seconds in ``90d``, ``12w``, ``36h`` or ``90`` (days)."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not an age: use e.g. 90d, 12w or 36h")
+    return float(match.group(1)) * _UNIT_S[match.group(2).lower()]
+
+
+def retention_from_env() -> float | None:
+    """The default retention in seconds from ``CALLMON_RETENTION_DAYS``, or None if unset."""
+    value = os.environ.get(RETENTION_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return parse_age(value)
+    except ValueError:
+        raise ValueError(f"{RETENTION_ENV}={value!r}: expected a number of days, e.g. 90") from None
+
+
+async def count_purge(db_path: str | Path, cutoff: float) -> PurgeCounts:
+    """What `purge_calls(db_path, cutoff)` would delete, without deleting it."""
+    db = await open_database(db_path, component=COMPONENT, steps=CORE_MIGRATIONS)
+    try:
+        await _select_calls(db, cutoff)
+        return PurgeCounts(cutoff, await _count(db))
+    finally:
+        await db.close()
+
+
+async def purge_calls(db_path: str | Path, cutoff: float, *, lock_wait_s: float = 60.0) -> PurgeCounts:
+    """Delete every call that ended before `cutoff` (epoch seconds), in one transaction."""
+    db = await open_database(db_path, component=COMPONENT, steps=CORE_MIGRATIONS, lock_wait_s=lock_wait_s)
+
+    async def body(conn: aiosqlite.Connection) -> dict[str, int]:
+        await _select_calls(conn, cutoff)
+        deleted: dict[str, int] = {}
+        for table, condition in _DELETIONS:
+            if await _has_table(conn, table):
+                cursor = await conn.execute(f"DELETE FROM {table} WHERE {condition}")
+                deleted[table] = cursor.rowcount
+        return deleted
+
+    try:
+        rows = await retry_while_busy(lambda: in_transaction(db, body), what="purge old calls",
+                                      limit_s=lock_wait_s)
+        return PurgeCounts(cutoff, rows)
+    finally:
+        await db.close()
+
+
+def cutoff_for(age_s: float, now: float | None = None) -> float:
+    return (time.time() if now is None else now) - age_s
+
+
+async def _select_calls(db: aiosqlite.Connection, cutoff: float) -> None:
+    await db.execute("CREATE TEMP TABLE IF NOT EXISTS purge_calls (id TEXT PRIMARY KEY)")
+    await db.execute("DELETE FROM temp.purge_calls")
+    await db.execute(
+        "INSERT INTO temp.purge_calls SELECT id FROM calls WHERE COALESCE(ended_at, started_at) < ?",
+        (cutoff,),
+    )
+
+
+async def _count(db: aiosqlite.Connection) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for table, condition in _DELETIONS:
+        if await _has_table(db, table):
+            async with db.execute(f"SELECT count(*) FROM {table} WHERE {condition}") as cursor:
+                row = await cursor.fetchone()
+            counts[table] = row[0] if row else 0
+    return counts
+
+
+async def _has_table(db: aiosqlite.Connection, name: str) -> bool:
+    async with db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ) as cursor:
+        return await cursor.fetchone() is not None
