@@ -7,6 +7,7 @@ PACKAGES=(
   redis-server                                       # live fan-out (tests start their own)
   mariadb-server                                     # ViciDial enrichment tests
   flite festival espeak-ng sox libsox-fmt-all        # test speech and audio tools
+  apertium apertium-eng-spa apertium-spa-ita         # offline translation (es-it: pivot tests)
 )
 
 missing=()
