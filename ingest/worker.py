@@ -58,6 +58,7 @@ class IngestWorker:
         self.alerts: Any = None
         self.enricher: Any = None
         self.vicidial: Any = None
+        self.translator: Any = None
         self._pool: RecognitionPool | None = None
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
@@ -99,6 +100,7 @@ class IngestWorker:
             await self._pool.warm_up()
         if self._alerts_enabled:
             self.alerts = await _open_alerts(settings, self.bus)
+        self.translator, detector, home_language = _open_translation()
         vicidial = _open_enricher(self.store, self.bus)
         if vicidial is not None:
             self.vicidial, self.enricher = vicidial
@@ -112,6 +114,9 @@ class IngestWorker:
                 streaming_engine=streaming,
                 alerts=self.alerts,
                 enricher=self.enricher,
+                translator=self.translator,
+                detector=detector,
+                home_language=home_language,
                 observer=self._observer,
             )
         )
@@ -167,6 +172,8 @@ class IngestWorker:
             await self.vicidial.close()
         if self.alerts is not None:
             await self.alerts.close()
+        if self.translator is not None:
+            await self.translator.close()
         if self._pool is not None:
             self._pool.close()
         if hasattr(self, "bus"):
@@ -180,6 +187,17 @@ async def _open_alerts(settings: IngestSettings, bus: Bus) -> Any:
     from alerts.service import AlertService
 
     return await AlertService.open(settings.db_path, load_alert_settings(), bus.publish)
+
+
+def _open_translation() -> tuple[Any, Any, str]:
+    """(translator or None, language detector, the supervisors' language) from CALLMON_TRANSLATOR etc."""
+    from ingest.translation import LanguageDetector, TranslationSettings, make_translator
+
+    settings = TranslationSettings.from_env()
+    detector = LanguageDetector(settings.detect_languages, warm=False)
+    if settings.translator == "none":
+        return None, detector, settings.supervisor_language
+    return make_translator(settings), detector, settings.supervisor_language
 
 
 def _open_enricher(store: CallStore, bus: Bus) -> Any:

@@ -13,6 +13,7 @@ from ingest.settings import IngestSettings
 if TYPE_CHECKING:
     from ingest.bus import Bus
     from ingest.storage import CallStore
+    from ingest.translation import LanguageDetector, Translator
 
 
 class AlertHook(Protocol):
@@ -71,4 +72,8 @@ class PipelineServices:
     streaming_engine: StreamingRecognizer | None = None
     alerts: AlertHook | None = None
     enricher: EnrichmentHook | None = None
+    translator: "Translator | None" = None
+    detector: "LanguageDetector | None" = None
+    home_language: str = "en"
+    """The supervisors' language: other languages get a translation into it."""
     observer: Callable[[SegmentTiming], None] | None = None

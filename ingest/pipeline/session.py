@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
 
-from ingest.analysis import CallMood, analyse_text, update_mood
+from ingest.analysis import CallMood, update_mood
 from ingest.events import (
     AudioReceived,
     CallEnded,
@@ -26,6 +26,7 @@ from ingest.events import (
     TranscriptSegment,
 )
 from ingest.pipeline.services import PipelineServices, SegmentTiming
+from ingest.pipeline.understanding import understand
 from ingest.pipeline.tracks import BatchTrack, HeardUtterance, StreamingTrack, Track
 from ingest.tasks import spawn
 
@@ -134,7 +135,9 @@ class CallSession:
         if not text:
             return
         services = self.services
-        analysis = analyse_text(text)
+        understood = await understand(text, timed.recognition.language, translator=services.translator,
+                                      detector=services.detector, home_language=services.home_language)
+        analysis = understood.analysis
         self.mood = update_mood(self.mood, analysis.sentiment.score, analysis.sentiment.label,
                                 window=services.settings.rolling_window)
         segment = TranscriptSegment(
@@ -144,12 +147,13 @@ class CallSession:
             end=round(heard.end, 3),
             text=text,
             confidence=round(timed.recognition.confidence, 4),
-            language=timed.recognition.language,
+            language=understood.language,
             engine=services.engine_name,
             sentiment_score=analysis.sentiment.score,
             sentiment_label=analysis.sentiment.label,
             keywords=analysis.keywords,
             profanity=analysis.profanity,
+            translation=understood.translation,
             rolling_sentiment=round(self.mood.rolling_average, 4),
             consecutive_negative=self.mood.consecutive_negative,
         )
