@@ -8,6 +8,7 @@ PACKAGES=(
   mariadb-server                                     # ViciDial enrichment tests
   flite festival espeak-ng sox libsox-fmt-all        # test speech and audio tools
   apertium apertium-eng-spa apertium-spa-ita         # offline translation (es-it: pivot tests)
+  chromium chromium-driver                           # real-browser dashboard tests
 )
 
 missing=()

@@ -8,6 +8,7 @@ import click
 
 from ingest.cli.calls import calls
 from ingest.cli.importing import import_recordings
+from ingest.cli.qa import agents, export, purge, search
 from ingest.cli.serve import ingest, run
 from ingest.cli.simulating import simulate
 
@@ -23,6 +24,8 @@ def main(verbose: int) -> None:
       callmon run --demo          worker + simulated calls, live log
       callmon ingest              the worker alone (AudioSocket + Twilio)
       callmon calls list          calls stored in the database
+      callmon dashboard           the supervisor dashboard alone (Redis + SQLite)
+      callmon users add NAME --role admin
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
@@ -34,6 +37,8 @@ main.add_command(run)
 main.add_command(simulate)
 main.add_command(calls)
 main.add_command(import_recordings)
+for _qa_command in (search, export, purge, agents):
+    main.add_command(_qa_command)
 
 
 def _add_alerts() -> None:
@@ -43,3 +48,13 @@ def _add_alerts() -> None:
 
 
 _add_alerts()
+
+
+def _add_dashboard() -> None:
+    from dashboard.cli import dashboard, users
+
+    main.add_command(dashboard)
+    main.add_command(users)
+
+
+_add_dashboard()

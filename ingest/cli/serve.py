@@ -1,4 +1,5 @@
-"""`callmon ingest` (the worker alone) and `callmon run` (everything in one process)."""
+"""`callmon ingest` (the worker alone) and `callmon run` (everything in one process:
+worker, alerts, the dashboard on its own port, the live log)."""
 
 from __future__ import annotations
 
@@ -33,15 +34,29 @@ def ingest(**options: Any) -> None:
 @click.option("--demo-calls", default=3, show_default=True, help="Simulated calls at a time in --demo.")
 @click.option("--speed", default=1.0, show_default=True, help="Pace of simulated calls (2 = twice real time).")
 @click.option("--quiet", is_flag=True, help="No live log of segments and alerts.")
-def run(demo: bool, demo_calls: int, speed: float, quiet: bool, **options: Any) -> None:
-    """Run callmon in one process: ingest, alerts, live log (and --demo calls)."""
+@click.option("--port", "dashboard_port", type=int, envvar="CALLMON_DASHBOARD_PORT", show_envvar=True,
+              help="Dashboard HTTP port.  [default: 8095]")
+@click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard.")
+def run(demo: bool, demo_calls: int, speed: float, quiet: bool, dashboard_port: int | None,
+        no_dashboard: bool, **options: Any) -> None:
+    """Run callmon in one process: ingest, alerts, dashboard, live log (and --demo calls)."""
     if demo and options.get("db_path") is None:
         options["db_path"] = Path("data/demo.db")
     settings = load_settings(**options)
-    asyncio.run(_serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None))
+    dashboard = None
+    if not no_dashboard:
+        from dashboard.settings import DashboardConfigError, DashboardSettings
+
+        try:
+            dashboard = DashboardSettings.from_env(port=dashboard_port, demo=demo)
+        except DashboardConfigError as error:
+            raise click.UsageError(str(error)) from None
+    asyncio.run(_serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None,
+                       dashboard=dashboard))
 
 
-async def _serve(settings: Any, *, live_log: bool, demo: tuple[int, float] | None) -> None:
+async def _serve(settings: Any, *, live_log: bool, demo: tuple[int, float] | None,
+                 dashboard: Any = None) -> None:
     from ingest.worker import IngestWorker
 
     stop = asyncio.Event()
@@ -57,6 +72,13 @@ async def _serve(settings: Any, *, live_log: bool, demo: tuple[int, float] | Non
         f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "
         f"speech-to-text {worker.pipeline.services.engine_name}, database {settings.db_path}. Ctrl-C stops."
     )
+    served = None
+    if dashboard is not None:
+        try:
+            served = await _start_dashboard(worker, dashboard)
+        except BaseException:
+            await worker.stop()
+            raise
     tasks = []
     if live_log:
         tasks.append(spawn(print_live_log(worker.bus), name="live-log"))
@@ -71,7 +93,39 @@ async def _serve(settings: Any, *, live_log: bool, demo: tuple[int, float] | Non
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if served is not None:
+            await served[0].stop()
+            await served[1].close()
         await worker.stop()
+
+
+async def _start_dashboard(worker: Any, settings: Any) -> tuple[Any, Any]:
+    """The dashboard on its own port in this process, reading the worker's in-process
+    bus; the Twilio endpoints are served on its port too. Returns (server, services)."""
+    from dashboard.serving import DashboardServer
+    from dashboard.services import services_for_worker
+    from dashboard.settings import DashboardConfigError
+    from dashboard.startup import check_ready, prepare_demo
+
+    services = await services_for_worker(worker, settings)
+    try:
+        password = None
+        if settings.demo:
+            settings, password = await prepare_demo(settings, services.users)
+            services.settings = settings
+        else:
+            await check_ready(settings, services.users)
+        server = DashboardServer(services, extra_routes=worker.include_routes)
+        await server.start()
+    except (DashboardConfigError, OSError) as error:
+        await services.close()
+        raise click.ClickException(str(error)) from None
+    except BaseException:
+        await services.close()
+        raise
+    login = f" (log in as demo / {password})" if password else ""
+    click.echo(f"callmon dashboard: {server.url}{login}")
+    return server, services
 
 
 async def _demo_calls(worker: Any, concurrency: int, speed: float) -> None:

@@ -1,0 +1,122 @@
+"""Who is logged in, and what they may open.
+
+Sessions: NiceGUI's signed session cookie (Starlette's SessionMiddleware, keyed
+with CALLMON_DASHBOARD_SECRET) identifies the browser; the logged-in user
+lives in `app.storage.user` on the server. Every request re-reads the user
+from the database, so removing a user or changing a role takes effect at once.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request
+from nicegui import app, ui
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from dashboard.roles import Role, home_for, may_open
+from dashboard.users import DashboardUser, UserStore
+
+log = logging.getLogger(__name__)
+SESSION_KEY = "user"
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/api/login", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/twilio/")
+"""NiceGUI's own assets and websocket (a socket only reaches pages served after
+login), and the Twilio endpoints, which check Twilio's signature instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUser:
+    name: str
+    role: str
+
+
+def current_user() -> SessionUser | None:
+    data = app.storage.user.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    return SessionUser(str(data["name"]), str(data["role"]))
+
+
+def sign_in(user: DashboardUser) -> None:
+    app.storage.user[SESSION_KEY] = {"name": user.name, "role": user.role}
+
+
+def sign_out() -> None:
+    app.storage.user.pop(SESSION_KEY, None)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+class AuthMiddleware(BaseHTTPMiddleware):
+    """Pages without a login go to /login; API routes answer 401."""
+
+    def __init__(self, asgi_app: Any, users: UserStore) -> None:
+        super().__init__(asgi_app)
+        self._users = users
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if is_public(path):
+            return await call_next(request)
+        session = current_user()
+        stored = await self._users.get(session.name) if session else None
+        if stored is None:
+            if session is not None:
+                sign_out()  # the user was removed since they logged in
+            if path.startswith("/api/"):
+                return JSONResponse({"detail": "login required"}, status_code=401)
+            return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+        if session is None or stored.role != session.role:
+            sign_in(stored)
+        return await call_next(request)
+
+
+def forbidden(user: SessionUser) -> Response:
+    home = home_for(user.role)
+    body = (f"<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
+            f"<p>{html.escape(user.name)} ({html.escape(user.role)}) cannot open this page.</p>"
+            f'<p><a href="{html.escape(home)}">Go to your start page</a></p>')
+    return HTMLResponse(body, status_code=403)
+
+
+def guarded_page(path: str, roles: frozenset[Role], title: str) -> Callable[[Callable[..., Any]], Any]:
+    """`ui.page` for logged-in users whose role is in `roles`; others get 403.
+    The page function receives the `SessionUser` as `user=`."""
+
+    def decorate(build: Callable[..., Any]) -> Any:
+        async def page(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:  # the middleware normally answers first
+                return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+            if not may_open(user.role, roles):
+                return forbidden(user)
+            return await build(*args, user=user, **kwargs)
+
+        # NiceGUI/FastAPI read the path parameters from the signature: `user` is ours.
+        signature = inspect.signature(build)
+        page.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in signature.parameters.values() if p.name != "user"])
+        page.__name__, page.__qualname__ = build.__name__, build.__qualname__
+        page.__module__ = build.__module__
+        return ui.page(path, title=f"{title} · callmon")(page)
+
+    return decorate
+
+
+def require_role(request: Request, roles: frozenset[Role]) -> SessionUser:
+    """For API routes: the logged-in user, or 401/403."""
+    user = current_user()
+    if user is None:
+        raise HTTPException(status_code=401, detail="login required")
+    if not may_open(user.role, roles):
+        raise HTTPException(status_code=403, detail=f"role {user.role} may not do this")
+    return user

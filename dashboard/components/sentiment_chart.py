@@ -1,0 +1,57 @@
+"""A call's sentiment timeline (plotly): one point per utterance, the rolling average
+as a line, coloured bands at the spec's thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from dashboard.style import ALERT, CRITICAL, NEGATIVE, POSITIVE
+
+SPEAKER_COLOURS = {"agent": "#1d4ed8", "caller": "#7e22ce", "unknown": "#4b5563"}
+BANDS = ((POSITIVE, 1.0, "rgba(22,163,74,0.12)"), (ALERT, NEGATIVE, "rgba(251,146,60,0.18)"),
+         (CRITICAL, ALERT, "rgba(239,68,68,0.18)"), (-1.0, CRITICAL, "rgba(153,27,27,0.25)"))
+
+
+def empty_figure() -> dict[str, Any]:
+    traces = [{"type": "scatter", "mode": "markers", "name": speaker, "x": [], "y": [], "text": [],
+               "marker": {"color": colour, "size": 9}, "hovertemplate": "%{text}<extra>%{y:+.2f}</extra>"}
+              for speaker, colour in SPEAKER_COLOURS.items()]
+    traces.append({"type": "scatter", "mode": "lines", "name": "rolling", "x": [], "y": [],
+                   "line": {"color": "#111827", "width": 2, "shape": "spline"}})
+    shapes = [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "y0": low, "y1": high,
+               "fillcolor": colour, "line": {"width": 0}, "layer": "below"} for low, high, colour in BANDS]
+    return {"data": traces,
+            "layout": {"height": 260, "margin": {"l": 40, "r": 10, "t": 30, "b": 40}, "shapes": shapes,
+                       "yaxis": {"range": [-1.05, 1.05], "title": {"text": "sentiment"}},
+                       "xaxis": {"title": {"text": "seconds into the call"}},
+                       "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}, "showlegend": True},
+            "config": {"displayModeBar": False}}
+
+
+class SentimentChart:
+    def __init__(self) -> None:
+        self.figure = empty_figure()
+        self.plot = ui.plotly(self.figure).classes("w-full").props('data-testid="sentiment-chart"')
+        self._seen: set[Any] = set()
+
+    def add(self, point: dict[str, Any], *, refresh: bool = True) -> None:
+        """Add a ``SentimentPoint`` (or a segment dict); repeats are ignored."""
+        key = point.get("segment_id", point.get("id")) or (point.get("speaker"), point.get("start"))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        speaker = str(point.get("speaker", "unknown"))
+        index = list(SPEAKER_COLOURS).index(speaker) if speaker in SPEAKER_COLOURS else 2
+        trace = self.figure["data"][index]
+        score = point.get("score", point.get("sentiment_score"))
+        trace["x"].append(point.get("start"))
+        trace["y"].append(score)
+        # Never transcript text here: plotly reads some HTML in hover labels.
+        trace["text"].append(f"{speaker} {point.get('label', point.get('sentiment_label', ''))}")
+        rolling = self.figure["data"][3]
+        rolling["x"].append(point.get("end"))
+        rolling["y"].append(point.get("rolling", point.get("rolling_sentiment")))
+        if refresh:
+            self.plot.update()

@@ -1,0 +1,45 @@
+"""The frame every logged-in page shares: header with navigation, health and user,
+the alert banners on supervisor pages, then the page's own content."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from nicegui import app, ui
+
+from dashboard.auth import SessionUser
+from dashboard.components.alert_banners import alert_banners
+from dashboard.components.health_badge import health_badge
+from dashboard.roles import ADMIN_PAGES, AGENT_PAGES, QA_PAGES, SUPERVISOR_PAGES, Role, may_open
+from dashboard.services import DashboardServices
+
+NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("Wallboard", "/", SUPERVISOR_PAGES),
+    ("Agents", "/agents", SUPERVISOR_PAGES),
+    ("Calls", "/qa", QA_PAGES),
+    ("My calls", "/agent", AGENT_PAGES),
+    ("Users", "/admin/users", ADMIN_PAGES),
+)
+
+
+@contextmanager
+def frame(services: DashboardServices, user: SessionUser, title: str) -> Iterator[ui.column]:
+    with ui.header().classes("items-center gap-4 px-4 py-2 bg-slate-800"):
+        ui.label("callmon").classes("text-lg font-bold")
+        for label, path, roles in NAVIGATION:
+            if may_open(user.role, roles):
+                ui.link(label, path).classes("text-white no-underline hover:underline")
+        ui.space()
+        health_badge(services.health)
+        if may_open(user.role, SUPERVISOR_PAGES):
+            ui.switch("sound", value=bool(app.storage.user.get("sound", False)),
+                      on_change=lambda e: app.storage.user.update(sound=bool(e.value))).props(
+                "dense dark color=amber")
+        ui.label(f"{user.name} · {user.role}").classes("text-sm")
+        ui.link("Log out", "/logout").classes("text-white text-sm")
+    with ui.column().classes("w-full p-4 gap-3") as content:
+        if may_open(user.role, SUPERVISOR_PAGES):
+            alert_banners(services, user)
+        ui.label(title).classes("text-xl font-semibold")
+        yield content

@@ -1,0 +1,139 @@
+"""The call view's side panels: metadata, the call's alerts, supervisor notes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nicegui import ui
+
+from dashboard.auth import SessionUser
+from dashboard.notes import MAX_NOTE_LENGTH, CallNote
+from dashboard.roles import SUPERVISOR_PAGES, may_open
+from dashboard.services import DashboardServices
+from dashboard.style import LEVEL_CLASSES, format_clock, format_score
+
+FIELDS = (("agent", "Agent"), ("agent_name", "Agent name"), ("caller_number", "Caller"),
+          ("campaign", "Campaign"), ("in_group", "In-group"), ("language", "Language"),
+          ("source", "Source"), ("status", "Status"))
+
+
+def _when(epoch: Any) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(epoch))) if epoch else "–"
+
+
+class MetadataPanel:
+    def __init__(self) -> None:
+        with ui.card().classes("w-full gap-1").props('data-testid="metadata"'):
+            ui.label("Call").classes("font-semibold")
+            self.grid = ui.grid(columns=2).classes("gap-x-4 gap-y-0 text-sm")
+
+    def show(self, summary: dict[str, Any]) -> None:
+        self.grid.clear()
+        metadata = summary.get("metadata") or {}
+        rows = [(label, summary.get(key) or metadata.get(key)) for key, label in FIELDS]
+        rows += [("Started", _when(summary.get("started_at"))),
+                 ("Ended", _when(summary.get("ended_at")) if summary.get("ended_at") else None),
+                 ("Duration", format_clock(summary.get("duration")) if summary.get("duration") else None),
+                 ("Average sentiment", format_score(summary.get("avg_sentiment"))),
+                 ("Segments", summary.get("segment_count")),
+                 ("Keywords", ", ".join(summary.get("keywords") or [])),
+                 ("Alerts", summary.get("alert_count"))]
+        rows += [(f"· {key}", value) for key, value in sorted(metadata.items())
+                 if key not in dict(FIELDS)]
+        with self.grid:
+            for label, value in rows:
+                if value in (None, ""):
+                    continue
+                ui.label(label).classes("text-gray-500")
+                ui.label(str(value)).props(f'data-field="{label.lower().replace(" ", "-")}"'
+                                           if label.isascii() and label[0].isalpha() else "")
+
+    def mark_ended(self, ended_at: float) -> None:
+        with self.grid:
+            ui.label("Ended").classes("text-gray-500")
+            ui.label(_when(ended_at))
+
+
+class AlertsPanel:
+    def __init__(self, services: DashboardServices, user: SessionUser) -> None:
+        self._services = services
+        self._user = user
+        self._rows: dict[str, ui.element] = {}
+        self._buttons: dict[str, ui.element] = {}
+        with ui.card().classes("w-full gap-1").props('data-testid="call-alerts"'):
+            ui.label("Alerts").classes("font-semibold")
+            self.list = ui.column().classes("w-full gap-1")
+            self.none = ui.label("None.").classes("text-sm text-gray-500")
+
+    def add(self, alert: dict[str, Any]) -> None:
+        alert_id = str(alert["id"])
+        if alert.get("type") == "AlertAcknowledged":
+            row = self._rows.get(alert_id)
+            button = self._buttons.pop(alert_id, None)
+            if button is not None:
+                button.delete()
+            if row is not None:
+                with row:
+                    ui.label(f"acknowledged by {alert['acknowledged_by']}").classes("text-xs")
+            return
+        if alert_id in self._rows:
+            return
+        level = str(alert.get("level", "warning"))
+        with self.list:
+            with ui.row().classes(f"w-full items-center gap-2 px-2 py-1 rounded border-l-4 text-sm "
+                                  f"{LEVEL_CLASSES.get(level, '')}") as row:
+                ui.label(time.strftime("%H:%M:%S", time.localtime(float(alert.get("raised_at") or 0))))
+                ui.label(level.upper()).classes("font-bold")
+                ui.label("; ".join(alert.get("reasons") or [])).classes("grow")
+                if alert.get("acknowledged_by"):
+                    ui.label(f"acknowledged by {alert['acknowledged_by']}").classes("text-xs")
+                elif may_open(self._user.role, SUPERVISOR_PAGES):
+                    self._buttons[alert_id] = ui.button(
+                        "Acknowledge", on_click=lambda: self._acknowledge(alert_id)).props("dense flat")
+            row.move(target_index=0)
+        self._rows[alert_id] = row
+        self.none.visible = False
+
+    async def _acknowledge(self, alert_id: str) -> None:
+        if await self._services.alerts.acknowledge(alert_id, self._user.name) is None:
+            ui.notify("That alert was already acknowledged.")
+
+
+class NotesPanel:
+    def __init__(self, services: DashboardServices, user: SessionUser, call_id: str) -> None:
+        with ui.card().classes("w-full gap-1").props('data-testid="notes"'):
+            ui.label("Notes to the agent").classes("font-semibold")
+            self.list = ui.column().classes("w-full gap-0 text-sm")
+            if may_open(user.role, SUPERVISOR_PAGES):
+                with ui.row().classes("w-full items-center no-wrap"):
+                    text = ui.input(placeholder="Short note for the agent").props(
+                        f'maxlength={MAX_NOTE_LENGTH} dense data-testid="note-input"').classes("grow")
+
+                    async def send() -> None:
+                        if not (text.value or "").strip():
+                            return
+                        self.add(await services.notes.add(call_id, user.name, text.value))
+                        text.value = ""
+                        ui.notify("Note sent.")
+
+                    ui.button("Send", on_click=send).props('dense data-testid="note-send"')
+
+    def add(self, note: CallNote) -> None:
+        with self.list:
+            with ui.row().classes("gap-2"):
+                ui.label(time.strftime("%H:%M", time.localtime(note.created_at))).classes("text-gray-500")
+                ui.label(note.author).classes("font-medium")
+                ui.label(note.text).props('data-testid="note-text"')
+
+
+def metadata_panel() -> MetadataPanel:
+    return MetadataPanel()
+
+
+def alerts_panel(services: DashboardServices, user: SessionUser) -> AlertsPanel:
+    return AlertsPanel(services, user)
+
+
+def notes_panel(services: DashboardServices, user: SessionUser, call_id: str) -> NotesPanel:
+    return NotesPanel(services, user, call_id)

@@ -1,0 +1,110 @@
+"""/calls/{call_id}: live transcript, sentiment timeline, alerts, metadata, notes.
+
+The same page shows ended calls (from SQLite); for live ones it listens to the
+feed, registering before it reads the stored rows so no segment falls between.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nicegui import ui
+
+from dashboard.auth import SessionUser, guarded_page
+from dashboard.components.sentiment_chart import SentimentChart
+from dashboard.components.transcript import transcript_line
+from dashboard.layout import frame
+from dashboard.live import listen_while_open
+from dashboard.pages.call_details import alerts_panel, metadata_panel, notes_panel
+from dashboard.roles import CALL_PAGES
+from dashboard.services import DashboardServices
+
+FOLLOW_MARGIN_PX = 40
+
+
+def register(services: DashboardServices) -> None:
+    @guarded_page("/calls/{call_id}", CALL_PAGES, "Call")
+    async def call_page(call_id: str, user: SessionUser) -> None:
+        pending: list[dict[str, Any]] = []
+        handler: list[Any] = [pending.append]  # buffer live messages until stored rows are shown
+        listen_while_open(services.feed.listen,
+                          lambda m: handler[0](m) if m.get("call_id") == call_id else None)
+        summary = await services.calls.get_call(call_id)
+        live = services.feed.calls.get(call_id)
+        with frame(services, user, f"Call {call_id}"):
+            if summary is None and live is None:
+                ui.label("No such call.").classes("text-gray-600").props('data-testid="no-call"')
+                return
+            segments = await services.calls.list_segments(call_id)
+            alerts = await services.alerts.list_alerts(200, call_id=call_id)
+            notes = await services.notes.list_for_call(call_id)
+            view = _CallView(services, user, call_id)
+            view.show_metadata(summary.to_dict() if summary else live.summary)  # type: ignore[union-attr]
+            for segment in segments:
+                view.add_segment(segment.to_dict(), refresh=False)
+            view.chart.plot.update()
+            for alert in reversed(alerts):
+                view.alerts.add(alert.to_dict())
+            for note in notes:
+                view.notes.add(note)
+        for message in pending:
+            view.on_message(message)
+        handler[0] = view.on_message
+        view.scroll_to_end()
+
+
+class _CallView:
+    def __init__(self, services: DashboardServices, user: SessionUser, call_id: str) -> None:
+        self.services = services
+        self.call_id = call_id
+        self.seen_segments: set[Any] = set()
+        self.following = True
+        with ui.row().classes("w-full no-wrap items-start gap-4"):
+            with ui.column().classes("w-3/5 gap-2"):
+                self.scroll = ui.scroll_area(on_scroll=self._on_scroll).classes(
+                    "w-full h-[60vh] border rounded bg-white").props('data-testid="transcript"')
+                with self.scroll:
+                    self.lines = ui.column().classes("w-full gap-0")
+                self.interim = ui.label().classes("text-sm italic text-gray-500").props(
+                    'data-testid="interim"')
+                self.notes = notes_panel(services, user, call_id)
+            with ui.column().classes("w-2/5 gap-2"):
+                self.metadata = metadata_panel()
+                self.chart = SentimentChart()
+                self.alerts = alerts_panel(services, user)
+
+    def show_metadata(self, summary: dict[str, Any]) -> None:
+        self.metadata.show(summary)
+
+    def add_segment(self, segment: dict[str, Any], *, refresh: bool = True) -> None:
+        key = segment.get("id") or (segment.get("speaker"), segment.get("start"))
+        if key in self.seen_segments:
+            return
+        self.seen_segments.add(key)
+        with self.lines:
+            transcript_line(segment)
+        self.chart.add(segment, refresh=refresh)
+        self.interim.text = ""
+        if refresh and self.following:
+            self.scroll_to_end()
+
+    def scroll_to_end(self) -> None:
+        self.scroll.scroll_to(percent=1.0)
+
+    def _on_scroll(self, event: Any) -> None:
+        bottom = event.vertical_position + event.vertical_container_size
+        self.following = bottom >= event.vertical_size - FOLLOW_MARGIN_PX
+
+    def on_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "TranscriptSegment":
+            self.add_segment(message)
+        elif kind == "InterimTranscript":
+            self.interim.text = f"{message.get('speaker')}: {message.get('text', '')} …"
+        elif kind == "CallSummary":
+            self.metadata.show(message)
+        elif kind == "CallEnded":
+            self.metadata.mark_ended(float(message.get("ended_at") or time.time()))
+        elif kind in ("AlertRaised", "AlertAcknowledged"):
+            self.alerts.add(message)

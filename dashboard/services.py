@@ -1,0 +1,132 @@
+"""What the pages read and call, assembled either around a running worker
+(`callmon run`) or on its own from Redis and SQLite (`callmon dashboard`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Protocol
+
+from dashboard.feed import LiveFeed
+from dashboard.health import HealthMonitor, Probe
+from dashboard.notes import NoteStore
+from dashboard.settings import DashboardSettings
+from dashboard.users import UserStore
+from ingest.bus import Bus, open_bus
+from ingest.events import AlertAcknowledged, AlertRaised
+from ingest.storage import CallStore
+
+log = logging.getLogger(__name__)
+OPEN_ALERTS_ON_START = 50
+
+
+class AlertActions(Protocol):
+    """The part of `alerts.service.AlertService` the dashboard uses."""
+
+    async def acknowledge(self, alert_id: str, by: str) -> AlertAcknowledged | None: ...
+
+    async def list_alerts(self, limit: int = 100, call_id: str | None = None,
+                          unacknowledged_only: bool = False) -> list[AlertRaised]: ...
+
+
+@dataclass
+class DashboardServices:
+    settings: DashboardSettings
+    db_path: Path
+    bus: Bus
+    calls: CallStore
+    alerts: AlertActions
+    users: UserStore
+    notes: NoteStore
+    feed: LiveFeed
+    health: HealthMonitor
+    _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for closer in reversed(self._closers):
+            try:
+                await closer()
+            except Exception:
+                log.exception("closing a dashboard service failed")
+
+
+async def services_for_worker(worker: Any, settings: DashboardSettings) -> DashboardServices:
+    """Share the running worker's bus, store and alert service (one process)."""
+    closers: list[Callable[[], Awaitable[Any]]] = []
+    alerts = worker.alerts
+    if alerts is None:
+        alerts = await _open_alert_actions(worker.settings.db_path, worker.bus)
+        closers.append(alerts.close)
+
+    async def ingest_probe() -> str:
+        return str(worker.health().get("status", "ok"))
+
+    return await _assemble(settings, Path(worker.settings.db_path), worker.bus, worker.store, alerts,
+                           ingest_probe, closers)
+
+
+async def open_standalone(settings: DashboardSettings, db_path: Path,
+                          redis_url: str | None) -> DashboardServices:
+    """The dashboard alone: its own connections to Redis and the SQLite file."""
+    closers: list[Callable[[], Awaitable[Any]]] = []
+    bus = open_bus(redis_url)
+    closers.append(bus.close)
+    calls = await CallStore.open(db_path)
+    closers.append(calls.close)
+    alerts = await _open_alert_actions(db_path, bus)
+    closers.append(alerts.close)
+    ingest_url = (settings.ingest_url or "http://127.0.0.1:8080").rstrip("/")
+
+    async def ingest_probe() -> str:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=1.5) as client:
+            response = await client.get(f"{ingest_url}/healthz")
+        return "ok" if response.status_code == 200 else f"down: HTTP {response.status_code}"
+
+    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
+
+
+async def _assemble(settings: DashboardSettings, db_path: Path, bus: Bus, calls: CallStore,
+                    alerts: AlertActions, ingest_probe: Probe,
+                    closers: list[Callable[[], Awaitable[Any]]]) -> DashboardServices:
+    users = await UserStore.open(db_path)
+    closers.append(users.close)
+    notes = await NoteStore.open(db_path)
+    closers.append(notes.close)
+
+    async def open_alerts() -> list[dict[str, Any]]:
+        found = await alerts.list_alerts(OPEN_ALERTS_ON_START, unacknowledged_only=True)
+        return [alert.to_dict() for alert in found]
+
+    feed = LiveFeed(bus, open_alerts)
+    await feed.start()
+    closers.append(feed.close)
+
+    async def bus_probe() -> str:
+        state = bus.health()
+        return "ok" if state.get("status") == "ok" else f"down: {state.get('error') or state.get('status')}"
+
+    async def database_probe() -> str:
+        await calls.list_calls(limit=1)
+        return "ok"
+
+    health = HealthMonitor({"ingest": ingest_probe, "bus": bus_probe, "database": database_probe})
+    await health.start()
+    closers.append(health.close)
+    return DashboardServices(settings, db_path, bus, calls, alerts, users, notes, feed, health, closers)
+
+
+async def _open_alert_actions(db_path: Path, bus: Bus) -> Any:
+    """Acknowledge through the alerts API without running its notifiers here."""
+    from alerts.config import load_alert_settings
+    from alerts.service import AlertService
+    from alerts.store import AlertStore
+
+    store = await AlertStore.open(db_path)
+    try:
+        return AlertService(store, load_alert_settings(), bus.publish, None)
+    except BaseException:
+        await store.close()
+        raise
