@@ -26,6 +26,9 @@ bench: setup  ## the benchmarks named in the issues; they print their figures
 	$(VENV)/bin/python -m bench.asr
 	$(VENV)/bin/python -m bench.ingest_capacity
 	$(VENV)/bin/python -m bench.latency
+	$(VENV)/bin/python -m bench.dashboard
+	$(VENV)/bin/python -m bench.translate
+	$(VENV)/bin/python -m bench.qa_search
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
