@@ -19,7 +19,7 @@ import aiosqlite
 
 from ingest.events import AlertAcknowledged, AlertRaised, now
 from ingest.storage.busy import retry_while_busy
-from ingest.storage.migrations import apply_migrations
+from ingest.storage.connection import in_transaction, open_database
 
 COMPONENT = "alerts"
 T = TypeVar("T")
@@ -86,25 +86,8 @@ class AlertStore:
     ) -> AlertStore:
         """Open (creating if needed) the database at `path` with the alert tables up to date."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            await db.execute("PRAGMA synchronous = NORMAL")  # as ingest.storage.connection explains
-            await retry_while_busy(
-                lambda: db.execute("PRAGMA journal_mode = WAL"),
-                what=f"enable WAL on {path}",
-                limit_s=lock_wait_s,
-            )
-            await retry_while_busy(
-                lambda: apply_migrations(db, COMPONENT, ALERT_MIGRATIONS),
-                what=f"migrate alerts in {path}",
-                limit_s=lock_wait_s,
-            )
-        except BaseException:
-            await db.close()
-            raise
+        db = await open_database(path, component=COMPONENT, steps=ALERT_MIGRATIONS,
+                                 busy_timeout_s=busy_timeout_s, lock_wait_s=lock_wait_s)
         return cls(db, path, lock_wait_s)
 
     @property
@@ -217,18 +200,8 @@ class AlertStore:
     async def _write(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         async with self._lock:
             return await retry_while_busy(
-                lambda: self._transaction(body), what=what, limit_s=self._lock_wait_s
+                lambda: in_transaction(self._db, body), what=what, limit_s=self._lock_wait_s
             )
-
-    async def _transaction(self, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            result = await body(self._db)
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        return result
 
     async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
         async with self._lock:

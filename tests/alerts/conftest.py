@@ -18,42 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from ingest.events import TranscriptSegment
-
-
-def make_segment(
-    text: str = "hello there",
-    *,
-    call_id: str = "call-1",
-    speaker: str = "caller",
-    start: float = 0.0,
-    end: float | None = None,
-    score: float = 0.0,
-    label: str | None = None,
-    confidence: float = 0.9,
-    consecutive_negative: int = 0,
-    rolling: float = 0.0,
-    translation: str | None = None,
-    profanity: tuple[str, ...] = (),
-) -> TranscriptSegment:
-    if label is None:
-        label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-    return TranscriptSegment(
-        call_id=call_id,
-        speaker=speaker,  # type: ignore[arg-type]
-        start=start,
-        end=start + 2.0 if end is None else end,
-        text=text,
-        confidence=confidence,
-        language="en",
-        engine="test",
-        sentiment_score=score,
-        sentiment_label=label,
-        profanity=profanity,
-        translation=translation,
-        rolling_sentiment=rolling,
-        consecutive_negative=consecutive_negative,
-    )
+from alert_support import make_segment
 
 
 @pytest.fixture

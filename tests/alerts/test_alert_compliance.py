@@ -1,6 +1,6 @@
 """The required-disclosure rule over a call's timeline."""
 
-from conftest import make_segment
+from alert_support import make_segment
 
 from alerts.config import settings_from_mapping
 from alerts.engine import AlertEngine

@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from conftest import make_segment
+from alert_support import make_segment
 
 from alerts.config import settings_from_mapping
 from alerts.dispatcher import NotificationDispatcher, call_link

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from conftest import make_segment
+from alert_support import make_segment
 
 from alerts.config import AlertSettings, settings_from_mapping
 from alerts.engine import AlertEngine, Verdict, evaluate_segment, merge_hits

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from conftest import make_segment
+from alert_support import make_segment
 
 from alerts.config import AlertSettings
 from alerts.engine import evaluate_segment
