@@ -41,7 +41,7 @@ def _when(value: str | None, option: str) -> float | None:
     try:
         return dt.datetime.fromisoformat(value).timestamp()
     except ValueError:
-        pass
+        pass  # not a date: try it as an age below
     try:
         return cutoff_for(parse_age(value))
     except ValueError:
