@@ -39,7 +39,11 @@ db_option = click.option(
 def alerts(
     ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path
 ) -> None:
-    """Alerts. Without a subcommand: deliver notifications for alerts published on Redis."""
+    """List and acknowledge alerts; alone, deliver notifications from Redis.
+
+    Without a subcommand this runs the notification dispatcher for alerts
+    published on Redis (for deployments that split it out of the worker).
+    """
     if ctx.invoked_subcommand is not None:
         return
     if not redis_url:

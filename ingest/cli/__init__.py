@@ -21,7 +21,7 @@ def main(verbose: int) -> None:
 
     \b
     Quick start:
-      callmon run --demo          worker + simulated calls, live log
+      callmon run --demo          worker + dashboard + simulated calls, live log
       callmon ingest              the worker alone (AudioSocket + Twilio)
       callmon calls list          calls stored in the database
       callmon dashboard           the supervisor dashboard alone (Redis + SQLite)
