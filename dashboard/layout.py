@@ -18,7 +18,9 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("Wallboard", "/", SUPERVISOR_PAGES),
     ("Agents", "/agents", SUPERVISOR_PAGES),
     ("Calls", "/qa", QA_PAGES),
+    ("QA stats", "/qa/agents", QA_PAGES),
     ("My calls", "/agent", AGENT_PAGES),
+    ("Chats", "/agent/chats", AGENT_PAGES),
     ("Users", "/admin/users", ADMIN_PAGES),
 )
 

@@ -59,6 +59,8 @@ class IngestWorker:
         self.enricher: Any = None
         self.vicidial: Any = None
         self.translator: Any = None
+        self.chat: Any = None
+        self.chats: Any = None
         self._pool: RecognitionPool | None = None
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
@@ -122,6 +124,7 @@ class IngestWorker:
         )
         if not self._listen:
             return
+        await self._open_chat()
         self._audiosocket = AudioSocketServer(self.sink, settings.audiosocket_host, settings.audiosocket_port)
         await self._audiosocket.start()
         await self._start_http()
@@ -145,11 +148,26 @@ class IngestWorker:
         """Mount the Twilio endpoints on another app (the dashboard's)."""
         from ingest.adapters.http_app import build_twilio_router
 
+        from ingest.adapters.twilio_chat import build_chat_router
+
         app.include_router(build_twilio_router(self.settings, self.sink))
+        if self.chat is not None:
+            app.include_router(build_chat_router(self.settings, self.sink, self.chat))
+
+    async def _open_chat(self) -> None:
+        """The translated chat for foreign-language callers (Twilio webhooks and streams)."""
+        from ingest.chat import ChatService, ChatSettings, ChatStore
+        from ingest.translation import NoTranslator
+
+        self.chats = await ChatStore.open(self.settings.db_path)
+        self.chat = ChatService(ChatSettings.from_env(), self.chats, self.store, self.bus,
+                                self.translator or NoTranslator())
+        await self.chat.start()
 
     async def _start_http(self) -> None:
         settings = self.settings
-        app = self._app or build_ingest_app(settings, self.sink, health=self.health)
+        app = self._app or build_ingest_app(settings, self.sink, health=self.health,
+                                            chat_service=self.chat)
         config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
                                 log_level="warning", lifespan="off", ws_max_size=1 << 20)
         self._http = uvicorn.Server(config)
@@ -165,6 +183,9 @@ class IngestWorker:
         if self._http is not None and self._http_task is not None:
             self._http.should_exit = True
             await asyncio.wait({self._http_task}, timeout=10)
+        if self.chat is not None:
+            await self.chat.close()
+            await self.chats.close()
         if hasattr(self, "pipeline"):
             await self.pipeline.close()
         if self.enricher is not None:

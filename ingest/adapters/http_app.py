@@ -81,10 +81,16 @@ def build_ingest_app(
     settings: IngestSettings,
     sink: CallEventSink,
     health: Callable[[], Mapping[str, Any]] | None = None,
+    chat_service: Any = None,
 ) -> FastAPI:
-    """The worker's own web app: the Twilio routes plus `GET /healthz` (JSON)."""
+    """The worker's own web app: the Twilio routes (and the translated chat's,
+    given its service) plus `GET /healthz` (JSON)."""
     app = FastAPI(title="callmon ingest", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(build_twilio_router(settings, sink))
+    if chat_service is not None:
+        from ingest.adapters.twilio_chat import build_chat_router
+
+        app.include_router(build_chat_router(settings, sink, chat_service))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -1,0 +1,111 @@
+"""A chat app on a real uvicorn server (127.0.0.1, free port), real SQLite, real Apertium."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from ingest.adapters.twilio_chat import build_chat_router
+from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
+from ingest.bus import MemoryBus
+from ingest.chat import ChatService, ChatSettings, ChatStore
+from ingest.events import CallEventSink
+from ingest.settings import IngestSettings
+from ingest.storage import CallStore
+from ingest.tasks import spawn
+from ingest.translation import TranslationSettings, make_translator
+
+AUTH_TOKEN = "chat-test-token"
+WAIT_S = 60.0
+"""Only a guard against a hung test; nothing depends on how fast anything is."""
+
+
+class DroppingSink:
+    """The webhook-only tests have no audio: a sink that must stay empty."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def submit(self, event: object) -> None:
+        self.events.append(event)
+
+
+@dataclass
+class ChatApp:
+    base: str
+    service: ChatService
+    calls: CallStore
+    bus: MemoryBus
+    client: httpx.AsyncClient
+
+    async def post(self, path_or_url: str, form: dict[str, str], *, token: str | None = AUTH_TOKEN,
+                   ) -> httpx.Response:
+        """POST like Twilio: the full URL and form signed with `token` (None: unsigned)."""
+        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+        headers = {SIGNATURE_HEADER: sign_request(url, form, token)} if token else {}
+        return await self.client.post(url, data=form, headers=headers)
+
+
+async def serve_app(app: FastAPI) -> tuple[str, uvicorn.Server, asyncio.Task[None]]:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = spawn(server.serve(sockets=[listener]), name=f"chat-uvicorn-{port}")
+    while not server.started:
+        assert not task.done(), "uvicorn did not start"
+        await asyncio.sleep(0.01)
+    return f"127.0.0.1:{port}", server, task
+
+
+StartChatApp = Callable[..., Awaitable[ChatApp]]
+
+
+@pytest.fixture
+async def chat_app(tmp_path: Path) -> AsyncIterator[StartChatApp]:
+    """`await chat_app(sink=..., calls=..., bus=..., **chat_settings)` starts one; all stop after."""
+    cleanups: list[Callable[[], Awaitable[object]]] = []
+
+    async def start(*, sink: CallEventSink | None = None, calls: CallStore | None = None,
+                    bus: MemoryBus | None = None, agent_language: str = "en", **chat: object) -> ChatApp:
+        db_path = calls.path if calls is not None else tmp_path / "callmon.db"
+        if calls is None:
+            calls = await CallStore.open(db_path)
+            cleanups.append(calls.close)
+        if bus is None:
+            bus = MemoryBus()
+            cleanups.append(bus.close)
+        chats = await ChatStore.open(db_path)
+        cleanups.append(chats.close)
+        translator = make_translator(TranslationSettings(agent_language=agent_language))
+        cleanups.append(translator.close)
+        service = ChatService(ChatSettings(agent_language=agent_language, **chat), chats, calls, bus,
+                              translator)  # type: ignore[arg-type]
+        await service.start()
+        cleanups.append(service.close)
+        app = FastAPI()
+        app.include_router(build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN),
+                                             sink or DroppingSink(), service))
+        host, server, task = await serve_app(app)
+
+        async def stop_server() -> None:
+            server.should_exit = True
+            await asyncio.wait_for(task, WAIT_S)
+
+        cleanups.append(stop_server)
+        client = httpx.AsyncClient(timeout=WAIT_S)
+        cleanups.append(client.aclose)
+        return ChatApp(f"http://{host}", service, calls, bus, client)
+
+    yield start
+    for cleanup in reversed(cleanups):
+        await cleanup()
