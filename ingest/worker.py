@@ -161,7 +161,7 @@ class IngestWorker:
 
         self.chats = await ChatStore.open(self.settings.db_path)
         self.chat = ChatService(ChatSettings.from_env(), self.chats, self.store, self.bus,
-                                self.translator or NoTranslator())
+                                self.translator if self.translator is not None else NoTranslator())
         await self.chat.start()
 
     async def _start_http(self) -> None:
