@@ -7,22 +7,16 @@ component owns that table, and it may not exist yet in a fresh database).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
 
 import aiosqlite
 
 from ingest.events import AlertAcknowledged, AlertRaised, now
-from ingest.storage.busy import retry_while_busy
-from ingest.storage.connection import in_transaction, open_database
+from ingest.storage.component_store import ComponentStore
 
 COMPONENT = "alerts"
-T = TypeVar("T")
 
 ALERT_MIGRATIONS: tuple[str, ...] = (
     """
@@ -71,32 +65,11 @@ class Delivery:
     delivered_at: float | None
 
 
-class AlertStore:
-    """One aiosqlite connection behind a lock; each write one short transaction."""
+class AlertStore(ComponentStore):
+    """Alerts and deliveries; each write one short transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, lock_wait_s: float) -> None:
-        self._db = db
-        self._path = path
-        self._lock = asyncio.Lock()
-        self._lock_wait_s = lock_wait_s
-
-    @classmethod
-    async def open(
-        cls, path: str | Path, *, busy_timeout_s: float = 5.0, lock_wait_s: float = 30.0
-    ) -> AlertStore:
-        """Open (creating if needed) the database at `path` with the alert tables up to date."""
-        path = Path(path)
-        db = await open_database(path, component=COMPONENT, steps=ALERT_MIGRATIONS,
-                                 busy_timeout_s=busy_timeout_s, lock_wait_s=lock_wait_s)
-        return cls(db, path, lock_wait_s)
-
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+    COMPONENT = COMPONENT
+    MIGRATIONS = ALERT_MIGRATIONS
 
     async def add_alert(self, alert: AlertRaised) -> None:
         """Store `alert` and count it on its call."""
@@ -196,17 +169,6 @@ class AlertStore:
             )  # fmt: skip
             for row in rows
         ]
-
-    async def _write(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        async with self._lock:
-            return await retry_while_busy(
-                lambda: in_transaction(self._db, body), what=what, limit_s=self._lock_wait_s
-            )
-
-    async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
-        async with self._lock:
-            async with self._db.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
 
 
 def alert_from_row(row: sqlite3.Row) -> AlertRaised:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiosqlite
 
 from dashboard.schema import COMPONENT, DASHBOARD_MIGRATIONS
-from ingest.storage import in_transaction, open_database, retry_while_busy
+from ingest.storage.component_store import ComponentStore
 
 MAX_NOTE_LENGTH = 500
 
@@ -24,18 +22,11 @@ class CallNote:
     created_at: float
 
 
-class NoteStore:
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        self._lock = asyncio.Lock()
+class NoteStore(ComponentStore):
+    """Supervisors' notes to agents. Create with `await NoteStore.open(path)`."""
 
-    @classmethod
-    async def open(cls, path: str | Path) -> NoteStore:
-        return cls(await open_database(path, component=COMPONENT, steps=DASHBOARD_MIGRATIONS))
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+    COMPONENT = COMPONENT
+    MIGRATIONS = DASHBOARD_MIGRATIONS
 
     async def add(self, call_id: str, author: str, text: str) -> CallNote:
         text = text.strip()
@@ -52,9 +43,7 @@ class NoteStore:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
-        async with self._lock:
-            note_id = await retry_while_busy(
-                lambda: in_transaction(self._db, write), what=f"add note to {call_id}", limit_s=30.0)
+        note_id = await self._write(f"add note to {call_id}", write)
         return CallNote(note_id, call_id, author, text, at)
 
     async def list_for_call(self, call_id: str) -> list[CallNote]:

@@ -6,16 +6,14 @@ import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any
 
 import aiosqlite
 
 from dashboard.roles import ROLES
 from dashboard.schema import COMPONENT, DASHBOARD_MIGRATIONS
-from ingest.storage import in_transaction, open_database, retry_while_busy
+from ingest.storage.component_store import ComponentStore
 
-T = TypeVar("T")
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -53,21 +51,12 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-class UserStore:
+class UserStore(ComponentStore):
     """Create with `await UserStore.open(db_path)`. Hashing runs in a thread:
     argon2 is slow on purpose and must not stall the event loop."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: str | Path) -> UserStore:
-        return cls(await open_database(path, component=COMPONENT, steps=DASHBOARD_MIGRATIONS))
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+    COMPONENT = COMPONENT
+    MIGRATIONS = DASHBOARD_MIGRATIONS
 
     async def add(self, name: str, role: str, password: str) -> DashboardUser:
         name = name.strip()
@@ -131,14 +120,6 @@ class UserStore:
         ok = await asyncio.to_thread(password_matches, stored, password)
         return DashboardUser(*rows[0][:3]) if ok and rows else None
 
-    async def _write(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        async with self._lock:
-            return await retry_while_busy(
-                lambda: in_transaction(self._db, body), what=what, limit_s=30.0)
-
-    async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
-        async with self._lock, self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
 
 
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$CTObfJojAyUJp1oO8eJJ4Q$se7qMkOqI7qHVSKIJj7uCRKINM954ZVIXFIv2ULNewU"

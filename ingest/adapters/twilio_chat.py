@@ -116,9 +116,7 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
         if not speech:
             return xml(twiml.listen(language, url(request, "/twilio/chat/said"), wait_url(request)))
         await chat_service.caller_said(call_sid, speech)
-        deadline = f"{time.time() + chat_settings.reply_wait_s:.0f}"
-        return xml(twiml.hold(language, url(request, "/twilio/chat/wait", deadline=deadline),
-                              chat_settings.poll_pause_s, announce=True))
+        return xml(twiml.hold(language, wait_url(request), chat_settings.poll_pause_s, announce=True))
 
     @router.post("/twilio/chat/wait")
     async def chat_wait(request: Request) -> Response:

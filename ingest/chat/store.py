@@ -9,18 +9,14 @@ when a newer reply cut it, ``dropped`` when the call ended first.
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any
 
 import aiosqlite
 
-from ingest.storage import in_transaction, open_database, retry_while_busy
+from ingest.storage.component_store import ComponentStore
 
-T = TypeVar("T")
 COMPONENT = "chat"
 CHAT_MIGRATIONS: tuple[str, ...] = (
     """
@@ -97,27 +93,18 @@ _MESSAGE_COLUMNS = ("id, chat_id, sender, text, language, translation, back_tran
                     " created_at, delivered_at")
 
 
-class ChatStore:
-    """Create with `await ChatStore.open(path)`; one connection, one lock, like `CallStore`."""
+class ChatStore(ComponentStore):
+    """Create with `await ChatStore.open(path)`."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: str | Path) -> ChatStore:
-        return cls(await open_database(path, component=COMPONENT, steps=CHAT_MIGRATIONS))
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+    COMPONENT = COMPONENT
+    MIGRATIONS = CHAT_MIGRATIONS
 
     # ------------------------------------------------------------------ chats
 
     async def open_chat(self, chat_id: str, mode: str, agent_language: str,
                         caller_number: str | None = None) -> Chat:
         """Start a chat (a repeated webhook for the same call keeps the existing one)."""
-        await self._write(
+        await self._execute(
             "INSERT OR IGNORE INTO chats (id, mode, status, caller_number, agent_language, created_at)"
             " VALUES (?, ?, 'choosing', ?, ?, ?)", (chat_id, mode, caller_number, agent_language, time.time()))
         chat = await self.get_chat(chat_id)
@@ -126,16 +113,16 @@ class ChatStore:
 
     async def set_language(self, chat_id: str, language: str) -> None:
         """The caller chose: the chat now waits in the queue for an agent."""
-        await self._write("UPDATE chats SET caller_language = ?,"
+        await self._execute("UPDATE chats SET caller_language = ?,"
                           " status = CASE status WHEN 'choosing' THEN 'waiting' ELSE status END"
                           " WHERE id = ?", (language, chat_id))
 
     async def set_stream(self, chat_id: str, stream_sid: str) -> None:
-        await self._write("UPDATE chats SET stream_sid = ? WHERE id = ?", (stream_sid, chat_id))
+        await self._execute("UPDATE chats SET stream_sid = ? WHERE id = ?", (stream_sid, chat_id))
 
     async def assign(self, chat_id: str, agent: str) -> bool:
         """Give a waiting chat to `agent`; False when it is taken or over."""
-        changed = await self._write(
+        changed = await self._execute(
             "UPDATE chats SET agent = ?, status = 'assigned' WHERE id = ? AND status = 'waiting'",
             (agent, chat_id))
         return changed > 0
@@ -151,7 +138,7 @@ class ChatStore:
                              " AND state IN ('queued', 'playing')", (chat_id,))
             return cursor.rowcount
 
-        return await self._transaction(f"end chat {chat_id}", write) > 0
+        return await self._write(f"end chat {chat_id}", write) > 0
 
     async def get_chat(self, chat_id: str) -> Chat | None:
         rows = await self._read(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE id = ?", (chat_id,))
@@ -177,11 +164,11 @@ class ChatStore:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
-        message_id = await self._transaction(f"add message to chat {chat_id}", write)
+        message_id = await self._write(f"add message to chat {chat_id}", write)
         return ChatMessage(message_id, chat_id, sender, text, language, translation, None, state, now, None)
 
     async def set_translations(self, message_id: int, translation: str, back_translation: str | None) -> None:
-        await self._write("UPDATE chat_messages SET translation = ?, back_translation = ? WHERE id = ?",
+        await self._execute("UPDATE chat_messages SET translation = ?, back_translation = ? WHERE id = ?",
                           (translation, back_translation, message_id))
 
     async def set_state(self, message_ids: list[int], state: str, *, only_from: tuple[str, ...] = ()) -> int:
@@ -191,7 +178,7 @@ class ChatStore:
         marks = ", ".join("?" for _ in message_ids)
         guard = f" AND state IN ({', '.join('?' for _ in only_from)})" if only_from else ""
         delivered = time.time() if state == "spoken" else None
-        return await self._write(
+        return await self._execute(
             f"UPDATE chat_messages SET state = ?, delivered_at = COALESCE(?, delivered_at)"
             f" WHERE id IN ({marks}){guard}", (state, delivered, *message_ids, *only_from))
 
@@ -209,17 +196,11 @@ class ChatStore:
 
     # -------------------------------------------------------------- internals
 
-    async def _write(self, sql: str, params: Any) -> int:
+    async def _execute(self, sql: str, params: Any) -> int:
+        """One statement in its own transaction; the number of rows it changed."""
+
         async def body(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(sql, params)
             return cursor.rowcount
 
-        return await self._transaction(sql.split(" ", 1)[0].lower(), body)
-
-    async def _transaction(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        async with self._lock:
-            return await retry_while_busy(lambda: in_transaction(self._db, body), what=what, limit_s=30.0)
-
-    async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
-        async with self._lock, self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self._write(sql.split(" ", 1)[0].lower(), body)

@@ -8,20 +8,17 @@ times; the newest scorecard is the call's current score.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from ingest.events import now
 from ingest.qa.criteria import Answer, Criterion, total_score
-from ingest.storage.busy import retry_while_busy
-from ingest.storage.connection import in_transaction, open_database
+from ingest.storage.component_store import ComponentStore
 from ingest.storage.rows import from_json, to_json
 
 COMPONENT = "qa"
@@ -87,23 +84,11 @@ def score_call(
     )  # fmt: skip
 
 
-class ScorecardStore:
+class ScorecardStore(ComponentStore):
     """Scorecards in the calls database. Create with `await ScorecardStore.open(path)`."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, lock_wait_s: float) -> None:
-        self._db = db
-        self._path = path
-        self._lock = asyncio.Lock()
-        self._lock_wait_s = lock_wait_s
-
-    @classmethod
-    async def open(cls, path: str | Path, *, lock_wait_s: float = 30.0) -> ScorecardStore:
-        db = await open_database(path, component=COMPONENT, steps=QA_MIGRATIONS, lock_wait_s=lock_wait_s)
-        return cls(db, Path(path), lock_wait_s)
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+    COMPONENT = COMPONENT
+    MIGRATIONS = QA_MIGRATIONS
 
     async def save(self, scorecard: Scorecard) -> Scorecard:
         """Store `scorecard` (always a new row: reviews are history) and return it with its id."""
@@ -119,11 +104,7 @@ class ScorecardStore:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
-        async with self._lock:
-            row_id = await retry_while_busy(
-                lambda: in_transaction(self._db, body),
-                what=f"save scorecard for {scorecard.call_id}", limit_s=self._lock_wait_s,
-            )  # fmt: skip
+        row_id = await self._write(f"save scorecard for {scorecard.call_id}", body)
         return dataclasses.replace(scorecard, id=row_id)
 
     async def list_for_call(self, call_id: str) -> list[Scorecard]:

@@ -10,19 +10,18 @@ already stored.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import sqlite3
 import time
-from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping, TypeVar
+from typing import Any, Mapping
 
 import aiosqlite
 
 from ingest.events import CallEnded, CallStarted, CallSummary, TranscriptSegment
 from ingest.storage.busy import retry_while_busy
-from ingest.storage.connection import in_thread_transaction, in_transaction, open_database
+from ingest.storage.component_store import ComponentStore
+from ingest.storage.connection import in_thread_transaction
 from ingest.storage.rows import (
     CALL_COLUMNS,
     SEGMENT_COLUMNS,
@@ -37,7 +36,6 @@ from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
 from ingest.storage.search import match_expression
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 UPDATABLE_CALL_FIELDS = frozenset(
     {"agent", "agent_name", "caller_number", "campaign", "in_group", "language", "metadata"}
@@ -45,41 +43,11 @@ UPDATABLE_CALL_FIELDS = frozenset(
 UNKNOWN_SOURCE = "unknown"
 
 
-class CallStore:
+class CallStore(ComponentStore):
     """Async access to the callmon database. Create with `await CallStore.open(path)`."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, *, lock_wait_s: float) -> None:
-        self._db = db
-        self._path = path
-        self._lock_wait_s = lock_wait_s
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(
-        cls, path: str | Path, *, busy_timeout_s: float = 5.0, lock_wait_s: float = 30.0
-    ) -> CallStore:
-        """Open (creating if needed) the database at `path` and bring its schema up to date.
-
-        `busy_timeout_s` is how long SQLite itself waits for another writer per
-        attempt; `lock_wait_s` bounds the total wait before a write gives up.
-        """
-        path = Path(path)
-        db = await open_database(
-            path,
-            component=COMPONENT,
-            steps=CORE_MIGRATIONS,
-            busy_timeout_s=busy_timeout_s,
-            lock_wait_s=lock_wait_s,
-        )
-        return cls(db, path, lock_wait_s=lock_wait_s)
-
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._db.close()
+    COMPONENT = COMPONENT
+    MIGRATIONS = CORE_MIGRATIONS
 
     # ------------------------------------------------------------------ writes
 
@@ -321,16 +289,6 @@ class CallStore:
         return [dict(row) for row in rows]
 
     # --------------------------------------------------------------- internals
-
-    async def _write(self, what: str, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        async with self._lock:
-            return await retry_while_busy(
-                lambda: in_transaction(self._db, body), what=what, limit_s=self._lock_wait_s
-            )
-
-    async def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
-        async with self._lock, self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
 
 
 async def _fetch_call_row(db: aiosqlite.Connection, call_id: str) -> sqlite3.Row | None:
