@@ -28,7 +28,8 @@ async def test_calls_raise_expected_alerts(worker: IngestWorker, target: Target)
         dial_twilio(legal, target, speed=None),
         dial_twilio(calm, target, speed=None),
     )
-    summaries = {cid: await wait_for_end(worker.store, cid) for cid in (cancel_id, legal_id, calm_id)}
+    for cid in (cancel_id, legal_id, calm_id):
+        await wait_for_end(worker.store, cid)
     alerts = await _alerts_by_call(worker, [cancel_id, legal_id, calm_id])
     described = {cid: [(a.level, a.rules, a.reasons, a.text) for a in found] for cid, found in alerts.items()}
 
@@ -48,6 +49,5 @@ async def test_calls_raise_expected_alerts(worker: IngestWorker, target: Target)
     assert any("lawyer" in r or "sue" in r for a in threats for r in a.reasons), described[legal_id]
 
     for cid, found in alerts.items():
-        assert summaries[cid].alert_count <= len(found)
         stored = await worker.store.get_call(cid)
         assert stored is not None and stored.alert_count == len(found)
