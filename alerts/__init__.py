@@ -3,7 +3,7 @@
 Data flow: `TranscriptSegment` -> `AlertEngine` (pure rules, cooldowns,
 merging) -> `AlertStore` (SQLite) -> bus -> `NotificationDispatcher`
 (Slack, SMTP, Resend in background tasks). `AlertService` is the facade the
-ingest pipeline calls; `alerts.cli` is `callmon alerts`.
+ingest pipeline calls; `app.cli.alerts` is `callmon alerts`.
 """
 
 from alerts.config import AlertSettings, ConfigError, load_alert_settings

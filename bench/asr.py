@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:  # `python bench/asr.py` as well as `python -m ben
 from ingest.asr.base import EngineUnavailable  # noqa: E402
 from ingest.audio.mulaw import decode_mulaw, encode_mulaw  # noqa: E402
 from ingest.audio.resample import ASR_RATE, resample_pcm16  # noqa: E402
-from ingest.simulate.scripts import CallScript, load_script  # noqa: E402
-from ingest.simulate.speech import TELEPHONE_RATE, speak  # noqa: E402
+from simulator.scripts import CallScript, load_script  # noqa: E402
+from simulator.speech import TELEPHONE_RATE, speak  # noqa: E402
 
 TINY_RANDOM = ROOT / "data" / "models" / "whisper-tiny-random"
 WHISPER_SIZES = ("tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en", "medium",

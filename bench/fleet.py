@@ -17,8 +17,8 @@ import struct
 import uuid
 
 from ingest.audio.mulaw import encode_mulaw
-from ingest.simulate.scripts import bundled_scripts
-from ingest.simulate.timeline import render_call
+from simulator.scripts import bundled_scripts
+from simulator.timeline import render_call
 
 
 FRAME = 160

@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.fleet import run_fleet
 from bench.harness import LATE_S, FrameLagProbe, SentenceRecognizer, percentile
 from ingest.settings import IngestSettings
-from ingest.worker import IngestWorker
+from app.worker import IngestWorker
 
 
 async def measure(calls: int, seconds: float, senders: int) -> dict[str, float]:

@@ -23,7 +23,7 @@ from bench.fleet import run_fleet
 from bench.harness import SentenceRecognizer, percentile
 from ingest.pipeline import SegmentTiming
 from ingest.settings import IngestSettings
-from ingest.worker import IngestWorker
+from app.worker import IngestWorker
 
 PARTS = ("end_of_speech_wait", "asr_queue_wait", "asr", "rest", "total")
 

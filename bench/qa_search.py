@@ -20,7 +20,7 @@ from pathlib import Path
 
 from alerts.store import AlertStore
 from bench.harness import percentile
-from ingest.qa import SearchQuery, ScorecardStore, search_calls
+from qa import SearchQuery, ScorecardStore, search_calls
 from ingest.storage import CallStore
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/translate.py` as well as `python -m bench.translate`
     sys.path.insert(0, str(ROOT))
 
-from ingest.simulate.scripts import SCRIPTS_DIR, load_script  # noqa: E402
+from simulator.scripts import SCRIPTS_DIR, load_script  # noqa: E402
 from ingest.translation import ApertiumTranslator  # noqa: E402
 
 SPANISH_LINES = [

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Protocol
 
+import httpx
+
+from alerts.config import AlertSettings
+from alerts.service import AlertService
+from alerts.store import AlertStore
 from dashboard.feed import LiveFeed
 from dashboard.health import HealthMonitor, Probe
 from dashboard.notes import NoteStore
@@ -51,35 +56,37 @@ class DashboardServices:
                 log.exception("closing a dashboard service failed")
 
 
-async def services_for_worker(worker: Any, settings: DashboardSettings) -> DashboardServices:
-    """Share the running worker's bus, store and alert service (one process)."""
+async def services_sharing_worker(
+    settings: DashboardSettings,
+    *,
+    db_path: Path,
+    bus: Bus,
+    calls: CallStore,
+    alerts: AlertService | None,
+    alert_settings: AlertSettings,
+    ingest_probe: Probe,
+) -> DashboardServices:
+    """Share a running worker's bus, store and alert service (one process)."""
     closers: list[Callable[[], Awaitable[Any]]] = []
-    alerts = worker.alerts
     if alerts is None:
-        alerts = await _open_alert_actions(worker.settings.db_path, worker.bus)
+        alerts = await _open_alert_actions(db_path, bus, alert_settings)
         closers.append(alerts.close)
-
-    async def ingest_probe() -> str:
-        return str(worker.health().get("status", "ok"))
-
-    return await _assemble(settings, Path(worker.settings.db_path), worker.bus, worker.store, alerts,
-                           ingest_probe, closers)
+    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
 
 
-async def open_standalone(settings: DashboardSettings, db_path: Path,
-                          redis_url: str | None) -> DashboardServices:
+async def open_standalone(settings: DashboardSettings, db_path: Path, redis_url: str | None,
+                          alert_settings: AlertSettings) -> DashboardServices:
     """The dashboard alone: its own connections to Redis and the SQLite file."""
     closers: list[Callable[[], Awaitable[Any]]] = []
     bus = open_bus(redis_url)
     closers.append(bus.close)
     calls = await CallStore.open(db_path)
     closers.append(calls.close)
-    alerts = await _open_alert_actions(db_path, bus)
+    alerts = await _open_alert_actions(db_path, bus, alert_settings)
     closers.append(alerts.close)
     ingest_url = (settings.ingest_url or "http://127.0.0.1:8080").rstrip("/")
 
     async def ingest_probe() -> str:
-        import httpx
 
         async with httpx.AsyncClient(timeout=1.5) as client:
             response = await client.get(f"{ingest_url}/healthz")
@@ -118,15 +125,11 @@ async def _assemble(settings: DashboardSettings, db_path: Path, bus: Bus, calls:
     return DashboardServices(settings, db_path, bus, calls, alerts, users, notes, feed, health, closers)
 
 
-async def _open_alert_actions(db_path: Path, bus: Bus) -> Any:
+async def _open_alert_actions(db_path: Path, bus: Bus, alert_settings: AlertSettings) -> AlertService:
     """Acknowledge through the alerts API without running its notifiers here."""
-    from alerts.config import load_alert_settings
-    from alerts.service import AlertService
-    from alerts.store import AlertStore
-
     store = await AlertStore.open(db_path)
     try:
-        return AlertService(store, load_alert_settings(), bus.publish, None)
+        return AlertService(store, alert_settings, bus.publish, None)
     except BaseException:
         await store.close()
         raise

@@ -18,7 +18,7 @@ from dashboard.auth import SessionUser, guarded_page
 from dashboard.layout import frame
 from dashboard.roles import AGENT_PAGES
 from dashboard.services import DashboardServices
-from ingest.chat.store import Chat, ChatMessage, ChatStore
+from chat.store import Chat, ChatMessage, ChatStore
 
 REFRESH_S = 1.0
 MAX_REPLY_LENGTH = 500

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ingest.qa.query import ALERT_LEVELS, SORT_KEYS, SearchQuery
+from qa.query import ALERT_LEVELS, SORT_KEYS, SearchQuery
 
 ANY = "any"
 PAGE_SIZES = (10, 25, 50, 100)

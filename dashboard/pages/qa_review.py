@@ -24,9 +24,9 @@ from dashboard.pages.qa_scorecard import ScorecardForm, ScorecardHistory, criter
 from dashboard.roles import CALL_PAGES, QA_PAGES
 from dashboard.services import DashboardServices
 from ingest.events import CallSummary
-from ingest.qa import load_criteria, score_call
-from ingest.qa.criteria import Answer
-from ingest.qa.exports import CALL_FORMATS, export_call, load_call_record
+from qa import load_criteria, score_call
+from qa.criteria import Answer
+from qa.exports import CALL_FORMATS, export_call, load_call_record
 
 log = logging.getLogger(__name__)
 MEDIA_TYPES = {"json": "application/json", "txt": "text/plain", "vtt": "text/vtt", "srt": "application/x-subrip"}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from nicegui import ui
 
-from ingest.qa import Criterion, CriteriaError, Scorecard, ScorecardStore, total_score
-from ingest.qa.criteria import SCALE_MAX, SCALE_MIN, Answer
+from qa import Criterion, CriteriaError, Scorecard, ScorecardStore, total_score
+from qa.criteria import SCALE_MAX, SCALE_MIN, Answer
 
 NOT_APPLICABLE = "n/a"
 MAX_NOTES = 2000

@@ -18,9 +18,9 @@ from dashboard.pages.qa_form import ANY, PAGE_SIZES, SearchForm, build_query
 from dashboard.roles import QA_PAGES
 from dashboard.services import DashboardServices
 from dashboard.style import format_clock, format_score, sentiment_classes
-from ingest.qa import SearchPage, SearchQuery, Snippet, search_calls
-from ingest.qa.exports import search_results_csv, search_results_json
-from ingest.qa.query import ALERT_LEVELS, MAX_LIMIT, SORT_KEYS
+from qa import SearchPage, SearchQuery, Snippet, search_calls
+from qa.exports import search_results_csv, search_results_json
+from qa.query import ALERT_LEVELS, MAX_LIMIT, SORT_KEYS
 
 log = logging.getLogger(__name__)
 MATCH_CLASSES = "bg-yellow-200 font-semibold rounded px-0.5"

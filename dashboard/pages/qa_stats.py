@@ -12,7 +12,7 @@ from dashboard.layout import frame
 from dashboard.roles import QA_PAGES
 from dashboard.services import DashboardServices
 from dashboard.style import format_clock, format_score
-from ingest.qa.stats import AgentStats, agent_statistics
+from qa.stats import AgentStats, agent_statistics
 
 PERIODS = {7: "7 days", 30: "30 days", 90: "90 days"}
 COLUMNS = ("agent", "calls", "sentiment", "alerts", "avg_duration", "qa_score", "scored_calls")

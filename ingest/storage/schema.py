@@ -94,7 +94,7 @@ CREATE TRIGGER segments_fts_after_update AFTER UPDATE OF text, translation ON se
 END;
 """
 
-# QA search (ingest/qa): every call filter has an index leading with it, and
+# QA search (qa): every call filter has an index leading with it, and
 # every sort key has one in sort order (with the id tie-break), so a search can
 # walk calls in page order and stop as soon as the page is full.
 _QA_SEARCH_INDEXES = """

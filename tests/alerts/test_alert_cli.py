@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from alerts.cli import alerts
+from app.cli.alerts import alerts
 from alerts.store import AlertStore
 from ingest.events import AlertRaised
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ingest.audio.segmenter import TrackSegmenter, UtteranceSegmenter
 from ingest.settings import VadSettings
-from ingest.simulate.speech import speak
+from simulator.speech import speak
 
 FRAME = bytes(320)  # 20 ms at 8 kHz
 SETTINGS = VadSettings(end_silence_ms=600, max_utterance_s=3.0, min_speech_ms=200, padding_ms=200)

@@ -16,7 +16,7 @@ from ingest.events import (
     DtmfReceived,
     LegEnded,
 )
-from ingest.simulate.audiosocket_dialer import AudioSocketDialer
+from simulator.audiosocket_dialer import AudioSocketDialer
 
 WAIT_LIMIT = 20.0  # only guards against a hung test; nothing is timed
 

@@ -11,7 +11,7 @@ import pytest
 
 from audiosocket_helpers import CollectingSink
 from ingest.adapters.audiosocket import AudioSocketServer
-from ingest.simulate.audiosocket_dialer import AudioSocketDialer
+from simulator.audiosocket_dialer import AudioSocketDialer
 
 
 @pytest.fixture

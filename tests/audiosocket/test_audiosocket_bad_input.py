@@ -12,7 +12,7 @@ import pytest
 from audiosocket_helpers import CollectingSink, summarize, wait_closed_by_server
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.events import CallStarted
-from ingest.simulate.audiosocket_dialer import AudioSocketDialer
+from simulator.audiosocket_dialer import AudioSocketDialer
 
 FIRST_FRAME_TIMEOUT = 0.3
 

@@ -13,7 +13,7 @@ from ingest.adapters.audiosocket import AudioSocketServer
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.adapters.audiosocket_legs import leg_uuid
 from ingest.events import AudioReceived, CallEnded, CallStarted, LegEnded
-from ingest.simulate.audiosocket_dialer import AudioSocketDialer
+from simulator.audiosocket_dialer import AudioSocketDialer
 
 
 def tone(index: int, samples: int = 160) -> bytes:

@@ -13,10 +13,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from ingest.adapters.twilio_chat import build_chat_router
+from chat.twilio_routes import build_chat_router
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.bus import MemoryBus
-from ingest.chat import ChatService, ChatSettings, ChatStore
+from chat import ChatService, ChatSettings, ChatStore
 from ingest.events import CallEventSink
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore

@@ -19,8 +19,8 @@ from websockets.exceptions import ConnectionClosed
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.audio.mulaw import decode_mulaw
 from ingest.settings import IngestSettings
-from ingest.simulate.twilio_dialer import TwilioStreamDialer
-from ingest.worker import IngestWorker
+from simulator.twilio_dialer import TwilioStreamDialer
+from app.worker import IngestWorker
 from tests.chat.conftest import AUTH_TOKEN, WAIT_S
 
 CALL = "CAmediachat1"

@@ -7,11 +7,11 @@ import dataclasses
 
 import pytest
 
-from ingest.chat.flow import decide_poll, parse_deadline
-from ingest.chat.languages import DEFAULT_LANGUAGES, choose_language
-from ingest.chat.playback import FRAME_BYTES, StreamPlayback, reply_messages
-from ingest.chat.settings import ChatSettings
-from ingest.chat.store import Chat, ChatMessage
+from chat.flow import decide_poll, parse_deadline
+from chat.languages import DEFAULT_LANGUAGES, choose_language
+from chat.playback import FRAME_BYTES, StreamPlayback, reply_messages
+from chat.settings import ChatSettings
+from chat.store import Chat, ChatMessage
 from ingest.settings import SettingsError
 
 CHAT = Chat("CA1", "voice", "assigned", None, "es", "en", "alice", None, 0.0, None)

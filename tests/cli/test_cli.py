@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from click.testing import CliRunner
 
-from ingest.cli import main
-from ingest.simulate.scripts import find_script
-from ingest.simulate.timeline import render_call
+from app.cli import main
+from simulator.scripts import find_script
+from simulator.timeline import render_call
 
 
 def _stereo_wav(path: Path, script: str) -> None:

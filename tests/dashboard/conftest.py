@@ -21,6 +21,7 @@ from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
 from dashboard.app import install
 from dashboard.serving import use_session_folder
+from alerts.config import AlertSettings
 from dashboard.services import DashboardServices, open_standalone
 from dashboard.settings import DashboardSettings
 from ingest.events import AlertRaised, CallStarted, CallSummary, TranscriptSegment
@@ -35,7 +36,8 @@ async def services(tmp_path: Path) -> AsyncIterator[DashboardServices]:
     # The ingest probe points at a closed port: the health indicator has something to show.
     settings = DashboardSettings(secret="test secret", ingest_url="http://127.0.0.1:9",
                                  sessions_path=tmp_path / "sessions")
-    opened = await open_standalone(settings, tmp_path / "callmon.db", redis_url=None)
+    opened = await open_standalone(settings, tmp_path / "callmon.db", redis_url=None,
+                                   alert_settings=AlertSettings())
     for name, role in ROLE_USERS.items():
         await opened.users.add(name, role, PASSWORD)
     yield opened

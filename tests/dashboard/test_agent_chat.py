@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ingest.adapters.twilio_chat import build_chat_router
+from chat.twilio_routes import build_chat_router
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
-from ingest.chat import ChatService, ChatSettings, ChatStore
+from chat import ChatService, ChatSettings, ChatStore
 from ingest.settings import IngestSettings
 from ingest.translation import TranslationSettings, make_translator
 from tests.chat.conftest import AUTH_TOKEN, DroppingSink, serve_app

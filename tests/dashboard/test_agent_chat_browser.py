@@ -12,10 +12,10 @@ from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
 
 from dashboard.serving import DashboardServer
-from dashboard.services import services_for_worker
+from app.worker import dashboard_services_for
 from dashboard.settings import DashboardSettings
 from ingest.settings import IngestSettings
-from ingest.worker import IngestWorker
+from app.worker import IngestWorker
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
 
@@ -29,7 +29,7 @@ async def chat_dashboard(tmp_path: Path):
     settings = IngestSettings(db_path=tmp_path / "callmon.db", audiosocket_host="127.0.0.1", audiosocket_port=0,
                               http_host="127.0.0.1", http_port=0, asr="sphinx", asr_threads=1)
     async with IngestWorker(settings, alerts_enabled=False) as worker:
-        services = await services_for_worker(worker, DashboardSettings(
+        services = await dashboard_services_for(worker, DashboardSettings(
             host="127.0.0.1", port=0, secret="chat browser secret", sessions_path=tmp_path / "sessions"))
         await services.users.add("alice", "agent", PASSWORD)
         with nicegui_reset_globals():

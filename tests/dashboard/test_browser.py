@@ -11,14 +11,14 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from dashboard.serving import DashboardServer
-from dashboard.services import services_for_worker
+from app.worker import dashboard_services_for
 from dashboard.settings import DashboardSettings
 from ingest.events import TranscriptSegment
 from ingest.settings import IngestSettings
-from ingest.simulate.dialing import Target, dial_twilio
-from ingest.simulate.scripts import find_script
-from ingest.simulate.timeline import render_call
-from ingest.worker import IngestWorker
+from simulator.dialing import Target, dial_twilio
+from simulator.scripts import find_script
+from simulator.timeline import render_call
+from app.worker import IngestWorker
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD, XSS
 
@@ -30,7 +30,7 @@ async def live_dashboard(tmp_path: Path):
     settings = IngestSettings(db_path=tmp_path / "callmon.db", audiosocket_host="127.0.0.1", audiosocket_port=0,
                               http_host="127.0.0.1", http_port=0, asr="sphinx", asr_threads=2)
     async with IngestWorker(settings) as worker:
-        services = await services_for_worker(worker, DashboardSettings(
+        services = await dashboard_services_for(worker, DashboardSettings(
             host="127.0.0.1", port=0, secret="browser test secret", sessions_path=tmp_path / "sessions"))
         await services.users.add("sup", "supervisor", PASSWORD)
         with nicegui_reset_globals():

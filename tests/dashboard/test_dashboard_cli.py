@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dashboard.components.transcript import highlight_chunks
-from ingest.cli import main
+from app.cli import main
 
 
 def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):  # noqa: A002

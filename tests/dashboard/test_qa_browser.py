@@ -15,14 +15,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.serving import DashboardServer
-from dashboard.services import services_for_worker
+from app.worker import dashboard_services_for
 from dashboard.settings import DashboardSettings
 from ingest.adapters.recordings import inspect_recording, recording_events
-from ingest.qa.scorecards import ScorecardStore
+from qa.scorecards import ScorecardStore
 from ingest.settings import IngestSettings
-from ingest.simulate.scripts import find_script
-from ingest.simulate.timeline import render_call
-from ingest.worker import IngestWorker
+from simulator.scripts import find_script
+from simulator.timeline import render_call
+from app.worker import IngestWorker
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
 
@@ -54,7 +54,7 @@ async def reviewed_call(tmp_path: Path):
             worker.pipeline.submit(event)
             await asyncio.sleep(0)
         await worker.pipeline.drain()
-        services = await services_for_worker(worker, DashboardSettings(
+        services = await dashboard_services_for(worker, DashboardSettings(
             host="127.0.0.1", port=0, secret="qa browser secret", sessions_path=tmp_path / "sessions"))
         await services.users.add("quinn", "qa", PASSWORD)
         with nicegui_reset_globals():

@@ -13,8 +13,8 @@ from nicegui import ui
 from dashboard.components.transcript import Span
 from dashboard.pages.qa_form import SearchForm, build_query
 from ingest.events import CallStarted
-from ingest.qa.scorecards import ScorecardStore
-from ingest.simulate.speech import TELEPHONE_RATE, speak
+from qa.scorecards import ScorecardStore
+from simulator.speech import TELEPHONE_RATE, speak
 from tests.dashboard.conftest import XSS, add_segment, end_call, raise_alert, start_call
 
 

@@ -8,8 +8,8 @@ from typing import AsyncIterator
 import pytest
 
 from ingest.settings import IngestSettings
-from ingest.simulate.dialing import Target
-from ingest.worker import IngestWorker
+from simulator.dialing import Target
+from app.worker import IngestWorker
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import asyncio
 
 from alerts.store import AlertStore
 from e2e_support import wait_for_end
-from ingest.simulate.dialing import Target, dial_audiosocket, dial_twilio
-from ingest.simulate.scripts import find_script
-from ingest.simulate.timeline import render_call
-from ingest.worker import IngestWorker
+from simulator.dialing import Target, dial_audiosocket, dial_twilio
+from simulator.scripts import find_script
+from simulator.timeline import render_call
+from app.worker import IngestWorker
 
 
 async def _alerts_by_call(worker: IngestWorker, call_ids: list[str]) -> dict[str, list]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from ingest.simulate.dialing import Target, dial_audiosocket, dial_twilio
-from ingest.simulate.scripts import find_script
-from ingest.simulate.timeline import render_call
-from ingest.simulate.audiosocket_dialer import AudioSocketDialer
-from ingest.worker import IngestWorker
+from simulator.dialing import Target, dial_audiosocket, dial_twilio
+from simulator.scripts import find_script
+from simulator.timeline import render_call
+from simulator.audiosocket_dialer import AudioSocketDialer
+from app.worker import IngestWorker
 from e2e_support import wait_for_end
 
 

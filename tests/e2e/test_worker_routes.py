@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from ingest.worker import IngestWorker
+from app.worker import IngestWorker
 
 
 async def test_worker_serves_health_voice_and_chat_webhooks(worker: IngestWorker) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from alerts.store import AlertStore
 from ingest.events import AlertRaised, CallEnded, CallStarted, TranscriptSegment
-from ingest.qa import DEFAULT_CRITERIA, ScorecardStore, score_call
+from qa import DEFAULT_CRITERIA, ScorecardStore, score_call
 from ingest.storage import CallStore
 
 DAY = 86400.0

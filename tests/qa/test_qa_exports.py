@@ -8,8 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from ingest.qa import SearchQuery, search_calls
-from ingest.qa.exports import (
+from qa import SearchQuery, search_calls
+from qa.exports import (
     export_call,
     load_call_record,
     search_results_csv,

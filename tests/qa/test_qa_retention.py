@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.qa import SearchQuery, search_calls
-from ingest.qa.retention import count_purge, cutoff_for, parse_age, purge_calls, retention_from_env
+from qa import SearchQuery, search_calls
+from qa.retention import count_purge, cutoff_for, parse_age, purge_calls, retention_from_env
 
 TABLES = ("calls", "segments", "call_events", "alerts", "alert_deliveries", "qa_scorecards")
 

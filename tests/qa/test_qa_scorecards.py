@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.qa import DEFAULT_CRITERIA, CriteriaError, Criterion, ScorecardStore, load_criteria, score_call, total_score
-from ingest.qa.stats import agent_statistics
+from qa import DEFAULT_CRITERIA, CriteriaError, Criterion, ScorecardStore, load_criteria, score_call, total_score
+from qa.stats import agent_statistics
 
 CRITERIA = (Criterion("greet", "Greeted", "yes_no", 1.0), Criterion("fix", "Resolved", "scale", 3.0))
 

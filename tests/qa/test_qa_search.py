@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from ingest.qa import SearchQuery, search_calls
+from qa import SearchQuery, search_calls
 from tests.qa.conftest import DAY
 
 

@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from twilio_test_support import WAIT_S, CollectingSink
 
-from ingest.adapters.http_app import build_ingest_app
+from app.http_app import build_ingest_app
 from ingest.settings import IngestSettings
 from ingest.tasks import spawn
 

@@ -13,7 +13,7 @@ from websockets.protocol import State
 from ingest.audio.mulaw import decode_mulaw, encode_mulaw
 from ingest.events import AudioReceived, CallEnded, CallStarted, DtmfReceived
 from ingest.settings import IngestSettings
-from ingest.simulate.twilio_dialer import TwilioStreamDialer
+from simulator.twilio_dialer import TwilioStreamDialer
 
 TOKEN = "test-auth-token-0123456789abcdef"
 
@@ -218,7 +218,7 @@ async def test_concurrent_calls_stay_separate(serve) -> None:
 
 
 async def test_unsigned_streams_accepted_without_a_token(serve, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="ingest.adapters.http_app"):
+    with caplog.at_level(logging.WARNING, logger="ingest.adapters.twilio_routes"):
         app = await serve(IngestSettings(twilio_auth_token=None))
     assert "signatures are NOT checked" in caplog.text
     dialer = TwilioStreamDialer()

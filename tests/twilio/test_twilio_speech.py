@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from twilio_test_support import track_audio
 
-from ingest.simulate.twilio_dialer import TwilioStreamDialer
+from simulator.twilio_dialer import TwilioStreamDialer
 
 
 def speak_mulaw(tmp_path: Path, voice: str, text: str) -> tuple[bytes, bytes]:

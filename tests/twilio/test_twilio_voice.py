@@ -9,11 +9,11 @@ import pytest
 from fastapi import FastAPI
 from twilio_test_support import CollectingSink
 
-from ingest.adapters.http_app import build_twilio_router
+from ingest.adapters.twilio_routes import build_twilio_router
 from ingest.adapters.twilio_voice import NOT_CONFIGURED_MESSAGE
 from ingest.events import CallStarted
 from ingest.settings import IngestSettings
-from ingest.simulate.twilio_dialer import TwilioStreamDialer, build_signed_voice_request
+from simulator.twilio_dialer import TwilioStreamDialer, build_signed_voice_request
 
 TOKEN = "voice-token-fedcba9876543210"
 CALL_FORM = {"CallSid": "CAvoice1", "From": "+15550100", "To": "+15550199",

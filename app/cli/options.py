@@ -1,0 +1,56 @@
+"""Options shared by the commands that run a worker; each is also an environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from alerts.config import ConfigError, load_alert_settings
+from app.worker import ComponentSettings
+from chat.settings import ChatSettings
+from ingest.settings import ASR_ENGINES, IngestSettings, SettingsError
+from ingest.translation import TranslationSettings
+from vicidial.settings import ViciDialSettings, ViciDialSettingsError
+
+DB_OPTION = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="CALLMON_DB_PATH",
+    show_envvar=True, help="SQLite database file.  [default: data/callmon.db]")
+
+
+def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        DB_OPTION,
+        click.option("--audiosocket-port", type=int, envvar="CALLMON_AUDIOSOCKET_PORT", show_envvar=True,
+                     help="TCP port for Asterisk AudioSocket.  [default: 9093]"),
+        click.option("--http-port", type=int, envvar="CALLMON_HTTP_PORT", show_envvar=True,
+                     help="HTTP port for /twilio/media, /twilio/voice and /healthz.  [default: 8080]"),
+        click.option("--asr", type=click.Choice(ASR_ENGINES), envvar="CALLMON_ASR", show_envvar=True,
+                     help="Speech-to-text engine.  [default: sphinx]"),
+        click.option("--redis-url", envvar="REDIS_URL", show_envvar=True,
+                     help="Redis for live fan-out (omit for the in-process bus)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def load_settings(**overrides: Any) -> IngestSettings:
+    try:
+        return IngestSettings.from_env(**overrides)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def load_component_settings() -> ComponentSettings:
+    """Alerts, translation, chat and ViciDial settings, from the environment."""
+    try:
+        return ComponentSettings(
+            alerts=load_alert_settings(),
+            translation=TranslationSettings.from_env(),
+            chat=ChatSettings.from_env(),
+            vicidial=ViciDialSettings.from_env(),
+        )
+    except (SettingsError, ConfigError, ViciDialSettingsError) as error:
+        raise click.UsageError(str(error)) from None

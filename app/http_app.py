@@ -1,0 +1,34 @@
+"""The worker's own web app: the Twilio routes, the translated chat's, `/healthz`."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from chat.service import ChatService
+from chat.twilio_routes import build_chat_router
+from ingest.adapters.twilio_routes import build_twilio_router
+from ingest.events import CallEventSink
+from ingest.settings import IngestSettings
+
+
+def build_ingest_app(
+    settings: IngestSettings,
+    sink: CallEventSink,
+    health: Callable[[], Mapping[str, Any]] | None = None,
+    chat_service: ChatService | None = None,
+) -> FastAPI:
+    """The worker's own web app: the Twilio routes (and the translated chat's,
+    given its service) plus `GET /healthz` (JSON)."""
+    app = FastAPI(title="callmon ingest", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(build_twilio_router(settings, sink))
+    if chat_service is not None:
+        app.include_router(build_chat_router(settings, sink, chat_service))
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", **(health() if health is not None else {})})
+
+    return app

@@ -1,0 +1,275 @@
+"""The ingest worker assembled: adapters -> pipeline -> storage, bus, alerts.
+
+`IngestWorker` is an async context manager so the CLI, the tests and the
+benchmarks all run exactly the same worker:
+
+    async with IngestWorker(settings) as worker:
+        ...  # worker.audiosocket_port, worker.http_port, worker.store, worker.bus
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import uvicorn
+from fastapi import FastAPI
+
+from alerts.config import AlertSettings
+from alerts.service import AlertService
+from app.http_app import build_ingest_app
+from chat import ChatService, ChatSettings, ChatStore
+from chat.twilio_routes import build_chat_router
+from dashboard.services import DashboardServices, services_sharing_worker
+from dashboard.settings import DashboardSettings
+from ingest.adapters.audiosocket import AudioSocketServer
+from ingest.adapters.twilio_routes import build_twilio_router
+from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
+from ingest.bus import Bus, open_bus
+from ingest.events import CallEvent, CallEventSink
+from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
+from ingest.pipeline.recognition import RecognitionPool
+from ingest.settings import IngestSettings
+from ingest.storage import CallStore
+from ingest.tasks import spawn
+from ingest.translation import (LanguageDetector, NoTranslator, TranslationSettings, Translator,
+                                make_translator)
+from vicidial.directory import ViciDialDirectory
+from vicidial.enricher import CallEnricher
+from vicidial.settings import ViciDialSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ComponentSettings:
+    """The settings of the components the worker assembles around the pipeline.
+
+    The defaults are the built-in ones (no environment is read here); the CLI
+    builds this from the environment in `app.settings`."""
+
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
+    vicidial: ViciDialSettings | None = None
+
+
+class IngestWorker:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        components: ComponentSettings | None = None,
+        *,
+        alerts_enabled: bool = True,
+        observer: Callable[[SegmentTiming], None] | None = None,
+        listen: bool = True,
+        app: FastAPI | None = None,
+        engine: UtteranceRecognizer | StreamingRecognizer | None = None,
+        tap: Callable[[CallEvent], None] | None = None,
+    ) -> None:
+        """`engine` replaces the configured speech-to-text engine and `tap` sees
+        every call event before the pipeline does (benchmarks use both)."""
+        self.settings = settings
+        self.components = components or ComponentSettings()
+        self._alerts_enabled = alerts_enabled
+        self._observer = observer
+        self._listen = listen
+        self._app = app
+        self._engine = engine
+        self._tap = tap
+        self.store: CallStore
+        self.bus: Bus
+        self.pipeline: CallPipeline
+        self.alerts: AlertService | None = None
+        self.enricher: CallEnricher | None = None
+        self.vicidial: ViciDialDirectory | None = None
+        self.translator: Translator | None = None
+        self.chat: ChatService | None = None
+        self.chats: ChatStore | None = None
+        self._pool: RecognitionPool | None = None
+        self._audiosocket: AudioSocketServer | None = None
+        self._http: uvicorn.Server | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self.started_at = time.time()
+
+    async def __aenter__(self) -> "IngestWorker":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def sink(self) -> CallEventSink:
+        """Where adapters deliver: the pipeline, behind the tap when there is one."""
+        if self._tap is None:
+            return self.pipeline
+        return _TappedSink(self.pipeline, self._tap)
+
+    @property
+    def audiosocket_port(self) -> int:
+        assert self._audiosocket is not None
+        return self._audiosocket.port
+
+    @property
+    def http_port(self) -> int:
+        assert self._http is not None and self._http.servers, "HTTP server not started"
+        return self._http.servers[0].sockets[0].getsockname()[1]
+
+    async def start(self) -> None:
+        settings = self.settings
+        self.store = await CallStore.open(settings.db_path)
+        self.bus = open_bus(settings.redis_url)
+        engine = self._engine or create_engine(settings)
+        streaming = engine if isinstance(engine, StreamingRecognizer) else None
+        if streaming is None:
+            self._pool = RecognitionPool(engine, settings)  # type: ignore[arg-type]
+            await self._pool.warm_up()
+        if self._alerts_enabled:
+            self.alerts = await AlertService.open(settings.db_path, self.components.alerts,
+                                                  self.bus.publish)
+        self.translator, detector, home_language = _open_translation(self.components.translation)
+        vicidial = _open_enricher(self.components.vicidial, self.store, self.bus)
+        if vicidial is not None:
+            self.vicidial, self.enricher = vicidial
+        self.pipeline = CallPipeline(
+            PipelineServices(
+                settings=settings,
+                store=self.store,
+                bus=self.bus,
+                engine_name=engine.name,
+                pool=self._pool,
+                streaming_engine=streaming,
+                alerts=self.alerts,
+                enricher=self.enricher,
+                translator=self.translator,
+                detector=detector,
+                home_language=home_language,
+                observer=self._observer,
+            )
+        )
+        if not self._listen:
+            return
+        await self._open_chat()
+        self._audiosocket = AudioSocketServer(self.sink, settings.audiosocket_host, settings.audiosocket_port)
+        await self._audiosocket.start()
+        await self._start_http()
+        log.info(
+            "ingest ready: AudioSocket on %s:%d, HTTP on %s:%d, engine %s, database %s, bus %s",
+            settings.audiosocket_host, self.audiosocket_port, settings.http_host, self.http_port,
+            engine.name, settings.db_path, "redis" if settings.redis_url else "in-process",
+        )
+
+    def health(self) -> Mapping[str, Any]:
+        return {
+            "status": "ok",
+            "uptime_s": round(time.time() - self.started_at, 1),
+            "active_calls": len(self.pipeline.active_call_ids),
+            "engine": self.pipeline.services.engine_name,
+            "database": str(self.settings.db_path),
+            "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
+        }
+
+    def include_routes(self, app: FastAPI) -> None:
+        """Mount the Twilio endpoints on another app (the dashboard's)."""
+        app.include_router(build_twilio_router(self.settings, self.sink))
+        if self.chat is not None:
+            app.include_router(build_chat_router(self.settings, self.sink, self.chat))
+
+    async def _open_chat(self) -> None:
+        """The translated chat for foreign-language callers (Twilio webhooks and streams)."""
+        self.chats = await ChatStore.open(self.settings.db_path)
+        self.chat = ChatService(self.components.chat, self.chats, self.store, self.bus,
+                                self.translator if self.translator is not None else NoTranslator())
+        await self.chat.start()
+
+    async def _start_http(self) -> None:
+        settings = self.settings
+        app = self._app or build_ingest_app(settings, self.sink, health=self.health,
+                                            chat_service=self.chat)
+        config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                                log_level="warning", lifespan="off", ws_max_size=1 << 20)
+        self._http = uvicorn.Server(config)
+        self._http_task = spawn(self._http.serve(), name="ingest-http")
+        while not self._http.started:
+            if self._http_task.done():
+                raise RuntimeError(f"HTTP server could not start on port {settings.http_port}")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self._audiosocket is not None:
+            await self._audiosocket.stop()
+        if self._http is not None and self._http_task is not None:
+            self._http.should_exit = True
+            await asyncio.wait({self._http_task}, timeout=10)
+        if self.chat is not None:
+            await self.chat.close()
+        if self.chats is not None:
+            await self.chats.close()
+        if hasattr(self, "pipeline"):
+            await self.pipeline.close()
+        if self.enricher is not None:
+            await self.enricher.close()
+        if self.vicidial is not None:
+            await self.vicidial.close()
+        if self.alerts is not None:
+            await self.alerts.close()
+        if self.translator is not None:
+            await self.translator.close()
+        if self._pool is not None:
+            self._pool.close()
+        if hasattr(self, "bus"):
+            await self.bus.close()
+        if hasattr(self, "store"):
+            await self.store.close()
+
+
+def _open_translation(
+    settings: TranslationSettings,
+) -> tuple[Translator | None, LanguageDetector, str]:
+    """(translator or None, language detector, the supervisors' language)."""
+    detector = LanguageDetector(settings.detect_languages, warm=False)
+    if settings.translator == "none":
+        return None, detector, settings.supervisor_language
+    return make_translator(settings), detector, settings.supervisor_language
+
+
+def _open_enricher(
+    settings: ViciDialSettings | None, store: CallStore, bus: Bus
+) -> tuple[ViciDialDirectory, CallEnricher] | None:
+    """(directory, enricher) when a ViciDial host is configured, else None."""
+    if settings is None:
+        return None
+
+    async def update_call(call_id: str, fields: Mapping[str, Any]) -> None:
+        summary = await store.update_call(call_id, **fields)
+        await bus.publish(summary)
+
+    directory = ViciDialDirectory(settings)
+    return directory, CallEnricher(directory, update_call, retry_delays=settings.retry_delays,
+                                   after_call_delay=settings.after_call_delay_s)
+
+
+class _TappedSink:
+    def __init__(self, sink: CallEventSink, tap: Callable[[CallEvent], None]) -> None:
+        self._sink = sink
+        self._tap = tap
+
+    def submit(self, event: CallEvent) -> None:
+        self._tap(event)
+        self._sink.submit(event)
+
+
+async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettings) -> DashboardServices:
+    """The dashboard's services sharing a running worker's bus, store and alert service."""
+
+    async def ingest_probe() -> str:
+        return str(worker.health().get("status", "ok"))
+
+    return await services_sharing_worker(
+        settings, db_path=worker.settings.db_path, bus=worker.bus, calls=worker.store,
+        alerts=worker.alerts, alert_settings=worker.components.alerts, ingest_probe=ingest_probe,
+    )

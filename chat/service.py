@@ -1,0 +1,206 @@
+"""`ChatService`: the chat's edge logic between Twilio, the translator and the stores.
+
+Caller lines are translated into the agent's language; agent replies (typed
+in the dashboard, queued in `ChatStore`) are translated into the caller's
+language and back again, so the agent can see what the caller will hear.
+Every line is also stored as a transcript segment of the call (and
+published), so supervisors and QA see chats like any other call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Any
+
+from ingest.analysis import analyse_text
+from ingest.bus.channels import transcript_channel
+from chat.languages import ChatLanguage, find_language
+from chat.playback import StreamPlayback, SynthesisFailed, synthesize
+from chat.settings import ChatSettings
+from chat.store import Chat, ChatMessage, ChatStore
+from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
+from ingest.storage import CallStore
+from ingest.tasks import spawn
+from ingest.translation import Translator
+
+log = logging.getLogger(__name__)
+ENGINE = "twilio-chat"
+ANALYSIS_LANGUAGE = "en"
+WATCH_INTERVAL_S = 0.25
+
+
+class ChatService:
+    def __init__(self, settings: ChatSettings, chats: ChatStore, calls: CallStore, bus: Any,
+                 translator: Translator) -> None:
+        self.settings = settings
+        self.chats = chats
+        self._calls = calls
+        self._bus = bus
+        self._translator = translator
+        self._playbacks: dict[str, StreamPlayback] = {}
+        self._mark_messages: dict[str, list[int]] = {}
+        self._watcher: asyncio.Task[None] | None = None
+
+    def language(self, code: str | None) -> ChatLanguage | None:
+        return find_language(code, self.settings.languages) if code else None
+
+    async def start(self) -> None:
+        """Start the loop that prepares replies and plays them into Media Streams."""
+        self._watcher = spawn(self._watch_replies(), name="chat-replies")
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+
+    # ------------------------------------------------------------- chat life
+
+    async def open_chat(self, call_sid: str, mode: str, caller_number: str | None) -> Chat:
+        chat = await self.chats.open_chat(call_sid, mode, self.settings.agent_language, caller_number)
+        if mode == "voice":  # Media Streams chats are started by the stream, like any stream
+            metadata = {"chat": mode, **({"caller_number": caller_number} if caller_number else {})}
+            await self._publish(await self._calls.start_call(CallStarted(call_sid, "twilio", metadata=metadata)))
+        return chat
+
+    async def choose_language(self, chat_id: str, language: ChatLanguage) -> None:
+        await self.chats.set_language(chat_id, language.code)
+        chat = await self.chats.get_chat(chat_id)
+        if chat is not None and chat.mode == "voice":
+            await self._publish(await self._calls.update_call(chat_id, language=language.code))
+
+    async def end_chat(self, chat_id: str, reason: str) -> None:
+        if not await self.chats.end_chat(chat_id):
+            return
+        chat = await self.chats.get_chat(chat_id)
+        log.info("chat %s ended (%s)", chat_id, reason)
+        if chat is not None and chat.mode == "voice":
+            event = CallEnded(chat_id, reason)
+            summary = await self._calls.end_call(event)
+            await self._publish(event)
+            await self._publish(summary)
+
+    # ------------------------------------------------------------ caller side
+
+    async def caller_said(self, chat_id: str, text: str, *, start: float = 0.0, end: float = 0.0,
+                          store_segment: bool = True) -> ChatMessage | None:
+        """A caller line: translate it for the agent, keep it, mirror it as a segment."""
+        chat = await self.chats.get_chat(chat_id)
+        if chat is None or chat.caller_language is None or not text.strip():
+            return None
+        translation = await self._translate(text, chat.caller_language, chat.agent_language)
+        message = await self.chats.add_message(chat_id, "caller", text, chat.caller_language,
+                                               translation=translation, state="received")
+        if store_segment:
+            await self._store_segment(chat_id, "caller", text, chat.caller_language, translation,
+                                      start, end)
+        return message
+
+    # ------------------------------------------------------------- agent side
+
+    async def take_replies(self, chat_id: str) -> list[ChatMessage]:
+        """Queued replies, translated, marked spoken (the webhook is about to `<Say>` them)."""
+        ready = [await self._prepare(reply) for reply in await self.chats.queued_replies(chat_id)]
+        ready = [reply for reply in ready if reply is not None]
+        ids = [reply.id for reply in ready]
+        if ids and await self.chats.set_state(ids, "spoken", only_from=("queued",)) < len(ids):
+            log.info("chat %s: a reply changed state while being taken", chat_id)
+        for reply in ready:
+            await self._store_segment(chat_id, "agent", reply.text, reply.language, reply.translation)
+        return ready
+
+    async def _prepare(self, reply: ChatMessage) -> ChatMessage | None:
+        """Translate a reply into the caller's language and back (once)."""
+        if reply.translation is not None:
+            return reply
+        chat = await self.chats.get_chat(reply.chat_id)
+        if chat is None or chat.caller_language is None:
+            return None
+        translation = await self._translate(reply.text, reply.language, chat.caller_language)
+        back = await self._translate(translation, chat.caller_language, reply.language)
+        await self.chats.set_translations(reply.id, translation, back)
+        return dataclasses.replace(reply, translation=translation, back_translation=back)
+
+    # ----------------------------------------------------- Media Streams side
+
+    def attach_stream(self, chat_id: str, playback: StreamPlayback) -> None:
+        self._playbacks[chat_id] = playback
+        spawn(self._follow_transcript(chat_id), name=f"chat-transcript-{chat_id}")
+
+    async def detach_stream(self, chat_id: str, reason: str) -> None:
+        self._playbacks.pop(chat_id, None)
+        self._mark_messages = {m: ids for m, ids in self._mark_messages.items()
+                               if not m.startswith(f"{chat_id}:")}
+        await self.end_chat(chat_id, reason)
+
+    async def stream_marked(self, chat_id: str, mark_name: str) -> None:
+        playback = self._playbacks.get(chat_id)
+        ids = self._mark_messages.pop(mark_name, [])
+        if playback is not None and playback.marked(mark_name):
+            await self.chats.set_state(ids, "spoken", only_from=("playing",))
+
+    async def _watch_replies(self) -> None:
+        while True:
+            try:
+                await self._prepare_and_play()
+            except Exception:  # one bad round must not end replies for every chat
+                log.exception("chat reply loop failed; retrying")
+            await asyncio.sleep(WATCH_INTERVAL_S)
+
+    async def _prepare_and_play(self) -> None:
+        for reply in await self.chats.queued_replies():
+            prepared = await self._prepare(reply)
+            playback = self._playbacks.get(reply.chat_id)
+            if prepared is not None and playback is not None:
+                await self._play(prepared, playback)
+
+    async def _play(self, reply: ChatMessage, playback: StreamPlayback) -> None:
+        chat = await self.chats.get_chat(reply.chat_id)
+        language = self.language(chat.caller_language if chat else None)
+        if language is None or reply.translation is None:
+            return
+        if not await self.chats.set_state([reply.id], "playing", only_from=("queued",)):
+            return  # someone else took it
+        try:
+            mulaw = await synthesize(reply.translation, language.espeak_voice, self.settings.espeak_path)
+        except SynthesisFailed as error:
+            log.error("chat %s: reply %d cannot be spoken: %s", reply.chat_id, reply.id, error)
+            await self.chats.set_state([reply.id], "queued")
+            return
+        mark = f"{reply.chat_id}:reply-{reply.id}"
+        self._mark_messages[mark] = [reply.id]
+        cut = await playback.play(mulaw, mark)
+        if cut is not None:
+            await self.chats.set_state(self._mark_messages.pop(cut, []), "interrupted",
+                                       only_from=("playing",))
+        await self._store_segment(reply.chat_id, "agent", reply.text, reply.language, reply.translation)
+
+    async def _follow_transcript(self, chat_id: str) -> None:
+        """Copy the pipeline's caller segments of a Media Streams chat into the chat."""
+        async with self._bus.subscribe(transcript_channel(chat_id)) as messages:
+            async for message in messages:
+                if chat_id not in self._playbacks:
+                    return
+                if message.get("type") == "TranscriptSegment" and message.get("speaker") == "caller":
+                    await self.caller_said(chat_id, str(message.get("text", "")), store_segment=False)
+
+    # -------------------------------------------------------------- helpers
+
+    async def _translate(self, text: str, source: str, target: str) -> str:
+        result = await self._translator.translate(text, source, target)
+        return result.text if result.translated or source == target else result.marked_text
+
+    async def _store_segment(self, chat_id: str, speaker: Speaker, text: str, language: str,
+                             translation: str | None, start: float = 0.0, end: float = 0.0) -> None:
+        english = text if language == ANALYSIS_LANGUAGE else await self._translate(text, language, "en")
+        analysis = analyse_text(english)
+        segment = TranscriptSegment(
+            chat_id, speaker, start, end, text, 1.0, language, ENGINE, analysis.sentiment.score,
+            analysis.sentiment.label, analysis.keywords, analysis.profanity,
+            translation if translation != text else None)
+        await self._publish(await self._calls.add_segment(segment))
+
+    async def _publish(self, event: Any) -> None:
+        if self._bus is not None:
+            await self._bus.publish(event)

@@ -1,0 +1,75 @@
+"""The ingest worker's HTTP side: Twilio's voice webhook and Media Streams socket.
+
+`build_twilio_router()` is self-contained so the dashboard can mount the same
+routes in its own FastAPI app; `app.http_app.build_ingest_app()` wraps it with
+the chat's routes and `/healthz` for a worker that runs without the dashboard.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response, WebSocket
+
+from ingest.adapters.twilio_media import MediaStreamSession
+from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
+from ingest.adapters.twilio_voice import build_voice_twiml
+from ingest.events import CallEventSink
+from ingest.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+MEDIA_ROUTE_NAME = "twilio_media"
+POLICY_VIOLATION = 1008
+
+
+def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRouter:
+    """`POST /twilio/voice` and the `/twilio/media` WebSocket, delivering to `sink`."""
+    checker = TwilioSignatureChecker(settings.twilio_auth_token) if settings.twilio_auth_token else None
+    if checker is None:
+        log.warning("no Twilio auth token configured: Twilio signatures are NOT checked")
+    router = APIRouter()
+
+    @router.post("/twilio/voice", name="twilio_voice")
+    async def twilio_voice(request: Request) -> Response:
+        form = await request.form()
+        if checker is not None:
+            signed_url = public_request_url(str(request.url), settings.public_url)
+            if not checker.is_valid(signed_url, form, request.headers):
+                log.warning("twilio voice webhook from %s: bad or missing signature for %s",
+                            request.client.host if request.client else "?", signed_url)
+                return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
+        stream_url = public_request_url(str(request.url_for(MEDIA_ROUTE_NAME)), settings.public_url,
+                                        websocket=True)
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        twiml = build_voice_twiml(stream_url, fields, settings.twilio_dial_number)
+        return Response(twiml, media_type="application/xml")
+
+    @router.websocket("/twilio/media", name=MEDIA_ROUTE_NAME)
+    async def twilio_media(websocket: WebSocket) -> None:
+        peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
+        signature_ok = checker is None or checker.is_valid(
+            public_request_url(str(websocket.url), settings.public_url, websocket=True),
+            {}, websocket.headers, also_accept_scheme_twin=True,
+        )
+        await websocket.accept()
+        if not signature_ok:
+            # Accept first so the peer sees close code 1008, not a bare HTTP 403.
+            log.warning("twilio stream %s: bad or missing signature, closing", peer)
+            await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
+            return
+        session = MediaStreamSession(sink, connection=peer)
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("text")
+                if data is None:
+                    data = message.get("bytes")
+                if data is not None:
+                    session.receive_text(data)
+        finally:
+            session.close("disconnect")
+
+    return router

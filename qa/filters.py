@@ -1,0 +1,129 @@
+"""SQL for a search's filters and sort order (pure: strings and parameters).
+
+Everything here is written against ``calls c``; values always travel as
+parameters, only fixed fragments are pasted into the SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa.query import ALERT_LEVELS, SearchQuery
+
+CALL_FIELDS = (
+    "c.id, c.started_at, c.ended_at, c.duration, c.agent, c.agent_name, c.campaign, c.in_group,"
+    " c.language, c.avg_sentiment, c.segment_count, c.alert_count, c.status"
+)
+_SORT_COLUMNS = {
+    "date": "c.started_at",
+    "duration": "c.duration",
+    "sentiment": "c.avg_sentiment",
+    "alerts": "c.alert_count",
+}
+
+
+@dataclass
+class CallFilter:
+    """``WHERE`` conditions on ``calls c`` and their named parameters."""
+
+    conditions: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, condition: str, **params: Any) -> None:
+        self.conditions.append(condition)
+        self.params.update(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.conditions) if self.conditions else "1"
+
+
+def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool = False) -> CallFilter:
+    """Conditions on the call row itself (segment-scope sentiment is added by the plans).
+
+    `walk_sort_index` makes SQLite walk the index of the sort order (and stop
+    when the page is full) instead of an index of a filter, which would make it
+    test every candidate call before sorting: a unary ``+`` hides a column from
+    the planner. Agent and language stay usable for date order, because their
+    indexes end with ``started_at``.
+    """
+    where = CallFilter()
+
+    def col(name: str, keeps_date_order: bool = False) -> str:
+        hidden = walk_sort_index and not (keeps_date_order and query.sort == "date")
+        return f"+c.{name}" if hidden else f"c.{name}"
+
+    if query.date_from is not None:
+        where.add(f"{col('started_at', True)} >= :date_from", date_from=query.date_from)
+    if query.date_to is not None:
+        where.add(f"{col('started_at', True)} < :date_to", date_to=query.date_to)
+    if query.agent:
+        where.add(f"{col('agent', True)} = :agent", agent=query.agent)
+    if query.campaign:
+        where.add(f"({col('campaign')} = :campaign OR {col('in_group')} = :campaign)", campaign=query.campaign)
+    if query.language:
+        where.add(f"{col('language', True)} = :language", language=query.language)
+    if query.sentiment_scope == "call":
+        if query.min_sentiment is not None:
+            where.add(f"{col('avg_sentiment')} >= :min_sentiment", min_sentiment=query.min_sentiment)
+        if query.max_sentiment is not None:
+            where.add(f"{col('avg_sentiment')} <= :max_sentiment", max_sentiment=query.max_sentiment)
+    if query.has_alerts is True:
+        where.add(f"{col('alert_count')} > 0")
+    elif query.has_alerts is False:
+        where.add(f"{col('alert_count')} = 0")
+    if query.alert_level:
+        if not alerts_table:
+            where.add("0")  # no alerts were ever stored in this database
+        else:
+            levels = ALERT_LEVELS[ALERT_LEVELS.index(query.alert_level):]
+            names = {f"level_{i}": level for i, level in enumerate(levels)}
+            where.add(
+                f"{col('alert_count')} > 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.id"
+                f" AND a.level IN ({', '.join(':' + n for n in names)}))",
+                **names,
+            )
+    if query.keyword:
+        where.add(
+            "EXISTS (SELECT 1 FROM json_each(c.keywords) WHERE json_each.value = :keyword)",
+            keyword=query.keyword.strip().lower(),
+        )
+    if query.min_duration is not None:
+        where.add(f"{col('duration')} >= :min_duration", min_duration=query.min_duration)
+    if query.max_duration is not None:
+        where.add(f"{col('duration')} <= :max_duration", max_duration=query.max_duration)
+    return where
+
+
+def segment_sentiment_sql(query: SearchQuery, alias: str = "s") -> str:
+    """Conditions on a segment's score for the ``segment`` scope, or ``""``."""
+    if query.sentiment_scope != "segment":
+        return ""
+    parts = []
+    if query.min_sentiment is not None:
+        parts.append(f"{alias}.sentiment_score >= :min_sentiment")
+    if query.max_sentiment is not None:
+        parts.append(f"{alias}.sentiment_score <= :max_sentiment")
+    return " AND ".join(parts)
+
+
+def segment_sentiment_params(query: SearchQuery) -> dict[str, Any]:
+    if query.sentiment_scope != "segment":
+        return {}
+    return {
+        name: getattr(query, name)
+        for name in ("min_sentiment", "max_sentiment")
+        if getattr(query, name) is not None
+    }
+
+
+def order_by(query: SearchQuery, *, relevance: str | None = None) -> str:
+    """``ORDER BY`` for the query; ties broken by call id so pages never overlap.
+    A missing value (a live call has no duration yet) sorts as the smallest,
+    SQLite's own rule, so the order can be read straight from an index."""
+    direction = "DESC" if query.descending else "ASC"
+    if query.sort == "relevance" and relevance is not None:
+        # bm25 ranks are negative: smaller is better.
+        return f"{relevance} {'ASC' if query.descending else 'DESC'}, c.started_at DESC, c.id"
+    column = _SORT_COLUMNS.get(query.sort, "c.started_at")
+    return f"{column} {direction}, c.id {direction}"
