@@ -25,9 +25,7 @@ def show(value: Any) -> str:
         return repr(value)
 
 
-def number(
-    minimum: float | None = None, maximum: float | None = None, *, above: bool = False
-) -> Check:
+def number(minimum: float | None = None, maximum: float | None = None, *, above: bool = False) -> Check:
     if minimum is not None and maximum is not None:
         wanted = f"a number between {minimum:g} and {maximum:g}"
     elif minimum is not None:
@@ -49,9 +47,7 @@ def number(
 
 def integer(minimum: int, maximum: int | None = None) -> Check:
     wanted = (
-        f"an integer between {minimum} and {maximum}"
-        if maximum is not None
-        else f"an integer >= {minimum}"
+        f"an integer between {minimum} and {maximum}" if maximum is not None else f"an integer >= {minimum}"
     )
 
     def check(value: Any) -> int:
@@ -109,9 +105,7 @@ def speakers(value: Any) -> tuple[str, ...]:
     items = strings(value)
     unknown = [item for item in items if item not in SPEAKERS]
     if unknown:
-        raise Invalid(
-            f"expected speakers among {', '.join(map(show, SPEAKERS))}, got {show(unknown[0])}"
-        )
+        raise Invalid(f"expected speakers among {', '.join(map(show, SPEAKERS))}, got {show(unknown[0])}")
     return items
 
 

@@ -30,9 +30,7 @@ def observe_disclosure(
     spoken = f"{call.agent_tail} {normalise(segment.text)}".strip()
     candidates = [spoken, normalise(segment.translation or "")]
     heard = any(
-        f" {phrase} " in f" {text} "
-        for phrase in map(normalise, rule.phrases)
-        for text in candidates
+        f" {phrase} " in f" {text} " for phrase in map(normalise, rule.phrases) for text in candidates
     )
     tail = " ".join(spoken.split()[-_TAIL_WORDS:])
     return dataclasses.replace(call, disclosure_heard=heard, agent_tail=tail)
@@ -65,6 +63,5 @@ def _missing(rule: DisclosureRule, call: CallAlertState) -> RuleHit | None:
     return RuleHit(
         rule.name,
         rule.level,
-        f'required disclosure ("{rule.phrases[0]}") not said by the agent'
-        f" in the first {rule.within_s:g} s",
+        f'required disclosure ("{rule.phrases[0]}") not said by the agent in the first {rule.within_s:g} s',
     )

@@ -218,9 +218,7 @@ class _Reader:
         self.problems.append(f"{where}: {message}")
 
     def read(self, data: Mapping[str, Any], env: Mapping[str, str]) -> AlertSettings:
-        self._unknown_keys(
-            "", data, ("min_confidence", "exceptions", "rules", "custom_rules", "notify")
-        )
+        self._unknown_keys("", data, ("min_confidence", "exceptions", "rules", "custom_rules", "notify"))
         values: dict[str, Any] = {}
         if "min_confidence" in data:
             values["min_confidence"] = self._check(
@@ -268,9 +266,7 @@ class _Reader:
             return None
         for required in ("level", "keywords"):
             if required not in table:
-                self.problem(
-                    f"{key}.{required}", "missing (a custom rule needs level and keywords)"
-                )
+                self.problem(f"{key}.{required}", "missing (a custom rule needs level and keywords)")
         if "level" not in table or "keywords" not in table:
             return None
         template = KeywordRule(
@@ -318,9 +314,7 @@ class _Reader:
         values = {}
         for name, value in table.items():
             if name in fields:
-                checked = self._check(
-                    f"{key}.{name}", value, fields[name], origin.get((section, name))
-                )
+                checked = self._check(f"{key}.{name}", value, fields[name], origin.get((section, name)))
                 if checked is not _BAD:
                     values[name] = checked
         return values

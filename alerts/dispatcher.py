@@ -28,9 +28,7 @@ def call_link(dashboard_url: str, call_id: str) -> str:
 
 
 class NotificationDispatcher:
-    def __init__(
-        self, notifiers: list[Notifier], store: AlertStore, settings: NotifySettings
-    ) -> None:
+    def __init__(self, notifiers: list[Notifier], store: AlertStore, settings: NotifySettings) -> None:
         self._notifiers = notifiers
         self._store = store
         self._settings = settings
@@ -87,9 +85,7 @@ class NotificationDispatcher:
             try:
                 await self._deliver(notifier, alert)
             except Exception:
-                log.exception(
-                    "delivering alert %s to %s failed unexpectedly", alert.id, notifier.name
-                )
+                log.exception("delivering alert %s to %s failed unexpectedly", alert.id, notifier.name)
             finally:
                 queue.task_done()
 
@@ -102,9 +98,7 @@ class NotificationDispatcher:
             except Exception as error:  # any failure of a channel is retried, then recorded
                 problem = _describe(error, self._settings.timeout_s)
                 if attempt == attempts:
-                    log.warning(
-                        "alert %s not delivered to %s: %s", alert.id, notifier.name, problem
-                    )
+                    log.warning("alert %s not delivered to %s: %s", alert.id, notifier.name, problem)
                     await self._record(alert.id, notifier.name, "failed", attempt, problem)
                     return
                 log.info(
@@ -125,9 +119,7 @@ class NotificationDispatcher:
         last_error: str | None, delivered_at: float | None = None,
     ) -> None:  # fmt: skip
         try:
-            await self._store.record_delivery(
-                alert_id, channel, status, attempts, last_error, delivered_at
-            )
+            await self._store.record_delivery(alert_id, channel, status, attempts, last_error, delivered_at)
         except Exception:
             # Losing the delivery record must not stop the channel's worker.
             log.exception("could not record %s delivery of alert %s", channel, alert_id)

@@ -77,9 +77,7 @@ def evaluate_segment(
     return call, merge_hits(hits)
 
 
-def evaluate_call_end(
-    settings: AlertSettings, call: CallAlertState
-) -> tuple[CallAlertState, Verdict | None]:
+def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[CallAlertState, Verdict | None]:
     """What the end of the call raises: a disclosure never made."""
     hit = check_disclosure_at_end(settings.missing_disclosure, call)
     if hit is None:

@@ -13,9 +13,7 @@ def level_rank(level: str) -> int:
     try:
         return LEVELS.index(level)  # type: ignore[arg-type]
     except ValueError:
-        raise ValueError(
-            f"unknown alert level {level!r}; expected one of {', '.join(LEVELS)}"
-        ) from None
+        raise ValueError(f"unknown alert level {level!r}; expected one of {', '.join(LEVELS)}") from None
 
 
 def at_least(level: str, minimum: str) -> bool:

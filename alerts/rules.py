@@ -107,9 +107,7 @@ class DisclosureRule:
     speakers: tuple[Speaker, ...] = ("agent", "unknown")
 
 
-SegmentRule = (
-    KeywordRule | ProfanityRule | NegativeStreakRule | VeryNegativeRule | DecliningCallRule
-)
+SegmentRule = KeywordRule | ProfanityRule | NegativeStreakRule | VeryNegativeRule | DecliningCallRule
 WORD_RULES = (KeywordRule, ProfanityRule)
 """Rules that read words, and so are skipped on low-confidence segments."""
 
@@ -126,9 +124,7 @@ DEFAULT_LEGAL_RULE = KeywordRule(
     keywords=("legal", "lawyer", "sue", "court", "regulator", "ombudsman"),
     label="legal threat",
 )
-DEFAULT_NEGATIVE_TREND = NegativeStreakRule(
-    name="negative_trend", level="warning", cooldown_s=180.0, count=3
-)
+DEFAULT_NEGATIVE_TREND = NegativeStreakRule(name="negative_trend", level="warning", cooldown_s=180.0, count=3)
 DEFAULT_SEVERE_TREND = NegativeStreakRule(
     name="severe_negative_trend", level="urgent", cooldown_s=120.0, count=5
 )
@@ -173,9 +169,7 @@ def check_profanity(rule: ProfanityRule, segment: TranscriptSegment) -> RuleHit 
 def check_negative_streak(rule: NegativeStreakRule, segment: TranscriptSegment) -> RuleHit | None:
     if segment.consecutive_negative < rule.count:
         return None
-    return RuleHit(
-        rule.name, rule.level, f"{segment.consecutive_negative} negative utterances in a row"
-    )
+    return RuleHit(rule.name, rule.level, f"{segment.consecutive_negative} negative utterances in a row")
 
 
 def check_very_negative(rule: VeryNegativeRule, segment: TranscriptSegment) -> RuleHit | None:
@@ -197,8 +191,7 @@ def check_declining_call(
     return RuleHit(
         rule.name,
         rule.level,
-        f"call declining: rolling sentiment {segment.rolling_sentiment:+.2f},"
-        f" below {rule.threshold:+.2f}",
+        f"call declining: rolling sentiment {segment.rolling_sentiment:+.2f}, below {rule.threshold:+.2f}",
     )
 
 

@@ -70,9 +70,7 @@ class AlertService:
 
     async def on_call_started(self, event: CallStarted) -> None:
         self.engine.start_call(event.call_id)
-        agent = next(
-            (event.metadata[k] for k in AGENT_METADATA_KEYS if event.metadata.get(k)), None
-        )
+        agent = next((event.metadata[k] for k in AGENT_METADATA_KEYS if event.metadata.get(k)), None)
         if agent:
             self._agents[event.call_id] = agent
 
@@ -118,9 +116,7 @@ class AlertService:
             await self._dispatcher.close(grace_s)
         await self.store.close()
 
-    def _alert(
-        self, call_id: str, verdict: Verdict, segment: TranscriptSegment | None
-    ) -> AlertRaised:
+    def _alert(self, call_id: str, verdict: Verdict, segment: TranscriptSegment | None) -> AlertRaised:
         return AlertRaised(
             id=uuid.uuid4().hex,
             call_id=call_id,

@@ -114,9 +114,7 @@ class AlertStore(ComponentStore):
         )
         return [alert_from_row(row) for row in rows]
 
-    async def acknowledge(
-        self, alert_id: str, by: str, at: float | None = None
-    ) -> AlertAcknowledged | None:
+    async def acknowledge(self, alert_id: str, by: str, at: float | None = None) -> AlertAcknowledged | None:
         """Mark the alert seen by `by`; None if no such alert, or already acknowledged."""
         at = now() if at is None else at
 
@@ -190,7 +188,5 @@ def alert_from_row(row: sqlite3.Row) -> AlertRaised:
 
 
 async def _has_table(db: aiosqlite.Connection, name: str) -> bool:
-    async with db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ) as cursor:
+    async with db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cursor:
         return await cursor.fetchone() is not None

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -35,8 +36,13 @@ from ingest.pipeline.recognition import RecognitionPool
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
 from ingest.tasks import spawn
-from ingest.translation import (LanguageDetector, NoTranslator, TranslationSettings, Translator,
-                                make_translator)
+from ingest.translation import (
+    LanguageDetector,
+    NoTranslator,
+    TranslationSettings,
+    Translator,
+    make_translator,
+)
 from vicidial.directory import ViciDialDirectory
 from vicidial.enricher import CallEnricher
 from vicidial.settings import ViciDialSettings
@@ -95,7 +101,7 @@ class IngestWorker:
         self._http_task: asyncio.Task[None] | None = None
         self.started_at = time.time()
 
-    async def __aenter__(self) -> "IngestWorker":
+    async def __aenter__(self) -> IngestWorker:
         await self.start()
         return self
 
@@ -129,8 +135,7 @@ class IngestWorker:
             self._pool = RecognitionPool(engine, settings)  # type: ignore[arg-type]
             await self._pool.warm_up()
         if self._alerts_enabled:
-            self.alerts = await AlertService.open(settings.db_path, self.components.alerts,
-                                                  self.bus.publish)
+            self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)
         self.translator, detector, home_language = _open_translation(self.components.translation)
         vicidial = _open_enricher(self.components.vicidial, self.store, self.bus)
         if vicidial is not None:
@@ -159,8 +164,13 @@ class IngestWorker:
         await self._start_http()
         log.info(
             "ingest ready: AudioSocket on %s:%d, HTTP on %s:%d, engine %s, database %s, bus %s",
-            settings.audiosocket_host, self.audiosocket_port, settings.http_host, self.http_port,
-            engine.name, settings.db_path, "redis" if settings.redis_url else "in-process",
+            settings.audiosocket_host,
+            self.audiosocket_port,
+            settings.http_host,
+            self.http_port,
+            engine.name,
+            settings.db_path,
+            "redis" if settings.redis_url else "in-process",
         )
 
     def health(self) -> Mapping[str, Any]:
@@ -182,16 +192,26 @@ class IngestWorker:
     async def _open_chat(self) -> None:
         """The translated chat for foreign-language callers (Twilio webhooks and streams)."""
         self.chats = await ChatStore.open(self.settings.db_path)
-        self.chat = ChatService(self.components.chat, self.chats, self.store, self.bus,
-                                self.translator if self.translator is not None else NoTranslator())
+        self.chat = ChatService(
+            self.components.chat,
+            self.chats,
+            self.store,
+            self.bus,
+            self.translator if self.translator is not None else NoTranslator(),
+        )
         await self.chat.start()
 
     async def _start_http(self) -> None:
         settings = self.settings
-        app = self._app or build_ingest_app(settings, self.sink, health=self.health,
-                                            chat_service=self.chat)
-        config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
-                                log_level="warning", lifespan="off", ws_max_size=1 << 20)
+        app = self._app or build_ingest_app(settings, self.sink, health=self.health, chat_service=self.chat)
+        config = uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            lifespan="off",
+            ws_max_size=1 << 20,
+        )
         self._http = uvicorn.Server(config)
         self._http_task = spawn(self._http.serve(), name="ingest-http")
         while not self._http.started:
@@ -249,8 +269,12 @@ def _open_enricher(
         await bus.publish(summary)
 
     directory = ViciDialDirectory(settings)
-    return directory, CallEnricher(directory, update_call, retry_delays=settings.retry_delays,
-                                   after_call_delay=settings.after_call_delay_s)
+    return directory, CallEnricher(
+        directory,
+        update_call,
+        retry_delays=settings.retry_delays,
+        after_call_delay=settings.after_call_delay_s,
+    )
 
 
 class _TappedSink:
@@ -270,6 +294,11 @@ async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettin
         return str(worker.health().get("status", "ok"))
 
     return await services_sharing_worker(
-        settings, db_path=worker.settings.db_path, bus=worker.bus, calls=worker.store,
-        alerts=worker.alerts, alert_settings=worker.components.alerts, ingest_probe=ingest_probe,
+        settings,
+        db_path=worker.settings.db_path,
+        bus=worker.bus,
+        calls=worker.store,
+        alerts=worker.alerts,
+        alert_settings=worker.components.alerts,
+        ingest_probe=ingest_probe,
     )

@@ -22,23 +22,35 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/asr.py` as well as `python -m bench.asr`
     sys.path.insert(0, str(ROOT))
 
-from ingest.asr.base import EngineUnavailable  # noqa: E402
-from ingest.audio.mulaw import decode_mulaw, encode_mulaw  # noqa: E402
-from ingest.audio.resample import ASR_RATE, resample_pcm16  # noqa: E402
-from simulator.scripts import CallScript, load_script  # noqa: E402
-from simulator.speech import TELEPHONE_RATE, speak  # noqa: E402
+from ingest.asr.base import EngineUnavailable
+from ingest.audio.mulaw import decode_mulaw, encode_mulaw
+from ingest.audio.resample import ASR_RATE, resample_pcm16
+from simulator.scripts import CallScript, load_script
+from simulator.speech import TELEPHONE_RATE, speak
 
 TINY_RANDOM = ROOT / "data" / "models" / "whisper-tiny-random"
-WHISPER_SIZES = ("tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en", "medium",
-                 "large-v3", "distil-large-v3", "large-v3-turbo")
+WHISPER_SIZES = (
+    "tiny.en",
+    "tiny",
+    "base.en",
+    "base",
+    "small.en",
+    "small",
+    "medium.en",
+    "medium",
+    "large-v3",
+    "distil-large-v3",
+    "large-v3-turbo",
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,7 @@ def word_errors(reference: list[str], hypothesis: list[str]) -> int:
     for i, ref_word in enumerate(reference, start=1):
         current = [i]
         for j, hyp_word in enumerate(hypothesis, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ref_word != hyp_word)))
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
         previous = current
     return previous[-1]
 
@@ -164,9 +175,11 @@ def _cached(size: str) -> bool:
 
 def print_table(scores: list[Score], lines: list[Line]) -> None:
     audio = sum(line.seconds for line in lines)
-    print(f"\n{len(lines)} lines from {len({l.script for l in lines})} scripts, "
-          f"{audio:.1f} s of 8 kHz mu-law speech (flite awb = agent, rms = caller), "
-          f"{os.cpu_count()} CPUs\n")
+    print(
+        f"\n{len(lines)} lines from {len({l.script for l in lines})} scripts, "
+        f"{audio:.1f} s of 8 kHz mu-law speech (flite awb = agent, rms = caller), "
+        f"{os.cpu_count()} CPUs\n"
+    )
     header = f"{'engine':<34} {'RTF':>7} {'WER':>7} {'audio s':>8} {'busy s':>8}  note"
     print(header)
     print("-" * len(header))
@@ -179,14 +192,22 @@ def print_table(scores: list[Score], lines: list[Line]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="speech-to-text RTF and WER on the call scripts")
-    parser.add_argument("--scripts", nargs="*", type=Path,
-                        default=sorted((ROOT / "data" / "scripts").glob("*.txt")))
-    parser.add_argument("--whisper-model", action="append", default=[],
-                        help="a converted faster-whisper model folder (repeatable)")
+    parser.add_argument(
+        "--scripts", nargs="*", type=Path, default=sorted((ROOT / "data" / "scripts").glob("*.txt"))
+    )
+    parser.add_argument(
+        "--whisper-model",
+        action="append",
+        default=[],
+        help="a converted faster-whisper model folder (repeatable)",
+    )
     parser.add_argument("--compute-type", default="int8")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--deepgram-fake", action="store_true",
-                        help="also run the Deepgram engine against the local fake server")
+    parser.add_argument(
+        "--deepgram-fake",
+        action="store_true",
+        help="also run the Deepgram engine against the local fake server",
+    )
     parser.add_argument("--no-sphinx", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # benchmark what is here, never download
@@ -201,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         from ingest.asr.whisper import WhisperRecognizer
 
         label = "whisper " + (Path(model).name.removeprefix("whisper-") if os.sep in model else model)
-        runs.append((label, note, lambda m=model: WhisperRecognizer(m, args.device, args.compute_type,
-                                                                    language="en")))
+        runs.append(
+            (label, note, lambda m=model: WhisperRecognizer(m, args.device, args.compute_type, language="en"))
+        )
     scores = []
     for label, note, build in runs:
         try:

@@ -78,10 +78,16 @@ class Supervisor:
             page = await http.get("/")
             client_id = re.search(r"'client_id': '([0-9a-f-]+)'", page.text).group(1)  # type: ignore[union-attr]
             cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-        query = (f"client_id={client_id}&tab_id={uuid.uuid4()}&document_id={uuid.uuid4()}"
-                 "&implicit_handshake=true&next_message_id=0")
-        await self.sio.connect(f"{self.base}?{query}", socketio_path="/_nicegui_ws/socket.io",
-                               transports=["websocket"], headers={"Cookie": cookie})
+        query = (
+            f"client_id={client_id}&tab_id={uuid.uuid4()}&document_id={uuid.uuid4()}"
+            "&implicit_handshake=true&next_message_id=0"
+        )
+        await self.sio.connect(
+            f"{self.base}?{query}",
+            socketio_path="/_nicegui_ws/socket.io",
+            transports=["websocket"],
+            headers={"Cookie": cookie},
+        )
 
     async def _on_update(self, data: dict) -> None:
         received = time.time()
@@ -96,8 +102,16 @@ async def start_calls(bus: RedisBus, calls: int) -> list[str]:
     for index, call_id in enumerate(ids):
         started = CallStarted(call_id, "simulated", metadata={"agent": f"agent{index % 17}"})
         await bus.publish(started)
-        await bus.publish(CallSummary(call_id, "simulated", "active", started.started_at,
-                                      agent=f"agent{index % 17}", campaign="bench"))
+        await bus.publish(
+            CallSummary(
+                call_id,
+                "simulated",
+                "active",
+                started.started_at,
+                agent=f"agent{index % 17}",
+                campaign="bench",
+            )
+        )
     return ids
 
 
@@ -113,10 +127,19 @@ async def play_calls(bus: RedisBus, ids: list[str], seconds: float, gap_s: float
         while time.monotonic() < deadline:
             score = random.uniform(-1, 1)
             segment = TranscriptSegment(
-                call_id, random.choice(("agent", "caller")), position, position + 2.5,  # type: ignore[arg-type]
-                f"bench line {sent} @{time.time():.6f}", 0.9, "en", "bench", score,
+                call_id,
+                random.choice(("agent", "caller")),
+                position,
+                position + 2.5,  # type: ignore[arg-type]
+                f"bench line {sent} @{time.time():.6f}",
+                0.9,
+                "en",
+                "bench",
+                score,
                 "positive" if score > 0.05 else "negative" if score < -0.05 else "neutral",
-                rolling_sentiment=score / 2, id=sent)
+                rolling_sentiment=score / 2,
+                id=sent,
+            )
             await bus.publish(segment)
             sent += 1
             position += 3.0
@@ -131,17 +154,45 @@ async def play_calls(bus: RedisBus, ids: list[str], seconds: float, gap_s: float
 async def main(clients: int, calls: int, seconds: float, gap_s: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     redis_port, http_port = free_port(), free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     db = workdir / "callmon.db"
     users = await UserStore.open(db)
     await users.add("bench", "supervisor", PASSWORD)
     await users.add("admin", "admin", PASSWORD)
     await users.close()
-    env = {**os.environ, "CALLMON_DASHBOARD_SECRET": "bench secret", "CALLMON_INGEST_URL": "http://127.0.0.1:9"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "callmon"), "dashboard", "--db", str(db), "--host",
-                               "127.0.0.1", "--port", str(http_port), "--redis-url",
-                               f"redis://127.0.0.1:{redis_port}"], env=env)
+    env = {
+        **os.environ,
+        "CALLMON_DASHBOARD_SECRET": "bench secret",
+        "CALLMON_INGEST_URL": "http://127.0.0.1:9",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "callmon"),
+            "dashboard",
+            "--db",
+            str(db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(http_port),
+            "--redis-url",
+            f"redis://127.0.0.1:{redis_port}",
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{http_port}"
     bus = RedisBus(f"redis://127.0.0.1:{redis_port}")
     try:
@@ -163,17 +214,25 @@ async def main(clients: int, calls: int, seconds: float, gap_s: float) -> None:
         for supervisor in supervisors:
             await supervisor.sio.disconnect()
         expected = sent * clients
-        print(f"dashboard bench: {clients} supervisors x {calls} live calls, {seconds:.0f} s, "
-              f"{sent / seconds:.1f} segments/s published")
-        print(f"  updates seen: {len(latencies)} of {expected} expected "
-              f"({100 * len(latencies) / max(expected, 1):.1f}%)")
+        print(
+            f"dashboard bench: {clients} supervisors x {calls} live calls, {seconds:.0f} s, "
+            f"{sent / seconds:.1f} segments/s published"
+        )
+        print(
+            f"  updates seen: {len(latencies)} of {expected} expected "
+            f"({100 * len(latencies) / max(expected, 1):.1f}%)"
+        )
         if latencies:
             quantiles = statistics.quantiles(latencies, n=100)
-            print(f"  event-to-client latency: p50 {1000 * quantiles[49]:.0f} ms, "
-                  f"p95 {1000 * quantiles[94]:.0f} ms, p99 {1000 * quantiles[98]:.0f} ms, "
-                  f"max {1000 * latencies[-1]:.0f} ms")
-        print(f"  dashboard server CPU: {100 * cpu:.0f}% of one core "
-              f"(goal: 20 x 50 with p95 <= 300 ms within one core)")
+            print(
+                f"  event-to-client latency: p50 {1000 * quantiles[49]:.0f} ms, "
+                f"p95 {1000 * quantiles[94]:.0f} ms, p99 {1000 * quantiles[98]:.0f} ms, "
+                f"max {1000 * latencies[-1]:.0f} ms"
+            )
+        print(
+            f"  dashboard server CPU: {100 * cpu:.0f}% of one core "
+            f"(goal: 20 x 50 with p95 <= 300 ms within one core)"
+        )
     finally:
         await bus.close()
         server.terminate()

@@ -20,7 +20,6 @@ from ingest.audio.mulaw import encode_mulaw
 from simulator.scripts import bundled_scripts
 from simulator.timeline import render_call
 
-
 FRAME = 160
 
 
@@ -51,20 +50,25 @@ class RawStreamSender:
         self._drain = asyncio.ensure_future(self._discard_incoming())
 
     @classmethod
-    async def connect(cls, host: str, port: int, call_sid: str) -> "RawStreamSender":
+    async def connect(cls, host: str, port: int, call_sid: str) -> RawStreamSender:
         reader, writer = await asyncio.open_connection(host, port)
         key = base64.b64encode(os.urandom(16)).decode()
-        writer.write((f"GET /twilio/media HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        writer.write(
+            (
+                f"GET /twilio/media HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         response = await reader.readuntil(b"\r\n\r\n")
         if b" 101 " not in response.split(b"\r\n", 1)[0]:
             raise ConnectionError(f"upgrade refused: {response[:80]!r}")
         sender = cls(reader, writer, call_sid)
         sender.send('{"event":"connected","protocol":"Call","version":"1.0.0"}')
-        sender.send('{"event":"start","sequenceNumber":"1","streamSid":"%s","start":{"streamSid":"%s",'
-                    '"accountSid":"AC00000000000000000000000000000000","callSid":"%s","tracks":["inbound","outbound"],'
-                    '"customParameters":{},"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}'
-                    % (sender.stream_sid, sender.stream_sid, call_sid))
+        sender.send(
+            f'{{"event":"start","sequenceNumber":"1","streamSid":"{sender.stream_sid}","start":{{"streamSid":"{sender.stream_sid}",'
+            f'"accountSid":"AC00000000000000000000000000000000","callSid":"{call_sid}","tracks":["inbound","outbound"],'
+            '"customParameters":{},"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}'
+        )
         sender._sequence = 1
         return sender
 
@@ -79,14 +83,19 @@ class RawStreamSender:
 
     def media(self, track: str, payload_b64: str, chunk: int, timestamp_ms: int) -> None:
         self._sequence += 1
-        self.send('{"event":"media","sequenceNumber":"%d","streamSid":"%s","media":{"track":"%s",'
-                  '"chunk":"%d","timestamp":"%d","payload":"%s"}}'
-                  % (self._sequence, self.stream_sid, track, chunk, timestamp_ms, payload_b64))
+        self.send(
+            '{"event":"media","sequenceNumber":"%d","streamSid":"%s","media":{"track":"%s",'
+            '"chunk":"%d","timestamp":"%d","payload":"%s"}}'
+            % (self._sequence, self.stream_sid, track, chunk, timestamp_ms, payload_b64)
+        )
 
     async def stop(self) -> None:
         self._sequence += 1
-        self.send('{"event":"stop","sequenceNumber":"%d","streamSid":"%s","stop":{"accountSid":'
-                  '"AC00000000000000000000000000000000","callSid":"%s"}}' % (self._sequence, self.stream_sid, self.call_sid))
+        self.send(
+            '{"event":"stop","sequenceNumber":"%d","streamSid":"%s","stop":{"accountSid":'
+            '"AC00000000000000000000000000000000","callSid":"%s"}}'
+            % (self._sequence, self.stream_sid, self.call_sid)
+        )
         self._writer.write(struct.pack("!BB", 0x88, 0x82) + b"\0\0\0\0" + struct.pack("!H", 1000))
         await self._writer.drain()
         self._writer.close()
@@ -110,7 +119,7 @@ class RawStreamSender:
 
 
 def _frames_b64(mulaw: bytes) -> list[str]:
-    return [base64.b64encode(mulaw[i:i + FRAME]).decode() for i in range(0, len(mulaw) - FRAME + 1, FRAME)]
+    return [base64.b64encode(mulaw[i : i + FRAME]).decode() for i in range(0, len(mulaw) - FRAME + 1, FRAME)]
 
 
 async def _run_fleet(url: str, calls: int, seconds: float, ramp_s: float, seed: int) -> dict[str, float]:
@@ -143,21 +152,35 @@ async def _run_fleet(url: str, calls: int, seconds: float, ramp_s: float, seed: 
     return {"sender_late_ticks": late_ticks, "ticks": ticks}
 
 
-def _fleet_process(url: str, calls: int, seconds: float, ramp_s: float, seed: int, out: "multiprocessing.Queue[dict[str, float]]") -> None:
+def _fleet_process(
+    url: str,
+    calls: int,
+    seconds: float,
+    ramp_s: float,
+    seed: int,
+    out: multiprocessing.Queue[dict[str, float]],
+) -> None:
     out.put(asyncio.run(_run_fleet(url, calls, seconds, ramp_s, seed)))
 
 
-async def run_fleet(url: str, calls: int, seconds: float, *, ramp_s: float = 2.0, processes: int = 1) -> dict[str, float]:
+async def run_fleet(
+    url: str, calls: int, seconds: float, *, ramp_s: float = 2.0, processes: int = 1
+) -> dict[str, float]:
     """Run `calls` calls for `seconds` of audio in `processes` sender processes."""
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue[dict[str, float]] = ctx.Queue()
     shares = [calls // processes + (1 if i < calls % processes else 0) for i in range(processes)]
-    workers = [ctx.Process(target=_fleet_process, args=(url, n, seconds, ramp_s, i, out), daemon=True)
-               for i, n in enumerate(shares) if n]
+    workers = [
+        ctx.Process(target=_fleet_process, args=(url, n, seconds, ramp_s, i, out), daemon=True)
+        for i, n in enumerate(shares)
+        if n
+    ]
     for worker in workers:
         worker.start()
     results = [await asyncio.to_thread(out.get) for _ in workers]
     for worker in workers:
         await asyncio.to_thread(worker.join)
-    return {"sender_late_ticks": sum(r["sender_late_ticks"] for r in results),
-            "ticks": sum(r["ticks"] for r in results)}
+    return {
+        "sender_late_ticks": sum(r["sender_late_ticks"] for r in results),
+        "ticks": sum(r["ticks"] for r in results),
+    }

@@ -18,19 +18,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.worker import IngestWorker
 from bench.fleet import run_fleet
 from bench.harness import LATE_S, FrameLagProbe, SentenceRecognizer, percentile
 from ingest.settings import IngestSettings
-from app.worker import IngestWorker
 
 
 async def measure(calls: int, seconds: float, senders: int) -> dict[str, float]:
     probe = FrameLagProbe()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = IngestSettings(db_path=Path(tmp) / "bench.db", audiosocket_host="127.0.0.1",
-                                  audiosocket_port=0, http_host="127.0.0.1", http_port=0, asr_threads=2)
-        async with IngestWorker(settings, engine=SentenceRecognizer(), tap=probe,
-                                alerts_enabled=True) as worker:
+        settings = IngestSettings(
+            db_path=Path(tmp) / "bench.db",
+            audiosocket_host="127.0.0.1",
+            audiosocket_port=0,
+            http_host="127.0.0.1",
+            http_port=0,
+            asr_threads=2,
+        )
+        async with IngestWorker(
+            settings, engine=SentenceRecognizer(), tap=probe, alerts_enabled=True
+        ) as worker:
             url = f"ws://127.0.0.1:{worker.http_port}/twilio/media"
             fleet = asyncio.ensure_future(run_fleet(url, calls, seconds, processes=senders))
             # Measure the steady state: skip the ramp and the first seconds.
@@ -56,19 +63,28 @@ async def measure(calls: int, seconds: float, senders: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", default="50,100,200,250", help="comma-separated call counts")
     parser.add_argument("--seconds", type=float, default=30.0, help="audio seconds per run")
     parser.add_argument("--senders", type=int, default=1, help="sender processes")
     args = parser.parse_args()
-    print(f"ingest capacity on {os.cpu_count()} cores; frame late if > {LATE_S * 1000:.0f} ms behind schedule")
-    print(f"{'calls':>6} {'frames':>8} {'late':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>8} "
-          f"{'worker CPU':>10} {'CPU/call':>9} {'segments':>8} {'sender late':>11}")
+    print(
+        f"ingest capacity on {os.cpu_count()} cores; frame late if > {LATE_S * 1000:.0f} ms behind schedule"
+    )
+    print(
+        f"{'calls':>6} {'frames':>8} {'late':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>8} "
+        f"{'worker CPU':>10} {'CPU/call':>9} {'segments':>8} {'sender late':>11}"
+    )
     for calls in (int(c) for c in args.calls.split(",")):
         r = asyncio.run(measure(calls, args.seconds, args.senders))
-        print(f"{r['calls']:>6} {r['frames']:>8} {r['late']:>6} {r['lag_p50_ms']:>6.1f}ms {r['lag_p99_ms']:>6.1f}ms "
-              f"{r['lag_max_ms']:>6.1f}ms {r['cpu_pct']:>9.1f}% {r['cpu_ms_per_call_s']:>6.2f}ms/s "
-              f"{r['segments']:>8} {r['sender_late_ticks']:>11}", flush=True)
+        print(
+            f"{r['calls']:>6} {r['frames']:>8} {r['late']:>6} {r['lag_p50_ms']:>6.1f}ms {r['lag_p99_ms']:>6.1f}ms "
+            f"{r['lag_max_ms']:>6.1f}ms {r['cpu_pct']:>9.1f}% {r['cpu_ms_per_call_s']:>6.2f}ms/s "
+            f"{r['segments']:>8} {r['sender_late_ticks']:>11}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from app.worker import IngestWorker
 from bench.fleet import run_fleet
 from bench.harness import SentenceRecognizer, percentile
 from ingest.pipeline import SegmentTiming
 from ingest.settings import IngestSettings
-from app.worker import IngestWorker
 
 PARTS = ("end_of_speech_wait", "asr_queue_wait", "asr", "rest", "total")
 
@@ -31,9 +31,15 @@ PARTS = ("end_of_speech_wait", "asr_queue_wait", "asr", "rest", "total")
 async def measure(calls: int, seconds: float, asr: str | None) -> list[SegmentTiming]:
     timings: list[SegmentTiming] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = IngestSettings(db_path=Path(tmp) / "bench.db", audiosocket_host="127.0.0.1",
-                                  audiosocket_port=0, http_host="127.0.0.1", http_port=0,
-                                  asr=asr or "sphinx", asr_threads=2)
+        settings = IngestSettings(
+            db_path=Path(tmp) / "bench.db",
+            audiosocket_host="127.0.0.1",
+            audiosocket_port=0,
+            http_host="127.0.0.1",
+            http_port=0,
+            asr=asr or "sphinx",
+            asr_threads=2,
+        )
         engine = None if asr else SentenceRecognizer()
         async with IngestWorker(settings, engine=engine, observer=timings.append) as worker:
             url = f"ws://127.0.0.1:{worker.http_port}/twilio/media"
@@ -43,21 +49,31 @@ async def measure(calls: int, seconds: float, asr: str | None) -> list[SegmentTi
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=40.0, help="audio seconds per call")
-    parser.add_argument("--asr", choices=["sphinx", "whisper"], default=None,
-                        help="a real engine instead of the fixed-sentence stand-in")
+    parser.add_argument(
+        "--asr",
+        choices=["sphinx", "whisper"],
+        default=None,
+        help="a real engine instead of the fixed-sentence stand-in",
+    )
     args = parser.parse_args()
     timings = asyncio.run(measure(args.calls, args.seconds, args.asr))
     engine = args.asr or SentenceRecognizer.name
-    print(f"latency: {args.calls} concurrent Twilio calls, {args.seconds:.0f} s each, engine {engine}, "
-          f"{len(timings)} segments")
+    print(
+        f"latency: {args.calls} concurrent Twilio calls, {args.seconds:.0f} s each, engine {engine}, "
+        f"{len(timings)} segments"
+    )
     print(f"{'part':>20} {'p50':>9} {'p95':>9} {'max':>9}")
     for part in PARTS:
         values = [getattr(t, part) for t in timings]
-        print(f"{part:>20} {percentile(values, 50) * 1000:7.1f}ms {percentile(values, 95) * 1000:7.1f}ms "
-              f"{max(values, default=float('nan')) * 1000:7.1f}ms")
+        print(
+            f"{part:>20} {percentile(values, 50) * 1000:7.1f}ms {percentile(values, 95) * 1000:7.1f}ms "
+            f"{max(values, default=float('nan')) * 1000:7.1f}ms"
+        )
 
 
 if __name__ == "__main__":

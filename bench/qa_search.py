@@ -20,8 +20,8 @@ from pathlib import Path
 
 from alerts.store import AlertStore
 from bench.harness import percentile
-from qa import SearchQuery, ScorecardStore, search_calls
 from ingest.storage import CallStore
+from qa import ScorecardStore, SearchQuery, search_calls
 
 OUT = Path(__file__).resolve().parent / "out"
 SCRIPTS = Path(__file__).resolve().parent.parent / "data" / "scripts"
@@ -66,19 +66,117 @@ FRENCH = [
     ("la facture est trop élevée ce mois-ci", "the bill is too high this month", -0.4),
     ("je voudrais parler à un responsable", "i would like to speak to a manager", -0.3),
 ]
-FILLER = (
-    "account bill charge payment card bank service internet phone line router modem plan"
-    " contract upgrade discount offer fee invoice balance credit debit order delivery package"
-    " address email password login app website outage signal speed technician appointment"
-    " monday tuesday friday morning afternoon week month year today tomorrow yesterday number"
-    " reference ticket case issue problem question answer check confirm update change transfer"
-    " okay right sure yes no maybe really actually just still already again please sorry"
-).split()
+FILLER = [
+    "account",
+    "bill",
+    "charge",
+    "payment",
+    "card",
+    "bank",
+    "service",
+    "internet",
+    "phone",
+    "line",
+    "router",
+    "modem",
+    "plan",
+    "contract",
+    "upgrade",
+    "discount",
+    "offer",
+    "fee",
+    "invoice",
+    "balance",
+    "credit",
+    "debit",
+    "order",
+    "delivery",
+    "package",
+    "address",
+    "email",
+    "password",
+    "login",
+    "app",
+    "website",
+    "outage",
+    "signal",
+    "speed",
+    "technician",
+    "appointment",
+    "monday",
+    "tuesday",
+    "friday",
+    "morning",
+    "afternoon",
+    "week",
+    "month",
+    "year",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "number",
+    "reference",
+    "ticket",
+    "case",
+    "issue",
+    "problem",
+    "question",
+    "answer",
+    "check",
+    "confirm",
+    "update",
+    "change",
+    "transfer",
+    "okay",
+    "right",
+    "sure",
+    "yes",
+    "no",
+    "maybe",
+    "really",
+    "actually",
+    "just",
+    "still",
+    "already",
+    "again",
+    "please",
+    "sorry",
+]
 
 
 def long_tail(rng: random.Random, size: int = 6000) -> list[str]:
     """Made-up product, street and person names: the rare words real transcripts are full of."""
-    onsets, vowels, codas = "b c d f g h j k l m n p r s t v w z br cl dr gr pl st tr".split(), "aeiou", ["", "n", "r", "s", "l", "x"]
+    onsets, vowels, codas = (
+        [
+            "b",
+            "c",
+            "d",
+            "f",
+            "g",
+            "h",
+            "j",
+            "k",
+            "l",
+            "m",
+            "n",
+            "p",
+            "r",
+            "s",
+            "t",
+            "v",
+            "w",
+            "z",
+            "br",
+            "cl",
+            "dr",
+            "gr",
+            "pl",
+            "st",
+            "tr",
+        ],
+        "aeiou",
+        ["", "n", "r", "s", "l", "x"],
+    )
     words = {
         "".join(rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas) for _ in range(rng.randint(2, 3)))
         for _ in range(size)
@@ -134,24 +232,77 @@ def generate(path: Path, calls: int, per_call: int, seed: int = 5) -> None:
             speaker, text, translation, score = _utterance(rng, i, language, scripted, tail, tail_weights)
             score = max(-1.0, min(1.0, score + mood + rng.gauss(0, 0.15)))
             length = 1.0 + len(text) / 14
-            found = [k for k in ("cancel", "refund", "supervisor", "manager", "unacceptable") if k in (translation or text)]
+            found = [
+                k
+                for k in ("cancel", "refund", "supervisor", "manager", "unacceptable")
+                if k in (translation or text)
+            ]
             keywords.update(found)
             segment_id += 1
-            segment_rows.append((segment_id, call_id, speaker, t, t + length, text, translation, language,
-                                 score, label(score), json.dumps(found), 0.9, "sphinx", started + t))
+            segment_rows.append(
+                (
+                    segment_id,
+                    call_id,
+                    speaker,
+                    t,
+                    t + length,
+                    text,
+                    translation,
+                    language,
+                    score,
+                    label(score),
+                    json.dumps(found),
+                    0.9,
+                    "sphinx",
+                    started + t,
+                )
+            )
             scores.append(score)
             t += length + rng.uniform(0.2, 2.0)
         alerts = rng.choices([0, 1, 2, 3], weights=[85, 9, 4, 2])[0]
         for a in range(alerts):
             level = rng.choices(["warning", "urgent", "critical"], weights=[6, 3, 1])[0]
-            alert_rows.append((f"{call_id}-a{a}", call_id, level, '["keyword_detected"]', '["keyword"]',
-                               "i want to cancel", "caller", -0.6, -0.4, started + t / 2, None))
+            alert_rows.append(
+                (
+                    f"{call_id}-a{a}",
+                    call_id,
+                    level,
+                    '["keyword_detected"]',
+                    '["keyword"]',
+                    "i want to cancel",
+                    "caller",
+                    -0.6,
+                    -0.4,
+                    started + t / 2,
+                    None,
+                )
+            )
         agent = rng.choice(AGENTS)
-        call_rows.append((call_id, "bench", agent, agent.title(), f"+1555{n:07d}", rng.choice(CAMPAIGNS),
-                          rng.choice(IN_GROUPS), started, started + t, t, language, sum(scores) / len(scores),
-                          min(scores), max(scores), len(scores), sum(s >= 0.05 for s in scores),
-                          sum(s <= -0.05 for s in scores), sum(-0.05 < s < 0.05 for s in scores),
-                          json.dumps(sorted(keywords)), alerts, "ended"))
+        call_rows.append(
+            (
+                call_id,
+                "bench",
+                agent,
+                agent.title(),
+                f"+1555{n:07d}",
+                rng.choice(CAMPAIGNS),
+                rng.choice(IN_GROUPS),
+                started,
+                started + t,
+                t,
+                language,
+                sum(scores) / len(scores),
+                min(scores),
+                max(scores),
+                len(scores),
+                sum(s >= 0.05 for s in scores),
+                sum(s <= -0.05 for s in scores),
+                sum(-0.05 < s < 0.05 for s in scores),
+                json.dumps(sorted(keywords)),
+                alerts,
+                "ended",
+            )
+        )
         if len(segment_rows) > 50_000 or n == calls - 1:
             _flush(db, call_rows, segment_rows, alert_rows)
     db.execute("COMMIT")
@@ -161,9 +312,14 @@ def generate(path: Path, calls: int, per_call: int, seed: int = 5) -> None:
     db.close()
 
 
-def _utterance(rng: random.Random, i: int, language: str,
-               scripted: list[tuple[str, str, float]], tail: list[str],
-               tail_weights: list[float]) -> tuple[str, str, str | None, float]:
+def _utterance(
+    rng: random.Random,
+    i: int,
+    language: str,
+    scripted: list[tuple[str, str, float]],
+    tail: list[str],
+    tail_weights: list[float],
+) -> tuple[str, str, str | None, float]:
     speaker = "agent" if i % 2 == 0 else "caller"
     if i == 0:
         return "agent", "thank you for calling this call may be recorded how can i help", None, 0.4
@@ -176,7 +332,9 @@ def _utterance(rng: random.Random, i: int, language: str,
     elif roll < 0.7:
         text, score = rng.choice(EXTRA_LINES)
     else:
-        words = rng.choices(FILLER, k=rng.randint(3, 10)) + rng.choices(tail, tail_weights, k=rng.randint(1, 3))
+        words = rng.choices(FILLER, k=rng.randint(3, 10)) + rng.choices(
+            tail, tail_weights, k=rng.randint(1, 3)
+        )
         rng.shuffle(words)
         text, score = " ".join(words), 0.0
     return speaker, text, None, score
@@ -187,14 +345,20 @@ def _flush(db: sqlite3.Connection, calls: list, segments: list, alerts: list) ->
         "INSERT INTO calls (id, source, agent, agent_name, caller_number, campaign, in_group, started_at,"
         " ended_at, duration, language, avg_sentiment, min_sentiment, max_sentiment, segment_count,"
         " positive_count, negative_count, neutral_count, keywords, alert_count, status)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", calls)
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        calls,
+    )
     db.executemany(
         'INSERT INTO segments (id, call_id, speaker, "start", "end", text, translation, language,'
         " sentiment_score, sentiment_label, keywords, confidence, engine, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", segments)
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        segments,
+    )
     db.executemany(
         "INSERT INTO alerts (id, call_id, level, rules, reasons, text, speaker, score, rolling_score,"
-        " raised_at, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", alerts)
+        " raised_at, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        alerts,
+    )
     calls.clear()
     segments.clear()
     alerts.clear()
@@ -209,8 +373,9 @@ def typical_queries(now: float, rare: list[str]) -> dict[str, SearchQuery]:
         "supervisor + agent": SearchQuery(text="supervisor", agent="agent007"),
         "cancel + last 7 days": SearchQuery(text="cancel", date_from=week),
         "refund + sentiment <= -0.3": SearchQuery(text="refund", max_sentiment=-0.3),
-        "manager + campaign + critical alerts": SearchQuery(text="manager", campaign="retention",
-                                                            alert_level="critical"),
+        "manager + campaign + critical alerts": SearchQuery(
+            text="manager", campaign="retention", alert_level="critical"
+        ),
         "technician + duration 300-600 s": SearchQuery(text="technician", min_duration=300, max_duration=600),
         "cancelar (es) + language": SearchQuery(text="cancelar", language="es"),
         "cancelar + English calls (filter vs text)": SearchQuery(text="cancelar", language="en"),
@@ -249,7 +414,9 @@ async def measure(path: Path, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--segments-per-call", type=int, default=50)
     parser.add_argument("--runs", type=int, default=30)

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/translate.py` as well as `python -m bench.translate`
     sys.path.insert(0, str(ROOT))
 
-from simulator.scripts import SCRIPTS_DIR, load_script  # noqa: E402
-from ingest.translation import ApertiumTranslator  # noqa: E402
+from ingest.translation import ApertiumTranslator
+from simulator.scripts import SCRIPTS_DIR, load_script
 
 SPANISH_LINES = [
     "gracias por llamar en qué puedo ayudarle",
@@ -48,8 +48,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def run_direction(
-    translator: ApertiumTranslator, lines: list[str], source: str, target: str,
-    rounds: int, concurrency: int,
+    translator: ApertiumTranslator,
+    lines: list[str],
+    source: str,
+    target: str,
+    rounds: int,
+    concurrency: int,
 ) -> tuple[list[float], float, int]:
     """Latencies (ms) of every segment, wall seconds, untranslated count."""
     latencies: list[float] = []
@@ -74,26 +78,22 @@ async def run_direction(
 
 
 async def main(rounds: int, concurrency: int) -> None:
-    english = [line.text for path in sorted(SCRIPTS_DIR.glob("*.txt"))
-               for line in load_script(path).lines]
+    english = [line.text for path in sorted(SCRIPTS_DIR.glob("*.txt")) for line in load_script(path).lines]
     translator = ApertiumTranslator()
     if not {("en", "es"), ("es", "en")} <= await translator.direct_pairs():
         sys.exit("apertium eng-spa / spa-eng is not installed (deploy/install-system-packages.sh)")
     started = time.perf_counter()
     await translator.warm(("en", "es"), ("es", "en"))
     print(f"start-up of both pipelines: {(time.perf_counter() - started) * 1000:.0f} ms")
-    spanish = SPANISH_LINES + [
-        (await translator.translate(line, "en", "es")).text for line in english
-    ]
-    print(f"{'direction':<10}{'segments':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-          f"{'seg/s':>9}{'failed':>8}")
+    spanish = SPANISH_LINES + [(await translator.translate(line, "en", "es")).text for line in english]
+    print(f"{'direction':<10}{'segments':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'seg/s':>9}{'failed':>8}")
     for source, target, lines in (("en", "es", english), ("es", "en", spanish)):
-        latencies, wall, failed = await run_direction(
-            translator, lines, source, target, rounds, concurrency
+        latencies, wall, failed = await run_direction(translator, lines, source, target, rounds, concurrency)
+        print(
+            f"{source}->{target:<6}{len(latencies):>9}{statistics.median(latencies):>9.2f}"
+            f"{percentile(latencies, 0.95):>9.2f}{max(latencies):>9.2f}"
+            f"{len(latencies) / wall:>9.0f}{failed:>8}"
         )
-        print(f"{source}->{target:<6}{len(latencies):>9}{statistics.median(latencies):>9.2f}"
-              f"{percentile(latencies, 0.95):>9.2f}{max(latencies):>9.2f}"
-              f"{len(latencies) / wall:>9.0f}{failed:>8}")
     print("\nexamples:")
     for line in english[:3] + SPANISH_LINES[:3]:
         source, target = ("en", "es") if line in english else ("es", "en")

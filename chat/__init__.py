@@ -11,5 +11,13 @@ from chat.service import ChatService
 from chat.settings import ChatSettings
 from chat.store import Chat, ChatMessage, ChatStore
 
-__all__ = ["DEFAULT_LANGUAGES", "Chat", "ChatLanguage", "ChatMessage", "ChatService", "ChatSettings",
-           "ChatStore", "choose_language"]
+__all__ = [
+    "DEFAULT_LANGUAGES",
+    "Chat",
+    "ChatLanguage",
+    "ChatMessage",
+    "ChatService",
+    "ChatSettings",
+    "ChatStore",
+    "choose_language",
+]

@@ -14,8 +14,9 @@ import base64
 import logging
 import shutil
 import wave
+from collections.abc import Awaitable, Callable
 from io import BytesIO
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ingest.audio.mulaw import MULAW_SILENCE, encode_mulaw
 from ingest.audio.resample import resample_pcm16
@@ -36,9 +37,14 @@ def reply_messages(stream_sid: str, mulaw: bytes, mark_name: str) -> list[dict[s
     """`media` messages of 20 ms each (the last padded with silence), then one `mark`."""
     messages: list[dict[str, Any]] = []
     for offset in range(0, len(mulaw), FRAME_BYTES):
-        frame = mulaw[offset:offset + FRAME_BYTES].ljust(FRAME_BYTES, bytes([MULAW_SILENCE]))
-        messages.append({"event": "media", "streamSid": stream_sid,
-                         "media": {"payload": base64.b64encode(frame).decode("ascii")}})
+        frame = mulaw[offset : offset + FRAME_BYTES].ljust(FRAME_BYTES, bytes([MULAW_SILENCE]))
+        messages.append(
+            {
+                "event": "media",
+                "streamSid": stream_sid,
+                "media": {"payload": base64.b64encode(frame).decode("ascii")},
+            }
+        )
     messages.append({"event": "mark", "streamSid": stream_sid, "mark": {"name": mark_name}})
     return messages
 
@@ -53,8 +59,8 @@ async def synthesize(text: str, voice: str, espeak_path: str = "espeak-ng") -> b
     if command is None:
         raise SynthesisFailed(f"{espeak_path} is not installed (apt-get install espeak-ng)")
     process = await asyncio.create_subprocess_exec(
-        command, "-v", voice, "--stdout", text,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        command, "-v", voice, "--stdout", text, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         wav_bytes, errors = await asyncio.wait_for(process.communicate(), SYNTHESIS_TIMEOUT_S)
     except TimeoutError:
@@ -62,8 +68,10 @@ async def synthesize(text: str, voice: str, espeak_path: str = "espeak-ng") -> b
         await process.wait()
         raise SynthesisFailed(f"espeak-ng took over {SYNTHESIS_TIMEOUT_S:.0f} s") from None
     if process.returncode != 0 or not wav_bytes:
-        raise SynthesisFailed(f"espeak-ng -v {voice} failed ({process.returncode}): "
-                              f"{errors.decode(errors='replace').strip()[:200]}")
+        raise SynthesisFailed(
+            f"espeak-ng -v {voice} failed ({process.returncode}): "
+            f"{errors.decode(errors='replace').strip()[:200]}"
+        )
     pcm, rate = _read_wav(wav_bytes)
     return encode_mulaw(await asyncio.to_thread(resample_pcm16, pcm, rate, TELEPHONE_RATE))
 

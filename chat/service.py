@@ -14,12 +14,12 @@ import dataclasses
 import logging
 from typing import Any
 
-from ingest.analysis import analyse_text
-from ingest.bus.channels import transcript_channel
 from chat.languages import ChatLanguage, find_language
 from chat.playback import StreamPlayback, SynthesisFailed, synthesize
 from chat.settings import ChatSettings
 from chat.store import Chat, ChatMessage, ChatStore
+from ingest.analysis import analyse_text
+from ingest.bus.channels import transcript_channel
 from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
 from ingest.storage import CallStore
 from ingest.tasks import spawn
@@ -32,8 +32,9 @@ WATCH_INTERVAL_S = 0.25
 
 
 class ChatService:
-    def __init__(self, settings: ChatSettings, chats: ChatStore, calls: CallStore, bus: Any,
-                 translator: Translator) -> None:
+    def __init__(
+        self, settings: ChatSettings, chats: ChatStore, calls: CallStore, bus: Any, translator: Translator
+    ) -> None:
         self.settings = settings
         self.chats = chats
         self._calls = calls
@@ -61,7 +62,9 @@ class ChatService:
         chat = await self.chats.open_chat(call_sid, mode, self.settings.agent_language, caller_number)
         if mode == "voice":  # Media Streams chats are started by the stream, like any stream
             metadata = {"chat": mode, **({"caller_number": caller_number} if caller_number else {})}
-            await self._publish(await self._calls.start_call(CallStarted(call_sid, "twilio", metadata=metadata)))
+            await self._publish(
+                await self._calls.start_call(CallStarted(call_sid, "twilio", metadata=metadata))
+            )
         return chat
 
     async def choose_language(self, chat_id: str, language: ChatLanguage) -> None:
@@ -83,18 +86,19 @@ class ChatService:
 
     # ------------------------------------------------------------ caller side
 
-    async def caller_said(self, chat_id: str, text: str, *, start: float = 0.0, end: float = 0.0,
-                          store_segment: bool = True) -> ChatMessage | None:
+    async def caller_said(
+        self, chat_id: str, text: str, *, start: float = 0.0, end: float = 0.0, store_segment: bool = True
+    ) -> ChatMessage | None:
         """A caller line: translate it for the agent, keep it, mirror it as a segment."""
         chat = await self.chats.get_chat(chat_id)
         if chat is None or chat.caller_language is None or not text.strip():
             return None
         translation = await self._translate(text, chat.caller_language, chat.agent_language)
-        message = await self.chats.add_message(chat_id, "caller", text, chat.caller_language,
-                                               translation=translation, state="received")
+        message = await self.chats.add_message(
+            chat_id, "caller", text, chat.caller_language, translation=translation, state="received"
+        )
         if store_segment:
-            await self._store_segment(chat_id, "caller", text, chat.caller_language, translation,
-                                      start, end)
+            await self._store_segment(chat_id, "caller", text, chat.caller_language, translation, start, end)
         return message
 
     # ------------------------------------------------------------- agent side
@@ -130,8 +134,9 @@ class ChatService:
 
     async def detach_stream(self, chat_id: str, reason: str) -> None:
         self._playbacks.pop(chat_id, None)
-        self._mark_messages = {m: ids for m, ids in self._mark_messages.items()
-                               if not m.startswith(f"{chat_id}:")}
+        self._mark_messages = {
+            m: ids for m, ids in self._mark_messages.items() if not m.startswith(f"{chat_id}:")
+        }
         await self.end_chat(chat_id, reason)
 
     async def stream_marked(self, chat_id: str, mark_name: str) -> None:
@@ -172,8 +177,9 @@ class ChatService:
         self._mark_messages[mark] = [reply.id]
         cut = await playback.play(mulaw, mark)
         if cut is not None:
-            await self.chats.set_state(self._mark_messages.pop(cut, []), "interrupted",
-                                       only_from=("playing",))
+            await self.chats.set_state(
+                self._mark_messages.pop(cut, []), "interrupted", only_from=("playing",)
+            )
         await self._store_segment(reply.chat_id, "agent", reply.text, reply.language, reply.translation)
 
     async def _follow_transcript(self, chat_id: str) -> None:
@@ -191,14 +197,33 @@ class ChatService:
         result = await self._translator.translate(text, source, target)
         return result.text if result.translated or source == target else result.marked_text
 
-    async def _store_segment(self, chat_id: str, speaker: Speaker, text: str, language: str,
-                             translation: str | None, start: float = 0.0, end: float = 0.0) -> None:
+    async def _store_segment(
+        self,
+        chat_id: str,
+        speaker: Speaker,
+        text: str,
+        language: str,
+        translation: str | None,
+        start: float = 0.0,
+        end: float = 0.0,
+    ) -> None:
         english = text if language == ANALYSIS_LANGUAGE else await self._translate(text, language, "en")
         analysis = analyse_text(english)
         segment = TranscriptSegment(
-            chat_id, speaker, start, end, text, 1.0, language, ENGINE, analysis.sentiment.score,
-            analysis.sentiment.label, analysis.keywords, analysis.profanity,
-            translation if translation != text else None)
+            chat_id,
+            speaker,
+            start,
+            end,
+            text,
+            1.0,
+            language,
+            ENGINE,
+            analysis.sentiment.score,
+            analysis.sentiment.label,
+            analysis.keywords,
+            analysis.profanity,
+            translation if translation != text else None,
+        )
         await self._publish(await self._calls.add_segment(segment))
 
     async def _publish(self, event: Any) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from chat.languages import DEFAULT_LANGUAGES, ChatLanguage
 from ingest.settings import SettingsError
@@ -24,7 +25,7 @@ class ChatSettings:
     """CALLMON_ESPEAK_PATH: the synthesiser for Media Streams replies."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "ChatSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ChatSettings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         if env.get("CALLMON_CHAT_LANGUAGES"):
@@ -32,13 +33,17 @@ class ChatSettings:
             known = {language.code: language for language in DEFAULT_LANGUAGES}
             unknown = [c for c in codes if c not in known]
             if unknown:
-                raise SettingsError(f"CALLMON_CHAT_LANGUAGES: no menu entry for {', '.join(unknown)};"
-                                    f" known: {', '.join(known)}")
+                raise SettingsError(
+                    f"CALLMON_CHAT_LANGUAGES: no menu entry for {', '.join(unknown)};"
+                    f" known: {', '.join(known)}"
+                )
             values["languages"] = tuple(known[c] for c in codes)
-        for name, env_name, kind in (("agent_language", "CALLMON_AGENT_LANGUAGE", str),
-                                     ("reply_wait_s", "CALLMON_CHAT_REPLY_WAIT_S", float),
-                                     ("poll_pause_s", "CALLMON_CHAT_POLL_PAUSE_S", int),
-                                     ("espeak_path", "CALLMON_ESPEAK_PATH", str)):
+        for name, env_name, kind in (
+            ("agent_language", "CALLMON_AGENT_LANGUAGE", str),
+            ("reply_wait_s", "CALLMON_CHAT_REPLY_WAIT_S", float),
+            ("poll_pause_s", "CALLMON_CHAT_POLL_PAUSE_S", int),
+            ("espeak_path", "CALLMON_ESPEAK_PATH", str),
+        ):
             if env.get(env_name):
                 try:
                     values[name] = kind(env[env_name])

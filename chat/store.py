@@ -87,10 +87,13 @@ class ChatMessage:
     delivered_at: float | None
 
 
-_CHAT_COLUMNS = ("id, mode, status, caller_number, caller_language, agent_language, agent,"
-                 " stream_sid, created_at, ended_at")
-_MESSAGE_COLUMNS = ("id, chat_id, sender, text, language, translation, back_translation, state,"
-                    " created_at, delivered_at")
+_CHAT_COLUMNS = (
+    "id, mode, status, caller_number, caller_language, agent_language, agent,"
+    " stream_sid, created_at, ended_at"
+)
+_MESSAGE_COLUMNS = (
+    "id, chat_id, sender, text, language, translation, back_translation, state, created_at, delivered_at"
+)
 
 
 class ChatStore(ComponentStore):
@@ -101,21 +104,27 @@ class ChatStore(ComponentStore):
 
     # ------------------------------------------------------------------ chats
 
-    async def open_chat(self, chat_id: str, mode: str, agent_language: str,
-                        caller_number: str | None = None) -> Chat:
+    async def open_chat(
+        self, chat_id: str, mode: str, agent_language: str, caller_number: str | None = None
+    ) -> Chat:
         """Start a chat (a repeated webhook for the same call keeps the existing one)."""
         await self._execute(
             "INSERT OR IGNORE INTO chats (id, mode, status, caller_number, agent_language, created_at)"
-            " VALUES (?, ?, 'choosing', ?, ?, ?)", (chat_id, mode, caller_number, agent_language, time.time()))
+            " VALUES (?, ?, 'choosing', ?, ?, ?)",
+            (chat_id, mode, caller_number, agent_language, time.time()),
+        )
         chat = await self.get_chat(chat_id)
         assert chat is not None
         return chat
 
     async def set_language(self, chat_id: str, language: str) -> None:
         """The caller chose: the chat now waits in the queue for an agent."""
-        await self._execute("UPDATE chats SET caller_language = ?,"
-                          " status = CASE status WHEN 'choosing' THEN 'waiting' ELSE status END"
-                          " WHERE id = ?", (language, chat_id))
+        await self._execute(
+            "UPDATE chats SET caller_language = ?,"
+            " status = CASE status WHEN 'choosing' THEN 'waiting' ELSE status END"
+            " WHERE id = ?",
+            (language, chat_id),
+        )
 
     async def set_stream(self, chat_id: str, stream_sid: str) -> None:
         await self._execute("UPDATE chats SET stream_sid = ? WHERE id = ?", (stream_sid, chat_id))
@@ -124,7 +133,8 @@ class ChatStore(ComponentStore):
         """Give a waiting chat to `agent`; False when it is taken or over."""
         changed = await self._execute(
             "UPDATE chats SET agent = ?, status = 'assigned' WHERE id = ? AND status = 'waiting'",
-            (agent, chat_id))
+            (agent, chat_id),
+        )
         return changed > 0
 
     async def end_chat(self, chat_id: str) -> bool:
@@ -132,10 +142,15 @@ class ChatStore(ComponentStore):
         now = time.time()
 
         async def write(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute("UPDATE chats SET status = 'ended', ended_at = ?"
-                                      " WHERE id = ? AND status != 'ended'", (now, chat_id))
-            await db.execute("UPDATE chat_messages SET state = 'dropped' WHERE chat_id = ?"
-                             " AND state IN ('queued', 'playing')", (chat_id,))
+            cursor = await db.execute(
+                "UPDATE chats SET status = 'ended', ended_at = ? WHERE id = ? AND status != 'ended'",
+                (now, chat_id),
+            )
+            await db.execute(
+                "UPDATE chat_messages SET state = 'dropped' WHERE chat_id = ?"
+                " AND state IN ('queued', 'playing')",
+                (chat_id,),
+            )
             return cursor.rowcount
 
         return await self._write(f"end chat {chat_id}", write) > 0
@@ -146,21 +161,32 @@ class ChatStore(ComponentStore):
 
     async def list_chats(self, statuses: tuple[str, ...] = OPEN_STATUSES, limit: int = 100) -> list[Chat]:
         marks = ", ".join("?" for _ in statuses)
-        rows = await self._read(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE status IN ({marks})"
-                                " ORDER BY created_at, id LIMIT ?", (*statuses, limit))
+        rows = await self._read(
+            f"SELECT {_CHAT_COLUMNS} FROM chats WHERE status IN ({marks}) ORDER BY created_at, id LIMIT ?",
+            (*statuses, limit),
+        )
         return [Chat(*row) for row in rows]
 
     # --------------------------------------------------------------- messages
 
-    async def add_message(self, chat_id: str, sender: str, text: str, language: str, *,
-                          translation: str | None = None, state: str) -> ChatMessage:
+    async def add_message(
+        self,
+        chat_id: str,
+        sender: str,
+        text: str,
+        language: str,
+        *,
+        translation: str | None = None,
+        state: str,
+    ) -> ChatMessage:
         now = time.time()
 
         async def write(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
                 "INSERT INTO chat_messages (chat_id, sender, text, language, translation, state,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, sender, text, language, translation, state, now))
+                (chat_id, sender, text, language, translation, state, now),
+            )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
@@ -168,8 +194,10 @@ class ChatStore(ComponentStore):
         return ChatMessage(message_id, chat_id, sender, text, language, translation, None, state, now, None)
 
     async def set_translations(self, message_id: int, translation: str, back_translation: str | None) -> None:
-        await self._execute("UPDATE chat_messages SET translation = ?, back_translation = ? WHERE id = ?",
-                          (translation, back_translation, message_id))
+        await self._execute(
+            "UPDATE chat_messages SET translation = ?, back_translation = ? WHERE id = ?",
+            (translation, back_translation, message_id),
+        )
 
     async def set_state(self, message_ids: list[int], state: str, *, only_from: tuple[str, ...] = ()) -> int:
         """Move messages to `state` (``spoken`` stamps the delivery time); `only_from` guards races."""
@@ -180,18 +208,24 @@ class ChatStore(ComponentStore):
         delivered = time.time() if state == "spoken" else None
         return await self._execute(
             f"UPDATE chat_messages SET state = ?, delivered_at = COALESCE(?, delivered_at)"
-            f" WHERE id IN ({marks}){guard}", (state, delivered, *message_ids, *only_from))
+            f" WHERE id IN ({marks}){guard}",
+            (state, delivered, *message_ids, *only_from),
+        )
 
     async def list_messages(self, chat_id: str) -> list[ChatMessage]:
-        rows = await self._read(f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE chat_id = ?"
-                                " ORDER BY id", (chat_id,))
+        rows = await self._read(
+            f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE chat_id = ? ORDER BY id", (chat_id,)
+        )
         return [ChatMessage(*row) for row in rows]
 
     async def queued_replies(self, chat_id: str | None = None) -> list[ChatMessage]:
         """Agent replies not yet handed to the caller's side, oldest first."""
         where, params = ("AND chat_id = ?", (chat_id,)) if chat_id else ("", ())
-        rows = await self._read(f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE sender = 'agent'"
-                                f" AND state = 'queued' {where} ORDER BY id", params)
+        rows = await self._read(
+            f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE sender = 'agent'"
+            f" AND state = 'queued' {where} ORDER BY id",
+            params,
+        )
         return [ChatMessage(*row) for row in rows]
 
     # -------------------------------------------------------------- internals

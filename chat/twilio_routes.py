@@ -19,13 +19,13 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Request, Response, WebSocket
 
-from ingest.adapters.twilio_media import MediaStreamSession
-from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from chat import twiml
 from chat.flow import decide_poll, parse_deadline
 from chat.languages import choose_language
 from chat.playback import StreamPlayback
 from chat.service import ChatService
+from ingest.adapters.twilio_media import MediaStreamSession
+from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.events import CallEventSink
 from ingest.settings import IngestSettings
 
@@ -50,8 +50,11 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
         if checker is not None:
             signed_url = public_request_url(str(request.url), settings.public_url)
             if not checker.is_valid(signed_url, form, request.headers):
-                log.warning("twilio chat webhook from %s: bad or missing signature for %s",
-                            request.client.host if request.client else "?", signed_url)
+                log.warning(
+                    "twilio chat webhook from %s: bad or missing signature for %s",
+                    request.client.host if request.client else "?",
+                    signed_url,
+                )
                 return None
         return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -69,8 +72,11 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
             return Response("CallSid missing", status_code=400, media_type="text/plain")
         await chat_service.open_chat(call_sid, mode, form.get("From"))
         retry = url(request, "/twilio/chat/media" if mode == "media" else "/twilio/chat/voice")
-        return xml(twiml.language_menu(chat_settings.languages,
-                                       url(request, "/twilio/chat/language", mode=mode), retry))
+        return xml(
+            twiml.language_menu(
+                chat_settings.languages, url(request, "/twilio/chat/language", mode=mode), retry
+            )
+        )
 
     @router.post("/twilio/chat/voice", name="twilio_chat_voice")
     async def chat_voice(request: Request) -> Response:
@@ -92,11 +98,11 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
         call_sid = form.get("CallSid", "")
         await chat_service.choose_language(call_sid, language)
         if mode == "media":
-            stream_url = public_request_url(str(request.url_for(STREAM_ROUTE_NAME)), settings.public_url,
-                                            websocket=True)
+            stream_url = public_request_url(
+                str(request.url_for(STREAM_ROUTE_NAME)), settings.public_url, websocket=True
+            )
             return xml(twiml.connect_stream(stream_url, {"chat": call_sid, "language": language.code}))
-        return xml(twiml.listen(language, url(request, "/twilio/chat/said"), wait_url(request),
-                                prompt=True))
+        return xml(twiml.listen(language, url(request, "/twilio/chat/said"), wait_url(request), prompt=True))
 
     def wait_url(request: Request) -> str:
         deadline = f"{time.time() + chat_settings.reply_wait_s:.0f}"
@@ -128,8 +134,9 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
         language = chat_service.language(chat.caller_language if chat else None)
         now = time.time()
         replies = await chat_service.take_replies(call_sid) if language is not None else []
-        decision = decide_poll(chat if language else None, replies, now,
-                               parse_deadline(request.url.query, now))
+        decision = decide_poll(
+            chat if language else None, replies, now, parse_deadline(request.url.query, now)
+        )
         if decision.step == "goodbye" or language is None:
             return xml(twiml.goodbye())
         said, silence = url(request, "/twilio/chat/said"), wait_url(request)
@@ -137,8 +144,7 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
             return xml(twiml.listen(language, said, silence, lines=decision.lines))
         if decision.step == "hold":
             poll = public_request_url(str(request.url), settings.public_url)
-            return xml(twiml.hold(language, poll,
-                                  chat_settings.poll_pause_s, announce=False))
+            return xml(twiml.hold(language, poll, chat_settings.poll_pause_s, announce=False))
         return xml(twiml.listen(language, said, silence, lines=(language.sorry,)))
 
     @router.post("/twilio/chat/status")
@@ -155,7 +161,10 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
         peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
         signature_ok = checker is None or checker.is_valid(
             public_request_url(str(websocket.url), settings.public_url, websocket=True),
-            {}, websocket.headers, also_accept_scheme_twin=True)
+            {},
+            websocket.headers,
+            also_accept_scheme_twin=True,
+        )
         await websocket.accept()
         if not signature_ok:
             log.warning("twilio chat stream %s: bad or missing signature, closing", peer)
@@ -166,8 +175,9 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
     return router
 
 
-async def _run_chat_stream(websocket: WebSocket, sink: CallEventSink, chat_service: ChatService,
-                           peer: str) -> None:
+async def _run_chat_stream(
+    websocket: WebSocket, sink: CallEventSink, chat_service: ChatService, peer: str
+) -> None:
     """Feed the stream to the pipeline; hook `start` (to play replies) and `mark` (spoken)."""
     session = MediaStreamSession(sink, connection=peer)
     chat_id: str | None = None

@@ -21,9 +21,15 @@ def language_menu(languages: tuple[ChatLanguage, ...], action_url: str, retry_ur
     """Press 1..N or say the language's name; no answer comes back to `retry_url`."""
     response = VoiceResponse()
     response.say(MENU_INTRO)
-    gather = Gather(input="dtmf speech", num_digits=1, action=action_url, method="POST",
-                    timeout=GATHER_TIMEOUT_S, speech_timeout=SPEECH_TIMEOUT,
-                    hints=", ".join(name for language in languages for name in language.names))
+    gather = Gather(
+        input="dtmf speech",
+        num_digits=1,
+        action=action_url,
+        method="POST",
+        timeout=GATHER_TIMEOUT_S,
+        speech_timeout=SPEECH_TIMEOUT,
+        hints=", ".join(name for language in languages for name in language.names),
+    )
     for digit, language in enumerate(languages, start=1):
         gather.say(language.prompt.format(digit=digit), language=language.twilio_code)
     response.append(gather)
@@ -38,8 +44,14 @@ def no_choice(retry_url: str) -> str:
     return response.to_xml()
 
 
-def listen(language: ChatLanguage, said_url: str, silence_url: str, *,
-           lines: tuple[str, ...] = (), prompt: bool = False) -> str:
+def listen(
+    language: ChatLanguage,
+    said_url: str,
+    silence_url: str,
+    *,
+    lines: tuple[str, ...] = (),
+    prompt: bool = False,
+) -> str:
     """Say `lines` (agent replies, in the caller's language), then gather the caller's next utterance.
 
     When the caller says nothing Twilio falls through to the redirect, which
@@ -47,8 +59,14 @@ def listen(language: ChatLanguage, said_url: str, silence_url: str, *,
     response = VoiceResponse()
     for line in lines:
         response.say(line, language=language.twilio_code)
-    gather = Gather(input="speech", language=language.twilio_code, action=said_url, method="POST",
-                    timeout=GATHER_TIMEOUT_S, speech_timeout=SPEECH_TIMEOUT)
+    gather = Gather(
+        input="speech",
+        language=language.twilio_code,
+        action=said_url,
+        method="POST",
+        timeout=GATHER_TIMEOUT_S,
+        speech_timeout=SPEECH_TIMEOUT,
+    )
     if prompt:
         gather.say(language.listening, language=language.twilio_code)
     response.append(gather)

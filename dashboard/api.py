@@ -43,8 +43,15 @@ def build_api_router(services: DashboardServices) -> APIRouter:
     @router.get("/api/calls/active")
     async def active_calls(request: Request) -> list[dict[str, Any]]:
         require_role(request, SUPERVISOR_PAGES)
-        return [{**call.summary, "rolling_sentiment": call.rolling, "last_text": call.last_text,
-                 "open_alerts": call.open_alerts} for call in services.feed.ranked_calls()]
+        return [
+            {
+                **call.summary,
+                "rolling_sentiment": call.rolling,
+                "last_text": call.last_text,
+                "open_alerts": call.open_alerts,
+            }
+            for call in services.feed.ranked_calls()
+        ]
 
     @router.post("/api/alerts/{alert_id}/ack")
     async def acknowledge(alert_id: str, request: Request) -> dict[str, Any]:
@@ -60,8 +67,9 @@ def build_api_router(services: DashboardServices) -> APIRouter:
         return [_note(note) for note in await services.notes.list_for_call(call_id)]
 
     @router.post("/api/calls/{call_id}/notes")
-    async def add_note(call_id: str, request: Request,
-                       text: str = Body(..., embed=True, max_length=MAX_NOTE_LENGTH)) -> dict[str, Any]:
+    async def add_note(
+        call_id: str, request: Request, text: str = Body(..., embed=True, max_length=MAX_NOTE_LENGTH)
+    ) -> dict[str, Any]:
         user = require_role(request, SUPERVISOR_PAGES)
         try:
             return _note(await services.notes.add(call_id, user.name, text))
@@ -72,5 +80,10 @@ def build_api_router(services: DashboardServices) -> APIRouter:
 
 
 def _note(note: Any) -> dict[str, Any]:
-    return {"id": note.id, "call_id": note.call_id, "author": note.author, "text": note.text,
-            "created_at": note.created_at}
+    return {
+        "id": note.id,
+        "call_id": note.call_id,
+        "author": note.author,
+        "text": note.text,
+        "created_at": note.created_at,
+    }

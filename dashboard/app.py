@@ -11,13 +11,33 @@ from nicegui import app, ui
 
 from dashboard.api import build_api_router
 from dashboard.auth import AuthMiddleware
-from dashboard.pages import (admin_users, agent_chats, agent_home, agents, call_view, login,
-                             qa_review, qa_search, qa_stats, wallboard)
+from dashboard.pages import (
+    admin_users,
+    agent_chats,
+    agent_home,
+    agents,
+    call_view,
+    login,
+    qa_review,
+    qa_search,
+    qa_stats,
+    wallboard,
+)
 from dashboard.services import DashboardServices
 from dashboard.style import SHARED_HEAD
 
-PAGES = (login, wallboard, call_view, agents, qa_search, qa_review, qa_stats, agent_home,
-         agent_chats, admin_users)
+PAGES = (
+    login,
+    wallboard,
+    call_view,
+    agents,
+    qa_search,
+    qa_review,
+    qa_stats,
+    agent_home,
+    agent_chats,
+    admin_users,
+)
 
 
 def install(services: DashboardServices) -> None:

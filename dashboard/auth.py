@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import inspect
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
@@ -82,9 +83,11 @@ class AuthMiddleware(BaseHTTPMiddleware):
 
 def forbidden(user: SessionUser) -> Response:
     home = home_for(user.role)
-    body = (f"<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
-            f"<p>{html.escape(user.name)} ({html.escape(user.role)}) cannot open this page.</p>"
-            f'<p><a href="{html.escape(home)}">Go to your start page</a></p>')
+    body = (
+        f"<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
+        f"<p>{html.escape(user.name)} ({html.escape(user.role)}) cannot open this page.</p>"
+        f'<p><a href="{html.escape(home)}">Go to your start page</a></p>'
+    )
     return HTMLResponse(body, status_code=403)
 
 
@@ -104,7 +107,8 @@ def guarded_page(path: str, roles: frozenset[Role], title: str) -> Callable[[Cal
         # NiceGUI/FastAPI read the path parameters from the signature: `user` is ours.
         signature = inspect.signature(build)
         page.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[p for p in signature.parameters.values() if p.name != "user"])
+            parameters=[p for p in signature.parameters.values() if p.name != "user"]
+        )
         page.__name__, page.__qualname__ = build.__name__, build.__qualname__
         page.__module__ = build.__module__
         return ui.page(path, title=f"{title} · callmon")(page)

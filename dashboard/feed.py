@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ingest.bus import Bus
 from ingest.bus.channels import ALERTS, EVENTS, interim_channel, sentiment_channel, transcript_channel
@@ -97,8 +98,10 @@ class LiveFeed:
         try:
             active = await self._bus.active_calls()
         except Exception:
-            log.warning("could not read active calls from the bus; the wallboard fills as events arrive",
-                        exc_info=True)
+            log.warning(
+                "could not read active calls from the bus; the wallboard fills as events arrive",
+                exc_info=True,
+            )
             active = {}
         for call_id, summary in active.items():
             self.calls.setdefault(call_id, LiveCall(call_id, summary))
@@ -133,8 +136,13 @@ class LiveFeed:
         call_id = str(message.get("call_id", ""))
         if kind == "CallStarted":
             if call_id not in self.calls:
-                summary = {"call_id": call_id, "source": message.get("source"), "status": "active",
-                           "started_at": message.get("started_at"), "metadata": message.get("metadata") or {}}
+                summary = {
+                    "call_id": call_id,
+                    "source": message.get("source"),
+                    "status": "active",
+                    "started_at": message.get("started_at"),
+                    "metadata": message.get("metadata") or {},
+                }
                 self.calls[call_id] = LiveCall(call_id, summary)
         elif kind == "CallSummary":
             if message.get("status") == "active":
@@ -161,9 +169,11 @@ class LiveFeed:
         elif kind == "AlertAcknowledged":
             alert_id = str(message["id"])
             if alert_id in self.alerts:
-                self.alerts[alert_id] = {**self.alerts[alert_id],
-                                         "acknowledged_by": message["acknowledged_by"],
-                                         "acknowledged_at": message["acknowledged_at"]}
+                self.alerts[alert_id] = {
+                    **self.alerts[alert_id],
+                    "acknowledged_by": message["acknowledged_by"],
+                    "acknowledged_at": message["acknowledged_at"],
+                }
             if call_id in self.calls:
                 self.calls[call_id].open_alerts.pop(alert_id, None)
 

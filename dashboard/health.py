@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ingest.tasks import spawn
 
@@ -31,8 +32,11 @@ class HealthMonitor:
         return all(state == "ok" for state in self.components.values())
 
     def snapshot(self) -> dict[str, Any]:
-        return {"status": "ok" if self.ok else "degraded", "components": dict(self.components),
-                "checked_at": self.checked_at}
+        return {
+            "status": "ok" if self.ok else "degraded",
+            "components": dict(self.components),
+            "checked_at": self.checked_at,
+        }
 
     def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
         """`listener()` runs whenever some component's state changes."""
@@ -68,7 +72,7 @@ class HealthMonitor:
     async def _run(self, name: str) -> str:
         try:
             return await asyncio.wait_for(self._probes[name](), PROBE_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return "down: no answer"
         except Exception as error:
             return f"down: {type(error).__name__}: {error}"[:200]

@@ -3,8 +3,8 @@ the alert banners on supervisor pages, then the page's own content."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from nicegui import app, ui
 
@@ -35,9 +35,11 @@ def frame(services: DashboardServices, user: SessionUser, title: str) -> Iterato
         ui.space()
         health_badge(services.health)
         if may_open(user.role, SUPERVISOR_PAGES):
-            ui.switch("sound", value=bool(app.storage.user.get("sound", False)),
-                      on_change=lambda e: app.storage.user.update(sound=bool(e.value))).props(
-                "dense dark color=amber")
+            ui.switch(
+                "sound",
+                value=bool(app.storage.user.get("sound", False)),
+                on_change=lambda e: app.storage.user.update(sound=bool(e.value)),
+            ).props("dense dark color=amber")
         ui.label(f"{user.name} · {user.role}").classes("text-sm")
         ui.link("Log out", "/logout").classes("text-white text-sm")
     with ui.column().classes("w-full p-4 gap-3") as content:

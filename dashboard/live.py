@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nicegui import ui
 
 log = logging.getLogger(__name__)
 
 
-def listen_while_open(subscribe: Callable[[Callable[..., None]], Callable[[], None]],
-                      handler: Callable[..., None]) -> None:
+def listen_while_open(
+    subscribe: Callable[[Callable[..., None]], Callable[[], None]], handler: Callable[..., None]
+) -> None:
     """Register `handler` with `subscribe` (a feed's or monitor's `listen`) for as long
     as the current page's client lives."""
     client = ui.context.client

@@ -39,7 +39,8 @@ class NoteStore(ComponentStore):
         async def write(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
                 "INSERT INTO call_notes (call_id, author, text, created_at) VALUES (?, ?, ?, ?)",
-                (call_id, author, text, at))
+                (call_id, author, text, at),
+            )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
@@ -47,7 +48,12 @@ class NoteStore(ComponentStore):
         return CallNote(note_id, call_id, author, text, at)
 
     async def list_for_call(self, call_id: str) -> list[CallNote]:
-        async with self._lock, self._db.execute(
-            "SELECT id, call_id, author, text, created_at FROM call_notes"
-            " WHERE call_id = ? ORDER BY created_at, id", (call_id,)) as cursor:
+        async with (
+            self._lock,
+            self._db.execute(
+                "SELECT id, call_id, author, text, created_at FROM call_notes"
+                " WHERE call_id = ? ORDER BY created_at, id",
+                (call_id,),
+            ) as cursor,
+        ):
             return [CallNote(*row) for row in await cursor.fetchall()]

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -31,8 +32,9 @@ class AlertActions(Protocol):
 
     async def acknowledge(self, alert_id: str, by: str) -> AlertAcknowledged | None: ...
 
-    async def list_alerts(self, limit: int = 100, call_id: str | None = None,
-                          unacknowledged_only: bool = False) -> list[AlertRaised]: ...
+    async def list_alerts(
+        self, limit: int = 100, call_id: str | None = None, unacknowledged_only: bool = False
+    ) -> list[AlertRaised]: ...
 
 
 @dataclass
@@ -74,8 +76,9 @@ async def services_sharing_worker(
     return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
 
 
-async def open_standalone(settings: DashboardSettings, db_path: Path, redis_url: str | None,
-                          alert_settings: AlertSettings) -> DashboardServices:
+async def open_standalone(
+    settings: DashboardSettings, db_path: Path, redis_url: str | None, alert_settings: AlertSettings
+) -> DashboardServices:
     """The dashboard alone: its own connections to Redis and the SQLite file."""
     closers: list[Callable[[], Awaitable[Any]]] = []
     bus = open_bus(redis_url)
@@ -95,9 +98,15 @@ async def open_standalone(settings: DashboardSettings, db_path: Path, redis_url:
     return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
 
 
-async def _assemble(settings: DashboardSettings, db_path: Path, bus: Bus, calls: CallStore,
-                    alerts: AlertActions, ingest_probe: Probe,
-                    closers: list[Callable[[], Awaitable[Any]]]) -> DashboardServices:
+async def _assemble(
+    settings: DashboardSettings,
+    db_path: Path,
+    bus: Bus,
+    calls: CallStore,
+    alerts: AlertActions,
+    ingest_probe: Probe,
+    closers: list[Callable[[], Awaitable[Any]]],
+) -> DashboardServices:
     users = await UserStore.open(db_path)
     closers.append(users.close)
     notes = await NoteStore.open(db_path)

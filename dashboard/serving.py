@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -47,8 +48,9 @@ def use_session_folder(path: Path) -> None:
 class DashboardServer:
     """`async with DashboardServer(services) as server: server.url`"""
 
-    def __init__(self, services: DashboardServices, *,
-                 extra_routes: Callable[[FastAPI], None] | None = None) -> None:
+    def __init__(
+        self, services: DashboardServices, *, extra_routes: Callable[[FastAPI], None] | None = None
+    ) -> None:
         self.services = services
         self._extra_routes = extra_routes
         self._server: uvicorn.Server | None = None
@@ -81,10 +83,22 @@ class DashboardServer:
         if self._extra_routes is not None:
             self._extra_routes(parent)
         install(self.services)
-        ui.run_with(parent, storage_secret=settings.secret, title="callmon", favicon="📞",
-                    show_welcome_message=False, reconnect_timeout=10.0)
-        config = uvicorn.Config(parent, host=settings.host, port=settings.port, log_level="warning",
-                                lifespan="on", ws_max_size=1 << 20)
+        ui.run_with(
+            parent,
+            storage_secret=settings.secret,
+            title="callmon",
+            favicon="📞",
+            show_welcome_message=False,
+            reconnect_timeout=10.0,
+        )
+        config = uvicorn.Config(
+            parent,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            lifespan="on",
+            ws_max_size=1 << 20,
+        )
         listener = _bind(settings.host, settings.port)  # a taken port fails here, with its reason
         self._server = _ServerWithoutSignals(config)
         self._task = spawn(self._server.serve(sockets=[listener]), name="dashboard-http")

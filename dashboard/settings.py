@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_PORT = 8095
 
@@ -39,9 +40,13 @@ class DashboardSettings:
                 values["port"] = int(env["CALLMON_DASHBOARD_PORT"])
             except ValueError:
                 raise DashboardConfigError(
-                    f"CALLMON_DASHBOARD_PORT={env['CALLMON_DASHBOARD_PORT']!r} is not a port") from None
-        for name, key in (("secret", "CALLMON_DASHBOARD_SECRET"), ("public_url", "CALLMON_DASHBOARD_URL"),
-                          ("ingest_url", "CALLMON_INGEST_URL")):
+                    f"CALLMON_DASHBOARD_PORT={env['CALLMON_DASHBOARD_PORT']!r} is not a port"
+                ) from None
+        for name, key in (
+            ("secret", "CALLMON_DASHBOARD_SECRET"),
+            ("public_url", "CALLMON_DASHBOARD_URL"),
+            ("ingest_url", "CALLMON_INGEST_URL"),
+        ):
             if env.get(key):
                 values[name] = env[key]
         values.update({k: v for k, v in overrides.items() if v is not None})

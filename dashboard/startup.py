@@ -15,8 +15,10 @@ DEMO_USER = "demo"
 async def check_ready(settings: DashboardSettings, users: UserStore) -> None:
     problems = []
     if not settings.secret:
-        problems.append("set CALLMON_DASHBOARD_SECRET to a long random string (it signs login sessions),"
-                        " e.g. export CALLMON_DASHBOARD_SECRET=$(openssl rand -hex 32)")
+        problems.append(
+            "set CALLMON_DASHBOARD_SECRET to a long random string (it signs login sessions),"
+            " e.g. export CALLMON_DASHBOARD_SECRET=$(openssl rand -hex 32)"
+        )
     if await users.count_admins() == 0:
         problems.append("add an administrator: callmon users add NAME --role admin")
     if problems:

@@ -71,7 +71,9 @@ class UserStore(ComponentStore):
             try:
                 await db.execute(
                     "INSERT INTO dashboard_users (name, role, password_hash, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?)", (name, role, password_hash, at, at))
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, role, password_hash, at, at),
+                )
             except sqlite3.IntegrityError:
                 raise UserError(f"user {name!r} already exists") from None
 
@@ -91,19 +93,18 @@ class UserStore(ComponentStore):
         async def write(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "UPDATE dashboard_users SET password_hash = ?, updated_at = ? WHERE name = ?",
-                (password_hash, time.time(), name))
+                (password_hash, time.time(), name),
+            )
             return cursor.rowcount > 0
 
         return await self._write(f"change password of {name}", write)
 
     async def get(self, name: str) -> DashboardUser | None:
-        rows = await self._read(
-            "SELECT name, role, created_at FROM dashboard_users WHERE name = ?", (name,))
+        rows = await self._read("SELECT name, role, created_at FROM dashboard_users WHERE name = ?", (name,))
         return DashboardUser(*rows[0]) if rows else None
 
     async def list(self) -> list[DashboardUser]:
-        rows = await self._read(
-            "SELECT name, role, created_at FROM dashboard_users ORDER BY name", ())
+        rows = await self._read("SELECT name, role, created_at FROM dashboard_users ORDER BY name", ())
         return [DashboardUser(*row) for row in rows]
 
     async def count_admins(self) -> int:
@@ -114,13 +115,14 @@ class UserStore(ComponentStore):
         """The user when `password` is theirs, else None (unknown names cost a hash too,
         so timing does not tell which names exist)."""
         rows = await self._read(
-            "SELECT name, role, created_at, password_hash FROM dashboard_users WHERE name = ?",
-            (name,))
+            "SELECT name, role, created_at, password_hash FROM dashboard_users WHERE name = ?", (name,)
+        )
         stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
         ok = await asyncio.to_thread(password_matches, stored, password)
         return DashboardUser(*rows[0][:3]) if ok and rows else None
 
 
-
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$CTObfJojAyUJp1oO8eJJ4Q$se7qMkOqI7qHVSKIJj7uCRKINM954ZVIXFIv2ULNewU"
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$CTObfJojAyUJp1oO8eJJ4Q$se7qMkOqI7qHVSKIJj7uCRKINM954ZVIXFIv2ULNewU"
+)
 """A hash of a random password: verifying against it costs what a real check costs."""

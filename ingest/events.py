@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Protocol
+from typing import Any, Literal, Protocol
 
 Speaker = Literal["agent", "caller", "unknown"]
 Source = Literal["audiosocket", "twilio", "import", "simulated"]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ASR_ENGINES = ("sphinx", "whisper", "deepgram")
 
@@ -59,7 +60,7 @@ class IngestSettings:
     vad: VadSettings = field(default_factory=VadSettings)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "IngestSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> IngestSettings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for name, kind in _ENV_FIELDS.items():
@@ -109,9 +110,7 @@ def _parse(name: str, raw: str, kind: Any) -> Any:
         raise SettingsError(f"CALLMON_{name.upper()}={raw!r} is not a valid {kind_name}") from None
 
 
-_ENV_FIELDS = {
-    f.name: f.type for f in dataclasses.fields(IngestSettings) if f.name not in ("vad",)
-}
+_ENV_FIELDS = {f.name: f.type for f in dataclasses.fields(IngestSettings) if f.name not in ("vad",)}
 # Widely used names that keep their usual spelling.
 _PLAIN_ENV = {
     "redis_url": "REDIS_URL",

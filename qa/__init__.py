@@ -1,6 +1,6 @@
 """QA review without the UI: search, exports, agent statistics, scorecards, retention."""
 
-from qa.criteria import DEFAULT_CRITERIA, Criterion, CriteriaError, load_criteria, total_score
+from qa.criteria import DEFAULT_CRITERIA, CriteriaError, Criterion, load_criteria, total_score
 from qa.query import CallHit, SearchPage, SearchQuery, Snippet
 from qa.scorecards import Scorecard, ScorecardStore, score_call
 from qa.search import search_calls

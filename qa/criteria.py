@@ -79,7 +79,9 @@ def parse_criteria(data: Mapping[str, Any], source: str = "criteria") -> tuple[C
         if not problems:
             criteria.append(Criterion(ident.strip(), label, kind, float(weight)))
     ids = [c.id for c in criteria]
-    problems += [f"{source}: criterion id {i!r} appears twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    problems += [
+        f"{source}: criterion id {i!r} appears twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
     if problems:
         raise CriteriaError("\n".join(problems))
     return tuple(criteria)

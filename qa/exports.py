@@ -19,9 +19,9 @@ import aiosqlite
 
 from alerts.store import alert_from_row
 from ingest.events import AlertRaised, CallSummary, TranscriptSegment
+from ingest.storage import CallStore
 from qa.query import SearchPage
 from qa.scorecards import scorecard_from_row
-from ingest.storage import CallStore
 
 CALL_FORMATS = ("json", "txt", "vtt", "srt")
 MIN_CUE_S = 0.1
@@ -49,15 +49,25 @@ async def load_call_record(db_path: str | Path, call_id: str) -> CallRecord | No
         await store.close()
     async with aiosqlite.connect(db_path) as db:
         db.row_factory = aiosqlite.Row
-        alerts = [alert_from_row(r) for r in await _rows_if_table(
-            db, "alerts", "SELECT * FROM alerts WHERE call_id = ? ORDER BY raised_at, rowid", call_id)]
+        alerts = [
+            alert_from_row(r)
+            for r in await _rows_if_table(
+                db, "alerts", "SELECT * FROM alerts WHERE call_id = ? ORDER BY raised_at, rowid", call_id
+            )
+        ]
         cards = await _rows_if_table(
-            db, "qa_scorecards", "SELECT * FROM qa_scorecards WHERE call_id = ? ORDER BY reviewed_at, id", call_id)
+            db,
+            "qa_scorecards",
+            "SELECT * FROM qa_scorecards WHERE call_id = ? ORDER BY reviewed_at, id",
+            call_id,
+        )
     return CallRecord(summary, segments, tuple(alerts), tuple(scorecard_from_row(c).to_dict() for c in cards))
 
 
 async def _rows_if_table(db: aiosqlite.Connection, table: str, sql: str, call_id: str) -> list[Any]:
-    async with db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)) as cursor:
+    async with db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ) as cursor:
         if await cursor.fetchone() is None:
             return []
     async with db.execute(sql, (call_id,)) as cursor:
@@ -170,7 +180,9 @@ def srt_timestamp(seconds: float) -> str:
 
 
 def speaker_label(speaker: str) -> str:
-    return {"agent": "Agent", "caller": "Caller", "unknown": "Speaker"}.get(speaker, speaker.title() or "Speaker")
+    return {"agent": "Agent", "caller": "Caller", "unknown": "Speaker"}.get(
+        speaker, speaker.title() or "Speaker"
+    )
 
 
 def _split(seconds: float) -> tuple[int, int, int, int]:

@@ -60,7 +60,9 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
     if query.agent:
         where.add(f"{col('agent', True)} = :agent", agent=query.agent)
     if query.campaign:
-        where.add(f"({col('campaign')} = :campaign OR {col('in_group')} = :campaign)", campaign=query.campaign)
+        where.add(
+            f"({col('campaign')} = :campaign OR {col('in_group')} = :campaign)", campaign=query.campaign
+        )
     if query.language:
         where.add(f"{col('language', True)} = :language", language=query.language)
     if query.sentiment_scope == "call":
@@ -76,7 +78,7 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
         if not alerts_table:
             where.add("0")  # no alerts were ever stored in this database
         else:
-            levels = ALERT_LEVELS[ALERT_LEVELS.index(query.alert_level):]
+            levels = ALERT_LEVELS[ALERT_LEVELS.index(query.alert_level) :]
             names = {f"level_{i}": level for i, level in enumerate(levels)}
             where.add(
                 f"{col('alert_count')} > 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.call_id = c.id"

@@ -28,7 +28,10 @@ _UNIT_S = {"": 86400.0, "d": 86400.0, "h": 3600.0, "w": 7 * 86400.0}
 
 # (table, condition on the doomed call ids in temp.purge_calls); children first.
 _DELETIONS = (
-    ("alert_deliveries", "alert_id IN (SELECT id FROM alerts WHERE call_id IN (SELECT id FROM temp.purge_calls))"),
+    (
+        "alert_deliveries",
+        "alert_id IN (SELECT id FROM alerts WHERE call_id IN (SELECT id FROM temp.purge_calls))",
+    ),
     ("alerts", "call_id IN (SELECT id FROM temp.purge_calls)"),
     ("qa_scorecards", "call_id IN (SELECT id FROM temp.purge_calls)"),
     ("call_events", "call_id IN (SELECT id FROM temp.purge_calls)"),
@@ -92,8 +95,9 @@ async def purge_calls(db_path: str | Path, cutoff: float, *, lock_wait_s: float 
         return deleted
 
     try:
-        rows = await retry_while_busy(lambda: in_transaction(db, body), what="purge old calls",
-                                      limit_s=lock_wait_s)
+        rows = await retry_while_busy(
+            lambda: in_transaction(db, body), what="purge old calls", limit_s=lock_wait_s
+        )
         return PurgeCounts(cutoff, rows)
     finally:
         await db.close()
@@ -123,7 +127,5 @@ async def _count(db: aiosqlite.Connection) -> dict[str, int]:
 
 
 async def _has_table(db: aiosqlite.Connection, name: str) -> bool:
-    async with db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ) as cursor:
+    async with db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cursor:
         return await cursor.fetchone() is not None

@@ -17,9 +17,9 @@ from typing import Any
 import aiosqlite
 
 from ingest.events import now
-from qa.criteria import Answer, Criterion, total_score
 from ingest.storage.component_store import ComponentStore
 from ingest.storage.rows import from_json, to_json
+from qa.criteria import Answer, Criterion, total_score
 
 COMPONENT = "qa"
 
@@ -109,10 +109,13 @@ class ScorecardStore(ComponentStore):
 
     async def list_for_call(self, call_id: str) -> list[Scorecard]:
         """Every scorecard of `call_id`, newest first."""
-        async with self._lock, self._db.execute(
-            "SELECT * FROM qa_scorecards WHERE call_id = ? ORDER BY reviewed_at DESC, id DESC",
-            (call_id,),
-        ) as cursor:
+        async with (
+            self._lock,
+            self._db.execute(
+                "SELECT * FROM qa_scorecards WHERE call_id = ? ORDER BY reviewed_at DESC, id DESC",
+                (call_id,),
+            ) as cursor,
+        ):
             return [scorecard_from_row(row) for row in await cursor.fetchall()]
 
     async def latest(self, call_id: str) -> Scorecard | None:
@@ -127,4 +130,3 @@ def scorecard_from_row(row: sqlite3.Row) -> Scorecard:
         criteria=tuple(Criterion(**c) for c in from_json(row["criteria"], [])),
         total=row["total"], notes=row["notes"], tags=tuple(from_json(row["tags"], [])),
     )  # fmt: skip
-

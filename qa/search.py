@@ -105,8 +105,14 @@ async def _search(conn: aiosqlite.Connection, query: SearchQuery, forced: str | 
             rows, plan = await _text_first(conn, query, where.sql(), params), "text-first"
             total = rows[0]["total"] if rows else await _count_when_empty(conn, query, where.sql(), params)
         elif query.sort == "relevance" and forced is None:
-            rows, total, plan = await _relevance_window(conn, query, where.sql(), params), None, "relevance-window"
-            notices.append(f"very common words: relevance ranks the newest {RELEVANCE_WINDOW:,} matching segments")
+            rows, total, plan = (
+                await _relevance_window(conn, query, where.sql(), params),
+                None,
+                "relevance-window",
+            )
+            notices.append(
+                f"very common words: relevance ranks the newest {RELEVANCE_WINDOW:,} matching segments"
+            )
         else:
             walk = call_filter(query, alerts_table=alerts_table, walk_sort_index=True)
             needed = query.offset + query.limit + 1
@@ -116,7 +122,9 @@ async def _search(conn: aiosqlite.Connection, query: SearchQuery, forced: str | 
                 rows, total, plan = walked, None, "calls-first"
             else:  # the filters keep away from the matches: collecting them is cheaper
                 rows, plan = await _text_first(conn, query, where.sql(), params), "text-first"
-                total = rows[0]["total"] if rows else await _count_when_empty(conn, query, where.sql(), params)
+                total = (
+                    rows[0]["total"] if rows else await _count_when_empty(conn, query, where.sql(), params)
+                )
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     snippets = {}
@@ -129,22 +137,31 @@ async def _search(conn: aiosqlite.Connection, query: SearchQuery, forced: str | 
     return SearchPage(hits, total, has_more, query, parsed.expression, tuple(notices), plan)
 
 
-async def _filters_only(conn: aiosqlite.Connection, query: SearchQuery, where: str,
-                        params: dict[str, Any]) -> list[sqlite3.Row]:
+async def _filters_only(
+    conn: aiosqlite.Connection, query: SearchQuery, where: str, params: dict[str, Any]
+) -> list[sqlite3.Row]:
     sentiment = segment_sentiment_sql(query)
     if sentiment:
         where += f" AND EXISTS (SELECT 1 FROM segments s WHERE s.call_id = c.id AND {sentiment})"
-    return await _rows(conn, f"SELECT {CALL_FIELDS} FROM calls c WHERE {where}"
-                             f" ORDER BY {order_by(query)} LIMIT :limit OFFSET :offset", params)
+    return await _rows(
+        conn,
+        f"SELECT {CALL_FIELDS} FROM calls c WHERE {where}"
+        f" ORDER BY {order_by(query)} LIMIT :limit OFFSET :offset",
+        params,
+    )
 
 
-async def _count_filtered(conn: aiosqlite.Connection, query: SearchQuery, where: str,
-                          params: dict[str, Any]) -> int | None:
+async def _count_filtered(
+    conn: aiosqlite.Connection, query: SearchQuery, where: str, params: dict[str, Any]
+) -> int | None:
     sentiment = segment_sentiment_sql(query)
     if sentiment:
         where += f" AND EXISTS (SELECT 1 FROM segments s WHERE s.call_id = c.id AND {sentiment})"
-    rows = await _rows(conn, f"SELECT count(*) FROM (SELECT 1 FROM calls c WHERE {where}"
-                             f" LIMIT {FILTER_COUNT_CAP + 1})", params)
+    rows = await _rows(
+        conn,
+        f"SELECT count(*) FROM (SELECT 1 FROM calls c WHERE {where} LIMIT {FILTER_COUNT_CAP + 1})",
+        params,
+    )
     count = rows[0][0]
     return None if count > FILTER_COUNT_CAP else count
 
@@ -161,8 +178,9 @@ def _hits_sql(query: SearchQuery, with_relevance: bool) -> str:
     )
 
 
-async def _text_first(conn: aiosqlite.Connection, query: SearchQuery, where: str,
-                      params: dict[str, Any]) -> list[sqlite3.Row]:
+async def _text_first(
+    conn: aiosqlite.Connection, query: SearchQuery, where: str, params: dict[str, Any]
+) -> list[sqlite3.Row]:
     hits = _hits_sql(query, with_relevance=query.sort == "relevance")
     sql = (
         f"WITH hits AS MATERIALIZED ({hits})"
@@ -173,18 +191,22 @@ async def _text_first(conn: aiosqlite.Connection, query: SearchQuery, where: str
     return await _rows(conn, sql, params)
 
 
-async def _count_when_empty(conn: aiosqlite.Connection, query: SearchQuery, where: str,
-                            params: dict[str, Any]) -> int:
+async def _count_when_empty(
+    conn: aiosqlite.Connection, query: SearchQuery, where: str, params: dict[str, Any]
+) -> int:
     """A page past the end has no row to carry the total: count on its own."""
     if query.offset == 0:
         return 0
-    sql = (f"WITH hits AS MATERIALIZED ({_hits_sql(query, False)})"
-           f" SELECT count(*) FROM hits CROSS JOIN calls c ON c.id = hits.call_id WHERE {where}")
+    sql = (
+        f"WITH hits AS MATERIALIZED ({_hits_sql(query, False)})"
+        f" SELECT count(*) FROM hits CROSS JOIN calls c ON c.id = hits.call_id WHERE {where}"
+    )
     return (await _rows(conn, sql, params))[0][0]
 
 
-async def _relevance_window(conn: aiosqlite.Connection, query: SearchQuery, where: str,
-                            params: dict[str, Any]) -> list[sqlite3.Row]:
+async def _relevance_window(
+    conn: aiosqlite.Connection, query: SearchQuery, where: str, params: dict[str, Any]
+) -> list[sqlite3.Row]:
     sentiment = segment_sentiment_sql(query)
     sql = (
         "WITH newest AS MATERIALIZED (SELECT rowid AS id, rank FROM segments_fts"
@@ -199,8 +221,9 @@ async def _relevance_window(conn: aiosqlite.Connection, query: SearchQuery, wher
     return await _rows(conn, sql, params)
 
 
-async def _calls_first(conn: aiosqlite.Connection, query: SearchQuery, where: str,
-                       params: dict[str, Any], budget_s: float | None) -> list[sqlite3.Row] | None:
+async def _calls_first(
+    conn: aiosqlite.Connection, query: SearchQuery, where: str, params: dict[str, Any], budget_s: float | None
+) -> list[sqlite3.Row] | None:
     """The page by walking calls, or None when `budget_s` ran out first (the
     filters pass many calls that hold no match: text-first is then cheaper)."""
     sentiment = segment_sentiment_sql(query)
@@ -213,9 +236,11 @@ async def _calls_first(conn: aiosqlite.Connection, query: SearchQuery, where: st
         " AND f.rowid <= (SELECT max(id) FROM segments WHERE call_id = c.id)"
         f" AND s.call_id = c.id {'AND ' + sentiment if sentiment else ''})"
     )
-    sql = (f"SELECT {CALL_FIELDS}, NULL AS matching, NULL AS relevance FROM calls c"
-           f" WHERE {where} AND c.segment_count > 0 AND {has_match}"
-           f" ORDER BY {order_by(query)} LIMIT :limit OFFSET :offset")
+    sql = (
+        f"SELECT {CALL_FIELDS}, NULL AS matching, NULL AS relevance FROM calls c"
+        f" WHERE {where} AND c.segment_count > 0 AND {has_match}"
+        f" ORDER BY {order_by(query)} LIMIT :limit OFFSET :offset"
+    )
     if budget_s is None:
         return await _rows(conn, sql, params)
     deadline = time.monotonic() + budget_s

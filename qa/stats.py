@@ -36,16 +36,22 @@ class AgentStats:
         return asdict(self)
 
 
-async def agent_statistics(db_path: str | Path, days: float = 7, *, now: float | None = None) -> list[AgentStats]:
+async def agent_statistics(
+    db_path: str | Path, days: float = 7, *, now: float | None = None
+) -> list[AgentStats]:
     """One row per agent (None = calls without an agent), busiest first."""
     if days <= 0:
         raise ValueError("days must be more than 0")
     since = (time.time() if now is None else now) - days * DAY_S
     async with aiosqlite.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True) as db:
         db.row_factory = sqlite3.Row
-        tables = {row[0] async for row in await db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            row[0] async for row in await db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         alerts = (
-            "(SELECT count(*) FROM alerts a WHERE a.call_id = c.id)" if "alerts" in tables else "c.alert_count"
+            "(SELECT count(*) FROM alerts a WHERE a.call_id = c.id)"
+            if "alerts" in tables
+            else "c.alert_count"
         )
         score = (
             "(SELECT q.total FROM qa_scorecards q WHERE q.call_id = c.id AND q.total IS NOT NULL"

@@ -57,9 +57,7 @@ class AudioSocketDialer:
         host, port = self._writer.get_extra_info("sockname")[:2]
         return f"{host}:{port}"
 
-    async def send_audio(
-        self, pcm: bytes, kind: int = FrameKind.SLIN_8K, *, realtime: bool = False
-    ) -> None:
+    async def send_audio(self, pcm: bytes, kind: int = FrameKind.SLIN_8K, *, realtime: bool = False) -> None:
         """Send s16le PCM as 20 ms frames of `kind`; `realtime` paces them at 20 ms."""
         step = frame_bytes(FrameKind(kind))
         loop = asyncio.get_running_loop()

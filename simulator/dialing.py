@@ -13,8 +13,9 @@ import itertools
 import logging
 import random
 import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterable, Literal, Sequence
+from typing import Literal
 
 from ingest.adapters.audiosocket_legs import leg_uuid
 from ingest.audio.mulaw import encode_mulaw
@@ -71,8 +72,14 @@ async def _paced(frames: int, speed: float | None, send: Callable[[int], Awaitab
         await send(index)
 
 
-async def dial_audiosocket(audio: CallAudio, target: Target, *, speed: float | None = 1.0,
-                           split_legs: bool = True, call_uuid: uuid.UUID | None = None) -> str:
+async def dial_audiosocket(
+    audio: CallAudio,
+    target: Target,
+    *,
+    speed: float | None = 1.0,
+    split_legs: bool = True,
+    call_uuid: uuid.UUID | None = None,
+) -> str:
     call_uuid = call_uuid or uuid.uuid4()
     if split_legs:
         legs = {"agent": audio.agent, "caller": audio.caller}
@@ -89,7 +96,7 @@ async def dial_audiosocket(audio: CallAudio, target: Target, *, speed: float | N
         async def send(index: int) -> None:
             offset = index * PCM_FRAME
             for speaker, dialer in dialers.items():
-                await dialer.send_audio(legs[speaker][offset:offset + PCM_FRAME])
+                await dialer.send_audio(legs[speaker][offset : offset + PCM_FRAME])
 
         await _paced(frames, speed, send)
         for dialer in dialers.values():
@@ -100,7 +107,7 @@ async def dial_audiosocket(audio: CallAudio, target: Target, *, speed: float | N
         for dialer in dialers.values():
             try:
                 await asyncio.wait_for(dialer.closed_by_server.wait(), timeout=30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("worker did not close the AudioSocket connection after hangup")
     finally:
         for dialer in dialers.values():
@@ -108,21 +115,32 @@ async def dial_audiosocket(audio: CallAudio, target: Target, *, speed: float | N
     return str(call_uuid)
 
 
-async def dial_twilio(audio: CallAudio, target: Target, *, speed: float | None = 1.0,
-                      call_sid: str | None = None, parameters: dict[str, str] | None = None) -> str:
+async def dial_twilio(
+    audio: CallAudio,
+    target: Target,
+    *,
+    speed: float | None = 1.0,
+    call_sid: str | None = None,
+    parameters: dict[str, str] | None = None,
+) -> str:
     call_sid = call_sid or "CA" + uuid.uuid4().hex
     tracks = {"inbound": encode_mulaw(audio.caller), "outbound": encode_mulaw(audio.agent)}
     dialer = TwilioStreamDialer()
     signed = f"{target.public_url.rstrip('/')}/twilio/media" if target.public_url else None
-    await dialer.connect(target.media_url, call_sid=call_sid, custom_parameters=parameters or {},
-                         auth_token=target.auth_token, signed_url=signed)
+    await dialer.connect(
+        target.media_url,
+        call_sid=call_sid,
+        custom_parameters=parameters or {},
+        auth_token=target.auth_token,
+        signed_url=signed,
+    )
     try:
         frames = len(tracks["inbound"]) // MULAW_FRAME
 
         async def send(index: int) -> None:
             offset = index * MULAW_FRAME
             for track, mulaw in tracks.items():
-                await dialer.send_media(track, mulaw[offset:offset + MULAW_FRAME], index * 20)  # type: ignore[arg-type]
+                await dialer.send_media(track, mulaw[offset : offset + MULAW_FRAME], index * 20)  # type: ignore[arg-type]
 
         await _paced(frames, speed, send)
         await dialer.stop()
@@ -131,17 +149,29 @@ async def dial_twilio(audio: CallAudio, target: Target, *, speed: float | None =
     return call_sid
 
 
-async def dial(script: CallScript, protocol: Protocol, target: Target, *,
-               speed: float | None = 1.0, agent: str | None = None) -> DialedCall:
+async def dial(
+    script: CallScript,
+    protocol: Protocol,
+    target: Target,
+    *,
+    speed: float | None = 1.0,
+    agent: str | None = None,
+) -> DialedCall:
     audio = await asyncio.to_thread(render_call, script)
     agent = agent or random.choice(AGENTS)
     if protocol == "twilio":
-        call_id = await dial_twilio(audio, target, speed=speed,
-                                    parameters={"script": script.name, "agent": agent,
-                                                "from": "+15550100" + str(random.randint(100, 999))})
+        call_id = await dial_twilio(
+            audio,
+            target,
+            speed=speed,
+            parameters={
+                "script": script.name,
+                "agent": agent,
+                "from": "+15550100" + str(random.randint(100, 999)),
+            },
+        )
     else:
-        call_id = await dial_audiosocket(audio, target, speed=speed,
-                                         split_legs=protocol == "audiosocket")
+        call_id = await dial_audiosocket(audio, target, speed=speed, split_legs=protocol == "audiosocket")
     return DialedCall(call_id, protocol, script.name, audio.duration, agent)
 
 
@@ -167,7 +197,7 @@ async def run_simulation(
             await asyncio.sleep(number * stagger_s / speed)  # don't start every call at once
         try:
             call = await dial(script, protocol, target, speed=speed)
-        except Exception as error:  # noqa: BLE001 - one failed call must not stop the simulation
+        except Exception as error:
             log.error("simulated %s call (%s) failed: %s", protocol, script.name, error)
             await asyncio.sleep(1.0)
             return

@@ -1,9 +1,9 @@
 """Call scripts: who says what, one line each, in a small text format.
 
-    # Title of the call (the first comment line)
-    agent: thank you for calling
-    caller: i want to cancel my account
-    pause: 2.5            (optional: extra seconds of silence)
+# Title of the call (the first comment line)
+agent: thank you for calling
+caller: i want to cancel my account
+pause: 2.5            (optional: extra seconds of silence)
 """
 
 from __future__ import annotations

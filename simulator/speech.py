@@ -48,8 +48,9 @@ def _flite(text: str, voice: str) -> tuple[bytes, int]:
         raise SpeechUnavailable("flite is not installed: run `make setup` (apt-get install flite)")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "line.wav"
-        subprocess.run([flite, "-voice", voice, "-t", text, "-o", str(out)], check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [flite, "-voice", voice, "-t", text, "-o", str(out)], check=True, capture_output=True, timeout=60
+        )
         with wave.open(str(out), "rb") as wav:
             if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
                 raise SpeechUnavailable(f"flite produced an unexpected WAV format for voice {voice}")

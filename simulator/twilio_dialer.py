@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
-from typing import Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import httpx
 import orjson
@@ -67,42 +68,53 @@ class TwilioStreamDialer:
         self.stream_sid = stream_sid or "MZ" + call_sid.removeprefix("CA")
         await self.send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         if send_start:
-            await self.send_json({
-                "event": "start",
-                "sequenceNumber": self._next_sequence(),
-                "streamSid": self.stream_sid,
-                "start": {
+            await self.send_json(
+                {
+                    "event": "start",
+                    "sequenceNumber": self._next_sequence(),
                     "streamSid": self.stream_sid,
-                    "accountSid": account_sid,
-                    "callSid": call_sid,
-                    "tracks": ["inbound", "outbound"],
-                    "customParameters": dict(custom_parameters or {}),
-                    "mediaFormat": dict(media_format),
-                },
-            })
+                    "start": {
+                        "streamSid": self.stream_sid,
+                        "accountSid": account_sid,
+                        "callSid": call_sid,
+                        "tracks": ["inbound", "outbound"],
+                        "customParameters": dict(custom_parameters or {}),
+                        "mediaFormat": dict(media_format),
+                    },
+                }
+            )
 
     async def send_media(self, track: Track, mulaw: bytes, timestamp_ms: int) -> None:
         """One `media` message: `mulaw` bytes at `timestamp_ms` since the stream started."""
         chunk = self._chunks.setdefault(track, itertools.count(1))
-        await self.send_json({
-            "event": "media",
-            "sequenceNumber": self._next_sequence(),
-            "streamSid": self.stream_sid,
-            "media": {
-                "track": track,
-                "chunk": str(next(chunk)),
-                "timestamp": str(timestamp_ms),
-                "payload": base64.b64encode(mulaw).decode("ascii"),
-            },
-        })
+        await self.send_json(
+            {
+                "event": "media",
+                "sequenceNumber": self._next_sequence(),
+                "streamSid": self.stream_sid,
+                "media": {
+                    "track": track,
+                    "chunk": str(next(chunk)),
+                    "timestamp": str(timestamp_ms),
+                    "payload": base64.b64encode(mulaw).decode("ascii"),
+                },
+            }
+        )
 
-    async def send_audio(self, track: Track, mulaw: bytes, *, start_ms: int = 0,
-                         realtime: bool = False, skip_frames: frozenset[int] = frozenset()) -> int:
+    async def send_audio(
+        self,
+        track: Track,
+        mulaw: bytes,
+        *,
+        start_ms: int = 0,
+        realtime: bool = False,
+        skip_frames: frozenset[int] = frozenset(),
+    ) -> int:
         """Send `mulaw` as 20 ms frames from `start_ms`; frames numbered in `skip_frames`
         are dropped as the network would. Returns the timestamp after the last frame."""
         timestamp = start_ms
         for index, offset in enumerate(range(0, len(mulaw), FRAME_BYTES)):
-            frame = mulaw[offset:offset + FRAME_BYTES]
+            frame = mulaw[offset : offset + FRAME_BYTES]
             if index not in skip_frames:
                 await self.send_media(track, frame, timestamp)
             timestamp += len(frame) * 1000 // 8000
@@ -111,29 +123,35 @@ class TwilioStreamDialer:
         return timestamp
 
     async def send_dtmf(self, digit: str, track: str = "inbound_track") -> None:
-        await self.send_json({
-            "event": "dtmf",
-            "sequenceNumber": self._next_sequence(),
-            "streamSid": self.stream_sid,
-            "dtmf": {"track": track, "digit": digit},
-        })
+        await self.send_json(
+            {
+                "event": "dtmf",
+                "sequenceNumber": self._next_sequence(),
+                "streamSid": self.stream_sid,
+                "dtmf": {"track": track, "digit": digit},
+            }
+        )
 
     async def send_mark(self, name: str) -> None:
-        await self.send_json({
-            "event": "mark",
-            "sequenceNumber": self._next_sequence(),
-            "streamSid": self.stream_sid,
-            "mark": {"name": name},
-        })
+        await self.send_json(
+            {
+                "event": "mark",
+                "sequenceNumber": self._next_sequence(),
+                "streamSid": self.stream_sid,
+                "mark": {"name": name},
+            }
+        )
 
     async def stop(self) -> None:
         """Send `stop`, as Twilio does when the call or the stream ends."""
-        await self.send_json({
-            "event": "stop",
-            "sequenceNumber": self._next_sequence(),
-            "streamSid": self.stream_sid,
-            "stop": {"accountSid": DEFAULT_ACCOUNT_SID, "callSid": self.call_sid},
-        })
+        await self.send_json(
+            {
+                "event": "stop",
+                "sequenceNumber": self._next_sequence(),
+                "streamSid": self.stream_sid,
+                "stop": {"accountSid": DEFAULT_ACCOUNT_SID, "callSid": self.call_sid},
+            }
+        )
 
     async def send_json(self, message: Mapping[str, Any]) -> None:
         await self.websocket.send(orjson.dumps(message).decode())
@@ -155,8 +173,9 @@ class TwilioStreamDialer:
         return str(next(self._sequence))
 
 
-def build_signed_voice_request(url: str, form: Mapping[str, str], auth_token: str | None,
-                               *, signed_url: str | None = None) -> httpx.Request:
+def build_signed_voice_request(
+    url: str, form: Mapping[str, str], auth_token: str | None, *, signed_url: str | None = None
+) -> httpx.Request:
     """A `/twilio/voice` webhook POST as Twilio sends it (signed when a token is given)."""
     headers = {}
     if auth_token is not None:

@@ -7,8 +7,9 @@ a default that matches a stock ViciDial install (database `asterisk` on 3306).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0, 2, 5, 15, 30, 60, 120)
 
@@ -51,7 +52,7 @@ class ViciDialSettings:
     """IANA zone of the ViciDial server, for the YYYYMMDD folder; default local."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "ViciDialSettings | None":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ViciDialSettings | None:
         """Settings from `CALLMON_VICIDIAL_*`, or None when no host is configured."""
         env = os.environ if env is None else env
         host = env.get("CALLMON_VICIDIAL_HOST", "").strip()

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import Mapping
 
 METADATA_KEY = "vicidial_uniqueid"
 CALL_UUID_PREFIX = "ca11d0"

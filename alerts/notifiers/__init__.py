@@ -13,9 +13,7 @@ def build_notifiers(notify: NotifySettings) -> list[Notifier]:
     """One notifier per configured channel (none configured: dashboard only)."""
     notifiers: list[Notifier] = []
     if notify.slack.webhook_url:
-        notifiers.append(
-            SlackNotifier(notify.slack.webhook_url, notify.slack.min_level, notify.timeout_s)
-        )
+        notifiers.append(SlackNotifier(notify.slack.webhook_url, notify.slack.min_level, notify.timeout_s))
     smtp = notify.smtp
     if smtp.host and smtp.to:
         notifiers.append(

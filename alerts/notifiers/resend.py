@@ -48,6 +48,4 @@ class ResendNotifier:
         except httpx.HTTPError as error:
             raise DeliveryError(f"Resend: {type(error).__name__}: {error}") from error
         if response.status_code >= 300:
-            raise DeliveryError(
-                f"Resend answered HTTP {response.status_code}: {response.text[:200]}"
-            )
+            raise DeliveryError(f"Resend answered HTTP {response.status_code}: {response.text[:200]}")

@@ -20,9 +20,7 @@ LEVEL_COLOURS: dict[str, str] = {
 class SlackNotifier:
     name = "slack"
 
-    def __init__(
-        self, webhook_url: str, min_level: Level = "urgent", timeout_s: float = 10.0
-    ) -> None:
+    def __init__(self, webhook_url: str, min_level: Level = "urgent", timeout_s: float = 10.0) -> None:
         self._webhook_url = webhook_url
         self.min_level = min_level
         self._timeout_s = timeout_s
@@ -30,15 +28,11 @@ class SlackNotifier:
     async def send(self, alert: AlertRaised, call_link: str) -> None:
         try:
             async with httpx.AsyncClient(timeout=self._timeout_s) as client:
-                response = await client.post(
-                    self._webhook_url, json=slack_payload(alert, call_link)
-                )
+                response = await client.post(self._webhook_url, json=slack_payload(alert, call_link))
         except httpx.HTTPError as error:
             raise DeliveryError(f"Slack: {type(error).__name__}: {error}") from error
         if response.status_code != 200:
-            raise DeliveryError(
-                f"Slack answered HTTP {response.status_code}: {response.text[:200]}"
-            )
+            raise DeliveryError(f"Slack answered HTTP {response.status_code}: {response.text[:200]}")
 
 
 def slack_payload(alert: AlertRaised, call_link: str) -> dict[str, Any]:

@@ -13,9 +13,8 @@ import click
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
-
 from alerts.config import ConfigError, load_alert_settings
+from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
 from alerts.store import AlertStore
 
 
@@ -30,9 +29,7 @@ db_option = click.option(
 
 
 @click.group(name="alerts", invoke_without_command=True)
-@click.option(
-    "--redis-url", envvar="REDIS_URL", help="Redis to consume calls:alerts from [env REDIS_URL]."
-)
+@click.option("--redis-url", envvar="REDIS_URL", help="Redis to consume calls:alerts from [env REDIS_URL].")
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
     envvar="CALLMON_ALERTS_CONFIG",
@@ -40,9 +37,7 @@ db_option = click.option(
 )  # fmt: skip
 @db_option
 @click.pass_context
-def alerts(
-    ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path
-) -> None:
+def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path) -> None:
     """List and acknowledge alerts; alone, deliver notifications from Redis.
 
     Without a subcommand this runs the notification dispatcher for alerts
@@ -56,9 +51,7 @@ def alerts(
         settings = load_alert_settings(config_path)
     except ConfigError as error:
         raise click.ClickException(f"invalid alert configuration:\n{error}") from None
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(run_alert_dispatcher(redis_url, db_path, settings))
     except KeyboardInterrupt:
@@ -71,9 +64,7 @@ def alerts(
 @click.option("--unacknowledged", is_flag=True, help="Only alerts nobody acknowledged yet.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @db_option
-def list_command(
-    as_json: bool, call_id: str | None, unacknowledged: bool, limit: int, db_path: Path
-) -> None:
+def list_command(as_json: bool, call_id: str | None, unacknowledged: bool, limit: int, db_path: Path) -> None:
     """The latest alerts, newest first."""
 
     async def fetch():  # type: ignore[no-untyped-def]

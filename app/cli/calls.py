@@ -32,11 +32,21 @@ def list_calls(db_path: Path | None, limit: int, status: str | None, as_json: bo
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in summaries], indent=2))
         return
-    table = Table("call", "source", "status", "started", "duration", "agent", "segments", "avg sentiment", "alerts")
+    table = Table(
+        "call", "source", "status", "started", "duration", "agent", "segments", "avg sentiment", "alerts"
+    )
     for c in summaries:
-        table.add_row(c.call_id, c.source, c.status, _time(c.started_at), _seconds(c.duration),
-                      c.agent_name or c.agent or "", str(c.segment_count),
-                      "" if c.avg_sentiment is None else f"{c.avg_sentiment:+.2f}", str(c.alert_count))
+        table.add_row(
+            c.call_id,
+            c.source,
+            c.status,
+            _time(c.started_at),
+            _seconds(c.duration),
+            c.agent_name or c.agent or "",
+            str(c.segment_count),
+            "" if c.avg_sentiment is None else f"{c.avg_sentiment:+.2f}",
+            str(c.alert_count),
+        )
     Console().print(table)
     if not summaries:
         click.echo("no calls stored yet")
@@ -66,9 +76,16 @@ def show_call(call_id: str, db_path: Path | None, as_json: bool) -> None:
             console.print(f"[bold]{key:>15}[/] {value}", markup=True, soft_wrap=True)
     table = Table("speaker", "start", "end", "sentiment", "text", "keywords", "language", "translation")
     for s in segments:
-        table.add_row(s.speaker, f"{s.start:.1f}", f"{s.end:.1f}",
-                      f"{s.sentiment_score:+.2f} {s.sentiment_label}", s.text,
-                      ", ".join([*s.keywords, *s.profanity]), s.language or "", s.translation or "")
+        table.add_row(
+            s.speaker,
+            f"{s.start:.1f}",
+            f"{s.end:.1f}",
+            f"{s.sentiment_score:+.2f} {s.sentiment_label}",
+            s.text,
+            ", ".join([*s.keywords, *s.profanity]),
+            s.language or "",
+            s.translation or "",
+        )
     console.print(table)
 
 

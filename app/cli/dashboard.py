@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from alerts.config import load_alert_settings
+from app.cli.options import DB_OPTION
 from dashboard.roles import ROLES
 from dashboard.services import open_standalone
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.startup import check_ready
 from dashboard.users import UserError, UserStore
-from app.cli.options import DB_OPTION
 
 T = TypeVar("T")
-PORT_OPTION = click.option("--port", "dashboard_port", type=int, envvar="CALLMON_DASHBOARD_PORT",
-                           show_envvar=True, help="Dashboard HTTP port.  [default: 8095]")
+PORT_OPTION = click.option(
+    "--port",
+    "dashboard_port",
+    type=int,
+    envvar="CALLMON_DASHBOARD_PORT",
+    show_envvar=True,
+    help="Dashboard HTTP port.  [default: 8095]",
+)
 
 
 def _db(db_path: Path | None) -> Path:
@@ -29,12 +36,23 @@ def _db(db_path: Path | None) -> Path:
 @click.command(name="dashboard")
 @DB_OPTION
 @PORT_OPTION
-@click.option("--host", envvar="CALLMON_DASHBOARD_HOST", show_envvar=True, help="Listen address.  [default: 0.0.0.0]")
+@click.option(
+    "--host", envvar="CALLMON_DASHBOARD_HOST", show_envvar=True, help="Listen address.  [default: 0.0.0.0]"
+)
 @click.option("--redis-url", envvar="REDIS_URL", show_envvar=True, help="Redis the worker publishes to.")
-@click.option("--ingest-url", envvar="CALLMON_INGEST_URL", show_envvar=True,
-              help="The worker's HTTP base URL, for the health indicator.  [default: http://127.0.0.1:8080]")
-def dashboard(db_path: Path | None, dashboard_port: int | None, host: str | None, redis_url: str | None,
-              ingest_url: str | None) -> None:
+@click.option(
+    "--ingest-url",
+    envvar="CALLMON_INGEST_URL",
+    show_envvar=True,
+    help="The worker's HTTP base URL, for the health indicator.  [default: http://127.0.0.1:8080]",
+)
+def dashboard(
+    db_path: Path | None,
+    dashboard_port: int | None,
+    host: str | None,
+    redis_url: str | None,
+    ingest_url: str | None,
+) -> None:
     """Serve the supervisor dashboard alone, reading Redis (live) and SQLite (stored).
 
     Needs CALLMON_DASHBOARD_SECRET and at least one admin (callmon users add NAME --role admin).
@@ -62,8 +80,10 @@ async def _serve_alone(settings: DashboardSettings, db_path: Path, redis_url: st
             await server.start()
         except (DashboardConfigError, OSError) as error:
             raise click.ClickException(str(error)) from None
-        click.echo(f"callmon dashboard: {server.url} (database {db_path}, "
-                   f"bus {'redis' if redis_url else 'in-process: no live calls from another process'}). Ctrl-C stops.")
+        click.echo(
+            f"callmon dashboard: {server.url} (database {db_path}, "
+            f"bus {'redis' if redis_url else 'in-process: no live calls from another process'}). Ctrl-C stops."
+        )
         await stop.wait()
         await server.stop()
     finally:

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ingest.adapters.recordings import Recording, RecordingError, inspect_recording, recording_events
+from app.cli.options import DB_OPTION, load_component_settings, load_settings
 from app.worker import IngestWorker
-from ingest.settings import IngestSettings
-from app.cli.options import load_component_settings, DB_OPTION, load_settings
-from ingest.settings import ASR_ENGINES
+from ingest.adapters.recordings import Recording, RecordingError, inspect_recording, recording_events
+from ingest.settings import ASR_ENGINES, IngestSettings
 
 
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @DB_OPTION
-@click.option("--asr", type=click.Choice(ASR_ENGINES), envvar="CALLMON_ASR", show_envvar=True,
-              help="Speech-to-text engine.  [default: sphinx]")
+@click.option(
+    "--asr",
+    type=click.Choice(ASR_ENGINES),
+    envvar="CALLMON_ASR",
+    show_envvar=True,
+    help="Speech-to-text engine.  [default: sphinx]",
+)
 @click.option("--force", is_flag=True, help="Import files again even if already imported.")
 def import_recordings(files: tuple[Path, ...], db_path: Path | None, asr: str | None, force: bool) -> None:
     """Transcribe WAV recordings (stereo: agent left, caller right) into the database.
@@ -46,8 +49,12 @@ def import_recordings(files: tuple[Path, ...], db_path: Path | None, asr: str | 
 async def _import(settings: IngestSettings, recordings: list[Recording], force: bool) -> None:
     async with IngestWorker(settings, load_component_settings(), listen=False) as worker:
         total = sum(r.duration for r in recordings)
-        columns = (TextColumn("{task.description}"), BarColumn(),
-                   TextColumn("{task.completed:.0f}/{task.total:.0f} s of audio"), TimeRemainingColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:.0f}/{task.total:.0f} s of audio"),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns) as progress:
             bar = progress.add_task("importing", total=total)
             for recording in recordings:
@@ -61,5 +68,7 @@ async def _import(settings: IngestSettings, recordings: list[Recording], force: 
                     await worker.pipeline.drain()
                     summary = await worker.store.get_call(recording.call_id)
                     segments = summary.segment_count if summary else 0
-                    progress.console.print(f"imported {recording.path} -> {recording.call_id}: {segments} segments")
+                    progress.console.print(
+                        f"imported {recording.path} -> {recording.call_id}: {segments} segments"
+                    )
                 progress.advance(bar, recording.duration)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -15,21 +16,45 @@ from ingest.translation import TranslationSettings
 from vicidial.settings import ViciDialSettings, ViciDialSettingsError
 
 DB_OPTION = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="CALLMON_DB_PATH",
-    show_envvar=True, help="SQLite database file.  [default: data/callmon.db]")
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CALLMON_DB_PATH",
+    show_envvar=True,
+    help="SQLite database file.  [default: data/callmon.db]",
+)
 
 
 def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         DB_OPTION,
-        click.option("--audiosocket-port", type=int, envvar="CALLMON_AUDIOSOCKET_PORT", show_envvar=True,
-                     help="TCP port for Asterisk AudioSocket.  [default: 9093]"),
-        click.option("--http-port", type=int, envvar="CALLMON_HTTP_PORT", show_envvar=True,
-                     help="HTTP port for /twilio/media, /twilio/voice and /healthz.  [default: 8080]"),
-        click.option("--asr", type=click.Choice(ASR_ENGINES), envvar="CALLMON_ASR", show_envvar=True,
-                     help="Speech-to-text engine.  [default: sphinx]"),
-        click.option("--redis-url", envvar="REDIS_URL", show_envvar=True,
-                     help="Redis for live fan-out (omit for the in-process bus)."),
+        click.option(
+            "--audiosocket-port",
+            type=int,
+            envvar="CALLMON_AUDIOSOCKET_PORT",
+            show_envvar=True,
+            help="TCP port for Asterisk AudioSocket.  [default: 9093]",
+        ),
+        click.option(
+            "--http-port",
+            type=int,
+            envvar="CALLMON_HTTP_PORT",
+            show_envvar=True,
+            help="HTTP port for /twilio/media, /twilio/voice and /healthz.  [default: 8080]",
+        ),
+        click.option(
+            "--asr",
+            type=click.Choice(ASR_ENGINES),
+            envvar="CALLMON_ASR",
+            show_envvar=True,
+            help="Speech-to-text engine.  [default: sphinx]",
+        ),
+        click.option(
+            "--redis-url",
+            envvar="REDIS_URL",
+            show_envvar=True,
+            help="Redis for live fan-out (omit for the in-process bus).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)

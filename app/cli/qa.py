@@ -45,8 +45,10 @@ def _when(value: str | None, option: str) -> float | None:
     try:
         return cutoff_for(parse_age(value))
     except ValueError:
-        raise click.BadParameter(f"{value!r}: use a date (2024-05-01), a date and time "
-                                 "(2024-05-01T14:30) or an age (7d, 36h)", param_hint=option) from None
+        raise click.BadParameter(
+            f"{value!r}: use a date (2024-05-01), a date and time (2024-05-01T14:30) or an age (7d, 36h)",
+            param_hint=option,
+        ) from None
 
 
 @click.command("search")
@@ -55,28 +57,60 @@ def _when(value: str | None, option: str) -> float | None:
 @click.option("--agent", help="Agent id (ViciDial user).")
 @click.option("--campaign", help="Campaign or in-group.")
 @click.option("--language", help="Call language code, e.g. en, es.")
-@click.option("--from", "date_from", metavar="WHEN", help="Calls started at or after: 2024-05-01, 2024-05-01T14:30 or 7d (ago).")
+@click.option(
+    "--from",
+    "date_from",
+    metavar="WHEN",
+    help="Calls started at or after: 2024-05-01, 2024-05-01T14:30 or 7d (ago).",
+)
 @click.option("--to", "date_to", metavar="WHEN", help="Calls started before (same forms as --from).")
 @click.option("--min-sentiment", type=click.FloatRange(-1, 1), help="Lowest sentiment, -1..1.")
 @click.option("--max-sentiment", type=click.FloatRange(-1, 1), help="Highest sentiment, -1..1.")
-@click.option("--sentiment-of", type=click.Choice(["call", "segment"]), default="call", show_default=True,
-              help="Apply the sentiment range to the call's average or to a (matching) segment.")
+@click.option(
+    "--sentiment-of",
+    type=click.Choice(["call", "segment"]),
+    default="call",
+    show_default=True,
+    help="Apply the sentiment range to the call's average or to a (matching) segment.",
+)
 @click.option("--has-alerts/--no-alerts", default=None, help="Only calls with (or without) alerts.")
-@click.option("--level", type=click.Choice(ALERT_LEVELS), help="Only calls with an alert at this level or higher.")
+@click.option(
+    "--level", type=click.Choice(ALERT_LEVELS), help="Only calls with an alert at this level or higher."
+)
 @click.option("--keyword", help="Only calls where this alert keyword was spotted (e.g. cancel).")
 @click.option("--min-duration", type=click.FloatRange(0), help="Shortest call, in seconds.")
 @click.option("--max-duration", type=click.FloatRange(0), help="Longest call, in seconds.")
 @click.option("--sort", type=click.Choice(SORT_KEYS), default="date", show_default=True, help="Sort order.")
 @click.option("--asc", is_flag=True, help="Ascending (oldest, shortest, most negative... first).")
 @click.option("--limit", type=click.IntRange(1, 500), default=25, show_default=True, help="Calls per page.")
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Calls to skip (paging).")
+@click.option(
+    "--offset", type=click.IntRange(0), default=0, show_default=True, help="Calls to skip (paging)."
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
-def search(text: str, db_path: Path | None, agent: str | None, campaign: str | None, language: str | None,
-           date_from: str | None, date_to: str | None, min_sentiment: float | None, max_sentiment: float | None,
-           sentiment_of: str, has_alerts: bool | None, level: str | None, keyword: str | None,
-           min_duration: float | None, max_duration: float | None, sort: str, asc: bool, limit: int,
-           offset: int, as_json: bool, as_csv: bool) -> None:
+def search(
+    text: str,
+    db_path: Path | None,
+    agent: str | None,
+    campaign: str | None,
+    language: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    min_sentiment: float | None,
+    max_sentiment: float | None,
+    sentiment_of: str,
+    has_alerts: bool | None,
+    level: str | None,
+    keyword: str | None,
+    min_duration: float | None,
+    max_duration: float | None,
+    sort: str,
+    asc: bool,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
     """Search stored calls: every word of TEXT must appear in a segment's
     transcript or translation ("quotes" keep a phrase together). Without TEXT,
     calls are listed by the filters alone.
@@ -107,7 +141,9 @@ def search(text: str, db_path: Path | None, agent: str | None, campaign: str | N
     console = Console(highlight=False)
     for notice in page.notices:
         console.print(f"note: {notice}", style="yellow", markup=False)
-    table = Table("call", "started", "duration", "agent", "campaign", "lang", "sentiment", "alerts", "matches")
+    table = Table(
+        "call", "started", "duration", "agent", "campaign", "lang", "sentiment", "alerts", "matches"
+    )
     for hit in page.hits:
         matches = Text()
         for snippet in hit.snippets:
@@ -115,12 +151,22 @@ def search(text: str, db_path: Path | None, agent: str | None, campaign: str | N
                 matches.append("\n")
             matches.append(f"{snippet.speaker}: ")
             _append_marked(matches, snippet.text, snippet.spans)
-        table.add_row(hit.call_id, _time(hit.started_at), "" if hit.duration is None else f"{hit.duration:.0f} s",
-                      hit.agent_name or hit.agent or "", hit.campaign or hit.in_group or "", hit.language or "",
-                      "" if hit.avg_sentiment is None else f"{hit.avg_sentiment:+.2f}", str(hit.alert_count), matches)
+        table.add_row(
+            hit.call_id,
+            _time(hit.started_at),
+            "" if hit.duration is None else f"{hit.duration:.0f} s",
+            hit.agent_name or hit.agent or "",
+            hit.campaign or hit.in_group or "",
+            hit.language or "",
+            "" if hit.avg_sentiment is None else f"{hit.avg_sentiment:+.2f}",
+            str(hit.alert_count),
+            matches,
+        )
     console.print(table)
     shown = f"{query.offset + 1}-{query.offset + len(page.hits)}" if page.hits else "none"
-    total = f" of {page.total}" if page.total is not None else (" (more with --offset)" if page.has_more else "")
+    total = (
+        f" of {page.total}" if page.total is not None else (" (more with --offset)" if page.has_more else "")
+    )
     click.echo(f"calls {shown}{total}")
 
 
@@ -136,9 +182,20 @@ def _append_marked(text: Text, plain: str, spans: tuple[tuple[int, int], ...]) -
 @click.command("export")
 @click.argument("call_id")
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(CALL_FORMATS), default="json", show_default=True,
-              help="json (everything), txt (readable transcript), vtt (WebVTT) or srt subtitles.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(CALL_FORMATS),
+    default="json",
+    show_default=True,
+    help="json (everything), txt (readable transcript), vtt (WebVTT) or srt subtitles.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
 def export(call_id: str, db_path: Path | None, fmt: str, output: Path | None) -> None:
     """Export one call's transcript (speakers, times, translations) and details."""
     record = asyncio.run(load_call_record(_database(db_path), call_id))
@@ -154,8 +211,12 @@ def export(call_id: str, db_path: Path | None, fmt: str, output: Path | None) ->
 
 @click.command("purge")
 @DB_OPTION
-@click.option("--older-than", "older_than", metavar="AGE",
-              help=f"Delete calls that ended longer ago than this: 90d, 12w, 36h.  [default: ${RETENTION_ENV} days]")
+@click.option(
+    "--older-than",
+    "older_than",
+    metavar="AGE",
+    help=f"Delete calls that ended longer ago than this: 90d, 12w, 36h.  [default: ${RETENTION_ENV} days]",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge(db_path: Path | None, older_than: str | None, yes: bool) -> None:
     """Delete old calls with their segments, events, alerts, deliveries,
@@ -181,8 +242,13 @@ def purge(db_path: Path | None, older_than: str | None, yes: bool) -> None:
 
 @click.command("agents")
 @DB_OPTION
-@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=7, show_default=True,
-              help="Calls started in the last N days.")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=7,
+    show_default=True,
+    help="Calls started in the last N days.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 def agents(db_path: Path | None, days: float, as_json: bool) -> None:
     """Per-agent statistics: calls, sentiment, alerts, duration and QA score."""
@@ -190,13 +256,20 @@ def agents(db_path: Path | None, days: float, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return
-    table = Table("agent", "calls", "avg sentiment", "positive", "negative", "alerts", "avg duration", "avg QA")
+    table = Table(
+        "agent", "calls", "avg sentiment", "positive", "negative", "alerts", "avg duration", "avg QA"
+    )
     for r in rows:
-        table.add_row(r.agent_name or r.agent or "(none)", str(r.calls),
-                      "" if r.avg_sentiment is None else f"{r.avg_sentiment:+.2f}", str(r.positive_segments),
-                      str(r.negative_segments), str(r.alerts),
-                      "" if r.avg_duration is None else f"{r.avg_duration:.0f} s",
-                      "" if r.avg_qa_score is None else f"{r.avg_qa_score:.0f}")
+        table.add_row(
+            r.agent_name or r.agent or "(none)",
+            str(r.calls),
+            "" if r.avg_sentiment is None else f"{r.avg_sentiment:+.2f}",
+            str(r.positive_segments),
+            str(r.negative_segments),
+            str(r.alerts),
+            "" if r.avg_duration is None else f"{r.avg_duration:.0f} s",
+            "" if r.avg_qa_score is None else f"{r.avg_qa_score:.0f}",
+        )
     Console().print(table)
 
 

@@ -42,13 +42,28 @@ def ingest(**options: Any) -> None:
 @worker_options
 @click.option("--demo", is_flag=True, help="Dial simulated calls into the worker, continuously.")
 @click.option("--demo-calls", default=3, show_default=True, help="Simulated calls at a time in --demo.")
-@click.option("--speed", default=1.0, show_default=True, help="Pace of simulated calls (2 = twice real time).")
+@click.option(
+    "--speed", default=1.0, show_default=True, help="Pace of simulated calls (2 = twice real time)."
+)
 @click.option("--quiet", is_flag=True, help="No live log of segments and alerts.")
-@click.option("--port", "dashboard_port", type=int, envvar="CALLMON_DASHBOARD_PORT", show_envvar=True,
-              help="Dashboard HTTP port.  [default: 8095]")
+@click.option(
+    "--port",
+    "dashboard_port",
+    type=int,
+    envvar="CALLMON_DASHBOARD_PORT",
+    show_envvar=True,
+    help="Dashboard HTTP port.  [default: 8095]",
+)
 @click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard.")
-def run(demo: bool, demo_calls: int, speed: float, quiet: bool, dashboard_port: int | None,
-        no_dashboard: bool, **options: Any) -> None:
+def run(
+    demo: bool,
+    demo_calls: int,
+    speed: float,
+    quiet: bool,
+    dashboard_port: int | None,
+    no_dashboard: bool,
+    **options: Any,
+) -> None:
     """Run callmon in one process: ingest, alerts, dashboard, live log (and --demo calls)."""
     if demo and options.get("db_path") is None:
         options["db_path"] = Path("data/demo.db")
@@ -59,12 +74,18 @@ def run(demo: bool, demo_calls: int, speed: float, quiet: bool, dashboard_port: 
             dashboard = DashboardSettings.from_env(port=dashboard_port, demo=demo)
         except DashboardConfigError as error:
             raise click.UsageError(str(error)) from None
-    asyncio.run(_serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None,
-                       dashboard=dashboard))
+    asyncio.run(
+        _serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None, dashboard=dashboard)
+    )
 
 
-async def _serve(settings: IngestSettings, *, live_log: bool, demo: tuple[int, float] | None,
-                 dashboard: DashboardSettings | None = None) -> None:
+async def _serve(
+    settings: IngestSettings,
+    *,
+    live_log: bool,
+    demo: tuple[int, float] | None,
+    dashboard: DashboardSettings | None = None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -105,12 +126,13 @@ async def _serve(settings: IngestSettings, *, live_log: bool, demo: tuple[int, f
         await worker.stop()
 
 
-async def _start_dashboard(worker: IngestWorker,
-                           settings: DashboardSettings) -> tuple[DashboardServer, DashboardServices]:
+async def _start_dashboard(
+    worker: IngestWorker, settings: DashboardSettings
+) -> tuple[DashboardServer, DashboardServices]:
     """The dashboard on its own port in this process, reading the worker's in-process
     bus; the Twilio endpoints are served on its port too. Returns (server, services)."""
     # NiceGUI is heavy to import: only commands that serve pages pay for it.
-    from dashboard.serving import DashboardServer  # noqa: PLC0415 (see above)
+    from dashboard.serving import DashboardServer
 
     services = await dashboard_services_for(worker, settings)
     try:
@@ -134,6 +156,11 @@ async def _start_dashboard(worker: IngestWorker,
 
 
 async def _demo_calls(worker: IngestWorker, concurrency: int, speed: float) -> None:
-    target = Target("127.0.0.1", worker.audiosocket_port, worker.http_port,
-                    auth_token=worker.settings.twilio_auth_token, public_url=worker.settings.public_url)
+    target = Target(
+        "127.0.0.1",
+        worker.audiosocket_port,
+        worker.http_port,
+        auth_token=worker.settings.twilio_auth_token,
+        public_url=worker.settings.public_url,
+    )
     await run_simulation(target, bundled_scripts(), calls=None, concurrency=concurrency, speed=speed)

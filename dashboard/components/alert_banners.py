@@ -8,7 +8,8 @@ which records who and when and tells every other dashboard).
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nicegui import app, ui
 
@@ -75,23 +76,29 @@ def alert_banners(services: DashboardServices, user: SessionUser) -> None:
     listen_while_open(services.feed.listen, on_message)
 
 
-def _banner(alert: dict[str, Any], acknowledge: Callable[[str], Any],
-            dismiss: Callable[[str], None]) -> ui.element:
+def _banner(
+    alert: dict[str, Any], acknowledge: Callable[[str], Any], dismiss: Callable[[str], None]
+) -> ui.element:
     alert_id, level = str(alert["id"]), str(alert.get("level", "warning"))
     raised = time.strftime("%H:%M:%S", time.localtime(float(alert.get("raised_at") or 0)))
-    with ui.row().classes(f"w-full items-center gap-3 px-3 py-2 border-l-8 rounded {LEVEL_CLASSES.get(level, '')}"
-                          ).props('data-testid="banner"') as banner:
+    with (
+        ui.row()
+        .classes(f"w-full items-center gap-3 px-3 py-2 border-l-8 rounded {LEVEL_CLASSES.get(level, '')}")
+        .props('data-testid="banner"') as banner
+    ):
         banner.props.update({"data-alert-id": alert_id, "data-level": level})
         ui.label(level.upper()).classes("font-bold")
         ui.label(raised).classes("text-xs opacity-80")
         call_id = str(alert.get("call_id", ""))
         ui.link(f"{alert.get('agent') or 'call'} · {call_id[:8]}", call_path(call_id)).classes(
-            "font-medium underline text-inherit")
+            "font-medium underline text-inherit"
+        )
         ui.label("; ".join(alert.get("reasons") or alert.get("rules") or [])).classes("grow")
         if alert.get("text"):
             ui.label(f"“{alert['text']}”").classes("italic")
         ui.button("Acknowledge", on_click=lambda: acknowledge(alert_id)).props(
-            'dense unelevated color=white text-color=black data-testid="ack"')
+            'dense unelevated color=white text-color=black data-testid="ack"'
+        )
         if level != "critical":
             ui.button("Dismiss", on_click=lambda: dismiss(alert_id)).props('dense flat data-testid="dismiss"')
     return banner

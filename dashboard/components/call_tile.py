@@ -8,8 +8,11 @@ from dashboard.feed import LiveCall
 from dashboard.style import call_path, format_score, sentiment_classes
 
 CHIP = "px-2 rounded text-xs font-mono"
-BADGE_CLASSES = {"warning": "bg-amber-400 text-black", "urgent": "bg-orange-600 text-white",
-                 "critical": "bg-red-700 text-white"}
+BADGE_CLASSES = {
+    "warning": "bg-amber-400 text-black",
+    "urgent": "bg-orange-600 text-white",
+    "critical": "bg-red-700 text-white",
+}
 
 
 class CallTile:
@@ -17,7 +20,9 @@ class CallTile:
 
     def __init__(self, call: LiveCall) -> None:
         summary = call.summary
-        with ui.card().tight().classes("callmon-tile p-3 gap-1").props('data-testid="call-tile"') as self.card:
+        with (
+            ui.card().tight().classes("callmon-tile p-3 gap-1").props('data-testid="call-tile"') as self.card
+        ):
             self.card.props["data-call-id"] = call.call_id  # wire data: set as a value, never parsed
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 self.agent = ui.link("", call_path(call.call_id)).classes("font-bold truncate")
@@ -26,7 +31,8 @@ class CallTile:
             self.details = ui.label().classes("text-xs text-gray-600 truncate")
             with ui.row().classes("items-center gap-2"):
                 ui.label("0:00").classes("text-sm font-mono").props(
-                    f'data-started="{float(summary.get("started_at") or 0)}"')
+                    f'data-started="{float(summary.get("started_at") or 0)}"'
+                )
                 self.score = ui.label().props('data-testid="score"')
                 self.rolling = ui.label().props('data-testid="rolling"')
             self.last_line = ui.label().classes("callmon-last-line text-sm").props('data-testid="last-line"')
@@ -44,21 +50,49 @@ class CallTile:
     def update(self, call: LiveCall) -> None:
         summary = call.summary
         metadata = summary.get("metadata") or {}
-        self._set("agent", self.agent, str(summary.get("agent_name") or summary.get("agent")
-                                          or metadata.get("agent") or "unassigned agent"))
-        caller = summary.get("caller_number") or metadata.get("caller_number") or metadata.get("from") or "caller ?"
-        parts = [str(caller), summary.get("campaign") or metadata.get("campaign"),
-                 summary.get("language") or metadata.get("language")]
+        self._set(
+            "agent",
+            self.agent,
+            str(
+                summary.get("agent_name")
+                or summary.get("agent")
+                or metadata.get("agent")
+                or "unassigned agent"
+            ),
+        )
+        caller = (
+            summary.get("caller_number")
+            or metadata.get("caller_number")
+            or metadata.get("from")
+            or "caller ?"
+        )
+        parts = [
+            str(caller),
+            summary.get("campaign") or metadata.get("campaign"),
+            summary.get("language") or metadata.get("language"),
+        ]
         self._set("details", self.details, " · ".join(str(p) for p in parts if p))
-        self._set("score", self.score, f"now {format_score(call.last_score)}",
-                  f"{CHIP} {sentiment_classes(call.last_score)}")
-        self._set("rolling", self.rolling, f"avg {format_score(call.rolling)}",
-                  f"{CHIP} {sentiment_classes(call.rolling)}")
+        self._set(
+            "score",
+            self.score,
+            f"now {format_score(call.last_score)}",
+            f"{CHIP} {sentiment_classes(call.last_score)}",
+        )
+        self._set(
+            "rolling",
+            self.rolling,
+            f"avg {format_score(call.rolling)}",
+            f"{CHIP} {sentiment_classes(call.rolling)}",
+        )
         line = f"{call.last_speaker}: {call.last_text}" if call.last_text else "…"
         self._set("line", self.last_line, line)
         level, count = call.top_level, len(call.open_alerts)
-        self._set("badge", self.badge, f"{count} {level}" if level else "",
-                  f"{CHIP} {BADGE_CLASSES.get(level or '', '')}" if level else f"{CHIP} hidden")
+        self._set(
+            "badge",
+            self.badge,
+            f"{count} {level}" if level else "",
+            f"{CHIP} {BADGE_CLASSES.get(level or '', '')}" if level else f"{CHIP} hidden",
+        )
 
     def place(self, rank: int) -> None:
         if self._shown.get("rank") != str(rank):

@@ -10,24 +10,65 @@ from nicegui import ui
 from dashboard.style import ALERT, CRITICAL, NEGATIVE, POSITIVE
 
 SPEAKER_COLOURS = {"agent": "#1d4ed8", "caller": "#7e22ce", "unknown": "#4b5563"}
-BANDS = ((POSITIVE, 1.0, "rgba(22,163,74,0.12)"), (ALERT, NEGATIVE, "rgba(251,146,60,0.18)"),
-         (CRITICAL, ALERT, "rgba(239,68,68,0.18)"), (-1.0, CRITICAL, "rgba(153,27,27,0.25)"))
+BANDS = (
+    (POSITIVE, 1.0, "rgba(22,163,74,0.12)"),
+    (ALERT, NEGATIVE, "rgba(251,146,60,0.18)"),
+    (CRITICAL, ALERT, "rgba(239,68,68,0.18)"),
+    (-1.0, CRITICAL, "rgba(153,27,27,0.25)"),
+)
 
 
 def empty_figure() -> dict[str, Any]:
-    traces = [{"type": "scatter", "mode": "markers", "name": speaker, "x": [], "y": [], "text": [],
-               "marker": {"color": colour, "size": 9}, "hovertemplate": "%{text}<extra>%{y:+.2f}</extra>"}
-              for speaker, colour in SPEAKER_COLOURS.items()]
-    traces.append({"type": "scatter", "mode": "lines", "name": "rolling", "x": [], "y": [],
-                   "line": {"color": "#111827", "width": 2, "shape": "spline"}})
-    shapes = [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "y0": low, "y1": high,
-               "fillcolor": colour, "line": {"width": 0}, "layer": "below"} for low, high, colour in BANDS]
-    return {"data": traces,
-            "layout": {"height": 260, "margin": {"l": 40, "r": 10, "t": 30, "b": 40}, "shapes": shapes,
-                       "yaxis": {"range": [-1.05, 1.05], "title": {"text": "sentiment"}},
-                       "xaxis": {"title": {"text": "seconds into the call"}},
-                       "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}, "showlegend": True},
-            "config": {"displayModeBar": False}}
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": speaker,
+            "x": [],
+            "y": [],
+            "text": [],
+            "marker": {"color": colour, "size": 9},
+            "hovertemplate": "%{text}<extra>%{y:+.2f}</extra>",
+        }
+        for speaker, colour in SPEAKER_COLOURS.items()
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "rolling",
+            "x": [],
+            "y": [],
+            "line": {"color": "#111827", "width": 2, "shape": "spline"},
+        }
+    )
+    shapes = [
+        {
+            "type": "rect",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": low,
+            "y1": high,
+            "fillcolor": colour,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for low, high, colour in BANDS
+    ]
+    return {
+        "data": traces,
+        "layout": {
+            "height": 260,
+            "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
+            "shapes": shapes,
+            "yaxis": {"range": [-1.05, 1.05], "title": {"text": "sentiment"}},
+            "xaxis": {"title": {"text": "seconds into the call"}},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+            "showlegend": True,
+        },
+        "config": {"displayModeBar": False},
+    }
 
 
 class SentimentChart:

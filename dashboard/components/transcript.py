@@ -4,15 +4,18 @@ marked, the translation under it. Every string is set as text, never as HTML."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from dashboard.style import SPEAKER_CLASSES, format_clock, format_score, sentiment_classes
 
-MARK_CLASSES = {"keyword": "bg-yellow-200 font-semibold rounded px-0.5",
-                "profanity": "bg-red-200 text-red-900 font-semibold rounded px-0.5"}
+MARK_CLASSES = {
+    "keyword": "bg-yellow-200 font-semibold rounded px-0.5",
+    "profanity": "bg-red-200 text-red-900 font-semibold rounded px-0.5",
+}
 
 
 class Span(TextElement):
@@ -22,8 +25,9 @@ class Span(TextElement):
         super().__init__(tag="span", text=text)
 
 
-def highlight_chunks(text: str, keywords: Iterable[str], profanity: Iterable[str]
-                     ) -> list[tuple[str, str | None]]:
+def highlight_chunks(
+    text: str, keywords: Iterable[str], profanity: Iterable[str]
+) -> list[tuple[str, str | None]]:
     """Split `text` into (chunk, kind) with kind "keyword", "profanity" or None,
     matching whole words case-insensitively (as the worker spotted them)."""
     kinds = {word.lower(): "profanity" for word in profanity if word}
@@ -36,7 +40,7 @@ def highlight_chunks(text: str, keywords: Iterable[str], profanity: Iterable[str
     position = 0
     for match in pattern.finditer(text):
         if match.start() > position:
-            chunks.append((text[position:match.start()], None))
+            chunks.append((text[position : match.start()], None))
         chunks.append((match.group(0), kinds[match.group(0).lower()]))
         position = match.end()
     if position < len(text):
@@ -48,20 +52,26 @@ def transcript_line(segment: dict[str, Any]) -> ui.element:
     """One segment (a `TranscriptSegment.to_dict()`) as a row of the transcript."""
     speaker = str(segment.get("speaker", "unknown"))
     score = segment.get("sentiment_score")
-    with ui.row().classes("w-full no-wrap items-start gap-2 py-1").props(
-            f'data-testid="transcript-line" data-speaker="{speaker}"') as row:
+    with (
+        ui.row()
+        .classes("w-full no-wrap items-start gap-2 py-1")
+        .props(f'data-testid="transcript-line" data-speaker="{speaker}"') as row
+    ):
         ui.label(speaker).classes(f"text-white text-xs px-2 rounded {SPEAKER_CLASSES.get(speaker, '')}")
         ui.label(format_clock(segment.get("start"))).classes("text-xs text-gray-500 font-mono w-10")
         ui.label(format_score(score)).classes(f"text-xs font-mono px-1 rounded {sentiment_classes(score)}")
         with ui.column().classes("gap-0 grow"):
             with ui.element("div").classes("text-sm").props('data-testid="line-text"'):
-                for chunk, kind in highlight_chunks(str(segment.get("text", "")),
-                                                    segment.get("keywords") or (),
-                                                    segment.get("profanity") or ()):
+                for chunk, kind in highlight_chunks(
+                    str(segment.get("text", "")),
+                    segment.get("keywords") or (),
+                    segment.get("profanity") or (),
+                ):
                     span = Span(chunk)
                     if kind:
                         span.classes(MARK_CLASSES[kind]).props(f'data-mark="{kind}"')
             if segment.get("translation"):
                 ui.label(str(segment["translation"])).classes("text-sm italic text-gray-600").props(
-                    'data-testid="translation"')
+                    'data-testid="translation"'
+                )
     return row

@@ -18,10 +18,21 @@ def register(services: DashboardServices) -> None:
         users = await services.users.list()
         with frame(services, user, "Users"):
             ui.label("Add, remove or change users with `callmon users add|remove|passwd|list`.").classes(
-                "text-sm text-gray-600")
-            ui.table(columns=[{"name": "name", "label": "Name", "field": "name", "align": "left"},
-                              {"name": "role", "label": "Role", "field": "role", "align": "left"},
-                              {"name": "since", "label": "Since", "field": "since", "align": "left"}],
-                     rows=[{"name": u.name, "role": u.role,
-                            "since": time.strftime("%Y-%m-%d", time.localtime(u.created_at))} for u in users],
-                     row_key="name").classes("w-full").props('data-testid="users"')
+                "text-sm text-gray-600"
+            )
+            ui.table(
+                columns=[
+                    {"name": "name", "label": "Name", "field": "name", "align": "left"},
+                    {"name": "role", "label": "Role", "field": "role", "align": "left"},
+                    {"name": "since", "label": "Since", "field": "since", "align": "left"},
+                ],
+                rows=[
+                    {
+                        "name": u.name,
+                        "role": u.role,
+                        "since": time.strftime("%Y-%m-%d", time.localtime(u.created_at)),
+                    }
+                    for u in users
+                ],
+                row_key="name",
+            ).classes("w-full").props('data-testid="users"')

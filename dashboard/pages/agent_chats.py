@@ -14,16 +14,21 @@ from typing import Any
 
 from nicegui import ui
 
+from chat.store import Chat, ChatMessage, ChatStore
 from dashboard.auth import SessionUser, guarded_page
 from dashboard.layout import frame
 from dashboard.roles import AGENT_PAGES
 from dashboard.services import DashboardServices
-from chat.store import Chat, ChatMessage, ChatStore
 
 REFRESH_S = 1.0
 MAX_REPLY_LENGTH = 500
-STATE_LABELS = {"queued": "queued", "playing": "speaking", "spoken": "spoken",
-                "interrupted": "interrupted", "dropped": "not delivered (call ended)"}
+STATE_LABELS = {
+    "queued": "queued",
+    "playing": "speaking",
+    "spoken": "spoken",
+    "interrupted": "interrupted",
+    "dropped": "not delivered (call ended)",
+}
 
 
 def register(services: DashboardServices) -> None:
@@ -35,7 +40,7 @@ def register(services: DashboardServices) -> None:
         async with opening:
             if "store" not in opened:
                 opened["store"] = await ChatStore.open(services.db_path)
-                services._closers.append(opened["store"].close)  # noqa: SLF001 - closed with the services
+                services._closers.append(opened["store"].close)
             return opened["store"]
 
     @guarded_page("/agent/chats", AGENT_PAGES, "Translated chats")
@@ -70,8 +75,9 @@ def register(services: DashboardServices) -> None:
             if not text or chat is None or chat.status != "assigned" or chat.agent != user.name:
                 ui.notify("Pick up a chat and type a reply first.")
                 return
-            await chats.add_message(chat.id, "agent", text[:MAX_REPLY_LENGTH], chat.agent_language,
-                                    state="queued")
+            await chats.add_message(
+                chat.id, "agent", text[:MAX_REPLY_LENGTH], chat.agent_language, state="queued"
+            )
             reply_box.value = ""
             await refresh(force=True)
 
@@ -85,8 +91,13 @@ def register(services: DashboardServices) -> None:
                 with ui.column().classes("flex-1 gap-2"):
                     conversation = ui.column().classes("w-full gap-1").props('data-testid="conversation"')
                     with ui.row().classes("w-full items-center"):
-                        reply_box = ui.input("Reply", validation={"Too long": lambda v: len(v or "") <= MAX_REPLY_LENGTH}
-                                             ).classes("flex-1").props('data-testid="reply-box"')
+                        reply_box = (
+                            ui.input(
+                                "Reply", validation={"Too long": lambda v: len(v or "") <= MAX_REPLY_LENGTH}
+                            )
+                            .classes("flex-1")
+                            .props('data-testid="reply-box"')
+                        )
                         reply_box.on("keydown.enter", send)
                         ui.button("Send", on_click=send).props('data-testid="send-reply"')
                     notes_box = ui.column().classes("w-full gap-1")
@@ -102,8 +113,9 @@ def register(services: DashboardServices) -> None:
             notes_box.clear()
             with notes_box:
                 for note in notes:
-                    ui.label(f"Note from {note.author}: {note.text}").classes(
-                        "text-amber-700").props('data-testid="chat-note"')
+                    ui.label(f"Note from {note.author}: {note.text}").classes("text-amber-700").props(
+                        'data-testid="chat-note"'
+                    )
 
         def render_lists(waiting: list[Chat], mine: list[Chat]) -> None:
             lists.clear()
@@ -118,9 +130,10 @@ def register(services: DashboardServices) -> None:
                 ui.label("My chats").classes("font-semibold")
                 for chat in mine:
                     marker = "▶ " if chat.id == state["selected"] else ""
-                    ui.button(f"{marker}{chat.caller_number or chat.id} · {chat.caller_language}",
-                              on_click=lambda c=chat: select(c.id)).props("flat").props(
-                        'data-testid="my-chat"')
+                    ui.button(
+                        f"{marker}{chat.caller_number or chat.id} · {chat.caller_language}",
+                        on_click=lambda c=chat: select(c.id),
+                    ).props("flat").props('data-testid="my-chat"')
 
         def render_conversation(messages: list[ChatMessage]) -> None:
             conversation.clear()
@@ -137,22 +150,27 @@ def register(services: DashboardServices) -> None:
             with ui.row().classes("w-full items-baseline gap-2").props('data-testid="caller-line"'):
                 ui.label("Caller:").classes("font-semibold")
                 ui.label(message.translation or message.text)
-                ui.button("original", on_click=lambda m=message.id: toggle_original(m)).props("flat dense size=sm")
+                ui.button("original", on_click=lambda m=message.id: toggle_original(m)).props(
+                    "flat dense size=sm"
+                )
             if message.id in state["originals"]:
                 ui.label(f"{message.language}: {message.text}").classes("text-gray-500 ml-6").props(
-                    'data-testid="original-line"')
+                    'data-testid="original-line"'
+                )
 
         def agent_line(message: ChatMessage) -> None:
             with ui.column().classes("w-full gap-0 items-end").props('data-testid="agent-line"'):
                 with ui.row().classes("items-baseline gap-2"):
                     ui.label(message.text)
                     ui.badge(STATE_LABELS.get(message.state, message.state)).props(
-                        'data-testid="delivery-state"')
+                        'data-testid="delivery-state"'
+                    )
                 if message.translation:
                     ui.label(f"caller hears: {message.translation}").classes("text-sm text-gray-500")
                 if message.back_translation:
                     ui.label(f"back-translation: {message.back_translation}").classes(
-                        "text-sm text-gray-500").props('data-testid="back-translation"')
+                        "text-sm text-gray-500"
+                    ).props('data-testid="back-translation"')
 
         await refresh(force=True)
         ui.timer(REFRESH_S, refresh)

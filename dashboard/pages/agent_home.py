@@ -14,8 +14,11 @@ from dashboard.services import DashboardServices
 def register(services: DashboardServices) -> None:
     @guarded_page("/agent", AGENT_PAGES, "My calls")
     async def agent_page(user: SessionUser) -> None:
-        mine = [call for call in services.feed.calls.values()
-                if user.name in (call.summary.get("agent"), (call.summary.get("metadata") or {}).get("agent"))]
+        mine = [
+            call
+            for call in services.feed.calls.values()
+            if user.name in (call.summary.get("agent"), (call.summary.get("metadata") or {}).get("agent"))
+        ]
         with frame(services, user, "My calls"):
             if not mine:
                 ui.label("You have no call in progress.").classes("text-gray-500")

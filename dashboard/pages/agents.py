@@ -30,10 +30,15 @@ def live_agent_rows(feed: LiveFeed) -> list[dict[str, Any]]:
     for agent, calls in sorted(by_agent.items()):
         scores = [c.rolling for c in calls if c.rolling is not None]
         keywords = sorted({k for c in calls for k in c.summary.get("keywords") or []})
-        rows.append({"agent": agent, "active": len(calls),
-                     "sentiment": format_score(sum(scores) / len(scores) if scores else None),
-                     "alerts": sum(len(c.open_alerts) for c in calls),
-                     "keywords": ", ".join(keywords)})
+        rows.append(
+            {
+                "agent": agent,
+                "active": len(calls),
+                "sentiment": format_score(sum(scores) / len(scores) if scores else None),
+                "alerts": sum(len(c.open_alerts) for c in calls),
+                "keywords": ", ".join(keywords),
+            }
+        )
     return rows
 
 
@@ -43,10 +48,18 @@ def register(services: DashboardServices) -> None:
         stats = await services.calls.agent_stats(DAYS)
         with frame(services, user, "Agents"):
             ui.label("Now").classes("font-semibold")
-            live = ui.table(columns=[{"name": n, "label": n.capitalize(), "field": n, "align": "left"}
-                                     for n in ("agent", "active", "sentiment", "alerts", "keywords")],
-                            rows=live_agent_rows(services.feed), row_key="agent").classes("w-full").props(
-                'data-testid="agents-live"')
+            live = (
+                ui.table(
+                    columns=[
+                        {"name": n, "label": n.capitalize(), "field": n, "align": "left"}
+                        for n in ("agent", "active", "sentiment", "alerts", "keywords")
+                    ],
+                    rows=live_agent_rows(services.feed),
+                    row_key="agent",
+                )
+                .classes("w-full")
+                .props('data-testid="agents-live"')
+            )
 
             def refresh() -> None:
                 rows = live_agent_rows(services.feed)
@@ -55,18 +68,49 @@ def register(services: DashboardServices) -> None:
 
             ui.timer(LIVE_REFRESH_S, refresh)
             ui.label(f"Last {DAYS} days").classes("font-semibold")
-            rows = [{"agent": s["agent"] or "unassigned", "calls": s["calls"],
-                     "sentiment": format_score(s["avg_sentiment"]), "alerts": s["alerts"] or 0,
-                     "avg_duration": format_clock(s["avg_duration"])} for s in stats]
-            ui.table(columns=[{"name": n, "label": n.replace("_", " ").capitalize(), "field": n, "align": "left"}
-                              for n in ("agent", "calls", "sentiment", "alerts", "avg_duration")],
-                     rows=rows, row_key="agent").classes("w-full").props('data-testid="agents-week"')
+            rows = [
+                {
+                    "agent": s["agent"] or "unassigned",
+                    "calls": s["calls"],
+                    "sentiment": format_score(s["avg_sentiment"]),
+                    "alerts": s["alerts"] or 0,
+                    "avg_duration": format_clock(s["avg_duration"]),
+                }
+                for s in stats
+            ]
+            ui.table(
+                columns=[
+                    {"name": n, "label": n.replace("_", " ").capitalize(), "field": n, "align": "left"}
+                    for n in ("agent", "calls", "sentiment", "alerts", "avg_duration")
+                ],
+                rows=rows,
+                row_key="agent",
+            ).classes("w-full").props('data-testid="agents-week"')
             names = [row["agent"] for row in rows]
-            ui.plotly({"data": [
-                {"type": "bar", "name": "calls", "x": names, "y": [s["calls"] for s in stats]},
-                {"type": "scatter", "mode": "markers", "name": "avg sentiment", "yaxis": "y2", "x": names,
-                 "y": [s["avg_sentiment"] for s in stats], "marker": {"size": 12, "color": "#dc2626"}}],
-                "layout": {"height": 300, "margin": {"l": 40, "r": 40, "t": 10, "b": 40},
-                           "yaxis": {"title": {"text": "calls"}},
-                           "yaxis2": {"title": {"text": "sentiment"}, "overlaying": "y", "side": "right",
-                                      "range": [-1, 1]}}}).classes("w-full")
+            ui.plotly(
+                {
+                    "data": [
+                        {"type": "bar", "name": "calls", "x": names, "y": [s["calls"] for s in stats]},
+                        {
+                            "type": "scatter",
+                            "mode": "markers",
+                            "name": "avg sentiment",
+                            "yaxis": "y2",
+                            "x": names,
+                            "y": [s["avg_sentiment"] for s in stats],
+                            "marker": {"size": 12, "color": "#dc2626"},
+                        },
+                    ],
+                    "layout": {
+                        "height": 300,
+                        "margin": {"l": 40, "r": 40, "t": 10, "b": 40},
+                        "yaxis": {"title": {"text": "calls"}},
+                        "yaxis2": {
+                            "title": {"text": "sentiment"},
+                            "overlaying": "y",
+                            "side": "right",
+                            "range": [-1, 1],
+                        },
+                    },
+                }
+            ).classes("w-full")

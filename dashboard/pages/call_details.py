@@ -13,9 +13,16 @@ from dashboard.roles import SUPERVISOR_PAGES, may_open
 from dashboard.services import DashboardServices
 from dashboard.style import LEVEL_CLASSES, format_clock, format_score
 
-FIELDS = (("agent", "Agent"), ("agent_name", "Agent name"), ("caller_number", "Caller"),
-          ("campaign", "Campaign"), ("in_group", "In-group"), ("language", "Language"),
-          ("source", "Source"), ("status", "Status"))
+FIELDS = (
+    ("agent", "Agent"),
+    ("agent_name", "Agent name"),
+    ("caller_number", "Caller"),
+    ("campaign", "Campaign"),
+    ("in_group", "In-group"),
+    ("language", "Language"),
+    ("source", "Source"),
+    ("status", "Status"),
+)
 
 
 def _when(epoch: Any) -> str:
@@ -32,22 +39,26 @@ class MetadataPanel:
         self.grid.clear()
         metadata = summary.get("metadata") or {}
         rows = [(label, summary.get(key) or metadata.get(key)) for key, label in FIELDS]
-        rows += [("Started", _when(summary.get("started_at"))),
-                 ("Ended", _when(summary.get("ended_at")) if summary.get("ended_at") else None),
-                 ("Duration", format_clock(summary.get("duration")) if summary.get("duration") else None),
-                 ("Average sentiment", format_score(summary.get("avg_sentiment"))),
-                 ("Segments", summary.get("segment_count")),
-                 ("Keywords", ", ".join(summary.get("keywords") or [])),
-                 ("Alerts", summary.get("alert_count"))]
-        rows += [(f"· {key}", value) for key, value in sorted(metadata.items())
-                 if key not in dict(FIELDS)]
+        rows += [
+            ("Started", _when(summary.get("started_at"))),
+            ("Ended", _when(summary.get("ended_at")) if summary.get("ended_at") else None),
+            ("Duration", format_clock(summary.get("duration")) if summary.get("duration") else None),
+            ("Average sentiment", format_score(summary.get("avg_sentiment"))),
+            ("Segments", summary.get("segment_count")),
+            ("Keywords", ", ".join(summary.get("keywords") or [])),
+            ("Alerts", summary.get("alert_count")),
+        ]
+        rows += [(f"· {key}", value) for key, value in sorted(metadata.items()) if key not in dict(FIELDS)]
         with self.grid:
             for label, value in rows:
                 if value in (None, ""):
                     continue
                 ui.label(label).classes("text-gray-500")
-                ui.label(str(value)).props(f'data-field="{label.lower().replace(" ", "-")}"'
-                                           if label.isascii() and label[0].isalpha() else "")
+                ui.label(str(value)).props(
+                    f'data-field="{label.lower().replace(" ", "-")}"'
+                    if label.isascii() and label[0].isalpha()
+                    else ""
+                )
 
     def mark_ended(self, ended_at: float) -> None:
         with self.grid:
@@ -81,8 +92,10 @@ class AlertsPanel:
             return
         level = str(alert.get("level", "warning"))
         with self.list:
-            with ui.row().classes(f"w-full items-center gap-2 px-2 py-1 rounded border-l-4 text-sm "
-                                  f"{LEVEL_CLASSES.get(level, '')}") as row:
+            with ui.row().classes(
+                f"w-full items-center gap-2 px-2 py-1 rounded border-l-4 text-sm "
+                f"{LEVEL_CLASSES.get(level, '')}"
+            ) as row:
                 ui.label(time.strftime("%H:%M:%S", time.localtime(float(alert.get("raised_at") or 0))))
                 ui.label(level.upper()).classes("font-bold")
                 ui.label("; ".join(alert.get("reasons") or [])).classes("grow")
@@ -90,7 +103,8 @@ class AlertsPanel:
                     ui.label(f"acknowledged by {alert['acknowledged_by']}").classes("text-xs")
                 elif may_open(self._user.role, SUPERVISOR_PAGES):
                     self._buttons[alert_id] = ui.button(
-                        "Acknowledge", on_click=lambda: self._acknowledge(alert_id)).props("dense flat")
+                        "Acknowledge", on_click=lambda: self._acknowledge(alert_id)
+                    ).props("dense flat")
             row.move(target_index=0)
         self._rows[alert_id] = row
         self.none.visible = False
@@ -107,8 +121,11 @@ class NotesPanel:
             self.list = ui.column().classes("w-full gap-0 text-sm")
             if may_open(user.role, SUPERVISOR_PAGES):
                 with ui.row().classes("w-full items-center no-wrap"):
-                    text = ui.input(placeholder="Short note for the agent").props(
-                        f'maxlength={MAX_NOTE_LENGTH} dense data-testid="note-input"').classes("grow")
+                    text = (
+                        ui.input(placeholder="Short note for the agent")
+                        .props(f'maxlength={MAX_NOTE_LENGTH} dense data-testid="note-input"')
+                        .classes("grow")
+                    )
 
                     async def send() -> None:
                         if not (text.value or "").strip():

@@ -28,8 +28,9 @@ def register(services: DashboardServices) -> None:
     async def call_page(call_id: str, user: SessionUser) -> None:
         pending: list[dict[str, Any]] = []
         handler: list[Any] = [pending.append]  # buffer live messages until stored rows are shown
-        listen_while_open(services.feed.listen,
-                          lambda m: handler[0](m) if m.get("call_id") == call_id else None)
+        listen_while_open(
+            services.feed.listen, lambda m: handler[0](m) if m.get("call_id") == call_id else None
+        )
         summary = await services.calls.get_call(call_id)
         live = services.feed.calls.get(call_id)
         with frame(services, user, f"Call {call_id}"):
@@ -62,12 +63,16 @@ class _CallView:
         self.following = True
         with ui.row().classes("w-full no-wrap items-start gap-4"):
             with ui.column().classes("w-3/5 gap-2"):
-                self.scroll = ui.scroll_area(on_scroll=self._on_scroll).classes(
-                    "w-full h-[60vh] border rounded bg-white").props('data-testid="transcript"')
+                self.scroll = (
+                    ui.scroll_area(on_scroll=self._on_scroll)
+                    .classes("w-full h-[60vh] border rounded bg-white")
+                    .props('data-testid="transcript"')
+                )
                 with self.scroll:
                     self.lines = ui.column().classes("w-full gap-0")
-                self.interim = ui.label().classes("text-sm italic text-gray-500").props(
-                    'data-testid="interim"')
+                self.interim = (
+                    ui.label().classes("text-sm italic text-gray-500").props('data-testid="interim"')
+                )
                 self.notes = notes_panel(services, user, call_id)
             with ui.column().classes("w-2/5 gap-2"):
                 self.metadata = metadata_panel()

@@ -22,7 +22,7 @@ def safe_next(next_path: str | None, fallback: str) -> str:
 
 def register(services: DashboardServices) -> None:
     @ui.page("/login", title="Log in · callmon")
-    async def login_page(next: str | None = None) -> RedirectResponse | None:  # noqa: A002 - the query name
+    async def login_page(next: str | None = None) -> RedirectResponse | None:
         user = current_user()
         if user is not None:
             return RedirectResponse(safe_next(next, home_for(user.role)), status_code=303)
@@ -39,8 +39,12 @@ def register(services: DashboardServices) -> None:
         with ui.card().classes("absolute-center w-80"):
             ui.label("callmon").classes("text-2xl font-bold")
             name = ui.input("Name").props('autofocus data-testid="login-name"').classes("w-full")
-            password = ui.input("Password", password=True, password_toggle_button=True).props(
-                'data-testid="login-password"').classes("w-full").on("keydown.enter", try_login)
+            password = (
+                ui.input("Password", password=True, password_toggle_button=True)
+                .props('data-testid="login-password"')
+                .classes("w-full")
+                .on("keydown.enter", try_login)
+            )
             message = ui.label().classes("text-red-700 text-sm")
             ui.button("Log in", on_click=try_login).props('data-testid="login-submit"').classes("w-full")
         return None

@@ -38,7 +38,9 @@ class SearchForm:
     page_size: int = 25
 
 
-def build_query(form: SearchForm, offset: int = 0, limit: int | None = None) -> tuple[SearchQuery | None, list[str]]:
+def build_query(
+    form: SearchForm, offset: int = 0, limit: int | None = None
+) -> tuple[SearchQuery | None, list[str]]:
     """The query for `form`, or None with every reason it cannot run."""
     problems: list[str] = []
     date_from = _day_start(form.date_from, "from date", problems)

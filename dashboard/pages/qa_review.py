@@ -29,7 +29,12 @@ from qa.criteria import Answer
 from qa.exports import CALL_FORMATS, export_call, load_call_record
 
 log = logging.getLogger(__name__)
-MEDIA_TYPES = {"json": "application/json", "txt": "text/plain", "vtt": "text/vtt", "srt": "application/x-subrip"}
+MEDIA_TYPES = {
+    "json": "application/json",
+    "txt": "text/plain",
+    "vtt": "text/vtt",
+    "srt": "application/x-subrip",
+}
 PLAYABLE_SUFFIXES = {".wav": "audio/wav"}
 
 
@@ -83,14 +88,16 @@ def register(services: DashboardServices) -> None:
                 if record is None:
                     ui.notify("The call is gone (deleted by retention?).", type="warning")
                     return
-                ui.download(export_call(record, fmt).encode("utf-8"), export_filename(call_id, fmt),
-                            MEDIA_TYPES[fmt])
+                ui.download(
+                    export_call(record, fmt).encode("utf-8"), export_filename(call_id, fmt), MEDIA_TYPES[fmt]
+                )
 
             with ui.row().classes("items-center gap-2"):
                 ui.label("Export").classes("text-sm text-gray-600")
                 for fmt in CALL_FORMATS:
                     ui.button(fmt.upper(), on_click=lambda fmt=fmt: download(fmt)).props(
-                        f'outline dense data-testid="export-{fmt}"')
+                        f'outline dense data-testid="export-{fmt}"'
+                    )
                 source = recording_source(summary)
                 if source:
                     ui.audio(source).props('data-testid="recording"').classes("ml-4")
@@ -108,8 +115,11 @@ def register(services: DashboardServices) -> None:
 
             with ui.row().classes("w-full no-wrap items-start gap-4"):
                 with ui.column().classes("w-3/5 gap-2"):
-                    with ui.scroll_area().classes("w-full h-[55vh] border rounded bg-white").props(
-                            'data-testid="transcript"'):
+                    with (
+                        ui.scroll_area()
+                        .classes("w-full h-[55vh] border rounded bg-white")
+                        .props('data-testid="transcript"')
+                    ):
                         for segment in segments:
                             transcript_line(segment.to_dict())
                         if not segments:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nicegui import ui
 
-from qa import Criterion, CriteriaError, Scorecard, ScorecardStore, total_score
+from qa import CriteriaError, Criterion, Scorecard, ScorecardStore, total_score
 from qa.criteria import SCALE_MAX, SCALE_MIN, Answer
 
 NOT_APPLICABLE = "n/a"
@@ -58,22 +58,35 @@ class ScorecardForm:
             with ui.row().classes("w-full items-center"):
                 ui.label("Scorecard").classes("font-semibold")
                 ui.space()
-                self.total = ui.label(format_total(None)).classes("text-lg font-bold").props(
-                    'data-testid="scorecard-total"')
+                self.total = (
+                    ui.label(format_total(None))
+                    .classes("text-lg font-bold")
+                    .props('data-testid="scorecard-total"')
+                )
             for criterion in self.criteria:
-                options = ["yes", "no"] if criterion.kind == "yes_no" else [
-                    str(n) for n in range(SCALE_MIN, SCALE_MAX + 1)]
+                options = (
+                    ["yes", "no"]
+                    if criterion.kind == "yes_no"
+                    else [str(n) for n in range(SCALE_MIN, SCALE_MAX + 1)]
+                )
                 with ui.row().classes("w-full items-center no-wrap gap-2 text-sm"):
                     ui.label(criterion.label).classes("grow")
                     ui.label(f"×{criterion.weight:g}").classes("text-xs text-gray-500")
-                    toggle = ui.toggle([*options, NOT_APPLICABLE], value=NOT_APPLICABLE,
-                                       on_change=self._recompute).props("dense no-caps")
+                    toggle = ui.toggle(
+                        [*options, NOT_APPLICABLE], value=NOT_APPLICABLE, on_change=self._recompute
+                    ).props("dense no-caps")
                     toggle._props["data-criterion"] = criterion.id
                     self.choices[criterion.id] = toggle
-            self.notes = ui.textarea("Reviewer notes").props(
-                f'dense autogrow maxlength={MAX_NOTES} data-testid="scorecard-notes"').classes("w-full")
-            self.tags = ui.input("Tags (comma separated)", placeholder="coaching, compliance").props(
-                'dense data-testid="scorecard-tags"').classes("w-full")
+            self.notes = (
+                ui.textarea("Reviewer notes")
+                .props(f'dense autogrow maxlength={MAX_NOTES} data-testid="scorecard-notes"')
+                .classes("w-full")
+            )
+            self.tags = (
+                ui.input("Tags (comma separated)", placeholder="coaching, compliance")
+                .props('dense data-testid="scorecard-tags"')
+                .classes("w-full")
+            )
             ui.button("Save scorecard", on_click=self._save).props('data-testid="scorecard-save"')
 
     def answers(self) -> dict[str, Answer]:
@@ -99,13 +112,17 @@ class ScorecardHistory:
 
     def add(self, card: Scorecard, *, newest: bool = False) -> None:
         with self.list:
-            with ui.column().classes("w-full gap-0 border-l-4 border-slate-400 pl-2").props(
-                    'data-testid="scorecard"') as row:
+            with (
+                ui.column()
+                .classes("w-full gap-0 border-l-4 border-slate-400 pl-2")
+                .props('data-testid="scorecard"') as row
+            ):
                 with ui.row().classes("gap-3"):
                     ui.label(format_total(card.total)).classes("font-bold")
                     ui.label(card.reviewer).classes("font-medium")
                     ui.label(time.strftime("%Y-%m-%d %H:%M", time.localtime(card.reviewed_at))).classes(
-                        "text-gray-500")
+                        "text-gray-500"
+                    )
                     if card.tags:
                         ui.label(", ".join(card.tags)).classes("text-xs bg-slate-200 rounded px-1")
                 if card.notes:

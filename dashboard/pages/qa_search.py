@@ -47,7 +47,9 @@ def highlighted_text(text: str, spans: tuple[tuple[int, int], ...]) -> None:
 
 def snippet_row(snippet: Snippet) -> None:
     with ui.row().classes("w-full no-wrap items-start gap-2 text-sm").props('data-testid="snippet"'):
-        ui.label(f"{snippet.speaker} {format_clock(snippet.start)}").classes("text-xs text-gray-500 w-24 shrink-0")
+        ui.label(f"{snippet.speaker} {format_clock(snippet.start)}").classes(
+            "text-xs text-gray-500 w-24 shrink-0"
+        )
         with ui.column().classes("gap-0 grow"):
             with ui.element("div"):
                 highlighted_text(snippet.text, snippet.spans)
@@ -67,7 +69,8 @@ def result_card(hit: Any) -> None:
             ui.label(hit.language or "")
             ui.label(format_clock(hit.duration))
             ui.label(format_score(hit.avg_sentiment)).classes(
-                f"px-1 rounded font-mono {sentiment_classes(hit.avg_sentiment)}")
+                f"px-1 rounded font-mono {sentiment_classes(hit.avg_sentiment)}"
+            )
             ui.label(f"{hit.alert_count} alerts")
             if hit.matching_segments:
                 ui.label(f"{hit.matching_segments} matching lines").classes("text-gray-500")
@@ -90,19 +93,33 @@ def register(services: DashboardServices) -> None:
         state: dict[str, Any] = {"offset": 0, "page": None}
         with frame(services, user, "Search calls"):
             with ui.row().classes("w-full items-center gap-2"):
-                text = ui.input("Search what was said", placeholder="refund cancel").bind_value(form, "text").props(
-                    'clearable data-testid="search-text"').classes("grow")
-                ui.button("Search", on_click=lambda: run(0)).props('data-testid="search-button"').mark("search-button")
+                text = (
+                    ui.input("Search what was said", placeholder="refund cancel")
+                    .bind_value(form, "text")
+                    .props('clearable data-testid="search-text"')
+                    .classes("grow")
+                )
+                ui.button("Search", on_click=lambda: run(0)).props('data-testid="search-button"').mark(
+                    "search-button"
+                )
                 ui.link("Agent statistics", "/qa/agents").classes("text-sm")
             _filters(form)
             notices = ui.column().classes("w-full gap-0").props('data-testid="search-notices"')
             with ui.row().classes("w-full items-center gap-2"):
                 summary = ui.label().props('data-testid="search-summary"')
                 ui.space()
-                previous = ui.button("Previous page", on_click=lambda: run(state["offset"] - form.page_size)).props("flat dense")
-                following = ui.button("Next page", on_click=lambda: run(state["offset"] + form.page_size)).props("flat dense")
-                ui.button("Export CSV", on_click=lambda: export("csv")).props('outline dense data-testid="export-csv"')
-                ui.button("Export JSON", on_click=lambda: export("json")).props('outline dense data-testid="export-json"')
+                previous = ui.button(
+                    "Previous page", on_click=lambda: run(state["offset"] - form.page_size)
+                ).props("flat dense")
+                following = ui.button(
+                    "Next page", on_click=lambda: run(state["offset"] + form.page_size)
+                ).props("flat dense")
+                ui.button("Export CSV", on_click=lambda: export("csv")).props(
+                    'outline dense data-testid="export-csv"'
+                )
+                ui.button("Export JSON", on_click=lambda: export("json")).props(
+                    'outline dense data-testid="export-json"'
+                )
             results = ui.column().classes("w-full gap-2").props('data-testid="search-results"')
 
         def show_notices(lines: list[str] | tuple[str, ...]) -> None:
@@ -146,8 +163,11 @@ def register(services: DashboardServices) -> None:
             if page is None:
                 return
             content = search_results_csv(page) if fmt == "csv" else search_results_json(page)
-            ui.download(content.encode("utf-8"), f"callmon-search.{fmt}",
-                        "text/csv" if fmt == "csv" else "application/json")
+            ui.download(
+                content.encode("utf-8"),
+                f"callmon-search.{fmt}",
+                "text/csv" if fmt == "csv" else "application/json",
+            )
             if page.has_more:
                 ui.notify(f"Exported the first {MAX_LIMIT} calls; narrow the search for the rest.")
 
@@ -159,31 +179,45 @@ def _filters(form: SearchForm) -> None:
     with ui.expansion("Filters", icon="filter_list").classes("w-full").props('data-testid="filters"'):
         with ui.row().classes("w-full items-end gap-3"):
             ui.input("From date", placeholder="YYYY-MM-DD").bind_value(form, "date_from").props(
-                'dense data-testid="date-from"').classes("w-36")
+                'dense data-testid="date-from"'
+            ).classes("w-36")
             ui.input("To date", placeholder="YYYY-MM-DD").bind_value(form, "date_to").props(
-                'dense data-testid="date-to"').classes("w-36")
+                'dense data-testid="date-to"'
+            ).classes("w-36")
             ui.input("Agent").bind_value(form, "agent").props("dense").classes("w-32")
             ui.input("Campaign / in-group").bind_value(form, "campaign").props("dense").classes("w-40")
             ui.input("Language").bind_value(form, "language").props("dense").classes("w-24")
             ui.input("Keyword").bind_value(form, "keyword").props("dense").classes("w-32")
         with ui.row().classes("w-full items-end gap-3"):
             ui.number("Min sentiment", min=-1, max=1, step=0.1).bind_value(form, "min_sentiment").props(
-                "dense").classes("w-32")
+                "dense"
+            ).classes("w-32")
             ui.number("Max sentiment", min=-1, max=1, step=0.1).bind_value(form, "max_sentiment").props(
-                "dense").classes("w-32")
+                "dense"
+            ).classes("w-32")
             ui.select({"call": "call average", "segment": "any line"}, label="Sentiment of").bind_value(
-                form, "sentiment_scope").props("dense").classes("w-36")
+                form, "sentiment_scope"
+            ).props("dense").classes("w-36")
             ui.select({ANY: "any", "yes": "yes", "no": "no"}, label="Has alerts").bind_value(
-                form, "has_alerts").props("dense").classes("w-28")
+                form, "has_alerts"
+            ).props("dense").classes("w-28")
             ui.select([ANY, *ALERT_LEVELS], label="Alert level (at least)").bind_value(
-                form, "alert_level").props("dense").classes("w-44")
-            ui.number("Min duration (s)", min=0).bind_value(form, "min_duration").props("dense").classes("w-32")
-            ui.number("Max duration (s)", min=0).bind_value(form, "max_duration").props("dense").classes("w-32")
+                form, "alert_level"
+            ).props("dense").classes("w-44")
+            ui.number("Min duration (s)", min=0).bind_value(form, "min_duration").props("dense").classes(
+                "w-32"
+            )
+            ui.number("Max duration (s)", min=0).bind_value(form, "max_duration").props("dense").classes(
+                "w-32"
+            )
         with ui.row().classes("w-full items-end gap-3"):
             ui.select(list(SORT_KEYS), label="Sort by").bind_value(form, "sort").props(
-                'dense data-testid="sort"').classes("w-32")
+                'dense data-testid="sort"'
+            ).classes("w-32")
             ui.checkbox("Newest / highest first").bind_value(form, "descending")
-            ui.select({n: f"{n} per page" for n in PAGE_SIZES}, label="Per page").bind_value(form, "page_size").props("dense").classes("w-24")
+            ui.select({n: f"{n} per page" for n in PAGE_SIZES}, label="Per page").bind_value(
+                form, "page_size"
+            ).props("dense").classes("w-24")
             ui.button("Clear filters", on_click=lambda: _clear(form)).props("flat dense")
 
 

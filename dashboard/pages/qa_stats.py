@@ -19,25 +19,49 @@ COLUMNS = ("agent", "calls", "sentiment", "alerts", "avg_duration", "qa_score", 
 
 
 def stats_rows(stats: list[AgentStats]) -> list[dict[str, Any]]:
-    return [{"agent": s.agent_name or s.agent or "unassigned", "calls": s.calls,
-             "sentiment": format_score(s.avg_sentiment), "alerts": s.alerts or 0,
-             "avg_duration": format_clock(s.avg_duration),
-             "qa_score": "–" if s.avg_qa_score is None else f"{s.avg_qa_score:.0f}",
-             "scored_calls": s.scored_calls} for s in stats]
+    return [
+        {
+            "agent": s.agent_name or s.agent or "unassigned",
+            "calls": s.calls,
+            "sentiment": format_score(s.avg_sentiment),
+            "alerts": s.alerts or 0,
+            "avg_duration": format_clock(s.avg_duration),
+            "qa_score": "–" if s.avg_qa_score is None else f"{s.avg_qa_score:.0f}",
+            "scored_calls": s.scored_calls,
+        }
+        for s in stats
+    ]
 
 
 def stats_figure(stats: list[AgentStats]) -> dict[str, Any]:
     names = [s.agent_name or s.agent or "unassigned" for s in stats]
-    return {"data": [
-        {"type": "bar", "name": "avg QA score", "x": names, "y": [s.avg_qa_score for s in stats],
-         "marker": {"color": "#0f766e"}},
-        {"type": "scatter", "mode": "markers", "name": "avg sentiment", "yaxis": "y2", "x": names,
-         "y": [s.avg_sentiment for s in stats], "marker": {"size": 12, "color": "#dc2626"}}],
-        "layout": {"height": 300, "margin": {"l": 40, "r": 40, "t": 10, "b": 40},
-                   "yaxis": {"title": {"text": "QA score"}, "range": [0, 100]},
-                   "yaxis2": {"title": {"text": "sentiment"}, "overlaying": "y", "side": "right",
-                              "range": [-1, 1]}},
-        "config": {"displayModeBar": False}}
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": "avg QA score",
+                "x": names,
+                "y": [s.avg_qa_score for s in stats],
+                "marker": {"color": "#0f766e"},
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "avg sentiment",
+                "yaxis": "y2",
+                "x": names,
+                "y": [s.avg_sentiment for s in stats],
+                "marker": {"size": 12, "color": "#dc2626"},
+            },
+        ],
+        "layout": {
+            "height": 300,
+            "margin": {"l": 40, "r": 40, "t": 10, "b": 40},
+            "yaxis": {"title": {"text": "QA score"}, "range": [0, 100]},
+            "yaxis2": {"title": {"text": "sentiment"}, "overlaying": "y", "side": "right", "range": [-1, 1]},
+        },
+        "config": {"displayModeBar": False},
+    }
 
 
 def register(services: DashboardServices) -> None:
@@ -52,7 +76,12 @@ def register(services: DashboardServices) -> None:
                     link = ui.link(label, f"/qa/agents?days={period}").classes("text-sm")
                     if period == days:
                         link.classes("font-bold")
-            ui.table(columns=[{"name": n, "label": n.replace("_", " ").capitalize(), "field": n, "align": "left"}
-                              for n in COLUMNS],
-                     rows=stats_rows(stats), row_key="agent").classes("w-full").props('data-testid="qa-agent-stats"')
+            ui.table(
+                columns=[
+                    {"name": n, "label": n.replace("_", " ").capitalize(), "field": n, "align": "left"}
+                    for n in COLUMNS
+                ],
+                rows=stats_rows(stats),
+                row_key="agent",
+            ).classes("w-full").props('data-testid="qa-agent-stats"')
             ui.plotly(stats_figure(stats)).classes("w-full").props('data-testid="qa-agent-chart"')

@@ -14,7 +14,14 @@ from dashboard.live import listen_while_open
 from dashboard.roles import SUPERVISOR_PAGES, home_for, may_open
 from dashboard.services import DashboardServices
 
-TILE_EVENTS = {"CallStarted", "CallSummary", "CallEnded", "TranscriptSegment", "AlertRaised", "AlertAcknowledged"}
+TILE_EVENTS = {
+    "CallStarted",
+    "CallSummary",
+    "CallEnded",
+    "TranscriptSegment",
+    "AlertRaised",
+    "AlertAcknowledged",
+}
 
 
 def register(services: DashboardServices) -> None:
@@ -34,11 +41,17 @@ def register(services: DashboardServices) -> None:
         with frame(services, user, "Live calls"):
             with ui.row().classes("items-center gap-4"):
                 count = ui.label().props('data-testid="active-count"')
-                order = ui.toggle({"risk": "riskiest first", "started": "oldest first"}, value="risk",
-                                  on_change=lambda: rearrange())
+                order = ui.toggle(
+                    {"risk": "riskiest first", "started": "oldest first"},
+                    value="risk",
+                    on_change=lambda: rearrange(),
+                )
             empty = ui.label("No calls in progress.").classes("text-gray-500")
-            grid = ui.element("div").classes("w-full grid gap-2").style(
-                "grid-template-columns: repeat(auto-fill, minmax(280px, 1fr))")
+            grid = (
+                ui.element("div")
+                .classes("w-full grid gap-2")
+                .style("grid-template-columns: repeat(auto-fill, minmax(280px, 1fr))")
+            )
         tiles: dict[str, CallTile] = {}
 
         def rearrange() -> None:

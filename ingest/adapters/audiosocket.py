@@ -110,9 +110,7 @@ class AudioSocketServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _Connection(self), self.host, self._requested_port
-        )
+        self._server = await loop.create_server(lambda: _Connection(self), self.host, self._requested_port)
         self._ticker = spawn(self._tick_forever(), name="audiosocket-keepalive")
         log.info("AudioSocket listening on %s:%d", self.host, self.port)
 
@@ -139,9 +137,7 @@ class AudioSocketServer:
         except Exception:  # a sink bug must not take the connection or the server down
             log.exception("call event sink failed on %s for call %s", event.type, event.call_id)
 
-    def join_call(
-        self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID
-    ) -> bool:
+    def join_call(self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID) -> bool:
         """Register a leg; False when that leg of that call is already connected."""
         legs = self._calls.get(call_id)
         if legs is not None and speaker in legs:
@@ -276,9 +272,7 @@ class _Connection(asyncio.Protocol):
             uuid = UUID(bytes=frame.payload)
             call_id, speaker = leg_of(uuid)
             if not self.server.join_call(self, call_id, speaker, uuid):
-                self.close(
-                    f"protocol-error: the {speaker} leg of call {call_id} is already connected"
-                )
+                self.close(f"protocol-error: the {speaker} leg of call {call_id} is already connected")
                 return
             self.call_id, self.speaker = call_id, speaker
             log.info("AudioSocket %s: call %s, %s leg (UUID %s)", self.peer, call_id, speaker, uuid)
@@ -292,18 +286,14 @@ class _Connection(asyncio.Protocol):
             self._kind = frame.kind
             self._keepalive = silence_frame(frame.kind)
         rate = SAMPLE_RATES[frame.kind]
-        self.server.emit(
-            AudioReceived(self.call_id, self.speaker, frame.payload, rate, self._audio_time())
-        )
+        self.server.emit(AudioReceived(self.call_id, self.speaker, frame.payload, rate, self._audio_time()))
         self._samples += len(frame.payload) // 2
 
     def _on_dtmf(self, payload: bytes) -> None:
         assert self.call_id is not None
         digit = payload.decode("ascii", errors="replace")
         if digit not in DTMF_DIGITS:
-            log.warning(
-                "AudioSocket %s: call %s: dropped DTMF %r", self.peer, self.call_id, payload
-            )
+            log.warning("AudioSocket %s: call %s: dropped DTMF %r", self.peer, self.call_id, payload)
             return
         self.server.emit(DtmfReceived(self.call_id, self.speaker, digit, self._audio_time()))
 

@@ -22,8 +22,9 @@ The slin kinds 0x11..0x18 were added by asterisk/asterisk PR #1492
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from enum import IntEnum
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 HEADER = struct.Struct("!BH")
 MAX_PAYLOAD = 0xFFFF
@@ -147,9 +148,7 @@ def _check_header(kind_byte: int, length: int, max_audio_payload: int) -> FrameK
         if length == 0:
             raise ProtocolError(f"zero-length audio frame (kind 0x{kind:02x})")
         if length > max_audio_payload:
-            raise ProtocolError(
-                f"audio frame of {length} bytes exceeds the {max_audio_payload}-byte limit"
-            )
+            raise ProtocolError(f"audio frame of {length} bytes exceeds the {max_audio_payload}-byte limit")
         if length % 2:
             raise ProtocolError(f"audio frame of odd length {length}: not whole 16-bit samples")
     elif kind is FrameKind.UUID and length != 16:

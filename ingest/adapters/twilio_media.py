@@ -15,8 +15,9 @@ from __future__ import annotations
 import binascii
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -81,12 +82,16 @@ class _ComplaintLog:
         seen = self._counts[reason]
         if seen <= _COMPLAINTS_LOGGED_PER_REASON:
             suffix = " (further ones not logged)" if seen == _COMPLAINTS_LOGGED_PER_REASON else ""
-            log.warning("twilio stream %s: %s%s%s", self._connection, reason,
-                        f": {detail}" if detail else "", suffix)
+            log.warning(
+                "twilio stream %s: %s%s%s", self._connection, reason, f": {detail}" if detail else "", suffix
+            )
 
     def summarise(self) -> None:
-        hidden = {r: n - _COMPLAINTS_LOGGED_PER_REASON for r, n in self._counts.items()
-                  if n > _COMPLAINTS_LOGGED_PER_REASON}
+        hidden = {
+            r: n - _COMPLAINTS_LOGGED_PER_REASON
+            for r, n in self._counts.items()
+            if n > _COMPLAINTS_LOGGED_PER_REASON
+        }
         if hidden:
             log.warning("twilio stream %s: unlogged repeats: %s", self._connection, hidden)
 
@@ -156,8 +161,12 @@ class MediaStreamSession:
         protocol = message.get("protocol")
         if protocol != "Call":
             self._complain("unexpected protocol in connected", repr(protocol)[:40])
-        log.debug("twilio stream %s connected: protocol %s version %s",
-                  self._connection, protocol, message.get("version"))
+        log.debug(
+            "twilio stream %s connected: protocol %s version %s",
+            self._connection,
+            protocol,
+            message.get("version"),
+        )
 
     def _on_start(self, message: dict[str, Any]) -> None:
         if self._call_id is not None:
@@ -182,17 +191,23 @@ class MediaStreamSession:
             return
         metadata = {str(k): v if type(v) is str else orjson.dumps(v).decode() for k, v in custom.items()}
         media_format = start["mediaFormat"]
-        metadata.update({
-            "stream_sid": str(start.get("streamSid") or message.get("streamSid") or ""),
-            "account_sid": str(start.get("accountSid") or ""),
-            "tracks": ",".join(str(t) for t in tracks),
-            "media_format": f"{media_format['encoding']};rate={media_format['sampleRate']}"
-                            f";channels={media_format['channels']}",
-        })
+        metadata.update(
+            {
+                "stream_sid": str(start.get("streamSid") or message.get("streamSid") or ""),
+                "account_sid": str(start.get("accountSid") or ""),
+                "tracks": ",".join(str(t) for t in tracks),
+                "media_format": f"{media_format['encoding']};rate={media_format['sampleRate']}"
+                f";channels={media_format['channels']}",
+            }
+        )
         self._call_id = call_sid
         self._clocks = {track: _TrackClock(speaker) for track, speaker in MEDIA_TRACK_SPEAKERS.items()}
-        log.info("twilio stream %s: call %s started (stream %s)", self._connection, call_sid,
-                 metadata["stream_sid"])
+        log.info(
+            "twilio stream %s: call %s started (stream %s)",
+            self._connection,
+            call_sid,
+            metadata["stream_sid"],
+        )
         self._sink.submit(CallStarted(call_id=call_sid, source="twilio", metadata=metadata))
 
     def _on_media(self, message: dict[str, Any]) -> None:
@@ -232,8 +247,9 @@ class MediaStreamSession:
             self.stats.frames_dropped += 1
             return
         audio = decode_mulaw(memoryview(mulaw)[skip:] if skip else mulaw)
-        self._sink.submit(AudioReceived(call_id, clock.speaker, audio, SAMPLE_RATE,
-                                        clock.emitted / SAMPLE_RATE))
+        self._sink.submit(
+            AudioReceived(call_id, clock.speaker, audio, SAMPLE_RATE, clock.emitted / SAMPLE_RATE)
+        )
         clock.emitted += len(mulaw) - skip
 
     def _place(self, clock: _TrackClock, timestamp_ms: int, samples: int, call_id: str) -> int:
@@ -241,12 +257,17 @@ class MediaStreamSession:
         lag = timestamp_ms * _SAMPLES_PER_MS - clock.skipped - clock.emitted
         if lag >= _JITTER_SAMPLES:
             if lag > self._max_gap_samples:
-                self._complain("gap too long, filled only in part",
-                               f"{clock.speaker} track jumped {lag / SAMPLE_RATE:.1f} s")
+                self._complain(
+                    "gap too long, filled only in part",
+                    f"{clock.speaker} track jumped {lag / SAMPLE_RATE:.1f} s",
+                )
                 clock.skipped += lag - self._max_gap_samples
                 lag = self._max_gap_samples
-            self._sink.submit(AudioReceived(call_id, clock.speaker, silence_pcm(lag), SAMPLE_RATE,
-                                            clock.emitted / SAMPLE_RATE))
+            self._sink.submit(
+                AudioReceived(
+                    call_id, clock.speaker, silence_pcm(lag), SAMPLE_RATE, clock.emitted / SAMPLE_RATE
+                )
+            )
             clock.emitted += lag
             self.stats.gaps_filled += 1
             self.stats.silence_samples += lag
@@ -254,8 +275,10 @@ class MediaStreamSession:
         if lag <= -_JITTER_SAMPLES:
             # A duplicate or a timestamp that went back: audio time never moves back,
             # so the already-covered part of the frame is dropped.
-            self._complain("media timestamp overlaps audio already received",
-                           f"{clock.speaker} track back by {-lag / _SAMPLES_PER_MS:.0f} ms")
+            self._complain(
+                "media timestamp overlaps audio already received",
+                f"{clock.speaker} track back by {-lag / _SAMPLES_PER_MS:.0f} ms",
+            )
             return min(-lag, samples)
         return 0
 
@@ -274,13 +297,13 @@ class MediaStreamSession:
             self._ignore("dtmf with invalid digit", repr(digit)[:20])
             return
         clock = self._clocks["outbound" if speaker == "agent" else "inbound"]
-        self._sink.submit(DtmfReceived(self._call_id, speaker, digit.upper(),
-                                       clock.emitted / SAMPLE_RATE))
+        self._sink.submit(DtmfReceived(self._call_id, speaker, digit.upper(), clock.emitted / SAMPLE_RATE))
 
     def _on_mark(self, message: dict[str, Any]) -> None:
         mark = message.get("mark")
-        log.debug("twilio stream %s: mark %s", self._connection,
-                  mark.get("name") if type(mark) is dict else None)
+        log.debug(
+            "twilio stream %s: mark %s", self._connection, mark.get("name") if type(mark) is dict else None
+        )
 
     def _on_stop(self, message: dict[str, Any]) -> None:
         if self._call_id is None:
@@ -294,10 +317,18 @@ class MediaStreamSession:
         assert self._call_id is not None
         self._ended = True
         stats = self.stats
-        log.info("twilio stream %s: call %s ended (%s): %d frames, %d gaps (%.1f s silence), "
-                 "%d overlapping frames dropped, %d messages ignored", self._connection,
-                 self._call_id, reason, stats.frames, stats.gaps_filled,
-                 stats.silence_samples / SAMPLE_RATE, stats.frames_dropped, stats.ignored_messages)
+        log.info(
+            "twilio stream %s: call %s ended (%s): %d frames, %d gaps (%.1f s silence), "
+            "%d overlapping frames dropped, %d messages ignored",
+            self._connection,
+            self._call_id,
+            reason,
+            stats.frames,
+            stats.gaps_filled,
+            stats.silence_samples / SAMPLE_RATE,
+            stats.frames_dropped,
+            stats.ignored_messages,
+        )
         self._sink.submit(CallEnded(call_id=self._call_id, reason=reason))
 
     def _ignore(self, reason: str, detail: str = "") -> None:

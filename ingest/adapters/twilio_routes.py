@@ -36,11 +36,15 @@ def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRou
         if checker is not None:
             signed_url = public_request_url(str(request.url), settings.public_url)
             if not checker.is_valid(signed_url, form, request.headers):
-                log.warning("twilio voice webhook from %s: bad or missing signature for %s",
-                            request.client.host if request.client else "?", signed_url)
+                log.warning(
+                    "twilio voice webhook from %s: bad or missing signature for %s",
+                    request.client.host if request.client else "?",
+                    signed_url,
+                )
                 return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
-        stream_url = public_request_url(str(request.url_for(MEDIA_ROUTE_NAME)), settings.public_url,
-                                        websocket=True)
+        stream_url = public_request_url(
+            str(request.url_for(MEDIA_ROUTE_NAME)), settings.public_url, websocket=True
+        )
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
         twiml = build_voice_twiml(stream_url, fields, settings.twilio_dial_number)
         return Response(twiml, media_type="application/xml")
@@ -50,7 +54,9 @@ def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRou
         peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
         signature_ok = checker is None or checker.is_valid(
             public_request_url(str(websocket.url), settings.public_url, websocket=True),
-            {}, websocket.headers, also_accept_scheme_twin=True,
+            {},
+            websocket.headers,
+            also_accept_scheme_twin=True,
         )
         await websocket.accept()
         if not signature_ok:

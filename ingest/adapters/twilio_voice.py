@@ -8,7 +8,7 @@ call travels as `<Parameter>`s and comes back in `start.customParameters`.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from twilio.twiml.voice_response import Parameter, Start, Stream, VoiceResponse
 
@@ -18,9 +18,7 @@ STREAM_PARAMETERS: dict[str, str] = {
     "To": "called_number",
     "CallSid": "call_sid",
 }
-NOT_CONFIGURED_MESSAGE = (
-    "This line is being monitored, but no agent number is configured. Goodbye."
-)
+NOT_CONFIGURED_MESSAGE = "This line is being monitored, but no agent number is configured. Goodbye."
 
 
 def build_voice_twiml(stream_url: str, form: Mapping[str, str], dial_number: str | None) -> str:

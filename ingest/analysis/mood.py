@@ -28,9 +28,7 @@ class CallMood:
         return self.positive + self.negative + self.neutral
 
 
-def update_mood(
-    mood: CallMood, score: float, label: str, window: int = DEFAULT_ROLLING_WINDOW
-) -> CallMood:
+def update_mood(mood: CallMood, score: float, label: str, window: int = DEFAULT_ROLLING_WINDOW) -> CallMood:
     """The mood after one more scored utterance."""
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")

@@ -11,8 +11,9 @@ Two shapes exist in the field and callmon supports both:
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ingest.events import Recognition
 

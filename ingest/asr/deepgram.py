@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from ingest.asr.base import EngineUnavailable, StreamResult
 from ingest.audio.mulaw import encode_mulaw
@@ -58,7 +59,7 @@ class DeepgramRecognizer:
         self.keepalive_s = keepalive_s
         self.close_timeout_s = close_timeout_s
 
-    async def open_stream(self, sample_rate: int) -> "DeepgramStream":
+    async def open_stream(self, sample_rate: int) -> DeepgramStream:
         stream = DeepgramStream(self, sample_rate)
         await stream.connect()
         return stream
@@ -153,7 +154,9 @@ class DeepgramStream:
                 try:
                     await self._socket.send_media(payload)
                 except Exception as again:
-                    failure = EngineUnavailable(f"Deepgram failed right after reconnecting: {_one_line(again)}")
+                    failure = EngineUnavailable(
+                        f"Deepgram failed right after reconnecting: {_one_line(again)}"
+                    )
                     self._fail(failure)
                     raise failure from again
             self._seconds_sent += len(pcm) / 2 / self._sample_rate
@@ -185,7 +188,7 @@ class DeepgramStream:
                 try:
                     # Deepgram sends the last finals and Metadata, then closes.
                     await asyncio.wait_for(asyncio.shield(receiver), self._recognizer.close_timeout_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     log.warning("deepgram did not close the stream in time; closing it")
             await self._release()
             if receiver is not None and not receiver.done():

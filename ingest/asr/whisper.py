@@ -104,7 +104,10 @@ def _is_hallucination(segment: Any) -> bool:
         log.debug(
             "whisper segment dropped as hallucination (no_speech %.2f, avg_logprob %.2f, "
             "compression %.1f): %.60r",
-            segment.no_speech_prob, segment.avg_logprob, segment.compression_ratio, segment.text,
+            segment.no_speech_prob,
+            segment.avg_logprob,
+            segment.compression_ratio,
+            segment.text,
         )
     return silent or repetitive
 
@@ -149,7 +152,7 @@ def _construct(whisper_model: Any, model: str, options: dict[str, Any]) -> Any:
 
 
 def _looks_like_path(model: str) -> bool:
-    return model.startswith((".", "/", "~")) or os.sep in model and Path(model).exists()
+    return model.startswith((".", "/", "~")) or (os.sep in model and Path(model).exists())
 
 
 def _hub_offline() -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncContextManager, AsyncIterator, Protocol
+from collections.abc import AsyncIterator
+from typing import Any, AsyncContextManager, Protocol
 
 from ingest.events import Event
 

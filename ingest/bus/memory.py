@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, defaultdict, deque
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from ingest.bus.channels import active_call_change, decode, encode, history_entry, messages_for
 from ingest.bus.subscription import Subscription

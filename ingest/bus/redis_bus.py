@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -136,9 +137,7 @@ class RedisBus:
                 writes.append(RedisWrite("hdel", (ACTIVE_CALLS, change.call_id)))
             else:
                 command = "hsetnx" if change.only_if_absent else "hset"
-                writes.append(
-                    RedisWrite(command, (ACTIVE_CALLS, change.call_id, encode(change.summary)))
-                )
+                writes.append(RedisWrite(command, (ACTIVE_CALLS, change.call_id, encode(change.summary))))
         return writes
 
     def _stash(self, writes: list[RedisWrite]) -> None:
@@ -225,9 +224,7 @@ class RedisBus:
                 async with asyncio.timeout(self._timeout_s * 3):
                     await subscribed.wait()
             except TimeoutError:
-                log.warning(
-                    "subscribed to %s before redis answered; messages start when it does", channels
-                )
+                log.warning("subscribed to %s before redis answered; messages start when it does", channels)
             yield subscription
         finally:
             subscription.close()
@@ -317,9 +314,7 @@ class RedisBus:
         if tasks:
             await asyncio.wait(tasks)
         if self._outbox:
-            log.warning(
-                "closing the redis bus with %d unwritten history updates", len(self._outbox)
-            )
+            log.warning("closing the redis bus with %d unwritten history updates", len(self._outbox))
         await self._client.aclose()
 
 

@@ -58,7 +58,7 @@ class RecognitionPool:
         silence = SpeechSpan(0.0, 0.1, bytes(3200), ASR_RATE, 0.1)
         await loop.run_in_executor(self._executor, _recognize, silence, self._local_engine)
 
-    def recognize(self, span: SpeechSpan) -> "asyncio.Future[TimedRecognition]":
+    def recognize(self, span: SpeechSpan) -> asyncio.Future[TimedRecognition]:
         loop = asyncio.get_running_loop()
         return loop.run_in_executor(self._executor, _recognize, span, self._local_engine)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.asr.base import StreamingRecognizer
 from ingest.events import CallEnded, CallStarted, TranscriptSegment
@@ -65,15 +66,15 @@ class SegmentTiming:
 @dataclass(frozen=True, slots=True)
 class PipelineServices:
     settings: IngestSettings
-    store: "CallStore"
-    bus: "Bus"
+    store: CallStore
+    bus: Bus
     engine_name: str
     pool: RecognitionPool | None = None
     streaming_engine: StreamingRecognizer | None = None
     alerts: AlertHook | None = None
     enricher: EnrichmentHook | None = None
-    translator: "Translator | None" = None
-    detector: "LanguageDetector | None" = None
+    translator: Translator | None = None
+    detector: LanguageDetector | None = None
     home_language: str = "en"
     """The supervisors' language: other languages get a translation into it."""
     observer: Callable[[SegmentTiming], None] | None = None

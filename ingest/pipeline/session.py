@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 from ingest.analysis import CallMood, update_mood
 from ingest.events import (
@@ -26,8 +27,8 @@ from ingest.events import (
     TranscriptSegment,
 )
 from ingest.pipeline.services import PipelineServices, SegmentTiming
-from ingest.pipeline.understanding import understand
 from ingest.pipeline.tracks import BatchTrack, HeardUtterance, StreamingTrack, Track
+from ingest.pipeline.understanding import understand
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,19 @@ class CallSession:
         services = self.services
         track: Track
         if services.streaming_engine is not None:
-            track = StreamingTrack(self.call_id, speaker, sample_rate, services.streaming_engine,
-                                   self._heard, services.bus.publish)
+            track = StreamingTrack(
+                self.call_id,
+                speaker,
+                sample_rate,
+                services.streaming_engine,
+                self._heard,
+                services.bus.publish,
+            )
         else:
             assert services.pool is not None
-            track = BatchTrack(self.call_id, speaker, sample_rate, services.settings.vad,
-                               services.pool, self._heard)
+            track = BatchTrack(
+                self.call_id, speaker, sample_rate, services.settings.vad, services.pool, self._heard
+            )
         self.tracks[speaker] = track
         return track
 
@@ -100,7 +108,7 @@ class CallSession:
         while (job := await self._jobs.get()) is not None:
             try:
                 await job()
-            except Exception:  # noqa: BLE001 - one failed step must not stall the call
+            except Exception:
                 log.exception("call %s: a pipeline step failed", self.call_id)
         self.done.set()
 
@@ -127,19 +135,33 @@ class CallSession:
     async def _store_utterance(self, heard: HeardUtterance) -> None:
         try:
             timed = await heard.recognition
-        except Exception as error:  # noqa: BLE001 - a failed recognition loses one utterance, logged
-            log.error("call %s: speech-to-text failed on %.1f-%.1f s: %s",
-                      self.call_id, heard.start, heard.end, error)
+        except Exception as error:
+            log.error(
+                "call %s: speech-to-text failed on %.1f-%.1f s: %s",
+                self.call_id,
+                heard.start,
+                heard.end,
+                error,
+            )
             return
         text = timed.recognition.text.strip()
         if not text:
             return
         services = self.services
-        understood = await understand(text, timed.recognition.language, translator=services.translator,
-                                      detector=services.detector, home_language=services.home_language)
+        understood = await understand(
+            text,
+            timed.recognition.language,
+            translator=services.translator,
+            detector=services.detector,
+            home_language=services.home_language,
+        )
         analysis = understood.analysis
-        self.mood = update_mood(self.mood, analysis.sentiment.score, analysis.sentiment.label,
-                                window=services.settings.rolling_window)
+        self.mood = update_mood(
+            self.mood,
+            analysis.sentiment.score,
+            analysis.sentiment.label,
+            window=services.settings.rolling_window,
+        )
         segment = TranscriptSegment(
             call_id=self.call_id,
             speaker=heard.speaker,
@@ -162,15 +184,17 @@ class CallSession:
         await services.bus.publish(stored)
         published_at = time.monotonic()
         if services.observer is not None:
-            services.observer(SegmentTiming(
-                call_id=self.call_id,
-                last_voiced_at=heard.last_voiced_at,
-                closed_at=heard.closed_at,
-                asr_started_at=timed.started_at,
-                asr_finished_at=timed.finished_at,
-                stored_at=stored_at,
-                published_at=published_at,
-            ))
+            services.observer(
+                SegmentTiming(
+                    call_id=self.call_id,
+                    last_voiced_at=heard.last_voiced_at,
+                    closed_at=heard.closed_at,
+                    asr_started_at=timed.started_at,
+                    asr_finished_at=timed.finished_at,
+                    stored_at=stored_at,
+                    published_at=published_at,
+                )
+            )
         if services.alerts is not None:
             await services.alerts.on_segment(stored)
 
@@ -191,7 +215,6 @@ class CallSession:
             await services.alerts.on_call_ended(event)
         if services.enricher is not None:
             services.enricher.on_call_ended(self.call_id)
-
 
 
 # Metadata keys that adapters (Twilio customParameters, the voice webhook,

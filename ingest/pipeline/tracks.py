@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable
 
 from ingest.asr.base import StreamingRecognizer, StreamResult
 from ingest.audio.segmenter import SpeechSpan, TrackSegmenter
@@ -31,7 +31,7 @@ class HeardUtterance:
     speaker: Speaker
     start: float
     end: float
-    recognition: "asyncio.Future[TimedRecognition]"
+    recognition: asyncio.Future[TimedRecognition]
     last_voiced_at: float
     """`time.monotonic()` when the frame that ended the speech arrived."""
     closed_at: float
@@ -122,23 +122,30 @@ class StreamingTrack:
     async def _run(self) -> None:
         try:
             stream = await self._engine.open_stream(self.sample_rate)
-        except Exception as error:  # noqa: BLE001 - an engine failure must not end the call
-            log.error("call %s %s: %s could not open a stream: %s", self.call_id, self.speaker,
-                      self._engine.name, error)
+        except Exception as error:
+            log.error(
+                "call %s %s: %s could not open a stream: %s",
+                self.call_id,
+                self.speaker,
+                self._engine.name,
+                error,
+            )
             return
         reader = spawn(self._read(stream.results()), name=f"stream-results-{self.call_id}")
         try:
             while (pcm := await self._outbox.get()) is not None:
                 await stream.send(pcm)
-        except Exception as error:  # noqa: BLE001
-            log.error("call %s %s: streaming to %s failed: %s", self.call_id, self.speaker,
-                      self._engine.name, error)
+        except Exception as error:
+            log.error(
+                "call %s %s: streaming to %s failed: %s", self.call_id, self.speaker, self._engine.name, error
+            )
         finally:
             try:
                 await stream.close()
-            except Exception as error:  # noqa: BLE001
-                log.warning("call %s: closing the %s stream failed: %s", self.call_id,
-                            self._engine.name, error)
+            except Exception as error:
+                log.warning(
+                    "call %s: closing the %s stream failed: %s", self.call_id, self._engine.name, error
+                )
             await asyncio.wait({reader})
 
     async def _read(self, results: AsyncIterator[StreamResult]) -> None:

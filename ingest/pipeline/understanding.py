@@ -31,8 +31,8 @@ async def understand(
     text: str,
     language: str | None,
     *,
-    translator: "Translator | None",
-    detector: "LanguageDetector | None",
+    translator: Translator | None,
+    detector: LanguageDetector | None,
     home_language: str = ANALYSIS_LANGUAGE,
 ) -> Understanding:
     """Detect the language when the engine did not say, translate when it is not
@@ -51,6 +51,6 @@ async def understand(
     return Understanding(language, translation, analyse_text(english))
 
 
-async def _translate(translator: "Translator", text: str, source: str, target: str) -> str | None:
+async def _translate(translator: Translator, text: str, source: str, target: str) -> str | None:
     result = await translator.translate(text, source, target)
     return result.text if result.translated else None

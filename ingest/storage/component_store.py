@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Awaitable, Callable, ClassVar, Sequence, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import aiosqlite
 
@@ -40,8 +41,13 @@ class ComponentStore:
         """Open (creating if needed) the database at `path` with this component's tables
         up to date. `busy_timeout_s` is SQLite's own wait per attempt; `lock_wait_s`
         bounds the total wait for another writer before a write gives up."""
-        db = await open_database(path, component=cls.COMPONENT, steps=cls.MIGRATIONS,
-                                 busy_timeout_s=busy_timeout_s, lock_wait_s=lock_wait_s)
+        db = await open_database(
+            path,
+            component=cls.COMPONENT,
+            steps=cls.MIGRATIONS,
+            busy_timeout_s=busy_timeout_s,
+            lock_wait_s=lock_wait_s,
+        )
         return cls(db, Path(path), lock_wait_s=lock_wait_s)
 
     @property

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Awaitable, Callable, Sequence, TypeVar
+from typing import TypeVar
 
 import aiosqlite
 
@@ -41,9 +42,7 @@ async def open_database(
         # OS crash or power cut can lose the last commits. FULL fsyncs on every
         # commit, which cost up to 700 ms per segment on this disk under load.
         await db.execute("PRAGMA synchronous = NORMAL")
-        await retry_while_busy(
-            lambda: _enable_wal(db), what=f"enable WAL on {path}", limit_s=lock_wait_s
-        )
+        await retry_while_busy(lambda: _enable_wal(db), what=f"enable WAL on {path}", limit_s=lock_wait_s)
         await retry_while_busy(
             lambda: apply_migrations(db, component, steps),
             what=f"migrate {component} in {path}",
@@ -55,9 +54,7 @@ async def open_database(
     return db
 
 
-async def in_transaction(
-    db: aiosqlite.Connection, body: Callable[[aiosqlite.Connection], Awaitable[T]]
-) -> T:
+async def in_transaction(db: aiosqlite.Connection, body: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
     """Run `body` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back if it raises).
     Wrap in `retry_while_busy` to wait out other writers."""
     await db.execute("BEGIN IMMEDIATE")
@@ -70,9 +67,7 @@ async def in_transaction(
     return result
 
 
-async def in_thread_transaction(
-    db: aiosqlite.Connection, body: Callable[[sqlite3.Connection], T]
-) -> T:
+async def in_thread_transaction(db: aiosqlite.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
     """Run a *synchronous* `body` inside one ``BEGIN IMMEDIATE`` ... ``COMMIT``
     on the connection's own thread, in a single hop.
 
@@ -94,7 +89,7 @@ async def in_thread_transaction(
             raise
         return result
 
-    return await db._execute(transaction, db._conn)  # noqa: SLF001 - see docstring
+    return await db._execute(transaction, db._conn)
 
 
 async def _enable_wal(db: aiosqlite.Connection) -> None:

@@ -13,7 +13,7 @@ import logging
 import re
 import sqlite3
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import aiosqlite
 
@@ -29,9 +29,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def apply_migrations(
-    conn: aiosqlite.Connection, component: str, steps: Sequence[str]
-) -> None:
+async def apply_migrations(conn: aiosqlite.Connection, component: str, steps: Sequence[str]) -> None:
     """Apply the steps of `component` that this database has not seen yet, in order."""
     await conn.execute(_CREATE_TRACKING_TABLE)
     await conn.commit()
@@ -48,9 +46,7 @@ async def applied_versions(conn: aiosqlite.Connection, component: str) -> list[i
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def _apply_step(
-    conn: aiosqlite.Connection, component: str, version: int, script: str
-) -> None:
+async def _apply_step(conn: aiosqlite.Connection, component: str, version: int, script: str) -> None:
     # The check happens inside the write transaction: another process may
     # have applied this step between our last look and now.
     await conn.execute("BEGIN IMMEDIATE")

@@ -14,7 +14,8 @@ import dataclasses
 import logging
 import sqlite3
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import aiosqlite
 
@@ -93,8 +94,7 @@ class CallStore(ComponentStore):
                 (segment.call_id, UNKNOWN_SOURCE, segment.created_at),
             ).rowcount
             if created:
-                log.warning("call %s was not started before its first record; created it",
-                            segment.call_id)
+                log.warning("call %s was not started before its first record; created it", segment.call_id)
             segment_id = conn.execute(insert, values).lastrowid
             (stored_keywords,) = conn.execute(
                 "SELECT keywords FROM calls WHERE id = ?", (segment.call_id,)
@@ -128,7 +128,8 @@ class CallStore(ComponentStore):
         async with self._lock:
             segment_id = await retry_while_busy(
                 lambda: in_thread_transaction(self._db, write),
-                what=f"add segment to call {segment.call_id}", limit_s=self._lock_wait_s,
+                what=f"add segment to call {segment.call_id}",
+                limit_s=self._lock_wait_s,
             )
         return dataclasses.replace(segment, id=segment_id)
 
@@ -136,9 +137,7 @@ class CallStore(ComponentStore):
         """Attach a translation that arrived after the segment was stored."""
 
         async def write(db: aiosqlite.Connection) -> TranscriptSegment:
-            await db.execute(
-                "UPDATE segments SET translation = ? WHERE id = ?", (translation, segment_id)
-            )
+            await db.execute("UPDATE segments SET translation = ? WHERE id = ?", (translation, segment_id))
             async with db.execute(
                 f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = ?", (segment_id,)
             ) as cursor:
@@ -149,9 +148,7 @@ class CallStore(ComponentStore):
 
         return await self._write(f"translate segment {segment_id}", write)
 
-    async def add_call_event(
-        self, call_id: str, kind: str, payload: Mapping[str, Any], at: float
-    ) -> None:
+    async def add_call_event(self, call_id: str, kind: str, payload: Mapping[str, Any], at: float) -> None:
         """Record something that happened on a call: ``dtmf``, ``error``, ``leg_ended``..."""
 
         async def write(db: aiosqlite.Connection) -> None:
@@ -193,9 +190,7 @@ class CallStore(ComponentStore):
                 raise KeyError(f"no call {call_id!r}")
             values = dict(fields)
             if "metadata" in values:
-                values["metadata"] = to_json(
-                    {**from_json(row["metadata"], {}), **values["metadata"]}
-                )
+                values["metadata"] = to_json({**from_json(row["metadata"], {}), **values["metadata"]})
             if values:
                 assignments = ", ".join(f"{name} = :{name}" for name in values)
                 await db.execute(
@@ -211,9 +206,7 @@ class CallStore(ComponentStore):
 
         async def write(db: aiosqlite.Connection) -> CallSummary:
             await _ensure_call(db, call_id, time.time())
-            await db.execute(
-                "UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (call_id,)
-            )
+            await db.execute("UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (call_id,))
             return await _fetch_summary(db, call_id)
 
         return await self._write(f"count alert on call {call_id}", write)
@@ -252,8 +245,7 @@ class CallStore(ComponentStore):
 
     async def list_call_events(self, call_id: str) -> list[dict[str, Any]]:
         rows = await self._read(
-            "SELECT id, call_id, kind, payload, at FROM call_events"
-            " WHERE call_id = ? ORDER BY at, id",
+            "SELECT id, call_id, kind, payload, at FROM call_events WHERE call_id = ? ORDER BY at, id",
             (call_id,),
         )
         return [{**dict(row), "payload": from_json(row["payload"], {})} for row in rows]

@@ -26,10 +26,22 @@ from ingest.translation.libretranslate import LibreTranslateTranslator
 from ingest.translation.settings import TRANSLATORS, TranslationSettings
 
 __all__ = [
-    "NOT_TRANSLATED", "TRANSLATORS", "ApertiumTranslator", "CachingTranslator", "DeeplTranslator",
-    "LanguageDetector", "LibreTranslateTranslator", "NoTranslator", "PairUnavailable",
-    "Translation", "TranslationFailed", "TranslationSettings", "Translator", "detect_language",
-    "make_engine", "make_translator",
+    "NOT_TRANSLATED",
+    "TRANSLATORS",
+    "ApertiumTranslator",
+    "CachingTranslator",
+    "DeeplTranslator",
+    "LanguageDetector",
+    "LibreTranslateTranslator",
+    "NoTranslator",
+    "PairUnavailable",
+    "Translation",
+    "TranslationFailed",
+    "TranslationSettings",
+    "Translator",
+    "detect_language",
+    "make_engine",
+    "make_translator",
 ]
 
 
@@ -38,16 +50,16 @@ def make_engine(settings: TranslationSettings) -> Translator:
     http = {"timeout_s": settings.timeout_s, "retries": settings.retries}
     if settings.translator == "apertium":
         return ApertiumTranslator(
-            settings.apertium_path, settings.apertium_modes_dir, settings.timeout_s,
+            settings.apertium_path,
+            settings.apertium_modes_dir,
+            settings.timeout_s,
             settings.pivot_languages,
         )
     if settings.translator == "deepl":
         assert settings.deepl_api_key is not None  # validate() insists
         return DeeplTranslator(settings.deepl_api_key, settings.deepl_url, **http)
     if settings.translator == "libretranslate":
-        return LibreTranslateTranslator(
-            settings.libretranslate_url, settings.libretranslate_api_key, **http
-        )
+        return LibreTranslateTranslator(settings.libretranslate_url, settings.libretranslate_api_key, **http)
     return NoTranslator()
 
 

@@ -74,7 +74,8 @@ class ApertiumTranslator(EngineTranslator):
         if found is None:
             log.warning(
                 "apertium: %r not found, so no offline translation (apt-get install apertium "
-                "apertium-eng-spa); every segment is marked not translated", self.apertium_path,
+                "apertium-eng-spa); every segment is marked not translated",
+                self.apertium_path,
             )
             self._modes = {}
             return self._modes
@@ -82,8 +83,9 @@ class ApertiumTranslator(EngineTranslator):
         modes_dir = self._modes_dir or self._bin_dir.parent / "share" / "apertium" / "modes"
         self._modes = installed_modes(modes_dir)
         if not self._modes:
-            log.warning("apertium: no language pairs installed in %s (apt-get install "
-                        "apertium-eng-spa)", modes_dir)
+            log.warning(
+                "apertium: no language pairs installed in %s (apt-get install apertium-eng-spa)", modes_dir
+            )
         else:
             log.info("apertium: pairs %s", ", ".join(f"{a}-{b}" for a, b in sorted(self._modes)))
         return self._modes
@@ -96,7 +98,9 @@ class ApertiumTranslator(EngineTranslator):
         direct = await self.direct_pairs()
         languages = {language for pair in direct for language in pair}
         return {
-            (a, b) for a in languages for b in languages
+            (a, b)
+            for a in languages
+            for b in languages
             if a != b and plan_route(direct, a, b, self.pivots) is not None
         }
 

@@ -111,7 +111,7 @@ class ApertiumPipeline:
         await process.stdin.drain()
         try:
             block = await asyncio.wait_for(process.stdout.readuntil(b"\0"), self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # Its state is unknown now (half a sentence inside): start over next time.
             await self._kill()
             raise TranslationFailed(
@@ -131,9 +131,17 @@ class ApertiumPipeline:
         env = {**os.environ, "PATH": f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
         # $1 = lt-proc's generation option (-n: no unknown-word marks), $2 = tagger option.
         self._process = await asyncio.create_subprocess_exec(
-            "bash", "-c", command, "apertium", "-n", "",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True,
+            "bash",
+            "-c",
+            command,
+            "apertium",
+            "-n",
+            "",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            start_new_session=True,
             limit=1 << 22,
         )
         self.starts += 1
@@ -145,8 +153,11 @@ class ApertiumPipeline:
         tool = self.bin_dir / "apertium-wblank-mode"
         try:
             process = await asyncio.create_subprocess_exec(
-                str(tool), "-z", str(self.mode_file),
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                str(tool),
+                "-z",
+                str(self.mode_file),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
         except OSError as error:
             raise TranslationFailed(f"cannot run {tool}: {error}", "not installed") from error

@@ -122,7 +122,12 @@ class EngineTranslator:
         self._logged.add(key)
         log.warning(
             "%s: no translation %s->%s (%s): %s; marking such segments not translated",
-            self.name, source, target, kind, message, exc_info=exc,
+            self.name,
+            source,
+            target,
+            kind,
+            message,
+            exc_info=exc,
         )
 
 

@@ -29,7 +29,8 @@ class DeeplTranslator(HttpTranslator):
 
     async def _translate(self, text: str, source: str, target: str) -> tuple[str, str | None]:
         body = await self.request_json(
-            "POST", "/v2/translate",
+            "POST",
+            "/v2/translate",
             json={
                 "text": [text],
                 "source_lang": source.upper(),
@@ -39,8 +40,9 @@ class DeeplTranslator(HttpTranslator):
         try:
             return body["translations"][0]["text"], None
         except (KeyError, IndexError, TypeError) as error:
-            raise TranslationFailed(f"deepl answered without a translation: {body!r:.200}",
-                                    "bad answer") from error
+            raise TranslationFailed(
+                f"deepl answered without a translation: {body!r:.200}", "bad answer"
+            ) from error
 
     async def fetch_pairs(self) -> set[tuple[str, str]]:
         sources = await self.request_json("GET", "/v2/languages", params={"type": "source"})

@@ -38,9 +38,7 @@ class HttpTranslator(EngineTranslator):
         self.retries = retries
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url, timeout=timeout_s, headers=headers or {}
-        )
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s, headers=headers or {})
         self._pairs: set[tuple[str, str]] | None = None
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:

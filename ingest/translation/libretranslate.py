@@ -27,8 +27,9 @@ class LibreTranslateTranslator(HttpTranslator):
             raise
         translated = body.get("translatedText") if isinstance(body, dict) else None
         if not isinstance(translated, str):
-            raise TranslationFailed(f"libretranslate answered without translatedText: {body!r:.200}",
-                                    "bad answer")
+            raise TranslationFailed(
+                f"libretranslate answered without translatedText: {body!r:.200}", "bad answer"
+            )
         return translated, None
 
     async def fetch_pairs(self) -> set[tuple[str, str]]:

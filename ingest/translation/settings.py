@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ingest.settings import SettingsError
 from ingest.translation.languages import to_iso1
@@ -45,9 +46,7 @@ class TranslationSettings:
     """LIBRETRANSLATE_API_KEY."""
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, **overrides: Any
-    ) -> "TranslationSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TranslationSettings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for name, env_name in _ENV_NAMES.items():
@@ -68,9 +67,7 @@ class TranslationSettings:
         if self.translator == "deepl" and not self.deepl_api_key:
             raise SettingsError("CALLMON_TRANSLATOR=deepl needs DEEPL_API_KEY")
         if self.timeout_s <= 0 or self.retries < 0 or self.cache_size < 0:
-            raise SettingsError(
-                "CALLMON_TRANSLATE_TIMEOUT_S must be > 0, _RETRIES and _CACHE_SIZE >= 0"
-            )
+            raise SettingsError("CALLMON_TRANSLATE_TIMEOUT_S must be > 0, _RETRIES and _CACHE_SIZE >= 0")
         for name in ("agent_language", "supervisor_language"):
             if to_iso1(getattr(self, name)) != getattr(self, name):
                 raise SettingsError(f"CALLMON_{name.upper()} must be an ISO 639-1 code like 'en'")

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-
 from alert_support import make_segment
 
 

@@ -5,8 +5,8 @@ import json
 
 from click.testing import CliRunner
 
-from app.cli.alerts import alerts
 from alerts.store import AlertStore
+from app.cli.alerts import alerts
 from ingest.events import AlertRaised
 
 
@@ -67,12 +67,7 @@ def test_list_as_text_and_db_from_the_environment(tmp_path):
     result = CliRunner().invoke(alerts, ["list"], env={"CALLMON_DB_PATH": str(db)})
     assert result.exit_code == 0, result.output
     first, reasons, said = result.output.splitlines()
-    assert (
-        first.startswith("al-1  ")
-        and "urgent" in first
-        and "call-1" in first
-        and first.endswith("NEW")
-    )
+    assert first.startswith("al-1  ") and "urgent" in first and "call-1" in first and first.endswith("NEW")
     assert reasons.strip() == 'legal threat "sue"'
     assert said.strip() == "caller: I will sue"
 
@@ -85,9 +80,7 @@ def test_list_on_an_empty_database(tmp_path):
 def test_dispatcher_refuses_a_bad_config_clearly(tmp_path):
     config = tmp_path / "alerts.toml"
     config.write_text("[rules.profanity]\nlevel = 3\n")
-    result = CliRunner().invoke(
-        alerts, ["--config", str(config), "--redis-url", "redis://127.0.0.1:1"]
-    )
+    result = CliRunner().invoke(alerts, ["--config", str(config), "--redis-url", "redis://127.0.0.1:1"])
     assert result.exit_code == 1
     assert (
         f'{config}: rules.profanity.level: expected one of "warning", "urgent", "critical", got 3'

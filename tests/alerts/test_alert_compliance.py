@@ -128,8 +128,6 @@ def test_merges_with_other_rules_on_the_same_utterance():
 
 
 def test_disabled():
-    engine = AlertEngine(
-        settings_from_mapping({"rules": {"missing_disclosure": {"enabled": False}}})
-    )
+    engine = AlertEngine(settings_from_mapping({"rules": {"missing_disclosure": {"enabled": False}}}))
     assert engine.on_segment(caller("hi", 31)) is None
     assert engine.end_call("call-1") is None

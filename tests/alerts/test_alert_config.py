@@ -70,9 +70,7 @@ cooldown_s = 30
 
 def test_error_names_file_key_and_problem(tmp_path):
     path = write(tmp_path, '[rules.legal_threat]\ncooldown_s = "soon"\n')
-    assert problems(path) == [
-        f'{path}: rules.legal_threat.cooldown_s: expected a number >= 0, got "soon"'
-    ]
+    assert problems(path) == [f'{path}: rules.legal_threat.cooldown_s: expected a number >= 0, got "soon"']
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

@@ -40,20 +40,14 @@ async def test_dispatches_alerts_from_redis_and_records_delivery(redis_url, http
         {"notify": {"in_process": False, "slack": {"webhook_url": http_server.url + "/hook"}}}
     )
     ready = asyncio.Event()
-    consumer = spawn(
-        run_alert_dispatcher(redis_url, db_path, settings, ready=ready), name="test consumer"
-    )
+    consumer = spawn(run_alert_dispatcher(redis_url, db_path, settings, ready=ready), name="test consumer")
     client = redis.from_url(redis_url)
     try:
         await asyncio.wait_for(ready.wait(), 30)
         # Malformed and foreign messages first: they must not stop the consumer.
         await client.publish(ALERTS_CHANNEL, b"\xff garbage")
-        await client.publish(
-            ALERTS_CHANNEL, json.dumps(AlertAcknowledged("x", "call-1", "sam").to_dict())
-        )
-        await client.publish(
-            ALERTS_CHANNEL, json.dumps({**ALERT.to_dict(), "level": "warning", "id": "low"})
-        )
+        await client.publish(ALERTS_CHANNEL, json.dumps(AlertAcknowledged("x", "call-1", "sam").to_dict()))
+        await client.publish(ALERTS_CHANNEL, json.dumps({**ALERT.to_dict(), "level": "warning", "id": "low"}))
         await client.publish(ALERTS_CHANNEL, json.dumps(ALERT.to_dict()))
         request = await http_server.next_request()
         assert (
@@ -64,9 +58,7 @@ async def test_dispatches_alerts_from_redis_and_records_delivery(redis_url, http
         try:
             while not (deliveries := await store.list_deliveries("al-1")):
                 await asyncio.sleep(0.02)
-            assert [(d.channel, d.status, d.attempts) for d in deliveries] == [
-                ("slack", "delivered", 1)
-            ]
+            assert [(d.channel, d.status, d.attempts) for d in deliveries] == [("slack", "delivered", 1)]
         finally:
             await store.close()
         assert len(http_server.received) == 1  # the warning is below Slack's minimum level

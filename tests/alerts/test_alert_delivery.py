@@ -61,9 +61,7 @@ async def test_server_errors_are_retried_until_delivered(http_server, store):
 
 async def test_persistent_500_is_recorded_as_failed(http_server, store):
     http_server.statuses = [500]
-    dispatcher = NotificationDispatcher(
-        [SlackNotifier(http_server.url)], store, notify_settings(retries=3)
-    )
+    dispatcher = NotificationDispatcher([SlackNotifier(http_server.url)], store, notify_settings(retries=3))
     dispatcher.submit(alert())
     await dispatcher.drain()
     await dispatcher.close()
@@ -153,9 +151,7 @@ async def test_on_segment_returns_while_the_notifier_hangs(tmp_path, http_server
     bus = Bus()
     service = await open_service(tmp_path, http_server, bus)
     try:
-        await service.on_call_started(
-            CallStarted("call-1", "simulated", metadata={"agent": "agent7"})
-        )
+        await service.on_call_started(CallStarted("call-1", "simulated", metadata={"agent": "agent7"}))
         returned = asyncio.create_task(
             service.on_segment(make_segment("I want to cancel", call_id="call-1", start=3))
         )
@@ -190,17 +186,10 @@ async def test_service_end_to_end_without_a_bus(tmp_path, http_server):
     service = await open_service(tmp_path, http_server, Bus(fail=True))
     try:
         assert (
-            await service.on_segment(
-                make_segment("hello, how can I help", speaker="agent", start=1)
-            )
-            is None
+            await service.on_segment(make_segment("hello, how can I help", speaker="agent", start=1)) is None
         )
         ended = await service.on_call_ended(CallEnded("call-1", "hangup"))
-        assert (
-            ended.rules == ("missing_disclosure",)
-            and ended.speaker == "agent"
-            and ended.score is None
-        )
+        assert ended.rules == ("missing_disclosure",) and ended.speaker == "agent" and ended.score is None
         ack = await service.acknowledge(ended.id, "sam")
         assert (ack.id, ack.acknowledged_by) == (ended.id, "sam")
         assert await service.acknowledge(ended.id, "kim") is None

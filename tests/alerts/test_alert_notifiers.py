@@ -38,9 +38,7 @@ async def test_slack_posts_block_kit_coloured_by_level(http_server):
     assert (request.method, request.path) == ("POST", "/services/T0/B0/xyz")
     assert request.headers["Content-Type"] == "application/json"
     payload = request.body
-    assert payload["text"].startswith(
-        "[CRITICAL] callmon alert on call call-9 (agent agent42): legal threat"
-    )
+    assert payload["text"].startswith("[CRITICAL] callmon alert on call call-9 (agent agent42): legal threat")
     (attachment,) = payload["attachments"]
     assert attachment["color"] == LEVEL_COLOURS["critical"] == "#d40e0d"
     blocks = attachment["blocks"]
@@ -58,9 +56,7 @@ async def test_slack_posts_block_kit_coloured_by_level(http_server):
     assert blocks[1]["text"]["text"] == (
         '*Reasons*\n\u2022 legal threat "lawyer"\n\u2022 very negative utterance (-0.85, below -0.70)'
     )
-    fields = {
-        field["text"].split("\n")[0]: field["text"].split("\n")[1] for field in blocks[2]["fields"]
-    }
+    fields = {field["text"].split("\n")[0]: field["text"].split("\n")[1] for field in blocks[2]["fields"]}
     assert fields == {
         "*Call*": "call-9",
         "*Agent*": "agent42",
@@ -108,9 +104,9 @@ async def test_resend_posts_the_email_with_a_bearer_key(http_server):
 async def test_resend_error_status_raises(http_server):
     http_server.statuses = [422]
     with pytest.raises(DeliveryError, match="HTTP 422"):
-        await ResendNotifier(
-            "k", "a@example.com", ("b@example.com",), base_url=http_server.url
-        ).send(ALERT, LINK)
+        await ResendNotifier("k", "a@example.com", ("b@example.com",), base_url=http_server.url).send(
+            ALERT, LINK
+        )
 
 
 def received_mail(mailbox):
@@ -181,9 +177,7 @@ async def test_smtp_wrong_password_raises(smtp_starttls, tls_files):
 
 
 async def test_smtp_refuses_an_untrusted_certificate(smtp_starttls):
-    notifier = SmtpNotifier(
-        smtp_starttls.host, smtp_starttls.port, "c@example.com", ("s@example.com",)
-    )
+    notifier = SmtpNotifier(smtp_starttls.host, smtp_starttls.port, "c@example.com", ("s@example.com",))
     with pytest.raises(DeliveryError):
         await notifier.send(ALERT, LINK)
 

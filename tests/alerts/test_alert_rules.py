@@ -27,9 +27,7 @@ def test_keyword_detected_is_a_warning_naming_the_words():
 
 
 def test_keyword_detected_ignores_other_words_and_exceptions():
-    assert (
-        check_rule(DEFAULT_KEYWORD_RULE, make_segment("the cancellation went fine"), CALL) is None
-    )
+    assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("the cancellation went fine"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("please cancel the hold"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("my account manager knows"), CALL) is None
 
@@ -42,9 +40,7 @@ def test_keywords_in_the_translation_count():
 
 
 def test_legal_threat_is_urgent():
-    hit = check_rule(
-        DEFAULT_LEGAL_RULE, make_segment("I'll take you to court, my lawyer will call"), CALL
-    )
+    hit = check_rule(DEFAULT_LEGAL_RULE, make_segment("I'll take you to court, my lawyer will call"), CALL)
     assert hit == ("legal_threat", "urgent", 'legal threat "court", "lawyer"')
 
 
@@ -55,10 +51,7 @@ def test_profanity_from_the_text_and_from_the_analysis():
         "urgent",
         'profanity "bullshit"',
     )
-    assert (
-        check_rule(rule, make_segment("****", profanity=("shit",)), CALL).reason
-        == 'profanity "shit"'
-    )
+    assert check_rule(rule, make_segment("****", profanity=("shit",)), CALL).reason == 'profanity "shit"'
     assert check_rule(rule, make_segment("shitake mushrooms"), CALL) is None
 
 
@@ -85,10 +78,7 @@ def test_declining_call_on_the_rolling_average_once_there_is_a_trend():
     rule = DecliningCallRule()
     bad = make_segment(rolling=-0.45)
     assert check_rule(rule, bad, dataclasses.replace(CALL, segments_seen=2)) is None
-    assert (
-        check_rule(rule, make_segment(rolling=-0.4), dataclasses.replace(CALL, segments_seen=3))
-        is None
-    )
+    assert check_rule(rule, make_segment(rolling=-0.4), dataclasses.replace(CALL, segments_seen=3)) is None
     hit = check_rule(rule, bad, dataclasses.replace(CALL, segments_seen=3))
     assert hit == (
         "declining_call",

@@ -82,9 +82,9 @@ async def test_migrations_are_tracked_and_reopening_is_harmless(tmp_path):
         await store.add_alert(alert(len(await store.list_alerts())))
         await store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute(
-            "SELECT version FROM schema_migrations WHERE component = 'alerts'"
-        ).fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM schema_migrations WHERE component = 'alerts'").fetchall() == [
+            (1,)
+        ]
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert db.execute("SELECT COUNT(*) FROM alerts").fetchone() == (2,)
 
@@ -97,9 +97,7 @@ async def test_delivery_status_is_upserted_per_channel(tmp_path):
         await store.record_delivery("alert-1", "slack", "delivered", 2, None, 1234.5)
         await store.record_delivery("alert-1", "smtp", "failed", 4, "connection refused")
         deliveries = await store.list_deliveries("alert-1")
-        assert [
-            (d.channel, d.status, d.attempts, d.last_error, d.delivered_at) for d in deliveries
-        ] == [
+        assert [(d.channel, d.status, d.attempts, d.last_error, d.delivered_at) for d in deliveries] == [
             ("slack", "delivered", 2, None, 1234.5),
             ("smtp", "failed", 4, "connection refused", None),
         ]

@@ -17,11 +17,7 @@ def test_call_centre_words_carry_their_weight():
     # Plain VADER scores "cancel" 0 and "resolved" 0: both would read neutral.
     assert score_sentiment("cancel").label == "negative"
     assert score_sentiment("resolved").label == "positive"
-    assert (
-        score_sentiment("this is unacceptable").score
-        < score_sentiment("this is a refund").score
-        < 0
-    )
+    assert score_sentiment("this is unacceptable").score < score_sentiment("this is a refund").score < 0
 
 
 def test_every_lexicon_addition_moves_the_score_its_way():

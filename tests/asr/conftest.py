@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import pytest
-
 from fake_deepgram import FakeDeepgram
+
 
 def _run(*command: str) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=60)
@@ -28,8 +28,29 @@ def telephone_speech(text: str, voice: str, tmp: Path, rate: int = 16000) -> byt
     wav, ulaw, out = tmp / f"{name}.wav", tmp / f"{name}.ul", tmp / f"{name}-{rate}.raw"
     _run("flite", "-voice", voice, "-t", text, "-o", str(wav))
     _run("sox", str(wav), "-r", "8000", "-e", "mu-law", "-b", "8", "-c", "1", "-t", "raw", str(ulaw))
-    _run("sox", "-t", "raw", "-r", "8000", "-e", "mu-law", "-b", "8", "-c", "1", str(ulaw),
-         "-r", str(rate), "-e", "signed", "-b", "16", "-t", "raw", str(out))
+    _run(
+        "sox",
+        "-t",
+        "raw",
+        "-r",
+        "8000",
+        "-e",
+        "mu-law",
+        "-b",
+        "8",
+        "-c",
+        "1",
+        str(ulaw),
+        "-r",
+        str(rate),
+        "-e",
+        "signed",
+        "-b",
+        "16",
+        "-t",
+        "raw",
+        str(out),
+    )
     return out.read_bytes()
 
 

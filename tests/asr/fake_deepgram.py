@@ -50,7 +50,9 @@ class ListenSession:
 
 
 class FakeDeepgram:
-    def __init__(self, api_key: str = "test-key", idle_timeout_s: float = 10.0, interim_every_s: float = 1.0) -> None:
+    def __init__(
+        self, api_key: str = "test-key", idle_timeout_s: float = 10.0, interim_every_s: float = 1.0
+    ) -> None:
         self.api_key = api_key
         self.idle_timeout_s = idle_timeout_s
         self.interim_every_s = interim_every_s
@@ -67,7 +69,7 @@ class FakeDeepgram:
         host, port = self._server.sockets[0].getsockname()[:2]
         return f"ws://{host}:{port}"
 
-    async def start(self) -> "FakeDeepgram":
+    async def start(self) -> FakeDeepgram:
         self._server = await serve(self._session, "127.0.0.1", 0, process_request=self._check_request)
         return self
 
@@ -158,7 +160,7 @@ class _Listener:
         while True:
             try:
                 message = await asyncio.wait_for(self.connection.recv(), self.server.idle_timeout_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await self.connection.close(
                     1011,
                     "Deepgram did not receive audio data or a text message within the timeout "
@@ -174,7 +176,9 @@ class _Listener:
         try:
             kind = json.loads(text)["type"]
         except (ValueError, KeyError, TypeError):
-            await self._send({"type": "Error", "variant": "SchemaError", "description": "bad message", "message": text})
+            await self._send(
+                {"type": "Error", "variant": "SchemaError", "description": "bad message", "message": text}
+            )
             return True
         self.session.controls.append(kind)
         if kind == "KeepAlive":
@@ -194,12 +198,21 @@ class _Listener:
                     "duration": len(self.samples) / self.rate,
                     "channels": 1,
                     "models": [MODEL_UUID],
-                    "model_info": {MODEL_UUID: {"name": "general-nova-3", "version": "fake", "arch": "nova-3"}},
+                    "model_info": {
+                        MODEL_UUID: {"name": "general-nova-3", "version": "fake", "arch": "nova-3"}
+                    },
                 }
             )
             await self.connection.close(1000)
             return False
-        await self._send({"type": "Error", "variant": "SchemaError", "description": f"unknown type {kind}", "message": text})
+        await self._send(
+            {
+                "type": "Error",
+                "variant": "SchemaError",
+                "description": f"unknown type {kind}",
+                "message": text,
+            }
+        )
         return True
 
     async def _on_audio(self, data: bytes) -> None:
@@ -223,7 +236,9 @@ class _Listener:
                 await self._send_results(self.speech_start, now, is_final=False)
         if self.pending_utterance_end is not None and self.utterance_end_s is not None:
             if now / self.rate - self.pending_utterance_end >= self.utterance_end_s:
-                await self._send({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": self.pending_utterance_end})
+                await self._send(
+                    {"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": self.pending_utterance_end}
+                )
                 self.pending_utterance_end = None
 
     async def _flush(self, *, from_finalize: bool, speech_final: bool = False) -> None:
@@ -231,11 +246,14 @@ class _Listener:
             return
         start, end = self.speech_start, self.last_voice
         self.speech_start = None
-        await self._send_results(start, end, is_final=True, speech_final=speech_final, from_finalize=from_finalize)
+        await self._send_results(
+            start, end, is_final=True, speech_final=speech_final, from_finalize=from_finalize
+        )
         self.pending_utterance_end = end / self.rate
 
-    async def _send_results(self, start: int, end: int, *, is_final: bool, speech_final: bool = False,
-                            from_finalize: bool = False) -> None:
+    async def _send_results(
+        self, start: int, end: int, *, is_final: bool, speech_final: bool = False, from_finalize: bool = False
+    ) -> None:
         pcm = self.samples[start:end].astype("<i2").tobytes()
         pcm16k = soxr.resample(np.frombuffer(pcm, dtype="<i2"), self.rate, 16000).astype("<i2").tobytes()
         text, confidence, words = await asyncio.to_thread(self.server.transcribe, pcm16k)
@@ -255,8 +273,13 @@ class _Listener:
                             "transcript": text,
                             "confidence": round(confidence, 3),
                             "words": [
-                                {"word": w, "start": round(offset + s, 3), "end": round(offset + e, 3),
-                                 "confidence": round(c, 3), "punctuated_word": w}
+                                {
+                                    "word": w,
+                                    "start": round(offset + s, 3),
+                                    "end": round(offset + e, 3),
+                                    "confidence": round(c, 3),
+                                    "punctuated_word": w,
+                                }
                                 for w, s, e, c in words
                             ],
                         }

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from fake_deepgram import FakeDeepgram
+
 from ingest.asr import EngineUnavailable, StreamingRecognizer, create_engine
 from ingest.asr.base import StreamResult
 from ingest.asr.deepgram import DeepgramRecognizer
@@ -82,7 +82,9 @@ async def test_keepalive_holds_an_idle_stream_open(speak) -> None:
         stream = await recognizer.open_stream(RATE)
         results_task = asyncio.create_task(collect(stream))
         await asyncio.sleep(2.5)  # longer than the server's idle timeout
-        await send_realtime_ish(stream, speak("i want to cancel my account right now", rate=RATE) + silence(0.5))
+        await send_realtime_ish(
+            stream, speak("i want to cancel my account right now", rate=RATE) + silence(0.5)
+        )
         await stream.close()
         results = await asyncio.wait_for(results_task, 60)
     finally:
@@ -134,8 +136,13 @@ async def test_reconnect_with_a_revoked_key_ends_results_with_the_error(speak) -
 
 
 def test_create_engine_builds_deepgram_from_settings() -> None:
-    settings = IngestSettings(asr="deepgram", deepgram_api_key="k", deepgram_url="ws://127.0.0.1:1",
-                              deepgram_encoding="mulaw", deepgram_model="nova-2")
+    settings = IngestSettings(
+        asr="deepgram",
+        deepgram_api_key="k",
+        deepgram_url="ws://127.0.0.1:1",
+        deepgram_encoding="mulaw",
+        deepgram_model="nova-2",
+    )
     engine = create_engine(settings)
     assert isinstance(engine, DeepgramRecognizer) and isinstance(engine, StreamingRecognizer)
     assert (engine.model, engine.encoding, engine.base_url) == ("nova-2", "mulaw", "ws://127.0.0.1:1")

@@ -104,8 +104,14 @@ def test_unreachable_hub_is_unavailable(tmp_path) -> None:
         "except EngineUnavailable as error:\n"
         "    print('UNAVAILABLE', error)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("UNAVAILABLE cannot load Whisper model 'tiny'")

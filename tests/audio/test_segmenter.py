@@ -65,7 +65,7 @@ def test_real_speech_turns_are_found_at_their_times() -> None:
     track = TrackSegmenter(VadSettings(), 8000)
     spans = []
     for offset in range(0, len(pcm), 480):  # 30 ms chunks: not frame-aligned on purpose
-        spans += track.feed(pcm[offset:offset + 480], offset / 16000)
+        spans += track.feed(pcm[offset : offset + 480], offset / 16000)
     spans += track.flush()
     assert len(spans) == 2
     first_end = 1.0 + len(first) / 16000

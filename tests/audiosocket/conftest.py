@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
 
 import pytest
-
 from audiosocket_helpers import CollectingSink
+
 from ingest.adapters.audiosocket import AudioSocketServer
 from simulator.audiosocket_dialer import AudioSocketDialer
 

@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-
 from audiosocket_helpers import CollectingSink, summarize, wait_closed_by_server
+
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.events import CallStarted
 from simulator.audiosocket_dialer import AudioSocketDialer
@@ -26,12 +26,8 @@ class BadPeer:
 
 
 CASES = {
-    "garbage-before-uuid": BadPeer(
-        False, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "unknown frame kind 0x47"
-    ),
-    "garbage-after-uuid": BadPeer(
-        True, b"\x99\x01\x02hello", "unknown frame kind 0x99 (length 258)"
-    ),
+    "garbage-before-uuid": BadPeer(False, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "unknown frame kind 0x47"),
+    "garbage-after-uuid": BadPeer(True, b"\x99\x01\x02hello", "unknown frame kind 0x99 (length 258)"),
     "unknown-kind": BadPeer(True, b"\x02\x00\x06" + b"\x01" * 6, "unknown frame kind 0x02"),
     "length-beyond-eof": BadPeer(
         True,
@@ -49,15 +45,11 @@ CASES = {
     "audio-before-uuid": BadPeer(
         False, encode_frame(FrameKind.SLIN_8K, bytes(320)), "SLIN_8K frame before the UUID"
     ),
-    "dtmf-before-uuid": BadPeer(
-        False, encode_frame(FrameKind.DTMF, b"1"), "DTMF frame before the UUID"
-    ),
+    "dtmf-before-uuid": BadPeer(False, encode_frame(FrameKind.DTMF, b"1"), "DTMF frame before the UUID"),
     "silent-connection": BadPeer(False, b"", f"no UUID frame within {FIRST_FRAME_TIMEOUT:g} s"),
     "short-uuid": BadPeer(False, b"\x01\x00\x08" + bytes(8), "UUID frame of 8 bytes, expected 16"),
     "long-uuid": BadPeer(False, b"\x01\x00\x11" + bytes(17), "UUID frame of 17 bytes, expected 16"),
-    "second-uuid": BadPeer(
-        True, encode_frame(FrameKind.UUID, uuid.uuid4().bytes), "a second UUID frame"
-    ),
+    "second-uuid": BadPeer(True, encode_frame(FrameKind.UUID, uuid.uuid4().bytes), "a second UUID frame"),
 }
 
 

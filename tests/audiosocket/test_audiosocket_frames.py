@@ -50,9 +50,7 @@ def test_a_whole_call_round_trips() -> None:
 
 
 def test_bytes_arriving_one_at_a_time_decode_the_same() -> None:
-    wire = encode_frame(FrameKind.UUID, uuid.uuid4().bytes) + encode_frame(
-        FrameKind.SLIN_8K, b"ab" * 160
-    )
+    wire = encode_frame(FrameKind.UUID, uuid.uuid4().bytes) + encode_frame(FrameKind.SLIN_8K, b"ab" * 160)
     decoder = FrameDecoder()
     decoded: list[Frame] = []
     for byte in wire:

@@ -7,8 +7,8 @@ import socket
 import uuid
 
 import pytest
-
 from audiosocket_helpers import WAIT_LIMIT, CollectingSink, summarize, wait_closed_by_server
+
 from ingest.adapters.audiosocket import AudioSocketServer
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.adapters.audiosocket_legs import leg_uuid
@@ -21,9 +21,7 @@ def tone(index: int, samples: int = 160) -> bytes:
     return bytes((index * 7 + i) % 256 for i in range(samples * 2))
 
 
-async def test_a_mixed_call_produces_its_events_in_order(
-    server, dial, sink: CollectingSink
-) -> None:
+async def test_a_mixed_call_produces_its_events_in_order(server, dial, sink: CollectingSink) -> None:
     assert server.port != 0
     call = uuid.uuid4()
     dialer = await dial(call)
@@ -142,10 +140,7 @@ async def test_a_second_connection_for_an_open_leg_is_refused(dial, sink, caplog
     await first.hangup()
     events = await sink.wait_call_ended(str(call))
     assert [summarize(e)[0] for e in events] == ["started", "audio", "audio", "leg-ended", "ended"]
-    assert (
-        f"{duplicate.local_address}: closing (call None): protocol-error: the unknown leg"
-        in caplog.text
-    )
+    assert f"{duplicate.local_address}: closing (call None): protocol-error: the unknown leg" in caplog.text
 
 
 async def test_16khz_audio_keeps_its_rate_and_gets_16khz_keepalives(dial, sink) -> None:
@@ -190,9 +185,7 @@ async def test_stop_ends_open_calls_with_shutdown(server: AudioSocketServer, dia
     dialers = [await dial(call) for call in calls]
     for dialer in dialers:
         await dialer.send_audio(tone(0))
-    await sink.wait_for(
-        lambda events: len([e for e in events if isinstance(e, AudioReceived)]) == 2
-    )
+    await sink.wait_for(lambda events: len([e for e in events if isinstance(e, AudioReceived)]) == 2)
     await server.stop()
     for call in calls:
         assert [summarize(e) for e in sink.of_call(str(call))[-2:]] == [
@@ -215,8 +208,7 @@ async def test_a_peer_that_never_reads_loses_keepalives_without_stalling_others(
         # A 192 kHz frame makes its keep-alives 7.5 KiB each: buffers fill within a second.
         await loop.sock_sendall(
             stuck,
-            encode_frame(FrameKind.UUID, uuid.uuid4().bytes)
-            + encode_frame(FrameKind.SLIN_192K, bytes(7680)),
+            encode_frame(FrameKind.UUID, uuid.uuid4().bytes) + encode_frame(FrameKind.SLIN_192K, bytes(7680)),
         )
         good_call = uuid.uuid4()
         good = await dial(good_call)

@@ -7,8 +7,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from audiosocket_helpers import CollectingSink, raw_pcm
+
 from ingest.adapters.audiosocket_frames import FrameKind, frame_bytes
 from ingest.events import AudioReceived
 
@@ -35,6 +35,4 @@ async def test_spoken_audio_arrives_intact_with_audio_time(
     for event in audio[:-1]:
         offsets.append(offsets[-1] + len(event.pcm) // 2)
     assert [e.audio_time for e in audio] == [offset / rate for offset in offsets]
-    assert audio[-1].audio_time + len(audio[-1].pcm) / 2 / rate == pytest.approx(
-        len(samples) / rate
-    )
+    assert audio[-1].audio_time + len(audio[-1].pcm) / 2 / rate == pytest.approx(len(samples) / rate)

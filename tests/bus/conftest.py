@@ -6,8 +6,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
@@ -53,9 +53,7 @@ class RedisServer:
         )
         while not self._answers_ping():
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server on port {self.port} exited with {self.process.returncode}"
-                )
+                raise RuntimeError(f"redis-server on port {self.port} exited with {self.process.returncode}")
             time.sleep(0.02)
 
     def kill(self) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -97,9 +98,7 @@ async def test_interims_and_alerts(make_bus) -> None:
     assert received[1]["rules"] == ["very_negative"]
 
 
-async def test_history_is_ordered_and_limited(
-    make_bus, segment: Callable[..., TranscriptSegment]
-) -> None:
+async def test_history_is_ordered_and_limited(make_bus, segment: Callable[..., TranscriptSegment]) -> None:
     bus: Bus = await make_bus()
     await bus.publish(CallStarted("c1", "audiosocket", started_at=1.0))
     for n in range(5):
@@ -109,9 +108,7 @@ async def test_history_is_ordered_and_limited(
     await bus.publish(CallStarted("c2", "twilio"))
 
     history = await bus.history("c1")
-    assert [h["type"] for h in history] == ["CallStarted"] + ["TranscriptSegment"] * 5 + [
-        "CallEnded"
-    ]
+    assert [h["type"] for h in history] == ["CallStarted"] + ["TranscriptSegment"] * 5 + ["CallEnded"]
     assert [h["text"] for h in history[1:6]] == [f"segment {n}" for n in range(5)]
     assert [h["text"] for h in (await bus.history("c1", limit=3))[:2]] == ["segment 3", "segment 4"]
     assert await bus.history("c1", limit=0) == []

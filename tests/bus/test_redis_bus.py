@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import orjson
 import pytest
@@ -14,9 +15,7 @@ from ingest.bus import BusUnavailable, MemoryBus, RedisBus, open_bus
 from ingest.events import CallEnded, CallStarted, DtmfReceived, TranscriptSegment
 
 
-def bus_warnings(
-    caplog: pytest.LogCaptureFixture, text: str, level: int = logging.WARNING
-) -> list[str]:
+def bus_warnings(caplog: pytest.LogCaptureFixture, text: str, level: int = logging.WARNING) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
@@ -24,9 +23,7 @@ def bus_warnings(
     ]
 
 
-async def history_when_reachable(
-    bus: RedisBus, call_id: str, expected: int
-) -> list[dict[str, Any]]:
+async def history_when_reachable(bus: RedisBus, call_id: str, expected: int) -> list[dict[str, Any]]:
     """The call's history once Redis answers and holds `expected` entries."""
     while True:
         try:
@@ -46,7 +43,7 @@ async def receive_eventually(
         await bus.publish(DtmfReceived("c-after", "caller", digit, 0.0))
         try:
             return await asyncio.wait_for(messages.__anext__(), timeout=0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 
@@ -182,9 +179,7 @@ async def test_redis_absent_at_start_then_arriving(
     assert bus_warnings(caplog, "before redis answered")
 
 
-async def test_a_full_outbox_drops_the_oldest_updates(
-    redis_server, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_a_full_outbox_drops_the_oldest_updates(redis_server, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="ingest.bus")
     bus = RedisBus(redis_server.url, timeout_s=0.5, max_backoff_s=0.2, outbox_limit=5)
     try:

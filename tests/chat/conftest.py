@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.bus import MemoryBus
-from chat import ChatService, ChatSettings, ChatStore
 from ingest.events import CallEventSink
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
@@ -46,8 +46,13 @@ class ChatApp:
     bus: MemoryBus
     client: httpx.AsyncClient
 
-    async def post(self, path_or_url: str, form: dict[str, str], *, token: str | None = AUTH_TOKEN,
-                   ) -> httpx.Response:
+    async def post(
+        self,
+        path_or_url: str,
+        form: dict[str, str],
+        *,
+        token: str | None = AUTH_TOKEN,
+    ) -> httpx.Response:
         """POST like Twilio: the full URL and form signed with `token` (None: unsigned)."""
         url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
         headers = {SIGNATURE_HEADER: sign_request(url, form, token)} if token else {}
@@ -75,8 +80,14 @@ async def chat_app(tmp_path: Path) -> AsyncIterator[StartChatApp]:
     """`await chat_app(sink=..., calls=..., bus=..., **chat_settings)` starts one; all stop after."""
     cleanups: list[Callable[[], Awaitable[object]]] = []
 
-    async def start(*, sink: CallEventSink | None = None, calls: CallStore | None = None,
-                    bus: MemoryBus | None = None, agent_language: str = "en", **chat: object) -> ChatApp:
+    async def start(
+        *,
+        sink: CallEventSink | None = None,
+        calls: CallStore | None = None,
+        bus: MemoryBus | None = None,
+        agent_language: str = "en",
+        **chat: object,
+    ) -> ChatApp:
         db_path = calls.path if calls is not None else tmp_path / "callmon.db"
         if calls is None:
             calls = await CallStore.open(db_path)
@@ -88,13 +99,15 @@ async def chat_app(tmp_path: Path) -> AsyncIterator[StartChatApp]:
         cleanups.append(chats.close)
         translator = make_translator(TranslationSettings(agent_language=agent_language))
         cleanups.append(translator.close)
-        service = ChatService(ChatSettings(agent_language=agent_language, **chat), chats, calls, bus,
-                              translator)  # type: ignore[arg-type]
+        service = ChatService(
+            ChatSettings(agent_language=agent_language, **chat), chats, calls, bus, translator
+        )  # type: ignore[arg-type]
         await service.start()
         cleanups.append(service.close)
         app = FastAPI()
-        app.include_router(build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN),
-                                             sink or DroppingSink(), service))
+        app.include_router(
+            build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN), sink or DroppingSink(), service)
+        )
         host, server, task = await serve_app(app)
 
         async def stop_server() -> None:

@@ -16,11 +16,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from app.worker import IngestWorker
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.audio.mulaw import decode_mulaw
 from ingest.settings import IngestSettings
 from simulator.twilio_dialer import TwilioStreamDialer
-from app.worker import IngestWorker
 from tests.chat.conftest import AUTH_TOKEN, WAIT_S
 
 CALL = "CAmediachat1"
@@ -30,7 +30,9 @@ FORM = {"CallSid": CALL, "From": "+15550000003"}
 def flite_mulaw(tmp_path: Path, text: str) -> bytes:
     wav, raw = tmp_path / "line.wav", tmp_path / "line.ul"
     subprocess.run(["flite", "-voice", "rms", "-t", text, "-o", str(wav)], check=True)
-    subprocess.run(["sox", str(wav), "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw", str(raw)], check=True)
+    subprocess.run(
+        ["sox", str(wav), "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw", str(raw)], check=True
+    )
     return raw.read_bytes()
 
 
@@ -64,8 +66,9 @@ async def reply_audio(dialer: TwilioStreamDialer) -> tuple[list[str], bytes, str
 
 @pytest.fixture
 async def worker(tmp_path: Path):
-    settings = IngestSettings(db_path=tmp_path / "callmon.db", asr="sphinx", asr_threads=1,
-                              http_host="127.0.0.1", http_port=0)
+    settings = IngestSettings(
+        db_path=tmp_path / "callmon.db", asr="sphinx", asr_threads=1, http_host="127.0.0.1", http_port=0
+    )
     async with IngestWorker(settings, listen=False, alerts_enabled=False) as running:
         yield running
 
@@ -79,10 +82,14 @@ async def test_media_chat_speech_in_translated_reply_out_and_clear(chat_app, wor
     stream = connect.find("Connect/Stream")
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
     assert parameters == {"chat": CALL, "language": "en"}
-    assert stream.get("url").startswith("ws://127.0.0.1:") and stream.get("url").endswith("/twilio/chat/media/stream")
+    assert stream.get("url").startswith("ws://127.0.0.1:") and stream.get("url").endswith(
+        "/twilio/chat/media/stream"
+    )
 
     dialer = TwilioStreamDialer()
-    await dialer.connect(stream.get("url"), call_sid=CALL, custom_parameters=parameters, auth_token=AUTH_TOKEN)
+    await dialer.connect(
+        stream.get("url"), call_sid=CALL, custom_parameters=parameters, auth_token=AUTH_TOKEN
+    )
     end = await dialer.send_audio("inbound", flite_mulaw(tmp_path, "i want to cancel my account right now"))
     await dialer.send_audio("inbound", b"\xff" * 8000 * 2, start_ms=end)  # silence ends the utterance
 
@@ -95,13 +102,14 @@ async def test_media_chat_speech_in_translated_reply_out_and_clear(chat_app, wor
     assert "anular mi cuenta" in line.translation.lower()  # Apertium eng-spa for the agent
 
     await app.service.chats.assign(CALL, "alice")
-    first = await app.service.chats.add_message(CALL, "agent", "Puedo ayudarle hoy con su cuenta", "es",
-                                                state="queued")
+    first = await app.service.chats.add_message(
+        CALL, "agent", "Puedo ayudarle hoy con su cuenta", "es", state="queued"
+    )
     events, pcm, mark = await reply_audio(dialer)
     assert set(events) == {"media", "mark"} and events[-1] == "mark"
     samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
     assert len(samples) / 8000 > 1.0  # a spoken sentence, not a click
-    assert np.sqrt(np.mean(samples ** 2)) > 300  # and not silence
+    assert np.sqrt(np.mean(samples**2)) > 300  # and not silence
     stored = (await app.service.chats.list_messages(CALL))[-1]
     assert stored.id == first.id and stored.state == "playing" and "account" in stored.translation.lower()
 
@@ -124,7 +132,10 @@ async def test_media_chat_speech_in_translated_reply_out_and_clear(chat_app, wor
     await dialer.close()
     segments = await worker.store.list_segments(CALL)
     assert {s.speaker for s in segments} == {"caller", "agent"}
-    assert [s.text for s in segments if s.speaker == "agent"] == ["Puedo ayudarle hoy con su cuenta", "Gracias"]
+    assert [s.text for s in segments if s.speaker == "agent"] == [
+        "Puedo ayudarle hoy con su cuenta",
+        "Gracias",
+    ]
 
 
 async def _ended(app, chat_id: str) -> bool:

@@ -21,11 +21,20 @@ def reply(text: str, translation: str | None) -> ChatMessage:
     return ChatMessage(1, "CA1", "agent", text, "en", translation, None, "queued", 0.0, None)
 
 
-@pytest.mark.parametrize(("digits", "speech", "code"), [
-    ("2", None, "es"), ("6", None, "pt"), (None, "Español", "es"), (None, "espanol.", "es"),
-    (None, "en français s'il vous plaît", "fr"), ("9", None, None), ("0", None, None),
-    ("#", "gibberish", None), (None, None, None),
-])
+@pytest.mark.parametrize(
+    ("digits", "speech", "code"),
+    [
+        ("2", None, "es"),
+        ("6", None, "pt"),
+        (None, "Español", "es"),
+        (None, "espanol.", "es"),
+        (None, "en français s'il vous plaît", "fr"),
+        ("9", None, None),
+        ("0", None, None),
+        ("#", "gibberish", None),
+        (None, None, None),
+    ],
+)
 def test_choose_language(digits: str | None, speech: str | None, code: str | None) -> None:
     chosen = choose_language(digits, speech, DEFAULT_LANGUAGES)
     assert (chosen.code if chosen else None) == code

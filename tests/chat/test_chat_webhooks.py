@@ -29,9 +29,17 @@ async def choose_spanish(app: ChatApp) -> ET.Element:
     return twiml(await app.post(gather.get("action"), {**FORM, "Digits": "2"}))
 
 
-@pytest.mark.parametrize("path", ["/twilio/chat/voice", "/twilio/chat/media", "/twilio/chat/language",
-                                  "/twilio/chat/said", "/twilio/chat/wait?deadline=1",
-                                  "/twilio/chat/status"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/twilio/chat/voice",
+        "/twilio/chat/media",
+        "/twilio/chat/language",
+        "/twilio/chat/said",
+        "/twilio/chat/wait?deadline=1",
+        "/twilio/chat/status",
+    ],
+)
 async def test_unsigned_or_wrongly_signed_webhooks_are_refused(chat_app, path: str) -> None:
     app = await chat_app()
     unsigned = await app.post(path, FORM, token=None)
@@ -43,7 +51,9 @@ async def test_unsigned_or_wrongly_signed_webhooks_are_refused(chat_app, path: s
 async def test_tampered_form_is_refused(chat_app) -> None:
     app = await chat_app()
     signed_for_other_form = {"X-Twilio-Signature": "x"}
-    response = await app.client.post(app.base + "/twilio/chat/voice", data=FORM, headers=signed_for_other_form)
+    response = await app.client.post(
+        app.base + "/twilio/chat/voice", data=FORM, headers=signed_for_other_form
+    )
     assert response.status_code == 403
 
 
@@ -55,8 +65,11 @@ async def test_whole_chat_spanish_caller_english_agent(chat_app) -> None:
     chat = await app.service.chats.get_chat(CALL)
     assert (chat.status, chat.caller_language, chat.agent_language) == ("waiting", "es", "en")
 
-    hold = twiml(await app.post(gather.get("action"), {**FORM, "SpeechResult": "quiero cancelar mi cuenta",
-                                                       "Confidence": "0.9"}))
+    hold = twiml(
+        await app.post(
+            gather.get("action"), {**FORM, "SpeechResult": "quiero cancelar mi cuenta", "Confidence": "0.9"}
+        )
+    )
     assert [child.tag for child in hold] == ["Say", "Pause", "Redirect"]
     assert hold.find("Say").get("language") == "es-ES" and hold.find("Pause").get("length") == "2"
     poll_url = hold.find("Redirect").text
@@ -72,7 +85,9 @@ async def test_whole_chat_spanish_caller_english_agent(chat_app) -> None:
 
     # The agent picks up and replies (what the agent page does).
     assert await app.service.chats.assign(CALL, "alice")
-    await app.service.chats.add_message(CALL, "agent", "I can cancel your account today", "en", state="queued")
+    await app.service.chats.add_message(
+        CALL, "agent", "I can cancel your account today", "en", state="queued"
+    )
     spoken = twiml(await app.post(poll_url, FORM))
     say = spoken.find("Say")
     assert say.get("language") == "es-ES"

@@ -49,8 +49,18 @@ def test_import_then_list_and_show(tmp_path: Path) -> None:
     caller_words = " ".join(s["text"] for s in data["segments"] if s["speaker"] == "caller").split()
     assert "sue" in caller_words or "lawyer" in caller_words
     for segment in data["segments"]:
-        assert {"speaker", "start", "end", "text", "sentiment_score", "sentiment_label", "keywords",
-                "profanity", "language", "translation"} <= segment.keys()
+        assert {
+            "speaker",
+            "start",
+            "end",
+            "text",
+            "sentiment_score",
+            "sentiment_label",
+            "keywords",
+            "profanity",
+            "language",
+            "translation",
+        } <= segment.keys()
 
     again = runner.invoke(main, ["import", str(recording), "--db", str(db)])
     assert again.exit_code == 0 and "already imported" in again.output
@@ -62,8 +72,9 @@ def test_import_then_list_and_show(tmp_path: Path) -> None:
 def test_bad_files_are_named_and_skipped(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.wav"
     bogus.write_text("this is not audio")
-    result = CliRunner().invoke(main, ["import", str(bogus), str(tmp_path / "missing.wav"),
-                                       "--db", str(tmp_path / "x.db")])
+    result = CliRunner().invoke(
+        main, ["import", str(bogus), str(tmp_path / "missing.wav"), "--db", str(tmp_path / "x.db")]
+    )
     assert result.exit_code == 1
     assert "notes.wav: not a readable WAV file" in result.output
     assert "missing.wav" in result.output
@@ -87,7 +98,8 @@ def test_help_documents_commands_and_environment() -> None:
 
 
 def test_bad_setting_is_a_clear_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["calls", "list", "--db", str(tmp_path / "x.db")],
-                                env={"CALLMON_ASR": "nonsense"})
+    result = CliRunner().invoke(
+        main, ["calls", "list", "--db", str(tmp_path / "x.db")], env={"CALLMON_ASR": "nonsense"}
+    )
     assert result.exit_code == 2
     assert "CALLMON_ASR='nonsense' is not an engine" in result.output

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -19,10 +19,10 @@ from nicegui.functions.notify import notify
 from nicegui.testing import User
 from nicegui.testing.general import nicegui_reset_globals, prepare_simulation
 
-from dashboard.app import install
-from dashboard.serving import use_session_folder
 from alerts.config import AlertSettings
+from dashboard.app import install
 from dashboard.services import DashboardServices, open_standalone
+from dashboard.serving import use_session_folder
 from dashboard.settings import DashboardSettings
 from ingest.events import AlertRaised, CallStarted, CallSummary, TranscriptSegment
 
@@ -34,10 +34,12 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[DashboardServices]:
     # The ingest probe points at a closed port: the health indicator has something to show.
-    settings = DashboardSettings(secret="test secret", ingest_url="http://127.0.0.1:9",
-                                 sessions_path=tmp_path / "sessions")
-    opened = await open_standalone(settings, tmp_path / "callmon.db", redis_url=None,
-                                   alert_settings=AlertSettings())
+    settings = DashboardSettings(
+        secret="test secret", ingest_url="http://127.0.0.1:9", sessions_path=tmp_path / "sessions"
+    )
+    opened = await open_standalone(
+        settings, tmp_path / "callmon.db", redis_url=None, alert_settings=AlertSettings()
+    )
     for name, role in ROLE_USERS.items():
         await opened.users.add(name, role, PASSWORD)
     yield opened
@@ -59,7 +61,9 @@ async def simulated_dashboard(services: DashboardServices) -> AsyncIterator[Call
                 clients: list[httpx.AsyncClient] = []
 
                 def new_user() -> User:
-                    client = httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test")
+                    client = httpx.AsyncClient(
+                        transport=httpx.ASGITransport(core.app), base_url="http://test"
+                    )
                     clients.append(client)
                     return User(client)
 
@@ -92,33 +96,71 @@ def logged_in(new_user: Callable[[], User]) -> Callable[[str], Awaitable[User]]:
     return log_in
 
 
-async def start_call(services: DashboardServices, call_id: str, *, agent: str = "alice",
-                     started_at: float | None = None) -> None:
+async def start_call(
+    services: DashboardServices, call_id: str, *, agent: str = "alice", started_at: float | None = None
+) -> None:
     """What the pipeline does when a call starts: store, then publish."""
-    event = CallStarted(call_id, "simulated", started_at=started_at or time.time(),
-                        metadata={"agent": agent, "campaign": "billing", "caller_number": "+15550001"})
+    event = CallStarted(
+        call_id,
+        "simulated",
+        started_at=started_at or time.time(),
+        metadata={"agent": agent, "campaign": "billing", "caller_number": "+15550001"},
+    )
     summary = await services.calls.start_call(event)
     summary = await services.calls.update_call(call_id, agent=agent, campaign="billing")
     await services.bus.publish(event)
     await services.bus.publish(summary)
 
 
-async def add_segment(services: DashboardServices, call_id: str, text: str, *, speaker: str = "caller",
-                      score: float = 0.0, keywords: tuple[str, ...] = (), profanity: tuple[str, ...] = (),
-                      start: float = 0.0, translation: str | None = None) -> TranscriptSegment:
+async def add_segment(
+    services: DashboardServices,
+    call_id: str,
+    text: str,
+    *,
+    speaker: str = "caller",
+    score: float = 0.0,
+    keywords: tuple[str, ...] = (),
+    profanity: tuple[str, ...] = (),
+    start: float = 0.0,
+    translation: str | None = None,
+) -> TranscriptSegment:
     label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-    segment = TranscriptSegment(call_id, speaker, start, start + 2.0, text, 0.9, "en", "test",  # type: ignore[arg-type]
-                                score, label, keywords, profanity, translation, rolling_sentiment=score)
+    segment = TranscriptSegment(
+        call_id,
+        speaker,
+        start,
+        start + 2.0,
+        text,
+        0.9,
+        "en",
+        "test",  # type: ignore[arg-type]
+        score,
+        label,
+        keywords,
+        profanity,
+        translation,
+        rolling_sentiment=score,
+    )
     stored = await services.calls.add_segment(segment)
     await services.bus.publish(stored)
     return stored
 
 
-async def raise_alert(services: DashboardServices, call_id: str, level: str = "critical",
-                      text: str = "i will call my lawyer") -> AlertRaised:
-    alert = AlertRaised(id=f"alert-{time.monotonic_ns()}", call_id=call_id, level=level,
-                        rules=("legal_threat",), reasons=("legal threat: lawyer",), text=text,
-                        speaker="caller", score=-0.6, rolling_score=-0.4, agent="alice")
+async def raise_alert(
+    services: DashboardServices, call_id: str, level: str = "critical", text: str = "i will call my lawyer"
+) -> AlertRaised:
+    alert = AlertRaised(
+        id=f"alert-{time.monotonic_ns()}",
+        call_id=call_id,
+        level=level,
+        rules=("legal_threat",),
+        reasons=("legal threat: lawyer",),
+        text=text,
+        speaker="caller",
+        score=-0.6,
+        rolling_score=-0.4,
+        agent="alice",
+    )
     await services.alerts.store.add_alert(alert)  # type: ignore[attr-defined]
     await services.bus.publish(alert)
     return alert
@@ -134,5 +176,14 @@ async def end_call(services: DashboardServices, call_id: str) -> CallSummary:
     return summary
 
 
-__all__ = ["PASSWORD", "ROLE_USERS", "XSS", "add_segment", "end_call", "raise_alert", "replace",
-           "simulated_dashboard", "start_call"]
+__all__ = [
+    "PASSWORD",
+    "ROLE_USERS",
+    "XSS",
+    "add_segment",
+    "end_call",
+    "raise_alert",
+    "replace",
+    "simulated_dashboard",
+    "start_call",
+]

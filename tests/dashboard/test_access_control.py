@@ -46,7 +46,11 @@ async def log_in(client: httpx.AsyncClient, name: str) -> None:
 async def test_every_route_without_login_redirects_or_answers_401(client) -> None:
     routes = our_routes()
     assert {path for _, path in routes} >= set(PAGES) - {"/calls/some-call"} | {
-        "/calls/x", "/api/calls/active", "/api/alerts/x/ack", "/api/calls/x/notes"}
+        "/calls/x",
+        "/api/calls/active",
+        "/api/alerts/x/ack",
+        "/api/calls/x/notes",
+    }
     for method, path in routes:
         if path in PUBLIC:
             continue
@@ -87,9 +91,30 @@ async def test_agent_cannot_open_supervisor_or_qa_pages(client) -> None:
 async def test_each_role_opens_only_its_pages(client, services) -> None:
     await start_call(services, "some-call")
     expected = {
-        "sup": {"/": 200, "/agents": 200, "/calls/some-call": 200, "/qa": 200, "/agent": 403, "/admin/users": 403},
-        "quinn": {"/": 303, "/agents": 403, "/calls/some-call": 200, "/qa": 200, "/agent": 403, "/admin/users": 403},
-        "root": {"/": 200, "/agents": 200, "/calls/some-call": 200, "/qa": 200, "/agent": 200, "/admin/users": 200},
+        "sup": {
+            "/": 200,
+            "/agents": 200,
+            "/calls/some-call": 200,
+            "/qa": 200,
+            "/agent": 403,
+            "/admin/users": 403,
+        },
+        "quinn": {
+            "/": 303,
+            "/agents": 403,
+            "/calls/some-call": 200,
+            "/qa": 200,
+            "/agent": 403,
+            "/admin/users": 403,
+        },
+        "root": {
+            "/": 200,
+            "/agents": 200,
+            "/calls/some-call": 200,
+            "/qa": 200,
+            "/agent": 200,
+            "/admin/users": 200,
+        },
     }
     for name, pages in expected.items():
         client.cookies.clear()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import xml.etree.ElementTree as ET
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
-from chat import ChatService, ChatSettings, ChatStore
 from ingest.settings import IngestSettings
 from ingest.translation import TranslationSettings, make_translator
 from tests.chat.conftest import AUTH_TOKEN, DroppingSink, serve_app
@@ -29,13 +29,17 @@ async def twilio(services) -> AsyncIterator:
     service = ChatService(ChatSettings(), chats, services.calls, services.bus, translator)
     await service.start()
     app = FastAPI()
-    app.include_router(build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN), DroppingSink(), service))
+    app.include_router(
+        build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN), DroppingSink(), service)
+    )
     host, server, task = await serve_app(app)
     client = httpx.AsyncClient(timeout=30)
 
     async def post(url: str, form: dict[str, str]) -> ET.Element:
         url = url if url.startswith("http") else f"http://{host}{url}"
-        response = await client.post(url, data=form, headers={SIGNATURE_HEADER: sign_request(url, form, AUTH_TOKEN)})
+        response = await client.post(
+            url, data=form, headers={SIGNATURE_HEADER: sign_request(url, form, AUTH_TOKEN)}
+        )
         assert response.status_code == 200, response.text
         return ET.fromstring(response.text)
 
@@ -48,10 +52,14 @@ async def twilio(services) -> AsyncIterator:
     await chats.close()
 
 
-async def test_agent_picks_up_reads_translation_replies_and_sees_it_spoken(logged_in, services, twilio) -> None:
+async def test_agent_picks_up_reads_translation_replies_and_sees_it_spoken(
+    logged_in, services, twilio
+) -> None:
     menu = await twilio("/twilio/chat/voice", FORM)
     listen = await twilio(menu.find("Gather").get("action"), {**FORM, "Digits": "2"})
-    hold = await twilio(listen.find("Gather").get("action"), {**FORM, "SpeechResult": "quiero cancelar mi cuenta"})
+    hold = await twilio(
+        listen.find("Gather").get("action"), {**FORM, "SpeechResult": "quiero cancelar mi cuenta"}
+    )
     poll_url = hold.find("Redirect").text
     await services.notes.add(CALL, "sup", "offer the retention discount")
 

@@ -11,11 +11,10 @@ import pytest
 from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
 
+from app.worker import IngestWorker, dashboard_services_for
 from dashboard.serving import DashboardServer
-from app.worker import dashboard_services_for
 from dashboard.settings import DashboardSettings
 from ingest.settings import IngestSettings
-from app.worker import IngestWorker
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
 
@@ -26,11 +25,22 @@ FORM = {"CallSid": CALL, "From": "+34600000077"}
 
 @pytest.fixture
 async def chat_dashboard(tmp_path: Path):
-    settings = IngestSettings(db_path=tmp_path / "callmon.db", audiosocket_host="127.0.0.1", audiosocket_port=0,
-                              http_host="127.0.0.1", http_port=0, asr="sphinx", asr_threads=1)
+    settings = IngestSettings(
+        db_path=tmp_path / "callmon.db",
+        audiosocket_host="127.0.0.1",
+        audiosocket_port=0,
+        http_host="127.0.0.1",
+        http_port=0,
+        asr="sphinx",
+        asr_threads=1,
+    )
     async with IngestWorker(settings, alerts_enabled=False) as worker:
-        services = await dashboard_services_for(worker, DashboardSettings(
-            host="127.0.0.1", port=0, secret="chat browser secret", sessions_path=tmp_path / "sessions"))
+        services = await dashboard_services_for(
+            worker,
+            DashboardSettings(
+                host="127.0.0.1", port=0, secret="chat browser secret", sessions_path=tmp_path / "sessions"
+            ),
+        )
         await services.users.add("alice", "agent", PASSWORD)
         with nicegui_reset_globals():
             server = DashboardServer(services, extra_routes=worker.include_routes)
@@ -49,6 +59,7 @@ def css(driver, selector: str):
 async def test_agent_picks_up_reads_translation_replies_and_sees_it_spoken(chat_dashboard, tmp_path) -> None:
     server = chat_dashboard
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as twilio:
+
         async def post(url: str, form: dict[str, str]) -> ET.Element:
             response = await twilio.post(url, data=form)
             assert response.status_code == 200, response.text
@@ -56,11 +67,14 @@ async def test_agent_picks_up_reads_translation_replies_and_sees_it_spoken(chat_
 
         menu = await post("/twilio/chat/voice", FORM)
         listen = await post(menu.find("Gather").get("action"), {**FORM, "Digits": "2"})
-        hold = await post(listen.find("Gather").get("action"), {**FORM, "SpeechResult": "quiero cancelar mi cuenta"})
+        hold = await post(
+            listen.find("Gather").get("action"), {**FORM, "SpeechResult": "quiero cancelar mi cuenta"}
+        )
         poll_url = hold.find("Redirect").text
 
         driver = await in_browser(lambda: start_chromium(tmp_path / "chromium-profile"))
         try:
+
             def pick_up_read_and_reply() -> None:
                 driver.get(f"{server.url}/login?next=/agent/chats")
                 wait_for(driver, lambda d: css(d, "input[data-testid=login-name]"))[0].send_keys("alice")
@@ -68,13 +82,17 @@ async def test_agent_picks_up_reads_translation_replies_and_sees_it_spoken(chat_
                 css(driver, "[data-testid=login-submit]")[0].click()
                 waiting = wait_for(driver, lambda d: css(d, "[data-testid=waiting-chat]"))[0]
                 assert "es" in waiting.text
-                next(b for b in waiting.find_elements(By.TAG_NAME, "button") if "PICK UP" in b.text.upper()).click()
+                next(
+                    b for b in waiting.find_elements(By.TAG_NAME, "button") if "PICK UP" in b.text.upper()
+                ).click()
                 line = wait_for(driver, lambda d: css(d, "[data-testid=caller-line]"))[0]
                 wait_for(driver, lambda d: "cancel my account" in css(d, "[data-testid=caller-line]")[0].text)
                 assert "quiero" not in line.text  # the agent reads English; the original is on demand
-                css(driver, "[data-testid=reply-box] textarea, textarea[data-testid=reply-box], "
-                            "[data-testid=reply-box] input, input[data-testid=reply-box]")[0].send_keys(
-                    "I can cancel your account today")
+                css(
+                    driver,
+                    "[data-testid=reply-box] textarea, textarea[data-testid=reply-box], "
+                    "[data-testid=reply-box] input, input[data-testid=reply-box]",
+                )[0].send_keys("I can cancel your account today")
                 css(driver, "[data-testid=send-reply]")[0].click()
                 wait_for(driver, lambda d: css(d, "[data-testid=delivery-state]"))
                 wait_for(driver, lambda d: css(d, "[data-testid=back-translation]"))

@@ -10,15 +10,14 @@ from nicegui.testing.general import nicegui_reset_globals
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
+from app.worker import IngestWorker, dashboard_services_for
 from dashboard.serving import DashboardServer
-from app.worker import dashboard_services_for
 from dashboard.settings import DashboardSettings
 from ingest.events import TranscriptSegment
 from ingest.settings import IngestSettings
 from simulator.dialing import Target, dial_twilio
 from simulator.scripts import find_script
 from simulator.timeline import render_call
-from app.worker import IngestWorker
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD, XSS
 
@@ -27,11 +26,22 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 async def live_dashboard(tmp_path: Path):
-    settings = IngestSettings(db_path=tmp_path / "callmon.db", audiosocket_host="127.0.0.1", audiosocket_port=0,
-                              http_host="127.0.0.1", http_port=0, asr="sphinx", asr_threads=2)
+    settings = IngestSettings(
+        db_path=tmp_path / "callmon.db",
+        audiosocket_host="127.0.0.1",
+        audiosocket_port=0,
+        http_host="127.0.0.1",
+        http_port=0,
+        asr="sphinx",
+        asr_threads=2,
+    )
     async with IngestWorker(settings) as worker:
-        services = await dashboard_services_for(worker, DashboardSettings(
-            host="127.0.0.1", port=0, secret="browser test secret", sessions_path=tmp_path / "sessions"))
+        services = await dashboard_services_for(
+            worker,
+            DashboardSettings(
+                host="127.0.0.1", port=0, secret="browser test secret", sessions_path=tmp_path / "sessions"
+            ),
+        )
         await services.users.add("sup", "supervisor", PASSWORD)
         with nicegui_reset_globals():
             server = DashboardServer(services, extra_routes=worker.include_routes)
@@ -71,8 +81,15 @@ async def test_supervisor_watches_a_live_angry_call(live_dashboard, browser, tmp
     await in_browser(log_in)
     # Twilio's Media Stream goes to the dashboard's port: it serves the Twilio routes too.
     target = Target("127.0.0.1", worker.audiosocket_port, server.port)
-    dialing = asyncio.create_task(dial_twilio(audio, target, speed=2.0, call_sid="CAbrowser",
-                                              parameters={"agent": "alice", "campaign": "billing"}))
+    dialing = asyncio.create_task(
+        dial_twilio(
+            audio,
+            target,
+            speed=2.0,
+            call_sid="CAbrowser",
+            parameters={"agent": "alice", "campaign": "billing"},
+        )
+    )
 
     def watch_wallboard_then_open_call() -> None:
         tile = wait_for(browser, lambda d: css(d, "[data-testid=call-tile]"))[0]
@@ -104,15 +121,16 @@ async def test_supervisor_watches_a_live_angry_call(live_dashboard, browser, tmp
     assert stored.acknowledged_by == "sup" and stored.acknowledged_at is not None
 
     # A hostile transcript line, stored and published the way the pipeline does it.
-    segment = await worker.store.add_segment(TranscriptSegment(
-        "CAbrowser", "caller", 99.0, 100.0, XSS, 0.9, "en", "test", 0.0, "neutral"))
+    segment = await worker.store.add_segment(
+        TranscriptSegment("CAbrowser", "caller", 99.0, 100.0, XSS, 0.9, "en", "test", 0.0, "neutral")
+    )
     await worker.bus.publish(segment)
 
     def hostile_line_is_text() -> None:
         wait_for(browser, lambda d: any(XSS in e.text for e in css(d, "[data-testid=line-text]")))
         assert not css(browser, "[data-testid=transcript] img")
         with pytest.raises(NoAlertPresentException):
-            browser.switch_to.alert  # noqa: B018 - an onerror=alert(1) would have opened one
+            browser.switch_to.alert
         screenshot(browser, "call-view-literal-html")
 
     await in_browser(hostile_line_is_text)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from dashboard.components.transcript import highlight_chunks
 from app.cli import main
+from dashboard.components.transcript import highlight_chunks
 
 
-def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):  # noqa: A002
+def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):
     return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
 
 
@@ -18,7 +18,9 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
     db = str(tmp_path / "callmon.db")
     added = run("users", "add", "root", "--role", "admin", "--db", db, input="s3cret-pass\ns3cret-pass\n")
     assert added.exit_code == 0, added.output
-    assert run("users", "add", "root", "--role", "qa", "--password", "another-pass", "--db", db).exit_code == 1
+    assert (
+        run("users", "add", "root", "--role", "qa", "--password", "another-pass", "--db", db).exit_code == 1
+    )
     assert run("users", "add", "short", "--role", "qa", "--password", "abc", "--db", db).exit_code == 1
     assert run("users", "list", "--db", db).output.splitlines() == ["root\tadmin"]
     assert run("users", "passwd", "root", "--password", "new-password", "--db", db).exit_code == 0
@@ -28,8 +30,16 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
 
 
 def test_dashboard_refuses_to_start_without_secret_and_admin(tmp_path: Path) -> None:
-    result = run("dashboard", "--db", str(tmp_path / "callmon.db"), "--port", "0", "--host", "127.0.0.1",
-                 env={"CALLMON_DASHBOARD_SECRET": "", "REDIS_URL": ""})
+    result = run(
+        "dashboard",
+        "--db",
+        str(tmp_path / "callmon.db"),
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        env={"CALLMON_DASHBOARD_SECRET": "", "REDIS_URL": ""},
+    )
     assert result.exit_code == 1
     assert "CALLMON_DASHBOARD_SECRET" in result.output
     assert "callmon users add NAME --role admin" in result.output
@@ -37,6 +47,11 @@ def test_dashboard_refuses_to_start_without_secret_and_admin(tmp_path: Path) -> 
 
 def test_highlighting_marks_whole_words_only() -> None:
     chunks = highlight_chunks("Cancel it, the cancellation is a damn scam", ["cancel", "scam"], ["damn"])
-    assert chunks == [("Cancel", "keyword"), (" it, the cancellation is a ", None), ("damn", "profanity"),
-                      (" ", None), ("scam", "keyword")]
+    assert chunks == [
+        ("Cancel", "keyword"),
+        (" it, the cancellation is a ", None),
+        ("damn", "profanity"),
+        (" ", None),
+        ("scam", "keyword"),
+    ]
     assert highlight_chunks("<b>hi</b>", [], []) == [("<b>hi</b>", None)]

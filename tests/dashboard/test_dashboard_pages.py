@@ -48,8 +48,15 @@ async def test_call_view_shows_transcript_chart_alerts_and_metadata(logged_in, s
     await user.open("/calls/call-7")
     await user.should_see("hello this call may be recorded", retries=30)
     await user.should_see("carmen", retries=30)
-    await add_segment(services, "call-7", "hola quiero cancelar", translation="hello i want to cancel",
-                      keywords=("cancel",), score=-0.4, start=3.0)
+    await add_segment(
+        services,
+        "call-7",
+        "hola quiero cancelar",
+        translation="hello i want to cancel",
+        keywords=("cancel",),
+        score=-0.4,
+        start=3.0,
+    )
     await user.should_see("hello i want to cancel", retries=30)
     await raise_alert(services, "call-7", "urgent")
     await user.should_see("legal threat: lawyer", retries=30)
@@ -144,8 +151,12 @@ async def test_qa_and_admin_pages(logged_in, services) -> None:
     await admin.open("/admin/users")
     await admin.should_see("Users", retries=30)
     rows = admin.find(ui.table).elements.pop().rows
-    assert {r["name"]: r["role"] for r in rows} == {"sup": "supervisor", "quinn": "qa",
-                                                    "alice": "agent", "root": "admin"}
+    assert {r["name"]: r["role"] for r in rows} == {
+        "sup": "supervisor",
+        "quinn": "qa",
+        "alice": "agent",
+        "root": "admin",
+    }
 
 
 async def test_agent_home_lists_own_calls_only(logged_in, services) -> None:

@@ -14,21 +14,32 @@ from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from app.worker import IngestWorker, dashboard_services_for
 from dashboard.serving import DashboardServer
-from app.worker import dashboard_services_for
 from dashboard.settings import DashboardSettings
 from ingest.adapters.recordings import inspect_recording, recording_events
-from qa.scorecards import ScorecardStore
 from ingest.settings import IngestSettings
+from qa.scorecards import ScorecardStore
 from simulator.scripts import find_script
 from simulator.timeline import render_call
-from app.worker import IngestWorker
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
-SCRIPT_WORDS = {"charge", "service", "customer", "question", "explaining", "welcome", "helpful", "dollars",
-                "annual", "understand", "recorded", "thank"}
+SCRIPT_WORDS = {
+    "charge",
+    "service",
+    "customer",
+    "question",
+    "explaining",
+    "welcome",
+    "helpful",
+    "dollars",
+    "annual",
+    "understand",
+    "recorded",
+    "thank",
+}
 
 
 def write_stereo_wav(path: Path, script: str) -> None:
@@ -54,8 +65,12 @@ async def reviewed_call(tmp_path: Path):
             worker.pipeline.submit(event)
             await asyncio.sleep(0)
         await worker.pipeline.drain()
-        services = await dashboard_services_for(worker, DashboardSettings(
-            host="127.0.0.1", port=0, secret="qa browser secret", sessions_path=tmp_path / "sessions"))
+        services = await dashboard_services_for(
+            worker,
+            DashboardSettings(
+                host="127.0.0.1", port=0, secret="qa browser secret", sessions_path=tmp_path / "sessions"
+            ),
+        )
         await services.users.add("quinn", "qa", PASSWORD)
         with nicegui_reset_globals():
             server = DashboardServer(services)
@@ -96,7 +111,9 @@ async def test_reviewer_searches_opens_scores_and_exports_a_call(reviewed_call, 
 
 
 def review(driver, url: str, word: str, call_id: str, downloads: Path) -> None:
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     driver.get(f"{url}/login?next=/qa")
     wait_for(driver, lambda d: css(d, "input[data-testid=login-name]"))[0].send_keys("quinn")
     css(driver, "input[data-testid=login-password]")[0].send_keys(PASSWORD)
@@ -121,6 +138,8 @@ def review(driver, url: str, word: str, call_id: str, downloads: Path) -> None:
     wait_for(driver, lambda d: css(d, "[data-testid=scorecard]"))
     screenshot(driver, "qa-review")
     export = css(driver, "[data-testid=export-vtt]")[0]
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", export)  # out from under the header
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'})", export
+    )  # out from under the header
     export.click()
     wait_for(driver, lambda d: list(downloads.glob("*.vtt")))

@@ -39,8 +39,11 @@ def search(user) -> None:
 
 
 def hit_ids(user) -> set[str]:
-    return {card._props["data-call-id"] for card in user.find(marker=None, kind=ui.card).elements
-            if "data-call-id" in card._props}
+    return {
+        card._props["data-call-id"]
+        for card in user.find(marker=None, kind=ui.card).elements
+        if "data-call-id" in card._props
+    }
 
 
 async def test_qa_and_supervisor_open_the_qa_pages_agents_cannot(logged_in, services) -> None:
@@ -194,8 +197,14 @@ async def test_scorecard_round_trip_and_agent_statistics(logged_in, services) ->
     assert len(cards) == 1
     card = cards[0]
     assert (card.reviewer, card.total, card.tags) == ("quinn", 60.0, ("compliance", "coaching"))
-    assert card.answers == {"greeting": True, "disclosure": False, "verification": None,
-                            "empathy": None, "resolution": 5, "closing": None}
+    assert card.answers == {
+        "greeting": True,
+        "disclosure": False,
+        "verification": None,
+        "empathy": None,
+        "resolution": 5,
+        "closing": None,
+    }
     assert card.notes == "missed the recording disclosure" and time.time() - card.reviewed_at < 3600
     again = await logged_in("sup")
     await again.open("/qa/calls/call-refund")
@@ -212,8 +221,12 @@ async def test_call_exports_and_unknown_calls(logged_in, services) -> None:
     user = await logged_in("quinn")
     await user.open("/qa/calls/call-es")
     await user.should_see("quiero cancelar", retries=30)
-    expected = {"VTT": "WEBVTT", "SRT": "00:00:00,000 --> 00:00:02,000", "TXT": "Call call-es",
-                "JSON": '"call_id": "call-es"'}
+    expected = {
+        "VTT": "WEBVTT",
+        "SRT": "00:00:00,000 --> 00:00:02,000",
+        "TXT": "Call call-es",
+        "JSON": '"call_id": "call-es"',
+    }
     for button, text in expected.items():
         user.find(button).click()
         content = (await user.download.next(timeout=5)).text
@@ -233,10 +246,17 @@ def _write_wav(path: Path) -> None:
 async def test_recording_is_served_only_from_the_calls_metadata(logged_in, services, tmp_path) -> None:
     recording = tmp_path / "imported.wav"
     _write_wav(recording)
-    await services.calls.start_call(CallStarted("rec-1", "import", metadata={"recording_path": str(recording)}))
-    await services.calls.start_call(CallStarted("rec-2", "import", metadata={"recording_path": "/etc/passwd"}))
-    await services.calls.start_call(CallStarted("vici-1", "audiosocket", metadata={
-        "recording_url": "http://127.0.0.1:1/RECORDINGS/1.mp3"}))
+    await services.calls.start_call(
+        CallStarted("rec-1", "import", metadata={"recording_path": str(recording)})
+    )
+    await services.calls.start_call(
+        CallStarted("rec-2", "import", metadata={"recording_path": "/etc/passwd"})
+    )
+    await services.calls.start_call(
+        CallStarted(
+            "vici-1", "audiosocket", metadata={"recording_url": "http://127.0.0.1:1/RECORDINGS/1.mp3"}
+        )
+    )
     user = await logged_in("quinn")
     response = await user.http_client.get("/api/calls/rec-1/recording")
     assert response.status_code == 200 and response.content == recording.read_bytes()

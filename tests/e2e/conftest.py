@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
+from app.worker import IngestWorker
 from ingest.settings import IngestSettings
 from simulator.dialing import Target
-from app.worker import IngestWorker
 
 
 @pytest.fixture
@@ -33,5 +33,6 @@ async def worker(worker_settings: IngestSettings) -> AsyncIterator[IngestWorker]
 
 @pytest.fixture
 def target(worker: IngestWorker) -> Target:
-    return Target("127.0.0.1", worker.audiosocket_port, worker.http_port,
-                  auth_token=worker.settings.twilio_auth_token)
+    return Target(
+        "127.0.0.1", worker.audiosocket_port, worker.http_port, auth_token=worker.settings.twilio_auth_token
+    )

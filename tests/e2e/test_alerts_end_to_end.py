@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from alerts.store import AlertStore
 from e2e_support import wait_for_end
+
+from alerts.store import AlertStore
+from app.worker import IngestWorker
 from simulator.dialing import Target, dial_audiosocket, dial_twilio
 from simulator.scripts import find_script
 from simulator.timeline import render_call
-from app.worker import IngestWorker
 
 
 async def _alerts_by_call(worker: IngestWorker, call_ids: list[str]) -> dict[str, list]:
@@ -22,7 +23,9 @@ async def _alerts_by_call(worker: IngestWorker, call_ids: list[str]) -> dict[str
 
 
 async def test_calls_raise_expected_alerts(worker: IngestWorker, target: Target) -> None:
-    cancel, legal, calm = (render_call(find_script(n)) for n in ("cancel_escalation", "legal_threat", "calm_billing"))
+    cancel, legal, calm = (
+        render_call(find_script(n)) for n in ("cancel_escalation", "legal_threat", "calm_billing")
+    )
     cancel_id, legal_id, calm_id = await asyncio.gather(
         dial_audiosocket(cancel, target, speed=None),
         dial_twilio(legal, target, speed=None),

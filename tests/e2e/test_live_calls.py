@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 
+from e2e_support import wait_for_end
+
+from app.worker import IngestWorker
+from simulator.audiosocket_dialer import AudioSocketDialer
 from simulator.dialing import Target, dial_audiosocket, dial_twilio
 from simulator.scripts import find_script
 from simulator.timeline import render_call
-from simulator.audiosocket_dialer import AudioSocketDialer
-from app.worker import IngestWorker
-from e2e_support import wait_for_end
 
 
 def _words(text: str) -> set[str]:
     return set(text.lower().split())
 
 
-async def test_audiosocket_split_legs_call_is_transcribed_and_scored(worker: IngestWorker, target: Target) -> None:
+async def test_audiosocket_split_legs_call_is_transcribed_and_scored(
+    worker: IngestWorker, target: Target
+) -> None:
     audio = render_call(find_script("cancel_escalation"))
     call_id = await dial_audiosocket(audio, target, speed=None, split_legs=True)
 
@@ -56,7 +59,9 @@ async def test_twilio_both_tracks_call_has_speakers_from_tracks(worker: IngestWo
     assert any(set(s.keywords) & {"sue", "lawyer", "legal"} for s in threat)
 
 
-async def test_good_call_is_stored_while_a_broken_peer_is_cut_off(worker: IngestWorker, target: Target) -> None:
+async def test_good_call_is_stored_while_a_broken_peer_is_cut_off(
+    worker: IngestWorker, target: Target
+) -> None:
     audio = render_call(find_script("profanity"))
     good = asyncio.ensure_future(dial_twilio(audio, target, speed=4.0))
     broken = AudioSocketDialer()

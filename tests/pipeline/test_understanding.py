@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -23,8 +23,9 @@ def detector() -> LanguageDetector:
 
 
 async def test_spanish_is_translated_and_scored_on_the_translation(translator, detector) -> None:
-    result = await understand("quiero cancelar mi cuenta ahora mismo", None,
-                              translator=translator, detector=detector)
+    result = await understand(
+        "quiero cancelar mi cuenta ahora mismo", None, translator=translator, detector=detector
+    )
     assert result.language == "es"
     assert result.translation is not None and "cancel" in result.translation.lower()
     assert "cancel" in result.analysis.keywords
@@ -32,13 +33,17 @@ async def test_spanish_is_translated_and_scored_on_the_translation(translator, d
 
 
 async def test_english_is_left_alone(translator, detector) -> None:
-    result = await understand("thank you that was very helpful", "en", translator=translator, detector=detector)
+    result = await understand(
+        "thank you that was very helpful", "en", translator=translator, detector=detector
+    )
     assert result.language == "en" and result.translation is None
     assert result.analysis.sentiment.label == "positive"
 
 
 async def test_unavailable_pair_keeps_the_original_without_failing(translator, detector) -> None:
-    result = await understand("ich möchte mein Konto kündigen", "de", translator=translator, detector=detector)
+    result = await understand(
+        "ich möchte mein Konto kündigen", "de", translator=translator, detector=detector
+    )
     assert result.language == "de"
     assert result.translation is None  # no German pair installed: not translated, not an error
     assert result.analysis.keywords == ()  # scored on the untranslated text, which has no English keyword

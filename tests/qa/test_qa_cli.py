@@ -27,8 +27,23 @@ def call_count(path: Path) -> int:
 
 
 def test_search_json_with_filters(runner: CliRunner, qa_db: Path) -> None:
-    result = runner.invoke(main, ["search", "refund", "--db", str(qa_db), "--campaign", "billing",
-                                  "--from", "30d", "--sort", "duration", "--asc", "--json"])
+    result = runner.invoke(
+        main,
+        [
+            "search",
+            "refund",
+            "--db",
+            str(qa_db),
+            "--campaign",
+            "billing",
+            "--from",
+            "30d",
+            "--sort",
+            "duration",
+            "--asc",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [h["call_id"] for h in data["hits"]] == ["c08", "c07", "c03", "c01"]  # c08 active: no duration
@@ -39,7 +54,9 @@ def test_search_table_csv_and_paging(runner: CliRunner, bulk_db: Path) -> None:
     table = runner.invoke(main, ["search", "invoice", "--db", str(bulk_db), "--limit", "5", "--agent", "a1"])
     assert table.exit_code == 0, table.output
     assert "calls 1-5 of 10" in table.output
-    page2 = runner.invoke(main, ["search", "invoice", "--db", str(bulk_db), "--limit", "5", "--offset", "5", "--csv"])
+    page2 = runner.invoke(
+        main, ["search", "invoice", "--db", str(bulk_db), "--limit", "5", "--offset", "5", "--csv"]
+    )
     rows = list(csv.DictReader(io.StringIO(page2.output)))
     assert len(rows) == 5 and all("[invoice]" in r["snippets"] for r in rows)
 
@@ -51,12 +68,15 @@ def test_search_awkward_text(runner: CliRunner, qa_db: Path, text: str) -> None:
     assert "calls " in result.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--min-sentiment", "2"], "-1<=x<=1"),
-    (["--min-sentiment", "0.5", "--max-sentiment", "-0.5"], "min sentiment"),
-    (["--from", "last tuesday"], "use a date"),
-    (["--level", "panic"], "panic"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--min-sentiment", "2"], "-1<=x<=1"),
+        (["--min-sentiment", "0.5", "--max-sentiment", "-0.5"], "min sentiment"),
+        (["--from", "last tuesday"], "use a date"),
+        (["--level", "panic"], "panic"),
+    ],
+)
 def test_search_bad_options_say_why(runner: CliRunner, qa_db: Path, args: list[str], message: str) -> None:
     result = runner.invoke(main, ["search", "x", "--db", str(qa_db), *args])
     assert result.exit_code == 2 and message in result.output

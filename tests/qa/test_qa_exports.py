@@ -70,7 +70,12 @@ async def test_srt_parses_with_speaker_prefix_and_translation(qa_db: Path) -> No
     record = await load_call_record(qa_db, "c03")
     assert record is not None
     cues = parse_cues(export_call(record, "srt"), SRT_TIME)
-    assert cues[0] == {"n": 1, "start": 0.0, "end": 2.5, "lines": ["Caller: quiero un reembolso", "i want a refund"]}
+    assert cues[0] == {
+        "n": 1,
+        "start": 0.0,
+        "end": 2.5,
+        "lines": ["Caller: quiero un reembolso", "i want a refund"],
+    }
     assert cues[1]["lines"] == ["Agent: claro que sí", "of course"]
 
 

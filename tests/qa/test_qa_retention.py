@@ -21,7 +21,9 @@ def counts(path: Path) -> dict[str, int]:
 
 def fts_rows(path: Path, word: str) -> int:
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?", (word,)).fetchone()[0]
+        return db.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH ?", (word,)).fetchone()[
+            0
+        ]
 
 
 async def test_purge_deletes_old_calls_and_everything_attached(qa_db: Path) -> None:
@@ -29,21 +31,35 @@ async def test_purge_deletes_old_calls_and_everything_attached(qa_db: Path) -> N
     assert fts_rows(qa_db, "zanzibar") == 1 and fts_rows(qa_db, "annuler") == 1
     cutoff = cutoff_for(parse_age("90d"))
     planned = await count_purge(qa_db, cutoff)
-    assert planned.rows == {"alert_deliveries": 1, "alerts": 1, "qa_scorecards": 1, "call_events": 0,
-                            "segments": 3, "calls": 2}
+    assert planned.rows == {
+        "alert_deliveries": 1,
+        "alerts": 1,
+        "qa_scorecards": 1,
+        "call_events": 0,
+        "segments": 3,
+        "calls": 2,
+    }
     assert counts(qa_db) == before  # counting deletes nothing
 
     done = await purge_calls(qa_db, cutoff)
     assert done.rows == planned.rows
     after = counts(qa_db)
     assert {t: before[t] - after[t] for t in TABLES} == {
-        "calls": 2, "segments": 3, "call_events": 0, "alerts": 1, "alert_deliveries": 1, "qa_scorecards": 1}
+        "calls": 2,
+        "segments": 3,
+        "call_events": 0,
+        "alerts": 1,
+        "alert_deliveries": 1,
+        "qa_scorecards": 1,
+    }
     # The index has no rows left for the purged segments (words only they held) ...
     assert fts_rows(qa_db, "zanzibar") == 0 and fts_rows(qa_db, "annuler") == 0
     with sqlite3.connect(qa_db) as db:
         # ... nothing points at a missing segment, and FTS5 agrees with its content table.
-        orphans = db.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'refund OR cancel'"
-                             " AND rowid NOT IN (SELECT id FROM segments)").fetchone()[0]
+        orphans = db.execute(
+            "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'refund OR cancel'"
+            " AND rowid NOT IN (SELECT id FROM segments)"
+        ).fetchone()[0]
         assert orphans == 0
         db.execute("INSERT INTO segments_fts (segments_fts, rank) VALUES ('integrity-check', 1)")
         left = {row[0] for row in db.execute("SELECT DISTINCT call_id FROM alerts")}
@@ -63,8 +79,16 @@ async def test_active_calls_count_from_their_start(qa_db: Path) -> None:
     assert done.calls == 8 and counts(qa_db)["segments"] == 0
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90d", 90 * 86400), ("90", 90 * 86400), ("2w", 14 * 86400),
-                                                ("36h", 36 * 3600), (" 1.5D ", 1.5 * 86400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90d", 90 * 86400),
+        ("90", 90 * 86400),
+        ("2w", 14 * 86400),
+        ("36h", 36 * 3600),
+        (" 1.5D ", 1.5 * 86400),
+    ],
+)
 def test_parse_age(text: str, seconds: float) -> None:
     assert parse_age(text) == seconds
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from qa import DEFAULT_CRITERIA, CriteriaError, Criterion, ScorecardStore, load_criteria, score_call, total_score
+from qa import (
+    DEFAULT_CRITERIA,
+    CriteriaError,
+    Criterion,
+    ScorecardStore,
+    load_criteria,
+    score_call,
+    total_score,
+)
 from qa.stats import agent_statistics
 
 CRITERIA = (Criterion("greet", "Greeted", "yes_no", 1.0), Criterion("fix", "Resolved", "scale", 3.0))
@@ -21,7 +29,9 @@ def test_total_is_the_weighted_mean_of_answered_items() -> None:
     assert total_score(CRITERIA, {}) is None
 
 
-@pytest.mark.parametrize("answers", [{"greet": 1}, {"fix": 6}, {"fix": 0}, {"fix": True}, {"fix": 2.5}, {"bogus": True}])
+@pytest.mark.parametrize(
+    "answers", [{"greet": 1}, {"fix": 6}, {"fix": 0}, {"fix": True}, {"fix": 2.5}, {"bogus": True}]
+)
 def test_bad_answers_are_named(answers: dict) -> None:
     with pytest.raises(CriteriaError) as error:
         total_score(CRITERIA, answers)
@@ -30,8 +40,10 @@ def test_bad_answers_are_named(answers: dict) -> None:
 
 def test_criteria_from_toml_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     toml = tmp_path / "qa.toml"
-    toml.write_text('[[criteria]]\nid = "greet"\nlabel = "Greeted"\n\n'
-                    '[[criteria]]\nid = "fix"\nlabel = "Resolved"\nkind = "scale"\nweight = 3\n')
+    toml.write_text(
+        '[[criteria]]\nid = "greet"\nlabel = "Greeted"\n\n'
+        '[[criteria]]\nid = "fix"\nlabel = "Resolved"\nkind = "scale"\nweight = 3\n'
+    )
     assert load_criteria(toml) == CRITERIA
     as_json = tmp_path / "qa.json"
     as_json.write_text(json.dumps({"criteria": [c.to_dict() for c in CRITERIA]}))
@@ -57,9 +69,20 @@ def test_bad_criteria_files_name_every_problem(tmp_path: Path) -> None:
 async def test_scorecards_are_stored_with_reviewer_time_and_criteria(tmp_path: Path) -> None:
     store = await ScorecardStore.open(tmp_path / "qa.db")
     try:
-        first = await store.save(score_call("c1", "alice", CRITERIA, {"greet": True, "fix": 3},
-                                            notes="ok", tags=("coaching", " coaching", ""), reviewed_at=100.0))
-        second = await store.save(score_call("c1", "bob", CRITERIA, {"greet": True, "fix": 5}, reviewed_at=200.0))
+        first = await store.save(
+            score_call(
+                "c1",
+                "alice",
+                CRITERIA,
+                {"greet": True, "fix": 3},
+                notes="ok",
+                tags=("coaching", " coaching", ""),
+                reviewed_at=100.0,
+            )
+        )
+        second = await store.save(
+            score_call("c1", "bob", CRITERIA, {"greet": True, "fix": 5}, reviewed_at=200.0)
+        )
         assert first.id is not None and first.tags == ("coaching",)
         cards = await store.list_for_call("c1")
         assert [c.reviewer for c in cards] == ["bob", "alice"]

@@ -39,22 +39,25 @@ async def test_snippet_spans_point_at_the_matched_words(qa_db: Path) -> None:
     assert snippet.marked() == "[refund] please, [refund] now"
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    ({"agent": "a1"}, {"c01", "c02", "c07"}),
-    ({"campaign": "billing"}, {"c01", "c03", "c06", "c07", "c08"}),  # c03 by its in-group
-    ({"language": "fr"}, {"c05"}),
-    ({"has_alerts": True}, {"c01", "c02", "c05"}),
-    ({"has_alerts": False}, {"c03", "c04", "c06", "c07", "c08"}),
-    ({"alert_level": "urgent"}, {"c02"}),
-    ({"alert_level": "warning"}, {"c01", "c02", "c05"}),
-    ({"keyword": "cancel"}, {"c02", "c05"}),
-    ({"min_duration": 100, "max_duration": 300}, {"c01", "c02", "c05"}),
-    ({"max_sentiment": -0.3}, {"c02", "c05"}),
-    ({"min_sentiment": 0.08}, {"c03", "c06"}),
-    ({"max_sentiment": -0.7, "sentiment_scope": "segment"}, {"c02"}),
-    ({"text": "cancel", "max_sentiment": -0.55, "sentiment_scope": "segment"}, {"c02"}),
-    ({"text": "refund", "campaign": "billing", "has_alerts": True}, {"c01"}),
-])
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"agent": "a1"}, {"c01", "c02", "c07"}),
+        ({"campaign": "billing"}, {"c01", "c03", "c06", "c07", "c08"}),  # c03 by its in-group
+        ({"language": "fr"}, {"c05"}),
+        ({"has_alerts": True}, {"c01", "c02", "c05"}),
+        ({"has_alerts": False}, {"c03", "c04", "c06", "c07", "c08"}),
+        ({"alert_level": "urgent"}, {"c02"}),
+        ({"alert_level": "warning"}, {"c01", "c02", "c05"}),
+        ({"keyword": "cancel"}, {"c02", "c05"}),
+        ({"min_duration": 100, "max_duration": 300}, {"c01", "c02", "c05"}),
+        ({"max_sentiment": -0.3}, {"c02", "c05"}),
+        ({"min_sentiment": 0.08}, {"c03", "c06"}),
+        ({"max_sentiment": -0.7, "sentiment_scope": "segment"}, {"c02"}),
+        ({"text": "cancel", "max_sentiment": -0.55, "sentiment_scope": "segment"}, {"c02"}),
+        ({"text": "refund", "campaign": "billing", "has_alerts": True}, {"c01"}),
+    ],
+)
 async def test_filters(qa_db: Path, fields: dict, expected: set[str]) -> None:
     assert set(await ids(qa_db, **fields)) == expected
 
@@ -66,8 +69,8 @@ async def test_date_range_is_inclusive_exclusive(qa_db: Path) -> None:
 
 
 async def test_alert_level_without_an_alerts_table_matches_nothing(tmp_path: Path) -> None:
-    from ingest.storage import CallStore
     from ingest.events import CallStarted
+    from ingest.storage import CallStore
 
     store = await CallStore.open(tmp_path / "bare.db")
     await store.start_call(CallStarted("x", "simulated"))
@@ -76,13 +79,16 @@ async def test_alert_level_without_an_alerts_table_matches_nothing(tmp_path: Pat
     assert await ids(tmp_path / "bare.db") == ["x"]
 
 
-@pytest.mark.parametrize(("sort", "descending", "key"), [
-    ("date", True, lambda h: -h.started_at),
-    ("date", False, lambda h: h.started_at),
-    ("duration", True, lambda h: -(h.duration or 0)),
-    ("sentiment", False, lambda h: h.avg_sentiment),
-    ("alerts", True, lambda h: -h.alert_count),
-])
+@pytest.mark.parametrize(
+    ("sort", "descending", "key"),
+    [
+        ("date", True, lambda h: -h.started_at),
+        ("date", False, lambda h: h.started_at),
+        ("duration", True, lambda h: -(h.duration or 0)),
+        ("sentiment", False, lambda h: h.avg_sentiment),
+        ("alerts", True, lambda h: -h.alert_count),
+    ],
+)
 async def test_sorting(bulk_db: Path, sort: str, descending: bool, key) -> None:
     page = await search_calls(bulk_db, SearchQuery(sort=sort, descending=descending, limit=50))  # type: ignore[arg-type]
     assert len(page.hits) == 30
@@ -95,8 +101,11 @@ async def test_pages_cover_every_call_once_in_both_plans(bulk_db: Path, plan: st
     everything = await search_calls(bulk_db, SearchQuery(text="invoice", sort=sort, limit=50), plan=plan)  # type: ignore[arg-type]
     seen: list[str] = []
     for offset in range(0, 30, 7):
-        page = await search_calls(bulk_db, SearchQuery(text="invoice", sort=sort, limit=7, offset=offset),  # type: ignore[arg-type]
-                                  plan=plan)
+        page = await search_calls(
+            bulk_db,
+            SearchQuery(text="invoice", sort=sort, limit=7, offset=offset),  # type: ignore[arg-type]
+            plan=plan,
+        )
         assert page.has_more == (offset + 7 < 30)
         seen += [h.call_id for h in page.hits]
     assert seen == [h.call_id for h in everything.hits]
@@ -130,12 +139,51 @@ async def test_an_open_connection_works_too(qa_db: Path) -> None:
     assert [h.call_id for h in page.hits] == ["c06"]
 
 
-@pytest.mark.parametrize("text", [
-    '"', '""', '"refund', 'refund"', "-refund", "refund -", "*", "refund*", "re*und", "NEAR", "NEAR(refund cancel)",
-    "refund NEAR/2 cancel", "(", ")", "((refund)", "refund)", "AND", "OR refund", "NOT", "^refund", "refund:",
-    "text:refund", "{text}: refund", "'", "'; DROP TABLE calls; --", "\\", "\x00", "\ue000refund\ue001", "🙂",
-    "東京", "café", "CAFE", "ñandú", "naive", "   ", "", "a" * 5000, " ".join(["refund"] * 40), "+refund", "refund|cancel",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        '""',
+        '"refund',
+        'refund"',
+        "-refund",
+        "refund -",
+        "*",
+        "refund*",
+        "re*und",
+        "NEAR",
+        "NEAR(refund cancel)",
+        "refund NEAR/2 cancel",
+        "(",
+        ")",
+        "((refund)",
+        "refund)",
+        "AND",
+        "OR refund",
+        "NOT",
+        "^refund",
+        "refund:",
+        "text:refund",
+        "{text}: refund",
+        "'",
+        "'; DROP TABLE calls; --",
+        "\\",
+        "\x00",
+        "\ue000refund\ue001",
+        "🙂",
+        "東京",
+        "café",
+        "CAFE",
+        "ñandú",
+        "naive",
+        "   ",
+        "",
+        "a" * 5000,
+        " ".join(["refund"] * 40),
+        "+refund",
+        "refund|cancel",
+    ],
+)
 async def test_awkward_input_never_crashes(qa_db: Path, text: str) -> None:
     page = await search_calls(qa_db, SearchQuery(text=text))
     assert isinstance(page.hits, tuple)
@@ -143,11 +191,20 @@ async def test_awkward_input_never_crashes(qa_db: Path, text: str) -> None:
         assert page.notices  # a person is told why their text was not searched
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("CAFE", {"c07"}), ("naive", {"c07"}), ("東京", {"c07"}), ("ñandu", {"c07"}),
-    ('"refund -- not"', set()), ('"refund" not', {"c07"}), ("refund NOT zanzibar", set()),  # words must share one utterance
-    ("zanzibar NOT", {"c06"}), ("<b>", {"c07"}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CAFE", {"c07"}),
+        ("naive", {"c07"}),
+        ("東京", {"c07"}),
+        ("ñandu", {"c07"}),
+        ('"refund -- not"', set()),
+        ('"refund" not', {"c07"}),
+        ("refund NOT zanzibar", set()),  # words must share one utterance
+        ("zanzibar NOT", {"c06"}),
+        ("<b>", {"c07"}),
+    ],
+)
 async def test_awkward_input_gives_sensible_results(qa_db: Path, text: str, expected: set[str]) -> None:
     assert set(await ids(qa_db, text=text)) == expected
 
@@ -161,11 +218,20 @@ async def test_operators_are_explained(qa_db: Path) -> None:
     assert empty.total == 8  # filters only
 
 
-@pytest.mark.parametrize("fields", [
-    {"limit": 0}, {"limit": 10_000}, {"offset": -1}, {"sort": "loudness"}, {"min_sentiment": 2},
-    {"min_sentiment": 0.5, "max_sentiment": -0.5}, {"min_duration": 10, "max_duration": 5},
-    {"alert_level": "panic"}, {"sentiment_scope": "word"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"limit": 0},
+        {"limit": 10_000},
+        {"offset": -1},
+        {"sort": "loudness"},
+        {"min_sentiment": 2},
+        {"min_sentiment": 0.5, "max_sentiment": -0.5},
+        {"min_duration": 10, "max_duration": 5},
+        {"alert_level": "panic"},
+        {"sentiment_scope": "word"},
+    ],
+)
 def test_impossible_queries_say_why(fields: dict) -> None:
     with pytest.raises(ValueError) as error:
         SearchQuery(**fields)

@@ -29,9 +29,7 @@ async def test_core_migrations_are_applied_once_and_tracked(db_path: Path) -> No
         rows = db.execute(
             "SELECT component, version FROM schema_migrations ORDER BY component, version"
         ).fetchall()
-        tables = {
-            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         journal_mode = db.execute("PRAGMA journal_mode").fetchone()[0]
     assert rows == [("core", v) for v in range(1, len(CORE_MIGRATIONS) + 1)]
     assert {"calls", "segments", "call_events", "segments_fts"} <= tables
@@ -63,8 +61,7 @@ async def test_other_components_get_their_own_versions(tmp_path: Path) -> None:
 
 async def test_a_failing_step_leaves_no_trace(tmp_path: Path) -> None:
     broken = [
-        "CREATE TABLE ok_table (x INTEGER); CREATE TABLE half_done (y);"
-        " INSERT INTO nowhere VALUES (1);"
+        "CREATE TABLE ok_table (x INTEGER); CREATE TABLE half_done (y); INSERT INTO nowhere VALUES (1);"
     ]
     async with aiosqlite.connect(tmp_path / "x.db") as db:
         with pytest.raises(sqlite3.OperationalError, match="nowhere"):
@@ -82,9 +79,7 @@ async def test_concurrent_opens_apply_each_step_exactly_once(db_path: Path) -> N
     for store in stores:
         await store.close()
     with sqlite3.connect(db_path) as db:
-        counts = db.execute(
-            "SELECT version, COUNT(*) FROM schema_migrations GROUP BY version"
-        ).fetchall()
+        counts = db.execute("SELECT version, COUNT(*) FROM schema_migrations GROUP BY version").fetchall()
     assert counts == [(v, 1) for v in range(1, len(CORE_MIGRATIONS) + 1)]
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -123,9 +123,7 @@ async def test_call_events_round_trip_in_order(store: CallStore) -> None:
     await store.start_call(CallStarted("c1", "audiosocket"))
     await store.add_call_event("c1", "leg_ended", {"speaker": "agent", "reason": "eof"}, at=20.0)
     await store.add_call_event("c1", "dtmf", {"digit": "5", "speaker": "caller"}, at=10.0)
-    await store.add_call_event(
-        "c1", "error", {"code": 2, "description": "frame forwarding"}, at=30.0
-    )
+    await store.add_call_event("c1", "error", {"code": 2, "description": "frame forwarding"}, at=30.0)
     events = await store.list_call_events("c1")
     assert [(e["kind"], e["at"]) for e in events] == [
         ("dtmf", 10.0),
@@ -152,9 +150,7 @@ async def test_agent_stats_over_recent_calls(
         await store.update_call(call_id, agent=agent, agent_name=f"Agent {agent}")
         for score in scores:
             label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-            await store.add_segment(
-                make_segment(call_id, sentiment_score=score, sentiment_label=label)
-            )
+            await store.add_segment(make_segment(call_id, sentiment_score=score, sentiment_label=label))
         for _ in range(alerts):
             await store.count_alert(call_id)
         await store.end_call(CallEnded(call_id, "hangup", ended_at=started_at + 60))

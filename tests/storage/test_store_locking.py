@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import pytest
 
@@ -39,7 +39,7 @@ class LockHolder:
 
 
 @pytest.fixture
-async def hold_write_lock() -> AsyncIterator[Callable[[Path], "asyncio.Future[LockHolder]"]]:
+async def hold_write_lock() -> AsyncIterator[Callable[[Path], asyncio.Future[LockHolder]]]:
     processes: list[asyncio.subprocess.Process] = []
 
     async def start(path: Path) -> LockHolder:

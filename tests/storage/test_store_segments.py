@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -91,9 +91,7 @@ async def test_segment_and_aggregates_commit_together(
     store: CallStore, make_segment: Make, db_path: Path
 ) -> None:
     await store.start_call(CallStarted("c1", "twilio"))
-    stored = await store.add_segment(
-        make_segment("c1", sentiment_score=-0.5, sentiment_label="negative")
-    )
+    stored = await store.add_segment(make_segment("c1", sentiment_score=-0.5, sentiment_label="negative"))
     # A separate connection (the dashboard's) sees both as soon as add_segment returns.
     with sqlite3.connect(db_path) as other:
         count, negatives = other.execute(
@@ -112,13 +110,9 @@ async def test_a_failed_segment_changes_nothing(store: CallStore, make_segment: 
     assert await store.list_segments("c1") == []
 
 
-async def test_search_finds_text_and_translation(
-    store: CallStore, make_segment: Make, db_path: Path
-) -> None:
+async def test_search_finds_text_and_translation(store: CallStore, make_segment: Make, db_path: Path) -> None:
     await store.start_call(CallStarted("c1", "twilio"))
-    cancel = await store.add_segment(
-        make_segment("c1", text="I want to cancel my account right now")
-    )
+    cancel = await store.add_segment(make_segment("c1", text="I want to cancel my account right now"))
     spanish = await store.add_segment(
         make_segment(
             "c1",
@@ -127,15 +121,11 @@ async def test_search_finds_text_and_translation(
             language="es",
         )
     )
-    accent = await store.add_segment(
-        make_segment("c1", text="Le café était très mauvais", language="fr")
-    )
+    accent = await store.add_segment(make_segment("c1", text="Le café était très mauvais", language="fr"))
     assert [s.id for s in await store.search_segments("cancel")] == [cancel.id]
     assert [s.id for s in await store.search_segments("MANAGER")] == [spanish.id]
     assert [s.id for s in await store.search_segments("gerente")] == [spanish.id]
-    assert [s.id for s in await store.search_segments("cafe etait")] == [
-        accent.id
-    ]  # diacritics removed
+    assert [s.id for s in await store.search_segments("cafe etait")] == [accent.id]  # diacritics removed
     assert {s.id for s in await store.search_segments("want")} == {cancel.id, spanish.id}
     assert [s.id for s in await store.search_segments('"my account"')] == [cancel.id]
     assert await store.search_segments('"account my"') == []
@@ -167,9 +157,7 @@ async def test_search_finds_text_and_translation(
         "🙂 cancel",
     ],
 )
-async def test_awkward_queries_never_raise(
-    store: CallStore, make_segment: Make, query: str
-) -> None:
+async def test_awkward_queries_never_raise(store: CallStore, make_segment: Make, query: str) -> None:
     await store.start_call(CallStarted("c1", "twilio"))
     stored = await store.add_segment(make_segment("c1", text="I want to cancel my account"))
     hits = await store.search_segments(query)
@@ -177,24 +165,16 @@ async def test_awkward_queries_never_raise(
     assert await store.list_segments("c1") == [stored]
 
 
-async def test_awkward_queries_still_match_their_words(
-    store: CallStore, make_segment: Make
-) -> None:
+async def test_awkward_queries_still_match_their_words(store: CallStore, make_segment: Make) -> None:
     await store.start_call(CallStarted("c1", "twilio"))
-    stored = await store.add_segment(
-        make_segment("c1", text="Cancel my account, NOT the order (please)")
-    )
+    stored = await store.add_segment(make_segment("c1", text="Cancel my account, NOT the order (please)"))
     for query in ["cancel -account", "(account)", "NOT", '"cancel my', "account*", "please)"]:
         assert await store.search_segments(query) == [stored], query
 
 
-async def test_index_follows_updates_and_deletes(
-    store: CallStore, make_segment: Make, db_path: Path
-) -> None:
+async def test_index_follows_updates_and_deletes(store: CallStore, make_segment: Make, db_path: Path) -> None:
     await store.start_call(CallStarted("c1", "twilio"))
-    stored = await store.add_segment(
-        make_segment("c1", text="necesito un reembolso", language="es")
-    )
+    stored = await store.add_segment(make_segment("c1", text="necesito un reembolso", language="es"))
     assert await store.search_segments("refund") == []
     translated = await store.set_translation(stored.id, "I need a refund")
     assert translated.translation == "I need a refund"
@@ -202,9 +182,7 @@ async def test_index_follows_updates_and_deletes(
     fts_integrity_check(db_path)
 
     with sqlite3.connect(db_path) as other:  # a correction made by another tool
-        other.execute(
-            "UPDATE segments SET text = 'necesito una factura' WHERE id = ?", (stored.id,)
-        )
+        other.execute("UPDATE segments SET text = 'necesito una factura' WHERE id = ?", (stored.id,))
     assert await store.search_segments("reembolso") == []
     assert [s.id for s in await store.search_segments("factura")] == [stored.id]
     fts_integrity_check(db_path)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
-
 from fake_translation_services import FakeDeepl, FakeLibreTranslate
+
 from ingest.translation import ApertiumTranslator
 
 

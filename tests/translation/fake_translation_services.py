@@ -40,7 +40,7 @@ class FakeService:
     runner: web.AppRunner | None = None
     url: str = ""
 
-    async def start(self) -> "FakeService":
+    async def start(self) -> FakeService:
         app = web.Application()
         self.routes(app)
         self.runner = web.AppRunner(app)
@@ -64,8 +64,7 @@ class FakeService:
         if self.fail_with:
             status = self.fail_with.pop(0)
             headers = {"Retry-After": "0"} if status == 429 else {}
-            return web.json_response({"message": f"scripted {status}"}, status=status,
-                                     headers=headers)
+            return web.json_response({"message": f"scripted {status}"}, status=status, headers=headers)
         return None
 
 
@@ -88,11 +87,12 @@ class FakeDeepl(FakeService):
         source = body["source_lang"].lower()
         target = body["target_lang"].split("-")[0].lower()
         if body["target_lang"] == "EN":
-            return web.json_response({"message": "Value for 'target_lang' not supported."},
-                                     status=400)
+            return web.json_response({"message": "Value for 'target_lang' not supported."}, status=400)
         translations = [
-            {"detected_source_language": body["source_lang"],
-             "text": phrase(text, source, target) or text.upper()}
+            {
+                "detected_source_language": body["source_lang"],
+                "text": phrase(text, source, target) or text.upper(),
+            }
             for text in body["text"]
         ]
         return web.json_response({"translations": translations})
@@ -124,12 +124,12 @@ class FakeLibreTranslate(FakeService):
         if source not in LANGUAGES or target not in LANGUAGES:
             missing = source if source not in LANGUAGES else target
             return web.json_response({"error": f"{missing} is not supported"}, status=400)
-        return web.json_response(
-            {"translatedText": phrase(body["q"], source, target) or body["q"].upper()}
-        )
+        return web.json_response({"translatedText": phrase(body["q"], source, target) or body["q"].upper()})
 
     async def languages(self, request: web.Request) -> web.Response:
-        return web.json_response([
-            {"code": code, "name": code, "targets": [t for t in LANGUAGES if t != code]}
-            for code in LANGUAGES
-        ])
+        return web.json_response(
+            [
+                {"code": code, "name": code, "targets": [t for t in LANGUAGES if t != code]}
+                for code in LANGUAGES
+            ]
+        )

@@ -56,9 +56,7 @@ def test_route_planning_prefers_configured_pivot() -> None:
     assert plan_route(direct, "it", "de") is None
 
 
-async def test_unavailable_pair_gives_marker_not_error(
-    apertium: ApertiumTranslator, caplog: object
-) -> None:
+async def test_unavailable_pair_gives_marker_not_error(apertium: ApertiumTranslator, caplog: object) -> None:
     first = await apertium.translate("hello there", "en", "ja")
     second = await apertium.translate("good morning", "en", "ja")
     assert not first.translated and not second.translated

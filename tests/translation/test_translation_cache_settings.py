@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fake_translation_services import FakeLibreTranslate
+
 from ingest.settings import SettingsError
 from ingest.translation import (
     ApertiumTranslator,
@@ -17,8 +17,7 @@ from ingest.translation import (
 )
 
 
-async def test_cache_answers_repeats_and_evicts_oldest(fake_libretranslate: FakeLibreTranslate
-                                                       ) -> None:
+async def test_cache_answers_repeats_and_evicts_oldest(fake_libretranslate: FakeLibreTranslate) -> None:
     inner = LibreTranslateTranslator(fake_libretranslate.url, "test-key")
     cache = CachingTranslator(inner, max_entries=2)
     await cache.translate("i want to cancel my account", "en", "es")
@@ -33,9 +32,7 @@ async def test_cache_answers_repeats_and_evicts_oldest(fake_libretranslate: Fake
 
 async def test_cache_does_not_keep_failures(fake_libretranslate: FakeLibreTranslate) -> None:
     fake_libretranslate.fail_with = [500]
-    cache = CachingTranslator(
-        LibreTranslateTranslator(fake_libretranslate.url, "test-key", retries=0), 10
-    )
+    cache = CachingTranslator(LibreTranslateTranslator(fake_libretranslate.url, "test-key", retries=0), 10)
     failed = await cache.translate("one moment please", "en", "es")
     later = await cache.translate("one moment please", "en", "es")
     await cache.close()
@@ -52,14 +49,16 @@ async def test_apertium_cached_repeat_needs_no_pipeline() -> None:
 
 
 def test_settings_from_env() -> None:
-    settings = TranslationSettings.from_env({
-        "CALLMON_TRANSLATOR": "libretranslate",
-        "CALLMON_LIBRETRANSLATE_URL": "http://127.0.0.1:5000",
-        "CALLMON_AGENT_LANGUAGE": "es",
-        "CALLMON_DETECT_LANGUAGES": "en, spa,deu",
-        "CALLMON_TRANSLATE_TIMEOUT_S": "1.5",
-        "CALLMON_TRANSLATE_CACHE_SIZE": "0",
-    })
+    settings = TranslationSettings.from_env(
+        {
+            "CALLMON_TRANSLATOR": "libretranslate",
+            "CALLMON_LIBRETRANSLATE_URL": "http://127.0.0.1:5000",
+            "CALLMON_AGENT_LANGUAGE": "es",
+            "CALLMON_DETECT_LANGUAGES": "en, spa,deu",
+            "CALLMON_TRANSLATE_TIMEOUT_S": "1.5",
+            "CALLMON_TRANSLATE_CACHE_SIZE": "0",
+        }
+    )
     assert settings.agent_language == "es" and settings.supervisor_language == "en"
     assert settings.detect_languages == ("en", "es", "de") and settings.timeout_s == 1.5
     engine = make_translator(settings)
@@ -71,12 +70,15 @@ def test_engine_choice() -> None:
     assert isinstance(make_engine(TranslationSettings(translator="none")), NoTranslator)
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"CALLMON_TRANSLATOR": "babelfish"}, "CALLMON_TRANSLATOR='babelfish'"),
-    ({"CALLMON_TRANSLATOR": "deepl"}, "DEEPL_API_KEY"),
-    ({"CALLMON_TRANSLATE_TIMEOUT_S": "soon"}, "CALLMON_TRANSLATE_TIMEOUT_S"),
-    ({"CALLMON_AGENT_LANGUAGE": "spa"}, "ISO 639-1"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CALLMON_TRANSLATOR": "babelfish"}, "CALLMON_TRANSLATOR='babelfish'"),
+        ({"CALLMON_TRANSLATOR": "deepl"}, "DEEPL_API_KEY"),
+        ({"CALLMON_TRANSLATE_TIMEOUT_S": "soon"}, "CALLMON_TRANSLATE_TIMEOUT_S"),
+        ({"CALLMON_AGENT_LANGUAGE": "spa"}, "ISO 639-1"),
+    ],
+)
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         TranslationSettings.from_env(env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fake_translation_services import FakeDeepl, FakeLibreTranslate
+
 from ingest.translation import (
     CachingTranslator,
     DeeplTranslator,
@@ -25,8 +26,11 @@ async def test_deepl_translates_with_its_auth_header(fake_deepl: FakeDeepl) -> N
     request = fake_deepl.requests[0]
     assert request["headers"]["Authorization"] == "DeepL-Auth-Key test-key"
     # English targets must name a variant: DeepL rejects the deprecated plain "EN".
-    assert request["body"] == {"text": ["quiero cancelar mi cuenta"], "source_lang": "ES",
-                               "target_lang": "EN-US"}
+    assert request["body"] == {
+        "text": ["quiero cancelar mi cuenta"],
+        "source_lang": "ES",
+        "target_lang": "EN-US",
+    }
 
 
 async def test_deepl_wrong_key_is_marked_and_not_retried(fake_deepl: FakeDeepl) -> None:
@@ -75,8 +79,7 @@ async def test_deepl_pairs_from_languages_endpoint(fake_deepl: FakeDeepl) -> Non
 
 async def test_deepl_chosen_by_settings(fake_deepl: FakeDeepl) -> None:
     settings = TranslationSettings.from_env(
-        {"CALLMON_TRANSLATOR": "deepl", "DEEPL_API_KEY": "test-key",
-         "CALLMON_DEEPL_URL": fake_deepl.url}
+        {"CALLMON_TRANSLATOR": "deepl", "DEEPL_API_KEY": "test-key", "CALLMON_DEEPL_URL": fake_deepl.url}
     )
     translator = make_translator(settings)
     assert isinstance(translator, CachingTranslator) and translator.name == "deepl"
@@ -87,26 +90,28 @@ async def test_deepl_chosen_by_settings(fake_deepl: FakeDeepl) -> None:
     assert len(fake_deepl.requests) == 1 and translator.hits == 1 and again.text == first.text
 
 
-def libre(server: FakeLibreTranslate, key: str | None = "test-key", **options: object
-          ) -> LibreTranslateTranslator:
+def libre(
+    server: FakeLibreTranslate, key: str | None = "test-key", **options: object
+) -> LibreTranslateTranslator:
     return LibreTranslateTranslator(server.url, key, backoff_s=0.01, **options)  # type: ignore[arg-type]
 
 
-async def test_libretranslate_translates_with_api_key(fake_libretranslate: FakeLibreTranslate
-                                                      ) -> None:
+async def test_libretranslate_translates_with_api_key(fake_libretranslate: FakeLibreTranslate) -> None:
     translator = libre(fake_libretranslate)
     result = await translator.translate("Ich möchte mein Konto kündigen", "de", "en")
     await translator.close()
     assert result.translated and result.engine == "libretranslate"
     assert result.text == "I want to cancel my account"
     assert fake_libretranslate.requests[0]["body"] == {
-        "q": "Ich möchte mein Konto kündigen", "source": "de", "target": "en",
-        "format": "text", "api_key": "test-key",
+        "q": "Ich möchte mein Konto kündigen",
+        "source": "de",
+        "target": "en",
+        "format": "text",
+        "api_key": "test-key",
     }
 
 
-async def test_libretranslate_missing_key_is_marked(fake_libretranslate: FakeLibreTranslate
-                                                    ) -> None:
+async def test_libretranslate_missing_key_is_marked(fake_libretranslate: FakeLibreTranslate) -> None:
     translator = libre(fake_libretranslate, key=None)
     result = await translator.translate("one moment please", "en", "es")
     await translator.close()
@@ -114,8 +119,7 @@ async def test_libretranslate_missing_key_is_marked(fake_libretranslate: FakeLib
     assert "api_key" not in fake_libretranslate.requests[0]["body"]
 
 
-async def test_libretranslate_unsupported_pair_is_marked(fake_libretranslate: FakeLibreTranslate
-                                                         ) -> None:
+async def test_libretranslate_unsupported_pair_is_marked(fake_libretranslate: FakeLibreTranslate) -> None:
     translator = libre(fake_libretranslate)
     result = await translator.translate("hello", "en", "ja")
     pairs = await translator.pairs()

@@ -7,13 +7,16 @@ import pytest
 from ingest.translation import LanguageDetector, detect_language
 
 
-@pytest.mark.parametrize("text, language", [
-    ("i want to cancel my account right now", "en"),
-    ("quiero cancelar mi cuenta ahora mismo por favor", "es"),
-    ("ich möchte mein Konto sofort kündigen", "de"),
-    ("can i speak to your supervisor please", "en"),
-    ("su servicio es terrible y estoy cansado de esperar", "es"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("i want to cancel my account right now", "en"),
+        ("quiero cancelar mi cuenta ahora mismo por favor", "es"),
+        ("ich möchte mein Konto sofort kündigen", "de"),
+        ("can i speak to your supervisor please", "en"),
+        ("su servicio es terrible y estoy cansado de esperar", "es"),
+    ],
+)
 def test_detects_call_sentences(text: str, language: str) -> None:
     assert detect_language(text, candidates=("en", "es", "de")) == language
 

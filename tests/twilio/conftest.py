@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable
 
 import pytest
 import uvicorn
@@ -32,8 +32,12 @@ async def serve() -> AsyncIterator[ServeApp]:
     """Start the ingest app (or a given app) under uvicorn on a free loopback port."""
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
 
-    async def start(settings: IngestSettings | None = None, *, app: FastAPI | None = None,
-                    sink: CollectingSink | None = None) -> RunningApp:
+    async def start(
+        settings: IngestSettings | None = None,
+        *,
+        app: FastAPI | None = None,
+        sink: CollectingSink | None = None,
+    ) -> RunningApp:
         sink = sink or CollectingSink()
         if app is None:
             app = build_ingest_app(settings or IngestSettings(), sink, health=lambda: {"calls": 0})
@@ -44,9 +48,11 @@ async def serve() -> AsyncIterator[ServeApp]:
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
         task = spawn(server.serve(sockets=[listener]), name=f"uvicorn-{port}")
         servers.append((server, task))
+
         async def until_started() -> None:
             while not server.started:
                 await asyncio.sleep(0.01)
+
         await asyncio.wait_for(until_started(), WAIT_S)
         return RunningApp(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", sink)
 

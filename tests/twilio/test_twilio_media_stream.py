@@ -42,11 +42,14 @@ async def test_both_tracks_arrive_with_speakers_and_metadata(serve) -> None:
     app = await serve()
     caller, agent = tone(1.0, 440), tone(1.0, 660)
     dialer = TwilioStreamDialer()
-    await dialer.connect(f"{app.base_ws}/twilio/media", call_sid="CAboth",
-                         custom_parameters={"caller_number": "+15550100", "campaign": "sales"})
+    await dialer.connect(
+        f"{app.base_ws}/twilio/media",
+        call_sid="CAboth",
+        custom_parameters={"caller_number": "+15550100", "campaign": "sales"},
+    )
     for offset in range(0, len(caller), 160):
-        await dialer.send_media("inbound", caller[offset:offset + 160], offset // 8)
-        await dialer.send_media("outbound", agent[offset:offset + 160], offset // 8)
+        await dialer.send_media("inbound", caller[offset : offset + 160], offset // 8)
+        await dialer.send_media("outbound", agent[offset : offset + 160], offset // 8)
     await dialer.stop()
     events = await app.sink.wait_call_ended("CAboth")
     await dialer.close()
@@ -55,8 +58,11 @@ async def test_both_tracks_arrive_with_speakers_and_metadata(serve) -> None:
     assert isinstance(started, CallStarted)
     assert started.source == "twilio"
     assert dict(started.metadata) == {
-        "caller_number": "+15550100", "campaign": "sales", "stream_sid": "MZboth",
-        "account_sid": "AC" + "0" * 32, "tracks": "inbound,outbound",
+        "caller_number": "+15550100",
+        "campaign": "sales",
+        "stream_sid": "MZboth",
+        "account_sid": "AC" + "0" * 32,
+        "tracks": "inbound,outbound",
         "media_format": "audio/x-mulaw;rate=8000;channels=1",
     }
     assert joined_pcm(track_audio(events, "caller")) == decode_mulaw(caller)
@@ -83,12 +89,12 @@ async def test_dropped_frames_are_filled_so_tracks_stay_aligned(serve) -> None:
     # The gaps are silence exactly where the lost frames were; the rest is untouched.
     expected = bytearray(decode_mulaw(caller))
     for frame in lost - {49}:  # a lost last frame leaves nothing to fill before
-        expected[frame * 320:(frame + 1) * 320] = bytes(320)
-    assert joined_pcm(caller_audio) == bytes(expected[:49 * 320])
+        expected[frame * 320 : (frame + 1) * 320] = bytes(320)
+    assert joined_pcm(caller_audio) == bytes(expected[: 49 * 320])
     # The first frame after the lost 10..12 keeps its own time (and the fill covers 0.20..0.26).
     after_gap = [a for a in caller_audio if 0.2 <= a.audio_time <= 0.26]
     assert [(a.audio_time, len(a.pcm)) for a in after_gap] == [(0.2, 960), (0.26, 320)]
-    assert after_gap[1].pcm == decode_mulaw(caller[13 * 160:14 * 160])
+    assert after_gap[1].pcm == decode_mulaw(caller[13 * 160 : 14 * 160])
     agent_audio = track_audio(events, "agent")
     assert [a.audio_time for a in agent_audio] == [i * 160 / 8000 for i in range(50)]
 
@@ -122,8 +128,10 @@ BAD_MESSAGES = [
     ("malformed JSON", '{"event": "media", '),
     ("not a JSON object", '["media"]'),
     ("not a JSON object", "42"),
-    ("media payload is not base64", '{"event": "media", "media": {"track": "inbound", '
-                                    '"timestamp": "0", "payload": "!!not base64!!"}}'),
+    (
+        "media payload is not base64",
+        '{"event": "media", "media": {"track": "inbound", "timestamp": "0", "payload": "!!not base64!!"}}',
+    ),
     ("unknown event", '{"event": "dance"}'),
     ("unknown event", '{"no_event": true}'),
     ("without a media object", '{"event": "media"}'),
@@ -147,8 +155,10 @@ async def test_bad_messages_are_dropped_and_the_call_goes_on(serve, caplog: pyte
         await bad.send_media("inbound", good_audio[:160], 0)
         for _, message in BAD_MESSAGES:
             await bad.send_raw(message)
-        await bad.send_raw(b'{"event": "media", "media": {"track": "inbound", "timestamp": "20", '
-                           b'"payload": "' + b"/w==" * 40 + b'"}}')  # binary frames are read too
+        await bad.send_raw(
+            b'{"event": "media", "media": {"track": "inbound", "timestamp": "20", '
+            b'"payload": "' + b"/w==" * 40 + b'"}}'
+        )  # binary frames are read too
         await bad.send_media("inbound", good_audio[320:480], 40)
 
     with caplog.at_level(logging.WARNING, logger="ingest.adapters.twilio_media"):
@@ -165,9 +175,15 @@ async def test_bad_messages_are_dropped_and_the_call_goes_on(serve, caplog: pyte
         assert reason in caplog.text
     assert "CAother" not in {e.call_id for e in app.sink.events}
     assert [type(e).__name__ for e in bad_events] == [
-        "CallStarted", "AudioReceived", "AudioReceived", "AudioReceived", "CallEnded"]
+        "CallStarted",
+        "AudioReceived",
+        "AudioReceived",
+        "AudioReceived",
+        "CallEnded",
+    ]
     assert joined_pcm(track_audio(bad_events, "caller")) == (
-        decode_mulaw(good_audio[:160]) + bytes(320) + decode_mulaw(good_audio[320:480]))
+        decode_mulaw(good_audio[:160]) + bytes(320) + decode_mulaw(good_audio[320:480])
+    )
     assert joined_pcm(track_audio(good_events, "caller")) == decode_mulaw(good_audio)
     assert good_events[-1].reason == "stop"
 
@@ -178,16 +194,32 @@ async def test_media_before_start_and_a_wrong_media_format_are_ignored(serve, ca
     with caplog.at_level(logging.WARNING, logger="ingest.adapters.twilio_media"):
         await dialer.connect(f"{app.base_ws}/twilio/media", call_sid="CAfmt", send_start=False)
         await dialer.send_media("inbound", tone(0.02, 440), 0)
-        await dialer.send_json({"event": "start", "start": {
-            "callSid": "CAfmt", "streamSid": "MZfmt", "customParameters": {},
-            "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 16000, "channels": 1}}})
+        await dialer.send_json(
+            {
+                "event": "start",
+                "start": {
+                    "callSid": "CAfmt",
+                    "streamSid": "MZfmt",
+                    "customParameters": {},
+                    "mediaFormat": {"encoding": "audio/x-l16", "sampleRate": 16000, "channels": 1},
+                },
+            }
+        )
         await dialer.send_json({"event": "start", "start": {"callSid": "CAfmt"}})
         await dialer.send_media("inbound", tone(0.02, 440), 20)
         await dialer.stop()
         # The connection is still usable: a proper start now begins the call.
-        await dialer.send_json({"event": "start", "start": {
-            "callSid": "CAfmt", "streamSid": "MZfmt", "customParameters": {"try": "2"},
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
+        await dialer.send_json(
+            {
+                "event": "start",
+                "start": {
+                    "callSid": "CAfmt",
+                    "streamSid": "MZfmt",
+                    "customParameters": {"try": "2"},
+                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                },
+            }
+        )
         await dialer.send_media("inbound", tone(0.02, 440), 0)
         await dialer.stop()
         events = await app.sink.wait_call_ended("CAfmt")
@@ -244,8 +276,12 @@ async def test_signature_of_the_public_url_behind_a_proxy(serve) -> None:
     settings = IngestSettings(twilio_auth_token=TOKEN, public_url="https://calls.example.com")
     app = await serve(settings)
     dialer = TwilioStreamDialer()
-    await dialer.connect(f"{app.base_ws}/twilio/media", call_sid="CAproxy", auth_token=TOKEN,
-                         signed_url="wss://calls.example.com/twilio/media")
+    await dialer.connect(
+        f"{app.base_ws}/twilio/media",
+        call_sid="CAproxy",
+        auth_token=TOKEN,
+        signed_url="wss://calls.example.com/twilio/media",
+    )
     await dialer.stop()
     events = await app.sink.wait_call_ended("CAproxy")
     await dialer.close()
@@ -256,8 +292,9 @@ async def test_signature_of_the_public_url_behind_a_proxy(serve) -> None:
     assert await asyncio.wait_for(local.wait_closed(), WAIT_S) == 1008
 
 
-async def _connect_expecting_rejection(dialer: TwilioStreamDialer, url: str, call_sid: str,
-                                       token: str | None) -> None:
+async def _connect_expecting_rejection(
+    dialer: TwilioStreamDialer, url: str, call_sid: str, token: str | None
+) -> None:
     from websockets.exceptions import ConnectionClosed
 
     try:

@@ -17,16 +17,33 @@ FRAME = bytes(range(160))  # 20 ms of mu-law that decodes to non-silence
 
 
 def start_message(call_sid: str = "CA1") -> dict:
-    return {"event": "start", "sequenceNumber": "1", "streamSid": "MZ1",
-            "start": {"streamSid": "MZ1", "accountSid": "AC1", "callSid": call_sid,
-                      "tracks": ["inbound", "outbound"], "customParameters": {"campaign": "sales"},
-                      "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}}
+    return {
+        "event": "start",
+        "sequenceNumber": "1",
+        "streamSid": "MZ1",
+        "start": {
+            "streamSid": "MZ1",
+            "accountSid": "AC1",
+            "callSid": call_sid,
+            "tracks": ["inbound", "outbound"],
+            "customParameters": {"campaign": "sales"},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        },
+    }
 
 
 def media_message(track: str, timestamp_ms: int | str, payload: bytes = FRAME) -> dict:
-    return {"event": "media", "sequenceNumber": "2", "streamSid": "MZ1",
-            "media": {"track": track, "chunk": "1", "timestamp": str(timestamp_ms),
-                      "payload": base64.b64encode(payload).decode()}}
+    return {
+        "event": "media",
+        "sequenceNumber": "2",
+        "streamSid": "MZ1",
+        "media": {
+            "track": track,
+            "chunk": "1",
+            "timestamp": str(timestamp_ms),
+            "payload": base64.b64encode(payload).decode(),
+        },
+    }
 
 
 def started_session(**kwargs: float) -> tuple[MediaStreamSession, CollectingSink]:
@@ -65,7 +82,11 @@ def test_a_long_gap_is_filled_only_up_to_the_cap(caplog: pytest.LogCaptureFixtur
             session.receive_message(media_message("inbound", timestamp))
     audio = track_audio(sink.events, "caller")
     assert [(a.audio_time, len(a.pcm)) for a in audio] == [
-        (0.0, 320), (0.02, 16_000), (1.02, 320), (1.04, 320)]
+        (0.0, 320),
+        (0.02, 16_000),
+        (1.02, 320),
+        (1.04, 320),
+    ]
     assert audio[1].pcm == bytes(16_000)
     assert "gap too long" in caplog.text
 

@@ -17,10 +17,32 @@ def speak_mulaw(tmp_path: Path, voice: str, text: str) -> tuple[bytes, bytes]:
     mulaw = tmp_path / f"{voice}.ul"
     decoded = tmp_path / f"{voice}.s16"
     subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(wav)], check=True)
-    subprocess.run(["sox", str(wav), "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw", str(mulaw)],
-                   check=True)
-    subprocess.run(["sox", "-t", "raw", "-r", "8000", "-c", "1", "-e", "mu-law", str(mulaw),
-                    "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", str(decoded)], check=True)
+    subprocess.run(
+        ["sox", str(wav), "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw", str(mulaw)], check=True
+    )
+    subprocess.run(
+        [
+            "sox",
+            "-t",
+            "raw",
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-e",
+            "mu-law",
+            str(mulaw),
+            "-t",
+            "raw",
+            "-e",
+            "signed-integer",
+            "-b",
+            "16",
+            "-L",
+            str(decoded),
+        ],
+        check=True,
+    )
     return mulaw.read_bytes(), decoded.read_bytes()
 
 
@@ -45,5 +67,5 @@ async def test_flite_speech_decodes_exactly_like_sox(serve, tmp_path: Path) -> N
     assert b"".join(a.pcm for a in caller) == caller_pcm
     lead_in = (caller_end + 200) * 8
     agent_joined = b"".join(a.pcm for a in agent)
-    assert agent_joined[:lead_in * 2] == bytes(lead_in * 2)
-    assert agent_joined[lead_in * 2:] == agent_pcm
+    assert agent_joined[: lead_in * 2] == bytes(lead_in * 2)
+    assert agent_joined[lead_in * 2 :] == agent_pcm

@@ -16,8 +16,14 @@ from ingest.settings import IngestSettings
 from simulator.twilio_dialer import TwilioStreamDialer, build_signed_voice_request
 
 TOKEN = "voice-token-fedcba9876543210"
-CALL_FORM = {"CallSid": "CAvoice1", "From": "+15550100", "To": "+15550199",
-             "AccountSid": "AC" + "1" * 32, "Direction": "inbound", "CallStatus": "ringing"}
+CALL_FORM = {
+    "CallSid": "CAvoice1",
+    "From": "+15550100",
+    "To": "+15550199",
+    "AccountSid": "AC" + "1" * 32,
+    "Direction": "inbound",
+    "CallStatus": "ringing",
+}
 
 
 async def post(request: httpx.Request) -> httpx.Response:
@@ -44,8 +50,7 @@ async def test_signed_webhook_streams_both_tracks_then_dials(serve) -> None:
     assert stream.get("url") == f"{app.base_ws}/twilio/media"
     assert stream.get("track") == "both_tracks"
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
-    assert parameters == {"caller_number": "+15550100", "called_number": "+15550199",
-                          "call_sid": "CAvoice1"}
+    assert parameters == {"caller_number": "+15550100", "called_number": "+15550199", "call_sid": "CAvoice1"}
     assert root.find("Dial").text == "+15550123"
 
 
@@ -59,8 +64,9 @@ async def test_without_a_dial_number_it_explains_and_hangs_up(serve) -> None:
 
 def tampered(request: httpx.Request) -> httpx.Request:
     form = dict(CALL_FORM, From="+15559999")
-    return httpx.Request("POST", request.url, data=form,
-                         headers={"X-Twilio-Signature": request.headers["X-Twilio-Signature"]})
+    return httpx.Request(
+        "POST", request.url, data=form, headers={"X-Twilio-Signature": request.headers["X-Twilio-Signature"]}
+    )
 
 
 @pytest.mark.parametrize("forge", ["unsigned", "wrong token", "tampered form", "other url"])
@@ -71,8 +77,9 @@ async def test_bad_signature_is_refused_with_403(serve, forge: str) -> None:
         "unsigned": lambda: build_signed_voice_request(url, CALL_FORM, None),
         "wrong token": lambda: build_signed_voice_request(url, CALL_FORM, "not-the-token"),
         "tampered form": lambda: tampered(build_signed_voice_request(url, CALL_FORM, TOKEN)),
-        "other url": lambda: build_signed_voice_request(url, CALL_FORM, TOKEN,
-                                                        signed_url="https://evil.example/twilio/voice"),
+        "other url": lambda: build_signed_voice_request(
+            url, CALL_FORM, TOKEN, signed_url="https://evil.example/twilio/voice"
+        ),
     }[forge]()
     response = await post(request)
     assert response.status_code == 403
@@ -82,8 +89,9 @@ async def test_bad_signature_is_refused_with_403(serve, forge: str) -> None:
 async def test_public_url_is_used_for_signature_and_stream_url(serve) -> None:
     settings = IngestSettings(twilio_auth_token=TOKEN, public_url="https://calls.example.com")
     app = await serve(settings)
-    request = build_signed_voice_request(f"{app.base_http}/twilio/voice", CALL_FORM, TOKEN,
-                                         signed_url="https://calls.example.com/twilio/voice")
+    request = build_signed_voice_request(
+        f"{app.base_http}/twilio/voice", CALL_FORM, TOKEN, signed_url="https://calls.example.com/twilio/voice"
+    )
     response = await post(request)
     assert response.status_code == 200
     assert stream_of(response.text).get("url") == "wss://calls.example.com/twilio/media"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from ingest.events import AudioReceived, CallEnded, CallEvent, Speaker
 
@@ -32,8 +32,9 @@ class CollectingSink:
         return self.events
 
     async def wait_call_ended(self, call_id: str) -> list[CallEvent]:
-        await self.wait_for(lambda events: any(
-            isinstance(e, CallEnded) and e.call_id == call_id for e in events))
+        await self.wait_for(
+            lambda events: any(isinstance(e, CallEnded) and e.call_id == call_id for e in events)
+        )
         return self.for_call(call_id)
 
     def for_call(self, call_id: str) -> list[CallEvent]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -17,7 +17,7 @@ _REPOSITORY = str(Path(__file__).resolve().parents[2])
 if _REPOSITORY not in sys.path:
     sys.path.insert(0, _REPOSITORY)
 
-from vicidial_testkit import MariaDB, build_template, free_port  # noqa: E402
+from vicidial_testkit import MariaDB, build_template, free_port
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+
+from vicidial_testkit import HANG_GUARD_S, MariaDB
 
 from ingest.events import CallEnded, CallStarted, CallSummary
 from ingest.storage import CallStore
 from vicidial import CallEnricher, ViciDialDirectory, encode_call_uuid
-
-from vicidial_testkit import HANG_GUARD_S, MariaDB
 
 
 async def _stored_call_once(store: CallStore, call_id: str, ready: Any) -> CallSummary:

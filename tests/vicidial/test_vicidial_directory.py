@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import AsyncIterator
 
 import pytest
+from vicidial_testkit import MariaDB, free_port
 
 from vicidial import CallInfo, ViciDialDirectory
 from vicidial.uniqueid import encode_call_uuid, resolve_uniqueid
-
-from vicidial_testkit import MariaDB, free_port
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import pytest
+from vicidial_testkit import MariaDB, RecordedUpdates, eventually
 
 from vicidial import CallEnricher, ViciDialDirectory, encode_call_uuid
-
-from vicidial_testkit import MariaDB, RecordedUpdates, eventually
 
 FAST = (0, 0.05, 0.05, 0.05, 0.05, 0.05)
 

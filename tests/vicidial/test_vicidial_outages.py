@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
+from vicidial_testkit import MariaDB, RecordedUpdates, eventually, vicidial_warnings
 
 from vicidial import CallEnricher, ViciDialDirectory, ViciDialError, encode_call_uuid
 from vicidial.database import ViciDialDatabase
-
-from vicidial_testkit import MariaDB, RecordedUpdates, eventually, vicidial_warnings
 
 RETRY_OFTEN = (0,) + (0.2,) * 300
 
