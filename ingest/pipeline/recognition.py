@@ -15,6 +15,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from ingest.asr import create_engine
 from ingest.asr.base import UtteranceRecognizer
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from ingest.audio.segmenter import SpeechSpan
@@ -74,8 +75,6 @@ def _init_worker(settings: IngestSettings) -> None:
     # Ctrl-C reaches the whole process group; the parent finishes the calls in
     # progress and then shuts the pool down, so workers must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from ingest.asr import create_engine
-
     engine = create_engine(settings)
     assert isinstance(engine, UtteranceRecognizer)
     _worker_engine = engine
