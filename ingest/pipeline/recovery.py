@@ -75,10 +75,17 @@ async def _recover_call(
     stored = summary or await services.store.get_call(call_id)
     started_at = stored.started_at if stored is not None else time.time()
     source = stored.source if stored is not None else "audiosocket"
+    segments = await services.store.list_segments(call_id)
+    # A kill between a segment's commit and its spool file's removal leaves
+    # both: the stored segment wins.
+    stored_starts = {(segment.speaker, round(segment.start, 3)) for segment in segments}
     session = CallSession(CallStarted(call_id, cast(Source, source), started_at), services)
     session.resume()
     pool = services.pool
     for item in spooled:
+        if (item.speaker, round(item.span.start, 3)) in stored_starts:
+            item.path.unlink(missing_ok=True)
+            continue
         assert pool is not None
         now = time.monotonic()
         session.hear(
@@ -93,7 +100,6 @@ async def _recover_call(
             )
         )
     last_audio = max([item.span.end for item in spooled], default=0.0)
-    segments = await services.store.list_segments(call_id)
     last_audio = max([last_audio, *(segment.end for segment in segments)])
     # Only a call that is still active takes this end; an ended call keeps its own.
     session.end(CallEnded(call_id, INTERRUPTED, ended_at=started_at + last_audio))

@@ -23,9 +23,10 @@ import pytest
 
 from app.worker import IngestWorker, spool_directory
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
+from ingest.events import AudioReceived, CallStarted
 from ingest.pipeline.recovery import INTERRUPTED
 from simulator.speech import speak
-from tests.pipeline.crash_worker import SlowNumberedRecognizer, crash_settings
+from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LINES = (
@@ -55,7 +56,7 @@ def _call_audio() -> bytes:
 def _start_worker(db_path: Path, *options: str) -> tuple[subprocess.Popen[str], int]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.pipeline.crash_worker", str(db_path), *options],
+        [sys.executable, "-m", "bench.crash_worker", str(db_path), *options],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -191,3 +192,33 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+async def test_an_utterance_both_stored_and_spooled_is_stored_once(tmp_path: Path) -> None:
+    """A kill between a segment's commit and its spool file's removal."""
+    db_path = tmp_path / "calls.db"
+    settings = crash_settings(db_path)
+    audio = speak(LINES[0], "caller")
+    async with IngestWorker(
+        settings, engine=SlowNumberedRecognizer(0.0), alerts_enabled=False, listen=False
+    ) as worker:
+        worker.pipeline.submit(CallStarted("call-1", "audiosocket"))
+        worker.pipeline.submit(AudioReceived("call-1", "caller", audio + bytes(16000), 8000, 0.0))
+        spool = worker.spool
+        assert spool is not None
+        # Keep a copy of the utterance's spool file as the kill would have left it.
+        kept: list[bytes] = []
+        original_remove = spool.remove
+
+        def remove_but_keep(path: Path) -> None:
+            kept.append(path.read_bytes())
+            original_remove(path)
+
+        spool.remove = remove_but_keep  # type: ignore[method-assign]
+        while not kept:
+            await asyncio.sleep(0.02)
+    (spool_directory(settings) / "left-by-the-kill.utt").write_bytes(kept[0])
+    async with IngestWorker(settings, engine=SlowNumberedRecognizer(0.0), alerts_enabled=False, listen=False):
+        pass
+    assert len(_segments(db_path, "call-1")) == 1
+    assert not list(spool_directory(settings).glob("*.utt"))

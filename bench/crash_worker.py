@@ -1,7 +1,7 @@
-"""A worker process for the crash tests: the real worker with a slow, predictable
+"""A worker process for the crash test and bench/crash.py: the real worker with a slow, predictable
 speech-to-text stand-in, so a kill -9 always finds utterances waiting.
 
-    python -m tests.pipeline.crash_worker DB_PATH [SECONDS_PER_UTTERANCE [DRAIN_TIMEOUT_S]]
+    python -m bench.crash_worker DB_PATH [SECONDS_PER_UTTERANCE [DRAIN_TIMEOUT_S]]
 prints `READY <audiosocket port> <http port>` once it listens.
 """
 
