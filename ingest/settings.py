@@ -22,6 +22,10 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class VadSettings:
+    engine: str = "silero"
+    """silero (robust to background noise) or webrtc (the light option)."""
+    threshold: float = 0.5
+    """Silero: speech probability that opens speech (it closes 0.15 lower)."""
     aggressiveness: int = 2
     """webrtcvad mode 0..3: higher rejects more non-speech."""
     end_silence_ms: int = 600
@@ -90,6 +94,10 @@ class IngestSettings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        if self.vad.engine not in ("silero", "webrtc"):
+            raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
+        if not 0 < self.vad.threshold < 1:
+            raise SettingsError("CALLMON_VAD_THRESHOLD must be between 0 and 1")
         if not 0 <= self.vad.aggressiveness <= 3:
             raise SettingsError("CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3")
         if self.vad.end_silence_ms < 20 or self.vad.max_utterance_s <= 0:
