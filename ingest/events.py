@@ -4,7 +4,8 @@ Adapters (AudioSocket, Twilio, recordings) turn wire messages into the
 *call events* below; nothing downstream of an adapter knows which protocol a
 call came from. The pipeline turns audio into *transcript events*. Every event
 is a small frozen dataclass and serialises to a JSON-ready dict with `to_dict()`
-(the ``type`` key names the class), which is what the bus carries.
+(the ``type`` key names the class), which is what the bus carries;
+`ingest.event_codec.decode_event` turns such a dict back into the dataclass.
 """
 
 from __future__ import annotations
@@ -191,6 +192,38 @@ class TranscriptSegment(Event):
     consecutive_negative: int = 0
     created_at: float = field(default_factory=now)
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentPoint(Event):
+    """One point of a call's sentiment chart: what ``calls:sentiment:*`` carries
+    instead of the whole segment, so charts need not parse transcripts."""
+
+    call_id: str
+    segment_id: int | None
+    speaker: Speaker
+    start: float
+    end: float
+    score: float
+    label: str
+    rolling: float
+    consecutive_negative: int
+    at: float
+
+    @classmethod
+    def of(cls, segment: TranscriptSegment) -> SentimentPoint:
+        return cls(
+            call_id=segment.call_id,
+            segment_id=segment.id,
+            speaker=segment.speaker,
+            start=segment.start,
+            end=segment.end,
+            score=segment.sentiment_score,
+            label=segment.sentiment_label,
+            rolling=segment.rolling_sentiment,
+            consecutive_negative=segment.consecutive_negative,
+            at=segment.created_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
