@@ -19,6 +19,10 @@ from typing import Any, Literal, Protocol
 Speaker = Literal["agent", "caller", "unknown"]
 Source = Literal["audiosocket", "twilio", "import", "simulated"]
 SPEAKERS: tuple[Speaker, ...] = ("agent", "caller", "unknown")
+AlertLevel = Literal["warning", "urgent", "critical"]
+ALERT_LEVELS: tuple[AlertLevel, ...] = ("warning", "urgent", "critical")
+"""Alert levels, lowest first. Defined here because `AlertRaised` carries one
+(and the bus decoder refuses any other); `alerts.levels` ranks them."""
 
 
 def now() -> float:
@@ -265,7 +269,7 @@ class AlertRaised(Event):
 
     id: str
     call_id: str
-    level: str
+    level: AlertLevel
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     text: str
