@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from dashboard.style import ALERT, CRITICAL, NEGATIVE, POSITIVE
+from ingest.analysis.thresholds import ALERT, CRITICAL, NEGATIVE, POSITIVE
 from ingest.events import SentimentPoint, TranscriptSegment
 
 SPEAKER_COLOURS = {"agent": "#1d4ed8", "caller": "#7e22ce", "unknown": "#4b5563"}
