@@ -31,7 +31,8 @@ def now() -> float:
 
 
 class Event:
-    """Base for every event: `to_dict()` for the bus, `type` for dispatch."""
+    """Base for every event: `to_dict()` for the bus, `type` names the class on the wire
+    (and in logs); code dispatches on the class itself."""
 
     @property
     def type(self) -> str:
