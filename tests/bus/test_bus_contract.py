@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from ingest.bus import Bus, MemoryBus, RedisBus
+from ingest.bus import subscription as subscription_module
 from ingest.bus.subscription import Subscription
 from ingest.events import (
     AlertRaised,
@@ -24,6 +25,7 @@ from ingest.events import (
     SentimentPoint,
     TranscriptSegment,
 )
+from ingest.log_limits import RateLimitedLog
 
 
 async def next_message(events: AsyncIterator[Event]) -> Any:
@@ -195,9 +197,11 @@ async def test_health_reports_the_kind_and_subscribers(make_bus) -> None:
 
 
 async def test_malformed_and_unknown_messages_are_skipped_and_logged_once(
-    make_bus, caplog: pytest.LogCaptureFixture
+    make_bus, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A broken producer neither crashes a subscriber nor floods the log."""
+    limiter = RateLimitedLog(logging.getLogger("ingest.bus.subscription"))
+    monkeypatch.setattr(subscription_module, "undecodable", limiter)  # a fresh per-process budget
     bus: Bus = await make_bus()
     caplog.set_level(logging.WARNING, logger="ingest.bus")
     async with bus.subscribe("calls:events") as events:
@@ -208,10 +212,14 @@ async def test_malformed_and_unknown_messages_are_skipped_and_logged_once(
         assert await next_message(events) == CallEnded("c1", "hangup", ended_at=1.0)
         assert events.skipped == 200
     skipped = [r.getMessage() for r in caplog.records if "skipping a bus message" in r.getMessage()]
-    # One line per kind of problem (the limiter is per process: earlier tests may
-    # have used some kinds up, so at most, not exactly, four).
-    assert len(skipped) <= 4
+    assert len(skipped) == 4  # one line per kind of problem
     assert all("calls:events" in line for line in skipped)
+    assert limiter.total == {
+        "invalid JSON": 50,
+        "not an object": 50,
+        "unknown event type": 50,
+        "malformed CallEnded": 50,
+    }
 
 
 async def test_a_history_entry_that_cannot_be_decoded_hides_only_itself(make_bus) -> None:
