@@ -8,20 +8,23 @@ channel ``calls:alerts``; deliveries are recorded in the shared database.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from pathlib import Path
-from typing import Any
 
 from alerts.config import AlertSettings
 from alerts.dispatcher import NotificationDispatcher
-from alerts.levels import level_rank
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.store import AlertStore
+from ingest.bus.channels import ALERTS
+from ingest.event_codec import EventDecodeError, decode_event
 from ingest.events import AlertRaised
+from ingest.log_limits import RateLimitedLog
+from ingest.retry import backoff_delays
 
 log = logging.getLogger(__name__)
-ALERTS_CHANNEL = "calls:alerts"
+malformed = RateLimitedLog(log)
+ALERTS_CHANNEL = ALERTS
+RECONNECT_FIRST_S, RECONNECT_CAP_S = 0.5, 30.0
 
 
 async def run_alert_dispatcher(
@@ -42,7 +45,7 @@ async def run_alert_dispatcher(
     if not channels:
         log.warning("no notification channel is configured: alerts will only be logged")
     client = redis.from_url(redis_url)
-    delay = 0.5
+    delays = backoff_delays(RECONNECT_FIRST_S, RECONNECT_CAP_S)
     try:
         while True:
             try:
@@ -51,14 +54,15 @@ async def run_alert_dispatcher(
                     log.info("dispatching alerts from %s on %s", ALERTS_CHANNEL, redis_url)
                     if ready is not None:
                         ready.set()
-                    delay = 0.5
+                    delays = backoff_delays(RECONNECT_FIRST_S, RECONNECT_CAP_S)
                     async for message in pubsub.listen():
+                        # Redis's own message kinds (subscribe confirmations) are not ours.
                         if message.get("type") == "message":
                             _dispatch(dispatcher, message["data"])
             except (RedisConnectionError, OSError) as error:
+                delay = next(delays)
                 log.warning("Redis unavailable (%s); retrying in %.1f s", error, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
     finally:
         await dispatcher.close()
         await client.aclose()
@@ -73,19 +77,12 @@ def _dispatch(dispatcher: NotificationDispatcher, data: bytes | str) -> None:
 
 
 def parse_alert(data: bytes | str) -> AlertRaised | None:
-    """An `AlertRaised` from its bus JSON; None (logged) for anything else or malformed."""
+    """An `AlertRaised` from its bus JSON; None for anything else (other events
+    share the channel: acknowledgements) and for malformed messages (logged,
+    rate limited)."""
     try:
-        payload: Any = json.loads(data)
-        if not isinstance(payload, dict) or payload.get("type") != "AlertRaised":
-            return None  # other events share the channel (acknowledgements)
-        fields = {k: v for k, v in payload.items() if k != "type"}
-        fields["rules"] = tuple(fields.get("rules", ()))
-        fields["reasons"] = tuple(fields.get("reasons", ()))
-        alert = AlertRaised(**fields)
-        if not isinstance(alert.id, str) or not isinstance(alert.call_id, str):
-            raise TypeError("id and call_id must be strings")
-        level_rank(alert.level)
-        return alert
-    except (ValueError, TypeError) as error:
-        log.warning("dropped a malformed message on %s: %s", ALERTS_CHANNEL, error)
+        event = decode_event(data)
+    except EventDecodeError as error:
+        malformed.warning(error.reason, "dropped a message on %s: %s", ALERTS_CHANNEL, error)
         return None
+    return event if isinstance(event, AlertRaised) else None

@@ -17,6 +17,7 @@ from alerts.levels import at_least
 from alerts.notifiers.base import DeliveryError, Notifier
 from alerts.store import AlertStore
 from ingest.events import AlertRaised, now
+from ingest.retry import backoff_delay
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class NotificationDispatcher:
                     problem,
                 )
                 await self._record(alert.id, notifier.name, "retrying", attempt, problem)
-                await asyncio.sleep(self._settings.backoff_s * 2 ** (attempt - 1))
+                await asyncio.sleep(backoff_delay(attempt - 1, self._settings.backoff_s))
             else:
                 await self._record(alert.id, notifier.name, "delivered", attempt, None, now())
                 return

@@ -1,11 +1,15 @@
-"""Alert levels, lowest first: warning < urgent < critical."""
+"""Alert levels, lowest first: warning < urgent < critical.
+
+The levels themselves are defined once, with the `AlertRaised` event that
+carries them (ingest cannot import alerts); everything else takes them from here.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from ingest.events import ALERT_LEVELS as LEVELS
+from ingest.events import AlertLevel as Level
 
-Level = Literal["warning", "urgent", "critical"]
-LEVELS: tuple[Level, ...] = ("warning", "urgent", "critical")
+__all__ = ["LEVELS", "Level", "at_least", "highest", "level_rank"]
 
 
 def level_rank(level: str) -> int:

@@ -17,6 +17,7 @@ from alerts.dispatcher import NotificationDispatcher
 from alerts.engine import AlertEngine, Verdict
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.store import AlertStore
+from ingest.call_identity import agent_from_metadata
 from ingest.events import (
     AlertAcknowledged,
     AlertRaised,
@@ -29,8 +30,6 @@ from ingest.events import (
 
 log = logging.getLogger(__name__)
 Publish = Callable[[Event], Awaitable[None]]
-AGENT_METADATA_KEYS = ("agent", "agent_id", "user")
-"""CallStarted.metadata keys that may name the agent, first found wins."""
 
 
 class AlertService:
@@ -70,7 +69,7 @@ class AlertService:
 
     async def on_call_started(self, event: CallStarted) -> None:
         self.engine.start_call(event.call_id)
-        agent = next((event.metadata[k] for k in AGENT_METADATA_KEYS if event.metadata.get(k)), None)
+        agent = agent_from_metadata(event.metadata)
         if agent:
             self._agents[event.call_id] = agent
 

@@ -184,12 +184,12 @@ class ChatService:
 
     async def _follow_transcript(self, chat_id: str) -> None:
         """Copy the pipeline's caller segments of a Media Streams chat into the chat."""
-        async with self._bus.subscribe(transcript_channel(chat_id)) as messages:
-            async for message in messages:
+        async with self._bus.subscribe(transcript_channel(chat_id)) as events:
+            async for event in events:
                 if chat_id not in self._playbacks:
                     return
-                if message.get("type") == "TranscriptSegment" and message.get("speaker") == "caller":
-                    await self.caller_said(chat_id, str(message.get("text", "")), store_segment=False)
+                if isinstance(event, TranscriptSegment) and event.speaker == "caller":
+                    await self.caller_said(chat_id, event.text, store_segment=False)
 
     # -------------------------------------------------------------- helpers
 

@@ -45,7 +45,7 @@ def build_api_router(services: DashboardServices) -> APIRouter:
         require_role(request, SUPERVISOR_PAGES)
         return [
             {
-                **call.summary,
+                **call.summary.to_dict(),
                 "rolling_sentiment": call.rolling,
                 "last_text": call.last_text,
                 "open_alerts": call.open_alerts,

@@ -112,9 +112,8 @@ async def _assemble(
     notes = await NoteStore.open(db_path)
     closers.append(notes.close)
 
-    async def open_alerts() -> list[dict[str, Any]]:
-        found = await alerts.list_alerts(OPEN_ALERTS_ON_START, unacknowledged_only=True)
-        return [alert.to_dict() for alert in found]
+    async def open_alerts() -> list[AlertRaised]:
+        return await alerts.list_alerts(OPEN_ALERTS_ON_START, unacknowledged_only=True)
 
     feed = LiveFeed(bus, open_alerts)
     await feed.start()

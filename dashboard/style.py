@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-POSITIVE, NEGATIVE, ALERT, CRITICAL = 0.3, -0.3, -0.5, -0.7
-"""Sentiment thresholds from the spec: bands on charts, colours on tiles."""
+from alerts.levels import Level
 
-LEVEL_CLASSES = {
+# The spec's sentiment thresholds (bands on charts, colours on tiles) are the
+# ones the worker scores with: imported, never restated here.
+from ingest.analysis.thresholds import ALERT, CRITICAL, NEGATIVE, POSITIVE
+
+LEVEL_CLASSES: dict[Level, str] = {
     "warning": "bg-amber-100 border-amber-500 text-amber-900",
     "urgent": "bg-orange-200 border-orange-600 text-orange-950",
     "critical": "bg-red-600 border-red-900 text-white",

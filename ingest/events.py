@@ -4,7 +4,8 @@ Adapters (AudioSocket, Twilio, recordings) turn wire messages into the
 *call events* below; nothing downstream of an adapter knows which protocol a
 call came from. The pipeline turns audio into *transcript events*. Every event
 is a small frozen dataclass and serialises to a JSON-ready dict with `to_dict()`
-(the ``type`` key names the class), which is what the bus carries.
+(the ``type`` key names the class), which is what the bus carries;
+`ingest.event_codec.decode_event` turns such a dict back into the dataclass.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from typing import Any, Literal, Protocol
 Speaker = Literal["agent", "caller", "unknown"]
 Source = Literal["audiosocket", "twilio", "import", "simulated"]
 SPEAKERS: tuple[Speaker, ...] = ("agent", "caller", "unknown")
+AlertLevel = Literal["warning", "urgent", "critical"]
+ALERT_LEVELS: tuple[AlertLevel, ...] = ("warning", "urgent", "critical")
+"""Alert levels, lowest first. Defined here because `AlertRaised` carries one
+(and the bus decoder refuses any other); `alerts.levels` ranks them."""
 
 
 def now() -> float:
@@ -26,7 +31,8 @@ def now() -> float:
 
 
 class Event:
-    """Base for every event: `to_dict()` for the bus, `type` for dispatch."""
+    """Base for every event: `to_dict()` for the bus, `type` names the class on the wire
+    (and in logs); code dispatches on the class itself."""
 
     @property
     def type(self) -> str:
@@ -194,6 +200,38 @@ class TranscriptSegment(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SentimentPoint(Event):
+    """One point of a call's sentiment chart: what ``calls:sentiment:*`` carries
+    instead of the whole segment, so charts need not parse transcripts."""
+
+    call_id: str
+    segment_id: int | None
+    speaker: Speaker
+    start: float
+    end: float
+    score: float
+    label: str
+    rolling: float
+    consecutive_negative: int
+    at: float
+
+    @classmethod
+    def of(cls, segment: TranscriptSegment) -> SentimentPoint:
+        return cls(
+            call_id=segment.call_id,
+            segment_id=segment.id,
+            speaker=segment.speaker,
+            start=segment.start,
+            end=segment.end,
+            score=segment.sentiment_score,
+            label=segment.sentiment_label,
+            rolling=segment.rolling_sentiment,
+            consecutive_negative=segment.consecutive_negative,
+            at=segment.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CallSummary(Event):
     """A call's stored row, published on start, on metadata change and at end."""
 
@@ -232,7 +270,7 @@ class AlertRaised(Event):
 
     id: str
     call_id: str
-    level: str
+    level: AlertLevel
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     text: str

@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from alerts.levels import LEVELS
+
 SortKey = Literal["date", "duration", "sentiment", "alerts", "relevance"]
 SORT_KEYS: tuple[str, ...] = ("date", "duration", "sentiment", "alerts", "relevance")
 SentimentScope = Literal["call", "segment"]
-ALERT_LEVELS: tuple[str, ...] = ("warning", "urgent", "critical")
+ALERT_LEVELS: tuple[str, ...] = LEVELS
 MAX_LIMIT = 500
 
 

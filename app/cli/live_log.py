@@ -3,50 +3,51 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
+from alerts.levels import Level
 from ingest.bus import Bus
+from ingest.bus.channels import ALERTS, EVENTS, transcript_channel
+from ingest.events import AlertRaised, CallEnded, CallStarted, Event, TranscriptSegment
 
-CHANNELS = ("calls:events", "calls:transcript:all", "calls:alerts")
-LEVEL_STYLE = {"warning": "yellow", "urgent": "bold red", "critical": "bold white on red"}
+CHANNELS = (EVENTS, transcript_channel(), ALERTS)
+LEVEL_STYLE: dict[Level, str] = {"warning": "yellow", "urgent": "bold red", "critical": "bold white on red"}
 LABEL_STYLE = {"positive": "green", "negative": "red", "neutral": "dim"}
 
 
 async def print_live_log(bus: Bus, console: Console | None = None) -> None:
     console = console or Console(highlight=False)
-    async with bus.subscribe(*CHANNELS) as messages:
-        async for message in messages:
-            line = format_message(message)
+    async with bus.subscribe(*CHANNELS) as events:
+        async for event in events:
+            line = format_event(event)
             if line:
                 console.print(line)
 
 
-def format_message(message: Mapping[str, Any]) -> str | None:
-    """One message from the bus as one line of rich markup (None: not shown)."""
-    kind = message.get("type")
+def format_event(event: Event) -> str | None:
+    """One event from the bus as one line of rich markup (None: not shown)."""
     stamp = time.strftime("%H:%M:%S")
-    call = escape(_short(str(message.get("call_id", ""))))
-    if kind == "TranscriptSegment":
-        label = str(message.get("sentiment_label", "neutral"))
-        score = float(message.get("sentiment_score", 0.0))
-        extras = ", ".join([*message.get("keywords", []), *message.get("profanity", [])])
-        return (
-            f"[dim]{stamp}[/] {call} [cyan]{message.get('speaker', '?'):>7}[/] "
-            f"[{LABEL_STYLE.get(label, '')}]{score:+.2f}[/] {escape(str(message.get('text', '')))}"
-            + (f" [magenta]{{{escape(extras)}}}[/]" if extras else "")
-        )
-    if kind == "AlertRaised":
-        level = str(message.get("level", "warning"))
-        reasons = "; ".join(message.get("reasons", []))
-        return f"[dim]{stamp}[/] {call} [{LEVEL_STYLE.get(level, 'red')}]ALERT {level.upper()}[/] {escape(reasons)}"
-    if kind == "CallStarted":
-        return f"[dim]{stamp}[/] {call} [bold green]call started[/] ({escape(str(message.get('source')))})"
-    if kind == "CallEnded":
-        return f"[dim]{stamp}[/] {call} [bold]call ended[/] ({escape(str(message.get('reason')))})"
+    call = escape(_short(getattr(event, "call_id", "")))
+    match event:
+        case TranscriptSegment():
+            extras = ", ".join([*event.keywords, *event.profanity])
+            return (
+                f"[dim]{stamp}[/] {call} [cyan]{event.speaker:>7}[/] "
+                f"[{LABEL_STYLE.get(event.sentiment_label, '')}]{event.sentiment_score:+.2f}[/] "
+                f"{escape(event.text)}" + (f" [magenta]{{{escape(extras)}}}[/]" if extras else "")
+            )
+        case AlertRaised():
+            reasons = "; ".join(event.reasons)
+            return (
+                f"[dim]{stamp}[/] {call} [{LEVEL_STYLE[event.level]}]ALERT {event.level.upper()}[/] "
+                f"{escape(reasons)}"
+            )
+        case CallStarted():
+            return f"[dim]{stamp}[/] {call} [bold green]call started[/] ({escape(event.source)})"
+        case CallEnded():
+            return f"[dim]{stamp}[/] {call} [bold]call ended[/] ({escape(event.reason)})"
     return None
 
 

@@ -17,6 +17,7 @@ from dashboard.auth import SessionUser
 from dashboard.live import listen_while_open
 from dashboard.services import DashboardServices
 from dashboard.style import LEVEL_CLASSES, call_path
+from ingest.events import AlertAcknowledged, AlertRaised, Event
 
 WARNING_SECONDS = 30.0
 OLD_ALERT_SECONDS = 3600.0
@@ -48,10 +49,10 @@ def alert_banners(services: DashboardServices, user: SessionUser) -> None:
             ui.notify("That alert was already acknowledged.", type="info")
         remove(alert_id)
 
-    def show(alert: dict[str, Any], *, fresh: bool) -> None:
-        alert_id, level = str(alert["id"]), str(alert.get("level", "warning"))
-        age = time.time() - float(alert.get("raised_at") or 0)
-        if alert_id in shown or alert.get("acknowledged_at") or alert_id in dismissed():
+    def show(alert: AlertRaised, *, fresh: bool) -> None:
+        alert_id, level = alert.id, alert.level
+        age = time.time() - alert.raised_at
+        if alert_id in shown or alert.acknowledged_at or alert_id in dismissed():
             return
         if (level == "warning" and age >= WARNING_SECONDS) or age >= OLD_ALERT_SECONDS:
             return
@@ -67,20 +68,21 @@ def alert_banners(services: DashboardServices, user: SessionUser) -> None:
     for alert in services.feed.alerts.values():  # oldest first: each new one goes on top
         show(alert, fresh=False)
 
-    def on_message(message: dict[str, Any]) -> None:
-        if message.get("type") == "AlertRaised":
-            show(message, fresh=True)
-        elif message.get("type") == "AlertAcknowledged":
-            remove(str(message["id"]))
+    def on_event(event: Event) -> None:
+        match event:
+            case AlertRaised():
+                show(event, fresh=True)
+            case AlertAcknowledged():
+                remove(event.id)
 
-    listen_while_open(services.feed.listen, on_message)
+    listen_while_open(services.feed.listen, on_event)
 
 
 def _banner(
-    alert: dict[str, Any], acknowledge: Callable[[str], Any], dismiss: Callable[[str], None]
+    alert: AlertRaised, acknowledge: Callable[[str], Any], dismiss: Callable[[str], None]
 ) -> ui.element:
-    alert_id, level = str(alert["id"]), str(alert.get("level", "warning"))
-    raised = time.strftime("%H:%M:%S", time.localtime(float(alert.get("raised_at") or 0)))
+    alert_id, level = alert.id, alert.level
+    raised = time.strftime("%H:%M:%S", time.localtime(alert.raised_at))
     with (
         ui.row()
         .classes(f"w-full items-center gap-3 px-3 py-2 border-l-8 rounded {LEVEL_CLASSES.get(level, '')}")
@@ -89,13 +91,13 @@ def _banner(
         banner.props.update({"data-alert-id": alert_id, "data-level": level})
         ui.label(level.upper()).classes("font-bold")
         ui.label(raised).classes("text-xs opacity-80")
-        call_id = str(alert.get("call_id", ""))
-        ui.link(f"{alert.get('agent') or 'call'} · {call_id[:8]}", call_path(call_id)).classes(
+        call_id = alert.call_id
+        ui.link(f"{alert.agent or 'call'} · {call_id[:8]}", call_path(call_id)).classes(
             "font-medium underline text-inherit"
         )
-        ui.label("; ".join(alert.get("reasons") or alert.get("rules") or [])).classes("grow")
-        if alert.get("text"):
-            ui.label(f"“{alert['text']}”").classes("italic")
+        ui.label("; ".join(alert.reasons or alert.rules)).classes("grow")
+        if alert.text:
+            ui.label(f"“{alert.text}”").classes("italic")
         ui.button("Acknowledge", on_click=lambda: acknowledge(alert_id)).props(
             'dense unelevated color=white text-color=black data-testid="ack"'
         )

@@ -6,6 +6,7 @@ from nicegui import ui
 
 from dashboard.feed import LiveCall
 from dashboard.style import call_path, format_score, sentiment_classes
+from ingest.call_identity import agent_display_name
 
 CHIP = "px-2 rounded text-xs font-mono"
 BADGE_CLASSES = {
@@ -30,9 +31,7 @@ class CallTile:
                 self.badge = ui.label().classes(f"{CHIP} hidden").props('data-testid="alert-badge"')
             self.details = ui.label().classes("text-xs text-gray-600 truncate")
             with ui.row().classes("items-center gap-2"):
-                ui.label("0:00").classes("text-sm font-mono").props(
-                    f'data-started="{float(summary.get("started_at") or 0)}"'
-                )
+                ui.label("0:00").classes("text-sm font-mono").props(f'data-started="{summary.started_at}"')
                 self.score = ui.label().props('data-testid="score"')
                 self.rolling = ui.label().props('data-testid="rolling"')
             self.last_line = ui.label().classes("callmon-last-line text-sm").props('data-testid="last-line"')
@@ -49,27 +48,13 @@ class CallTile:
 
     def update(self, call: LiveCall) -> None:
         summary = call.summary
-        metadata = summary.get("metadata") or {}
-        self._set(
-            "agent",
-            self.agent,
-            str(
-                summary.get("agent_name")
-                or summary.get("agent")
-                or metadata.get("agent")
-                or "unassigned agent"
-            ),
-        )
-        caller = (
-            summary.get("caller_number")
-            or metadata.get("caller_number")
-            or metadata.get("from")
-            or "caller ?"
-        )
+        metadata = summary.metadata
+        self._set("agent", self.agent, agent_display_name(summary) or "unassigned agent")
+        caller = summary.caller_number or metadata.get("caller_number") or metadata.get("from") or "caller ?"
         parts = [
-            str(caller),
-            summary.get("campaign") or metadata.get("campaign"),
-            summary.get("language") or metadata.get("language"),
+            caller,
+            summary.campaign or metadata.get("campaign"),
+            summary.language or metadata.get("language"),
         ]
         self._set("details", self.details, " · ".join(str(p) for p in parts if p))
         self._set(

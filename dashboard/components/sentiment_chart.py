@@ -7,7 +7,8 @@ from typing import Any
 
 from nicegui import ui
 
-from dashboard.style import ALERT, CRITICAL, NEGATIVE, POSITIVE
+from ingest.analysis.thresholds import ALERT, CRITICAL, NEGATIVE, POSITIVE
+from ingest.events import SentimentPoint, TranscriptSegment
 
 SPEAKER_COLOURS = {"agent": "#1d4ed8", "caller": "#7e22ce", "unknown": "#4b5563"}
 BANDS = (
@@ -77,22 +78,22 @@ class SentimentChart:
         self.plot = ui.plotly(self.figure).classes("w-full").props('data-testid="sentiment-chart"')
         self._seen: set[Any] = set()
 
-    def add(self, point: dict[str, Any], *, refresh: bool = True) -> None:
-        """Add a ``SentimentPoint`` (or a segment dict); repeats are ignored."""
-        key = point.get("segment_id", point.get("id")) or (point.get("speaker"), point.get("start"))
+    def add(self, point: SentimentPoint | TranscriptSegment, *, refresh: bool = True) -> None:
+        """Add one utterance's point; repeats are ignored."""
+        if isinstance(point, TranscriptSegment):
+            point = SentimentPoint.of(point)
+        key = point.segment_id or (point.speaker, point.start)
         if key in self._seen:
             return
         self._seen.add(key)
-        speaker = str(point.get("speaker", "unknown"))
-        index = list(SPEAKER_COLOURS).index(speaker) if speaker in SPEAKER_COLOURS else 2
+        index = list(SPEAKER_COLOURS).index(point.speaker)
         trace = self.figure["data"][index]
-        score = point.get("score", point.get("sentiment_score"))
-        trace["x"].append(point.get("start"))
-        trace["y"].append(score)
+        trace["x"].append(point.start)
+        trace["y"].append(point.score)
         # Never transcript text here: plotly reads some HTML in hover labels.
-        trace["text"].append(f"{speaker} {point.get('label', point.get('sentiment_label', ''))}")
+        trace["text"].append(f"{point.speaker} {point.label}")
         rolling = self.figure["data"][3]
-        rolling["x"].append(point.get("end"))
-        rolling["y"].append(point.get("rolling", point.get("rolling_sentiment")))
+        rolling["x"].append(point.end)
+        rolling["y"].append(point.rolling)
         if refresh:
             self.plot.update()

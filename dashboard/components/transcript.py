@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from dashboard.style import SPEAKER_CLASSES, format_clock, format_score, sentiment_classes
+from ingest.events import TranscriptSegment
 
 MARK_CLASSES = {
     "keyword": "bg-yellow-200 font-semibold rounded px-0.5",
@@ -48,30 +48,26 @@ def highlight_chunks(
     return chunks
 
 
-def transcript_line(segment: dict[str, Any]) -> ui.element:
-    """One segment (a `TranscriptSegment.to_dict()`) as a row of the transcript."""
-    speaker = str(segment.get("speaker", "unknown"))
-    score = segment.get("sentiment_score")
+def transcript_line(segment: TranscriptSegment) -> ui.element:
+    """One segment as a row of the transcript."""
+    speaker = segment.speaker
+    score = segment.sentiment_score
     with (
         ui.row()
         .classes("w-full no-wrap items-start gap-2 py-1")
         .props(f'data-testid="transcript-line" data-speaker="{speaker}"') as row
     ):
         ui.label(speaker).classes(f"text-white text-xs px-2 rounded {SPEAKER_CLASSES.get(speaker, '')}")
-        ui.label(format_clock(segment.get("start"))).classes("text-xs text-gray-500 font-mono w-10")
+        ui.label(format_clock(segment.start)).classes("text-xs text-gray-500 font-mono w-10")
         ui.label(format_score(score)).classes(f"text-xs font-mono px-1 rounded {sentiment_classes(score)}")
         with ui.column().classes("gap-0 grow"):
             with ui.element("div").classes("text-sm").props('data-testid="line-text"'):
-                for chunk, kind in highlight_chunks(
-                    str(segment.get("text", "")),
-                    segment.get("keywords") or (),
-                    segment.get("profanity") or (),
-                ):
+                for chunk, kind in highlight_chunks(segment.text, segment.keywords, segment.profanity):
                     span = Span(chunk)
                     if kind:
                         span.classes(MARK_CLASSES[kind]).props(f'data-mark="{kind}"')
-            if segment.get("translation"):
-                ui.label(str(segment["translation"])).classes("text-sm italic text-gray-600").props(
+            if segment.translation:
+                ui.label(segment.translation).classes("text-sm italic text-gray-600").props(
                     'data-testid="translation"'
                 )
     return row

@@ -9,16 +9,13 @@ from dashboard.auth import SessionUser, guarded_page
 from dashboard.layout import frame
 from dashboard.roles import AGENT_PAGES
 from dashboard.services import DashboardServices
+from ingest.call_identity import call_agent
 
 
 def register(services: DashboardServices) -> None:
     @guarded_page("/agent", AGENT_PAGES, "My calls")
     async def agent_page(user: SessionUser) -> None:
-        mine = [
-            call
-            for call in services.feed.calls.values()
-            if user.name in (call.summary.get("agent"), (call.summary.get("metadata") or {}).get("agent"))
-        ]
+        mine = [call for call in services.feed.calls.values() if call_agent(call.summary) == user.name]
         with frame(services, user, "My calls"):
             if not mine:
                 ui.label("You have no call in progress.").classes("text-gray-500")

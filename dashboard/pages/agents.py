@@ -14,6 +14,7 @@ from dashboard.layout import frame
 from dashboard.roles import SUPERVISOR_PAGES
 from dashboard.services import DashboardServices
 from dashboard.style import format_clock, format_score
+from ingest.call_identity import call_agent
 
 LIVE_REFRESH_S = 2.0
 DAYS = 7
@@ -23,13 +24,11 @@ def live_agent_rows(feed: LiveFeed) -> list[dict[str, Any]]:
     """One row per agent on a call now, from what the feed holds."""
     by_agent: dict[str, list[Any]] = defaultdict(list)
     for call in feed.calls.values():
-        summary = call.summary
-        agent = summary.get("agent") or (summary.get("metadata") or {}).get("agent") or "unassigned"
-        by_agent[str(agent)].append(call)
+        by_agent[call_agent(call.summary) or "unassigned"].append(call)
     rows = []
     for agent, calls in sorted(by_agent.items()):
         scores = [c.rolling for c in calls if c.rolling is not None]
-        keywords = sorted({k for c in calls for k in c.summary.get("keywords") or []})
+        keywords = sorted({k for c in calls for k in c.summary.keywords})
         rows.append(
             {
                 "agent": agent,

@@ -12,6 +12,8 @@ from dashboard.notes import MAX_NOTE_LENGTH, CallNote
 from dashboard.roles import SUPERVISOR_PAGES, may_open
 from dashboard.services import DashboardServices
 from dashboard.style import LEVEL_CLASSES, format_clock, format_score
+from ingest.call_identity import call_agent
+from ingest.events import AlertAcknowledged, AlertRaised, CallSummary
 
 FIELDS = (
     ("agent", "Agent"),
@@ -35,18 +37,21 @@ class MetadataPanel:
             ui.label("Call").classes("font-semibold")
             self.grid = ui.grid(columns=2).classes("gap-x-4 gap-y-0 text-sm")
 
-    def show(self, summary: dict[str, Any]) -> None:
+    def show(self, summary: CallSummary) -> None:
         self.grid.clear()
-        metadata = summary.get("metadata") or {}
-        rows = [(label, summary.get(key) or metadata.get(key)) for key, label in FIELDS]
+        metadata = summary.metadata
+        rows: list[tuple[str, object]] = [
+            (label, call_agent(summary) if key == "agent" else getattr(summary, key) or metadata.get(key))
+            for key, label in FIELDS
+        ]
         rows += [
-            ("Started", _when(summary.get("started_at"))),
-            ("Ended", _when(summary.get("ended_at")) if summary.get("ended_at") else None),
-            ("Duration", format_clock(summary.get("duration")) if summary.get("duration") else None),
-            ("Average sentiment", format_score(summary.get("avg_sentiment"))),
-            ("Segments", summary.get("segment_count")),
-            ("Keywords", ", ".join(summary.get("keywords") or [])),
-            ("Alerts", summary.get("alert_count")),
+            ("Started", _when(summary.started_at)),
+            ("Ended", _when(summary.ended_at) if summary.ended_at else None),
+            ("Duration", format_clock(summary.duration) if summary.duration else None),
+            ("Average sentiment", format_score(summary.avg_sentiment)),
+            ("Segments", summary.segment_count),
+            ("Keywords", ", ".join(summary.keywords)),
+            ("Alerts", summary.alert_count),
         ]
         rows += [(f"· {key}", value) for key, value in sorted(metadata.items()) if key not in dict(FIELDS)]
         with self.grid:
@@ -77,30 +82,30 @@ class AlertsPanel:
             self.list = ui.column().classes("w-full gap-1")
             self.none = ui.label("None.").classes("text-sm text-gray-500")
 
-    def add(self, alert: dict[str, Any]) -> None:
-        alert_id = str(alert["id"])
-        if alert.get("type") == "AlertAcknowledged":
+    def add(self, alert: AlertRaised | AlertAcknowledged) -> None:
+        alert_id = alert.id
+        if isinstance(alert, AlertAcknowledged):
             row = self._rows.get(alert_id)
             button = self._buttons.pop(alert_id, None)
             if button is not None:
                 button.delete()
             if row is not None:
                 with row:
-                    ui.label(f"acknowledged by {alert['acknowledged_by']}").classes("text-xs")
+                    ui.label(f"acknowledged by {alert.acknowledged_by}").classes("text-xs")
             return
         if alert_id in self._rows:
             return
-        level = str(alert.get("level", "warning"))
+        level = alert.level
         with self.list:
             with ui.row().classes(
                 f"w-full items-center gap-2 px-2 py-1 rounded border-l-4 text-sm "
                 f"{LEVEL_CLASSES.get(level, '')}"
             ) as row:
-                ui.label(time.strftime("%H:%M:%S", time.localtime(float(alert.get("raised_at") or 0))))
+                ui.label(time.strftime("%H:%M:%S", time.localtime(alert.raised_at)))
                 ui.label(level.upper()).classes("font-bold")
-                ui.label("; ".join(alert.get("reasons") or [])).classes("grow")
-                if alert.get("acknowledged_by"):
-                    ui.label(f"acknowledged by {alert['acknowledged_by']}").classes("text-xs")
+                ui.label("; ".join(alert.reasons)).classes("grow")
+                if alert.acknowledged_by:
+                    ui.label(f"acknowledged by {alert.acknowledged_by}").classes("text-xs")
                 elif may_open(self._user.role, SUPERVISOR_PAGES):
                     self._buttons[alert_id] = ui.button(
                         "Acknowledge", on_click=lambda: self._acknowledge(alert_id)

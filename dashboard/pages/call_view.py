@@ -6,7 +6,7 @@ feed, registering before it reads the stored rows so no segment falls between.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
@@ -19,6 +19,15 @@ from dashboard.live import listen_while_open
 from dashboard.pages.call_details import alerts_panel, metadata_panel, notes_panel
 from dashboard.roles import CALL_PAGES
 from dashboard.services import DashboardServices
+from ingest.events import (
+    AlertAcknowledged,
+    AlertRaised,
+    CallEnded,
+    CallSummary,
+    Event,
+    InterimTranscript,
+    TranscriptSegment,
+)
 
 FOLLOW_MARGIN_PX = 40
 
@@ -26,10 +35,10 @@ FOLLOW_MARGIN_PX = 40
 def register(services: DashboardServices) -> None:
     @guarded_page("/calls/{call_id}", CALL_PAGES, "Call")
     async def call_page(call_id: str, user: SessionUser) -> None:
-        pending: list[dict[str, Any]] = []
-        handler: list[Any] = [pending.append]  # buffer live messages until stored rows are shown
+        pending: list[Event] = []
+        handler: list[Callable[[Event], None]] = [pending.append]  # buffer until stored rows are shown
         listen_while_open(
-            services.feed.listen, lambda m: handler[0](m) if m.get("call_id") == call_id else None
+            services.feed.listen, lambda e: handler[0](e) if getattr(e, "call_id", None) == call_id else None
         )
         summary = await services.calls.get_call(call_id)
         live = services.feed.calls.get(call_id)
@@ -41,17 +50,17 @@ def register(services: DashboardServices) -> None:
             alerts = await services.alerts.list_alerts(200, call_id=call_id)
             notes = await services.notes.list_for_call(call_id)
             view = _CallView(services, user, call_id)
-            view.show_metadata(summary.to_dict() if summary else live.summary)  # type: ignore[union-attr]
+            view.show_metadata(summary if summary else live.summary)  # type: ignore[union-attr]
             for segment in segments:
-                view.add_segment(segment.to_dict(), refresh=False)
+                view.add_segment(segment, refresh=False)
             view.chart.plot.update()
             for alert in reversed(alerts):
-                view.alerts.add(alert.to_dict())
+                view.alerts.add(alert)
             for note in notes:
                 view.notes.add(note)
-        for message in pending:
-            view.on_message(message)
-        handler[0] = view.on_message
+        for event in pending:
+            view.on_event(event)
+        handler[0] = view.on_event
         view.scroll_to_end()
 
 
@@ -79,11 +88,11 @@ class _CallView:
                 self.chart = SentimentChart()
                 self.alerts = alerts_panel(services, user)
 
-    def show_metadata(self, summary: dict[str, Any]) -> None:
+    def show_metadata(self, summary: CallSummary) -> None:
         self.metadata.show(summary)
 
-    def add_segment(self, segment: dict[str, Any], *, refresh: bool = True) -> None:
-        key = segment.get("id") or (segment.get("speaker"), segment.get("start"))
+    def add_segment(self, segment: TranscriptSegment, *, refresh: bool = True) -> None:
+        key = segment.id or (segment.speaker, segment.start)
         if key in self.seen_segments:
             return
         self.seen_segments.add(key)
@@ -101,15 +110,15 @@ class _CallView:
         bottom = event.vertical_position + event.vertical_container_size
         self.following = bottom >= event.vertical_size - FOLLOW_MARGIN_PX
 
-    def on_message(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "TranscriptSegment":
-            self.add_segment(message)
-        elif kind == "InterimTranscript":
-            self.interim.text = f"{message.get('speaker')}: {message.get('text', '')} …"
-        elif kind == "CallSummary":
-            self.metadata.show(message)
-        elif kind == "CallEnded":
-            self.metadata.mark_ended(float(message.get("ended_at") or time.time()))
-        elif kind in ("AlertRaised", "AlertAcknowledged"):
-            self.alerts.add(message)
+    def on_event(self, event: Event) -> None:
+        match event:
+            case TranscriptSegment():
+                self.add_segment(event)
+            case InterimTranscript():
+                self.interim.text = f"{event.speaker}: {event.text} …"
+            case CallSummary():
+                self.metadata.show(event)
+            case CallEnded():
+                self.metadata.mark_ended(event.ended_at)
+            case AlertRaised() | AlertAcknowledged():
+                self.alerts.add(event)

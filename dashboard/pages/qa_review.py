@@ -121,7 +121,7 @@ def register(services: DashboardServices) -> None:
                         .props('data-testid="transcript"')
                     ):
                         for segment in segments:
-                            transcript_line(segment.to_dict())
+                            transcript_line(segment)
                         if not segments:
                             ui.label("No transcript.").classes("text-gray-500")
                     if criteria is not None:
@@ -130,11 +130,11 @@ def register(services: DashboardServices) -> None:
                     for card in earlier:
                         history.add(card)
                 with ui.column().classes("w-2/5 gap-2"):
-                    metadata_panel().show(summary.to_dict())
+                    metadata_panel().show(summary)
                     chart = SentimentChart()
                     for segment in segments:
-                        chart.add(segment.to_dict(), refresh=False)
+                        chart.add(segment, refresh=False)
                     chart.plot.update()
                     panel = alerts_panel(services, user)
                     for alert in reversed(alerts):
-                        panel.add(alert.to_dict())
+                        panel.add(alert)

@@ -13,15 +13,17 @@ from dashboard.layout import frame
 from dashboard.live import listen_while_open
 from dashboard.roles import SUPERVISOR_PAGES, home_for, may_open
 from dashboard.services import DashboardServices
+from ingest.events import (
+    AlertAcknowledged,
+    AlertRaised,
+    CallEnded,
+    CallStarted,
+    CallSummary,
+    Event,
+    TranscriptSegment,
+)
 
-TILE_EVENTS = {
-    "CallStarted",
-    "CallSummary",
-    "CallEnded",
-    "TranscriptSegment",
-    "AlertRaised",
-    "AlertAcknowledged",
-}
+TILE_EVENTS = (CallStarted, CallSummary, CallEnded, TranscriptSegment, AlertRaised, AlertAcknowledged)
 
 
 def register(services: DashboardServices) -> None:
@@ -78,9 +80,9 @@ def register(services: DashboardServices) -> None:
             sync(call_id)
         rearrange()
 
-        def on_message(message: dict[str, Any]) -> None:
-            if message.get("type") in TILE_EVENTS:
-                sync(str(message.get("call_id", "")))
+        def on_event(event: Event) -> None:
+            if isinstance(event, TILE_EVENTS):
+                sync(event.call_id)
                 rearrange()
 
-        listen_while_open(feed.listen, on_message)
+        listen_while_open(feed.listen, on_event)

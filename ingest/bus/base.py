@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, AsyncContextManager, Protocol
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
-from ingest.events import Event
+from ingest.bus.subscription import Subscription
+from ingest.events import CallSummary, Event
 
 
 class BusUnavailable(RuntimeError):
@@ -15,24 +16,24 @@ class BusUnavailable(RuntimeError):
 class Bus(Protocol):
     """Publish events; subscribe to channels; read active calls and per-call history.
 
-    Messages a subscriber receives are the published payloads (an event's
-    `to_dict()`, or a ``SentimentPoint``) with a ``channel`` key added.
+    A subscriber receives event dataclasses (decoded from the published
+    `to_dict()`); malformed or unknown messages are logged and skipped.
     """
 
     async def publish(self, event: Event) -> None:
         """Send `event` to its channels; never raises because the transport failed."""
         ...
 
-    def subscribe(self, *channels: str) -> AsyncContextManager[AsyncIterator[dict[str, Any]]]:
-        """``async with bus.subscribe("calls:events") as messages: async for m in messages``.
+    def subscribe(self, *channels: str) -> AbstractAsyncContextManager[Subscription]:
+        """``async with bus.subscribe("calls:events") as events: async for event in events``.
         Exact channel names; the subscription is live once the block is entered."""
         ...
 
-    async def active_calls(self) -> dict[str, dict[str, Any]]:
-        """call_id -> CallSummary dict of calls in progress."""
+    async def active_calls(self) -> dict[str, CallSummary]:
+        """call_id -> summary of the calls in progress."""
         ...
 
-    async def history(self, call_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+    async def history(self, call_id: str, limit: int = 1000) -> list[Event]:
         """The call's latest `limit` events, oldest first."""
         ...
 

@@ -10,11 +10,14 @@ compact `SentimentPoint` instead so charts need not parse whole segments.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from ingest.event_codec import EventDecodeError, decode_event
 from ingest.events import (
     AlertAcknowledged,
     AlertRaised,
@@ -26,8 +29,15 @@ from ingest.events import (
     Event,
     InterimTranscript,
     LegEnded,
+    SentimentPoint,
     TranscriptSegment,
 )
+from ingest.log_limits import RateLimitedLog
+
+log = logging.getLogger(__name__)
+undecodable = RateLimitedLog(log)
+"""Shared by every subscription and read of the process: one broken producer
+makes one line a minute per kind of problem, however many pages subscribe."""
 
 ALL = "all"
 EVENTS = "calls:events"
@@ -56,19 +66,7 @@ def history_stream(call_id: str) -> str:
 
 def sentiment_point(segment: TranscriptSegment) -> dict[str, Any]:
     """The compact payload of ``calls:sentiment:*``: one point of a call's chart."""
-    return {
-        "type": "SentimentPoint",
-        "call_id": segment.call_id,
-        "segment_id": segment.id,
-        "speaker": segment.speaker,
-        "start": segment.start,
-        "end": segment.end,
-        "score": segment.sentiment_score,
-        "label": segment.sentiment_label,
-        "rolling": segment.rolling_sentiment,
-        "consecutive_negative": segment.consecutive_negative,
-        "at": segment.created_at,
-    }
+    return SentimentPoint.of(segment).to_dict()
 
 
 def messages_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
@@ -138,8 +136,28 @@ def encode(payload: dict[str, Any]) -> bytes:
     return orjson.dumps(payload)
 
 
-def decode(data: bytes | str) -> dict[str, Any]:
-    value = orjson.loads(data)
-    if not isinstance(value, dict):
-        raise ValueError(f"bus message is a {type(value).__name__}, not an object")
-    return value
+def decode_stored(data: bytes | str, where: str) -> Event | None:
+    """The event kept in a history stream or the active-calls hash; None (logged,
+    rate limited) when it cannot be decoded, so one bad entry hides only itself."""
+    try:
+        return decode_event(data)
+    except EventDecodeError as error:
+        undecodable.warning(error.reason, "skipping an entry of %s: %s", where, error)
+        return None
+
+
+def active_summaries(entries: Iterable[tuple[str, bytes | str]]) -> dict[str, CallSummary]:
+    """call_id -> summary from the active-calls table's raw entries."""
+    summaries: dict[str, CallSummary] = {}
+    for call_id, data in entries:
+        summary = decode_stored(data, ACTIVE_CALLS)
+        if isinstance(summary, CallSummary):
+            summaries[call_id] = summary
+        elif summary is not None:
+            undecodable.warning("not a CallSummary", "skipping a %s in %s", summary.type, ACTIVE_CALLS)
+    return summaries
+
+
+def history_events(call_id: str, entries: Iterable[bytes | str]) -> list[Event]:
+    where = history_stream(call_id)
+    return [event for data in entries if (event := decode_stored(data, where)) is not None]

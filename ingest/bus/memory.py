@@ -8,9 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ingest.bus.channels import active_call_change, decode, encode, history_entry, messages_for
+from ingest.bus.channels import (
+    active_call_change,
+    active_summaries,
+    encode,
+    history_entry,
+    history_events,
+    messages_for,
+)
 from ingest.bus.subscription import Subscription
-from ingest.events import Event
+from ingest.events import CallSummary, Event
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +70,12 @@ class MemoryBus:
                 if not self._subscribers[channel]:
                     del self._subscribers[channel]
 
-    async def active_calls(self) -> dict[str, dict[str, Any]]:
-        return {call_id: decode(data) for call_id, data in self._active.items()}
+    async def active_calls(self) -> dict[str, CallSummary]:
+        return active_summaries(self._active.items())
 
-    async def history(self, call_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+    async def history(self, call_id: str, limit: int = 1000) -> list[Event]:
         entries = self._history.get(call_id, ())
-        return [decode(data) for data in list(entries)[-limit:]] if limit > 0 else []
+        return history_events(call_id, list(entries)[-limit:]) if limit > 0 else []
 
     def health(self) -> dict[str, Any]:
         subscriptions = {s for subs in self._subscribers.values() for s in subs}

@@ -28,14 +28,16 @@ from ingest.bus.base import BusUnavailable
 from ingest.bus.channels import (
     ACTIVE_CALLS,
     active_call_change,
-    decode,
+    active_summaries,
     encode,
     history_entry,
+    history_events,
     history_stream,
     messages_for,
 )
 from ingest.bus.subscription import Subscription
-from ingest.events import CallEnded, Event
+from ingest.events import CallEnded, CallSummary, Event
+from ingest.retry import backoff_delays
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -169,10 +171,9 @@ class RedisBus:
             self._reconnecting = spawn(self._reconnect(), name="redis-bus reconnect")
 
     async def _reconnect(self) -> None:
-        delay = 0.05
+        delays = backoff_delays(0.05, self._max_backoff_s)
         while not self._closed:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._max_backoff_s)
+            await asyncio.sleep(next(delays))
             try:
                 async with asyncio.timeout(self._timeout_s):
                     await self._client.ping()
@@ -272,17 +273,17 @@ class RedisBus:
 
     # ------------------------------------------------------------------ reads
 
-    async def active_calls(self) -> dict[str, dict[str, Any]]:
+    async def active_calls(self) -> dict[str, CallSummary]:
         raw = await self._query(self._client.hgetall(ACTIVE_CALLS), "read active calls")
-        return {call_id.decode(): decode(data) for call_id, data in raw.items()}
+        return active_summaries((call_id.decode(), data) for call_id, data in raw.items())
 
-    async def history(self, call_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+    async def history(self, call_id: str, limit: int = 1000) -> list[Event]:
         if limit <= 0:
             return []
         newest_first = await self._query(
             self._client.xrevrange(history_stream(call_id), count=limit), "read call history"
         )
-        return [decode(fields[b"event"]) for _, fields in reversed(newest_first)]
+        return history_events(call_id, (fields[b"event"] for _, fields in reversed(newest_first)))
 
     async def _query(self, command: Any, what: str) -> Any:
         if self._down:

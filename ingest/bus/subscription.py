@@ -1,20 +1,28 @@
 """A subscriber's bounded inbox: a slow reader loses its oldest messages, never
-slows the publisher down."""
+slows the publisher down. Messages are decoded into their event dataclasses on
+the way out; one that is malformed or of an unknown type is logged (rate
+limited) and skipped, so a bad producer cannot crash a subscriber."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import deque
-from typing import Any
+from collections.abc import AsyncIterator
 
-from ingest.bus.channels import decode
+from ingest.bus.channels import undecodable
+from ingest.event_codec import EventDecodeError, decode_event
+from ingest.events import Event
 
 log = logging.getLogger(__name__)
 
 
 class Subscription:
-    """Async iterator over messages (dicts with a ``channel`` key) for some channels."""
+    """Async iterator over the events published on some channels.
+
+    ``async for event in subscription`` gives the events; `deliveries()` gives
+    ``(channel, event)`` pairs for readers that care which channel it came by.
+    """
 
     def __init__(self, channels: tuple[str, ...], *, max_queued: int) -> None:
         if not channels:
@@ -25,6 +33,8 @@ class Subscription:
         self._wakeup = asyncio.Event()
         self._closed = False
         self.dropped = 0
+        self.skipped = 0
+        """Messages that could not be decoded into an event."""
 
     def deliver(self, channel: str, data: bytes) -> None:
         """Queue one encoded message (called by the bus; never blocks)."""
@@ -52,7 +62,18 @@ class Subscription:
     def __aiter__(self) -> Subscription:
         return self
 
-    async def __anext__(self) -> dict[str, Any]:
+    async def __anext__(self) -> Event:
+        _, event = await self._next()
+        return event
+
+    async def deliveries(self) -> AsyncIterator[tuple[str, Event]]:
+        while True:
+            try:
+                yield await self._next()
+            except StopAsyncIteration:
+                return
+
+    async def _next(self) -> tuple[str, Event]:
         while True:
             while not self._queue:
                 self._wakeup.clear()
@@ -63,6 +84,7 @@ class Subscription:
                 raise StopAsyncIteration
             channel, data = item
             try:
-                return {**decode(data), "channel": channel}
-            except ValueError as error:  # orjson.JSONDecodeError is a ValueError
-                log.warning("dropping undecodable message on %s: %s", channel, error)
+                return channel, decode_event(data)
+            except EventDecodeError as error:
+                self.skipped += 1
+                undecodable.warning(error.reason, "skipping a bus message on %s: %s", channel, error)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.analysis import CallMood, update_mood
+from ingest.call_identity import agent_from_metadata
 from ingest.events import (
     AudioReceived,
     CallEnded,
@@ -239,9 +240,9 @@ class CallSession:
 
 
 # Metadata keys that adapters (Twilio customParameters, the voice webhook,
-# recordings) use for what the calls table has columns for.
+# recordings) use for what the calls table has columns for; the agent's
+# login is decided by `agent_from_metadata`, like everywhere else.
 _METADATA_COLUMNS = {
-    "agent": "agent",
     "agent_name": "agent_name",
     "caller_number": "caller_number",
     "from": "caller_number",
@@ -253,6 +254,9 @@ _METADATA_COLUMNS = {
 
 def call_fields_from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     fields: dict[str, str] = {}
+    agent = agent_from_metadata(metadata)
+    if agent:
+        fields["agent"] = agent
     for key, column in _METADATA_COLUMNS.items():
         value = metadata.get(key)
         if value and column not in fields:

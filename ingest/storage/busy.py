@@ -14,6 +14,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from ingest.retry import backoff_delays
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -33,7 +35,7 @@ async def retry_while_busy(attempt: Callable[[], Awaitable[T]], *, what: str, li
     """Run `attempt` until it does not fail with a busy/locked error, or until
     `limit_s` has passed (then raise `StoreBusy`)."""
     deadline = time.monotonic() + limit_s
-    delay = 0.05
+    delays = backoff_delays(0.05, 1.0)
     warned = False
     while True:
         try:
@@ -41,13 +43,13 @@ async def retry_while_busy(attempt: Callable[[], Awaitable[T]], *, what: str, li
         except sqlite3.OperationalError as error:
             if not is_busy_error(error):
                 raise
+            delay = next(delays)
             if time.monotonic() + delay > deadline:
                 raise StoreBusy(f"{what}: database still locked after {limit_s:.0f} s") from error
             if not warned:
                 log.warning("%s: database is locked by another writer; retrying", what)
                 warned = True
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
             continue
         if warned:
             log.info("%s: database lock cleared", what)

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from ingest.retry import backoff_delay
 from ingest.translation.base import EngineTranslator, TranslationFailed
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class HttpTranslator(EngineTranslator):
                 return min(max(float(retry_after), 0.0), self.max_backoff_s)
             except ValueError:
                 log.debug("%s: Retry-After %r is not seconds; backing off", self.name, retry_after)
-        return min(self.backoff_s * 2**attempt, self.max_backoff_s)
+        return backoff_delay(attempt, self.backoff_s, self.max_backoff_s)
 
     def error_message(self, response: httpx.Response) -> str:
         """The service's own words about an error, short."""

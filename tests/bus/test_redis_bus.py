@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from ingest.bus import BusUnavailable, MemoryBus, RedisBus, open_bus
-from ingest.events import CallEnded, CallStarted, DtmfReceived, TranscriptSegment
+from ingest.events import CallEnded, CallStarted, DtmfReceived, Event, TranscriptSegment
 
 
 def bus_warnings(caplog: pytest.LogCaptureFixture, text: str, level: int = logging.WARNING) -> list[str]:
@@ -23,7 +23,7 @@ def bus_warnings(caplog: pytest.LogCaptureFixture, text: str, level: int = loggi
     ]
 
 
-async def history_when_reachable(bus: RedisBus, call_id: str, expected: int) -> list[dict[str, Any]]:
+async def history_when_reachable(bus: RedisBus, call_id: str, expected: int) -> list[Any]:
     """The call's history once Redis answers and holds `expected` entries."""
     while True:
         try:
@@ -35,9 +35,7 @@ async def history_when_reachable(bus: RedisBus, call_id: str, expected: int) -> 
         await asyncio.sleep(0.05)
 
 
-async def receive_eventually(
-    bus: RedisBus, messages: AsyncIterator[dict[str, Any]], digit: str
-) -> dict[str, Any]:
+async def receive_eventually(bus: RedisBus, messages: AsyncIterator[Event], digit: str) -> Any:
     """Publish until the subscriber (resubscribing after an outage) gets one through."""
     while True:
         await bus.publish(DtmfReceived("c-after", "caller", digit, 0.0))
@@ -94,7 +92,7 @@ async def test_history_streams_are_capped_and_expire_after_the_call(redis_server
         assert await raw.ttl("calls:history:c1") == -1  # live calls keep their history
         await bus.publish(CallEnded("c1", "hangup"))
         assert 0 < await raw.ttl("calls:history:c1") <= 3600
-        assert (await bus.history("c1", limit=1))[0]["type"] == "CallEnded"
+        assert isinstance((await bus.history("c1", limit=1))[0], CallEnded)
     finally:
         await bus.close()
         await raw.aclose()
@@ -106,7 +104,7 @@ async def test_two_processes_share_one_redis(redis_server) -> None:
     try:
         async with dashboard.subscribe("calls:events") as messages:
             await worker.publish(CallStarted("c1", "twilio"))
-            assert (await messages.__anext__())["call_id"] == "c1"
+            assert (await messages.__anext__()).call_id == "c1"  # type: ignore[attr-defined]
         assert set(await dashboard.active_calls()) == {"c1"}
     finally:
         await worker.close()
@@ -121,7 +119,7 @@ async def test_redis_outage_loses_no_history(
     try:
         async with bus.subscribe("calls:events") as messages:
             await bus.publish(CallStarted("c-before", "twilio"))
-            assert (await messages.__anext__())["call_id"] == "c-before"
+            assert (await messages.__anext__()).call_id == "c-before"  # type: ignore[attr-defined]
 
             redis_server.kill()
             await bus.publish(CallStarted("c-down", "audiosocket", started_at=5.0))
@@ -136,8 +134,8 @@ async def test_redis_outage_loses_no_history(
 
             redis_server.start()  # same port, empty: nothing survived but our outbox
             history = await history_when_reachable(bus, "c-down", expected=51)
-            assert [h["type"] for h in history] == ["CallStarted"] + ["TranscriptSegment"] * 50
-            assert [h["text"] for h in history[1:]] == [f"said {n}" for n in range(50)]
+            assert [type(h) for h in history] == [CallStarted] + [TranscriptSegment] * 50
+            assert [h.text for h in history[1:]] == [f"said {n}" for n in range(50)]
             assert set(await bus.active_calls()) == {"c-down"}
             assert bus.health() == {
                 "kind": "redis",
@@ -149,11 +147,7 @@ async def test_redis_outage_loses_no_history(
 
             # Live messages flow again; those sent while Redis was down are gone.
             first = await receive_eventually(bus, messages, "7")
-            assert (first["type"], first["call_id"], first["digit"]) == (
-                "DtmfReceived",
-                "c-after",
-                "7",
-            )
+            assert (type(first), first.call_id, first.digit) == (DtmfReceived, "c-after", "7")
     finally:
         await bus.close()
     assert len(bus_warnings(caplog, "unreachable")) == 1
@@ -172,7 +166,7 @@ async def test_redis_absent_at_start_then_arriving(
             unstarted_redis_server.start()
             await history_when_reachable(bus, "c19", expected=1)
             assert len(await bus.active_calls()) == 20
-            assert (await receive_eventually(bus, messages, "3"))["digit"] == "3"
+            assert (await receive_eventually(bus, messages, "3")).digit == "3"
     finally:
         await bus.close()
     assert len(bus_warnings(caplog, "unreachable")) == 1
@@ -188,7 +182,7 @@ async def test_a_full_outbox_drops_the_oldest_updates(redis_server, caplog: pyte
             await bus.publish(DtmfReceived("c1", "caller", digit, 0.0))
         redis_server.start()
         history = await history_when_reachable(bus, "c1", expected=5)
-        assert [h["digit"] for h in history] == ["5", "6", "7", "8", "9"]
+        assert [h.digit for h in history] == ["5", "6", "7", "8", "9"]
     finally:
         await bus.close()
     assert bus_warnings(caplog, "outbox full")
