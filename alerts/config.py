@@ -29,6 +29,7 @@ from alerts.rules import (
     DEFAULT_LEGAL_RULE,
     DEFAULT_NEGATIVE_TREND,
     DEFAULT_SEVERE_TREND,
+    AgentConductRule,
     DecliningCallRule,
     DisclosureRule,
     KeywordRule,
@@ -103,6 +104,9 @@ class NotifySettings:
 class AlertSettings:
     min_confidence: float = 0.4
     """Keyword and profanity rules ignore segments the recogniser was less sure of."""
+    min_sentiment_confidence: float = 0.3
+    """Sentiment rules (and the moods) ignore segments the recogniser was less sure of:
+    misrecognised speech ("all evil illegal") scores as garbage."""
     exceptions: tuple[str, ...] = DEFAULT_EXCEPTIONS
     """Phrases in which a keyword does not count ("cancel the hold")."""
     keyword_detected: KeywordRule = DEFAULT_KEYWORD_RULE
@@ -112,6 +116,7 @@ class AlertSettings:
     severe_negative_trend: NegativeStreakRule = DEFAULT_SEVERE_TREND
     very_negative: VeryNegativeRule = VeryNegativeRule()
     declining_call: DecliningCallRule = DecliningCallRule()
+    agent_conduct: AgentConductRule = AgentConductRule()
     missing_disclosure: DisclosureRule = DisclosureRule()
     custom_rules: tuple[KeywordRule, ...] = ()
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -124,7 +129,7 @@ class AlertSettings:
 
 BUILTIN_RULES = (
     "keyword_detected", "legal_threat", "profanity", "negative_trend",
-    "severe_negative_trend", "very_negative", "declining_call", "missing_disclosure",
+    "severe_negative_trend", "very_negative", "declining_call", "agent_conduct", "missing_disclosure",
 )  # fmt: skip
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -218,12 +223,15 @@ class _Reader:
         self.problems.append(f"{where}: {message}")
 
     def read(self, data: Mapping[str, Any], env: Mapping[str, str]) -> AlertSettings:
-        self._unknown_keys("", data, ("min_confidence", "exceptions", "rules", "custom_rules", "notify"))
+        self._unknown_keys(
+            "",
+            data,
+            ("min_confidence", "min_sentiment_confidence", "exceptions", "rules", "custom_rules", "notify"),
+        )
         values: dict[str, Any] = {}
-        if "min_confidence" in data:
-            values["min_confidence"] = self._check(
-                "min_confidence", data["min_confidence"], checks.number(0, 1)
-            )
+        for key in ("min_confidence", "min_sentiment_confidence"):
+            if key in data:
+                values[key] = self._check(key, data[key], checks.number(0, 1))
         if "exceptions" in data:
             values["exceptions"] = self._check("exceptions", data["exceptions"], _strings_or_empty)
         rules = self._table("rules", data.get("rules", {}))
@@ -237,6 +245,9 @@ class _Reader:
                 )
                 continue
             default = _DEFAULT_RULES[name]
+            if name == "missing_disclosure" and "phrases" in table and "variants" not in table:
+                # The built-in variants are wordings of the built-in phrases only.
+                default = dataclasses.replace(default, variants=())
             values[name] = self._rule(f"rules.{name}", default, self._table(f"rules.{name}", table))
         customs = []
         for name, table in self._table("custom_rules", data.get("custom_rules", {})).items():
@@ -348,6 +359,7 @@ _DEFAULT_RULES: dict[str, Any] = {
     "profanity": ProfanityRule(),
     "very_negative": VeryNegativeRule(),
     "declining_call": DecliningCallRule(),
+    "agent_conduct": AgentConductRule(),
     "missing_disclosure": DisclosureRule(),
 }
 

@@ -96,12 +96,13 @@ webhook_url = "hooks.slack.com/x"
 """,
     )
     assert problems(path) == [
-        f"{path}: colour: unknown key; expected one of min_confidence, exceptions, rules, custom_rules, notify",
+        f"{path}: colour: unknown key; expected one of min_confidence,"
+        " min_sentiment_confidence, exceptions, rules, custom_rules, notify",
         f"{path}: min_confidence: expected a number between 0 and 1, got 2",
         f"{path}: rules.very_negative.threshold: expected a number between -1 and 1, got -3",
         f'{path}: rules.very_negative.level: expected one of "warning", "urgent", "critical", got "severe"',
         f"{path}: rules.shouting: unknown rule; built-in rules are keyword_detected, legal_threat, profanity,"
-        " negative_trend, severe_negative_trend, very_negative, declining_call, missing_disclosure"
+        " negative_trend, severe_negative_trend, very_negative, declining_call, agent_conduct, missing_disclosure"
         " (add your own under [custom_rules.shouting])",
         f"{path}: custom_rules.keyword_detected: a custom rule needs a new name of lower-case letters, digits and _",
         f"{path}: custom_rules.retention.level: missing (a custom rule needs level and keywords)",
