@@ -82,7 +82,7 @@ def one_of(*choices: str) -> Check:
     def check(value: Any) -> str:
         if value not in choices:
             raise Invalid(f"expected one of {', '.join(map(show, choices))}, got {show(value)}")
-        return value
+        return str(value)
 
     return check
 
