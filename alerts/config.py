@@ -34,10 +34,15 @@ from alerts.config_schema import (
 )
 from alerts.levels import Level
 from alerts.rules import (
+    DEFAULT_AGENT_CONDUCT,
+    DEFAULT_DECLINING,
+    DEFAULT_DISCLOSURE,
     DEFAULT_KEYWORD_RULE,
     DEFAULT_LEGAL_RULE,
     DEFAULT_NEGATIVE_TREND,
+    DEFAULT_PROFANITY,
     DEFAULT_SEVERE_TREND,
+    DEFAULT_VERY_NEGATIVE,
     AgentConductRule,
     DecliningCallRule,
     DisclosureRule,
@@ -120,13 +125,13 @@ class AlertSettings:
     """Phrases in which a keyword does not count ("cancel the hold")."""
     keyword_detected: KeywordRule = DEFAULT_KEYWORD_RULE
     legal_threat: KeywordRule = DEFAULT_LEGAL_RULE
-    profanity: ProfanityRule = ProfanityRule()
+    profanity: ProfanityRule = DEFAULT_PROFANITY
     negative_trend: NegativeStreakRule = DEFAULT_NEGATIVE_TREND
     severe_negative_trend: NegativeStreakRule = DEFAULT_SEVERE_TREND
-    very_negative: VeryNegativeRule = VeryNegativeRule()
-    declining_call: DecliningCallRule = DecliningCallRule()
-    agent_conduct: AgentConductRule = AgentConductRule()
-    missing_disclosure: DisclosureRule = DisclosureRule()
+    very_negative: VeryNegativeRule = DEFAULT_VERY_NEGATIVE
+    declining_call: DecliningCallRule = DEFAULT_DECLINING
+    agent_conduct: AgentConductRule = DEFAULT_AGENT_CONDUCT
+    missing_disclosure: DisclosureRule = DEFAULT_DISCLOSURE
     custom_rules: tuple[KeywordRule, ...] = ()
     notify: NotifySettings = field(default_factory=NotifySettings)
 

@@ -171,6 +171,11 @@ DEFAULT_LEGAL_RULE = KeywordRule(
     keywords=("legal", "lawyer", "attorney", "solicitor", "sue", "court", "regulator", "ombudsman"),
     label="legal threat",
 )
+DEFAULT_PROFANITY = ProfanityRule()
+DEFAULT_VERY_NEGATIVE = VeryNegativeRule()
+DEFAULT_DECLINING = DecliningCallRule()
+DEFAULT_AGENT_CONDUCT = AgentConductRule()
+DEFAULT_DISCLOSURE = DisclosureRule()
 DEFAULT_NEGATIVE_TREND = NegativeStreakRule(name="negative_trend", level="warning", cooldown_s=180.0, count=3)
 DEFAULT_SEVERE_TREND = NegativeStreakRule(
     name="severe_negative_trend", level="urgent", cooldown_s=120.0, count=5
