@@ -35,6 +35,7 @@ bench: setup  ## the benchmarks named in the issues; they print their figures
 	$(VENV)/bin/python -m bench.dashboard
 	$(VENV)/bin/python -m bench.translate
 	$(VENV)/bin/python -m bench.qa_search
+	$(VENV)/bin/python -m bench.insight
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

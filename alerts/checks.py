@@ -82,7 +82,7 @@ def one_of(*choices: str) -> Check:
     def check(value: Any) -> str:
         if value not in choices:
             raise Invalid(f"expected one of {', '.join(map(show, choices))}, got {show(value)}")
-        return value
+        return str(value)
 
     return check
 
@@ -109,6 +109,19 @@ def speakers(value: Any) -> tuple[str, ...]:
     return items
 
 
+def synonyms(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A table: keyword -> list of other words that mean it."""
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a table of keyword = [other words], got {show(value)}")
+    table = []
+    for key, words in value.items():
+        try:
+            table.append((" ".join(key.lower().split()), tuple(w.lower() for w in strings(words))))
+        except Invalid as error:
+            raise Invalid(f"{key}: {error}") from None
+    return tuple(table)
+
+
 RULE_FIELDS: dict[str, Check] = {
     "enabled": boolean,
     "level": level,
@@ -120,6 +133,12 @@ RULE_FIELDS: dict[str, Check] = {
     "threshold": number(-1, 1),
     "min_segments": integer(1),
     "phrases": strings,
+    "variants": lambda value: () if value == [] else strings(value),
+    "max_cost": number(0, 1),
     "within_s": number(0, above=True),
+    "window": integer(1, 20),
+    "synonyms": synonyms,
+    "inflections": boolean,
+    "tolerant": boolean,
 }
 """Checks for every setting a rule may have, by key."""

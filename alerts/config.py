@@ -4,7 +4,8 @@ Built-in defaults (SPEC.md's seven rules and the disclosure rule) apply when
 there is no file; a file changes only what it names. The path comes from
 ``CALLMON_ALERTS_CONFIG``; secrets come from the environment
 (``CALLMON_SLACK_WEBHOOK_URL``, ``CALLMON_SMTP_PASSWORD``, ``RESEND_API_KEY``...).
-Every problem is reported at start-up, naming the file, key and problem::
+The document is validated with pydantic models (`alerts.config_schema`);
+every problem is reported at start-up, naming the file, key and problem::
 
     alerts.toml: rules.legal_threat.cooldown_s: expected a number >= 0, got "soon"
 
@@ -15,20 +16,34 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from alerts import checks
+from pydantic import ValidationError
+
+from alerts.config_schema import (
+    BUILTIN_RULES,
+    DEFAULT_RULES,
+    AlertDocument,
+    changes,
+    problems,
+    validate_document,
+)
 from alerts.levels import Level
 from alerts.rules import (
+    DEFAULT_AGENT_CONDUCT,
+    DEFAULT_DECLINING,
+    DEFAULT_DISCLOSURE,
     DEFAULT_KEYWORD_RULE,
     DEFAULT_LEGAL_RULE,
     DEFAULT_NEGATIVE_TREND,
+    DEFAULT_PROFANITY,
     DEFAULT_SEVERE_TREND,
+    DEFAULT_VERY_NEGATIVE,
+    AgentConductRule,
     DecliningCallRule,
     DisclosureRule,
     KeywordRule,
@@ -103,16 +118,20 @@ class NotifySettings:
 class AlertSettings:
     min_confidence: float = 0.4
     """Keyword and profanity rules ignore segments the recogniser was less sure of."""
+    min_sentiment_confidence: float = 0.3
+    """Sentiment rules (and the moods) ignore segments the recogniser was less sure of:
+    misrecognised speech ("all evil illegal") scores as garbage."""
     exceptions: tuple[str, ...] = DEFAULT_EXCEPTIONS
     """Phrases in which a keyword does not count ("cancel the hold")."""
     keyword_detected: KeywordRule = DEFAULT_KEYWORD_RULE
     legal_threat: KeywordRule = DEFAULT_LEGAL_RULE
-    profanity: ProfanityRule = ProfanityRule()
+    profanity: ProfanityRule = DEFAULT_PROFANITY
     negative_trend: NegativeStreakRule = DEFAULT_NEGATIVE_TREND
     severe_negative_trend: NegativeStreakRule = DEFAULT_SEVERE_TREND
-    very_negative: VeryNegativeRule = VeryNegativeRule()
-    declining_call: DecliningCallRule = DecliningCallRule()
-    missing_disclosure: DisclosureRule = DisclosureRule()
+    very_negative: VeryNegativeRule = DEFAULT_VERY_NEGATIVE
+    declining_call: DecliningCallRule = DEFAULT_DECLINING
+    agent_conduct: AgentConductRule = DEFAULT_AGENT_CONDUCT
+    missing_disclosure: DisclosureRule = DEFAULT_DISCLOSURE
     custom_rules: tuple[KeywordRule, ...] = ()
     notify: NotifySettings = field(default_factory=NotifySettings)
 
@@ -122,33 +141,7 @@ class AlertSettings:
         return tuple(getattr(self, name) for name in BUILTIN_RULES[:-1]) + self.custom_rules
 
 
-BUILTIN_RULES = (
-    "keyword_detected", "legal_threat", "profanity", "negative_trend",
-    "severe_negative_trend", "very_negative", "declining_call", "missing_disclosure",
-)  # fmt: skip
-_RULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-_NOTIFY_FIELDS: dict[str, checks.Check] = {
-    "dashboard_url": checks.url,
-    "timeout_s": checks.number(0, above=True),
-    "retries": checks.integer(0, 20),
-    "backoff_s": checks.number(0),
-    "in_process": checks.boolean,
-    "queue_size": checks.integer(1),
-}
-_CHANNEL_FIELDS: dict[str, dict[str, checks.Check]] = {
-    "slack": {"webhook_url": checks.url, "min_level": checks.level},
-    "smtp": {
-        "host": checks.text, "port": checks.integer(1, 65535),
-        "tls": checks.one_of("starttls", "tls", "none"), "user": checks.text,
-        "password": checks.text, "from": checks.text, "to": checks.strings,
-        "ca_file": checks.text, "min_level": checks.level,
-    },
-    "resend": {
-        "api_key": checks.text, "url": checks.url, "from": checks.text,
-        "to": checks.strings, "min_level": checks.level,
-    },
-}  # fmt: skip
+_NOTIFY_SECTIONS = ("slack", "smtp", "resend")
 # Environment variable -> (section, key). Lists are comma separated.
 ENV_KEYS: dict[str, tuple[str, str]] = {
     "CALLMON_DASHBOARD_URL": ("notify", "dashboard_url"),
@@ -199,168 +192,86 @@ def settings_from_mapping(
     data: Mapping[str, Any], *, source: str = "alerts config", env: Mapping[str, str] | None = None
 ) -> AlertSettings:
     """Validate an already-parsed TOML document (plus environment overrides)."""
-    reader = _Reader(source)
-    settings = reader.read(data, env or {})
-    if reader.problems:
-        raise ConfigError(reader.problems)
+    document, origin = _with_environment(data, env or {})
+    try:
+        valid = validate_document(document)
+    except ValidationError as error:
+        raise ConfigError(problems(error, source, origin)) from None
+    settings = _settings(valid)
+    trouble = _channel_problems(settings.notify, source)
+    if trouble:
+        raise ConfigError(trouble)
     return settings
 
 
-class _Reader:
-    """Walks the document once, collecting every problem rather than the first."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[str] = []
-
-    def problem(self, key: str, message: str, env_name: str | None = None) -> None:
-        where = f"environment: {env_name}" if env_name else f"{self.source}: {key}"
-        self.problems.append(f"{where}: {message}")
-
-    def read(self, data: Mapping[str, Any], env: Mapping[str, str]) -> AlertSettings:
-        self._unknown_keys("", data, ("min_confidence", "exceptions", "rules", "custom_rules", "notify"))
-        values: dict[str, Any] = {}
-        if "min_confidence" in data:
-            values["min_confidence"] = self._check(
-                "min_confidence", data["min_confidence"], checks.number(0, 1)
-            )
-        if "exceptions" in data:
-            values["exceptions"] = self._check("exceptions", data["exceptions"], _strings_or_empty)
-        rules = self._table("rules", data.get("rules", {}))
-        for name, table in rules.items():
-            if name not in BUILTIN_RULES:
-                self.problem(
-                    f"rules.{name}",
-                    "unknown rule; built-in rules are "
-                    + ", ".join(BUILTIN_RULES)
-                    + f" (add your own under [custom_rules.{name}])",
-                )
+def _with_environment(
+    data: Mapping[str, Any], env: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """`data` with the environment's values laid over it, and where each came from."""
+    document = dict(data)
+    origin: dict[tuple[str, ...], str] = {}
+    for env_name, (section, name) in ENV_KEYS.items():
+        raw = env.get(env_name)
+        if not raw:
+            continue
+        notify = document.get("notify", {})
+        if not isinstance(notify, Mapping):
+            continue  # the file's own error ("expected a table") is reported
+        notify = document["notify"] = dict(notify)
+        loc: tuple[str, ...] = ("notify", name) if section == "notify" else ("notify", section, name)
+        if section == "notify":
+            notify[name] = _from_env(raw, name)
+        else:
+            table = notify.get(section, {})
+            if not isinstance(table, Mapping):
                 continue
-            default = _DEFAULT_RULES[name]
-            values[name] = self._rule(f"rules.{name}", default, self._table(f"rules.{name}", table))
-        customs = []
-        for name, table in self._table("custom_rules", data.get("custom_rules", {})).items():
-            custom = self._custom_rule(name, self._table(f"custom_rules.{name}", table))
-            if custom is not None:
-                customs.append(custom)
-        values["custom_rules"] = tuple(customs)
-        values["notify"] = self._notify(self._table("notify", data.get("notify", {})), env)
-        return AlertSettings(**{k: v for k, v in values.items() if v is not _BAD})
+            notify[section] = {**table, name: _from_env(raw, name)}
+        origin[loc] = env_name
+    return document, origin
 
-    def _rule(self, key: str, default: Any, table: Mapping[str, Any]) -> Any:
-        allowed = [f.name for f in dataclasses.fields(default) if f.name != "name"]
-        self._unknown_keys(key, table, allowed)
-        changes = {
-            name: self._check(f"{key}.{name}", value, checks.RULE_FIELDS[name])
-            for name, value in table.items()
-            if name in allowed
-        }
-        if any(value is _BAD for value in changes.values()):
-            return _BAD
-        return dataclasses.replace(default, **changes)
 
-    def _custom_rule(self, name: str, table: Mapping[str, Any]) -> KeywordRule | None:
-        key = f"custom_rules.{name}"
-        if not _RULE_NAME.match(name) or name in BUILTIN_RULES:
-            self.problem(key, "a custom rule needs a new name of lower-case letters, digits and _")
-            return None
-        for required in ("level", "keywords"):
-            if required not in table:
-                self.problem(f"{key}.{required}", "missing (a custom rule needs level and keywords)")
-        if "level" not in table or "keywords" not in table:
-            return None
-        template = KeywordRule(
-            name=name,
-            level="warning",
-            cooldown_s=60.0,
-            keywords=("",),
-            label=name.replace("_", " "),
+def _settings(document: AlertDocument) -> AlertSettings:
+    values: dict[str, Any] = {
+        key: getattr(document, key)
+        for key in ("min_confidence", "min_sentiment_confidence", "exceptions")
+        if key in document.model_fields_set
+    }
+    for name, default in DEFAULT_RULES.items():
+        table = getattr(document.rules, name)
+        updates = changes(table)
+        if name == "missing_disclosure" and "phrases" in updates and "variants" not in updates:
+            updates["variants"] = ()  # the built-in variants are wordings of the built-in phrases only
+        values[name] = dataclasses.replace(default, **updates)
+    values["custom_rules"] = tuple(
+        dataclasses.replace(
+            KeywordRule(
+                name=name, level="warning", cooldown_s=60.0, keywords=("",), label=name.replace("_", " ")
+            ),
+            **changes(table),
         )
-        rule = self._rule(key, template, table)
-        return None if rule is _BAD else rule
-
-    def _notify(self, table: Mapping[str, Any], env: Mapping[str, str]) -> Any:
-        sections: dict[str, dict[str, Any]] = {"notify": dict(table)}
-        for channel in _CHANNEL_FIELDS:
-            sections[channel] = dict(self._table(f"notify.{channel}", table.get(channel, {})))
-            sections["notify"].pop(channel, None)
-        origin: dict[tuple[str, str], str] = {}
-        for env_name, (section, name) in ENV_KEYS.items():
-            raw = env.get(env_name)
-            if raw:
-                sections[section][name] = _from_env(raw, name)
-                origin[(section, name)] = env_name
-        self._unknown_keys("notify", sections["notify"], [*_NOTIFY_FIELDS, *_CHANNEL_FIELDS])
-        notify = self._section("notify", sections["notify"], _NOTIFY_FIELDS, origin, "notify")
-        channels = {
-            channel: self._section(f"notify.{channel}", sections[channel], fields, origin, channel)
-            for channel, fields in _CHANNEL_FIELDS.items()
-        }
-        slack = SlackSettings(**channels["slack"])
-        smtp = SmtpSettings(**_renamed(channels["smtp"]))
-        resend = ResendSettings(**_renamed(channels["resend"]))
-        if smtp.host and not smtp.to:
-            self.problem("notify.smtp.to", "missing: who should the alert mails go to?")
-        if resend.api_key and not (resend.sender and resend.to):
-            self.problem("notify.resend", "needs from and to when an api_key is set")
-        return NotifySettings(**notify, slack=slack, smtp=smtp, resend=resend)
-
-    def _section(
-        self, key: str, table: Mapping[str, Any], fields: Mapping[str, checks.Check],
-        origin: Mapping[tuple[str, str], str], section: str,
-    ) -> dict[str, Any]:  # fmt: skip
-        if key != "notify":
-            self._unknown_keys(key, table, list(fields))
-        values = {}
-        for name, value in table.items():
-            if name in fields:
-                checked = self._check(f"{key}.{name}", value, fields[name], origin.get((section, name)))
-                if checked is not _BAD:
-                    values[name] = checked
-        return values
-
-    def _check(self, key: str, value: Any, check: checks.Check, env_name: str | None = None) -> Any:
-        try:
-            return check(value)
-        except checks.Invalid as error:
-            self.problem(key, str(error), env_name)
-            return _BAD
-
-    def _table(self, key: str, value: Any) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            self.problem(key, f"expected a table, got {checks.show(value)}")
-            return {}
-        return value
-
-    def _unknown_keys(self, key: str, table: Mapping[str, Any], allowed: Any) -> None:
-        for name in table:
-            if name not in allowed:
-                where = f"{key}.{name}" if key else name
-                self.problem(where, f"unknown key; expected one of {', '.join(allowed)}")
+        for name, table in document.custom_rules.items()
+    )
+    notify = document.notify
+    values["notify"] = NotifySettings(
+        **_without(changes(notify), _NOTIFY_SECTIONS),
+        slack=SlackSettings(**changes(notify.slack)),
+        smtp=SmtpSettings(**changes(notify.smtp)),
+        resend=ResendSettings(**changes(notify.resend)),
+    )
+    return AlertSettings(**values)
 
 
-_BAD = object()
-_DEFAULT_RULES: dict[str, Any] = {
-    "keyword_detected": DEFAULT_KEYWORD_RULE,
-    "legal_threat": DEFAULT_LEGAL_RULE,
-    "negative_trend": DEFAULT_NEGATIVE_TREND,
-    "severe_negative_trend": DEFAULT_SEVERE_TREND,
-    "profanity": ProfanityRule(),
-    "very_negative": VeryNegativeRule(),
-    "declining_call": DecliningCallRule(),
-    "missing_disclosure": DisclosureRule(),
-}
+def _without(values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key not in keys}
 
 
-def _strings_or_empty(value: Any) -> tuple[str, ...]:
-    return () if value == [] else checks.strings(value)
-
-
-def _renamed(values: dict[str, Any]) -> dict[str, Any]:
-    # "from" is a Python keyword: the dataclasses call it `sender`.
-    if "from" in values:
-        values["sender"] = values.pop("from")
-    return values
+def _channel_problems(notify: NotifySettings, source: str) -> list[str]:
+    found = []
+    if notify.smtp.host and not notify.smtp.to:
+        found.append(f"{source}: notify.smtp.to: missing: who should the alert mails go to?")
+    if notify.resend.api_key and not (notify.resend.sender and notify.resend.to):
+        found.append(f"{source}: notify.resend: needs from and to when an api_key is set")
+    return found
 
 
 def _from_env(raw: str, name: str) -> Any:

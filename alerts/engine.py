@@ -18,9 +18,13 @@ from alerts.compliance import (
 )
 from alerts.config import AlertSettings
 from alerts.levels import Level, highest
-from alerts.rules import WORD_RULES, RuleHit, check_rule
-from alerts.state import CallAlertState
+from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, check_rule
+from alerts.state import CallAlertState, mood_key
+from ingest.analysis import label_for, update_mood
 from ingest.events import TranscriptSegment
+
+MOOD_WINDOW = 20
+"""Scores kept per mood; a declining rule averages its own `window` of them."""
 
 
 class Verdict(NamedTuple):
@@ -59,12 +63,17 @@ def evaluate_segment(
         call, segments_seen=call.segments_seen + 1, last_time=max(call.last_time, segment.end)
     )
     call = observe_disclosure(settings.missing_disclosure, call, segment)
-    trusted = segment.confidence >= settings.min_confidence
+    words_trusted = segment.confidence >= settings.min_confidence
+    sentiment_trusted = segment.confidence >= settings.min_sentiment_confidence
+    if sentiment_trusted:
+        call = observe_moods(settings.segment_rules, call, segment)
     hits: list[RuleHit] = []
     for rule in settings.segment_rules:
-        if isinstance(rule, WORD_RULES) and not trusted:
+        if isinstance(rule, WORD_RULES) and not words_trusted:
             continue  # likely a speech-to-text hallucination
-        hit = check_rule(rule, segment, call, settings.exceptions)
+        if not isinstance(rule, WORD_RULES) and not sentiment_trusted:
+            continue  # garbage words score garbage sentiment
+        hit = check_rule(rule, segment, call, settings.exceptions, words_trusted=words_trusted)
         if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
             hits.append(hit)
     disclosure = check_disclosure_deadline(settings.missing_disclosure, call, segment)
@@ -75,6 +84,25 @@ def evaluate_segment(
         fired = {hit.rule: at for hit in hits}
         call = dataclasses.replace(call, last_fired={**call.last_fired, **fired})
     return call, merge_hits(hits)
+
+
+def observe_moods(
+    rules: tuple[SegmentRule, ...], call: CallAlertState, segment: TranscriptSegment
+) -> CallAlertState:
+    """Add `segment`'s score to the mood of every set of speakers a mood rule listens to.
+
+    A caller-only mood never sees agent lines, so they neither break nor
+    extend the caller's streak.
+    """
+    keys = {mood_key(rule.speakers) for rule in rules if isinstance(rule, MOOD_RULES)}
+    label = segment.sentiment_label
+    if label not in ("positive", "negative", "neutral"):
+        label = label_for(segment.sentiment_score)  # bad wire input: trust the score
+    moods = dict(call.moods)
+    for key in keys:
+        if segment.speaker in key:
+            moods[key] = update_mood(call.mood(key), segment.sentiment_score, label, MOOD_WINDOW)
+    return dataclasses.replace(call, moods=moods)
 
 
 def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[CallAlertState, Verdict | None]:

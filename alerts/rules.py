@@ -2,9 +2,17 @@
 
 A check looks at one analysed `TranscriptSegment` and the call's
 `CallAlertState` and says whether its rule fires (a `RuleHit`) or not.
-Cooldowns, the confidence filter and merging live in `alerts.engine`; the
-disclosure (compliance) rule, which needs the call's timeline, in
-`alerts.compliance`.
+Cooldowns, the confidence filters, the moods and merging live in
+`alerts.engine`; the disclosure (compliance) rule, which needs the call's
+timeline, in `alerts.compliance`.
+
+Rules are speaker-aware (SPEC.md, Alerts): each listens to `speakers`. The
+customer-risk rules listen to the caller and to `unknown`: a mixed stream
+(one recording of both parties) cannot tell them apart, and a threat must
+not be missed because of that. The agent's own conduct is `agent_conduct`.
+The disclosure listens to the agent and counts `unknown` as the agent.
+Sentiment streaks and the rolling average are computed over the lines of the
+rule's own speakers only (`CallAlertState.mood`).
 """
 
 from __future__ import annotations
@@ -15,7 +23,12 @@ from typing import NamedTuple
 from alerts.levels import Level
 from alerts.state import CallAlertState
 from ingest.analysis import DEFAULT_EXCEPTIONS, spot_keywords, spot_profanity
-from ingest.events import SPEAKERS, Speaker, TranscriptSegment
+from ingest.analysis.keywords import Synonyms
+from ingest.events import Speaker, TranscriptSegment
+
+CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
+"""Who the customer-risk rules listen to (a mixed stream counts)."""
+AGENT: tuple[Speaker, ...] = ("agent",)
 
 
 class RuleHit(NamedTuple):
@@ -35,7 +48,13 @@ class KeywordRule:
     label: str = "keyword"
     """How the reason starts: 'keyword "cancel"', 'legal threat "lawyer"'."""
     enabled: bool = True
-    speakers: tuple[Speaker, ...] = SPEAKERS
+    speakers: tuple[Speaker, ...] = CUSTOMER
+    synonyms: Synonyms | None = None
+    """Other words per keyword ("lawyer": "attorney"); None: data/lexicon/keywords.toml."""
+    inflections: bool = True
+    """Also match "sued", "suing" for "sue"."""
+    tolerant: bool = True
+    """Match multi-word keywords despite one misheard word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +63,7 @@ class ProfanityRule:
     level: Level = "urgent"
     cooldown_s: float = 120.0
     enabled: bool = True
-    speakers: tuple[Speaker, ...] = SPEAKERS
+    speakers: tuple[Speaker, ...] = CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +75,7 @@ class NegativeStreakRule:
     cooldown_s: float
     count: int
     enabled: bool = True
-    speakers: tuple[Speaker, ...] = SPEAKERS
+    speakers: tuple[Speaker, ...] = CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +87,15 @@ class VeryNegativeRule:
     cooldown_s: float = 60.0
     threshold: float = -0.7
     enabled: bool = True
-    speakers: tuple[Speaker, ...] = SPEAKERS
+    speakers: tuple[Speaker, ...] = CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
 class DecliningCallRule:
-    """Fires when the call's rolling sentiment falls below `threshold`.
+    """Fires when the caller's rolling sentiment (last `window` lines) falls below `threshold`.
 
-    `min_segments` keeps one bad first sentence from reading as a trend.
+    `min_segments` (the caller's lines so far) keeps one bad first sentence
+    from reading as a trend.
     """
 
     name: str = "declining_call"
@@ -83,8 +103,21 @@ class DecliningCallRule:
     cooldown_s: float = 300.0
     threshold: float = -0.4
     min_segments: int = 3
+    window: int = 5
     enabled: bool = True
-    speakers: tuple[Speaker, ...] = SPEAKERS
+    speakers: tuple[Speaker, ...] = CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConductRule:
+    """The agent's own conduct: profanity, or one line scoring below `threshold`."""
+
+    name: str = "agent_conduct"
+    level: Level = "urgent"
+    cooldown_s: float = 120.0
+    threshold: float = -0.7
+    enabled: bool = True
+    speakers: tuple[Speaker, ...] = AGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +135,28 @@ class DisclosureRule:
         "this call is being recorded",
         "this call may be monitored or recorded",
     )
+    variants: tuple[str, ...] = (
+        "this call can be recorded",
+        "calls are recorded",
+        "calls may be recorded",
+        "this call will be recorded",
+        "this call is recorded",
+    )
+    """Other wordings that count too (translations: "This call can be recorded")."""
+    max_cost: float = 0.45
+    """How far from a phrase the words may be (ingest.analysis.phrases; 0 = exact)."""
     within_s: float = 30.0
     enabled: bool = True
     speakers: tuple[Speaker, ...] = ("agent", "unknown")
 
 
-SegmentRule = KeywordRule | ProfanityRule | NegativeStreakRule | VeryNegativeRule | DecliningCallRule
+SegmentRule = (
+    KeywordRule | ProfanityRule | NegativeStreakRule | VeryNegativeRule | DecliningCallRule | AgentConductRule
+)
 WORD_RULES = (KeywordRule, ProfanityRule)
 """Rules that read words, and so are skipped on low-confidence segments."""
+MOOD_RULES = (NegativeStreakRule, DecliningCallRule)
+"""Rules that read a mood over their speakers' lines."""
 
 DEFAULT_KEYWORD_RULE = KeywordRule(
     name="keyword_detected",
@@ -121,9 +168,14 @@ DEFAULT_LEGAL_RULE = KeywordRule(
     name="legal_threat",
     level="urgent",
     cooldown_s=0.0,
-    keywords=("legal", "lawyer", "sue", "court", "regulator", "ombudsman"),
+    keywords=("legal", "lawyer", "attorney", "solicitor", "sue", "court", "regulator", "ombudsman"),
     label="legal threat",
 )
+DEFAULT_PROFANITY = ProfanityRule()
+DEFAULT_VERY_NEGATIVE = VeryNegativeRule()
+DEFAULT_DECLINING = DecliningCallRule()
+DEFAULT_AGENT_CONDUCT = AgentConductRule()
+DEFAULT_DISCLOSURE = DisclosureRule()
 DEFAULT_NEGATIVE_TREND = NegativeStreakRule(name="negative_trend", level="warning", cooldown_s=180.0, count=3)
 DEFAULT_SEVERE_TREND = NegativeStreakRule(
     name="severe_negative_trend", level="urgent", cooldown_s=120.0, count=5
@@ -135,8 +187,15 @@ def check_rule(
     segment: TranscriptSegment,
     call: CallAlertState,
     exceptions: tuple[str, ...] = DEFAULT_EXCEPTIONS,
+    *,
+    words_trusted: bool = True,
 ) -> RuleHit | None:
-    """Whether `rule` fires on `segment` (ignoring cooldowns and confidence)."""
+    """Whether `rule` fires on `segment` (ignoring cooldowns and confidence).
+
+    `call` must already hold this segment in its moods. `words_trusted`
+    False (a low-confidence segment) leaves the agent's profanity out of
+    `agent_conduct`.
+    """
     if not rule.enabled or segment.speaker not in rule.speakers:
         return None
     if isinstance(rule, KeywordRule):
@@ -144,32 +203,40 @@ def check_rule(
     if isinstance(rule, ProfanityRule):
         return check_profanity(rule, segment)
     if isinstance(rule, NegativeStreakRule):
-        return check_negative_streak(rule, segment)
+        return check_negative_streak(rule, call)
     if isinstance(rule, VeryNegativeRule):
         return check_very_negative(rule, segment)
-    return check_declining_call(rule, segment, call)
+    if isinstance(rule, AgentConductRule):
+        return check_agent_conduct(rule, segment, words_trusted)
+    return check_declining_call(rule, call)
 
 
 def check_keywords(
     rule: KeywordRule, segment: TranscriptSegment, exceptions: tuple[str, ...]
 ) -> RuleHit | None:
-    found = _union(spot_keywords(text, rule.keywords, exceptions) for text in _texts(segment))
+    found = _union(
+        spot_keywords(
+            text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections, tolerant=rule.tolerant
+        )
+        for text in _texts(segment)
+    )
     if not found:
         return None
     return RuleHit(rule.name, rule.level, f"{rule.label} {_quoted(found)}")
 
 
 def check_profanity(rule: ProfanityRule, segment: TranscriptSegment) -> RuleHit | None:
-    found = _union([segment.profanity, *(spot_profanity(text) for text in _texts(segment))])
+    found = _profanity(segment)
     if not found:
         return None
     return RuleHit(rule.name, rule.level, f"profanity {_quoted(found)}")
 
 
-def check_negative_streak(rule: NegativeStreakRule, segment: TranscriptSegment) -> RuleHit | None:
-    if segment.consecutive_negative < rule.count:
+def check_negative_streak(rule: NegativeStreakRule, call: CallAlertState) -> RuleHit | None:
+    streak = call.mood(rule.speakers).consecutive_negative
+    if streak < rule.count:
         return None
-    return RuleHit(rule.name, rule.level, f"{segment.consecutive_negative} negative utterances in a row")
+    return RuleHit(rule.name, rule.level, f"{streak} negative {_whose(rule.speakers)}utterances in a row")
 
 
 def check_very_negative(rule: VeryNegativeRule, segment: TranscriptSegment) -> RuleHit | None:
@@ -182,17 +249,41 @@ def check_very_negative(rule: VeryNegativeRule, segment: TranscriptSegment) -> R
     )
 
 
-def check_declining_call(
-    rule: DecliningCallRule, segment: TranscriptSegment, call: CallAlertState
-) -> RuleHit | None:
-    # `call` has already counted this segment.
-    if call.segments_seen < rule.min_segments or segment.rolling_sentiment >= rule.threshold:
+def check_declining_call(rule: DecliningCallRule, call: CallAlertState) -> RuleHit | None:
+    mood = call.mood(rule.speakers)
+    rolling = round(mood.average_of_last(rule.window), 4)  # -0.4000000000000001 is -0.4
+    if mood.count < rule.min_segments or rolling >= rule.threshold:
         return None
     return RuleHit(
         rule.name,
         rule.level,
-        f"call declining: rolling sentiment {segment.rolling_sentiment:+.2f}, below {rule.threshold:+.2f}",
+        f"call declining: rolling sentiment {rolling:+.2f}, below {rule.threshold:+.2f}",
     )
+
+
+def check_agent_conduct(
+    rule: AgentConductRule, segment: TranscriptSegment, words_trusted: bool = True
+) -> RuleHit | None:
+    reasons = []
+    swearing = _profanity(segment) if words_trusted else ()
+    if swearing:
+        reasons.append(f"agent profanity {_quoted(swearing)}")
+    if segment.sentiment_score < rule.threshold:
+        reasons.append(
+            f"very negative agent utterance ({segment.sentiment_score:+.2f}, below {rule.threshold:+.2f})"
+        )
+    if not reasons:
+        return None
+    return RuleHit(rule.name, rule.level, "; ".join(reasons))
+
+
+def _profanity(segment: TranscriptSegment) -> tuple[str, ...]:
+    return _union([segment.profanity, *(spot_profanity(text) for text in _texts(segment))])
+
+
+def _whose(speakers: tuple[Speaker, ...]) -> str:
+    # "3 negative caller utterances in a row" when the rule listens to the caller.
+    return "caller " if "caller" in speakers and "agent" not in speakers else ""
 
 
 def _texts(segment: TranscriptSegment) -> list[str]:

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from ingest.analysis import CallMood
+
+MoodKey = tuple[str, ...]
+"""The speakers a mood is computed over, sorted: ("caller", "unknown")."""
+
+
+def mood_key(speakers: Iterable[str]) -> MoodKey:
+    return tuple(sorted(set(speakers)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +27,9 @@ class CallAlertState:
     disclosure_reported: bool = False
     agent_tail: str = ""
     """The agent's last words, so a disclosure cut across two segments still counts."""
+    moods: Mapping[MoodKey, CallMood] = field(default_factory=dict)
+    """One mood per set of speakers a sentiment rule listens to: the caller's
+    streak is counted over caller lines only, whatever the agent says between."""
+
+    def mood(self, speakers: Iterable[str]) -> CallMood:
+        return self.moods.get(mood_key(speakers), CallMood())

@@ -12,7 +12,7 @@ from ingest.analysis.keywords import (
     spot_keywords,
     spot_profanity,
 )
-from ingest.analysis.mood import CallMood, update_mood
+from ingest.analysis.mood import CallMood, PartyMoods, update_mood, update_party_moods
 from ingest.analysis.sentiment import Sentiment, label_for, score_sentiment
 
 
@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_ALERT_KEYWORDS",
     "DEFAULT_EXCEPTIONS",
     "CallMood",
+    "PartyMoods",
     "Sentiment",
     "TextAnalysis",
     "analyse_text",
@@ -40,4 +41,5 @@ __all__ = [
     "spot_profanity",
     "thresholds",
     "update_mood",
+    "update_party_moods",
 ]

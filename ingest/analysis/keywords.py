@@ -1,18 +1,27 @@
 """Alert keywords and profanity in one utterance: whole words, any case.
 
-A keyword counts only as a whole word ("cancel" matches "Cancel!" but not
-"cancelled"; list inflections you care about). Context exceptions are phrases
-in which a keyword is harmless: "cancel" inside "cancel the hold" or "manager"
-inside "account manager" does not count. Patterns are compiled once per word
-list and reused for every utterance.
+A keyword counts as a whole word with its regular inflections ("sue" matches
+"Sued!" and "suing"; "cancel" matches "cancelled", not "cancellation") and
+its synonyms and derived forms from data/lexicon/keywords.toml ("lawyer"
+matches "attorney"; "cancel" matches "cancellation"). What is reported is
+the keyword itself, so a rule's reason reads the same however it was said.
+Context exceptions are phrases in which a keyword is harmless: "cancel"
+inside "cancel the hold" or "manager" inside "account manager" does not
+count. Multi-word keywords may also be matched tolerantly (`tolerant=True`)
+with `ingest.analysis.phrases`, for speech-to-text that mishears a word of
+them. Patterns are compiled once per word list and reused for every
+utterance.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from ingest.analysis.phrases import find_phrase
 
 DEFAULT_ALERT_KEYWORDS: tuple[str, ...] = (
     "cancel", "supervisor", "manager", "complaint", "legal", "lawyer", "sue",
@@ -28,16 +37,69 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
 )
 
 PROFANITY_FILE = Path(__file__).resolve().parents[2] / "data" / "profanity.txt"
+SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "keywords.toml"
+
+Synonyms = tuple[tuple[str, tuple[str, ...]], ...]
+"""keyword -> the other words and phrases that mean it, as hashable pairs."""
+
+TOLERANT_MAX_COST = 0.3
+TOLERANT_WORD_DISTANCE = 0.3
+"""Stricter than the disclosure's: a keyword alert on a near miss is noise."""
 
 
 def spot_keywords(
     text: str,
     keywords: Iterable[str] = DEFAULT_ALERT_KEYWORDS,
     exceptions: Iterable[str] = DEFAULT_EXCEPTIONS,
+    synonyms: Synonyms | None = None,
+    *,
+    inflect: bool = True,
+    tolerant: bool = False,
 ) -> tuple[str, ...]:
-    """The keywords said in `text` (lower case, first occurrence order, no repeats)."""
-    matcher = _matcher(_normalised(keywords), _normalised(exceptions))
-    return matcher.find(text)
+    """The keywords said in `text` (lower case, first occurrence order, no repeats).
+
+    `synonyms` None means the built-in table (data/lexicon/keywords.toml);
+    pass ``()`` for none.
+    """
+    chosen = default_synonyms() if synonyms is None else synonyms
+    matcher = _matcher(_normalised(keywords), _normalised(exceptions), chosen, inflect)
+    found = matcher.find(text)
+    if tolerant:
+        found = _tolerant_extra(text, matcher, found)
+    return found
+
+
+def inflections(word: str) -> tuple[str, ...]:
+    """Regular English inflections of one word (plural/3rd person, past, -ing).
+
+    Over-generates on purpose ("legal" -> "legaled"): a form nobody says costs
+    nothing, a form somebody says and we miss costs an alert.
+    """
+    if " " in word or not word.isalpha() or len(word) < 3:
+        return (word,)
+    forms = [word]
+    if word.endswith("e"):
+        forms += [word + "s", word + "d", word[:-1] + "ing"]
+    elif word.endswith("y") and word[-2] not in "aeiou":
+        forms += [word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms += [word + "es", word + "ed", word + "ing"]
+    else:
+        forms += [word + "s", word + "ed", word + "ing"]
+        if word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+            forms += [word + word[-1] + "ed", word + word[-1] + "ing"]  # cancelled, scammed
+    return tuple(dict.fromkeys(forms))
+
+
+def synonyms_from_mapping(table: Mapping[str, Iterable[str]]) -> Synonyms:
+    return tuple((_squash(key), _normalised(list(values))) for key, values in table.items())
+
+
+@functools.lru_cache(maxsize=1)
+def default_synonyms() -> Synonyms:
+    """The built-in synonym table, data/lexicon/keywords.toml."""
+    data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    return synonyms_from_mapping(data.get("synonyms", {}))
 
 
 def spot_profanity(text: str) -> tuple[str, ...]:
@@ -56,11 +118,20 @@ def load_word_list(path: Path) -> tuple[str, ...]:
 
 
 class WordMatcher:
-    """Finds whole-word occurrences of a word list, minus context exceptions."""
+    """Finds whole-word occurrences of a word list, minus context exceptions.
 
-    def __init__(self, words: tuple[str, ...], exceptions: tuple[str, ...] = ()) -> None:
-        self._canonical = {_squash(word): word for word in words}
-        self._words = _alternation(words)
+    `forms` maps each spoken form to the word reported for it (by default,
+    each word to itself).
+    """
+
+    def __init__(
+        self,
+        words: tuple[str, ...],
+        exceptions: tuple[str, ...] = (),
+        forms: Mapping[str, str] | None = None,
+    ) -> None:
+        self._canonical = dict(forms) if forms is not None else {_squash(word): word for word in words}
+        self._words = _alternation(tuple(self._canonical))
         self._exceptions = _alternation(exceptions) if exceptions else None
 
     def find(self, text: str) -> tuple[str, ...]:
@@ -78,6 +149,10 @@ class WordMatcher:
                 continue
             found.setdefault(self._canonical[_squash(match.group(0))], None)
         return tuple(found)
+
+    @property
+    def multiword_forms(self) -> dict[str, str]:
+        return {form: word for form, word in self._canonical.items() if " " in form}
 
 
 def _normalised(words: Iterable[str]) -> tuple[str, ...]:
@@ -106,8 +181,32 @@ def _alternation(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _matcher(keywords: tuple[str, ...], exceptions: tuple[str, ...]) -> WordMatcher:
-    return WordMatcher(keywords, exceptions)
+def _matcher(
+    keywords: tuple[str, ...], exceptions: tuple[str, ...], synonyms: Synonyms, inflect: bool
+) -> WordMatcher:
+    table = dict(synonyms)
+    forms: dict[str, str] = {}
+    # The keywords themselves first: a keyword that is also another's synonym
+    # ("attorney" under "lawyer") is reported as itself.
+    for keyword in keywords:
+        for form in inflections(keyword) if inflect else (keyword,):
+            forms.setdefault(form, keyword)
+    for keyword in keywords:
+        for synonym in table.get(keyword, ()):
+            for form in inflections(synonym) if inflect else (synonym,):
+                forms.setdefault(form, keyword)
+    return WordMatcher(keywords, exceptions, forms)
+
+
+def _tolerant_extra(text: str, matcher: WordMatcher, found: tuple[str, ...]) -> tuple[str, ...]:
+    extra = dict.fromkeys(found)
+    for form, keyword in matcher.multiword_forms.items():
+        if (
+            keyword not in extra
+            and find_phrase(text, form, TOLERANT_MAX_COST, TOLERANT_WORD_DISTANCE) is not None
+        ):
+            extra.setdefault(keyword, None)
+    return tuple(extra)
 
 
 @functools.lru_cache(maxsize=1)

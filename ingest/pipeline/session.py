@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.analysis import CallMood, update_mood
+from ingest.analysis import PartyMoods, update_party_moods
 from ingest.call_identity import agent_from_metadata
 from ingest.events import (
     AudioReceived,
@@ -42,7 +42,8 @@ class CallSession:
     started: CallStarted
     services: PipelineServices
     tracks: dict[Speaker, Track] = field(default_factory=dict)
-    mood: CallMood = field(default_factory=CallMood)
+    moods: PartyMoods = field(default_factory=PartyMoods)
+    """The caller's and the agent's moods, apart (see ingest.analysis.mood)."""
     ending: bool = False
     _jobs: asyncio.Queue[Job | None] = field(default_factory=asyncio.Queue)
     _worker: asyncio.Task[None] | None = None
@@ -173,8 +174,9 @@ class CallSession:
             home_language=services.home_language,
         )
         analysis = understood.analysis
-        self.mood = update_mood(
-            self.mood,
+        self.moods = update_party_moods(
+            self.moods,
+            heard.speaker,
             analysis.sentiment.score,
             analysis.sentiment.label,
             window=services.settings.rolling_window,
@@ -193,8 +195,9 @@ class CallSession:
             keywords=analysis.keywords,
             profanity=analysis.profanity,
             translation=understood.translation,
-            rolling_sentiment=round(self.mood.rolling_average, 4),
-            consecutive_negative=self.mood.consecutive_negative,
+            # The speaker's own party's mood: a caller line shows the caller's.
+            rolling_sentiment=round(self.moods.of(heard.speaker).rolling_average, 4),
+            consecutive_negative=self.moods.of(heard.speaker).consecutive_negative,
         )
         stored = await services.store.add_segment(segment)
         self._unspool(heard)

@@ -29,25 +29,62 @@ def test_disclosure_said_in_time_raises_nothing():
     assert engine.end_call("call-1") is None
 
 
-def test_missing_disclosure_fires_once_past_the_deadline():
+def test_missing_disclosure_fires_once_on_the_agents_first_segment_past_the_deadline():
     engine = AlertEngine(settings_from_mapping({}))
     fired = rules_fired(
         engine,
         [
             agent("hello how can I help", 3),
             caller("hi there", 29),
-            caller("so", 31),
+            caller("so", 31),  # the agent's track may still be catching up
             agent("sure", 45),
+            agent("anything else?", 50),
         ],
     )
-    assert fired == [None, None, ("missing_disclosure",), None]
+    assert fired == [None, None, None, ("missing_disclosure",), None]
     assert engine.end_call("call-1") is None  # already reported
+
+
+def test_a_late_arriving_agent_segment_before_the_deadline_still_counts():
+    engine = AlertEngine(settings_from_mapping({}))
+    fired = rules_fired(
+        engine,
+        [
+            agent("hello", 1),
+            caller("hi, I'm calling about my bill", 31),  # recognised first
+            agent("this call may be recorded", 26),
+            agent("how can I help", 34),
+        ],
+    )
+    assert fired == [None, None, None, None]
+    assert engine.end_call("call-1") is None
+
+
+def test_misheard_and_translated_disclosures_count():
+    for said in (
+        "good call may be recorded",
+        "this call maybe recorded for training",
+        "talk may be recorded",
+        "This call can be recorded",
+    ):
+        engine = AlertEngine(settings_from_mapping({}))
+        engine.on_segment(agent(said, 2))
+        assert engine.on_segment(agent("right", 40)) is None, said
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("Esta llamada puede ser grabada", 2, translation="This call can be recorded"))
+    assert engine.on_segment(agent("bien", 40)) is None
+
+
+def test_unrelated_sentences_are_no_disclosure():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("this call may be transferred", 2))
+    assert engine.on_segment(agent("right", 40)).rules == ("missing_disclosure",)
 
 
 def test_the_alert_carries_level_and_reason():
     engine = AlertEngine(settings_from_mapping({}))
     engine.on_segment(agent("hello", 1))
-    verdict = engine.on_segment(caller("hi", 31))
+    verdict = engine.on_segment(agent("hi", 31))
     assert verdict.level == "urgent"
     assert verdict.reasons == (REASON,)
 
@@ -62,6 +99,7 @@ def test_said_too_late_still_fires():
 def test_only_the_agent_disclosure_counts():
     engine = AlertEngine(settings_from_mapping({}))
     engine.on_segment(caller("is this call being recorded? this call may be recorded?", 5))
+    assert engine.on_segment(caller("well?", 31)) is None
     assert engine.on_segment(agent("yes", 33)).rules == ("missing_disclosure",)
 
 
@@ -111,23 +149,24 @@ def test_phrases_and_deadline_are_configurable():
     )
     engine = AlertEngine(settings)
     engine.on_segment(agent("this call may be recorded", 2))
-    verdict = engine.on_segment(caller("ok", 11))
+    verdict = engine.on_segment(agent("ok", 11))
     assert (verdict.level, verdict.rules) == ("warning", ("missing_disclosure",))
     assert "in the first 10 s" in verdict.reasons[0]
 
     engine = AlertEngine(settings)
     engine.on_segment(agent("All CALLS ARE MONITORED.", 2))
-    assert engine.on_segment(caller("ok", 11)) is None
+    assert engine.on_segment(agent("ok", 11)) is None
 
 
 def test_merges_with_other_rules_on_the_same_utterance():
+    # On a mixed stream one line is read both as the customer and as the agent.
     engine = AlertEngine(settings_from_mapping({}))
-    verdict = engine.on_segment(caller("I want to cancel", 31))
+    verdict = engine.on_segment(make_segment("I want to cancel", speaker="unknown", start=31))
     assert verdict.rules == ("keyword_detected", "missing_disclosure")
     assert verdict.level == "urgent"
 
 
 def test_disabled():
     engine = AlertEngine(settings_from_mapping({"rules": {"missing_disclosure": {"enabled": False}}}))
-    assert engine.on_segment(caller("hi", 31)) is None
+    assert engine.on_segment(agent("hi", 31)) is None
     assert engine.end_call("call-1") is None

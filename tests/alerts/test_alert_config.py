@@ -95,18 +95,20 @@ retries = -1
 webhook_url = "hooks.slack.com/x"
 """,
     )
+    # pydantic reports in the order of the schema's keys, unknown keys last.
     assert problems(path) == [
-        f"{path}: colour: unknown key; expected one of min_confidence, exceptions, rules, custom_rules, notify",
         f"{path}: min_confidence: expected a number between 0 and 1, got 2",
-        f"{path}: rules.very_negative.threshold: expected a number between -1 and 1, got -3",
         f'{path}: rules.very_negative.level: expected one of "warning", "urgent", "critical", got "severe"',
+        f"{path}: rules.very_negative.threshold: expected a number between -1 and 1, got -3",
         f"{path}: rules.shouting: unknown rule; built-in rules are keyword_detected, legal_threat, profanity,"
-        " negative_trend, severe_negative_trend, very_negative, declining_call, missing_disclosure"
+        " negative_trend, severe_negative_trend, very_negative, declining_call, agent_conduct, missing_disclosure"
         " (add your own under [custom_rules.shouting])",
         f"{path}: custom_rules.keyword_detected: a custom rule needs a new name of lower-case letters, digits and _",
         f"{path}: custom_rules.retention.level: missing (a custom rule needs level and keywords)",
         f"{path}: notify.retries: expected an integer between 0 and 20, got -1",
         f'{path}: notify.slack.webhook_url: expected an http:// or https:// URL, got "hooks.slack.com/x"',
+        f"{path}: colour: unknown key; expected one of min_confidence,"
+        " min_sentiment_confidence, exceptions, rules, custom_rules, notify",
     ]
 
 
@@ -175,3 +177,62 @@ def test_channels_need_their_recipients(tmp_path):
         f"{path}: notify.smtp.to: missing: who should the alert mails go to?",
         f"{path}: notify.resend: needs from and to when an api_key is set",
     ]
+
+
+def test_new_rule_settings(tmp_path):
+    path = write(
+        tmp_path,
+        """
+min_sentiment_confidence = 0.5
+[rules.legal_threat]
+speakers = ["caller"]
+inflections = false
+tolerant = false
+[rules.legal_threat.synonyms]
+lawyer = ["Brief", "legal eagle"]
+[rules.declining_call]
+window = 8
+[rules.agent_conduct]
+threshold = -0.8
+[rules.missing_disclosure]
+variants = ["you are being recorded"]
+max_cost = 0.2
+""",
+    )
+    settings = load_alert_settings(path, env={})
+    assert settings.min_sentiment_confidence == 0.5
+    legal = settings.legal_threat
+    assert (legal.speakers, legal.inflections, legal.tolerant) == (("caller",), False, False)
+    assert legal.synonyms == (("lawyer", ("brief", "legal eagle")),)
+    assert settings.declining_call.window == 8
+    assert settings.agent_conduct.threshold == -0.8
+    assert settings.missing_disclosure.variants == ("you are being recorded",)
+    assert settings.missing_disclosure.max_cost == 0.2
+    assert settings.missing_disclosure.phrases == AlertSettings().missing_disclosure.phrases
+
+
+def test_new_rule_settings_are_checked(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[rules.legal_threat]
+speakers = ["customer"]
+[rules.legal_threat.synonyms]
+lawyer = [1]
+[rules.declining_call]
+window = 0
+[rules.missing_disclosure]
+max_cost = 2
+""",
+    )
+    assert problems(path) == [
+        f'{path}: rules.legal_threat.speakers: expected speakers among "agent", "caller", "unknown", got "customer"',
+        f"{path}: rules.legal_threat.synonyms: lawyer: expected a non-empty list of non-empty strings, got [1]",
+        f"{path}: rules.declining_call.window: expected an integer between 1 and 20, got 0",
+        f"{path}: rules.missing_disclosure.max_cost: expected a number between 0 and 1, got 2",
+    ]
+
+
+def test_setting_the_phrases_drops_the_built_in_variants(tmp_path):
+    path = write(tmp_path, '[rules.missing_disclosure]\nphrases = ["calls are monitored"]\n')
+    assert load_alert_settings(path, env={}).missing_disclosure.variants == ()

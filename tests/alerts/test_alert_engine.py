@@ -56,20 +56,25 @@ def test_zero_cooldown_fires_every_time_even_out_of_order():
     engine = AlertEngine(QUIET)
     assert engine.on_segment(make_segment("my lawyer", start=20)).rules == ("legal_threat",)
     assert engine.on_segment(make_segment("my lawyer", start=20)).rules == ("legal_threat",)
-    assert engine.on_segment(make_segment("my lawyer", speaker="agent", start=19)).rules == ("legal_threat",)
+    assert engine.on_segment(make_segment("my lawyer", speaker="unknown", start=19)).rules == (
+        "legal_threat",
+    )
 
 
 def test_a_segment_from_slightly_earlier_does_not_escape_the_cooldown():
     engine = AlertEngine(QUIET)
     engine.on_segment(make_segment("cancel", start=50))
-    assert engine.on_segment(make_segment("cancel", speaker="agent", start=48)) is None
+    assert engine.on_segment(make_segment("cancel", speaker="unknown", start=48)) is None
 
 
 def test_escalation_from_trend_to_severe_trend():
     engine = AlertEngine(QUIET)
     levels = []
     for n in range(1, 7):
-        verdict = engine.on_segment(make_segment("no", score=-0.3, consecutive_negative=n, start=n * 5))
+        verdict = engine.on_segment(make_segment("no", score=-0.3, start=n * 5))
+        engine.on_segment(
+            make_segment("I'm so sorry to hear that", speaker="agent", score=0.4, start=n * 5 + 2)
+        )
         levels.append(None if verdict is None else (verdict.level, verdict.rules))
     assert levels == [
         None,

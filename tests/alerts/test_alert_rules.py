@@ -5,12 +5,13 @@ import dataclasses
 from alert_support import make_segment
 
 from alerts.config import AlertSettings
-from alerts.engine import evaluate_segment
+from alerts.engine import evaluate_segment, observe_moods
 from alerts.rules import (
     DEFAULT_KEYWORD_RULE,
     DEFAULT_LEGAL_RULE,
     DEFAULT_NEGATIVE_TREND,
     DEFAULT_SEVERE_TREND,
+    AgentConductRule,
     DecliningCallRule,
     ProfanityRule,
     VeryNegativeRule,
@@ -21,13 +22,21 @@ from alerts.state import CallAlertState
 CALL = CallAlertState("call-1", segments_seen=1)
 
 
+def call_after(*lines: tuple[str, float]) -> CallAlertState:
+    """The call's state after (speaker, score) lines, moods included."""
+    call = CallAlertState("call-1")
+    for speaker, score in lines:
+        call = observe_moods(AlertSettings().segment_rules, call, make_segment(speaker=speaker, score=score))
+    return call
+
+
 def test_keyword_detected_is_a_warning_naming_the_words():
     hit = check_rule(DEFAULT_KEYWORD_RULE, make_segment("I want a REFUND, or I cancel."), CALL)
     assert hit == ("keyword_detected", "warning", 'keyword "refund", "cancel"')
 
 
 def test_keyword_detected_ignores_other_words_and_exceptions():
-    assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("the cancellation went fine"), CALL) is None
+    assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("the cancelation fee went fine"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("please cancel the hold"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("my account manager knows"), CALL) is None
 
@@ -55,16 +64,47 @@ def test_profanity_from_the_text_and_from_the_analysis():
     assert check_rule(rule, make_segment("shitake mushrooms"), CALL) is None
 
 
-def test_negative_trend_at_three_in_a_row():
-    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(consecutive_negative=2), CALL) is None
-    hit = check_rule(DEFAULT_NEGATIVE_TREND, make_segment(consecutive_negative=3), CALL)
-    assert hit == ("negative_trend", "warning", "3 negative utterances in a row")
+def test_keywords_match_inflections_and_synonyms():
+    hit = check_rule(
+        DEFAULT_LEGAL_RULE, make_segment("I'm suing, my attorneys say the Ombudsmen agree"), CALL
+    )
+    assert hit.reason == 'legal threat "sue", "attorney", "ombudsman"'
+    hit = check_rule(
+        DEFAULT_KEYWORD_RULE, make_segment("I'm cancelling; put me through to a team leader"), CALL
+    )
+    assert hit.reason == 'keyword "cancel", "supervisor"'
+
+
+def test_negative_trend_at_three_caller_lines_in_a_row():
+    two = call_after(("caller", -0.3), ("caller", -0.3))
+    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.3), two) is None
+    three = call_after(("caller", -0.3), ("caller", -0.3), ("caller", -0.3))
+    hit = check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.3), three)
+    assert hit == ("negative_trend", "warning", "3 negative caller utterances in a row")
+
+
+def test_agent_lines_neither_break_nor_extend_the_callers_streak():
+    apologised = call_after(
+        ("caller", -0.4), ("agent", 0.6), ("caller", -0.5), ("agent", -0.3), ("caller", -0.2)
+    )
+    assert apologised.mood(("caller", "unknown")).consecutive_negative == 3
+    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.2), apologised) is not None
+    agents_only = call_after(("agent", -0.4), ("agent", -0.4), ("agent", -0.4))
+    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.4, speaker="agent"), agents_only) is None
+
+
+def test_a_mixed_stream_feeds_the_customer_rules():
+    mixed = call_after(("unknown", -0.3), ("unknown", -0.3), ("unknown", -0.3))
+    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.3, speaker="unknown"), mixed) is not None
+    assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("cancel", speaker="unknown"), CALL) is not None
 
 
 def test_severe_negative_trend_at_five_in_a_row():
-    assert check_rule(DEFAULT_SEVERE_TREND, make_segment(consecutive_negative=4), CALL) is None
-    hit = check_rule(DEFAULT_SEVERE_TREND, make_segment(consecutive_negative=5), CALL)
-    assert hit == ("severe_negative_trend", "urgent", "5 negative utterances in a row")
+    four = call_after(*[("caller", -0.3)] * 4)
+    assert check_rule(DEFAULT_SEVERE_TREND, make_segment(score=-0.3), four) is None
+    five = call_after(*[("caller", -0.3)] * 5)
+    hit = check_rule(DEFAULT_SEVERE_TREND, make_segment(score=-0.3), five)
+    assert hit == ("severe_negative_trend", "urgent", "5 negative caller utterances in a row")
 
 
 def test_very_negative_below_minus_point_seven():
@@ -74,17 +114,54 @@ def test_very_negative_below_minus_point_seven():
     assert hit == ("very_negative", "critical", "very negative utterance (-0.82, below -0.70)")
 
 
-def test_declining_call_on_the_rolling_average_once_there_is_a_trend():
+def test_declining_call_on_the_callers_rolling_average_once_there_is_a_trend():
     rule = DecliningCallRule()
-    bad = make_segment(rolling=-0.45)
-    assert check_rule(rule, bad, dataclasses.replace(CALL, segments_seen=2)) is None
-    assert check_rule(rule, make_segment(rolling=-0.4), dataclasses.replace(CALL, segments_seen=3)) is None
-    hit = check_rule(rule, bad, dataclasses.replace(CALL, segments_seen=3))
+    line = make_segment(score=-0.45)
+    assert check_rule(rule, line, call_after(("caller", -0.45), ("caller", -0.45))) is None
+    exactly = call_after(("caller", -0.4), ("caller", -0.4), ("caller", -0.4))
+    assert check_rule(rule, line, exactly) is None
+    # Neutral agent lines between do not dilute the caller's decline.
+    declining = call_after(
+        ("caller", 0.2), ("agent", 0.0), ("caller", -0.6), ("agent", 0.0), ("caller", -0.5),
+        ("agent", 0.0), ("caller", -0.6), ("caller", -0.7),
+    )  # fmt: skip
+    hit = check_rule(rule, line, declining)
     assert hit == (
         "declining_call",
         "urgent",
-        "call declining: rolling sentiment -0.45, below -0.40",
+        "call declining: rolling sentiment -0.44, below -0.40",
     )
+
+
+def test_declining_call_averages_the_last_window_lines_only():
+    early_bad = call_after(*[("caller", -1.0)] * 3, *[("caller", 0.0)] * 3)
+    assert check_rule(DecliningCallRule(), make_segment(), early_bad) is None
+    assert check_rule(DecliningCallRule(window=6), make_segment(), early_bad) is not None
+
+
+def test_agent_conduct_on_the_agents_profanity_or_a_very_negative_agent_line():
+    rule = AgentConductRule()
+    assert check_rule(rule, make_segment("oh damn, let me fix that", speaker="agent"), CALL) == (
+        "agent_conduct",
+        "urgent",
+        'agent profanity "damn"',
+    )
+    hit = check_rule(rule, make_segment("that is a stupid question", speaker="agent", score=-0.75), CALL)
+    assert hit.reason == "very negative agent utterance (-0.75, below -0.70)"
+    assert check_rule(rule, make_segment("damn", speaker="caller", score=-0.9), CALL) is None
+    assert check_rule(rule, make_segment("sorry to hear that", speaker="agent", score=-0.5), CALL) is None
+    assert check_rule(rule, make_segment("damn", speaker="agent"), CALL, words_trusted=False) is None
+
+
+def test_customer_rules_do_not_listen_to_the_agent():
+    assert (
+        check_rule(
+            DEFAULT_KEYWORD_RULE, make_segment("may I ask why you want to cancel?", speaker="agent"), CALL
+        )
+        is None
+    )
+    assert check_rule(DEFAULT_LEGAL_RULE, make_segment("legal say no", speaker="agent"), CALL) is None
+    assert check_rule(VeryNegativeRule(), make_segment(speaker="agent", score=-0.9), CALL) is None
 
 
 def test_disabled_rules_and_other_speakers_do_not_fire():
@@ -105,14 +182,22 @@ def test_default_settings_hold_the_seven_rules_of_the_spec():
         "severe_negative_trend": ("urgent", 120),
         "very_negative": ("critical", 60),
         "declining_call": ("urgent", 300),
+        "agent_conduct": ("urgent", 120),
     }
+    speakers = {rule.name: rule.speakers for rule in AlertSettings().segment_rules}
+    assert speakers.pop("agent_conduct") == ("agent",)
+    assert set(speakers.values()) == {("caller", "unknown")}
+    assert AlertSettings().missing_disclosure.speakers == ("agent", "unknown")
 
 
-def test_low_confidence_skips_word_rules_only():
+def test_low_confidence_skips_word_rules_then_sentiment_rules():
     settings = AlertSettings()
-    shaky = make_segment("you fucking liar, cancel it", score=-0.9, confidence=0.2)
+    shaky = make_segment("you fucking liar, cancel it", score=-0.9, confidence=0.35)
     _, verdict = evaluate_segment(settings, CallAlertState("call-1"), shaky)
     assert verdict.rules == ("very_negative",)
+    garbage = dataclasses.replace(shaky, confidence=0.2)  # "all evil illegal"
+    after, verdict = evaluate_segment(settings, CallAlertState("call-1"), garbage)
+    assert verdict is None and after.moods == {}
     sure = dataclasses.replace(shaky, confidence=0.95)
     _, verdict = evaluate_segment(settings, CallAlertState("call-1"), sure)
     assert verdict.rules == ("keyword_detected", "profanity", "very_negative")

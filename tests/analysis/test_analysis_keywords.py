@@ -12,7 +12,37 @@ def test_whole_words_any_case_first_occurrence_order():
 
 
 def test_parts_of_words_do_not_count():
-    assert spot_keywords("cancelled the reporter's lien; she's a liability") == ()
+    assert spot_keywords("the reporter's lien; she's a liability; cancelation fee") == ()
+
+
+def test_inflections_and_synonyms_report_the_keyword():
+    legal = ["lawyer", "sue", "court", "regulator", "ombudsman"]
+    assert spot_keywords("I'm suing you, my attorneys agree", legal) == ("sue", "lawyer")
+    assert spot_keywords("we SUED them; Ofcom heard; the ombudsmen too", legal) == (
+        "sue",
+        "regulator",
+        "ombudsman",
+    )
+    assert spot_keywords("cancelling, cancelled, the cancellation", ["cancel"]) == ("cancel",)
+    assert spot_keywords("I want my money back", ["refund"]) == ("refund",)
+
+
+def test_inflections_and_synonyms_can_be_turned_off():
+    assert spot_keywords("cancelling", ["cancel"], inflect=False) == ()
+    assert spot_keywords("my attorney", ["lawyer"], synonyms=()) == ()
+    assert spot_keywords("my barrister", ["lawyer"], synonyms=(("lawyer", ("barrister",)),)) == ("lawyer",)
+
+
+def test_a_keyword_that_is_also_a_synonym_reports_itself():
+    assert spot_keywords("my attorney", ["lawyer", "attorney"]) == ("attorney",)
+
+
+def test_multi_word_keywords_tolerate_a_misheard_word_only_when_asked():
+    assert spot_keywords("I will disbute the charge", ["dispute the charge"]) == ()
+    assert spot_keywords("I will disbute the charge", ["dispute the charge"], tolerant=True) == (
+        "dispute the charge",
+    )
+    assert spot_keywords("I will discuss the charge", ["dispute the charge"], tolerant=True) == ()
 
 
 def test_context_exceptions_do_not_count():

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from ingest.analysis import analyse_text, score_sentiment, thresholds
-from ingest.analysis.sentiment import CALL_CENTRE_LEXICON, label_for
+from ingest.analysis.sentiment import CALL_CENTRE_LEXICON, expand_slots, join_phrases, label_for, load_lexicon
 
 
 def test_label_boundaries_follow_vader_convention():
@@ -52,3 +52,53 @@ def test_analysis_of_an_angry_caller():
 
 def test_thresholds_are_ordered():
     assert thresholds.CRITICAL < thresholds.ALERT < thresholds.NEGATIVE < 0 < thresholds.POSITIVE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "I understand your frustration, and I apologise for the trouble",
+        "I'm sorry to hear that",
+        "sorry for the trouble, let me sort it out",
+        "no problem at all",
+    ],
+)
+def test_empathy_and_apology_are_not_negative(line):
+    assert score_sentiment(line).score > -0.05
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Honestly, I'm fed up with the way this has been handled",
+        "I've had enough",
+        "we will see you in court",
+        "nobody ever calls me back",
+        "my broadband has been down since Friday",
+        "it's still not working",
+        "this is the third time I've called",
+        "what a waste of my time",
+    ],
+)
+def test_frustration_idioms_and_implicit_complaints_are_negative(line):
+    assert score_sentiment(line).label == "negative"
+
+
+def test_claim_vocabulary_is_neutral():
+    assert score_sentiment("I'm calling to make a claim for storm damage").label == "neutral"
+
+
+def test_phrases_are_joined_longest_first_and_keep_caps():
+    assert join_phrases("it is STILL NOT WORKING") == "it is STILL_NOT_WORKING"
+    assert join_phrases("down since last week") == "down_since_last_week"
+
+
+def test_slots_expand():
+    assert "down since friday" in set(expand_slots("down since <day>"))
+    assert "called three times" in set(expand_slots("called <n> times"))
+
+
+def test_every_lexicon_entry_has_a_reason():
+    words, phrases = load_lexicon()
+    assert len(phrases) > 100
+    assert all(entry.reason.strip() for entry in (*words.values(), *phrases.values()))

@@ -1,0 +1,39 @@
+"""The labelled call corpus of bench/insight.py is well formed and the bench runs on it."""
+
+from alerts.config import AlertSettings
+from bench.insight import evaluate, main
+from bench.insight_corpus import derived_alerts, load_corpus
+
+RULES = {
+    "keyword_detected", "legal_threat", "profanity", "negative_trend", "severe_negative_trend",
+    "very_negative", "declining_call", "agent_conduct", "missing_disclosure",
+}  # fmt: skip
+
+
+def test_the_corpus_is_big_and_varied():
+    calls = load_corpus()
+    assert len(calls) >= 30
+    kinds = {call.kind for call in calls}
+    assert {"calm", "empathy", "tricky", "implicit", "decline", "legal", "disclosure", "non_english"} <= kinds
+    assert sum(call.quiet for call in calls) >= 10
+    assert all(call.expect <= RULES for call in calls)
+    assert all(set(call.voices) == {"agent", "caller"} for call in calls)
+    assert any(line.original for call in calls for line in call.lines)
+
+
+def test_written_expectations_follow_from_the_line_labels():
+    assert [call.id for call in load_corpus() if derived_alerts(call) != call.expect] == []
+
+
+def test_lines_follow_each_other_on_the_call_clock():
+    for call in load_corpus():
+        for before, after in zip(call.lines, call.lines[1:], strict=False):
+            assert before.start < before.end <= after.start, call.id
+
+
+def test_the_bench_runs_and_no_quiet_call_alerts(capsys):
+    report = evaluate(AlertSettings(), load_corpus())
+    assert report.quiet_calls >= 10 and report.quiet_alerted == []
+    assert 0 < report.overall.recall <= 1 and 0 < report.overall.precision <= 1
+    assert main([]) == 0
+    assert "overall" in capsys.readouterr().out
