@@ -171,7 +171,7 @@ async def test_dashboard_route_is_served_over_tls_and_http_redirects(proxy: Prox
         plain = await client.get(f"http://localhost:{proxy.http_port}/twilio/voice")
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert plain.status_code == 301
-    assert plain.headers["location"] == f"https://localhost/twilio/voice"
+    assert plain.headers["location"] == "https://localhost/twilio/voice"
 
 
 async def test_signed_twilio_webhook_validates_behind_the_proxy(proxy: Proxy) -> None:
