@@ -41,7 +41,7 @@ from ingest.events import Recognition
 log = logging.getLogger(__name__)
 
 ASR_SAMPLE_RATE = 16000
-RETRYABLE_STATUS = frozenset({408, 409, 429})
+RETRYABLE_STATUS = frozenset({408, 429})
 """Besides every 5xx: timeouts and overload answers that a later try can pass."""
 
 
