@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ASR_ENGINES = ("sphinx", "whisper", "deepgram")
+ASR_ENGINES = ("sphinx", "whisper", "deepgram", "openai")
 
 
 class SettingsError(ValueError):
@@ -56,6 +56,16 @@ class IngestSettings:
     """Override of Deepgram's base WebSocket URL (a local test server, or a proxy)."""
     deepgram_model: str = "nova-3"
     deepgram_encoding: str = "linear16"
+    openai_asr_url: str | None = None
+    """An OpenAI-compatible transcription server (vLLM, speaches), e.g. http://asr-pool:8000/v1."""
+    openai_asr_model: str = "whisper-1"
+    openai_asr_api_key: str | None = None
+    openai_asr_concurrency: int = 8
+    """Requests in flight per worker process; set CALLMON_ASR_THREADS at least as high."""
+    openai_asr_language: str | None = None
+    """ISO code sent as `language`; none lets the server detect it."""
+    openai_asr_prompt: str | None = None
+    """Sent as `prompt`: vocabulary (product names, alert keywords) Whisper should prefer."""
     twilio_auth_token: str | None = None
     twilio_dial_number: str | None = None
     public_url: str | None = None

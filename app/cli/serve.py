@@ -17,6 +17,7 @@ from app.worker import IngestWorker, dashboard_services_for
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.startup import check_ready, prepare_demo
+from ingest.asr import EngineUnavailable
 from ingest.settings import IngestSettings
 from ingest.tasks import spawn
 from simulator.dialing import Target, run_simulation
@@ -90,10 +91,13 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    worker = IngestWorker(settings, load_component_settings())
     try:
-        worker = IngestWorker(settings, load_component_settings())
         await worker.start()
-    except OSError as error:
+    except (OSError, EngineUnavailable) as error:
+        # A port in use or a speech-to-text server that cannot be reached is
+        # a configuration problem: one line naming it, not a traceback.
+        await worker.stop()
         raise click.ClickException(f"cannot start the worker: {error}") from None
     click.echo(
         f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "

@@ -34,6 +34,10 @@ __all__ = [
 def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRecognizer:
     """The engine `settings.asr` names; pocketsphinx when that one cannot run here.
 
+    The remote OpenAI-compatible engine never falls back: a fleet pointed at
+    a GPU pool must not quietly decode on its own CPUs, so an unset URL or an
+    unreachable server raises `EngineUnavailable` at start-up.
+
     A missing Whisper model (offline machine) or a missing Deepgram key is
     logged as one warning line and the offline engine takes over, so the
     worker always starts. A wrong Deepgram key only shows when a stream opens.
@@ -61,9 +65,34 @@ def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRe
                 base_url=settings.deepgram_url,
             )
         log.warning("deepgram unavailable, using sphinx instead: DEEPGRAM_API_KEY is not set")
+    elif settings.asr == "openai":
+        return _create_openai_engine(settings)
     elif settings.asr != "sphinx":
         raise EngineUnavailable(f"unknown speech-to-text engine {settings.asr!r}")
 
     from ingest.asr.sphinx import SphinxRecognizer
 
     return SphinxRecognizer()
+
+
+def _create_openai_engine(settings: IngestSettings) -> UtteranceRecognizer:
+    from ingest.asr.openai_compatible import OpenAICompatibleRecognizer
+
+    if not settings.openai_asr_url:
+        raise EngineUnavailable(
+            "CALLMON_ASR=openai needs CALLMON_OPENAI_ASR_URL (e.g. http://asr-pool:8000/v1)"
+        )
+    if settings.asr_threads < settings.openai_asr_concurrency:
+        log.warning(
+            "CALLMON_ASR_THREADS=%d caps requests in flight below CALLMON_OPENAI_ASR_CONCURRENCY=%d",
+            settings.asr_threads,
+            settings.openai_asr_concurrency,
+        )
+    return OpenAICompatibleRecognizer(
+        settings.openai_asr_url,
+        settings.openai_asr_model,
+        api_key=settings.openai_asr_api_key,
+        language=settings.openai_asr_language,
+        prompt=settings.openai_asr_prompt,
+        concurrency=settings.openai_asr_concurrency,
+    )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fake_deepgram import FakeDeepgram
+from fake_openai_asr import FakeTranscriptionServer
 
 
 def _run(*command: str) -> None:
@@ -67,3 +68,11 @@ async def fake_deepgram() -> AsyncIterator[FakeDeepgram]:
     server = await FakeDeepgram(api_key="test-key").start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def fake_asr() -> Iterator[FakeTranscriptionServer]:
+    """An OpenAI-compatible transcription server that accepts the key "test-key"."""
+    server = FakeTranscriptionServer(api_key="test-key").start()
+    yield server
+    server.stop()
