@@ -36,6 +36,8 @@ bench: setup  ## the benchmarks named in the issues; they print their figures
 	$(VENV)/bin/python -m bench.translate
 	$(VENV)/bin/python -m bench.qa_search
 	$(VENV)/bin/python -m bench.insight
+	$(VENV)/bin/python -m bench.vad
+	$(VENV)/bin/python -m bench.crash
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
