@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool
+from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool
 
 from app.worker import IngestWorker
 from ingest.events import Recognition

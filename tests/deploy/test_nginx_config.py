@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool, stop_process, wait_for_port
+from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool, stop_process, wait_for_port
 from websockets.asyncio.client import connect
 
 from app.worker import IngestWorker

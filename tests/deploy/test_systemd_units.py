@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEPLOY, find_tool
+from tests.deploy.conftest import DEPLOY, find_tool
 
 from app.cli import main
 
