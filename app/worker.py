@@ -274,6 +274,8 @@ def _open_enricher(
         update_call,
         retry_delays=settings.retry_delays,
         after_call_delay=settings.after_call_delay_s,
+        wrapup_window_s=settings.wrapup_window_s,
+        recording_window_s=settings.recording_window_s,
     )
 
 
