@@ -211,6 +211,8 @@ class IngestWorker:
             log_level="warning",
             lifespan="off",
             ws_max_size=1 << 20,
+            # Behind a TLS proxy on another host: trust its X-Forwarded-Proto (https/wss).
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
         self._http = uvicorn.Server(config)
         self._http_task = spawn(self._http.serve(), name="ingest-http")
