@@ -39,6 +39,8 @@ class MetadataPanel:
         self.grid.clear()
         metadata = summary.get("metadata") or {}
         rows = [(label, summary.get(key) or metadata.get(key)) for key, label in FIELDS]
+        # The call's own status says live/ended; ViciDial's disposition is the agent's verdict.
+        rows.append(("Disposition", metadata.get("status")))
         rows += [
             ("Started", _when(summary.get("started_at"))),
             ("Ended", _when(summary.get("ended_at")) if summary.get("ended_at") else None),
