@@ -35,6 +35,11 @@ _AGENT_CAMPAIGN_SQL = """
 SELECT campaign_id FROM vicidial_live_agents WHERE user = %s
 ORDER BY uniqueid = %s DESC, last_update_time DESC LIMIT 1"""
 
+# While an agent holds the call, their live row carries the dial's caller code.
+_CALLER_CODE_SQL = """
+SELECT callerid FROM vicidial_live_agents WHERE uniqueid = %s AND callerid <> ''
+ORDER BY last_update_time DESC LIMIT 1"""
+
 _AGENT_NAME_SQL = "SELECT full_name FROM vicidial_users WHERE user = %s LIMIT 1"
 
 # `vicidial_id` is the uniqueid, an agent leg's closecallid (recordings started
@@ -98,9 +103,13 @@ class ViciDialDirectory:
         legs = tuple(
             [dataclasses.replace(leg, agent_name=await self._agent_name(leg.agent)) for leg in info.legs]
         )
+        if callerid is None and info.direction == "outbound":
+            rows = await self._db.fetch_all(_CALLER_CODE_SQL, (canonical,))
+            callerid = _text(rows[0]["callerid"]) if rows else None
         recordings = await self._recordings(info, callerid)
         info = dataclasses.replace(
             info,
+            caller_code=callerid,
             agent_name=legs[-1].agent_name if legs else None,
             legs=legs,
             recordings=recordings,

@@ -132,9 +132,7 @@ class CallEnricher:
                 await asyncio.sleep(delay)
                 delay = min(max(delay * 2, 1.0), self._max_follow_delay_s)
             skip_wait = False
-            info = await self._attempt(call)
-            if info is not None:
-                call.last_info = info
+            await self._attempt(call)
             waited = loop.time() - ended_at
             last = call.last_info
             status_done = (last is not None and last.status_final) or waited >= self._wrapup_window_s
@@ -178,8 +176,10 @@ class CallEnricher:
                     call.looked_after_end = call.looked_after_end or after_end
                     return None
             # Never from the cache: each attempt is made because the rows may have changed.
+            # The caller code seen while the agent held the call, once their live row moved on.
+            known_code = call.last_info.caller_code if call.last_info is not None else None
             info = await self._directory.lookup_call(
-                call.uniqueid, use_cache=False, callerid=call.metadata.get("callerid")
+                call.uniqueid, use_cache=False, callerid=call.metadata.get("callerid") or known_code
             )
         except ViciDialError:
             return None  # the directory has logged the outage once; the schedule retries
@@ -187,6 +187,7 @@ class CallEnricher:
         if info is None:
             return None
         call.found_in_vicidial = True
+        call.last_info = info
         return info if await self._store(call, info) else None
 
     async def _store(self, call: _FollowedCall, info: CallInfo) -> bool:

@@ -74,6 +74,8 @@ class CallInfo:
     legs: tuple[AgentLeg, ...] = ()
     """Every agent leg, oldest first (a transferred call has one per agent)."""
     recordings: tuple[Recording, ...] = ()
+    caller_code: str | None = None
+    """ViciDial's caller code of the dial (manual-dial recordings are keyed by it)."""
     status_final: bool = False
     """Every leg's status is a real disposition, not a placeholder (DISPO, INCALL...)."""
 

@@ -198,6 +198,10 @@ async def test_a_manual_dial_recording_is_found_by_its_caller_code(
     info = await directory.lookup_call("1716930660.8301", callerid="M5282111000000100704")
     assert info is not None and info.direction == "outbound" and info.status is None  # INCALL
     assert [r.vicidial_id for r in info.recordings] == ["M5282111000000100704"]
+    # Without the code in the call's metadata: the agent's live row still has it.
+    found = await directory.lookup_call("1716930600.8300", use_cache=False)
+    assert found is not None and found.caller_code == "M5282110000000100704"
+    assert [r.vicidial_id for r in found.recordings] == ["M5282110000000100704"]
 
 
 async def test_the_schema_behaves_like_vicidials(mariadb: MariaDB, writes: ViciDialWrites) -> None:
