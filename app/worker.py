@@ -228,6 +228,8 @@ class IngestWorker:
             log_level="warning",
             lifespan="off",
             ws_max_size=1 << 20,
+            # Behind a TLS proxy on another host: trust its X-Forwarded-Proto (https/wss).
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
         self._http = uvicorn.Server(config)
         self._http_task = spawn(self._http.serve(), name="ingest-http")
@@ -306,6 +308,8 @@ def _open_enricher(
         update_call,
         retry_delays=settings.retry_delays,
         after_call_delay=settings.after_call_delay_s,
+        wrapup_window_s=settings.wrapup_window_s,
+        recording_window_s=settings.recording_window_s,
     )
 
 

@@ -69,7 +69,11 @@ class IngestSettings:
     twilio_auth_token: str | None = None
     twilio_dial_number: str | None = None
     public_url: str | None = None
-    """The https://host Twilio calls, when a proxy rewrites the Host header."""
+    """The https://host Twilio calls (CALLMON_PUBLIC_URL): signatures are checked
+    against it and the `<Stream url>` is built from it (wss:// for https)."""
+    forwarded_allow_ips: str | None = None
+    """Proxies whose X-Forwarded-Proto/For uvicorn trusts (CALLMON_FORWARDED_ALLOW_IPS,
+    comma-separated addresses or networks, * for any); uvicorn's default: 127.0.0.1."""
     rolling_window: int = 5
     vad: VadSettings = field(default_factory=VadSettings)
 

@@ -1,11 +1,14 @@
 """Attach ViciDial's view of a call (agent, campaign, in-group, lead, recording) to callmon's call.
 
 ViciDial writes its log rows while the call is queued, answered and hung up,
-so one look-up at call start is not enough. Each call gets one background
-task that looks it up on a retry schedule until an agent is known, then once
-more shortly after the call ends (final status, length, recording). Failures
-only delay metadata: the directory logs one warning per outage, calls and
-audio go on untouched.
+and keeps writing after hang-up: the agent's wrap-up replaces the placeholder
+status (DISPO) with the disposition and term_reason, often minutes later, and
+the audio cron writes the recording's URL every few minutes. Each call gets
+one background task that looks it up on a retry schedule until an agent is
+known, then after hang-up with back-off until the disposition is final and
+every recording has its URL, or each one's window passes. Every change is
+stored (and so republished). Failures only delay metadata: the directory logs
+one warning per outage, calls and audio go on untouched.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class _FollowedCall:
     looked_after_end: bool = False
     found_in_vicidial: bool = False
     stored: dict[str, Any] | None = None
+    last_info: CallInfo | None = None
     task: asyncio.Task[Any] | None = None
 
 
@@ -51,12 +55,18 @@ class CallEnricher:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         after_call_delay: float = 5.0,
         max_call_s: float = 6 * 3600,
+        wrapup_window_s: float = 1800.0,
+        recording_window_s: float = 900.0,
+        max_follow_delay_s: float = 120.0,
     ) -> None:
         self._directory = directory
         self._update_call = update_call
         self._retry_delays = tuple(retry_delays)
         self._after_call_delay = after_call_delay
         self._max_call_s = max_call_s
+        self._wrapup_window_s = wrapup_window_s
+        self._recording_window_s = recording_window_s
+        self._max_follow_delay_s = max_follow_delay_s
         self._calls: dict[str, _FollowedCall] = {}
 
     def on_call_started(self, call_id: str, metadata: Mapping[str, str]) -> None:
@@ -105,13 +115,34 @@ class CallEnricher:
                 if stored is not None and stored.agent is not None:
                     break  # nothing more to learn until hangup
             await self._wait_for_end(call)
-            if not call.looked_after_end:
-                await asyncio.sleep(self._after_call_delay)
-                await self._attempt(call)
+            await self._follow_after_end(call)
             if not call.found_in_vicidial:
                 log.info("ViciDial has no record of call %s (uniqueid %s)", call.call_id, call.uniqueid)
         finally:
             self._calls.pop(call.call_id, None)
+
+    async def _follow_after_end(self, call: _FollowedCall) -> None:
+        """Look again with back-off until ViciDial's wrap-up and audio cron have written."""
+        loop = asyncio.get_running_loop()
+        ended_at = loop.time()
+        delay = self._after_call_delay
+        skip_wait = call.looked_after_end  # the retry schedule already looked after hang-up
+        while True:
+            if not skip_wait:
+                await asyncio.sleep(delay)
+                delay = min(max(delay * 2, 1.0), self._max_follow_delay_s)
+            skip_wait = False
+            await self._attempt(call)
+            waited = loop.time() - ended_at
+            last = call.last_info
+            status_done = (last is not None and last.status_final) or waited >= self._wrapup_window_s
+            recording_done = (
+                last is not None and last.recordings_final
+            ) or waited >= self._recording_window_s
+            if status_done and recording_done:
+                if last is not None and not last.status_final:
+                    log.info("call %s: no disposition after %g s of wrap-up", call.call_id, waited)
+                return
 
     async def _pause(self, call: _FollowedCall, delay: float) -> None:
         """Sleep `delay`, but when the call ends meanwhile look again soon after hangup."""
@@ -145,13 +176,18 @@ class CallEnricher:
                     call.looked_after_end = call.looked_after_end or after_end
                     return None
             # Never from the cache: each attempt is made because the rows may have changed.
-            info = await self._directory.lookup_call(call.uniqueid, use_cache=False)
+            # The caller code seen while the agent held the call, once their live row moved on.
+            known_code = call.last_info.caller_code if call.last_info is not None else None
+            info = await self._directory.lookup_call(
+                call.uniqueid, use_cache=False, callerid=call.metadata.get("callerid") or known_code
+            )
         except ViciDialError:
             return None  # the directory has logged the outage once; the schedule retries
         call.looked_after_end = call.looked_after_end or after_end
         if info is None:
             return None
         call.found_in_vicidial = True
+        call.last_info = info
         return info if await self._store(call, info) else None
 
     async def _store(self, call: _FollowedCall, info: CallInfo) -> bool:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0, 2, 5, 15, 30, 60, 120)
+# Statuses ViciDial writes before the agent's wrap-up: not a disposition yet.
+DEFAULT_PLACEHOLDER_STATUSES: tuple[str, ...] = ("DISPO", "INCALL", "QUEUE")
+RECORDING_LAYOUTS = ("plain", "YYYY-MM-DD", "YYYY/MM/DD")
 
 
 class ViciDialSettingsError(ValueError):
@@ -45,11 +48,18 @@ class ViciDialSettings:
     """Wait after hangup before the final look-up (ViciDial logs the end then)."""
     recordings_url: str | None = None
     """Base URL of the recordings web folder, e.g. http://vicidial/RECORDINGS/MP3;
-    used when recording_log has a filename but no http location."""
+    used while recording_log has a bare filename (before the audio cron ran)."""
     recordings_suffix: str = "-all.mp3"
     """What ViciDial's audio cron appends to recording_log.filename."""
-    recordings_timezone: str | None = None
-    """IANA zone of the ViciDial server, for the YYYYMMDD folder; default local."""
+    recordings_layout: str = "plain"
+    """Folders under `recordings_url`: plain (ViciDial's default), YYYY-MM-DD
+    (file sorting on) or YYYY/MM/DD, dated from the recording's start_time."""
+    placeholder_statuses: tuple[str, ...] = DEFAULT_PLACEHOLDER_STATUSES
+    """Statuses that are not a disposition yet; the call is followed until another one."""
+    wrapup_window_s: float = 1800.0
+    """How long after hang-up to wait for the agent's disposition."""
+    recording_window_s: float = 900.0
+    """How long after hang-up to wait for the audio cron's recording URL."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ViciDialSettings | None:
@@ -84,12 +94,20 @@ class ViciDialSettings:
                 raise ViciDialSettingsError(f"CALLMON_VICIDIAL_{name.upper()} must be > 0")
         if self.pool_size < 1:
             raise ViciDialSettingsError("CALLMON_VICIDIAL_POOL_SIZE must be >= 1")
+        if self.recordings_layout not in RECORDING_LAYOUTS:
+            raise ViciDialSettingsError(
+                f"CALLMON_VICIDIAL_RECORDINGS_LAYOUT must be one of {RECORDING_LAYOUTS}"
+            )
         if any(delay < 0 for delay in self.retry_delays):
             raise ViciDialSettingsError("CALLMON_VICIDIAL_RETRY_DELAYS must not be negative")
 
 
 def _delays(raw: str) -> tuple[float, ...]:
     return tuple(float(part) for part in raw.split(",") if part.strip())
+
+
+def _statuses(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().upper() for part in raw.split(",") if part.strip())
 
 
 _ENV_PARSERS: dict[str, Any] = {
@@ -108,5 +126,8 @@ _ENV_PARSERS: dict[str, Any] = {
     "after_call_delay_s": float,
     "recordings_url": str,
     "recordings_suffix": str,
-    "recordings_timezone": str,
+    "recordings_layout": str,
+    "placeholder_statuses": _statuses,
+    "wrapup_window_s": float,
+    "recording_window_s": float,
 }

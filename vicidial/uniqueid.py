@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
 
 METADATA_KEY = "vicidial_uniqueid"
 CALL_UUID_PREFIX = "ca11d0"
@@ -53,11 +52,6 @@ def parse_uniqueid(value: str | None) -> str | None:
 def uniqueid_epoch(uniqueid: str) -> int:
     """Unix time the channel was created, from the uniqueid's first part."""
     return int(uniqueid.split(".", 1)[0])
-
-
-def uniqueid_date_folder(uniqueid: str, tz: tzinfo | None = None) -> str:
-    """YYYYMMDD of the channel's creation, in `tz` (default: local time)."""
-    return datetime.fromtimestamp(uniqueid_epoch(uniqueid), tz).strftime("%Y%m%d")
 
 
 def encode_call_uuid(uniqueid: str) -> str:

@@ -44,6 +44,8 @@ class MetadataPanel:
             (label, call_agent(summary) if key == "agent" else getattr(summary, key) or metadata.get(key))
             for key, label in FIELDS
         ]
+        # The call's own status says live/ended; ViciDial's disposition is the agent's verdict.
+        rows.append(("Disposition", metadata.get("status")))
         rows += [
             ("Started", _when(summary.started_at)),
             ("Ended", _when(summary.ended_at) if summary.ended_at else None),

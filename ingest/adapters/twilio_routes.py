@@ -12,7 +12,7 @@ import logging
 from fastapi import APIRouter, Request, Response, WebSocket
 
 from ingest.adapters.twilio_media import MediaStreamSession
-from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
+from ingest.adapters.twilio_security import TwilioSignatureChecker, proxy_setup_problem, public_request_url
 from ingest.adapters.twilio_voice import build_voice_twiml
 from ingest.events import CallEventSink
 from ingest.settings import IngestSettings
@@ -28,6 +28,14 @@ def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRou
     checker = TwilioSignatureChecker(settings.twilio_auth_token) if settings.twilio_auth_token else None
     if checker is None:
         log.warning("no Twilio auth token configured: Twilio signatures are NOT checked")
+    problem = proxy_setup_problem(
+        signatures_checked=checker is not None,
+        http_host=settings.http_host,
+        public_url=settings.public_url,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
+    if problem:
+        log.warning(problem)
     router = APIRouter()
 
     @router.post("/twilio/voice", name="twilio_voice")

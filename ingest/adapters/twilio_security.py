@@ -10,6 +10,7 @@ the request says.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +25,13 @@ from twilio.request_validator import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SIGNATURE_HEADER", "TwilioSignatureChecker", "public_request_url", "sign_request"]
+__all__ = [
+    "SIGNATURE_HEADER",
+    "TwilioSignatureChecker",
+    "proxy_setup_problem",
+    "public_request_url",
+    "sign_request",
+]
 
 # What a WebSocket URL is called when the same host is reached over HTTP and back.
 _SCHEME_TWINS = {"wss": "https", "https": "wss", "ws": "http", "http": "ws"}
@@ -44,6 +51,34 @@ def public_request_url(request_url: str, public_url: str | None, *, websocket: b
     if websocket:
         scheme = {"https": "wss", "http": "ws"}.get(scheme, scheme)
     return urlunsplit((scheme, netloc, requested.path, requested.query, ""))
+
+
+def proxy_setup_problem(
+    *, signatures_checked: bool, http_host: str, public_url: str | None, forwarded_allow_ips: str | None
+) -> str | None:
+    """Why Twilio's signatures will likely fail here, or None.
+
+    Twilio signs the https/wss URL it called. A service reachable from other
+    hosts is normally behind a TLS proxy; without the public URL or a trusted
+    proxy it validates against the http/ws URL it sees and refuses every call.
+    """
+    if not signatures_checked or public_url or forwarded_allow_ips or _is_loopback(http_host):
+        return None
+    return (
+        f"Twilio signatures are checked and HTTP listens on {http_host}, but neither "
+        "CALLMON_PUBLIC_URL nor CALLMON_FORWARDED_ALLOW_IPS is set: behind a TLS proxy on "
+        "another host every webhook gets 403 and every stream 1008 (Twilio signs the "
+        "https/wss URL). Set CALLMON_PUBLIC_URL=https://your.public.host or trust the proxy."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: could be anything
 
 
 def sign_request(url: str, params: Mapping[str, Any] | None, auth_token: str) -> str:

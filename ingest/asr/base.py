@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ingest.events import Recognition
 
@@ -31,14 +31,28 @@ class UtteranceRecognizer(Protocol):
         ...
 
 
+class Word(NamedTuple):
+    """One recognised word with the engine's confidence, times in track seconds."""
+
+    text: str
+    start: float
+    end: float
+    confidence: float
+
+
 @dataclass(frozen=True, slots=True)
 class StreamResult:
-    """One result from a streaming engine, times in seconds of track audio."""
+    """One result from a streaming engine, times in seconds of track audio.
+
+    A final result is a whole utterance (the engine's end of speech), not a
+    piece the engine merely stopped revising.
+    """
 
     is_final: bool
     start: float
     end: float
     recognition: Recognition
+    words: tuple[Word, ...] = ()
 
 
 class RecognitionStream(Protocol):

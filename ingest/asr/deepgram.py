@@ -1,7 +1,8 @@
 """Deepgram live streaming (SDK v7) behind `StreamingRecognizer`.
 
 One WebSocket per track: audio goes up as it arrives, Deepgram decides where
-utterances end and sends interim and final `Results`. Deepgram closes a
+utterances end and sends interim and final `Results`; final pieces are joined
+into one utterance up to `speech_final` or `UtteranceEnd` (deepgram_turns). Deepgram closes a
 socket that gets no data for about 10 s, so an idle stream sends `KeepAlive`;
 a socket that drops is reopened on the next `send()` (audio sent while it
 was down is lost) and a failed reopen surfaces as `EngineUnavailable`.
@@ -16,9 +17,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ingest.asr.base import EngineUnavailable, StreamResult
+from ingest.asr.base import EngineUnavailable, StreamResult, Word
+from ingest.asr.deepgram_turns import Piece, TurnAssembler
 from ingest.audio.mulaw import encode_mulaw
-from ingest.events import Recognition
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -227,15 +228,18 @@ class DeepgramStream:
             self._queue.put_nowait(_END)
 
     async def _receive(self, socket: Any, offset: float) -> None:
+        turns = TurnAssembler()  # per socket: a new socket starts a new turn
         try:
             async for message in socket:
-                result = _to_stream_result(message, offset, self._recognizer.language)
-                if result is not None:
+                for result in _handle_message(message, turns, offset, self._recognizer.language):
                     self._queue.put_nowait(result)
         except Exception as error:  # a dropped socket ends iteration with ConnectionClosed
             if not self._closing:
                 log.warning("deepgram socket dropped: %s", _one_line(error))
         finally:
+            # Stable text of an unfinished turn is kept rather than lost with the socket.
+            for result in turns.flush():
+                self._queue.put_nowait(result)
             if socket is self._socket and not self._closing:
                 self._socket_lost = True
 
@@ -256,33 +260,55 @@ class DeepgramStream:
                     self._socket_lost = True
 
 
-def _to_stream_result(message: Any, offset: float, language: str) -> StreamResult | None:
-    """A StreamResult for a non-empty `Results`; other messages are logged."""
+def _handle_message(message: Any, turns: TurnAssembler, offset: float, language: str) -> list[StreamResult]:
+    """Feed one Deepgram message to the turn assembler; what to emit now."""
     kind = getattr(message, "type", None)
-    if kind != "Results":
-        if kind == "Error":
-            log.warning("deepgram error: %s", getattr(message, "description", message))
-        elif kind not in ("Metadata", "UtteranceEnd", "SpeechStarted"):
-            log.debug("deepgram message ignored: %r", message)
-        return None
+    if kind == "Results":
+        parsed = _to_piece(message, offset, language)
+        if parsed is None:
+            return []
+        piece, is_final, speech_final = parsed
+        return turns.on_results(piece, is_final=is_final, speech_final=speech_final)
+    if kind == "UtteranceEnd":
+        return turns.on_utterance_end()
+    if kind == "Error":
+        log.warning("deepgram error: %s", getattr(message, "description", message))
+    elif kind not in ("Metadata", "SpeechStarted"):
+        log.debug("deepgram message ignored: %r", message)
+    return []
+
+
+def _to_piece(message: Any, offset: float, language: str) -> tuple[Piece, bool, bool] | None:
+    """A `Results` message as (piece, is_final, speech_final); malformed ones are dropped."""
     try:
         alternative = message.channel.alternatives[0]
-        text = alternative.transcript.strip()
         start = float(message.start) + offset
-        end = start + float(message.duration)
-        confidence = min(1.0, max(0.0, float(alternative.confidence)))
-        languages = getattr(alternative, "languages", None) or [language]
+        piece = Piece(
+            start=start,
+            end=start + float(message.duration),
+            # Deepgram reports silence as empty finals; they still count for speech_final.
+            text=alternative.transcript.strip(),
+            confidence=_unit(alternative.confidence),
+            language=(getattr(alternative, "languages", None) or [language])[0],
+            words=tuple(
+                Word(
+                    str(word.word),
+                    float(word.start) + offset,
+                    float(word.end) + offset,
+                    _unit(word.confidence),
+                )
+                for word in (getattr(alternative, "words", None) or [])
+                if getattr(word, "confidence", None) is not None
+            ),
+        )
+        return piece, bool(message.is_final), bool(getattr(message, "speech_final", False))
     except (AttributeError, IndexError, TypeError, ValueError) as error:
         log.warning("malformed deepgram Results dropped: %s", error)
         return None
-    if not text:
-        return None  # Deepgram reports silence as empty finals
-    return StreamResult(
-        is_final=bool(message.is_final),
-        start=start,
-        end=end,
-        recognition=Recognition(text=text, confidence=confidence, language=languages[0]),
-    )
+
+
+def _unit(value: Any) -> float:
+    return min(1.0, max(0.0, float(value)))
 
 
 def _describe_connect_error(error: Exception) -> str:

@@ -3,9 +3,11 @@
 Deepgram is a paid cloud service, so tests talk to this instead. It checks
 what the real one checks (path, query, `Authorization: Token <key>`), takes
 binary audio in the encoding the query names, and answers with the real
-message shapes: interim `Results` while speech goes on, a final one
-(`is_final`, `speech_final`) once the audio has been silent for the
-`endpointing` time, `UtteranceEnd`, and `Metadata` on `CloseStream`. The
+message shapes and Deepgram's documented end-of-speech sequence: interim
+`Results` while speech goes on, `is_final` pieces in the middle of
+continuous speech, `speech_final` once the audio has been silent for the
+`endpointing` time, `UtteranceEnd` when words stop without silence, and
+`Metadata` on `CloseStream`. The
 transcripts come from running pocketsphinx on the audio received, so the text
 depends on what was sent. Like Deepgram it closes a socket (1011, NET-0001)
 that gets neither audio nor a text message within the idle timeout.
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 FRAME_S = 0.02
 SPEECH_RMS = 200.0
+MIN_DECODE_S = 0.1
 MODEL_UUID = "1abfe86b-e047-4eed-858a-35e5625b41ee"
 
 
@@ -51,11 +54,23 @@ class ListenSession:
 
 class FakeDeepgram:
     def __init__(
-        self, api_key: str = "test-key", idle_timeout_s: float = 10.0, interim_every_s: float = 1.0
+        self,
+        api_key: str = "test-key",
+        idle_timeout_s: float = 10.0,
+        interim_every_s: float = 1.0,
+        *,
+        final_after_s: float = 1.0,
+        piece_pause_s: float = 0.1,
+        max_piece_s: float = 5.0,
     ) -> None:
         self.api_key = api_key
         self.idle_timeout_s = idle_timeout_s
         self.interim_every_s = interim_every_s
+        self.final_after_s = final_after_s
+        """A piece this long is made final at the next short pause (mid-speech)..."""
+        self.piece_pause_s = piece_pause_s
+        """...a pause shorter than endpointing, so the turn goes on."""
+        self.max_piece_s = max_piece_s
         self.sessions: list[ListenSession] = []
         self.rejected: list[int] = []
         self._server: Server | None = None
@@ -136,7 +151,18 @@ class FakeDeepgram:
 
 
 class _Listener:
-    """One connection: turns incoming audio into Deepgram messages."""
+    """One connection: turns incoming audio into Deepgram messages.
+
+    The message sequence follows Deepgram's documentation of end of speech:
+    `is_final` results come in the middle of continuous speech (here: at a
+    short pause once a piece is long enough, or after `max_piece_s` without
+    one) with `speech_final: false`; `speech_final: true` comes once the
+    audio has been quiet for the `endpointing` time (with an empty transcript
+    when the last piece was already final); when words stop but the line
+    never goes quiet (noise), the open piece is finalised and `UtteranceEnd`
+    follows `utterance_end_ms` after the last word. `UtteranceEnd` also
+    follows a `speech_final` when audio keeps coming, as Deepgram's does.
+    """
 
     def __init__(self, server: FakeDeepgram, connection: ServerConnection, session: ListenSession) -> None:
         self.server = server
@@ -151,10 +177,15 @@ class _Listener:
         self.utterance_end_s = int(end_ms) / 1000 if end_ms else None
         self.request_id = str(uuid.uuid4())
         self.samples = np.zeros(0, dtype=np.int16)  # the whole track, at `rate`
-        self.speech_start: int | None = None
+        self.piece_start: int | None = None
+        """First sample of the text not yet sent as final."""
+        self.turn_open = False
+        """Voice came since the last speech_final."""
+        self.last_cut = 0
         self.last_voice: int = 0
         self.last_interim: int = 0
-        self.pending_utterance_end: float | None = None
+        self.last_word_end: float | None = None
+        """Track seconds of the newest word sent while no UtteranceEnd followed yet."""
 
     async def run(self) -> None:
         while True:
@@ -224,40 +255,86 @@ class _Listener:
         for begin in range(first_new - first_new % frame, len(self.samples) - frame + 1, frame):
             chunk = self.samples[begin : begin + frame].astype(np.float64)
             if np.sqrt(np.mean(chunk * chunk)) >= SPEECH_RMS:
-                if self.speech_start is None:
-                    self.speech_start = self.last_interim = begin
+                if self.piece_start is None:
+                    self.piece_start = self.last_interim = max(begin, self.last_cut)
+                self.turn_open = True
                 self.last_voice = begin + frame
-        now = len(self.samples)
-        if self.speech_start is not None:
-            if (now - self.last_voice) / self.rate >= self.endpoint_s:
-                await self._flush(from_finalize=False, speech_final=True)
+        await self._advance(len(self.samples))
+
+    async def _advance(self, now: int) -> None:
+        quiet_s = (now - self.last_voice) / self.rate
+        if self.turn_open and quiet_s >= self.endpoint_s:
+            await self._flush(from_finalize=False, speech_final=True)
+        elif self.piece_start is not None:
+            voiced_s = (self.last_voice - self.piece_start) / self.rate
+            if quiet_s >= self.server.piece_pause_s and voiced_s >= self.server.final_after_s:
+                await self._final_piece(self.last_voice, speech_final=False)
+            elif (now - self.piece_start) / self.rate >= self.server.max_piece_s:
+                await self._final_piece(now, speech_final=False)
             elif self.interim and (now - self.last_interim) / self.rate >= self.server.interim_every_s:
                 self.last_interim = now
-                await self._send_results(self.speech_start, now, is_final=False)
-        if self.pending_utterance_end is not None and self.utterance_end_s is not None:
-            if now / self.rate - self.pending_utterance_end >= self.utterance_end_s:
-                await self._send(
-                    {"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": self.pending_utterance_end}
-                )
-                self.pending_utterance_end = None
-
-    async def _flush(self, *, from_finalize: bool, speech_final: bool = False) -> None:
-        if self.speech_start is None:
+                await self._send_results(self.piece_start, now, is_final=False)
+        if not self._words_stopped(now):
             return
-        start, end = self.speech_start, self.last_voice
-        self.speech_start = None
+        if self.piece_start is not None:
+            if await self._words_since(self.piece_start, now):
+                return  # words the last message did not show yet: the speaker goes on
+            assert self.last_word_end is not None
+            if self.piece_start / self.rate <= self.last_word_end:
+                # Words stopped inside the open piece: it becomes final first.
+                await self._final_piece(now, speech_final=False)
+        await self._send({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": self.last_word_end})
+        self.last_word_end = None
+
+    async def _words_since(self, piece_start: int, now: int) -> bool:
+        """Decode the last `utterance_end_ms` of the piece: did words go on past the last one sent?"""
+        assert self.utterance_end_s is not None
+        start = max(piece_start, now - int(self.utterance_end_s * self.rate))
+        _, _, words = await self._transcribe(start, now)
+        if words and self.last_word_end is not None:
+            newest = start / self.rate + words[-1][2]
+            if newest > self.last_word_end:
+                self.last_word_end = newest
+                return True
+        return False
+
+    async def _transcribe(
+        self, start: int, end: int
+    ) -> tuple[str, float, list[tuple[str, float, float, float]]]:
+        if (end - start) / self.rate < MIN_DECODE_S:
+            return "", 0.0, []  # no word fits; pocketsphinx can stall on a few samples
+        pcm = self.samples[start:end].astype("<i2")
+        pcm16k = soxr.resample(pcm, self.rate, 16000).astype("<i2").tobytes()
+        return await asyncio.to_thread(self.server.transcribe, pcm16k)
+
+    def _words_stopped(self, now: int) -> bool:
+        if self.utterance_end_s is None or self.last_word_end is None:
+            return False
+        return now / self.rate - self.last_word_end >= self.utterance_end_s
+
+    async def _final_piece(self, end: int, *, speech_final: bool, from_finalize: bool = False) -> None:
+        start = self.piece_start if self.piece_start is not None else self.last_cut
+        self.piece_start = None
+        self.last_cut = end
         await self._send_results(
             start, end, is_final=True, speech_final=speech_final, from_finalize=from_finalize
         )
-        self.pending_utterance_end = end / self.rate
+
+    async def _flush(self, *, from_finalize: bool, speech_final: bool = False) -> None:
+        if not self.turn_open:
+            return
+        # With the last piece already final, speech_final comes with an empty transcript.
+        end = self.last_voice if self.piece_start is not None else max(self.last_cut, self.last_voice)
+        await self._final_piece(end, speech_final=speech_final, from_finalize=from_finalize)
+        self.turn_open = False
 
     async def _send_results(
         self, start: int, end: int, *, is_final: bool, speech_final: bool = False, from_finalize: bool = False
     ) -> None:
-        pcm = self.samples[start:end].astype("<i2").tobytes()
-        pcm16k = soxr.resample(np.frombuffer(pcm, dtype="<i2"), self.rate, 16000).astype("<i2").tobytes()
-        text, confidence, words = await asyncio.to_thread(self.server.transcribe, pcm16k)
+        text, confidence, words = await self._transcribe(start, end)
         offset = start / self.rate
+        if words:
+            self.last_word_end = offset + words[-1][2]
         await self._send(
             {
                 "type": "Results",

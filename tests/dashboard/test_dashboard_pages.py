@@ -64,6 +64,21 @@ async def test_call_view_shows_transcript_chart_alerts_and_metadata(logged_in, s
     assert len(chart.figure["data"][1]["y"]) == 1 and len(chart.figure["data"][0]["y"]) == 1
 
 
+async def test_call_view_shows_vicidials_disposition_agents_and_recordings(logged_in, services) -> None:
+    await start_call(services, "call-xfer", agent="6006")
+    metadata = {
+        "status": "PAID",
+        "agents": "6002 (Tom Becker) [SALES]; 6006 (Priya Nair) [BILLING]",
+        "recording_urls": "http://vd/RECORDINGS/MP3/a-all.mp3 http://vd/RECORDINGS/MP3/b-all.mp3",
+    }
+    await services.bus.publish(await services.calls.update_call("call-xfer", metadata=metadata))
+    user = await logged_in("sup")
+    await user.open("/calls/call-xfer")
+    await user.should_see("PAID", retries=30)
+    await user.should_see(metadata["agents"], retries=30)
+    await user.should_see(metadata["recording_urls"], retries=30)
+
+
 async def test_call_view_works_for_ended_calls(logged_in, services) -> None:
     await start_call(services, "call-old", agent="dmitri")
     await add_segment(services, "call-old", "thanks that was helpful", score=0.8)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from vicidial_testkit import HANG_GUARD_S, MariaDB
+from vicidial_testkit import HANG_GUARD_S, SHORT_FOLLOW_UP, MariaDB
 
 from ingest.events import CallEnded, CallStarted, CallSummary
 from ingest.storage import CallStore
@@ -33,7 +33,9 @@ async def test_metadata_lands_on_the_stored_call_even_when_the_row_comes_later(
     async def update_call(call_id: str, fields: Mapping[str, Any]) -> None:
         await store.update_call(call_id, **fields)
 
-    enricher = CallEnricher(directory, update_call, retry_delays=(0,) + (0.1,) * 50, after_call_delay=0.05)
+    enricher = CallEnricher(
+        directory, update_call, retry_delays=(0,) + (0.1,) * 50, after_call_delay=0.05, **SHORT_FOLLOW_UP
+    )
     call_id = encode_call_uuid("1716916000.5200")
     try:
         # The pipeline may tell the enricher before the store has written the row.

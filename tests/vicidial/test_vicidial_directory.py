@@ -9,6 +9,7 @@ import pytest
 from vicidial_testkit import MariaDB, free_port
 
 from vicidial import CallInfo, ViciDialDirectory
+from vicidial.records import AgentLeg, Recording
 from vicidial.uniqueid import encode_call_uuid, resolve_uniqueid
 
 
@@ -39,6 +40,18 @@ async def test_inbound_call_from_closer_log_with_agent_name_campaign_and_recordi
         call_date=datetime(2024, 5, 28, 16, 5, 46),
         closecallid=9001,
         recording_url="http://10.0.0.5/RECORDINGS/MP3/20240528-160600_3125550147_6001-all.mp3",
+        legs=(AgentLeg("6001", "Maria Lopez", "SUPPORT_EN", "CALLBK", 312, closecallid=9001),),
+        recordings=(
+            Recording(
+                filename="20240528-160600_3125550147_6001",
+                url="http://10.0.0.5/RECORDINGS/MP3/20240528-160600_3125550147_6001-all.mp3",
+                url_final=True,
+                vicidial_id="9001",
+                user="6001",
+                start_time=datetime(2024, 5, 28, 16, 6),
+            ),
+        ),
+        status_final=True,
     )
 
 
@@ -69,10 +82,10 @@ async def test_outbound_call_agent_without_full_name_and_recording_found_by_lead
         "AGENT",
         None,
     )
-    # Built from the uniqueid's date folder; the lead's next-day recording is not taken.
-    assert info.recording_url == (
-        "http://recordings.test/RECORDINGS/MP3/20240528/20240528-163325_3125550199-all.mp3"
-    )
+    # The location is still empty (the audio cron has not run): built in ViciDial's
+    # default layout, not final; the lead's next-day recording is not taken.
+    assert info.recording_url == "http://recordings.test/RECORDINGS/MP3/20240528-163325_3125550199-all.mp3"
+    assert not info.recordings_final
 
 
 async def test_dialer_dropped_call_has_no_agent(directory: ViciDialDirectory) -> None:
@@ -142,7 +155,9 @@ async def test_found_calls_are_cached_and_a_fresh_look_up_sees_changes(mariadb: 
     directory = ViciDialDirectory(mariadb.settings())
     try:
         queued = await directory.lookup_call("1716919200.6000")
-        assert queued is not None and queued.agent is None and queued.status == "QUEUE"
+        # QUEUE is a placeholder and queue_seconds 0 a queue-time default: both unknown yet.
+        assert queued is not None and queued.agent is None and queued.status is None
+        assert queued.queue_seconds is None and not queued.status_final
         with admin.cursor() as cursor:
             cursor.execute(
                 "UPDATE vicidial_closer_log SET user = '6003', status = 'INCALL', queue_seconds = 8"
@@ -154,9 +169,10 @@ async def test_found_calls_are_cached_and_a_fresh_look_up_sees_changes(mariadb: 
         assert (answered.agent, answered.agent_name, answered.status, answered.campaign) == (
             "6003",
             "Aisha Khan",
-            "INCALL",
+            None,
             "INBND",
         )
+        assert answered.queue_seconds == 8
     finally:
         await directory.close()
         admin.close()

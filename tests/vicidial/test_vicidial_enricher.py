@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
-from vicidial_testkit import MariaDB, RecordedUpdates, eventually
+from vicidial_testkit import SHORT_FOLLOW_UP, MariaDB, RecordedUpdates, eventually
 
 from vicidial import CallEnricher, ViciDialDirectory, encode_call_uuid
 
@@ -27,7 +27,13 @@ async def updates() -> RecordedUpdates:
 
 @pytest.fixture
 async def enricher(directory: ViciDialDirectory, updates: RecordedUpdates) -> AsyncIterator[CallEnricher]:
-    enricher = CallEnricher(directory, updates, retry_delays=FAST, after_call_delay=0.05)
+    enricher = CallEnricher(
+        directory,
+        updates,
+        retry_delays=FAST,
+        after_call_delay=0.05,
+        **{**SHORT_FOLLOW_UP, "wrapup_window_s": 30.0},
+    )
     yield enricher
     await enricher.close()
 
@@ -110,19 +116,29 @@ async def test_a_call_followed_from_queue_to_hangup(
     await eventually(lambda: (updates.last(call_id) or {}).get("agent") == "6002", "the agent")
     answered = updates.last(call_id)
     assert answered is not None
-    assert (answered["agent_name"], answered["campaign"], answered["metadata"]["status"]) == (
-        "Tom Becker",
-        "INBND",
-        "INCALL",
-    )
+    assert (answered["agent_name"], answered["campaign"]) == ("Tom Becker", "INBND")
+    assert "status" not in answered["metadata"]  # INCALL is not a disposition
+    assert answered["metadata"]["queue_seconds"] == "6.5"
 
-    with admin.cursor() as cursor:  # hangup: ViciDial writes the final status and length
+    with admin.cursor() as cursor:  # hang-up: the placeholder DISPO with the length
         cursor.execute(
-            "UPDATE vicidial_closer_log SET status = 'SALE', length_in_sec = 200, term_reason = 'CALLER'"
-            " WHERE uniqueid = %s",
+            "UPDATE vicidial_closer_log SET status = 'DISPO', length_in_sec = 200 WHERE uniqueid = %s",
             (uniqueid,),
         )
     enricher.on_call_ended(call_id)
+    await eventually(
+        lambda: (updates.last(call_id) or {}).get("metadata", {}).get("length_in_sec") == "200", "the length"
+    )
+    hung_up = updates.last(call_id)
+    assert hung_up is not None and "status" not in hung_up["metadata"]
+    assert "term_reason" not in hung_up["metadata"]  # still the column default NONE
+    assert call_id in enricher.following  # waiting for the wrap-up
+
+    with admin.cursor() as cursor:  # the agent submits wrap-up, later
+        cursor.execute(
+            "UPDATE vicidial_closer_log SET status = 'SALE', term_reason = 'CALLER' WHERE uniqueid = %s",
+            (uniqueid,),
+        )
     await eventually(lambda: call_id not in enricher.following, "the follow-up to finish")
     final = updates.last(call_id)
     assert final is not None
@@ -165,7 +181,9 @@ async def test_a_failing_store_is_retried_on_the_next_attempt(
             raise LookupError(f"no call {call_id}")
         stored.append(fields)
 
-    enricher = CallEnricher(directory, flaky_update, retry_delays=FAST, after_call_delay=0.05)
+    enricher = CallEnricher(
+        directory, flaky_update, retry_delays=FAST, after_call_delay=0.05, **SHORT_FOLLOW_UP
+    )
     try:
         enricher.on_call_started(encode_call_uuid("1716916000.5200"), {})
         await eventually(lambda: bool(stored), "the retried store")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +17,6 @@ from vicidial.uniqueid import (
     encode_call_uuid,
     parse_uniqueid,
     resolve_uniqueid,
-    uniqueid_date_folder,
 )
 
 
@@ -113,12 +111,6 @@ def test_metadata_uniqueid_wins_over_the_call_uuid() -> None:
     assert resolve_uniqueid(call_id, {"vicidial_uniqueid": "garbage"}) == "1716912345.4821"
     assert resolve_uniqueid("CA42", {"vicidial_uniqueid": "1716913000.4900"}) == "1716913000.4900"
     assert resolve_uniqueid("CA42", {}) is None
-
-
-def test_date_folder_follows_the_vicidial_servers_timezone() -> None:
-    midnight_utc = "1716940800.12"  # 2024-05-29 00:00:00 UTC = 2024-05-28 19:00 in Chicago
-    assert uniqueid_date_folder(midnight_utc, ZoneInfo("UTC")) == "20240529"
-    assert uniqueid_date_folder(midnight_utc, ZoneInfo("America/Chicago")) == "20240528"
 
 
 def test_settings_are_off_without_a_host_and_typed_from_the_environment() -> None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
-from vicidial_testkit import MariaDB, RecordedUpdates, eventually, vicidial_warnings
+from vicidial_testkit import SHORT_FOLLOW_UP, MariaDB, RecordedUpdates, eventually, vicidial_warnings
 
 from vicidial import CallEnricher, ViciDialDirectory, ViciDialError, encode_call_uuid
 from vicidial.database import ViciDialDatabase
@@ -21,7 +21,9 @@ async def test_database_down_at_start_warns_once_and_enriches_when_it_comes_up(
     server = new_mariadb()  # not started yet
     directory = ViciDialDirectory(server.settings(connect_timeout=2.0))
     updates = RecordedUpdates()
-    enricher = CallEnricher(directory, updates, retry_delays=RETRY_OFTEN, after_call_delay=0.05)
+    enricher = CallEnricher(
+        directory, updates, retry_delays=RETRY_OFTEN, after_call_delay=0.05, **SHORT_FOLLOW_UP
+    )
     inbound, outbound = encode_call_uuid("1716912345.4821"), encode_call_uuid("1716914000.5001")
     try:
         enricher.on_call_started(inbound, {})
@@ -50,7 +52,9 @@ async def test_server_crash_between_look_ups(
     server.start()
     directory = ViciDialDirectory(server.settings(connect_timeout=2.0))
     updates = RecordedUpdates()
-    enricher = CallEnricher(directory, updates, retry_delays=RETRY_OFTEN, after_call_delay=0.05)
+    enricher = CallEnricher(
+        directory, updates, retry_delays=RETRY_OFTEN, after_call_delay=0.05, **SHORT_FOLLOW_UP
+    )
     try:
         assert await directory.lookup_call("1716912345.4821") is not None  # the pool now holds a connection
         server.kill()
@@ -151,7 +155,9 @@ async def test_slow_database_never_blocks_the_event_loop_nor_stores_garbage(
     server.start()
     directory = ViciDialDirectory(server.settings(query_timeout=1.0))
     updates = RecordedUpdates()
-    enricher = CallEnricher(directory, updates, retry_delays=RETRY_OFTEN, after_call_delay=0.05)
+    enricher = CallEnricher(
+        directory, updates, retry_delays=RETRY_OFTEN, after_call_delay=0.05, **SHORT_FOLLOW_UP
+    )
     locker = server.admin()
     echo = await asyncio.start_server(_echo, "127.0.0.1", 0)
     echo_port = echo.sockets[0].getsockname()[1]

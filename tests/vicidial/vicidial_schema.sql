@@ -1,7 +1,9 @@
 -- The five ViciDial tables callmon reads, as ViciDial's own install script
 -- (MySQL_AST_CREATE_tables.sql, 2.14 line) creates them: MyISAM, the same
--- column names and types. vicidial_users and vicidial_live_agents are cut
--- down to their leading columns (the rest are agent-screen settings).
+-- column names, types, defaults and indexes, in a utf8 / utf8_unicode_ci
+-- database (vicidial_testkit creates it so). vicidial_users (155 columns in
+-- the real table) and vicidial_live_agents (58) are cut down to their leading
+-- columns: the rest are agent-screen settings callmon never reads.
 
 CREATE TABLE vicidial_closer_log (
 closecallid INT(9) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
@@ -29,7 +31,9 @@ called_count SMALLINT(5) UNSIGNED default '0',
 index (lead_id),
 index (call_date),
 index (campaign_id),
-index (uniqueid)
+index (uniqueid),
+index (phone_number),
+index date_user (call_date, user)
 ) ENGINE=MyISAM;
 
 CREATE TABLE vicidial_log (
@@ -82,7 +86,7 @@ callerid VARCHAR(20),
 channel VARCHAR(100),
 random_id INT(8) UNSIGNED,
 last_call_time DATETIME,
-last_update_time TIMESTAMP,
+last_update_time TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
 last_call_finish DATETIME,
 closer_campaigns TEXT,
 call_server_ip VARCHAR(15),

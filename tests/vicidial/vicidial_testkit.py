@@ -32,6 +32,13 @@ READ_ONLY_USER = "callmon"
 READ_ONLY_PASSWORD = "callmon-test-pw"
 STARTUP_DEADLINE_S = 60.0
 HANG_GUARD_S = 60.0
+# After hang-up the enricher waits for wrap-up and the audio cron: minutes in
+# production, about a second in tests.
+SHORT_FOLLOW_UP: dict[str, float] = {
+    "wrapup_window_s": 1.0,
+    "recording_window_s": 1.0,
+    "max_follow_delay_s": 0.1,
+}
 
 
 def free_port() -> int:
@@ -133,7 +140,6 @@ class MariaDB:
             "connect_timeout": 5.0,
             "query_timeout": 5.0,
             "recordings_url": "http://recordings.test/RECORDINGS/MP3",
-            "recordings_timezone": "UTC",
         }
         values.update(overrides)
         return ViciDialSettings(**values)
@@ -174,7 +180,8 @@ def build_template(root: Path) -> Path:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM mysql.global_priv WHERE User = ''")  # anonymous users
             cursor.execute("FLUSH PRIVILEGES")
-            cursor.execute(f"CREATE DATABASE {DATABASE}")
+            # As ViciDial's installer creates it.
+            cursor.execute(f"CREATE DATABASE {DATABASE} DEFAULT CHARACTER SET utf8 COLLATE utf8_unicode_ci")
             cursor.execute(f"CREATE USER '{READ_ONLY_USER}'@'%' IDENTIFIED BY '{READ_ONLY_PASSWORD}'")
             cursor.execute(f"GRANT SELECT ON {DATABASE}.* TO '{READ_ONLY_USER}'@'%'")
         connection.close()
