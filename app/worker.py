@@ -55,11 +55,11 @@ class ComponentSettings:
     """The settings of the components the worker assembles around the pipeline.
 
     The defaults are the built-in ones (no environment is read here); the CLI
-    builds this from the environment in `app.settings`."""
+    builds this from the environment in `app.cli.options`."""
 
     alerts: AlertSettings = field(default_factory=AlertSettings)
-    translation: TranslationSettings = field(default_factory=TranslationSettings)
-    chat: ChatSettings = field(default_factory=ChatSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings.defaults)
+    chat: ChatSettings = field(default_factory=ChatSettings.defaults)
     vicidial: ViciDialSettings | None = None
 
 

@@ -13,7 +13,7 @@ import multiprocessing
 import signal
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ingest.asr.base import UtteranceRecognizer
 from ingest.audio.resample import ASR_RATE, resample_pcm16
@@ -40,7 +40,7 @@ class RecognitionPool:
         workers = max(1, settings.asr_threads)
         self._executor: Executor
         if engine.name in GIL_BOUND_ENGINES:
-            worker_settings = replace(settings, asr=engine.name)
+            worker_settings = settings.model_copy(update={"asr": engine.name})
             self._executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
