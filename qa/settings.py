@@ -29,17 +29,21 @@ class QASettings(CallmonSettings):
 
     criteria: Path | None = Field(None, validation_alias=CRITERIA_ENV)
     """Scorecard criteria file (TOML or JSON); unset = the built-in criteria."""
-    retention_s: float | None = Field(None, validation_alias=RETENTION_ENV)
-    """Default age for `callmon purge`: days (90), or 12w, 36h; unset = purge asks for --older-than."""
+    retention_days: float | None = Field(
+        None, gt=0, validation_alias=RETENTION_ENV, json_schema_extra={"shown_type": "days (or 12w, 36h)"}
+    )
+    """Default age for `callmon purge`; unset = give --older-than."""
 
-    @field_validator("retention_s", mode="before")
+    @field_validator("retention_days", mode="before")
     @classmethod
-    def _age(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)  # a bare number in the file means days, as in the environment
+    def _age_in_days(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
         try:
-            return parse_age(value)
+            return parse_age(value) / _UNIT_S["d"]
         except ValueError:
             raise SettingsError(f"{RETENTION_ENV}={value!r}: expected a number of days, e.g. 90") from None
+
+    @property
+    def retention_s(self) -> float | None:
+        return None if self.retention_days is None else self.retention_days * _UNIT_S["d"]

@@ -35,7 +35,7 @@ class TranslationSettings(CallmonSettings):
     apertium_path: str = "apertium"
     """The apertium command; its tools are found next to it."""
     apertium_modes_dir: Path | None = None
-    """Apertium modes folder; default <prefix>/share/apertium/modes of that command."""
+    """Apertium modes folder; default `<prefix>/share/apertium/modes` of that command."""
     deepl_api_key: str | None = Field(None, validation_alias="DEEPL_API_KEY")
     """DeepL API key (needed for `translator = deepl`)."""
     deepl_url: str | None = None
