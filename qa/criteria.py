@@ -77,7 +77,7 @@ def parse_criteria(data: Mapping[str, Any], source: str = "criteria") -> tuple[C
             problems.append(f'{where}.kind: expected "yes_no" or "scale", got {kind!r}')
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
             problems.append(f"{where}.weight: expected a number > 0, got {weight!r}")
-        if not problems:
+        if not problems and isinstance(ident, str):
             criteria.append(Criterion(ident.strip(), label, kind, float(weight)))
     ids = [c.id for c in criteria]
     problems += [

@@ -16,6 +16,7 @@ from alerts.config import ConfigError, load_alert_settings
 from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
 from alerts.store import AlertStore
 from app.cli.options import DB_OPTION, load_settings
+from ingest.events import AlertAcknowledged, AlertRaised
 
 
 def _database(db_path: Path | None) -> Path:
@@ -64,7 +65,7 @@ def list_command(
 ) -> None:
     """The latest alerts, newest first."""
 
-    async def fetch():  # type: ignore[no-untyped-def]
+    async def fetch() -> list[AlertRaised]:
         store = await AlertStore.open(_database(db_path))
         try:
             return await store.list_alerts(limit, call_id, unacknowledged)
@@ -101,7 +102,7 @@ def list_command(
 def ack_command(alert_id: str, by: str, redis_url: str | None, db_path: Path | None) -> None:
     """Acknowledge one alert."""
 
-    async def acknowledge():  # type: ignore[no-untyped-def]
+    async def acknowledge() -> AlertAcknowledged | None:
         store = await AlertStore.open(_database(db_path))
         try:
             return await store.acknowledge(alert_id, by)
