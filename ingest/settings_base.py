@@ -23,6 +23,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -47,13 +48,13 @@ class SettingsError(ValueError):
     """A setting has a value callmon cannot use; the message names it."""
 
 
+@dataclass(frozen=True, slots=True)
 class _Reading:
     """What `from_env` is reading now: the environment and the config file table."""
 
-    def __init__(self, environ: Mapping[str, str], table: Mapping[str, Any], source: str) -> None:
-        self.environ = environ
-        self.table = table
-        self.source = source
+    environ: Mapping[str, str]
+    table: Mapping[str, Any]
+    source: str
 
 
 # Set only while `from_env` builds an object, so a plain constructor reads nothing.
@@ -123,7 +124,10 @@ class CallmonSettings(BaseSettings):
         """Settings from `env` (default: the process environment) and `CALLMON_CONFIG`;
         `overrides` that are not None win over both."""
         environ = read_environment() if env is None else env
-        table, source = config_table(environ, cls.config_table)
+        try:
+            table, source = config_table(environ, cls.config_table)
+        except SettingsError as error:
+            raise cls.error_type(str(error)) from None  # the component's error type, for its CLI
         fixed = [
             name for name in table if name in cls.model_fields and not configurable(cls.model_fields[name])
         ]

@@ -176,3 +176,8 @@ def test_settings_are_frozen_and_copy_with_changes() -> None:
         settings.asr = "whisper"  # type: ignore[misc]
     assert settings.model_copy(update={"asr": "whisper"}).asr == "whisper"
     assert DashboardSettings().with_port(9001).port == 9001
+
+
+def test_an_unreadable_config_file_raises_the_components_own_error(tmp_path: Path) -> None:
+    with pytest.raises(DashboardConfigError, match="CALLMON_CONFIG"):
+        DashboardSettings.from_env({"CALLMON_CONFIG": str(tmp_path / "missing.toml")})
