@@ -69,9 +69,10 @@ class _MappingEnvSource(EnvSettingsSource):
         super().__init__(settings_cls)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(
-            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
-        )
+        # A blank variable (`X=" "`) is as unset as an empty one: a stray space
+        # must not switch a feature on or hide the config file's value.
+        set_values = {name: value for name, value in self._environ.items() if value.strip()}
+        return parse_env_vars(set_values, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         if not configurable(field):
@@ -86,7 +87,7 @@ class CallmonSettings(BaseSettings):
         frozen=True,
         extra="forbid",
         env_prefix="CALLMON_",
-        env_ignore_empty=True,  # an empty variable means "unset", as `export X=` suggests
+        env_ignore_empty=True,  # an empty variable means "unset", as `export X=` suggests (blank too)
         enable_decoding=False,  # lists are comma-separated in the environment, not JSON
         use_attribute_docstrings=True,
         validate_by_name=True,

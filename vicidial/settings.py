@@ -67,9 +67,12 @@ class ViciDialSettings(CallmonSettings):
     ) -> ViciDialSettings | None:
         """Settings from `CALLMON_VICIDIAL_*` (and `[vicidial]`), or None when no host is configured."""
         environ = read_environment() if env is None else env
-        table, _ = config_table(environ, cls.config_table)
-        host = overrides.get("host") or environ.get("CALLMON_VICIDIAL_HOST") or table.get("host") or ""
-        if not str(host).strip():
+        try:
+            table, _ = config_table(environ, cls.config_table)
+        except SettingsError as error:
+            raise ViciDialSettingsError(str(error)) from None
+        hosts = (overrides.get("host"), environ.get("CALLMON_VICIDIAL_HOST"), table.get("host"))
+        if not any(str(host or "").strip() for host in hosts):
             return None
         return super().from_env(environ, **overrides)
 

@@ -181,3 +181,10 @@ def test_settings_are_frozen_and_copy_with_changes() -> None:
 def test_an_unreadable_config_file_raises_the_components_own_error(tmp_path: Path) -> None:
     with pytest.raises(DashboardConfigError, match="CALLMON_CONFIG"):
         DashboardSettings.from_env({"CALLMON_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_a_blank_variable_does_not_hide_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "callmon.toml"
+    path.write_text('[vicidial]\nhost = "vici-db"\n', encoding="utf-8")
+    settings = ViciDialSettings.from_env({"CALLMON_VICIDIAL_HOST": "  ", "CALLMON_CONFIG": str(path)})
+    assert settings is not None and settings.host == "vici-db"
