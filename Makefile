@@ -3,13 +3,19 @@ VENV   ?= .venv
 PYTHON ?= python3
 PIP    := $(VENV)/bin/pip
 
-.PHONY: demo test setup system-packages bench clean
+.PHONY: demo test check setup system-packages bench clean
 
 demo: setup  ## install everything, then run callmon with simulated calls
 	$(VENV)/bin/callmon run --demo
 
-test: setup  ## install everything, then run the test suite
+test: setup check  ## install everything, check lint, format, types and imports, then run the tests
 	$(VENV)/bin/pytest -q
+
+check: setup  ## ruff (lint + format), mypy (strict on product code), the import-direction contract
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 setup: system-packages $(VENV)/.installed
 

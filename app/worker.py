@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -33,6 +34,8 @@ from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
 from ingest.pipeline.recognition import RecognitionPool
+from ingest.pipeline.recovery import recover_after_crash
+from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
 from ingest.tasks import spawn
@@ -75,10 +78,14 @@ class IngestWorker:
         app: FastAPI | None = None,
         engine: UtteranceRecognizer | StreamingRecognizer | None = None,
         tap: Callable[[CallEvent], None] | None = None,
+        drain_timeout_s: float = 30.0,
     ) -> None:
         """`engine` replaces the configured speech-to-text engine and `tap` sees
-        every call event before the pipeline does (benchmarks use both)."""
+        every call event before the pipeline does (benchmarks use both).
+        `stop()` waits at most `drain_timeout_s` for calls in progress to be
+        stored; what is left stays in the spool for the next start."""
         self.settings = settings
+        self._drain_timeout_s = drain_timeout_s
         self.components = components or ComponentSettings()
         self._alerts_enabled = alerts_enabled
         self._observer = observer
@@ -96,6 +103,7 @@ class IngestWorker:
         self.chat: ChatService | None = None
         self.chats: ChatStore | None = None
         self._pool: RecognitionPool | None = None
+        self.spool: UtteranceSpool | None = None
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
@@ -132,6 +140,7 @@ class IngestWorker:
         engine = self._engine or create_engine(settings)
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
         if streaming is None:
+            self.spool = UtteranceSpool(spool_directory(settings))
             self._pool = RecognitionPool(engine, settings)  # type: ignore[arg-type]
             await self._pool.warm_up()
         if self._alerts_enabled:
@@ -154,8 +163,16 @@ class IngestWorker:
                 detector=detector,
                 home_language=home_language,
                 observer=self._observer,
+                spool=self.spool,
             )
         )
+        recovered = await recover_after_crash(self.pipeline.services, self.spool)
+        if recovered.interrupted_calls or recovered.spooled_utterances:
+            log.warning(
+                "after the previous worker's crash: %d calls marked interrupted, %d spooled utterances stored",
+                recovered.interrupted_calls,
+                recovered.spooled_utterances,
+            )
         if not self._listen:
             return
         await self._open_chat()
@@ -219,6 +236,16 @@ class IngestWorker:
                 raise RuntimeError(f"HTTP server could not start on port {settings.http_port}")
             await asyncio.sleep(0.02)
 
+    async def _drain(self) -> None:
+        try:
+            await asyncio.wait_for(self.pipeline.close(), self._drain_timeout_s)
+        except TimeoutError:
+            log.warning(
+                "calls still draining after %.0f s; %d utterances stay in the spool for the next start",
+                self._drain_timeout_s,
+                len(self.spool) if self.spool is not None else 0,
+            )
+
     async def stop(self) -> None:
         if self._audiosocket is not None:
             await self._audiosocket.stop()
@@ -230,7 +257,7 @@ class IngestWorker:
         if self.chats is not None:
             await self.chats.close()
         if hasattr(self, "pipeline"):
-            await self.pipeline.close()
+            await self._drain()
         if self.enricher is not None:
             await self.enricher.close()
         if self.vicidial is not None:
@@ -245,6 +272,11 @@ class IngestWorker:
             await self.bus.close()
         if hasattr(self, "store"):
             await self.store.close()
+
+
+def spool_directory(settings: IngestSettings) -> Path:
+    """Beside the database: `calls.db` spools into `calls.spool/`."""
+    return settings.db_path.parent / f"{settings.db_path.stem}.spool"
 
 
 def _open_translation(

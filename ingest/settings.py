@@ -14,13 +14,20 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from ingest.settings_base import CallmonSettings, SettingsError
 
-__all__ = ["ASR_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
+__all__ = ["ASR_ENGINES", "VAD_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
 
 ASR_ENGINES = ("sphinx", "whisper", "deepgram")
 
 
+VAD_ENGINES = ("silero", "webrtc")
+
+
 @dataclass(frozen=True, slots=True)
 class VadSettings:
+    engine: str = "silero"
+    """silero (robust to background noise) or webrtc (the light option)."""
+    threshold: float = 0.5
+    """Silero: speech probability that opens speech (it closes 0.15 lower)."""
     aggressiveness: int = 2
     """webrtcvad mode 0..3: higher rejects more non-speech."""
     end_silence_ms: int = 600
@@ -80,6 +87,10 @@ class IngestSettings(CallmonSettings):
     """The https://host Twilio calls, when a proxy rewrites the Host header."""
     rolling_window: int = Field(5, ge=1)
     """Utterances in the rolling sentiment average."""
+    vad_engine: str = "silero"
+    """Voice activity detector: silero (robust to background noise) or webrtc (the light option)."""
+    vad_threshold: float = 0.5
+    """Silero: speech probability that opens speech (it closes 0.15 lower)."""
     vad_aggressiveness: int = 2
     """webrtcvad mode 0..3: higher rejects more non-speech."""
     vad_end_silence_ms: int = 600
@@ -102,6 +113,10 @@ class IngestSettings(CallmonSettings):
 
     @model_validator(mode="after")
     def _usable_vad(self) -> IngestSettings:
+        if self.vad_engine not in VAD_ENGINES:
+            raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
+        if not 0 < self.vad_threshold < 1:
+            raise SettingsError("CALLMON_VAD_THRESHOLD must be between 0 and 1")
         if not 0 <= self.vad_aggressiveness <= 3:
             raise SettingsError("CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3")
         if self.vad_end_silence_ms < 20 or self.vad_max_utterance_s <= 0:
@@ -112,6 +127,8 @@ class IngestSettings(CallmonSettings):
     def vad(self) -> VadSettings:
         """The voice-activity settings, as the segmenter takes them."""
         return VadSettings(
+            engine=self.vad_engine,
+            threshold=self.vad_threshold,
             aggressiveness=self.vad_aggressiveness,
             end_silence_ms=self.vad_end_silence_ms,
             max_utterance_s=self.vad_max_utterance_s,

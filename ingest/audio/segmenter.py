@@ -6,8 +6,9 @@ go in, finished `SpeechSpan`s come out. Every decision is made on audio time
 faster than real time is cut exactly as it would be live.
 
 `TrackSegmenter` wraps it with the I/O-free but stateful parts that touch real
-audio: webrtcvad's voiced/unvoiced decision, re-framing of arbitrary chunk
-sizes into 20 ms frames, and resampling of rates webrtcvad cannot take.
+audio: the voice detector's voiced/unvoiced decision (Silero or webrtcvad,
+`ingest.audio.voice_activity`), re-framing of arbitrary chunk sizes into 20 ms
+frames, and resampling of rates the detectors cannot take.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-import webrtcvad
-
 from ingest.audio.resample import StreamResampler
+from ingest.audio.voice_activity import make_detector
 from ingest.settings import VadSettings
 
 FRAME_MS = 20
@@ -137,12 +137,12 @@ class TrackSegmenter:
     """Arbitrary PCM chunks of one track in, utterances out."""
 
     def __init__(self, settings: VadSettings, sample_rate: int) -> None:
-        self._vad = webrtcvad.Vad(settings.aggressiveness)
         self._settings = settings
         self.input_rate = sample_rate
         self._resampler = None if sample_rate in VAD_RATES else StreamResampler(sample_rate)
         rate = sample_rate if self._resampler is None else self._resampler.to_rate
         self._rate = rate
+        self._detector = make_detector(settings, rate)
         self._frame_bytes = rate * FRAME_MS // 1000 * 2
         self._pending = bytearray()
         self._pending_time: float | None = None
@@ -166,7 +166,7 @@ class TrackSegmenter:
         time = self._pending_time
         for offset in range(0, usable, size):
             frame = bytes(self._pending[offset : offset + size])
-            span = self.segmenter.push(frame, self._vad.is_speech(frame, self._rate), time)
+            span = self.segmenter.push(frame, self._detector.is_speech(frame, self._rate), time)
             if span is not None:
                 spans.append(span)
             time += frame_s

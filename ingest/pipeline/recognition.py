@@ -9,12 +9,17 @@ threads of this process and share one loaded model.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
+import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ingest.asr import create_engine
 from ingest.asr.base import UtteranceRecognizer
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from ingest.audio.segmenter import SpeechSpan
@@ -22,6 +27,8 @@ from ingest.events import Recognition
 from ingest.settings import IngestSettings
 
 GIL_BOUND_ENGINES = frozenset({"sphinx"})
+_PR_SET_PDEATHSIG = 1
+_PARENT_CHECK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,7 @@ class RecognitionPool:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(worker_settings,),
+                initargs=(worker_settings, os.getpid()),
             )
             self._local_engine: UtteranceRecognizer | None = None
         else:
@@ -69,16 +76,35 @@ class RecognitionPool:
 _worker_engine: UtteranceRecognizer | None = None
 
 
-def _init_worker(settings: IngestSettings) -> None:
+def _init_worker(settings: IngestSettings, parent: int) -> None:
     global _worker_engine
     # Ctrl-C reaches the whole process group; the parent finishes the calls in
     # progress and then shuts the pool down, so workers must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from ingest.asr import create_engine
-
+    _exit_with_parent(parent)
     engine = create_engine(settings)
     assert isinstance(engine, UtteranceRecognizer)
     _worker_engine = engine
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A recognizer whose worker was killed (-9 included) must not live on: the
+    kernel signals it where it can (Linux), and a watchdog thread checks anyway."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def _recognize(span: SpeechSpan, engine: UtteranceRecognizer | None) -> TimedRecognition:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ingest.asr.base import StreamingRecognizer
 from ingest.events import CallEnded, CallStarted, TranscriptSegment
 from ingest.pipeline.recognition import RecognitionPool
+from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import IngestSettings
 
 if TYPE_CHECKING:
@@ -78,3 +79,5 @@ class PipelineServices:
     home_language: str = "en"
     """The supervisors' language: other languages get a translation into it."""
     observer: Callable[[SegmentTiming], None] | None = None
+    spool: UtteranceSpool | None = None
+    """Utterance audio kept on disk until its segment is committed (batch engines)."""

@@ -55,6 +55,14 @@ class CallSession:
         self._worker = spawn(self._work(), name=f"call-{self.call_id}")
         self._jobs.put_nowait(self._store_start)
 
+    def resume(self) -> None:
+        """Work on a call stored before a restart: its row exists, nothing is announced."""
+        self._worker = spawn(self._work(), name=f"call-{self.call_id}")
+
+    def hear(self, utterance: HeardUtterance) -> None:
+        """An utterance from outside the tracks (the spool, after a restart)."""
+        self._heard(utterance)
+
     # -- inline, called from the adapters' submit() -------------------------
 
     def feed_audio(self, event: AudioReceived) -> None:
@@ -94,7 +102,13 @@ class CallSession:
         else:
             assert services.pool is not None
             track = BatchTrack(
-                self.call_id, speaker, sample_rate, services.settings.vad, services.pool, self._heard
+                self.call_id,
+                speaker,
+                sample_rate,
+                services.settings.vad,
+                services.pool,
+                self._heard,
+                services.spool,
             )
         self.tracks[speaker] = track
         return track
@@ -136,6 +150,7 @@ class CallSession:
         try:
             timed = await heard.recognition
         except Exception as error:
+            # The audio stays in the spool: the next start tries it again.
             log.error(
                 "call %s: speech-to-text failed on %.1f-%.1f s: %s",
                 self.call_id,
@@ -146,6 +161,7 @@ class CallSession:
             return
         text = timed.recognition.text.strip()
         if not text:
+            self._unspool(heard)
             return
         services = self.services
         understood = await understand(
@@ -180,6 +196,7 @@ class CallSession:
             consecutive_negative=self.mood.consecutive_negative,
         )
         stored = await services.store.add_segment(segment)
+        self._unspool(heard)
         stored_at = time.monotonic()
         await services.bus.publish(stored)
         published_at = time.monotonic()
@@ -197,6 +214,10 @@ class CallSession:
             )
         if services.alerts is not None:
             await services.alerts.on_segment(stored)
+
+    def _unspool(self, heard: HeardUtterance) -> None:
+        if heard.spooled is not None and self.services.spool is not None:
+            self.services.spool.remove(heard.spooled)
 
     async def _finish(self, event: CallEnded) -> None:
         results = await asyncio.gather(*(t.finish() for t in self.tracks.values()), return_exceptions=True)

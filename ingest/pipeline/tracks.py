@@ -13,11 +13,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ingest.asr.base import StreamingRecognizer, StreamResult
 from ingest.audio.segmenter import SpeechSpan, TrackSegmenter
 from ingest.events import InterimTranscript, Speaker
 from ingest.pipeline.recognition import RecognitionPool, TimedRecognition
+from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import VadSettings
 from ingest.tasks import spawn
 
@@ -36,6 +38,8 @@ class HeardUtterance:
     """`time.monotonic()` when the frame that ended the speech arrived."""
     closed_at: float
     """`time.monotonic()` when the utterance was cut."""
+    spooled: Path | None = None
+    """Its audio in the durable spool, removed once its segment is committed."""
 
 
 OnUtterance = Callable[[HeardUtterance], None]
@@ -53,12 +57,14 @@ class BatchTrack:
         vad: VadSettings,
         pool: RecognitionPool,
         on_utterance: OnUtterance,
+        spool: UtteranceSpool | None = None,
     ) -> None:
         self.call_id = call_id
         self.speaker = speaker
         self.sample_rate = sample_rate
         self._segmenter = TrackSegmenter(vad, sample_rate)
         self._pool = pool
+        self._spool = spool
         self._on_utterance = on_utterance
         self._voiced_end = -1.0
         self._voiced_arrival = 0.0
@@ -77,6 +83,8 @@ class BatchTrack:
             self._emit(span, time.monotonic())
 
     def _emit(self, span: SpeechSpan, arrived: float) -> None:
+        # Spooled before it is queued: a crash from here on loses nothing.
+        spooled = self._spool.put(self.call_id, self.speaker, span) if self._spool is not None else None
         self._on_utterance(
             HeardUtterance(
                 speaker=self.speaker,
@@ -85,6 +93,7 @@ class BatchTrack:
                 recognition=self._pool.recognize(span),
                 last_voiced_at=self._voiced_arrival or arrived,
                 closed_at=time.monotonic(),
+                spooled=spooled,
             )
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ingest.audio.segmenter import TrackSegmenter, UtteranceSegmenter
 from ingest.settings import VadSettings
@@ -57,12 +58,13 @@ def test_speech_until_the_end_is_flushed() -> None:
     assert len(spans) == 1 and spans[0].end >= 0.8
 
 
-def test_real_speech_turns_are_found_at_their_times() -> None:
+@pytest.mark.parametrize("engine", ["silero", "webrtc"])
+def test_real_speech_turns_are_found_at_their_times(engine: str) -> None:
     first = speak("i want to cancel my account right now", "caller")
     second = speak("can i speak to your supervisor please", "caller")
     gap = bytes(8000 * 2)  # 1 s of silence
     pcm = gap + first + gap + second + gap
-    track = TrackSegmenter(VadSettings(), 8000)
+    track = TrackSegmenter(VadSettings(engine=engine), 8000)
     spans = []
     for offset in range(0, len(pcm), 480):  # 30 ms chunks: not frame-aligned on purpose
         spans += track.feed(pcm[offset : offset + 480], offset / 16000)
@@ -75,7 +77,33 @@ def test_real_speech_turns_are_found_at_their_times() -> None:
 
 def test_rates_webrtcvad_cannot_take_are_resampled() -> None:
     tone = (np.sin(np.arange(24000) * 2 * np.pi * 300 / 24000) * 8000).astype(np.int16).tobytes()
-    track = TrackSegmenter(VadSettings(aggressiveness=0), 24000)
+    track = TrackSegmenter(VadSettings(engine="webrtc", aggressiveness=0), 24000)
     assert track.sample_rate == 16000
     spans = track.feed(tone, 0.0) + track.flush()
     assert spans and spans[0].sample_rate == 16000
+
+
+def _with_noise(pcm: bytes, snr_db: float, seed: int) -> bytes:
+    """Pink-ish (low-passed white) noise at `snr_db` below the speech's power."""
+    speech = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    noise = np.convolve(rng.standard_normal(len(speech)), np.ones(4) / 4, mode="same")
+    voiced = speech[np.abs(speech) > 100]
+    speech_power = float(np.mean(voiced**2))
+    noise *= np.sqrt(speech_power / (10 ** (snr_db / 10)) / float(np.mean(noise**2)))
+    return np.clip(speech + noise, -32768, 32767).astype(np.int16).tobytes()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_silero_closes_utterances_in_15_db_noise(seed: int) -> None:
+    lines = ("my broadband has been down since friday", "i have called three times already")
+    gap = bytes(8000 * 2 * 3 // 2)  # 1.5 s between turns
+    clean = gap + speak(lines[0], "caller") + gap + speak(lines[1], "agent") + gap
+    track = TrackSegmenter(VadSettings(engine="silero"), 8000)
+    noisy = _with_noise(clean, 15.0, seed)
+    spans = []
+    for offset in range(0, len(noisy), 320):
+        spans += track.feed(noisy[offset : offset + 320], offset / 16000)
+    spans += track.flush()
+    assert len(spans) == 2, [(round(s.start, 2), round(s.end, 2)) for s in spans]
+    assert all(span.end - span.start < 6.0 for span in spans), "closed by silence, not by the length cap"
