@@ -131,7 +131,8 @@ class IngestWorker:
     @property
     def http_port(self) -> int:
         assert self._http is not None and self._http.servers, "HTTP server not started"
-        return self._http.servers[0].sockets[0].getsockname()[1]
+        port: int = self._http.servers[0].sockets[0].getsockname()[1]
+        return port
 
     async def start(self) -> None:
         settings = self.settings

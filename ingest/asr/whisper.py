@@ -112,7 +112,7 @@ def _is_hallucination(segment: Any) -> bool:
             segment.compression_ratio,
             segment.text,
         )
-    return silent or repetitive
+    return bool(silent or repetitive)  # the segment's fields are untyped (Any)
 
 
 def _load_model(model: str, *, offline: bool, **options: Any) -> Any:
