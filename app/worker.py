@@ -58,11 +58,11 @@ class ComponentSettings:
     """The settings of the components the worker assembles around the pipeline.
 
     The defaults are the built-in ones (no environment is read here); the CLI
-    builds this from the environment in `app.settings`."""
+    builds this from the environment in `app.cli.options`."""
 
     alerts: AlertSettings = field(default_factory=AlertSettings)
-    translation: TranslationSettings = field(default_factory=TranslationSettings)
-    chat: ChatSettings = field(default_factory=ChatSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings.defaults)
+    chat: ChatSettings = field(default_factory=ChatSettings.defaults)
     vicidial: ViciDialSettings | None = None
 
 
@@ -131,7 +131,8 @@ class IngestWorker:
     @property
     def http_port(self) -> int:
         assert self._http is not None and self._http.servers, "HTTP server not started"
-        return self._http.servers[0].sockets[0].getsockname()[1]
+        port: int = self._http.servers[0].sockets[0].getsockname()[1]
+        return port
 
     async def start(self) -> None:
         settings = self.settings

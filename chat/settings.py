@@ -1,58 +1,44 @@
-"""Chat settings: one typed object, read from the environment in one place."""
+"""Chat settings: one typed object (see `ingest.settings_base`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field, field_validator
+
 from chat.languages import DEFAULT_LANGUAGES, ChatLanguage
-from ingest.settings import SettingsError
+from ingest.settings_base import CallmonSettings, SettingsError
 
 
-@dataclass(frozen=True, slots=True)
-class ChatSettings:
-    languages: tuple[ChatLanguage, ...] = DEFAULT_LANGUAGES
-    """CALLMON_CHAT_LANGUAGES (comma list of codes, menu order): what callers may pick."""
+class ChatSettings(CallmonSettings):
+    config_table = "chat"
+
+    languages: tuple[ChatLanguage, ...] = Field(DEFAULT_LANGUAGES, validation_alias="CALLMON_CHAT_LANGUAGES")
+    """What callers may pick (comma list of codes, menu order; 1 to 9 of them)."""
     agent_language: str = "en"
-    """CALLMON_AGENT_LANGUAGE: what agents read and type."""
-    reply_wait_s: float = 30.0
-    """CALLMON_CHAT_REPLY_WAIT_S: how long a caller holds for a reply before an apology."""
-    poll_pause_s: int = 2
-    """CALLMON_CHAT_POLL_PAUSE_S: `<Pause length>` between two looks for a reply."""
+    """What agents read and type (ISO 639-1)."""
+    reply_wait_s: float = Field(30.0, gt=0, validation_alias="CALLMON_CHAT_REPLY_WAIT_S")
+    """How long a caller holds for a reply before an apology."""
+    poll_pause_s: int = Field(2, ge=1, validation_alias="CALLMON_CHAT_POLL_PAUSE_S")
+    """`<Pause length>` between two looks for a reply."""
     espeak_path: str = "espeak-ng"
-    """CALLMON_ESPEAK_PATH: the synthesiser for Media Streams replies."""
+    """The synthesiser for Media Streams replies."""
 
+    @field_validator("languages", mode="before")
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ChatSettings:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        if env.get("CALLMON_CHAT_LANGUAGES"):
-            codes = [c.strip().lower() for c in env["CALLMON_CHAT_LANGUAGES"].split(",") if c.strip()]
-            known = {language.code: language for language in DEFAULT_LANGUAGES}
-            unknown = [c for c in codes if c not in known]
-            if unknown:
-                raise SettingsError(
-                    f"CALLMON_CHAT_LANGUAGES: no menu entry for {', '.join(unknown)};"
-                    f" known: {', '.join(known)}"
-                )
-            values["languages"] = tuple(known[c] for c in codes)
-        for name, env_name, kind in (
-            ("agent_language", "CALLMON_AGENT_LANGUAGE", str),
-            ("reply_wait_s", "CALLMON_CHAT_REPLY_WAIT_S", float),
-            ("poll_pause_s", "CALLMON_CHAT_POLL_PAUSE_S", int),
-            ("espeak_path", "CALLMON_ESPEAK_PATH", str),
-        ):
-            if env.get(env_name):
-                try:
-                    values[name] = kind(env[env_name])
-                except ValueError:
-                    raise SettingsError(f"{env_name}={env[env_name]!r} is not a {kind.__name__}") from None
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)
-        if not 1 <= len(settings.languages) <= 9:
+    def _menu(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple):
+            return value
+        known = {language.code: language for language in DEFAULT_LANGUAGES}
+        codes = [item.strip().lower() if isinstance(item, str) else item for item in value]
+        codes = [code for code in codes if code != ""]
+        unknown = [code for code in codes if isinstance(code, str) and code not in known]
+        if unknown:
+            raise SettingsError(
+                f"CALLMON_CHAT_LANGUAGES: no menu entry for {', '.join(unknown)}; known: {', '.join(known)}"
+            )
+        if not 1 <= len(codes) <= 9:
             raise SettingsError("CALLMON_CHAT_LANGUAGES: a key-press menu offers 1 to 9 languages")
-        if settings.reply_wait_s <= 0 or settings.poll_pause_s < 1:
-            raise SettingsError("CALLMON_CHAT_REPLY_WAIT_S must be > 0 and _POLL_PAUSE_S >= 1")
-        return settings
+        return tuple(known[code] if isinstance(code, str) else code for code in codes)

@@ -1,62 +1,43 @@
-"""Dashboard settings: one typed object, read from the environment in one place."""
+"""Dashboard settings: one typed object (see `ingest.settings_base`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from ingest.settings_base import CODE_ONLY, CallmonSettings, SettingsError
 
 DEFAULT_PORT = 8095
 
 
-class DashboardConfigError(ValueError):
+class DashboardConfigError(SettingsError):
     """The dashboard cannot start as configured; the message says how to fix it."""
 
 
-@dataclass(frozen=True, slots=True)
-class DashboardSettings:
+class DashboardSettings(CallmonSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLMON_DASHBOARD_")
+    config_table = "dashboard"
+    error_type = DashboardConfigError
+
     host: str = "0.0.0.0"
-    port: int = DEFAULT_PORT
+    """Address the dashboard listens on."""
+    port: int = Field(DEFAULT_PORT, ge=0, le=65535)
+    """Dashboard HTTP port."""
     secret: str | None = None
-    """Signs session cookies (CALLMON_DASHBOARD_SECRET); required outside demo mode."""
-    public_url: str | None = None
-    """How people reach the dashboard (CALLMON_DASHBOARD_URL), for printed links."""
-    ingest_url: str | None = None
+    """Signs session cookies; required outside demo mode."""
+    public_url: str | None = Field(None, validation_alias="CALLMON_DASHBOARD_URL")
+    """How people reach the dashboard, for printed links and alert notifications."""
+    ingest_url: str | None = Field(None, validation_alias="CALLMON_INGEST_URL")
     """The worker's HTTP base URL, probed for health when the dashboard runs alone."""
     sessions_path: Path | None = None
-    """Where logged-in sessions are kept; next to the database when None."""
-    demo: bool = False
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> DashboardSettings:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        if env.get("CALLMON_DASHBOARD_HOST"):
-            values["host"] = env["CALLMON_DASHBOARD_HOST"]
-        if env.get("CALLMON_DASHBOARD_PORT"):
-            try:
-                values["port"] = int(env["CALLMON_DASHBOARD_PORT"])
-            except ValueError:
-                raise DashboardConfigError(
-                    f"CALLMON_DASHBOARD_PORT={env['CALLMON_DASHBOARD_PORT']!r} is not a port"
-                ) from None
-        for name, key in (
-            ("secret", "CALLMON_DASHBOARD_SECRET"),
-            ("public_url", "CALLMON_DASHBOARD_URL"),
-            ("ingest_url", "CALLMON_INGEST_URL"),
-        ):
-            if env.get(key):
-                values[name] = env[key]
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)
-        if not 0 <= settings.port <= 65535:
-            raise DashboardConfigError(f"dashboard port {settings.port} is not a TCP port")
-        return settings
+    """Where logged-in sessions are kept; next to the database when unset."""
+    demo: bool = Field(False, json_schema_extra=CODE_ONLY)
+    """Demo mode (`callmon run --demo` only: it relaxes the login requirements)."""
 
     def with_port(self, port: int) -> DashboardSettings:
-        return replace(self, port=port)
+        return self.model_copy(update={"port": port})
 
     def url(self, bound_port: int | None = None) -> str:
         """The URL to print: the configured public one, else this host and port."""

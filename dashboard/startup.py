@@ -4,7 +4,6 @@ where a demo login is made up and printed."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.users import UserStore
@@ -33,5 +32,5 @@ async def prepare_demo(settings: DashboardSettings, users: UserStore) -> tuple[D
     else:
         await users.set_password(DEMO_USER, password)
     if not settings.secret:
-        settings = replace(settings, secret=secrets.token_urlsafe(32))
+        settings = settings.model_copy(update={"secret": secrets.token_urlsafe(32)})
     return settings, password

@@ -1,23 +1,25 @@
-"""Ingest worker settings: one typed object, read from the environment in one place.
+"""Ingest worker settings: one typed object (see `ingest.settings_base`).
 
 Every field has a documented default so `callmon run` works with no
-configuration; command-line options override the environment.
+configuration; command-line options override the environment, which
+overrides the `[ingest]` table of the `CALLMON_CONFIG` file.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from ingest.settings_base import CallmonSettings, SettingsError
+
+__all__ = ["ASR_ENGINES", "VAD_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
 
 ASR_ENGINES = ("sphinx", "whisper", "deepgram", "openai")
 
 
-class SettingsError(ValueError):
-    """A setting has a value callmon cannot use; the message names it."""
+VAD_ENGINES = ("silero", "webrtc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,104 +40,114 @@ class VadSettings:
     """Audio kept before the first voiced frame, so onsets are not clipped."""
 
 
-@dataclass(frozen=True, slots=True)
-class IngestSettings:
+class IngestSettings(CallmonSettings):
+    config_table = "ingest"
+
     db_path: Path = Path("data/callmon.db")
+    """SQLite database file."""
     audiosocket_host: str = "0.0.0.0"
-    audiosocket_port: int = 9093
+    """Address the Asterisk AudioSocket listener binds."""
+    audiosocket_port: int = Field(9093, ge=0, le=65535)
+    """TCP port Asterisk AudioSocket connects to."""
     http_host: str = "0.0.0.0"
-    http_port: int = 8080
-    redis_url: str | None = None
+    """Address the HTTP listener (`/twilio/media`, `/twilio/voice`, `/healthz`) binds."""
+    http_port: int = Field(8080, ge=0, le=65535)
+    """HTTP port for `/twilio/media`, `/twilio/voice` and `/healthz`."""
+    redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "CALLMON_REDIS_URL"))
+    """Redis for live fan-out; unset = the in-process bus."""
     asr: str = "sphinx"
+    """Speech-to-text engine: sphinx, whisper or deepgram."""
     whisper_model: str = "small"
+    """faster-whisper model: a size name or a local model folder."""
     whisper_device: str = "cpu"
+    """faster-whisper device (cpu, cuda)."""
     whisper_compute_type: str = "int8"
-    asr_threads: int = 2
-    deepgram_api_key: str | None = None
+    """faster-whisper CTranslate2 compute type."""
+    hf_hub_offline: bool = Field(False, validation_alias="HF_HUB_OFFLINE")
+    """Never download Whisper models; only the local hub cache or a folder is used."""
+    asr_threads: int = Field(2, ge=1)
+    """Recognition workers (processes for sphinx, threads for whisper)."""
+    deepgram_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("DEEPGRAM_API_KEY", "CALLMON_DEEPGRAM_API_KEY")
+    )
+    """Deepgram API key (needed for `asr = deepgram`)."""
     deepgram_url: str | None = None
     """Override of Deepgram's base WebSocket URL (a local test server, or a proxy)."""
     deepgram_model: str = "nova-3"
+    """Deepgram streaming model."""
     deepgram_encoding: str = "linear16"
+    """Audio encoding sent to Deepgram."""
     openai_asr_url: str | None = None
     """An OpenAI-compatible transcription server (vLLM, speaches), e.g. http://asr-pool:8000/v1."""
     openai_asr_model: str = "whisper-1"
+    """The model name the transcription server serves."""
     openai_asr_api_key: str | None = None
+    """Bearer key for the transcription server, if it wants one."""
     openai_asr_concurrency: int = 8
     """Requests in flight per worker process; set CALLMON_ASR_THREADS at least as high."""
     openai_asr_language: str | None = None
     """ISO code sent as `language`; none lets the server detect it."""
     openai_asr_prompt: str | None = None
     """Sent as `prompt`: vocabulary (product names, alert keywords) Whisper should prefer."""
-    twilio_auth_token: str | None = None
+    twilio_auth_token: str | None = Field(
+        None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN", "CALLMON_TWILIO_AUTH_TOKEN")
+    )
+    """Validates `X-Twilio-Signature` (strongly recommended)."""
     twilio_dial_number: str | None = None
+    """Where `/twilio/voice` connects callers."""
     public_url: str | None = None
     """The https://host Twilio calls (CALLMON_PUBLIC_URL): signatures are checked
     against it and the `<Stream url>` is built from it (wss:// for https)."""
     forwarded_allow_ips: str | None = None
-    """Proxies whose X-Forwarded-Proto/For uvicorn trusts (CALLMON_FORWARDED_ALLOW_IPS,
-    comma-separated addresses or networks, * for any); uvicorn's default: 127.0.0.1."""
-    rolling_window: int = 5
-    vad: VadSettings = field(default_factory=VadSettings)
+    """Proxies whose X-Forwarded-Proto/For uvicorn trusts (comma-separated addresses
+    or networks, * for any); uvicorn's default: 127.0.0.1."""
+    rolling_window: int = Field(5, ge=1)
+    """Utterances in the rolling sentiment average."""
+    vad_engine: str = "silero"
+    """Voice activity detector: silero (robust to background noise) or webrtc (the light option)."""
+    vad_threshold: float = 0.5
+    """Silero: speech probability that opens speech (it closes 0.15 lower)."""
+    vad_aggressiveness: int = 2
+    """webrtcvad mode 0..3: higher rejects more non-speech."""
+    vad_end_silence_ms: int = 600
+    """Silence that ends an utterance."""
+    vad_max_utterance_s: float = 15.0
+    """Longest utterance before a cut, even if the speaker has not paused."""
+    vad_min_speech_ms: int = 200
+    """Voiced audio needed to open an utterance (shorter blips are noise)."""
+    vad_padding_ms: int = 200
+    """Audio kept before the first voiced frame, so onsets are not clipped."""
 
+    @field_validator("asr")
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> IngestSettings:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for name, kind in _ENV_FIELDS.items():
-            raw = env.get(f"CALLMON_{name.upper()}")
-            if raw is not None and raw != "":
-                values[name] = _parse(name, raw, kind)
-        for name, env_name in _PLAIN_ENV.items():
-            if env.get(env_name):
-                values[name] = env[env_name]
-        vad_values = {
-            f.name: _parse(f"vad_{f.name}", env[f"CALLMON_VAD_{f.name.upper()}"], f.type)
-            for f in dataclasses.fields(VadSettings)
-            if env.get(f"CALLMON_VAD_{f.name.upper()}")
-        }
-        values["vad"] = VadSettings(**vad_values)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)
-        settings.validate()
-        return settings
-
-    def validate(self) -> None:
-        if self.asr not in ASR_ENGINES:
+    def _known_engine(cls, asr: str) -> str:
+        if asr not in ASR_ENGINES:
             raise SettingsError(
-                f"CALLMON_ASR={self.asr!r} is not an engine; choose one of {', '.join(ASR_ENGINES)}"
+                f"CALLMON_ASR={asr!r} is not an engine; choose one of {', '.join(ASR_ENGINES)}"
             )
-        for name in ("audiosocket_port", "http_port"):
-            port = getattr(self, name)
-            if not 0 <= port <= 65535:
-                raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
-        if self.vad.engine not in ("silero", "webrtc"):
+        return asr
+
+    @model_validator(mode="after")
+    def _usable_vad(self) -> IngestSettings:
+        if self.vad_engine not in VAD_ENGINES:
             raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
-        if not 0 < self.vad.threshold < 1:
+        if not 0 < self.vad_threshold < 1:
             raise SettingsError("CALLMON_VAD_THRESHOLD must be between 0 and 1")
-        if not 0 <= self.vad.aggressiveness <= 3:
+        if not 0 <= self.vad_aggressiveness <= 3:
             raise SettingsError("CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3")
-        if self.vad.end_silence_ms < 20 or self.vad.max_utterance_s <= 0:
+        if self.vad_end_silence_ms < 20 or self.vad_max_utterance_s <= 0:
             raise SettingsError("CALLMON_VAD_END_SILENCE_MS must be >= 20 and MAX_UTTERANCE_S > 0")
+        return self
 
-
-def _parse(name: str, raw: str, kind: Any) -> Any:
-    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
-    try:
-        if "int" in kind_name and "|" not in kind_name:
-            return int(raw)
-        if "float" in kind_name:
-            return float(raw)
-        if "Path" in kind_name:
-            return Path(raw)
-        return raw
-    except ValueError:
-        raise SettingsError(f"CALLMON_{name.upper()}={raw!r} is not a valid {kind_name}") from None
-
-
-_ENV_FIELDS = {f.name: f.type for f in dataclasses.fields(IngestSettings) if f.name not in ("vad",)}
-# Widely used names that keep their usual spelling.
-_PLAIN_ENV = {
-    "redis_url": "REDIS_URL",
-    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
-    "deepgram_api_key": "DEEPGRAM_API_KEY",
-}
+    @property
+    def vad(self) -> VadSettings:
+        """The voice-activity settings, as the segmenter takes them."""
+        return VadSettings(
+            engine=self.vad_engine,
+            threshold=self.vad_threshold,
+            aggressiveness=self.vad_aggressiveness,
+            end_silence_ms=self.vad_end_silence_ms,
+            max_utterance_s=self.vad_max_utterance_s,
+            min_speech_ms=self.vad_min_speech_ms,
+            padding_ms=self.vad_padding_ms,
+        )

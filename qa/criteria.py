@@ -16,14 +16,15 @@ file named by ``CALLMON_QA_CRITERIA``, or the built-in `DEFAULT_CRITERIA`::
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-CRITERIA_ENV = "CALLMON_QA_CRITERIA"
+from ingest.settings_base import SettingsError
+from qa.settings import QASettings
+
 CriterionKind = Literal["yes_no", "scale"]
 Answer = bool | int | None
 SCALE_MIN, SCALE_MAX = 1, 5
@@ -76,7 +77,7 @@ def parse_criteria(data: Mapping[str, Any], source: str = "criteria") -> tuple[C
             problems.append(f'{where}.kind: expected "yes_no" or "scale", got {kind!r}')
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
             problems.append(f"{where}.weight: expected a number > 0, got {weight!r}")
-        if not problems:
+        if not problems and isinstance(ident, str):
             criteria.append(Criterion(ident.strip(), label, kind, float(weight)))
     ids = [c.id for c in criteria]
     problems += [
@@ -89,7 +90,11 @@ def parse_criteria(data: Mapping[str, Any], source: str = "criteria") -> tuple[C
 
 def load_criteria(path: str | Path | None = None) -> tuple[Criterion, ...]:
     """Criteria from `path` (TOML or JSON), else ``$CALLMON_QA_CRITERIA``, else the defaults."""
-    path = path or os.environ.get(CRITERIA_ENV)
+    if not path:
+        try:
+            path = QASettings.from_env().criteria
+        except SettingsError as error:
+            raise CriteriaError(str(error)) from None
     if not path:
         return DEFAULT_CRITERIA
     path = Path(path)

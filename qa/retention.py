@@ -10,8 +10,6 @@ started) before the cut-off.
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +19,18 @@ import aiosqlite
 from ingest.storage.busy import retry_while_busy
 from ingest.storage.connection import in_transaction, open_database
 from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
+from qa.settings import RETENTION_ENV, QASettings, parse_age
 
-RETENTION_ENV = "CALLMON_RETENTION_DAYS"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhw]?)\s*$", re.IGNORECASE)
-_UNIT_S = {"": 86400.0, "d": 86400.0, "h": 3600.0, "w": 7 * 86400.0}
+__all__ = [
+    "RETENTION_ENV",
+    "PurgeCounts",
+    "count_purge",
+    "cutoff_for",
+    "parse_age",
+    "purge_calls",
+    "retention_from_env",
+]
+
 
 # (table, condition on the doomed call ids in temp.purge_calls); children first.
 _DELETIONS = (
@@ -52,23 +58,9 @@ class PurgeCounts:
         return self.rows.get("calls", 0)
 
 
-def parse_age(text: str) -> float:
-    """Seconds in ``90d``, ``12w``, ``36h`` or ``90`` (days)."""
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
-        raise ValueError(f"{text!r} is not an age: use e.g. 90d, 12w or 36h")
-    return float(match.group(1)) * _UNIT_S[match.group(2).lower()]
-
-
 def retention_from_env() -> float | None:
-    """The default retention in seconds from ``CALLMON_RETENTION_DAYS``, or None if unset."""
-    value = os.environ.get(RETENTION_ENV, "").strip()
-    if not value:
-        return None
-    try:
-        return parse_age(value)
-    except ValueError:
-        raise ValueError(f"{RETENTION_ENV}={value!r}: expected a number of days, e.g. 90") from None
+    """The default retention in seconds from ``CALLMON_RETENTION_DAYS`` (or ``[qa]``), or None if unset."""
+    return QASettings.from_env().retention_s
 
 
 async def count_purge(db_path: str | Path, cutoff: float) -> PurgeCounts:

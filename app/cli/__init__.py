@@ -12,6 +12,7 @@ from app.cli.dashboard import dashboard, users
 from app.cli.importing import import_recordings
 from app.cli.qa import agents, export, purge, search
 from app.cli.serve import ingest, run
+from app.cli.settings import settings
 from app.cli.simulating import simulate
 
 
@@ -47,3 +48,4 @@ for _qa_command in (search, export, purge, agents):
 main.add_command(alerts)
 main.add_command(dashboard)
 main.add_command(users)
+main.add_command(settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -16,16 +15,13 @@ from redis.exceptions import RedisError
 from alerts.config import ConfigError, load_alert_settings
 from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
 from alerts.store import AlertStore
+from app.cli.options import DB_OPTION, load_settings
+from ingest.events import AlertAcknowledged, AlertRaised
 
 
-def _default_db() -> str:
-    return os.environ.get("CALLMON_DB_PATH") or "data/callmon.db"
-
-
-db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=_default_db,
-    show_default="$CALLMON_DB_PATH or data/callmon.db", help="SQLite database.",
-)  # fmt: skip
+def _database(db_path: Path | None) -> Path:
+    """--db, else CALLMON_DB_PATH or the [ingest] db_path of CALLMON_CONFIG, else the default."""
+    return load_settings(db_path=db_path).db_path
 
 
 @click.group(name="alerts", invoke_without_command=True)
@@ -35,9 +31,9 @@ db_option = click.option(
     envvar="CALLMON_ALERTS_CONFIG",
     help="Alert rules and notifiers (TOML) [env CALLMON_ALERTS_CONFIG].",
 )  # fmt: skip
-@db_option
+@DB_OPTION
 @click.pass_context
-def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path) -> None:
+def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path | None) -> None:
     """List and acknowledge alerts; alone, deliver notifications from Redis.
 
     Without a subcommand this runs the notification dispatcher for alerts
@@ -53,7 +49,7 @@ def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, 
         raise click.ClickException(f"invalid alert configuration:\n{error}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run_alert_dispatcher(redis_url, db_path, settings))
+        asyncio.run(run_alert_dispatcher(redis_url, _database(db_path), settings))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)  # Ctrl-C is how this command is meant to stop
 
@@ -63,12 +59,14 @@ def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, 
 @click.option("--call", "call_id", help="Only this call's alerts.")
 @click.option("--unacknowledged", is_flag=True, help="Only alerts nobody acknowledged yet.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
-@db_option
-def list_command(as_json: bool, call_id: str | None, unacknowledged: bool, limit: int, db_path: Path) -> None:
+@DB_OPTION
+def list_command(
+    as_json: bool, call_id: str | None, unacknowledged: bool, limit: int, db_path: Path | None
+) -> None:
     """The latest alerts, newest first."""
 
-    async def fetch():  # type: ignore[no-untyped-def]
-        store = await AlertStore.open(db_path)
+    async def fetch() -> list[AlertRaised]:
+        store = await AlertStore.open(_database(db_path))
         try:
             return await store.list_alerts(limit, call_id, unacknowledged)
         finally:
@@ -94,17 +92,18 @@ def list_command(as_json: bool, call_id: str | None, unacknowledged: bool, limit
 @click.argument("alert_id")
 @click.option(
     "--by",
-    default=lambda: os.environ.get("USER") or "cli",
-    show_default="$USER",
+    envvar="USER",
+    default="cli",
+    show_envvar=True,
     help="Who acknowledges.",
 )
 @click.option("--redis-url", envvar="REDIS_URL", help="Also tell live dashboards [env REDIS_URL].")
-@db_option
-def ack_command(alert_id: str, by: str, redis_url: str | None, db_path: Path) -> None:
+@DB_OPTION
+def ack_command(alert_id: str, by: str, redis_url: str | None, db_path: Path | None) -> None:
     """Acknowledge one alert."""
 
-    async def acknowledge():  # type: ignore[no-untyped-def]
-        store = await AlertStore.open(db_path)
+    async def acknowledge() -> AlertAcknowledged | None:
+        store = await AlertStore.open(_database(db_path))
         try:
             return await store.acknowledge(alert_id, by)
         finally:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from alerts.config import load_alert_settings
-from app.cli.options import DB_OPTION
+from app.cli.options import DB_OPTION, load_settings
 from dashboard.roles import ROLES
 from dashboard.services import open_standalone
 from dashboard.settings import DashboardConfigError, DashboardSettings
@@ -30,7 +30,7 @@ PORT_OPTION = click.option(
 
 
 def _db(db_path: Path | None) -> Path:
-    return db_path or Path("data/callmon.db")
+    return load_settings(db_path=db_path).db_path
 
 
 @click.command(name="dashboard")

@@ -13,7 +13,7 @@ from app.worker import ComponentSettings
 from chat.settings import ChatSettings
 from ingest.settings import ASR_ENGINES, IngestSettings, SettingsError
 from ingest.translation import TranslationSettings
-from vicidial.settings import ViciDialSettings, ViciDialSettingsError
+from vicidial.settings import ViciDialSettings
 
 DB_OPTION = click.option(
     "--db",
@@ -77,5 +77,5 @@ def load_component_settings() -> ComponentSettings:
             chat=ChatSettings.from_env(),
             vicidial=ViciDialSettings.from_env(),
         )
-    except (SettingsError, ConfigError, ViciDialSettingsError) as error:
+    except (SettingsError, ConfigError) as error:  # ViciDialSettingsError is a SettingsError
         raise click.UsageError(str(error)) from None

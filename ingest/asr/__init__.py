@@ -51,6 +51,7 @@ def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRe
                 settings.whisper_device,
                 settings.whisper_compute_type,
                 num_workers=max(1, settings.asr_threads),
+                offline=settings.hf_hub_offline,
             )
         except EngineUnavailable as error:
             log.warning("whisper unavailable, using sphinx instead: %s", error)

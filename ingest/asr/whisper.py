@@ -51,7 +51,9 @@ class WhisperRecognizer:
         vad_filter: bool = True,
         temperature: float | tuple[float, ...] = 0.0,
         download_root: str | None = None,
+        offline: bool = False,
     ) -> None:
+        """`offline` (HF_HUB_OFFLINE) forbids downloading a model the local cache lacks."""
         self.model_name = model
         self.language = language
         self.beam_size = beam_size
@@ -67,6 +69,7 @@ class WhisperRecognizer:
             num_workers=num_workers,
             cpu_threads=cpu_threads,
             download_root=download_root,
+            offline=offline,
         )
 
     def recognize(self, pcm16k: bytes) -> Recognition:
@@ -109,10 +112,10 @@ def _is_hallucination(segment: Any) -> bool:
             segment.compression_ratio,
             segment.text,
         )
-    return silent or repetitive
+    return bool(silent or repetitive)  # the segment's fields are untyped (Any)
 
 
-def _load_model(model: str, **options: Any) -> Any:
+def _load_model(model: str, *, offline: bool, **options: Any) -> Any:
     """Load from a folder or the local hub cache; download only when allowed.
 
     Looking in the cache first (`local_files_only=True`) means a machine that
@@ -135,7 +138,7 @@ def _load_model(model: str, **options: Any) -> Any:
         return WhisperModel(model, local_files_only=True, **options)
     except Exception as error:  # huggingface_hub raises several types for "not cached"
         log.debug("Whisper model %r not in the local cache: %s", model, _one_line(error))
-    if _hub_offline():
+    if offline:
         raise EngineUnavailable(
             f"Whisper model {model!r} is not in the local cache and HF_HUB_OFFLINE is set; "
             "download it once with network access or set CALLMON_WHISPER_MODEL to a model folder"
@@ -153,10 +156,6 @@ def _construct(whisper_model: Any, model: str, options: dict[str, Any]) -> Any:
 
 def _looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or (os.sep in model and Path(model).exists())
-
-
-def _hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
 
 
 def _one_line(error: BaseException) -> str:

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ingest.asr import create_engine
 from ingest.asr.base import UtteranceRecognizer
@@ -47,7 +47,7 @@ class RecognitionPool:
         workers = max(1, settings.asr_threads)
         self._executor: Executor
         if engine.name in GIL_BOUND_ENGINES:
-            worker_settings = replace(settings, asr=engine.name)
+            worker_settings = settings.model_copy(update={"asr": engine.name})
             self._executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),

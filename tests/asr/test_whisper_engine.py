@@ -120,7 +120,9 @@ def test_unreachable_hub_is_unavailable(tmp_path) -> None:
 def test_create_engine_falls_back_to_sphinx_with_one_line(offline, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="ingest.asr")
     # A repository id nobody has cached, so a developer's own hub cache cannot interfere.
-    engine = create_engine(IngestSettings(asr="whisper", whisper_model="callmon-tests/no-such-whisper"))
+    engine = create_engine(
+        IngestSettings(asr="whisper", whisper_model="callmon-tests/no-such-whisper", hf_hub_offline=True)
+    )
     assert isinstance(engine, SphinxRecognizer)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1
@@ -129,6 +131,8 @@ def test_create_engine_falls_back_to_sphinx_with_one_line(offline, caplog: pytes
 
 
 def test_create_engine_loads_a_local_whisper_folder(offline) -> None:
-    engine = create_engine(IngestSettings(asr="whisper", whisper_model=str(TINY_WHISPER)))
+    engine = create_engine(
+        IngestSettings(asr="whisper", whisper_model=str(TINY_WHISPER), hf_hub_offline=True)
+    )
     assert isinstance(engine, WhisperRecognizer)
     assert engine.name == "whisper"
