@@ -22,8 +22,6 @@ def make_segment(
     profanity: tuple[str, ...] = (),
 ) -> TranscriptSegment:
     """The shared segment factory, in the terms alert rules read (score, rolling average)."""
-    if label is None:
-        label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
     return factories.make_segment(
         call_id,
         speaker=speaker,
@@ -33,7 +31,7 @@ def make_segment(
         confidence=confidence,
         engine="test",
         sentiment_score=score,
-        sentiment_label=label,
+        sentiment_label=label or factories.label_for_score(score),
         profanity=profanity,
         translation=translation,
         rolling_sentiment=rolling,

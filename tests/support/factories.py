@@ -18,8 +18,18 @@ from ingest.events import (
 )
 
 
+def label_for_score(score: float) -> str:
+    """VADER's usual cut-offs (+-0.05), for tests that only care about the score."""
+    return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+
+
 def make_segment(call_id: str = "call-1", **fields: Any) -> TranscriptSegment:
-    """A neutral English caller utterance; override any field by keyword."""
+    """A neutral English caller utterance; override any field by keyword.
+
+    Given a `sentiment_score` without a `sentiment_label`, the label follows the score.
+    """
+    if "sentiment_score" in fields and "sentiment_label" not in fields:
+        fields["sentiment_label"] = label_for_score(fields["sentiment_score"])
     values: dict[str, Any] = {
         "call_id": call_id,
         "speaker": "caller",
