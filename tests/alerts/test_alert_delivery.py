@@ -80,7 +80,9 @@ async def test_a_hanging_channel_times_out_and_is_recorded(http_server, store):
     dispatcher.submit(alert())
     await dispatcher.drain()
     await dispatcher.close()
-    assert len(http_server.received) == 2
+    # On a loaded machine a 0.2 s attempt can time out before its request is read:
+    # the server sees one or both, the record says two.
+    assert 1 <= len(http_server.received) <= 2
     (delivery,) = await store.list_deliveries("alert-1")
     assert (delivery.status, delivery.attempts, delivery.last_error) == (
         "failed",
