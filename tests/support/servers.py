@@ -114,7 +114,10 @@ class MariaDBServer:
         self.defaults_file = self.run_dir / "my.cnf"
         self.error_log = self.run_dir / "error.log"
         self.process: subprocess.Popen[bytes] | None = None
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        # A temporary directory of its own: servers bootstrapping at the same time
+        # (parallel test workers) otherwise collide on temporary tables in /tmp.
+        self.tmp_dir = self.run_dir / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.defaults_file.write_text(
             "[mariadbd]\n"
             f"user = {getpass.getuser()}\n"
@@ -122,6 +125,7 @@ class MariaDBServer:
             f"socket = {self.socket}\n"
             f"pid-file = {self.run_dir / 'mysqld.pid'}\n"
             f"log-error = {self.error_log}\n"
+            f"tmpdir = {self.tmp_dir}\n"
             "bind-address = 127.0.0.1\n"
             "skip-name-resolve\n"
             "skip-log-bin\n"
