@@ -8,6 +8,7 @@ Synthesised lines are cached on disk (flite takes ~50 ms a line).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -36,7 +37,8 @@ def speak(text: str, speaker: Speaker, *, rate: int = TELEPHONE_RATE, cache_dir:
     pcm, source_rate = _flite(text, voice)
     pcm = resample_pcm16(pcm, source_rate, rate)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
+    # A name of this process's own: parallel test workers may synthesise the same line at once.
+    tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.tmp")
     tmp.write_bytes(pcm)
     tmp.replace(cached)
     return pcm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.events import TranscriptSegment
+from tests.support import factories
 
 
 def make_segment(
@@ -20,19 +21,17 @@ def make_segment(
     translation: str | None = None,
     profanity: tuple[str, ...] = (),
 ) -> TranscriptSegment:
-    if label is None:
-        label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-    return TranscriptSegment(
-        call_id=call_id,
-        speaker=speaker,  # type: ignore[arg-type]
+    """The shared segment factory, in the terms alert rules read (score, rolling average)."""
+    return factories.make_segment(
+        call_id,
+        speaker=speaker,
         start=start,
         end=start + 2.0 if end is None else end,
         text=text,
         confidence=confidence,
-        language="en",
         engine="test",
         sentiment_score=score,
-        sentiment_label=label,
+        sentiment_label=label or factories.label_for_score(score),
         profanity=profanity,
         translation=translation,
         rolling_sentiment=rolling,

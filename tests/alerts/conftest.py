@@ -1,15 +1,14 @@
 """Fixtures for the alert tests: segments, and real local servers standing in
-for Slack, Resend, an SMTP relay and Redis (all on 127.0.0.1, free ports)."""
+for Slack, Resend and an SMTP relay (all on 127.0.0.1, free ports). Redis is
+the shared `redis_url` fixture of tests/conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import shutil
-import socket
 import ssl
 import subprocess
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +18,12 @@ import pytest
 from aiohttp import web
 from alert_support import make_segment
 
+from tests.support.servers import free_port
+
 
 @pytest.fixture
 def segment():
     return make_segment
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -188,39 +183,3 @@ def smtp_tls(tls_files):
 @pytest.fixture
 def smtp_plain(tls_files):
     yield from _smtp_server(tls_files, "none")
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real redis-server on a free port, thrown away after the test."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)

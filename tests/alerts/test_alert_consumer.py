@@ -10,6 +10,7 @@ from alerts.consumer import ALERTS_CHANNEL, parse_alert, run_alert_dispatcher
 from alerts.store import AlertStore
 from ingest.events import AlertAcknowledged, AlertRaised
 from ingest.tasks import spawn
+from tests.support.waiting import wait_until
 
 ALERT = AlertRaised(
     id="al-1",
@@ -56,8 +57,9 @@ async def test_dispatches_alerts_from_redis_and_records_delivery(redis_url, http
         )
         store = await AlertStore.open(db_path)
         try:
-            while not (deliveries := await store.list_deliveries("al-1")):
-                await asyncio.sleep(0.02)
+            deliveries = await wait_until(
+                lambda: store.list_deliveries("al-1"), message="the Slack delivery record"
+            )
             assert [(d.channel, d.status, d.attempts) for d in deliveries] == [("slack", "delivered", 1)]
         finally:
             await store.close()

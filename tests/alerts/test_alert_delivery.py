@@ -12,6 +12,7 @@ from alerts.service import AlertService
 from alerts.store import AlertStore
 from ingest.events import AlertRaised, CallEnded, CallStarted, Event
 from ingest.storage import CallStore
+from tests.support.waiting import wait_until
 
 
 def notify_settings(**notify):
@@ -79,7 +80,9 @@ async def test_a_hanging_channel_times_out_and_is_recorded(http_server, store):
     dispatcher.submit(alert())
     await dispatcher.drain()
     await dispatcher.close()
-    assert len(http_server.received) == 2
+    # On a loaded machine a 0.2 s attempt can time out before its request is read:
+    # the server sees one or both, the record says two.
+    assert 1 <= len(http_server.received) <= 2
     (delivery,) = await store.list_deliveries("alert-1")
     assert (delivery.status, delivery.attempts, delivery.last_error) == (
         "failed",
@@ -98,8 +101,7 @@ async def test_a_hanging_channel_does_not_hold_up_another(start_http_server, sto
     await slack_server.next_request()
     await resend_server.next_request()
     # Slack is stuck on its first attempt; Resend's delivery is recorded regardless.
-    while not await store.list_deliveries("alert-1"):
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: store.list_deliveries("alert-1"), message="Resend's delivery record")
     assert [(d.channel, d.status) for d in await store.list_deliveries("alert-1")] == [
         ("resend", "delivered")
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,37 +17,11 @@ from ingest.events import (
     LegEnded,
 )
 from simulator.audiosocket_dialer import AudioSocketDialer
+from tests.support.sinks import CollectingSink
+
+__all__ = ["WAIT_LIMIT", "CollectingSink", "raw_pcm", "summarize", "wait_closed_by_server"]
 
 WAIT_LIMIT = 20.0  # only guards against a hung test; nothing is timed
-
-
-class CollectingSink:
-    """Keeps every submitted event; `wait_for` blocks until a condition holds."""
-
-    def __init__(self) -> None:
-        self.events: list[CallEvent] = []
-        self.changed = asyncio.Event()
-
-    def submit(self, event: CallEvent) -> None:
-        self.events.append(event)
-        self.changed.set()
-
-    def of_call(self, call_id: str) -> list[CallEvent]:
-        return [event for event in self.events if event.call_id == call_id]
-
-    async def wait_for(self, condition: Callable[[list[CallEvent]], bool]) -> None:
-        async def wait() -> None:
-            while not condition(self.events):
-                self.changed.clear()
-                await self.changed.wait()
-
-        await asyncio.wait_for(wait(), WAIT_LIMIT)
-
-    async def wait_call_ended(self, call_id: str) -> list[CallEvent]:
-        await self.wait_for(
-            lambda events: any(isinstance(e, CallEnded) and e.call_id == call_id for e in events)
-        )
-        return self.of_call(call_id)
 
 
 async def wait_closed_by_server(dialer: AudioSocketDialer) -> None:

@@ -93,7 +93,7 @@ async def test_bad_input_closes_only_its_own_connection(
         ("leg-ended", "unknown", "hangup"),
         ("ended", "hangup"),
     ]
-    bad_events = [summarize(e) for e in sink.of_call(str(bad_call))]
+    bad_events = [summarize(e) for e in sink.for_call(str(bad_call))]
     if case.sends_uuid:
         reason = bad_events[-1][1]
         assert reason.startswith("protocol-error: ") and case.problem in reason

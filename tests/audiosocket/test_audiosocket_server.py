@@ -188,7 +188,7 @@ async def test_stop_ends_open_calls_with_shutdown(server: AudioSocketServer, dia
     await sink.wait_for(lambda events: len([e for e in events if isinstance(e, AudioReceived)]) == 2)
     await server.stop()
     for call in calls:
-        assert [summarize(e) for e in sink.of_call(str(call))[-2:]] == [
+        assert [summarize(e) for e in sink.for_call(str(call))[-2:]] == [
             ("leg-ended", "unknown", "shutdown"),
             ("ended", "shutdown"),
         ]
@@ -216,7 +216,7 @@ async def test_a_peer_that_never_reads_loses_keepalives_without_stalling_others(
         async def talk_until_keepalives_are_dropped() -> None:
             while server.keepalives_dropped == 0:
                 await good.send_audio(tone(0))
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(0.02)  # a phone's pace, one 20 ms frame at a time
 
         await asyncio.wait_for(talk_until_keepalives_are_dropped(), WAIT_LIMIT)
         received = good.received[FrameKind.SLIN_8K]

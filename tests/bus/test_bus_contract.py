@@ -26,6 +26,7 @@ from ingest.events import (
     TranscriptSegment,
 )
 from ingest.log_limits import RateLimitedLog
+from tests.support.waiting import wait_until
 
 
 async def next_message(events: AsyncIterator[Event]) -> Any:
@@ -154,7 +155,7 @@ async def test_close_ends_subscribers(make_bus) -> None:
     bus: Bus = await make_bus()
     async with bus.subscribe("calls:events") as messages:
         reader = asyncio.ensure_future(next_message(messages))
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one turn of the loop so the reader is waiting; not a timing sleep
         await bus.close()
         with pytest.raises(StopAsyncIteration):
             await reader
@@ -170,8 +171,7 @@ async def test_a_slow_subscriber_loses_its_oldest_messages(
             await bus.publish(DtmfReceived("c1", "caller", digit, 0.0))
             # The fast reader keeps up: it loses nothing.
             assert (await next_message(fast)).digit == digit
-        while messages.dropped < 7:
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: messages.dropped >= 7, message="the slow reader to lose 7")
         assert [(await next_message(messages)).digit for _ in range(3)] == ["7", "8", "9"]
         assert fast.dropped == 0
     assert any("too slow" in r.getMessage() for r in caplog.records)

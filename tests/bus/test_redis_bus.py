@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from ingest.bus import BusUnavailable, MemoryBus, RedisBus, open_bus
 from ingest.events import CallEnded, CallStarted, DtmfReceived, Event, TranscriptSegment
+from tests.support.waiting import wait_until
 
 
 def bus_warnings(caplog: pytest.LogCaptureFixture, text: str, level: int = logging.WARNING) -> list[str]:
@@ -25,14 +26,15 @@ def bus_warnings(caplog: pytest.LogCaptureFixture, text: str, level: int = loggi
 
 async def history_when_reachable(bus: RedisBus, call_id: str, expected: int) -> list[Any]:
     """The call's history once Redis answers and holds `expected` entries."""
-    while True:
+
+    async def full_history() -> list[Any]:
         try:
             history = await bus.history(call_id)
         except BusUnavailable:
-            history = []
-        if len(history) >= expected:
-            return history
-        await asyncio.sleep(0.05)
+            return []
+        return history if len(history) >= expected else []
+
+    return await wait_until(full_history, message=f"{expected} history entries of {call_id}")
 
 
 async def receive_eventually(bus: RedisBus, messages: AsyncIterator[Event], digit: str) -> Any:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from chat import ChatService, ChatSettings, ChatStore
@@ -20,8 +17,8 @@ from ingest.bus import MemoryBus
 from ingest.events import CallEventSink
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
-from ingest.tasks import spawn
 from ingest.translation import TranslationSettings, make_translator
+from tests.support.asgi import serve_asgi
 
 AUTH_TOKEN = "chat-test-token"
 WAIT_S = 60.0
@@ -57,19 +54,6 @@ class ChatApp:
         url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
         headers = {SIGNATURE_HEADER: sign_request(url, form, token)} if token else {}
         return await self.client.post(url, data=form, headers=headers)
-
-
-async def serve_app(app: FastAPI) -> tuple[str, uvicorn.Server, asyncio.Task[None]]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = spawn(server.serve(sockets=[listener]), name=f"chat-uvicorn-{port}")
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.01)
-    return f"127.0.0.1:{port}", server, task
 
 
 StartChatApp = Callable[..., Awaitable[ChatApp]]
@@ -108,16 +92,11 @@ async def chat_app(tmp_path: Path) -> AsyncIterator[StartChatApp]:
         app.include_router(
             build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN), sink or DroppingSink(), service)
         )
-        host, server, task = await serve_app(app)
-
-        async def stop_server() -> None:
-            server.should_exit = True
-            await asyncio.wait_for(task, WAIT_S)
-
-        cleanups.append(stop_server)
+        served = await serve_asgi(app)
+        cleanups.append(served.stop)
         client = httpx.AsyncClient(timeout=WAIT_S)
         cleanups.append(client.aclose)
-        return ChatApp(f"http://{host}", service, calls, bus, client)
+        return ChatApp(served.http_url, service, calls, bus, client)
 
     yield start
     for cleanup in reversed(cleanups):

@@ -22,6 +22,7 @@ from ingest.audio.mulaw import decode_mulaw
 from ingest.settings import IngestSettings
 from simulator.twilio_dialer import TwilioStreamDialer
 from tests.chat.conftest import AUTH_TOKEN, WAIT_S
+from tests.support.waiting import wait_until
 
 CALL = "CAmediachat1"
 FORM = {"CallSid": CALL, "From": "+15550000003"}
@@ -37,15 +38,7 @@ def flite_mulaw(tmp_path: Path, text: str) -> bytes:
 
 
 async def until(predicate, what: str) -> Any:
-    async def poll() -> Any:
-        while not (result := await predicate()):
-            await asyncio.sleep(0.1)
-        return result
-
-    try:
-        return await asyncio.wait_for(poll(), WAIT_S * 2)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
+    return await wait_until(predicate, timeout=WAIT_S * 2, interval=0.1, message=what)
 
 
 async def reply_audio(dialer: TwilioStreamDialer) -> tuple[list[str], bytes, str]:

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import json
-import wave
 from pathlib import Path
 
-import numpy as np
 from click.testing import CliRunner
 
 from app.cli import main
-from simulator.scripts import find_script
-from simulator.timeline import render_call
-
-
-def _stereo_wav(path: Path, script: str) -> None:
-    audio = render_call(find_script(script))
-    agent = np.frombuffer(audio.agent, dtype=np.int16)
-    caller = np.frombuffer(audio.caller, dtype=np.int16)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(2)
-        wav.setsampwidth(2)
-        wav.setframerate(audio.sample_rate)
-        wav.writeframes(np.column_stack([agent, caller]).tobytes())
+from tests.support.audio import write_call_recording
 
 
 def test_import_then_list_and_show(tmp_path: Path) -> None:
     db = tmp_path / "calls.db"
     recording = tmp_path / "legal.wav"
-    _stereo_wav(recording, "legal_threat")
+    write_call_recording(recording, "legal_threat")
     runner = CliRunner()
 
     result = runner.invoke(main, ["import", str(recording), "--db", str(db)])

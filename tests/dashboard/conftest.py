@@ -25,6 +25,7 @@ from dashboard.services import DashboardServices, open_standalone
 from dashboard.serving import use_session_folder
 from dashboard.settings import DashboardSettings
 from ingest.events import AlertRaised, CallStarted, CallSummary, TranscriptSegment
+from tests.support.factories import make_segment
 
 PASSWORD = "correct horse battery"
 ROLE_USERS = {"sup": "supervisor", "quinn": "qa", "alice": "agent", "root": "admin"}
@@ -124,21 +125,17 @@ async def add_segment(
     start: float = 0.0,
     translation: str | None = None,
 ) -> TranscriptSegment:
-    label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-    segment = TranscriptSegment(
+    segment = make_segment(
         call_id,
-        speaker,
-        start,
-        start + 2.0,
-        text,
-        0.9,
-        "en",
-        "test",  # type: ignore[arg-type]
-        score,
-        label,
-        keywords,
-        profanity,
-        translation,
+        speaker=speaker,
+        start=start,
+        end=start + 2.0,
+        text=text,
+        engine="test",
+        sentiment_score=score,
+        keywords=keywords,
+        profanity=profanity,
+        translation=translation,
         rolling_sentiment=score,
     )
     stored = await services.calls.add_segment(segment)

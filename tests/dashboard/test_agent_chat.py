@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
@@ -15,7 +14,8 @@ from chat.twilio_routes import build_chat_router
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.settings import IngestSettings
 from ingest.translation import TranslationSettings, make_translator
-from tests.chat.conftest import AUTH_TOKEN, DroppingSink, serve_app
+from tests.chat.conftest import AUTH_TOKEN, DroppingSink
+from tests.support.asgi import serve_asgi
 
 CALL = "CAagentpage1"
 FORM = {"CallSid": CALL, "From": "+34600000002"}
@@ -32,11 +32,11 @@ async def twilio(services) -> AsyncIterator:
     app.include_router(
         build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN), DroppingSink(), service)
     )
-    host, server, task = await serve_app(app)
+    served = await serve_asgi(app)
     client = httpx.AsyncClient(timeout=30)
 
     async def post(url: str, form: dict[str, str]) -> ET.Element:
-        url = url if url.startswith("http") else f"http://{host}{url}"
+        url = url if url.startswith("http") else f"{served.http_url}{url}"
         response = await client.post(
             url, data=form, headers={SIGNATURE_HEADER: sign_request(url, form, AUTH_TOKEN)}
         )
@@ -45,8 +45,7 @@ async def twilio(services) -> AsyncIterator:
 
     yield post
     await client.aclose()
-    server.should_exit = True
-    await asyncio.wait_for(task, 30)
+    await served.stop()
     await service.close()
     await translator.close()
     await chats.close()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
 from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
@@ -20,10 +18,9 @@ from dashboard.settings import DashboardSettings
 from ingest.adapters.recordings import inspect_recording, recording_events
 from ingest.settings import IngestSettings
 from qa.scorecards import ScorecardStore
-from simulator.scripts import find_script
-from simulator.timeline import render_call
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
+from tests.support.audio import write_call_recording
 
 pytestmark = pytest.mark.slow
 SCRIPT_WORDS = {
@@ -42,22 +39,11 @@ SCRIPT_WORDS = {
 }
 
 
-def write_stereo_wav(path: Path, script: str) -> None:
-    audio = render_call(find_script(script))
-    agent = np.frombuffer(audio.agent, dtype=np.int16)
-    caller = np.frombuffer(audio.caller, dtype=np.int16)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(2)
-        wav.setsampwidth(2)
-        wav.setframerate(audio.sample_rate)
-        wav.writeframes(np.column_stack([agent, caller]).tobytes())
-
-
 @pytest.fixture
 async def reviewed_call(tmp_path: Path):
     """A worker with one imported call, and the dashboard serving it."""
     recording = tmp_path / "calm.wav"
-    await asyncio.to_thread(write_stereo_wav, recording, "calm_billing")
+    await asyncio.to_thread(write_call_recording, recording, "calm_billing")
     settings = IngestSettings(db_path=tmp_path / "callmon.db", asr="sphinx", asr_threads=2)
     async with IngestWorker(settings, listen=False) as worker:
         imported = inspect_recording(recording)

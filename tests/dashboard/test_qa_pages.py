@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import wave
-from pathlib import Path
 
 from nicegui import ui
 
@@ -16,6 +14,7 @@ from ingest.events import CallStarted
 from qa.scorecards import ScorecardStore
 from simulator.speech import TELEPHONE_RATE, speak
 from tests.dashboard.conftest import XSS, add_segment, end_call, raise_alert, start_call
+from tests.support.audio import write_wav
 
 
 async def stored_calls(services) -> None:
@@ -235,17 +234,9 @@ async def test_call_exports_and_unknown_calls(logged_in, services) -> None:
     await user.should_see("No such call.", retries=30)
 
 
-def _write_wav(path: Path) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(TELEPHONE_RATE)
-        wav.writeframes(speak("hello this call may be recorded", "agent"))
-
-
 async def test_recording_is_served_only_from_the_calls_metadata(logged_in, services, tmp_path) -> None:
     recording = tmp_path / "imported.wav"
-    _write_wav(recording)
+    write_wav(recording, speak("hello this call may be recorded", "agent"), TELEPHONE_RATE)
     await services.calls.start_call(
         CallStarted("rec-1", "import", metadata={"recording_path": str(recording)})
     )

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from alerts.store import AlertStore
-from ingest.events import AlertRaised, CallEnded, CallStarted, TranscriptSegment
+from ingest.events import AlertRaised, CallEnded, CallStarted
 from ingest.storage import CallStore
 from qa import DEFAULT_CRITERIA, ScorecardStore, score_call
+from tests.support.factories import make_segment
 
 DAY = 86400.0
 
@@ -156,17 +157,24 @@ async def write_store(path: Path, calls: tuple[FakeCall, ...] = CALLS, now: floa
             )
             at = 0.0
             for line in call.lines:
-                label = "positive" if line.score >= 0.05 else "negative" if line.score <= -0.05 else "neutral"
                 keywords = tuple(
                     k
                     for k in ("refund", "cancel", "supervisor")
                     if k in (line.translation or line.text).lower()
                 )
-                stored = await calls_db.add_segment(TranscriptSegment(
-                    call_id=call.call_id, speaker=line.speaker, start=at, end=at + 2.5, text=line.text,  # type: ignore[arg-type]
-                    confidence=0.9, language=call.language, engine="sphinx", sentiment_score=line.score,
-                    sentiment_label=label, keywords=keywords, created_at=started + at,
-                ))  # fmt: skip
+                stored = await calls_db.add_segment(
+                    make_segment(
+                        call.call_id,
+                        speaker=line.speaker,
+                        start=at,
+                        end=at + 2.5,
+                        text=line.text,
+                        language=call.language,
+                        sentiment_score=line.score,
+                        keywords=keywords,
+                        created_at=started + at,
+                    )
+                )
                 if line.translation:
                     await calls_db.set_translation(stored.id or 0, line.translation)
                 at += 3.0

@@ -9,6 +9,7 @@ import pytest
 
 from ingest.events import TranscriptSegment
 from ingest.storage import CallStore
+from tests.support import factories
 
 
 @pytest.fixture
@@ -26,21 +27,4 @@ async def store(db_path: Path) -> AsyncIterator[CallStore]:
 @pytest.fixture
 def make_segment() -> Callable[..., TranscriptSegment]:
     """Build a segment with sensible defaults; override any field by keyword."""
-
-    def build(call_id: str = "call-1", **fields: object) -> TranscriptSegment:
-        values: dict[str, object] = {
-            "call_id": call_id,
-            "speaker": "caller",
-            "start": 0.0,
-            "end": 1.5,
-            "text": "hello there",
-            "confidence": 0.9,
-            "language": "en",
-            "engine": "sphinx",
-            "sentiment_score": 0.0,
-            "sentiment_label": "neutral",
-        }
-        values.update(fields)
-        return TranscriptSegment(**values)  # type: ignore[arg-type]
-
-    return build
+    return factories.make_segment

@@ -12,6 +12,7 @@ import pytest
 
 from ingest.events import CallStarted, TranscriptSegment
 from ingest.storage import CallStore, StoreBusy
+from tests.support.waiting import wait_until
 
 # Takes the write lock, writes a row, says so, and commits only when told to.
 HOLDER = """
@@ -64,8 +65,10 @@ async def hold_write_lock() -> AsyncIterator[Callable[[Path], asyncio.Future[Loc
 
 
 async def wait_for_log(caplog: pytest.LogCaptureFixture, text: str) -> None:
-    while not any(text in record.getMessage() for record in caplog.records):
-        await asyncio.sleep(0.01)
+    await wait_until(
+        lambda: any(text in record.getMessage() for record in caplog.records),
+        message=f"the log line {text!r}",
+    )
 
 
 async def test_add_segment_waits_for_another_writer_then_succeeds(
@@ -104,6 +107,8 @@ async def test_sqlite_busy_timeout_alone_also_rides_out_a_short_lock(
         await store.start_call(CallStarted("c1", "twilio"))
         holder = await hold_write_lock(db_path)
         adding = asyncio.ensure_future(store.add_segment(make_segment("c1")))
+        # How long the other writer holds its lock: the scenario, not a synchronisation.
+        # (Nothing observable tells that SQLite is inside its busy wait.)
         await asyncio.sleep(0.3)
         assert not adding.done()
         await holder.release()

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from vicidial_testkit import MariaDB, build_template
 
-# A tests/ subfolder with an __init__.py puts tests/ on sys.path, where this
-# folder would pass for the `vicidial` package (a namespace package wins over
-# the editable install's finder). The repository root first fixes that; a
-# `pythonpath = ["."]` in pytest's settings would make this unnecessary.
-_REPOSITORY = str(Path(__file__).resolve().parents[2])
-if _REPOSITORY not in sys.path:
-    sys.path.insert(0, _REPOSITORY)
-
-from vicidial_testkit import MariaDB, build_template, free_port
+from tests.support.servers import free_port
 
 
 @pytest.fixture(scope="session")

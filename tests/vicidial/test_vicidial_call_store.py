@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,17 +10,16 @@ from vicidial_testkit import HANG_GUARD_S, SHORT_FOLLOW_UP, MariaDB
 
 from ingest.events import CallEnded, CallStarted, CallSummary
 from ingest.storage import CallStore
+from tests.support.waiting import wait_until
 from vicidial import CallEnricher, ViciDialDirectory, encode_call_uuid
 
 
 async def _stored_call_once(store: CallStore, call_id: str, ready: Any) -> CallSummary:
-    deadline = asyncio.get_running_loop().time() + HANG_GUARD_S
-    while True:
+    async def ready_summary() -> CallSummary | None:
         summary = await store.get_call(call_id)
-        if summary is not None and ready(summary):
-            return summary
-        assert asyncio.get_running_loop().time() < deadline, f"call {call_id} never became ready: {summary}"
-        await asyncio.sleep(0.02)
+        return summary if summary is not None and ready(summary) else None
+
+    return await wait_until(ready_summary, message=f"call {call_id} to become ready")
 
 
 async def test_metadata_lands_on_the_stored_call_even_when_the_row_comes_later(
@@ -30,8 +28,14 @@ async def test_metadata_lands_on_the_stored_call_even_when_the_row_comes_later(
     store = await CallStore.open(tmp_path / "callmon.db")
     directory = ViciDialDirectory(mariadb.settings())
 
+    refused: list[str] = []
+
     async def update_call(call_id: str, fields: Mapping[str, Any]) -> None:
-        await store.update_call(call_id, **fields)
+        try:
+            await store.update_call(call_id, **fields)
+        except KeyError:
+            refused.append(call_id)
+            raise
 
     enricher = CallEnricher(
         directory, update_call, retry_delays=(0,) + (0.1,) * 50, after_call_delay=0.05, **SHORT_FOLLOW_UP
@@ -40,7 +44,7 @@ async def test_metadata_lands_on_the_stored_call_even_when_the_row_comes_later(
     try:
         # The pipeline may tell the enricher before the store has written the row.
         enricher.on_call_started(call_id, {"leg": "mixed"})
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: refused, message="the enricher to find no row to update yet")
         await store.start_call(CallStarted(call_id, "audiosocket", metadata={"leg": "mixed"}))
 
         summary = await _stored_call_once(store, call_id, lambda s: s.agent is not None)
@@ -56,8 +60,9 @@ async def test_metadata_lands_on_the_stored_call_even_when_the_row_comes_later(
 
         enricher.on_call_ended(call_id)
         await store.end_call(CallEnded(call_id, "hangup"))
-        while call_id in enricher.following:
-            await asyncio.sleep(0.02)
+        await wait_until(
+            lambda: call_id not in enricher.following, message="the enricher to let go of the call"
+        )
         ended = await store.get_call(call_id)
         assert ended is not None and ended.status == "ended" and ended.agent_name == "Tom Becker"
     finally:

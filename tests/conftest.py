@@ -1,0 +1,48 @@
+"""Fixtures every test folder can use; the helpers behind them live in tests/support/.
+
+Servers bind ports the kernel hands out and keep their files under pytest's
+temporary directories, so they are per process: under pytest-xdist each
+worker starts its own session servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import RedisServer
+
+
+@pytest.fixture(scope="session")
+def shared_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the whole session, for tests that neither stop nor crash it."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def redis_url(shared_redis_server: RedisServer) -> str:
+    """The shared redis-server's URL, emptied before the test."""
+    shared_redis_server.flush()
+    return shared_redis_server.url
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, which it may kill and restart."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def unstarted_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """Like `redis_server`, but not started: for 'Redis is down from the start'."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.kill()
