@@ -80,12 +80,21 @@ class AlertStore(ComponentStore):
                 " rolling_score, raised_at, agent, acknowledged_by, acknowledged_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    alert.id, alert.call_id, alert.level, json.dumps(list(alert.rules)),
-                    json.dumps(list(alert.reasons)), alert.text, alert.speaker, alert.score,
-                    alert.rolling_score, alert.raised_at, alert.agent, alert.acknowledged_by,
+                    alert.id,
+                    alert.call_id,
+                    alert.level,
+                    json.dumps(list(alert.rules)),
+                    json.dumps(list(alert.reasons)),
+                    alert.text,
+                    alert.speaker,
+                    alert.score,
+                    alert.rolling_score,
+                    alert.raised_at,
+                    alert.agent,
+                    alert.acknowledged_by,
                     alert.acknowledged_at,
                 ),
-            )  # fmt: skip
+            )
             if await _has_table(db, "calls"):
                 await db.execute(
                     "UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (alert.call_id,)
@@ -164,7 +173,7 @@ class AlertStore(ComponentStore):
                 row["attempts"],
                 row["last_error"],
                 row["delivered_at"],
-            )  # fmt: skip
+            )
             for row in rows
         ]
 

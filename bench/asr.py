@@ -27,15 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python bench/asr.py` as well as `python -m bench.asr`
-    sys.path.insert(0, str(ROOT))
-
 from ingest.asr.base import EngineUnavailable
 from ingest.audio.mulaw import decode_mulaw, encode_mulaw
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from simulator.scripts import CallScript, load_script
 from simulator.speech import TELEPHONE_RATE, speak
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TINY_RANDOM = ROOT / "data" / "models" / "whisper-tiny-random"
 WHISPER_SIZES = (
@@ -176,7 +174,7 @@ def _cached(size: str) -> bool:
 def print_table(scores: list[Score], lines: list[Line]) -> None:
     audio = sum(line.seconds for line in lines)
     print(
-        f"\n{len(lines)} lines from {len({l.script for l in lines})} scripts, "
+        f"\n{len(lines)} lines from {len({line.script for line in lines})} scripts, "
         f"{audio:.1f} s of 8 kHz mu-law speech (flite awb = agent, rms = caller), "
         f"{os.cpu_count()} CPUs\n"
     )

@@ -21,12 +21,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python bench/translate.py` as well as `python -m bench.translate`
-    sys.path.insert(0, str(ROOT))
-
 from ingest.translation import ApertiumTranslator
 from simulator.scripts import SCRIPTS_DIR, load_script
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SPANISH_LINES = [
     "gracias por llamar en qué puedo ayudarle",
@@ -44,7 +42,7 @@ SPANISH_LINES = [
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def run_direction(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from simulator.scripts import CallScript
 from simulator.speech import TELEPHONE_RATE, speak
 
@@ -35,8 +37,6 @@ class CallAudio:
 
     def mixed(self) -> bytes:
         """Both parties in one stream, as a single AudioSocket would carry them."""
-        import numpy as np
-
         a = np.frombuffer(self.agent, dtype=np.int16).astype(np.int32)
         c = np.frombuffer(self.caller, dtype=np.int16).astype(np.int32)
         return np.clip(a + c, -32768, 32767).astype(np.int16).tobytes()

@@ -28,7 +28,7 @@ def build_notifiers(notify: NotifySettings) -> list[Notifier]:
                 ca_file=smtp.ca_file,
                 min_level=smtp.min_level,
                 timeout_s=notify.timeout_s,
-            )  # fmt: skip
+            )
         )
     resend = notify.resend
     if resend.api_key and resend.sender and resend.to:
@@ -40,7 +40,7 @@ def build_notifiers(notify: NotifySettings) -> list[Notifier]:
                 base_url=resend.url,
                 min_level=resend.min_level,
                 timeout_s=notify.timeout_s,
-            )  # fmt: skip
+            )
         )
     return notifiers
 

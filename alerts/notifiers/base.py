@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Protocol, runtime_checkable
 
 from alerts.levels import Level
@@ -53,8 +54,6 @@ def plain_text(alert: AlertRaised, call_link: str) -> str:
 
 
 def html_text(alert: AlertRaised, call_link: str) -> str:
-    from html import escape
-
     rows = "".join(
         f"<tr><th align='left'>{escape(label)}</th><td>{escape(value)}</td></tr>"
         for label, value in detail_lines(alert)

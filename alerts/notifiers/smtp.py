@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+import aiosmtplib
+
 from alerts.levels import Level
 from alerts.notifiers.base import DeliveryError, html_text, plain_text, subject_line
 from ingest.events import AlertRaised
@@ -44,8 +46,6 @@ class SmtpNotifier:
         return message
 
     async def send(self, alert: AlertRaised, call_link: str) -> None:
-        import aiosmtplib
-
         try:
             await aiosmtplib.send(
                 self.message(alert, call_link),

@@ -108,11 +108,8 @@ class UtteranceSegmenter:
 
     def _close(self, *, keep_speaking: bool) -> SpeechSpan | None:
         frames = self._frames
-        if keep_speaking:
-            cut = len(frames)
-        else:
-            # Keep a little trailing silence: engines like a soft ending.
-            cut = min(len(frames), self._last_voiced_index + 1 + self._padding)
+        # Keep a little trailing silence (engines like a soft ending), unless cut mid-speech.
+        cut = len(frames) if keep_speaking else min(len(frames), self._last_voiced_index + 1 + self._padding)
         kept = frames[:cut]
         frame_s = FRAME_MS / 1000
         span = SpeechSpan(

@@ -11,6 +11,7 @@ line in the log says why.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import shutil
 from pathlib import Path
@@ -114,7 +115,7 @@ class ApertiumTranslator(EngineTranslator):
         if route is None:
             installed = ", ".join(f"{a}-{b}" for a, b in sorted(modes)) or "none"
             raise PairUnavailable(f"no apertium pair {source}->{target} (installed: {installed})")
-        for step_source, step_target in zip(route, route[1:]):
+        for step_source, step_target in itertools.pairwise(route):
             if step_source == "en":
                 text = prepare_english(text)
             text = await self._pipeline(step_source, step_target).translate(text)

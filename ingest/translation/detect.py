@@ -30,7 +30,8 @@ class LanguageDetector:
         warm: bool = False,
     ) -> None:
         try:
-            from lingua import IsoCode639_1, LanguageDetectorBuilder
+            # lingua loads its language models on import: only when detection is on.
+            from lingua import IsoCode639_1, LanguageDetectorBuilder  # noqa: PLC0415
         except ImportError as error:
             raise RuntimeError(
                 f"language detection needs lingua ({error}); pip install lingua-language-detector"

@@ -86,7 +86,7 @@ def test_missing_model_name_is_unavailable(offline, tmp_path) -> None:
 
 
 def test_missing_model_folder_is_unavailable(tmp_path) -> None:
-    with pytest.raises(EngineUnavailable, match="has no model.bin"):
+    with pytest.raises(EngineUnavailable, match=r"has no model\.bin"):
         WhisperRecognizer(str(tmp_path / "no-such-model"), "cpu", "int8")
 
 

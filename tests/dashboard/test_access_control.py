@@ -33,9 +33,11 @@ def our_routes() -> list[tuple[str, str]]:
 
 @pytest.fixture
 async def client(services):
-    async with simulated_dashboard(services):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as http:
-            yield http
+    async with (
+        simulated_dashboard(services),
+        httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test") as http,
+    ):
+        yield http
 
 
 async def log_in(client: httpx.AsyncClient, name: str) -> None:

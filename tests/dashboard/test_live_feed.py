@@ -28,7 +28,7 @@ from ingest.pipeline.session import call_fields_from_metadata
 
 async def until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
     async with asyncio.timeout(timeout_s):
-        while not condition():  # noqa: ASYNC110 - polling state the feed owns, with a deadline
+        while not condition():
             await asyncio.sleep(0.01)
 
 

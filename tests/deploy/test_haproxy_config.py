@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool
 
 from app.worker import IngestWorker
 from ingest.events import Recognition
 from ingest.settings import IngestSettings
 from simulator.audiosocket_dialer import AudioSocketDialer
+from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool
 
 CONFIG = DEPLOY / "haproxy" / "callmon-audiosocket.cfg"
 

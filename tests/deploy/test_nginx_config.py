@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool, stop_process, wait_for_port
 from websockets.asyncio.client import connect
 
 from app.worker import IngestWorker
@@ -23,6 +22,7 @@ from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.events import Recognition
 from ingest.settings import IngestSettings
 from simulator.twilio_dialer import build_signed_voice_request
+from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool, stop_process, wait_for_port
 
 SITE = DEPLOY / "nginx" / "callmon.conf"
 AUTH_TOKEN = "nginx-test-token"

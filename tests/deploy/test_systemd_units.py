@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.deploy.conftest import DEPLOY, find_tool
 
 from app.cli import main
+from tests.deploy.conftest import DEPLOY, find_tool
 
 UNITS = DEPLOY / "systemd"
 SERVICES = {

@@ -7,7 +7,7 @@ from ingest.storage import CallStore
 from tests.support.waiting import wait_until
 
 
-async def wait_for_end(store: CallStore, call_id: str, timeout: float = 180.0) -> CallSummary:  # noqa: ASYNC109 - a polling deadline
+async def wait_for_end(store: CallStore, call_id: str, timeout: float = 180.0) -> CallSummary:
     """The call's stored row once it has ended (generous timeout: recognition takes a while)."""
 
     async def ended() -> CallSummary | None:

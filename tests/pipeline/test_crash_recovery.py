@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from app.worker import IngestWorker, spool_directory
+from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.events import AudioReceived, CallStarted
 from ingest.pipeline.recovery import INTERRUPTED
 from simulator.speech import speak
-from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LINES = (

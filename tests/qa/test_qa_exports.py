@@ -84,7 +84,7 @@ async def test_json_and_text_hold_the_whole_call(qa_db: Path) -> None:
     assert record is not None
     data = json.loads(export_call(record, "json"))
     assert data["call_id"] == "c02" and data["agent"] == "a1"
-    assert [s["text"] for s in data["segments"]][0] == "I want to cancel my account"
+    assert data["segments"][0]["text"] == "I want to cancel my account"
     assert {a["level"] for a in data["alerts"]} == {"urgent", "critical"}
     assert data["scorecards"][0]["reviewer"] == "qa-lead"
     text = export_call(record, "txt")

@@ -62,7 +62,7 @@ def test_bad_criteria_files_name_every_problem(tmp_path: Path) -> None:
     assert "criteria[0].kind" in message and "criteria[0].weight" in message and "criteria[1].id" in message
     broken = tmp_path / "broken.toml"
     broken.write_text("[[criteria]\n")
-    with pytest.raises(CriteriaError, match="broken.toml"):
+    with pytest.raises(CriteriaError, match=r"broken\.toml"):
         load_criteria(broken)
 
 

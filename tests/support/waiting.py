@@ -23,7 +23,7 @@ T = TypeVar("T")
 async def wait_until(
     condition: Callable[[], T | Awaitable[T]],
     *,
-    timeout: float = HANG_GUARD_S,  # noqa: ASYNC109 - the polling deadline, not one awaited call's
+    timeout: float = HANG_GUARD_S,
     interval: float = POLL_INTERVAL_S,
     message: str = "the condition",
 ) -> T:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from pathlib import Path
 
 from ingest.translation import ApertiumTranslator, TranslationSettings, make_translator
 from ingest.translation.apertium import installed_modes, plan_route
@@ -106,7 +107,7 @@ async def test_recovers_after_one_stage_is_killed(apertium: ApertiumTranslator) 
 
 
 def _first_child(pid: int) -> int:
-    children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     assert children, "the pipeline shell has no stages"
     return int(children[0])
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from vicidial_testkit import HANG_GUARD_S, SHORT_FOLLOW_UP, MariaDB
+from vicidial_testkit import SHORT_FOLLOW_UP, MariaDB
 
 from ingest.events import CallEnded, CallStarted, CallSummary
 from ingest.storage import CallStore

@@ -32,7 +32,6 @@ HERE = Path(__file__).parent
 DATABASE = "asterisk"
 READ_ONLY_USER = "callmon"
 READ_ONLY_PASSWORD = "callmon-test-pw"
-HANG_GUARD_S = 60.0
 # After hang-up the enricher waits for wrap-up and the audio cron: minutes in
 # production, about a second in tests.
 SHORT_FOLLOW_UP: dict[str, float] = {
