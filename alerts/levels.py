@@ -15,7 +15,7 @@ __all__ = ["LEVELS", "Level", "at_least", "highest", "level_rank"]
 def level_rank(level: str) -> int:
     """0 for warning, 1 urgent, 2 critical; ValueError for anything else."""
     try:
-        return LEVELS.index(level)  # type: ignore[arg-type]
+        return LEVELS.index(level)
     except ValueError:
         raise ValueError(f"unknown alert level {level!r}; expected one of {', '.join(LEVELS)}") from None
 

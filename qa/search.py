@@ -201,7 +201,7 @@ async def _count_when_empty(
         f"WITH hits AS MATERIALIZED ({_hits_sql(query, False)})"
         f" SELECT count(*) FROM hits CROSS JOIN calls c ON c.id = hits.call_id WHERE {where}"
     )
-    return (await _rows(conn, sql, params))[0][0]
+    return int((await _rows(conn, sql, params))[0][0])
 
 
 async def _relevance_window(
@@ -262,7 +262,7 @@ async def _match_count(conn: aiosqlite.Connection, expression: str) -> int:
         "SELECT count(*) FROM (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? LIMIT ?)",
         (expression, TEXT_FIRST_MAX_SEGMENTS + 1),
     )
-    return rows[0][0]
+    return int(rows[0][0])
 
 
 def _hit(row: sqlite3.Row, snippets: Any) -> CallHit:

@@ -39,7 +39,7 @@ class CallAudio:
         """Both parties in one stream, as a single AudioSocket would carry them."""
         a = np.frombuffer(self.agent, dtype=np.int16).astype(np.int32)
         c = np.frombuffer(self.caller, dtype=np.int16).astype(np.int32)
-        return np.clip(a + c, -32768, 32767).astype(np.int16).tobytes()
+        return bytes(np.clip(a + c, -32768, 32767).astype(np.int16).tobytes())
 
 
 def render_call(script: CallScript, *, turn_gap: float = TURN_GAP_S) -> CallAudio:

@@ -10,8 +10,6 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-_MISSING = object()
-
 
 class TtlCache(Generic[K, V]):
     def __init__(
@@ -24,10 +22,10 @@ class TtlCache(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         """The value stored under `key` if it has not expired, else None."""
-        entry = self._entries.get(key, _MISSING)
-        if entry is _MISSING:
+        entry = self._entries.get(key)
+        if entry is None:
             return None
-        expires_at, value = entry  # type: ignore[misc]
+        expires_at, value = entry
         if self._clock() >= expires_at:
             del self._entries[key]
             return None

@@ -41,7 +41,7 @@ class ViciDialDatabase:
         if settings.replica_host:
             replica_port = settings.replica_port or settings.port
             replica = _Server(settings, settings.replica_host, replica_port, role="replica")
-            self._servers = (replica, primary)
+            self._servers: tuple[_Server, ...] = (replica, primary)
         else:
             self._servers = (primary,)
 

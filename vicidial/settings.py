@@ -120,5 +120,7 @@ class ViciDialSettings(CallmonSettings):
     @classmethod
     def _known_layout(cls, layout: str) -> str:
         if layout not in RECORDING_LAYOUTS:
-            raise ViciDialSettingsError(f"CALLMON_VICIDIAL_RECORDINGS_LAYOUT must be one of {RECORDING_LAYOUTS}")
+            raise ViciDialSettingsError(
+                f"CALLMON_VICIDIAL_RECORDINGS_LAYOUT must be one of {RECORDING_LAYOUTS}"
+            )
         return layout

@@ -59,6 +59,8 @@ def simulate(
         click.echo(f"{call.protocol:>17}  {call.script:<20} {call.duration:5.1f} s  {call.call_id}")
 
     total = None if forever else (calls or len(chosen))
+    # click.Choice(PROTOCOLS) let only those names through.
+    chosen_protocols = [p for p in PROTOCOLS if p in protocols] if protocols else list(PROTOCOLS)
     try:
         result = asyncio.run(
             run_simulation(
@@ -67,10 +69,10 @@ def simulate(
                 calls=total,
                 concurrency=concurrency,
                 speed=None if fast else speed,
-                protocols=protocols or PROTOCOLS,
+                protocols=chosen_protocols,
                 on_dialed=dialed,
             )
-        )  # type: ignore[arg-type]
+        )
     except KeyboardInterrupt:
         return
     except OSError as error:

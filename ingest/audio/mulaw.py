@@ -56,7 +56,7 @@ def encode_mulaw(pcm: bytes | bytearray | memoryview) -> bytes:
     """s16le PCM -> mu-law bytes (one byte per sample)."""
     if len(pcm) % 2:
         raise ValueError(f"16-bit PCM needs an even number of bytes, got {len(pcm)}")
-    return _ENCODE_TABLE[np.frombuffer(pcm, dtype="<u2")].tobytes()
+    return bytes(_ENCODE_TABLE[np.frombuffer(pcm, dtype="<u2")].tobytes())
 
 
 def silence_pcm(samples: int) -> bytes:

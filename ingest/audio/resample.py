@@ -37,7 +37,7 @@ class StreamResampler:
 
     def feed(self, pcm: bytes) -> bytes:
         samples = np.frombuffer(pcm, dtype=np.int16)
-        return self._stream.resample_chunk(samples).tobytes()
+        return bytes(self._stream.resample_chunk(samples).tobytes())
 
     def flush(self) -> bytes:
-        return self._stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True).tobytes()
+        return bytes(self._stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True).tobytes())

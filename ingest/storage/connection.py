@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import aiosqlite
 
@@ -89,7 +89,8 @@ async def in_thread_transaction(db: aiosqlite.Connection, body: Callable[[sqlite
             raise
         return result
 
-    return await db._execute(transaction, db._conn)
+    # aiosqlite's private hop to its thread is untyped; `transaction` returns T.
+    return cast(T, await db._execute(transaction, db._conn))  # type: ignore[no-untyped-call]
 
 
 async def _enable_wal(db: aiosqlite.Connection) -> None:
