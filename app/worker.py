@@ -32,6 +32,7 @@ from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
 from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
+from ingest.pipeline.admission import CallAdmission
 from ingest.pipeline.recognition import RecognitionPool
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
@@ -99,6 +100,8 @@ class IngestWorker:
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
+        self.admission = CallAdmission(settings.max_calls or None)
+        """Which source owns each live call id, and the concurrent-call limit."""
         self.started_at = time.time()
 
     async def __aenter__(self) -> IngestWorker:
@@ -159,7 +162,14 @@ class IngestWorker:
         if not self._listen:
             return
         await self._open_chat()
-        self._audiosocket = AudioSocketServer(self.sink, settings.audiosocket_host, settings.audiosocket_port)
+        self._audiosocket = AudioSocketServer(
+            self.sink,
+            settings.audiosocket_host,
+            settings.audiosocket_port,
+            admission=self.admission,
+            allow=settings.audiosocket_allow,
+            max_connections=settings.audiosocket_max_connections,
+        )
         await self._audiosocket.start()
         await self._start_http()
         log.info(
@@ -181,13 +191,17 @@ class IngestWorker:
             "engine": self.pipeline.services.engine_name,
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
+            **self.admission.health(),
+            "audiosocket_connections_refused": (
+                self._audiosocket.connections_refused if self._audiosocket is not None else 0
+            ),
         }
 
     def include_routes(self, app: FastAPI) -> None:
         """Mount the Twilio endpoints on another app (the dashboard's)."""
-        app.include_router(build_twilio_router(self.settings, self.sink))
+        app.include_router(build_twilio_router(self.settings, self.sink, self.admission))
         if self.chat is not None:
-            app.include_router(build_chat_router(self.settings, self.sink, self.chat))
+            app.include_router(build_chat_router(self.settings, self.sink, self.chat, self.admission))
 
     async def _open_chat(self) -> None:
         """The translated chat for foreign-language callers (Twilio webhooks and streams)."""
@@ -203,7 +217,9 @@ class IngestWorker:
 
     async def _start_http(self) -> None:
         settings = self.settings
-        app = self._app or build_ingest_app(settings, self.sink, health=self.health, chat_service=self.chat)
+        app = self._app or build_ingest_app(
+            settings, self.sink, health=self.health, chat_service=self.chat, admission=self.admission
+        )
         config = uvicorn.Config(
             app,
             host=settings.http_host,

@@ -7,6 +7,7 @@ configuration; command-line options override the environment.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,16 @@ class IngestSettings:
     public_url: str | None = None
     """The https://host Twilio calls, when a proxy rewrites the Host header."""
     rolling_window: int = 5
+    audiosocket_allow: str = "127.0.0.0/8,::1"
+    """Source networks allowed to connect to AudioSocket (comma list; it has no authentication)."""
+    audiosocket_max_connections: int = 400
+    """AudioSocket connections open at once (a split call uses two)."""
+    max_calls: int = 200
+    """Concurrent calls over every source; new ones beyond it are refused (0: no limit)."""
+    recordings_dirs: str = ""
+    """Folders (os.pathsep-separated) whose files the dashboard may serve as recordings."""
+    recordings_url_prefixes: str = ""
+    """URL prefixes (comma list) the dashboard may send a browser to for a recording."""
     vad: VadSettings = field(default_factory=VadSettings)
 
     @classmethod
@@ -90,6 +101,14 @@ class IngestSettings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        if self.max_calls < 0 or self.audiosocket_max_connections < 1:
+            raise SettingsError("CALLMON_MAX_CALLS must be >= 0 and CALLMON_AUDIOSOCKET_MAX_CONNECTIONS >= 1")
+        try:
+            for item in self.audiosocket_allow.split(","):
+                if item.strip():
+                    ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError as error:
+            raise SettingsError(f"CALLMON_AUDIOSOCKET_ALLOW={self.audiosocket_allow!r}: {error}") from None
         if not 0 <= self.vad.aggressiveness <= 3:
             raise SettingsError("CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3")
         if self.vad.end_silence_ms < 20 or self.vad.max_utterance_s <= 0:

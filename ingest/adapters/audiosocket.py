@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
+from collections.abc import Iterable
 from uuid import UUID
 
 from ingest.adapters.audiosocket_frames import (
@@ -58,6 +60,7 @@ from ingest.events import (
     LegEnded,
     Speaker,
 )
+from ingest.pipeline.admission import CallAdmission
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,32 @@ SEND_BUFFER_BYTES = 64 * 1024
 """Kernel send buffer per connection: seconds of keep-alive, where autotuning would
 let a peer that stopped reading pin megabytes of stale silence per call."""
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
+DEFAULT_ALLOW = "127.0.0.0/8,::1"
+"""AudioSocket has no authentication: only these source networks may connect."""
+DEFAULT_MAX_CONNECTIONS = 400
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`CALLMON_AUDIOSOCKET_ALLOW`: comma-separated addresses or CIDR networks."""
+    networks = []
+    for item in text.split(","):
+        if item.strip():
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+    return tuple(networks)
+
+
+def address_allowed(host: str, networks: Iterable[Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
 _QUIET_REASONS = frozenset({"hangup", "eof", "shutdown"})
 
 
@@ -83,8 +112,19 @@ class AudioSocketServer:
         first_frame_timeout: float = 5.0,
         idle_timeout: float = 30.0,
         max_audio_payload: int = MAX_AUDIO_PAYLOAD,
+        admission: CallAdmission | None = None,
+        allow: str | Iterable[Network] = DEFAULT_ALLOW,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
+        """`admission` is the worker's registry of live calls (shared with every adapter);
+        `allow` the source networks that may connect; `max_connections` the most open
+        at once (further ones are closed at once)."""
         self.sink = sink
+        self.admission = admission if admission is not None else CallAdmission()
+        self.allow = parse_networks(allow) if isinstance(allow, str) else tuple(allow)
+        self.max_connections = max_connections
+        self.connections_refused = 0
+        """Connections closed on accept: source not allowed, or over the limit."""
         self.host = host
         self.first_frame_timeout = first_frame_timeout
         self.idle_timeout = idle_timeout
@@ -112,7 +152,15 @@ class AudioSocketServer:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _Connection(self), self.host, self._requested_port)
         self._ticker = spawn(self._tick_forever(), name="audiosocket-keepalive")
-        log.info("AudioSocket listening on %s:%d", self.host, self.port)
+        log.info(
+            "AudioSocket listening on %s:%d; accepting connections from %s only (set "
+            "CALLMON_AUDIOSOCKET_ALLOW=127.0.0.0/8,::1,<Asterisk host or network>,... to allow "
+            "your Asterisk servers); at most %d connections",
+            self.host,
+            self.port,
+            ", ".join(str(n) for n in self.allow) or "nowhere",
+            self.max_connections,
+        )
 
     async def stop(self) -> None:
         """Stop listening and end every open call with reason ``shutdown``."""
@@ -137,21 +185,28 @@ class AudioSocketServer:
         except Exception:  # a sink bug must not take the connection or the server down
             log.exception("call event sink failed on %s for call %s", event.type, event.call_id)
 
-    def join_call(self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID) -> bool:
-        """Register a leg; False when that leg of that call is already connected."""
+    def join_call(self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID) -> str | None:
+        """Register a leg; None when it joined, else why it may not."""
         legs = self._calls.get(call_id)
-        if legs is not None and speaker in legs:
-            return False
-        if legs is None:
-            legs = self._calls[call_id] = {}
-            metadata = {
-                "peer": connection.peer,
-                "uuid": str(uuid),
-                "legs": "mixed" if speaker == "unknown" else "split",
-            }
-            self.emit(CallStarted(call_id, source="audiosocket", metadata=metadata))
-        legs[speaker] = connection
-        return True
+        if legs is not None:
+            if speaker in legs:
+                return f"the {speaker} leg of call {call_id} is already connected"
+            if speaker == "unknown" or "unknown" in legs:
+                # A mixed stream has no legs to join, and a split call no mixed stream.
+                return f"call {call_id} is live with other legs; a {speaker} leg cannot join it"
+            legs[speaker] = connection
+            return None
+        refused = self.admission.claim(call_id, self)
+        if refused is not None:
+            return f"call {call_id} refused: {refused}"
+        self._calls[call_id] = {speaker: connection}
+        metadata = {
+            "peer": connection.peer,
+            "uuid": str(uuid),
+            "legs": "mixed" if speaker == "unknown" else "split",
+        }
+        self.emit(CallStarted(call_id, source="audiosocket", metadata=metadata))
+        return None
 
     def leave_call(self, call_id: str, speaker: Speaker, reason: str) -> None:
         self.emit(LegEnded(call_id, speaker, reason))
@@ -160,6 +215,26 @@ class AudioSocketServer:
         if not legs:
             self._calls.pop(call_id, None)
             self.emit(CallEnded(call_id, reason))
+            self.admission.release(call_id, self)
+
+    def admit_connection(self, connection: _Connection, host: str) -> str | None:
+        """None when a new connection from `host` may stay, else why not."""
+        if not address_allowed(host, self.allow):
+            reason = f"source {host} is not in CALLMON_AUDIOSOCKET_ALLOW"
+        elif len(self._connections) >= self.max_connections:
+            reason = f"{len(self._connections)} connections open (CALLMON_AUDIOSOCKET_MAX_CONNECTIONS)"
+        else:
+            return None
+        self.connections_refused += 1
+        # Log the first refusals and then every 100th: a flood must not flood the log too.
+        if self.connections_refused <= 10 or self.connections_refused % 100 == 0:
+            log.warning(
+                "AudioSocket %s: connection refused: %s (%d refused so far)",
+                connection.peer,
+                reason,
+                self.connections_refused,
+            )
+        return reason
 
     def opened(self, connection: _Connection) -> None:
         self._connections.add(connection)
@@ -218,6 +293,11 @@ class _Connection(asyncio.Protocol):
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self._opened_at = self._last_frame_at = asyncio.get_running_loop().time()
+        host = peer[0] if isinstance(peer, tuple) else ""
+        if self.server.admit_connection(self, host) is not None:
+            self.ended = True
+            transport.abort()
+            return
         self.server.opened(self)
 
     def data_received(self, data: bytes) -> None:
@@ -271,14 +351,17 @@ class _Connection(asyncio.Protocol):
         else:
             uuid = UUID(bytes=frame.payload)
             call_id, speaker = leg_of(uuid)
-            if not self.server.join_call(self, call_id, speaker, uuid):
-                self.close(f"protocol-error: the {speaker} leg of call {call_id} is already connected")
+            refused = self.server.join_call(self, call_id, speaker, uuid)
+            if refused is not None:
+                self.close(f"refused: {refused}")
                 return
             self.call_id, self.speaker = call_id, speaker
             log.info("AudioSocket %s: call %s, %s leg (UUID %s)", self.peer, call_id, speaker, uuid)
 
     def _on_audio(self, frame: Frame) -> None:
         assert self.call_id is not None
+        if not frame.payload:
+            return  # zero-length audio: legal, carries nothing
         if frame.kind is not self._kind:
             # Rate changed: keep the audio time so far, count samples at the new rate.
             self._seconds_before_kind = self._audio_time()
@@ -310,6 +393,8 @@ class _Connection(asyncio.Protocol):
             self.close(f"no UUID frame within {self.server.first_frame_timeout:g} s")
         elif self.call_id is not None and now - self._last_frame_at > self.server.idle_timeout:
             self.close("idle-timeout")
+        elif self.call_id is None:
+            pass  # keep-alives only for a call: a connection that never names one gets nothing
         elif self._transport.get_write_buffer_size() >= KEEPALIVE_BUFFER_LIMIT:
             self.server.keepalives_dropped += 1
         else:

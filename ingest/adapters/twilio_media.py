@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
 from ingest.audio.mulaw import decode_mulaw, silence_pcm
 from ingest.events import (
     AudioReceived,
@@ -30,6 +31,7 @@ from ingest.events import (
     DtmfReceived,
     Speaker,
 )
+from ingest.pipeline.admission import CallAdmission
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,20 @@ DTMF_DIGITS = frozenset("0123456789*#ABCD")
 # than half a frame is not worth a silence chunk or a trim.
 _JITTER_SAMPLES = 10 * _SAMPLES_PER_MS
 _COMPLAINTS_LOGGED_PER_REASON = 3
+MAX_MESSAGE_BYTES = 64 * 1024
+"""Largest WebSocket message a stream may send: a media frame is ~300 bytes and a
+start within the parameter limits below under 10 KiB. Larger closes with 1009."""
+MESSAGE_TOO_BIG = 1009
+POLICY_VIOLATION = 1008
+MAX_PARAMETERS = 32
+MAX_PARAMETER_NAME = 64
+MAX_PARAMETER_VALUE = 1024
+MAX_PARAMETERS_TOTAL = 8 * 1024
+"""Limits on `start.customParameters` (a start over them is refused): our own
+webhook sends three short ones; metadata is stored and shown on every page."""
+RESERVED_PARAMETERS = frozenset({TOKEN_PARAMETER, "recording_path", "recording_url"})
+"""Never taken from the wire into call metadata: they name files and URLs the
+dashboard serves, or carry the stream's credential."""
 
 
 @dataclass(slots=True)
@@ -99,8 +115,22 @@ class _ComplaintLog:
 class MediaStreamSession:
     """Turns one Media Streams connection's messages into call events."""
 
-    def __init__(self, sink: CallEventSink, *, connection: str = "?", max_gap_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        sink: CallEventSink,
+        *,
+        connection: str = "?",
+        max_gap_s: float = 5.0,
+        admission: CallAdmission | None = None,
+        auth_token: str | None = None,
+    ) -> None:
+        """`admission` is the worker's registry of live calls (a private one when None);
+        with `auth_token` a `start` must carry a valid per-call token (see `stream_tokens`)."""
         self._sink = sink
+        self._admission = admission if admission is not None else CallAdmission()
+        self._auth_token = auth_token
+        self.refusal: str | None = None
+        """Why this stream was refused (the endpoint closes it with 1008), or None."""
         self._connection = connection
         self._max_gap_samples = int(max_gap_s * SAMPLE_RATE)
         self._complain = _ComplaintLog(connection)
@@ -149,6 +179,12 @@ class MediaStreamSession:
             return
         handler(message)
 
+    def refuse(self, reason: str) -> None:
+        """Refuse the stream: nothing more from it reaches the pipeline."""
+        self.refusal = reason
+        self._ended = True
+        log.warning("twilio stream %s: refused: %s", self._connection, reason)
+
     def close(self, reason: str = "disconnect") -> None:
         """The socket closed: end the call unless `stop` already did."""
         if self._call_id is not None and not self._ended:
@@ -180,6 +216,9 @@ class MediaStreamSession:
         if type(call_sid) is not str or not call_sid:
             self._ignore("start without callSid")
             return
+        if len(call_sid) > MAX_PARAMETER_NAME:
+            self.refuse(f"callSid of {len(call_sid)} characters (limit {MAX_PARAMETER_NAME})")
+            return
         format_problem = _media_format_problem(start.get("mediaFormat"))
         if format_problem:
             self._ignore("unsupported mediaFormat", format_problem)
@@ -189,13 +228,32 @@ class MediaStreamSession:
         if type(custom) is not dict or type(tracks) is not list:
             self._ignore("start with malformed customParameters or tracks")
             return
-        metadata = {str(k): v if type(v) is str else orjson.dumps(v).decode() for k, v in custom.items()}
+        parameters_problem = _parameters_problem(custom)
+        if parameters_problem:
+            self.refuse(f"call {call_sid[:64]!r}: {parameters_problem}")
+            return
+        if self._auth_token is not None and not stream_token_valid(
+            self._auth_token, call_sid, custom.get(TOKEN_PARAMETER)
+        ):
+            self.refuse(f"call {call_sid[:64]!r}: missing, expired or foreign {TOKEN_PARAMETER}")
+            return
+        refused = self._admission.claim(call_sid, self)
+        if refused is not None:
+            self.refuse(f"call {call_sid[:64]!r}: {refused}")
+            return
+        metadata = {
+            str(k): v if type(v) is str else orjson.dumps(v).decode()
+            for k, v in custom.items()
+            if k not in RESERVED_PARAMETERS
+        }
         media_format = start["mediaFormat"]
         metadata.update(
             {
-                "stream_sid": str(start.get("streamSid") or message.get("streamSid") or ""),
-                "account_sid": str(start.get("accountSid") or ""),
-                "tracks": ",".join(str(t) for t in tracks),
+                "stream_sid": str(start.get("streamSid") or message.get("streamSid") or "")[
+                    :MAX_PARAMETER_VALUE
+                ],
+                "account_sid": str(start.get("accountSid") or "")[:MAX_PARAMETER_VALUE],
+                "tracks": ",".join(str(t) for t in tracks)[:MAX_PARAMETER_VALUE],
                 "media_format": f"{media_format['encoding']};rate={media_format['sampleRate']}"
                 f";channels={media_format['channels']}",
             }
@@ -330,6 +388,7 @@ class MediaStreamSession:
             stats.ignored_messages,
         )
         self._sink.submit(CallEnded(call_id=self._call_id, reason=reason))
+        self._admission.release(self._call_id, self)
 
     def _ignore(self, reason: str, detail: str = "") -> None:
         self.stats.ignored_messages += 1
@@ -356,4 +415,19 @@ def _media_format_problem(media_format: object) -> str | None:
     channels = media_format.get("channels")
     if encoding != "audio/x-mulaw" or str(rate) != "8000" or str(channels) != "1":
         return f"encoding {encoding!r} rate {rate!r} channels {channels!r}"[:80]
+    return None
+
+
+def _parameters_problem(custom: dict[Any, Any]) -> str | None:
+    """Why `customParameters` exceed the limits, or None."""
+    if len(custom) > MAX_PARAMETERS:
+        return f"{len(custom)} customParameters (limit {MAX_PARAMETERS})"
+    total = 0
+    for key, value in custom.items():
+        text = value if type(value) is str else orjson.dumps(value).decode()
+        if len(str(key)) > MAX_PARAMETER_NAME or len(text) > MAX_PARAMETER_VALUE:
+            return f"customParameter {str(key)[:40]!r} too long (limits {MAX_PARAMETER_NAME}/{MAX_PARAMETER_VALUE})"
+        total += len(str(key)) + len(text)
+    if total > MAX_PARAMETERS_TOTAL:
+        return f"customParameters of {total} characters (limit {MAX_PARAMETERS_TOTAL})"
     return None
