@@ -23,6 +23,9 @@ class ChatSettings:
     """CALLMON_CHAT_POLL_PAUSE_S: `<Pause length>` between two looks for a reply."""
     espeak_path: str = "espeak-ng"
     """CALLMON_ESPEAK_PATH: the synthesiser for Media Streams replies."""
+    idle_s: float = 300.0
+    """CALLMON_CHAT_IDLE_S: a chat without a webhook or stream from Twilio for this long is
+    ended ("no-status-callback"): its status callback is never coming (or it never was Twilio)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ChatSettings:
@@ -43,6 +46,7 @@ class ChatSettings:
             ("reply_wait_s", "CALLMON_CHAT_REPLY_WAIT_S", float),
             ("poll_pause_s", "CALLMON_CHAT_POLL_PAUSE_S", int),
             ("espeak_path", "CALLMON_ESPEAK_PATH", str),
+            ("idle_s", "CALLMON_CHAT_IDLE_S", float),
         ):
             if env.get(env_name):
                 try:
@@ -53,6 +57,8 @@ class ChatSettings:
         settings = cls(**values)
         if not 1 <= len(settings.languages) <= 9:
             raise SettingsError("CALLMON_CHAT_LANGUAGES: a key-press menu offers 1 to 9 languages")
+        if settings.idle_s <= settings.reply_wait_s:
+            raise SettingsError("CALLMON_CHAT_IDLE_S must be longer than CALLMON_CHAT_REPLY_WAIT_S")
         if settings.reply_wait_s <= 0 or settings.poll_pause_s < 1:
             raise SettingsError("CALLMON_CHAT_REPLY_WAIT_S must be > 0 and _POLL_PAUSE_S >= 1")
         return settings

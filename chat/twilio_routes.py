@@ -64,7 +64,9 @@ def build_chat_router(
                     signed_url,
                 )
                 return None
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        chat_service.heard_from(fields.get("CallSid", ""))
+        return fields
 
     def xml(body: str) -> Response:
         return Response(body, media_type="application/xml")
