@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -129,6 +130,15 @@ class IngestWorker:
         return self._http.servers[0].sockets[0].getsockname()[1]
 
     async def start(self) -> None:
+        """Start everything, or (on any failure: a busy port, a bad database) stop what
+        had started and re-raise: nothing is left half-running."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         settings = self.settings
         self.store = await CallStore.open(settings.db_path)
         self.bus = open_bus(settings.redis_url)
@@ -229,9 +239,16 @@ class IngestWorker:
             ws_max_size=1 << 20,
         )
         self._http = uvicorn.Server(config)
-        self._http_task = spawn(self._http.serve(), name="ingest-http")
+        # Bind here so a busy port is an OSError for the caller; uvicorn would log it and
+        # call sys.exit() inside its task instead.
+        listener = socket.create_server(
+            (settings.http_host, settings.http_port),
+            family=socket.AF_INET6 if ":" in settings.http_host else socket.AF_INET,
+        )
+        self._http_task = spawn(self._http.serve(sockets=[listener]), name="ingest-http")
         while not self._http.started:
             if self._http_task.done():
+                listener.close()
                 raise RuntimeError(f"HTTP server could not start on port {settings.http_port}")
             await asyncio.sleep(0.02)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +94,8 @@ async def _serve(
     try:
         worker = IngestWorker(settings, load_component_settings())
         await worker.start()
-    except OSError as error:
+    except (OSError, RuntimeError, sqlite3.Error) as error:
+        # The worker has already stopped what it had started: one line, exit status 1.
         raise click.ClickException(f"cannot start the worker: {error}") from None
     click.echo(
         f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "
