@@ -17,10 +17,12 @@ from alerts.store import AlertStore
 from dashboard.feed import LiveFeed
 from dashboard.health import HealthMonitor, Probe
 from dashboard.notes import NoteStore
-from dashboard.settings import DashboardSettings
+from dashboard.recordings import RecordingPolicy
+from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.users import UserStore
 from ingest.bus import Bus, open_bus
 from ingest.events import AlertAcknowledged, AlertRaised
+from ingest.settings import IngestSettings, SettingsError
 from ingest.storage import CallStore
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ class DashboardServices:
     feed: LiveFeed
     health: HealthMonitor
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    recordings: RecordingPolicy = field(default_factory=RecordingPolicy)
+    """Which recording files and URLs may be served (CALLMON_RECORDINGS_*)."""
 
     async def close(self) -> None:
         for closer in reversed(self._closers):
@@ -131,7 +135,13 @@ async def _assemble(
     health = HealthMonitor({"ingest": ingest_probe, "bus": bus_probe, "database": database_probe})
     await health.start()
     closers.append(health.close)
-    return DashboardServices(settings, db_path, bus, calls, alerts, users, notes, feed, health, closers)
+    try:
+        recordings = RecordingPolicy.from_settings(IngestSettings.from_env())
+    except SettingsError as error:
+        raise DashboardConfigError(str(error)) from None
+    return DashboardServices(
+        settings, db_path, bus, calls, alerts, users, notes, feed, health, closers, recordings
+    )
 
 
 async def _open_alert_actions(db_path: Path, bus: Bus, alert_settings: AlertSettings) -> AlertService:
