@@ -16,6 +16,7 @@ from alerts.service import AlertService
 from alerts.store import AlertStore
 from dashboard.feed import LiveFeed
 from dashboard.health import HealthMonitor, Probe
+from dashboard.login_guard import LoginThrottle, LoginTickets
 from dashboard.notes import NoteStore
 from dashboard.recordings import RecordingPolicy
 from dashboard.settings import DashboardConfigError, DashboardSettings
@@ -53,6 +54,8 @@ class DashboardServices:
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     recordings: RecordingPolicy = field(default_factory=RecordingPolicy)
     """Which recording files and URLs may be served (CALLMON_RECORDINGS_*)."""
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    login_tickets: LoginTickets = field(default_factory=LoginTickets)
 
     async def close(self) -> None:
         for closer in reversed(self._closers):

@@ -90,6 +90,8 @@ class DashboardServer:
             favicon="📞",
             show_welcome_message=False,
             reconnect_timeout=10.0,
+            # Served over HTTPS (the public URL says so): the session cookie never goes out in clear.
+            session_middleware_kwargs={"https_only": (settings.public_url or "").startswith("https://")},
         )
         config = uvicorn.Config(
             parent,
