@@ -25,6 +25,7 @@ from alerts.service import AlertService
 from app.http_app import build_ingest_app
 from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
+from dashboard.recordings import RecordingPolicy
 from dashboard.services import DashboardServices, services_sharing_worker
 from dashboard.settings import DashboardSettings
 from ingest.adapters.audiosocket import AudioSocketServer
@@ -334,4 +335,5 @@ async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettin
         alerts=worker.alerts,
         alert_settings=worker.components.alerts,
         ingest_probe=ingest_probe,
+        recordings=RecordingPolicy.from_settings(worker.settings),
     )

@@ -74,13 +74,15 @@ async def services_sharing_worker(
     alerts: AlertService | None,
     alert_settings: AlertSettings,
     ingest_probe: Probe,
+    recordings: RecordingPolicy | None = None,
 ) -> DashboardServices:
-    """Share a running worker's bus, store and alert service (one process)."""
+    """Share a running worker's bus, store and alert service (one process);
+    `recordings` from the worker's settings (else read from the environment)."""
     closers: list[Callable[[], Awaitable[Any]]] = []
     if alerts is None:
         alerts = await _open_alert_actions(db_path, bus, alert_settings)
         closers.append(alerts.close)
-    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
+    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers, recordings)
 
 
 async def open_standalone(
@@ -113,7 +115,13 @@ async def _assemble(
     alerts: AlertActions,
     ingest_probe: Probe,
     closers: list[Callable[[], Awaitable[Any]]],
+    recordings: RecordingPolicy | None = None,
 ) -> DashboardServices:
+    if recordings is None:
+        try:
+            recordings = RecordingPolicy.from_settings(IngestSettings.from_env())
+        except SettingsError as error:
+            raise DashboardConfigError(str(error)) from None
     users = await UserStore.open(db_path)
     closers.append(users.close)
     notes = await NoteStore.open(db_path)
@@ -138,10 +146,6 @@ async def _assemble(
     health = HealthMonitor({"ingest": ingest_probe, "bus": bus_probe, "database": database_probe})
     await health.start()
     closers.append(health.close)
-    try:
-        recordings = RecordingPolicy.from_settings(IngestSettings.from_env())
-    except SettingsError as error:
-        raise DashboardConfigError(str(error)) from None
     return DashboardServices(
         settings, db_path, bus, calls, alerts, users, notes, feed, health, closers, recordings
     )
