@@ -223,6 +223,7 @@ class IngestWorker:
             self.store,
             self.bus,
             self.translator if self.translator is not None else NoTranslator(),
+            self.admission,
         )
         await self.chat.start()
 

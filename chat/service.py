@@ -22,6 +22,7 @@ from chat.store import Chat, ChatMessage, ChatStore
 from ingest.analysis import analyse_text
 from ingest.bus.channels import transcript_channel
 from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
+from ingest.pipeline.admission import CallAdmission
 from ingest.storage import CallStore
 from ingest.tasks import spawn
 from ingest.translation import Translator
@@ -37,9 +38,18 @@ MAX_TRACKED_CHATS = 10_000
 
 class ChatService:
     def __init__(
-        self, settings: ChatSettings, chats: ChatStore, calls: CallStore, bus: Any, translator: Translator
+        self,
+        settings: ChatSettings,
+        chats: ChatStore,
+        calls: CallStore,
+        bus: Any,
+        translator: Translator,
+        admission: CallAdmission | None = None,
     ) -> None:
+        """`admission` is the worker's registry of live calls: a webhook chat's call
+        must not take over (or later end) a live call of the same id from any source."""
         self.settings = settings
+        self.admission = admission if admission is not None else CallAdmission()
         self.chats = chats
         self._calls = calls
         self._bus = bus
@@ -64,7 +74,11 @@ class ChatService:
 
     # ------------------------------------------------------------- chat life
 
-    async def open_chat(self, call_sid: str, mode: str, caller_number: str | None) -> Chat:
+    async def open_chat(self, call_sid: str, mode: str, caller_number: str | None) -> Chat | None:
+        """The chat (a repeated webhook keeps the existing one); None when a voice chat's
+        call id is live elsewhere or no more calls are admitted."""
+        if mode == "voice" and self.admission.claim(call_sid, self) is not None:
+            return None
         chat = await self.chats.open_chat(call_sid, mode, self.settings.agent_language, caller_number)
         self.heard_from(call_sid)
         if mode == "voice":  # Media Streams chats are started by the stream, like any stream
@@ -106,6 +120,7 @@ class ChatService:
 
     async def end_chat(self, chat_id: str, reason: str) -> None:
         self._last_heard.pop(chat_id, None)
+        self.admission.release(chat_id, self)
         if not await self.chats.end_chat(chat_id):
             return
         chat = await self.chats.get_chat(chat_id)

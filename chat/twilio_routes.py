@@ -43,7 +43,7 @@ def build_chat_router(
     chat_service: ChatService,
     admission: CallAdmission | None = None,
 ) -> APIRouter:
-    admission = admission if admission is not None else CallAdmission()
+    admission = admission if admission is not None else chat_service.admission
     checker = TwilioSignatureChecker(settings.twilio_auth_token) if settings.twilio_auth_token else None
     chat_settings = chat_service.settings
     router = APIRouter()
@@ -80,7 +80,8 @@ def build_chat_router(
         call_sid = form.get("CallSid", "")
         if not call_sid:
             return Response("CallSid missing", status_code=400, media_type="text/plain")
-        await chat_service.open_chat(call_sid, mode, form.get("From"))
+        if await chat_service.open_chat(call_sid, mode, form.get("From")) is None:
+            return xml(twiml.goodbye("Sorry, we cannot take your call now."))
         retry = url(request, "/twilio/chat/media" if mode == "media" else "/twilio/chat/voice")
         return xml(
             twiml.language_menu(

@@ -166,3 +166,27 @@ async def test_max_calls_refuses_new_calls_cleanly_and_counts_them(start_worker:
     await admitted.hangup()
     await admitted.close()
     await refused_socket.close()
+
+
+async def test_a_chat_webhook_naming_a_live_call_neither_takes_it_over_nor_ends_it(
+    start_worker: StartWorker,
+) -> None:
+    worker = await start_worker()
+    victim_uuid = uuid.uuid4()
+    call_id = str(victim_uuid)
+    victim = AudioSocketDialer()
+    await victim.connect("127.0.0.1", worker.audiosocket_port, victim_uuid)
+    await victim.send_audio(tone(0) * 10)
+    await until(lambda: _is_live(worker, call_id), "the AudioSocket call")
+    base = f"http://127.0.0.1:{worker.http_port}"
+    form = {"CallSid": call_id, "From": "+15550100"}
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(f"{base}/twilio/chat/voice", data=form)
+        assert ET.fromstring(answer.text).find("Hangup") is not None
+        await client.post(f"{base}/twilio/chat/status", data={**form, "CallStatus": "completed"})
+    assert worker.chats is not None and await worker.chats.get_chat(call_id) is None
+    summary = await worker.store.get_call(call_id)
+    assert summary is not None and summary.status == "active" and summary.source == "audiosocket"
+    assert call_id in worker.pipeline.active_call_ids
+    await victim.hangup()
+    await victim.close()
