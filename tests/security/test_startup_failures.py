@@ -46,3 +46,30 @@ def test_a_busy_port_exits_non_zero_with_one_clear_line(tmp_path: Path, busy: st
     assert len(errors) == 1 and "cannot start the worker" in errors[0] and str(port) in errors[0], (
         result.stderr
     )
+
+
+def test_files_callmon_creates_are_private(tmp_path: Path) -> None:
+    # A real `callmon ingest` process creates its database; stopped with SIGTERM once it exists.
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "CALLMON_HTTP_HOST": "127.0.0.1"}
+    env["CALLMON_AUDIOSOCKET_HOST"] = "127.0.0.1"
+    db = tmp_path / "data" / "callmon.db"
+    old_umask = os.umask(0o022)  # the usual default: files world-readable unless callmon says otherwise
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from app.cli import main; main()", "ingest", "--db", str(db),
+             "--audiosocket-port", "0", "--http-port", "0"],
+            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    finally:
+        os.umask(old_umask)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the "AudioSocket on port ..." line: started
+        assert "callmon ingest" in line, line + (process.stderr.read() if process.stderr else "")
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    created = [db, *db.parent.glob("*")]
+    assert created and all(path.stat().st_mode & 0o077 == 0 for path in created), [
+        (path.name, oct(path.stat().st_mode)) for path in created
+    ]
