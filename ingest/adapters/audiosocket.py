@@ -1,5 +1,10 @@
 """Asterisk AudioSocket adapter: a TCP server that Asterisk connects to.
 
+The protocol has no authentication: only source addresses in the allow-list
+(CALLMON_AUDIOSOCKET_ALLOW, loopback by default) may connect, at most
+``max_connections`` at once, and a call id is claimed in the worker's
+`CallAdmission` so no other source can feed or end it.
+
 Each connection is one leg of a call (see `audiosocket_legs` for how a UUID
 names the call and the speaker). Wire frames become call events:
 
@@ -18,8 +23,9 @@ Other reasons: ``idle-timeout`` (no frame for ``idle_timeout`` s),
 no events; it is closed and the reason logged with the peer address.
 
 Frames are decoded in `data_received` and events submitted synchronously,
-so no task runs per connection. One shared ticker sends every connection 20 ms
-of silence every 20 ms (the keep-alive real deployments use), in the kind of
+so no task runs per connection. One shared ticker sends every connection that
+has named its call 20 ms of silence every 20 ms (the keep-alive real deployments
+use; nothing before the UUID, so idle sockets cost us nothing), in the kind of
 the leg's latest audio, and checks timeouts. A peer that does not read loses
 keep-alives rather than growing our buffers. We only ever send audio: a
 hangup would end the customer's call, and callmon only listens.
@@ -152,13 +158,19 @@ class AudioSocketServer:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _Connection(self), self.host, self._requested_port)
         self._ticker = spawn(self._tick_forever(), name="audiosocket-keepalive")
-        log.info(
-            "AudioSocket listening on %s:%d; accepting connections from %s only (set "
-            "CALLMON_AUDIOSOCKET_ALLOW=127.0.0.0/8,::1,<Asterisk host or network>,... to allow "
-            "your Asterisk servers); at most %d connections",
+        allowed = ", ".join(str(n) for n in self.allow) or "nowhere"
+        loopback_only = all(network.is_loopback for network in self.allow)
+        # Listening on every interface while accepting only loopback is the default: say
+        # loudly how to let the Asterisk servers in, or the first real call is just refused.
+        log.log(
+            logging.WARNING
+            if loopback_only and self.host not in ("127.0.0.1", "::1", "localhost")
+            else logging.INFO,
+            "AudioSocket listening on %s:%d, accepting connections from %s only (at most %d); to allow "
+            "your Asterisk servers set CALLMON_AUDIOSOCKET_ALLOW=127.0.0.0/8,::1,<their addresses or networks>",
             self.host,
             self.port,
-            ", ".join(str(n) for n in self.allow) or "nowhere",
+            allowed,
             self.max_connections,
         )
 

@@ -4,6 +4,7 @@ AudioSocket connections from elsewhere, floods of idle connections."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 import pytest
@@ -149,3 +150,12 @@ async def test_empty_and_64k_audio_frames_keep_the_call() -> None:
     finally:
         await dialer.close()
         await server.stop()
+
+
+async def test_start_up_says_how_to_allow_the_asterisk_hosts(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ingest.adapters.audiosocket")
+    server = AudioSocketServer(Collecting(), "0.0.0.0", 0)
+    await server.start()
+    await server.stop()
+    [record] = [r for r in caplog.records if "CALLMON_AUDIOSOCKET_ALLOW" in r.getMessage()]
+    assert record.levelno == logging.WARNING and "127.0.0.0/8, ::1/128 only" in record.getMessage()
