@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 FREE_FAILURES = 5
 FIRST_DELAY_S = 1.0
@@ -87,3 +88,34 @@ class LoginTickets:
         """The user name the ticket was issued for, once, within its lifetime."""
         name, expires = self._tickets.pop(ticket, ("", 0.0))
         return name if name and expires > time.monotonic() else None
+
+
+class SecureCookiesOverHttps:
+    """ASGI middleware: cookies set on a request that arrived over HTTPS get `Secure`.
+
+    The scheme is HTTPS when TLS ends in uvicorn, or when a proxy that uvicorn
+    trusts (its forwarded-allow list, 127.0.0.1 by default) says so with
+    X-Forwarded-Proto: so the session cookie is never sent back in clear."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (name, _with_secure(value) if name.lower() == b"set-cookie" else value)
+                    for name, value in message.get("headers", [])
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_secure)
+
+
+def _with_secure(cookie: bytes) -> bytes:
+    attributes = [part.strip().lower() for part in cookie.split(b";")[1:]]
+    return cookie if b"secure" in attributes else cookie + b"; Secure"

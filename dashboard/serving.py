@@ -20,6 +20,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from dashboard.app import install
+from dashboard.login_guard import SecureCookiesOverHttps
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError
 from ingest.tasks import spawn
@@ -80,6 +81,7 @@ class DashboardServer:
             raise DashboardConfigError("the dashboard needs CALLMON_DASHBOARD_SECRET to sign sessions")
         use_session_folder(settings.sessions_path or self.services.db_path.parent / "dashboard-sessions")
         parent = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        parent.add_middleware(SecureCookiesOverHttps)
         if self._extra_routes is not None:
             self._extra_routes(parent)
         install(self.services)
