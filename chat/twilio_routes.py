@@ -25,7 +25,8 @@ from chat.languages import choose_language
 from chat.playback import StreamPlayback
 from chat.service import ChatService
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
-from ingest.adapters.twilio_media import POLICY_VIOLATION, MediaStreamSession
+from ingest.adapters.twilio_limits import POLICY_VIOLATION
+from ingest.adapters.twilio_media import MediaStreamSession
 from ingest.adapters.twilio_routes import pump_stream
 from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.events import CallEventSink

@@ -7,12 +7,13 @@ configuration; command-line options override the environment.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ingest.adapters.audiosocket_access import parse_networks
 
 ASR_ENGINES = ("sphinx", "whisper", "deepgram")
 
@@ -104,9 +105,7 @@ class IngestSettings:
         if self.max_calls < 0 or self.audiosocket_max_connections < 1:
             raise SettingsError("CALLMON_MAX_CALLS must be >= 0 and CALLMON_AUDIOSOCKET_MAX_CONNECTIONS >= 1")
         try:
-            for item in self.audiosocket_allow.split(","):
-                if item.strip():
-                    ipaddress.ip_network(item.strip(), strict=False)
+            parse_networks(self.audiosocket_allow)
         except ValueError as error:
             raise SettingsError(f"CALLMON_AUDIOSOCKET_ALLOW={self.audiosocket_allow!r}: {error}") from None
         if not 0 <= self.vad.aggressiveness <= 3:

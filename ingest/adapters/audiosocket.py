@@ -35,12 +35,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 from collections.abc import Iterable
 from uuid import UUID
 
+from ingest.adapters.audiosocket_access import (
+    DEFAULT_ALLOW,
+    DEFAULT_MAX_CONNECTIONS,
+    Network,
+    address_allowed,
+    parse_networks,
+)
 from ingest.adapters.audiosocket_frames import (
     AUDIO_KINDS,
     FRAME_SECONDS,
@@ -77,32 +83,6 @@ SEND_BUFFER_BYTES = 64 * 1024
 """Kernel send buffer per connection: seconds of keep-alive, where autotuning would
 let a peer that stopped reading pin megabytes of stale silence per call."""
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
-DEFAULT_ALLOW = "127.0.0.0/8,::1"
-"""AudioSocket has no authentication: only these source networks may connect."""
-DEFAULT_MAX_CONNECTIONS = 400
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(text: str) -> tuple[Network, ...]:
-    """`CALLMON_AUDIOSOCKET_ALLOW`: comma-separated addresses or CIDR networks."""
-    networks = []
-    for item in text.split(","):
-        if item.strip():
-            networks.append(ipaddress.ip_network(item.strip(), strict=False))
-    return tuple(networks)
-
-
-def address_allowed(host: str, networks: Iterable[Network]) -> bool:
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in networks)
-
-
 _QUIET_REASONS = frozenset({"hangup", "eof", "shutdown"})
 
 

@@ -22,6 +22,12 @@ from typing import Any
 import orjson
 
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
+from ingest.adapters.twilio_limits import (
+    MAX_PARAMETER_NAME,
+    MAX_PARAMETER_VALUE,
+    RESERVED_PARAMETERS,
+    parameters_problem,
+)
 from ingest.audio.mulaw import decode_mulaw, silence_pcm
 from ingest.events import (
     AudioReceived,
@@ -49,20 +55,6 @@ DTMF_DIGITS = frozenset("0123456789*#ABCD")
 # than half a frame is not worth a silence chunk or a trim.
 _JITTER_SAMPLES = 10 * _SAMPLES_PER_MS
 _COMPLAINTS_LOGGED_PER_REASON = 3
-MAX_MESSAGE_BYTES = 64 * 1024
-"""Largest WebSocket message a stream may send: a media frame is ~300 bytes and a
-start within the parameter limits below under 10 KiB. Larger closes with 1009."""
-MESSAGE_TOO_BIG = 1009
-POLICY_VIOLATION = 1008
-MAX_PARAMETERS = 32
-MAX_PARAMETER_NAME = 64
-MAX_PARAMETER_VALUE = 1024
-MAX_PARAMETERS_TOTAL = 8 * 1024
-"""Limits on `start.customParameters` (a start over them is refused): our own
-webhook sends three short ones; metadata is stored and shown on every page."""
-RESERVED_PARAMETERS = frozenset({TOKEN_PARAMETER, "recording_path", "recording_url"})
-"""Never taken from the wire into call metadata: they name files and URLs the
-dashboard serves, or carry the stream's credential."""
 
 
 @dataclass(slots=True)
@@ -228,9 +220,9 @@ class MediaStreamSession:
         if type(custom) is not dict or type(tracks) is not list:
             self._ignore("start with malformed customParameters or tracks")
             return
-        parameters_problem = _parameters_problem(custom)
-        if parameters_problem:
-            self.refuse(f"call {call_sid[:64]!r}: {parameters_problem}")
+        problem = parameters_problem(custom)
+        if problem:
+            self.refuse(f"call {call_sid[:64]!r}: {problem}")
             return
         if self._auth_token is not None and not stream_token_valid(
             self._auth_token, call_sid, custom.get(TOKEN_PARAMETER)
@@ -415,19 +407,4 @@ def _media_format_problem(media_format: object) -> str | None:
     channels = media_format.get("channels")
     if encoding != "audio/x-mulaw" or str(rate) != "8000" or str(channels) != "1":
         return f"encoding {encoding!r} rate {rate!r} channels {channels!r}"[:80]
-    return None
-
-
-def _parameters_problem(custom: dict[Any, Any]) -> str | None:
-    """Why `customParameters` exceed the limits, or None."""
-    if len(custom) > MAX_PARAMETERS:
-        return f"{len(custom)} customParameters (limit {MAX_PARAMETERS})"
-    total = 0
-    for key, value in custom.items():
-        text = value if type(value) is str else orjson.dumps(value).decode()
-        if len(str(key)) > MAX_PARAMETER_NAME or len(text) > MAX_PARAMETER_VALUE:
-            return f"customParameter {str(key)[:40]!r} too long (limits {MAX_PARAMETER_NAME}/{MAX_PARAMETER_VALUE})"
-        total += len(str(key)) + len(text)
-    if total > MAX_PARAMETERS_TOTAL:
-        return f"customParameters of {total} characters (limit {MAX_PARAMETERS_TOTAL})"
     return None

@@ -14,12 +14,8 @@ import orjson
 from fastapi import APIRouter, Request, Response, WebSocket
 
 from ingest.adapters.stream_tokens import issue_stream_token
-from ingest.adapters.twilio_media import (
-    MAX_MESSAGE_BYTES,
-    MESSAGE_TOO_BIG,
-    POLICY_VIOLATION,
-    MediaStreamSession,
-)
+from ingest.adapters.twilio_limits import MAX_MESSAGE_BYTES, MESSAGE_TOO_BIG, POLICY_VIOLATION
+from ingest.adapters.twilio_media import MediaStreamSession
 from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.adapters.twilio_voice import build_voice_twiml
 from ingest.events import CallEventSink

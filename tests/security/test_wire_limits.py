@@ -10,8 +10,10 @@ import uuid
 import pytest
 
 from ingest.adapters.audiosocket import AudioSocketServer
+from ingest.adapters.audiosocket_access import address_allowed, parse_networks
 from ingest.adapters.audiosocket_frames import FrameKind
 from ingest.events import AudioReceived, CallEnded, CallEvent
+from ingest.settings import IngestSettings, SettingsError
 from simulator.audiosocket_dialer import AudioSocketDialer
 from simulator.twilio_dialer import TwilioStreamDialer
 from tests.security.conftest import WAIT_S, StartWorker, until
@@ -159,3 +161,14 @@ async def test_start_up_says_how_to_allow_the_asterisk_hosts(caplog: pytest.LogC
     await server.stop()
     [record] = [r for r in caplog.records if "CALLMON_AUDIOSOCKET_ALLOW" in r.getMessage()]
     assert record.levelno == logging.WARNING and "127.0.0.0/8, ::1/128 only" in record.getMessage()
+
+
+def test_allow_list_matching() -> None:
+    networks = parse_networks("10.0.0.0/8, 192.0.2.7 ,2001:db8::/32")
+    assert address_allowed("10.1.2.3", networks) and address_allowed("192.0.2.7", networks)
+    assert address_allowed("::ffff:10.1.2.3", networks)  # IPv4 peer on a dual-stack socket
+    assert address_allowed("2001:db8::5", networks)
+    assert not address_allowed("192.0.2.8", networks) and not address_allowed("127.0.0.1", networks)
+    assert not address_allowed("not-an-address", networks)
+    with pytest.raises(SettingsError, match="CALLMON_AUDIOSOCKET_ALLOW"):
+        IngestSettings(audiosocket_allow="10.0.0.0/33").validate()
