@@ -190,3 +190,21 @@ async def test_a_chat_webhook_naming_a_live_call_neither_takes_it_over_nor_ends_
     assert call_id in worker.pipeline.active_call_ids
     await victim.hangup()
     await victim.close()
+
+
+async def test_an_audiosocket_leg_naming_a_live_twilio_call_is_refused(start_worker: StartWorker) -> None:
+    worker = await start_worker()
+    shared = uuid.uuid4()
+    stream = TwilioStreamDialer()
+    await stream.connect(f"ws://127.0.0.1:{worker.http_port}/twilio/media", call_sid=str(shared))
+    await stream.send_audio("inbound", b"\xff" * 1600)
+    await until(lambda: _is_live(worker, str(shared)), "the Twilio call")
+    intruder = AudioSocketDialer()
+    await intruder.connect("127.0.0.1", worker.audiosocket_port, shared)
+    await asyncio.wait_for(intruder.closed_by_server.wait(), WAIT_S)
+    await intruder.close()
+    await stream.send_audio("inbound", b"\xff" * 1600, start_ms=200)
+    summary = await worker.store.get_call(str(shared))
+    assert summary is not None and summary.status == "active" and summary.source == "twilio"
+    await stream.stop()
+    await stream.close()
