@@ -12,6 +12,7 @@ from chat.service import ChatService
 from chat.twilio_routes import build_chat_router
 from ingest.adapters.twilio_routes import build_twilio_router
 from ingest.events import CallEventSink
+from ingest.pipeline.admission import CallAdmission
 from ingest.settings import IngestSettings
 
 
@@ -20,13 +21,15 @@ def build_ingest_app(
     sink: CallEventSink,
     health: Callable[[], Mapping[str, Any]] | None = None,
     chat_service: ChatService | None = None,
+    admission: CallAdmission | None = None,
 ) -> FastAPI:
     """The worker's own web app: the Twilio routes (and the translated chat's,
     given its service) plus `GET /healthz` (JSON)."""
     app = FastAPI(title="callmon ingest", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(build_twilio_router(settings, sink))
+    admission = admission if admission is not None else CallAdmission()
+    app.include_router(build_twilio_router(settings, sink, admission))
     if chat_service is not None:
-        app.include_router(build_chat_router(settings, sink, chat_service))
+        app.include_router(build_chat_router(settings, sink, chat_service, admission))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

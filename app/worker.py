@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from alerts.service import AlertService
 from app.http_app import build_ingest_app
 from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
+from dashboard.recordings import RecordingPolicy
 from dashboard.services import DashboardServices, services_sharing_worker
 from dashboard.settings import DashboardSettings
 from ingest.adapters.audiosocket import AudioSocketServer
@@ -33,6 +35,7 @@ from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
 from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
+from ingest.pipeline.admission import CallAdmission
 from ingest.pipeline.recognition import RecognitionPool
 from ingest.pipeline.recovery import recover_after_crash
 from ingest.pipeline.spool import UtteranceSpool
@@ -107,6 +110,8 @@ class IngestWorker:
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
+        self.admission = CallAdmission(settings.max_calls or None)
+        """Which source owns each live call id, and the concurrent-call limit."""
         self.started_at = time.time()
 
     async def __aenter__(self) -> IngestWorker:
@@ -135,6 +140,15 @@ class IngestWorker:
         return port
 
     async def start(self) -> None:
+        """Start everything, or (on any failure: a busy port, a bad database) stop what
+        had started and re-raise: nothing is left half-running."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         settings = self.settings
         self.store = await CallStore.open(settings.db_path)
         self.bus = open_bus(settings.redis_url)
@@ -177,7 +191,14 @@ class IngestWorker:
         if not self._listen:
             return
         await self._open_chat()
-        self._audiosocket = AudioSocketServer(self.sink, settings.audiosocket_host, settings.audiosocket_port)
+        self._audiosocket = AudioSocketServer(
+            self.sink,
+            settings.audiosocket_host,
+            settings.audiosocket_port,
+            admission=self.admission,
+            allow=settings.audiosocket_allow,
+            max_connections=settings.audiosocket_max_connections,
+        )
         await self._audiosocket.start()
         await self._start_http()
         log.info(
@@ -199,13 +220,17 @@ class IngestWorker:
             "engine": self.pipeline.services.engine_name,
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
+            **self.admission.health(),
+            "audiosocket_connections_refused": (
+                self._audiosocket.connections_refused if self._audiosocket is not None else 0
+            ),
         }
 
     def include_routes(self, app: FastAPI) -> None:
         """Mount the Twilio endpoints on another app (the dashboard's)."""
-        app.include_router(build_twilio_router(self.settings, self.sink))
+        app.include_router(build_twilio_router(self.settings, self.sink, self.admission))
         if self.chat is not None:
-            app.include_router(build_chat_router(self.settings, self.sink, self.chat))
+            app.include_router(build_chat_router(self.settings, self.sink, self.chat, self.admission))
 
     async def _open_chat(self) -> None:
         """The translated chat for foreign-language callers (Twilio webhooks and streams)."""
@@ -216,12 +241,15 @@ class IngestWorker:
             self.store,
             self.bus,
             self.translator if self.translator is not None else NoTranslator(),
+            self.admission,
         )
         await self.chat.start()
 
     async def _start_http(self) -> None:
         settings = self.settings
-        app = self._app or build_ingest_app(settings, self.sink, health=self.health, chat_service=self.chat)
+        app = self._app or build_ingest_app(
+            settings, self.sink, health=self.health, chat_service=self.chat, admission=self.admission
+        )
         config = uvicorn.Config(
             app,
             host=settings.http_host,
@@ -233,9 +261,16 @@ class IngestWorker:
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )
         self._http = uvicorn.Server(config)
-        self._http_task = spawn(self._http.serve(), name="ingest-http")
+        # Bind here so a busy port is an OSError for the caller; uvicorn would log it and
+        # call sys.exit() inside its task instead.
+        listener = socket.create_server(
+            (settings.http_host, settings.http_port),
+            family=socket.AF_INET6 if ":" in settings.http_host else socket.AF_INET,
+        )
+        self._http_task = spawn(self._http.serve(sockets=[listener]), name="ingest-http")
         while not self._http.started:
             if self._http_task.done():
+                listener.close()
                 raise RuntimeError(f"HTTP server could not start on port {settings.http_port}")
             await asyncio.sleep(0.02)
 
@@ -338,4 +373,5 @@ async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettin
         alerts=worker.alerts,
         alert_settings=worker.components.alerts,
         ingest_probe=ingest_probe,
+        recordings=RecordingPolicy.from_settings(worker.settings),
     )

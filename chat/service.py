@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from typing import Any
 
 from chat.languages import ChatLanguage, find_language
@@ -21,6 +22,7 @@ from chat.store import Chat, ChatMessage, ChatStore
 from ingest.analysis import analyse_text
 from ingest.bus.channels import transcript_channel
 from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
+from ingest.pipeline.admission import CallAdmission
 from ingest.storage import CallStore
 from ingest.tasks import spawn
 from ingest.translation import Translator
@@ -29,13 +31,25 @@ log = logging.getLogger(__name__)
 ENGINE = "twilio-chat"
 ANALYSIS_LANGUAGE = "en"
 WATCH_INTERVAL_S = 0.25
+EXPIRY_SWEEP_S = 2.0
+IDLE_END_REASON = "no-status-callback"
+MAX_TRACKED_CHATS = 10_000
 
 
 class ChatService:
     def __init__(
-        self, settings: ChatSettings, chats: ChatStore, calls: CallStore, bus: Any, translator: Translator
+        self,
+        settings: ChatSettings,
+        chats: ChatStore,
+        calls: CallStore,
+        bus: Any,
+        translator: Translator,
+        admission: CallAdmission | None = None,
     ) -> None:
+        """`admission` is the worker's registry of live calls: a webhook chat's call
+        must not take over (or later end) a live call of the same id from any source."""
         self.settings = settings
+        self.admission = admission if admission is not None else CallAdmission()
         self.chats = chats
         self._calls = calls
         self._bus = bus
@@ -43,6 +57,8 @@ class ChatService:
         self._playbacks: dict[str, StreamPlayback] = {}
         self._mark_messages: dict[str, list[int]] = {}
         self._watcher: asyncio.Task[None] | None = None
+        self._last_heard: dict[str, float] = {}
+        """Chat id -> when Twilio last called a webhook for it (monotonic seconds)."""
 
     def language(self, code: str | None) -> ChatLanguage | None:
         return find_language(code, self.settings.languages) if code else None
@@ -58,8 +74,13 @@ class ChatService:
 
     # ------------------------------------------------------------- chat life
 
-    async def open_chat(self, call_sid: str, mode: str, caller_number: str | None) -> Chat:
+    async def open_chat(self, call_sid: str, mode: str, caller_number: str | None) -> Chat | None:
+        """The chat (a repeated webhook keeps the existing one); None when a voice chat's
+        call id is live elsewhere or no more calls are admitted."""
+        if mode == "voice" and self.admission.claim(call_sid, self) is not None:
+            return None
         chat = await self.chats.open_chat(call_sid, mode, self.settings.agent_language, caller_number)
+        self.heard_from(call_sid)
         if mode == "voice":  # Media Streams chats are started by the stream, like any stream
             metadata = {"chat": mode, **({"caller_number": caller_number} if caller_number else {})}
             await self._publish(
@@ -73,7 +94,33 @@ class ChatService:
         if chat is not None and chat.mode == "voice":
             await self._publish(await self._calls.update_call(chat_id, language=language.code))
 
+    def heard_from(self, chat_id: str) -> None:
+        """A webhook for this chat arrived: it is still alive."""
+        # Unknown ids (webhooks for chats that never opened) are remembered only up
+        # to a bound, so a flood of forged ones cannot grow this map.
+        if chat_id and (chat_id in self._last_heard or len(self._last_heard) < MAX_TRACKED_CHATS):
+            self._last_heard[chat_id] = time.monotonic()
+
+    async def expire_idle_chats(self) -> list[str]:
+        """End open chats Twilio has gone quiet about (no webhook, no stream) for
+        `idle_s`: without this a lost status callback, or a forged unsigned webhook,
+        leaves a call `active` forever. Returns the ids ended."""
+        now_wall, now = time.time(), time.monotonic()
+        expired = []
+        for chat in await self.chats.list_chats():
+            if chat.id in self._playbacks:
+                continue
+            heard = self._last_heard.get(chat.id)
+            quiet_s = now - heard if heard is not None else now_wall - chat.created_at
+            if quiet_s > self.settings.idle_s:
+                log.warning("chat %s: nothing from Twilio for %.0f s; ending it", chat.id, quiet_s)
+                await self.end_chat(chat.id, IDLE_END_REASON)
+                expired.append(chat.id)
+        return expired
+
     async def end_chat(self, chat_id: str, reason: str) -> None:
+        self._last_heard.pop(chat_id, None)
+        self.admission.release(chat_id, self)
         if not await self.chats.end_chat(chat_id):
             return
         chat = await self.chats.get_chat(chat_id)
@@ -146,9 +193,13 @@ class ChatService:
             await self.chats.set_state(ids, "spoken", only_from=("playing",))
 
     async def _watch_replies(self) -> None:
+        next_sweep = time.monotonic()
         while True:
             try:
                 await self._prepare_and_play()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + EXPIRY_SWEEP_S
+                    await self.expire_idle_chats()
             except Exception:  # one bad round must not end replies for every chat
                 log.exception("chat reply loop failed; retrying")
             await asyncio.sleep(WATCH_INTERVAL_S)

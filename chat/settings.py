@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from chat.languages import DEFAULT_LANGUAGES, ChatLanguage
 from ingest.settings_base import CallmonSettings, SettingsError
@@ -23,6 +23,9 @@ class ChatSettings(CallmonSettings):
     """`<Pause length>` between two looks for a reply."""
     espeak_path: str = "espeak-ng"
     """The synthesiser for Media Streams replies."""
+    idle_s: float = Field(300.0, gt=0, validation_alias="CALLMON_CHAT_IDLE_S")
+    """A chat without a webhook or stream from Twilio for this long is ended
+    ("no-status-callback"): its status callback is never coming (or it never was Twilio)."""
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -42,3 +45,9 @@ class ChatSettings(CallmonSettings):
         if not 1 <= len(codes) <= 9:
             raise SettingsError("CALLMON_CHAT_LANGUAGES: a key-press menu offers 1 to 9 languages")
         return tuple(known[code] if isinstance(code, str) else code for code in codes)
+
+    @model_validator(mode="after")
+    def _idle_after_reply_wait(self) -> ChatSettings:
+        if self.idle_s <= self.reply_wait_s:
+            raise SettingsError("CALLMON_CHAT_IDLE_S must be longer than CALLMON_CHAT_REPLY_WAIT_S")
+        return self

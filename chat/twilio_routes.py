@@ -24,18 +24,27 @@ from chat.flow import decide_poll, parse_deadline
 from chat.languages import choose_language
 from chat.playback import StreamPlayback
 from chat.service import ChatService
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
+from ingest.adapters.twilio_limits import POLICY_VIOLATION
 from ingest.adapters.twilio_media import MediaStreamSession
+from ingest.adapters.twilio_routes import pump_stream
 from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.events import CallEventSink
+from ingest.pipeline.admission import CallAdmission
 from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
-POLICY_VIOLATION = 1008
 STREAM_ROUTE_NAME = "twilio_chat_media_stream"
 COMPLETED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_service: ChatService) -> APIRouter:
+def build_chat_router(
+    settings: IngestSettings,
+    sink: CallEventSink,
+    chat_service: ChatService,
+    admission: CallAdmission | None = None,
+) -> APIRouter:
+    admission = admission if admission is not None else chat_service.admission
     checker = TwilioSignatureChecker(settings.twilio_auth_token) if settings.twilio_auth_token else None
     chat_settings = chat_service.settings
     router = APIRouter()
@@ -56,7 +65,9 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
                     signed_url,
                 )
                 return None
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        chat_service.heard_from(fields.get("CallSid", ""))
+        return fields
 
     def xml(body: str) -> Response:
         return Response(body, media_type="application/xml")
@@ -70,7 +81,8 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
         call_sid = form.get("CallSid", "")
         if not call_sid:
             return Response("CallSid missing", status_code=400, media_type="text/plain")
-        await chat_service.open_chat(call_sid, mode, form.get("From"))
+        if await chat_service.open_chat(call_sid, mode, form.get("From")) is None:
+            return xml(twiml.goodbye("Sorry, we cannot take your call now."))
         retry = url(request, "/twilio/chat/media" if mode == "media" else "/twilio/chat/voice")
         return xml(
             twiml.language_menu(
@@ -101,7 +113,10 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
             stream_url = public_request_url(
                 str(request.url_for(STREAM_ROUTE_NAME)), settings.public_url, websocket=True
             )
-            return xml(twiml.connect_stream(stream_url, {"chat": call_sid, "language": language.code}))
+            parameters = {"chat": call_sid, "language": language.code}
+            if settings.twilio_auth_token:
+                parameters[TOKEN_PARAMETER] = issue_stream_token(settings.twilio_auth_token, call_sid)
+            return xml(twiml.connect_stream(stream_url, parameters))
         return xml(twiml.listen(language, url(request, "/twilio/chat/said"), wait_url(request), prompt=True))
 
     def wait_url(request: Request) -> str:
@@ -170,40 +185,35 @@ def build_chat_router(settings: IngestSettings, sink: CallEventSink, chat_servic
             log.warning("twilio chat stream %s: bad or missing signature, closing", peer)
             await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
             return
-        await _run_chat_stream(websocket, sink, chat_service, peer)
+        session = MediaStreamSession(
+            sink, connection=peer, admission=admission, auth_token=settings.twilio_auth_token
+        )
+        await _run_chat_stream(websocket, session, chat_service)
 
     return router
 
 
 async def _run_chat_stream(
-    websocket: WebSocket, sink: CallEventSink, chat_service: ChatService, peer: str
+    websocket: WebSocket, session: MediaStreamSession, chat_service: ChatService
 ) -> None:
-    """Feed the stream to the pipeline; hook `start` (to play replies) and `mark` (spoken)."""
-    session = MediaStreamSession(sink, connection=peer)
+    """Feed the stream to the pipeline; hook `start` (to play replies) and `mark` (spoken).
+
+    The chat a stream plays into is its own call's (the callSid its token was
+    issued for), never one named by a parameter: a stream cannot take over
+    another caller's replies."""
     chat_id: str | None = None
 
     async def send(message: dict[str, Any]) -> None:
         await websocket.send_text(orjson.dumps(message).decode())
 
     try:
-        while True:
-            received = await websocket.receive()
-            if received["type"] == "websocket.disconnect":
-                break
-            data = received.get("text") or received.get("bytes")
-            if not data:
+        async for message in pump_stream(websocket, session):
+            if not isinstance(message, dict):
                 continue
-            try:
-                message = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                session.receive_text(data)  # logs and drops it
-                continue
-            session.receive_message(message)
-            event = message.get("event") if isinstance(message, dict) else None
+            event = message.get("event")
             if event == "start" and chat_id is None and session.call_id is not None:
                 start = message.get("start") or {}
-                custom = start.get("customParameters") or {}
-                chat_id = str(custom.get("chat") or session.call_id)
+                chat_id = session.call_id
                 stream_sid = str(start.get("streamSid") or message.get("streamSid") or "")
                 await chat_service.chats.set_stream(chat_id, stream_sid)
                 chat_service.attach_stream(chat_id, StreamPlayback(stream_sid, send))

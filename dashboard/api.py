@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Body, HTTPException, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from dashboard.auth import require_role, sign_in, sign_out
+from dashboard.auth import (
+    LoginThrottled,
+    authenticate_throttled,
+    renew_session,
+    require_role,
+    sign_in,
+    sign_out,
+)
 from dashboard.notes import MAX_NOTE_LENGTH
 from dashboard.roles import CALL_PAGES, SUPERVISOR_PAGES
 from dashboard.services import DashboardServices
@@ -23,10 +30,21 @@ def build_api_router(services: DashboardServices) -> APIRouter:
         return JSONResponse(snapshot, status_code=200 if services.health.ok else 503)
 
     @router.post("/api/login")
-    async def api_login(name: str = Body(...), password: str = Body(...)) -> Response:
-        user = await services.users.authenticate(name, password)
+    async def api_login(request: Request, name: str = Body(...), password: str = Body(...)) -> Response:
+        address = request.client.host if request.client else None
+        try:
+            user = await authenticate_throttled(
+                services.users, services.login_throttle, name, password, address
+            )
+        except LoginThrottled as throttled:
+            return JSONResponse(
+                {"detail": str(throttled)},
+                status_code=429,
+                headers={"Retry-After": str(int(throttled.retry_after) + 1)},
+            )
         if user is None:
             raise HTTPException(status_code=401, detail="wrong name or password")
+        await renew_session(request)
         sign_in(user)
         return JSONResponse({"name": user.name, "role": user.role})
 

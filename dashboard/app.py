@@ -43,7 +43,7 @@ PAGES = (
 def install(services: DashboardServices) -> None:
     """Register middleware, routes and pages; call before the app serves its first request.
     Sessions are signed with the secret given to `ui.run_with`/`ui.run` afterwards."""
-    app.add_middleware(AuthMiddleware, users=services.users)
+    app.add_middleware(AuthMiddleware, users=services.users, public_url=services.settings.public_url)
     app.include_router(build_api_router(services))
     ui.add_head_html(SHARED_HEAD, shared=True)
     for page in PAGES:

@@ -11,22 +11,26 @@ from __future__ import annotations
 import html
 import inspect
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request
 from nicegui import app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from dashboard.login_guard import LoginThrottle
 from dashboard.roles import Role, home_for, may_open
 from dashboard.users import DashboardUser, UserStore
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "user"
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/api/login", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/login/complete", "/healthz", "/api/login", "/favicon.ico"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/twilio/")
 """NiceGUI's own assets and websocket (a socket only reaches pages served after
 login), and the Twilio endpoints, which check Twilio's signature instead."""
@@ -53,6 +57,57 @@ def sign_out() -> None:
     app.storage.user.pop(SESSION_KEY, None)
 
 
+async def renew_session(request: Request) -> None:
+    """Give this browser a new session id (call at login, before `sign_in`).
+
+    An id handed out before login (or planted by someone else) must not become
+    an authenticated session. NiceGUI keys `app.storage.user` by the id in the
+    signed cookie; its storage is created by its own middleware, so this reaches
+    into NiceGUI's (private) user-storage table to create the new one."""
+    storage = app.storage
+    old_id = request.session.get("id")
+    if old_id is not None and old_id in storage._users:
+        storage._users[old_id].pop(SESSION_KEY, None)
+    new_id = str(uuid.uuid4())
+    request.session["id"] = new_id
+    await storage._create_user_storage(new_id)
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+async def authenticate_throttled(
+    users: UserStore, throttle: LoginThrottle, name: str, password: str, address: str | None
+) -> DashboardUser | None:
+    """The user for a right password; None for a wrong one; `LoginThrottled` while the
+    account or the address must wait (the password is then not even checked)."""
+    keys = throttle.keys(name, address)
+    wait = throttle.retry_after(keys)
+    if wait > 0:
+        log.warning("login for %r from %s refused: throttled for %.1f s", name[:64], address, wait)
+        raise LoginThrottled(wait)
+    # Counted before the (slow) check, so parallel guesses are throttled too.
+    throttle.failed(keys)
+    user = await users.authenticate(name, password)
+    if user is None:
+        log.warning("failed login for %r from %s", name[:64], address)
+        return None
+    throttle.succeeded(keys)
+    return user
+
+
+def same_origin(request: Request, allowed_hosts: tuple[str, ...] = ()) -> bool:
+    """False when a browser says the request comes from another site's page."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not sent by browsers on same-origin GETs, nor by non-browser clients
+    host = urlsplit(origin).netloc.lower()
+    return host == request.headers.get("host", "").lower() or host in allowed_hosts
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
@@ -60,12 +115,22 @@ def is_public(path: str) -> bool:
 class AuthMiddleware(BaseHTTPMiddleware):
     """Pages without a login go to /login; API routes answer 401."""
 
-    def __init__(self, asgi_app: Any, users: UserStore) -> None:
+    def __init__(self, asgi_app: Any, users: UserStore, public_url: str | None = None) -> None:
         super().__init__(asgi_app)
         self._users = users
+        self._allowed_hosts = (urlsplit(public_url).netloc.lower(),) if public_url else ()
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
+        if (
+            request.method not in SAFE_METHODS
+            and not path.startswith("/twilio/")
+            and not same_origin(request, self._allowed_hosts)
+        ):
+            # CSRF: a form on another site (even another origin of the same site) must not
+            # acknowledge alerts, add notes or log someone in. Twilio signs its requests.
+            log.warning("refused %s %s from origin %s", request.method, path, request.headers.get("origin"))
+            return JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
         if is_public(path):
             return await call_next(request)
         session = current_user()

@@ -16,11 +16,14 @@ from alerts.service import AlertService
 from alerts.store import AlertStore
 from dashboard.feed import LiveFeed
 from dashboard.health import HealthMonitor, Probe
+from dashboard.login_guard import LoginThrottle, LoginTickets
 from dashboard.notes import NoteStore
-from dashboard.settings import DashboardSettings
+from dashboard.recordings import RecordingPolicy
+from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.users import UserStore
 from ingest.bus import Bus, open_bus
 from ingest.events import AlertAcknowledged, AlertRaised
+from ingest.settings import IngestSettings, SettingsError
 from ingest.storage import CallStore
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,10 @@ class DashboardServices:
     feed: LiveFeed
     health: HealthMonitor
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    recordings: RecordingPolicy = field(default_factory=RecordingPolicy)
+    """Which recording files and URLs may be served (CALLMON_RECORDINGS_*)."""
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    login_tickets: LoginTickets = field(default_factory=LoginTickets)
 
     async def close(self) -> None:
         for closer in reversed(self._closers):
@@ -67,13 +74,15 @@ async def services_sharing_worker(
     alerts: AlertService | None,
     alert_settings: AlertSettings,
     ingest_probe: Probe,
+    recordings: RecordingPolicy | None = None,
 ) -> DashboardServices:
-    """Share a running worker's bus, store and alert service (one process)."""
+    """Share a running worker's bus, store and alert service (one process);
+    `recordings` from the worker's settings (else read from the environment)."""
     closers: list[Callable[[], Awaitable[Any]]] = []
     if alerts is None:
         alerts = await _open_alert_actions(db_path, bus, alert_settings)
         closers.append(alerts.close)
-    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
+    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers, recordings)
 
 
 async def open_standalone(
@@ -106,7 +115,13 @@ async def _assemble(
     alerts: AlertActions,
     ingest_probe: Probe,
     closers: list[Callable[[], Awaitable[Any]]],
+    recordings: RecordingPolicy | None = None,
 ) -> DashboardServices:
+    if recordings is None:
+        try:
+            recordings = RecordingPolicy.from_settings(IngestSettings.from_env())
+        except SettingsError as error:
+            raise DashboardConfigError(str(error)) from None
     users = await UserStore.open(db_path)
     closers.append(users.close)
     notes = await NoteStore.open(db_path)
@@ -130,7 +145,9 @@ async def _assemble(
     health = HealthMonitor({"ingest": ingest_probe, "bus": bus_probe, "database": database_probe})
     await health.start()
     closers.append(health.close)
-    return DashboardServices(settings, db_path, bus, calls, alerts, users, notes, feed, health, closers)
+    return DashboardServices(
+        settings, db_path, bus, calls, alerts, users, notes, feed, health, closers, recordings
+    )
 
 
 async def _open_alert_actions(db_path: Path, bus: Bus, alert_settings: AlertSettings) -> AlertService:

@@ -20,6 +20,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from dashboard.app import install
+from dashboard.login_guard import SecureCookiesOverHttps
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError
 from ingest.tasks import spawn
@@ -80,6 +81,7 @@ class DashboardServer:
             raise DashboardConfigError("the dashboard needs CALLMON_DASHBOARD_SECRET to sign sessions")
         use_session_folder(settings.sessions_path or self.services.db_path.parent / "dashboard-sessions")
         parent = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        parent.add_middleware(SecureCookiesOverHttps)
         if self._extra_routes is not None:
             self._extra_routes(parent)
         install(self.services)
@@ -90,6 +92,8 @@ class DashboardServer:
             favicon="📞",
             show_welcome_message=False,
             reconnect_timeout=10.0,
+            # Served over HTTPS (the public URL says so): the session cookie never goes out in clear.
+            session_middleware_kwargs={"https_only": (settings.public_url or "").startswith("https://")},
         )
         config = uvicorn.Config(
             parent,

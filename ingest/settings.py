@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
+from ingest.adapters.audiosocket_access import parse_networks
 from ingest.settings_base import CallmonSettings, SettingsError
 
 __all__ = ["ASR_ENGINES", "VAD_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
@@ -117,6 +118,16 @@ class IngestSettings(CallmonSettings):
     """Voiced audio needed to open an utterance (shorter blips are noise)."""
     vad_padding_ms: int = 200
     """Audio kept before the first voiced frame, so onsets are not clipped."""
+    audiosocket_allow: str = "127.0.0.0/8,::1"
+    """Source networks allowed to connect to AudioSocket (comma list; it has no authentication)."""
+    audiosocket_max_connections: int = 400
+    """AudioSocket connections open at once (a split call uses two)."""
+    max_calls: int = 200
+    """Concurrent calls over every source; new ones beyond it are refused (0: no limit)."""
+    recordings_dirs: str = ""
+    """Folders (os.pathsep-separated) whose files the dashboard may serve as recordings."""
+    recordings_url_prefixes: str = ""
+    """URL prefixes (comma list) the dashboard may send a browser to for a recording."""
 
     @field_validator("asr")
     @classmethod
@@ -128,7 +139,17 @@ class IngestSettings(CallmonSettings):
         return asr
 
     @model_validator(mode="after")
-    def _usable_vad(self) -> IngestSettings:
+    def _usable_values(self) -> IngestSettings:
+        for name in ("audiosocket_port", "http_port"):
+            port = getattr(self, name)
+            if not 0 <= port <= 65535:
+                raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        if self.max_calls < 0 or self.audiosocket_max_connections < 1:
+            raise SettingsError("CALLMON_MAX_CALLS must be >= 0 and CALLMON_AUDIOSOCKET_MAX_CONNECTIONS >= 1")
+        try:
+            parse_networks(self.audiosocket_allow)
+        except ValueError as error:
+            raise SettingsError(f"CALLMON_AUDIOSOCKET_ALLOW={self.audiosocket_allow!r}: {error}") from None
         if self.vad_engine not in VAD_ENGINES:
             raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
         if not 0 < self.vad_threshold < 1:

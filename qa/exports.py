@@ -158,13 +158,24 @@ def search_results_csv(page: SearchPage) -> str:
     for hit in page.hits:
         started = dt.datetime.fromtimestamp(hit.started_at, dt.UTC).isoformat(timespec="seconds")
         snippets = " | ".join(f"{speaker_label(s.speaker)}: {_one_line(s.marked())}" for s in hit.snippets)
+        text = spreadsheet_safe
         writer.writerow([
-            hit.call_id, started, _number(hit.duration), hit.agent or "", hit.agent_name or "",
-            hit.campaign or "", hit.in_group or "", hit.language or "", _number(hit.avg_sentiment),
-            hit.segment_count, hit.alert_count, hit.status,
-            "" if hit.matching_segments is None else hit.matching_segments, snippets,
+            text(hit.call_id), started, _number(hit.duration), text(hit.agent or ""),
+            text(hit.agent_name or ""), text(hit.campaign or ""), text(hit.in_group or ""),
+            text(hit.language or ""), _number(hit.avg_sentiment), hit.segment_count, hit.alert_count,
+            text(hit.status), "" if hit.matching_segments is None else hit.matching_segments, text(snippets),
         ])  # fmt: skip
     return out.getvalue()
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A text cell a spreadsheet will show as text: one starting like a formula
+    (``=HYPERLINK(...)`` from call metadata or speech) gets a leading quote (OWASP's advice).
+    Numbers we format ourselves are written without it, so they stay numbers."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
 def vtt_timestamp(seconds: float) -> str:

@@ -17,6 +17,7 @@ import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 
 Track = Literal["inbound", "outbound"]
@@ -54,15 +55,21 @@ class TwilioStreamDialer:
         account_sid: str = DEFAULT_ACCOUNT_SID,
         media_format: Mapping[str, Any] = MULAW_FORMAT,
         send_start: bool = True,
+        stream_token: bool = True,
     ) -> None:
         """Open the socket (signed like Twilio when `auth_token` is given), send `connected` + `start`.
 
         `signed_url` is the URL to sign when Twilio would have reached us through
-        a proxy under another name (defaults to `url`).
+        a proxy under another name (defaults to `url`). With `auth_token` the
+        `start` carries the per-call token /twilio/voice would have issued,
+        unless `custom_parameters` already holds one (or `stream_token=False`).
         """
         headers = {}
+        parameters = dict(custom_parameters or {})
         if auth_token is not None:
             headers[SIGNATURE_HEADER] = sign_request(signed_url or url, {}, auth_token)
+            if stream_token:
+                parameters.setdefault(TOKEN_PARAMETER, issue_stream_token(auth_token, call_sid))
         self._ws = await connect(url, additional_headers=headers, max_size=None)
         self.call_sid = call_sid
         self.stream_sid = stream_sid or "MZ" + call_sid.removeprefix("CA")
@@ -78,7 +85,7 @@ class TwilioStreamDialer:
                         "accountSid": account_sid,
                         "callSid": call_sid,
                         "tracks": ["inbound", "outbound"],
-                        "customParameters": dict(custom_parameters or {}),
+                        "customParameters": parameters,
                         "mediaFormat": dict(media_format),
                     },
                 }

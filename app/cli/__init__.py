@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
@@ -30,6 +31,9 @@ def main(verbose: int) -> None:
       callmon dashboard           the supervisor dashboard alone (Redis + SQLite)
       callmon users add NAME --role admin
     """
+    # Databases, session files and exports hold call transcripts and credentials:
+    # whatever callmon creates is readable by its own user only (0600 files, 0700 folders).
+    os.umask(0o077)
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,6 @@ from app.worker import IngestWorker, dashboard_services_for
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.startup import check_ready, prepare_demo
-from ingest.asr import EngineUnavailable
 from ingest.settings import IngestSettings
 from ingest.tasks import spawn
 from simulator.dialing import Target, run_simulation
@@ -94,10 +94,11 @@ async def _serve(
     worker = IngestWorker(settings, load_component_settings())
     try:
         await worker.start()
-    except (OSError, EngineUnavailable) as error:
-        # A port in use or a speech-to-text server that cannot be reached is
-        # a configuration problem: one line naming it, not a traceback.
-        await worker.stop()
+    except (OSError, RuntimeError, sqlite3.Error) as error:
+        # A port in use, an unreadable database or a speech-to-text server that
+        # cannot be reached (EngineUnavailable is a RuntimeError) is a
+        # configuration problem. The worker has already stopped what it had
+        # started: one line, exit status 1.
         raise click.ClickException(f"cannot start the worker: {error}") from None
     click.echo(
         f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "

@@ -2,7 +2,8 @@
 metadata, the recording, a scorecard, exports.
 
 The recording of an imported WAV is served by `/api/calls/{call_id}/recording`,
-which only ever serves the file named in that call's stored metadata.
+which only ever serves the file named in that call's stored metadata, and only
+inside the configured recording folders (see `dashboard.recordings`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dashboard.components.transcript import transcript_line
 from dashboard.layout import frame
 from dashboard.pages.call_details import alerts_panel, metadata_panel
 from dashboard.pages.qa_scorecard import ScorecardForm, ScorecardHistory, criteria_or_notice, scorecard_store
+from dashboard.recordings import PLAYABLE_SUFFIXES, RecordingPolicy
 from dashboard.roles import CALL_PAGES, QA_PAGES
 from dashboard.services import DashboardServices
 from ingest.events import CallSummary
@@ -35,24 +37,18 @@ MEDIA_TYPES = {
     "vtt": "text/vtt",
     "srt": "application/x-subrip",
 }
-PLAYABLE_SUFFIXES = {".wav": "audio/wav"}
 
 
-def recording_file(summary: CallSummary) -> Path | None:
-    """The call's imported WAV, when its metadata names one that is still there."""
-    named = (summary.metadata or {}).get("recording_path")
-    if not named:
-        return None
-    path = Path(named)
-    return path if path.suffix.lower() in PLAYABLE_SUFFIXES and path.is_file() else None
+def recording_file(summary: CallSummary, policy: RecordingPolicy) -> Path | None:
+    """The call's imported WAV, when its metadata names one inside a recording folder."""
+    return policy.file_for((summary.metadata or {}).get("recording_path"))
 
 
-def recording_source(summary: CallSummary) -> str | None:
+def recording_source(summary: CallSummary, policy: RecordingPolicy) -> str | None:
     """What the audio player plays: our route for an imported file, else ViciDial's URL."""
-    if recording_file(summary) is not None:
+    if recording_file(summary, policy) is not None:
         return f"/api/calls/{quote(summary.call_id, safe='')}/recording"
-    url = (summary.metadata or {}).get("recording_url")
-    return url if url and url.startswith(("http://", "https://")) else None
+    return policy.url_for((summary.metadata or {}).get("recording_url"))
 
 
 def export_filename(call_id: str, fmt: str) -> str:
@@ -65,7 +61,7 @@ def register(services: DashboardServices) -> None:
     async def call_recording(call_id: str, request: Request) -> FileResponse:
         require_role(request, CALL_PAGES)
         summary = await services.calls.get_call(call_id)
-        path = recording_file(summary) if summary else None
+        path = recording_file(summary, services.recordings) if summary else None
         if path is None:
             raise HTTPException(status_code=404, detail="no recording for this call")
         return FileResponse(path, media_type=PLAYABLE_SUFFIXES[path.suffix.lower()])
@@ -98,7 +94,7 @@ def register(services: DashboardServices) -> None:
                     ui.button(fmt.upper(), on_click=lambda fmt=fmt: download(fmt)).props(
                         f'outline dense data-testid="export-{fmt}"'
                     )
-                source = recording_source(summary)
+                source = recording_source(summary, services.recordings)
                 if source:
                     ui.audio(source).props('data-testid="recording"').classes("ml-4")
                 else:

@@ -1,5 +1,10 @@
 """Asterisk AudioSocket adapter: a TCP server that Asterisk connects to.
 
+The protocol has no authentication: only source addresses in the allow-list
+(CALLMON_AUDIOSOCKET_ALLOW, loopback by default) may connect, at most
+``max_connections`` at once, and a call id is claimed in the worker's
+`CallAdmission` so no other source can feed or end it.
+
 Each connection is one leg of a call (see `audiosocket_legs` for how a UUID
 names the call and the speaker). Wire frames become call events:
 
@@ -18,8 +23,9 @@ Other reasons: ``idle-timeout`` (no frame for ``idle_timeout`` s),
 no events; it is closed and the reason logged with the peer address.
 
 Frames are decoded in `data_received` and events submitted synchronously,
-so no task runs per connection. One shared ticker sends every connection 20 ms
-of silence every 20 ms (the keep-alive real deployments use), in the kind of
+so no task runs per connection. One shared ticker sends every connection that
+has named its call 20 ms of silence every 20 ms (the keep-alive real deployments
+use; nothing before the UUID, so idle sockets cost us nothing), in the kind of
 the leg's latest audio, and checks timeouts. A peer that does not read loses
 keep-alives rather than growing our buffers. We only ever send audio: a
 hangup would end the customer's call, and callmon only listens.
@@ -31,8 +37,16 @@ import asyncio
 import contextlib
 import logging
 import socket
+from collections.abc import Iterable
 from uuid import UUID
 
+from ingest.adapters.audiosocket_access import (
+    DEFAULT_ALLOW,
+    DEFAULT_MAX_CONNECTIONS,
+    Network,
+    address_allowed,
+    parse_networks,
+)
 from ingest.adapters.audiosocket_frames import (
     AUDIO_KINDS,
     FRAME_SECONDS,
@@ -58,6 +72,7 @@ from ingest.events import (
     LegEnded,
     Speaker,
 )
+from ingest.pipeline.admission import CallAdmission
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -83,8 +98,19 @@ class AudioSocketServer:
         first_frame_timeout: float = 5.0,
         idle_timeout: float = 30.0,
         max_audio_payload: int = MAX_AUDIO_PAYLOAD,
+        admission: CallAdmission | None = None,
+        allow: str | Iterable[Network] = DEFAULT_ALLOW,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
+        """`admission` is the worker's registry of live calls (shared with every adapter);
+        `allow` the source networks that may connect; `max_connections` the most open
+        at once (further ones are closed at once)."""
         self.sink = sink
+        self.admission = admission if admission is not None else CallAdmission()
+        self.allow = parse_networks(allow) if isinstance(allow, str) else tuple(allow)
+        self.max_connections = max_connections
+        self.connections_refused = 0
+        """Connections closed on accept: source not allowed, or over the limit."""
         self.host = host
         self.first_frame_timeout = first_frame_timeout
         self.idle_timeout = idle_timeout
@@ -112,7 +138,21 @@ class AudioSocketServer:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _Connection(self), self.host, self._requested_port)
         self._ticker = spawn(self._tick_forever(), name="audiosocket-keepalive")
-        log.info("AudioSocket listening on %s:%d", self.host, self.port)
+        allowed = ", ".join(str(n) for n in self.allow) or "nowhere"
+        loopback_only = all(network.is_loopback for network in self.allow)
+        # Listening on every interface while accepting only loopback is the default: say
+        # loudly how to let the Asterisk servers in, or the first real call is just refused.
+        log.log(
+            logging.WARNING
+            if loopback_only and self.host not in ("127.0.0.1", "::1", "localhost")
+            else logging.INFO,
+            "AudioSocket listening on %s:%d, accepting connections from %s only (at most %d); to allow "
+            "your Asterisk servers set CALLMON_AUDIOSOCKET_ALLOW=127.0.0.0/8,::1,<their addresses or networks>",
+            self.host,
+            self.port,
+            allowed,
+            self.max_connections,
+        )
 
     async def stop(self) -> None:
         """Stop listening and end every open call with reason ``shutdown``."""
@@ -137,21 +177,28 @@ class AudioSocketServer:
         except Exception:  # a sink bug must not take the connection or the server down
             log.exception("call event sink failed on %s for call %s", event.type, event.call_id)
 
-    def join_call(self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID) -> bool:
-        """Register a leg; False when that leg of that call is already connected."""
+    def join_call(self, connection: _Connection, call_id: str, speaker: Speaker, uuid: UUID) -> str | None:
+        """Register a leg; None when it joined, else why it may not."""
         legs = self._calls.get(call_id)
-        if legs is not None and speaker in legs:
-            return False
-        if legs is None:
-            legs = self._calls[call_id] = {}
-            metadata = {
-                "peer": connection.peer,
-                "uuid": str(uuid),
-                "legs": "mixed" if speaker == "unknown" else "split",
-            }
-            self.emit(CallStarted(call_id, source="audiosocket", metadata=metadata))
-        legs[speaker] = connection
-        return True
+        if legs is not None:
+            if speaker in legs:
+                return f"the {speaker} leg of call {call_id} is already connected"
+            if speaker == "unknown" or "unknown" in legs:
+                # A mixed stream has no legs to join, and a split call no mixed stream.
+                return f"call {call_id} is live with other legs; a {speaker} leg cannot join it"
+            legs[speaker] = connection
+            return None
+        refused = self.admission.claim(call_id, self)
+        if refused is not None:
+            return f"call {call_id} refused: {refused}"
+        self._calls[call_id] = {speaker: connection}
+        metadata = {
+            "peer": connection.peer,
+            "uuid": str(uuid),
+            "legs": "mixed" if speaker == "unknown" else "split",
+        }
+        self.emit(CallStarted(call_id, source="audiosocket", metadata=metadata))
+        return None
 
     def leave_call(self, call_id: str, speaker: Speaker, reason: str) -> None:
         self.emit(LegEnded(call_id, speaker, reason))
@@ -160,6 +207,26 @@ class AudioSocketServer:
         if not legs:
             self._calls.pop(call_id, None)
             self.emit(CallEnded(call_id, reason))
+            self.admission.release(call_id, self)
+
+    def admit_connection(self, connection: _Connection, host: str) -> str | None:
+        """None when a new connection from `host` may stay, else why not."""
+        if not address_allowed(host, self.allow):
+            reason = f"source {host} is not in CALLMON_AUDIOSOCKET_ALLOW"
+        elif len(self._connections) >= self.max_connections:
+            reason = f"{len(self._connections)} connections open (CALLMON_AUDIOSOCKET_MAX_CONNECTIONS)"
+        else:
+            return None
+        self.connections_refused += 1
+        # Log the first refusals and then every 100th: a flood must not flood the log too.
+        if self.connections_refused <= 10 or self.connections_refused % 100 == 0:
+            log.warning(
+                "AudioSocket %s: connection refused: %s (%d refused so far)",
+                connection.peer,
+                reason,
+                self.connections_refused,
+            )
+        return reason
 
     def opened(self, connection: _Connection) -> None:
         self._connections.add(connection)
@@ -218,6 +285,11 @@ class _Connection(asyncio.Protocol):
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self._opened_at = self._last_frame_at = asyncio.get_running_loop().time()
+        host = peer[0] if isinstance(peer, tuple) else ""
+        if self.server.admit_connection(self, host) is not None:
+            self.ended = True
+            transport.abort()
+            return
         self.server.opened(self)
 
     def data_received(self, data: bytes) -> None:
@@ -271,14 +343,17 @@ class _Connection(asyncio.Protocol):
         else:
             uuid = UUID(bytes=frame.payload)
             call_id, speaker = leg_of(uuid)
-            if not self.server.join_call(self, call_id, speaker, uuid):
-                self.close(f"protocol-error: the {speaker} leg of call {call_id} is already connected")
+            refused = self.server.join_call(self, call_id, speaker, uuid)
+            if refused is not None:
+                self.close(f"refused: {refused}")
                 return
             self.call_id, self.speaker = call_id, speaker
             log.info("AudioSocket %s: call %s, %s leg (UUID %s)", self.peer, call_id, speaker, uuid)
 
     def _on_audio(self, frame: Frame) -> None:
         assert self.call_id is not None
+        if not frame.payload:
+            return  # zero-length audio: legal, carries nothing
         if frame.kind is not self._kind:
             # Rate changed: keep the audio time so far, count samples at the new rate.
             self._seconds_before_kind = self._audio_time()
@@ -310,6 +385,8 @@ class _Connection(asyncio.Protocol):
             self.close(f"no UUID frame within {self.server.first_frame_timeout:g} s")
         elif self.call_id is not None and now - self._last_frame_at > self.server.idle_timeout:
             self.close("idle-timeout")
+        elif self.call_id is None:
+            pass  # keep-alives only for a call: a connection that never names one gets nothing
         elif self._transport.get_write_buffer_size() >= KEEPALIVE_BUFFER_LIMIT:
             self.server.keepalives_dropped += 1
         else:

@@ -30,11 +30,10 @@ HEADER = struct.Struct("!BH")
 MAX_PAYLOAD = 0xFFFF
 """The protocol's own limit: the length field is 16 bits."""
 
-MAX_AUDIO_PAYLOAD = 16 * 1024
-"""Largest audio payload we accept. Asterisk sends 20 ms frames (320 bytes at
-8 kHz, 7680 at 192 kHz); 16 KiB still allows ~1 s at 8 kHz or ~40 ms at
-192 kHz. Anything larger is not audio from Asterisk, and buffering up to
-64 KiB per frame for 200+ calls would only help a misbehaving peer."""
+MAX_AUDIO_PAYLOAD = MAX_PAYLOAD
+"""Largest audio payload we accept: the protocol's own limit. Asterisk sends
+frames of the channel's ptime, which may be long at high rates; buffering up to
+64 KiB per connection is bounded by the server's connection limit."""
 
 FRAME_SECONDS = 0.02
 
@@ -145,8 +144,8 @@ def _check_header(kind_byte: int, length: int, max_audio_payload: int) -> FrameK
     except ValueError:
         raise ProtocolError(f"unknown frame kind 0x{kind_byte:02x} (length {length})") from None
     if kind in AUDIO_KINDS:
-        if length == 0:
-            raise ProtocolError(f"zero-length audio frame (kind 0x{kind:02x})")
+        # Zero-length audio is legal on the wire (the Go reference accepts it); the
+        # connection ignores it.
         if length > max_audio_payload:
             raise ProtocolError(f"audio frame of {length} bytes exceeds the {max_audio_payload}-byte limit")
         if length % 2:

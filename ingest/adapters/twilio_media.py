@@ -21,6 +21,13 @@ from typing import Any
 
 import orjson
 
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
+from ingest.adapters.twilio_limits import (
+    MAX_PARAMETER_NAME,
+    MAX_PARAMETER_VALUE,
+    RESERVED_PARAMETERS,
+    parameters_problem,
+)
 from ingest.audio.mulaw import decode_mulaw, silence_pcm
 from ingest.events import (
     AudioReceived,
@@ -30,6 +37,7 @@ from ingest.events import (
     DtmfReceived,
     Speaker,
 )
+from ingest.pipeline.admission import CallAdmission
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +107,22 @@ class _ComplaintLog:
 class MediaStreamSession:
     """Turns one Media Streams connection's messages into call events."""
 
-    def __init__(self, sink: CallEventSink, *, connection: str = "?", max_gap_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        sink: CallEventSink,
+        *,
+        connection: str = "?",
+        max_gap_s: float = 5.0,
+        admission: CallAdmission | None = None,
+        auth_token: str | None = None,
+    ) -> None:
+        """`admission` is the worker's registry of live calls (a private one when None);
+        with `auth_token` a `start` must carry a valid per-call token (see `stream_tokens`)."""
         self._sink = sink
+        self._admission = admission if admission is not None else CallAdmission()
+        self._auth_token = auth_token
+        self.refusal: str | None = None
+        """Why this stream was refused (the endpoint closes it with 1008), or None."""
         self._connection = connection
         self._max_gap_samples = int(max_gap_s * SAMPLE_RATE)
         self._complain = _ComplaintLog(connection)
@@ -149,6 +171,12 @@ class MediaStreamSession:
             return
         handler(message)
 
+    def refuse(self, reason: str) -> None:
+        """Refuse the stream: nothing more from it reaches the pipeline."""
+        self.refusal = reason
+        self._ended = True
+        log.warning("twilio stream %s: refused: %s", self._connection, reason)
+
     def close(self, reason: str = "disconnect") -> None:
         """The socket closed: end the call unless `stop` already did."""
         if self._call_id is not None and not self._ended:
@@ -180,6 +208,9 @@ class MediaStreamSession:
         if type(call_sid) is not str or not call_sid:
             self._ignore("start without callSid")
             return
+        if len(call_sid) > MAX_PARAMETER_NAME:
+            self.refuse(f"callSid of {len(call_sid)} characters (limit {MAX_PARAMETER_NAME})")
+            return
         format_problem = _media_format_problem(start.get("mediaFormat"))
         if format_problem:
             self._ignore("unsupported mediaFormat", format_problem)
@@ -189,13 +220,32 @@ class MediaStreamSession:
         if type(custom) is not dict or type(tracks) is not list:
             self._ignore("start with malformed customParameters or tracks")
             return
-        metadata = {str(k): v if type(v) is str else orjson.dumps(v).decode() for k, v in custom.items()}
+        problem = parameters_problem(custom)
+        if problem:
+            self.refuse(f"call {call_sid[:64]!r}: {problem}")
+            return
+        if self._auth_token is not None and not stream_token_valid(
+            self._auth_token, call_sid, custom.get(TOKEN_PARAMETER)
+        ):
+            self.refuse(f"call {call_sid[:64]!r}: missing, expired or foreign {TOKEN_PARAMETER}")
+            return
+        refused = self._admission.claim(call_sid, self)
+        if refused is not None:
+            self.refuse(f"call {call_sid[:64]!r}: {refused}")
+            return
+        metadata = {
+            str(k): v if type(v) is str else orjson.dumps(v).decode()
+            for k, v in custom.items()
+            if k not in RESERVED_PARAMETERS
+        }
         media_format = start["mediaFormat"]
         metadata.update(
             {
-                "stream_sid": str(start.get("streamSid") or message.get("streamSid") or ""),
-                "account_sid": str(start.get("accountSid") or ""),
-                "tracks": ",".join(str(t) for t in tracks),
+                "stream_sid": str(start.get("streamSid") or message.get("streamSid") or "")[
+                    :MAX_PARAMETER_VALUE
+                ],
+                "account_sid": str(start.get("accountSid") or "")[:MAX_PARAMETER_VALUE],
+                "tracks": ",".join(str(t) for t in tracks)[:MAX_PARAMETER_VALUE],
                 "media_format": f"{media_format['encoding']};rate={media_format['sampleRate']}"
                 f";channels={media_format['channels']}",
             }
@@ -330,6 +380,7 @@ class MediaStreamSession:
             stats.ignored_messages,
         )
         self._sink.submit(CallEnded(call_id=self._call_id, reason=reason))
+        self._admission.release(self._call_id, self)
 
     def _ignore(self, reason: str, detail: str = "") -> None:
         self.stats.ignored_messages += 1

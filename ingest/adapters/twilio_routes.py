@@ -8,23 +8,32 @@ the chat's routes and `/healthz` for a worker that runs without the dashboard.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
+import orjson
 from fastapi import APIRouter, Request, Response, WebSocket
 
+from ingest.adapters.stream_tokens import issue_stream_token
+from ingest.adapters.twilio_limits import MAX_MESSAGE_BYTES, MESSAGE_TOO_BIG, POLICY_VIOLATION
 from ingest.adapters.twilio_media import MediaStreamSession
 from ingest.adapters.twilio_security import TwilioSignatureChecker, proxy_setup_problem, public_request_url
 from ingest.adapters.twilio_voice import build_voice_twiml
 from ingest.events import CallEventSink
+from ingest.pipeline.admission import CallAdmission
 from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 
 MEDIA_ROUTE_NAME = "twilio_media"
-POLICY_VIOLATION = 1008
+__all__ = ["MEDIA_ROUTE_NAME", "POLICY_VIOLATION", "build_twilio_router", "pump_stream"]
 
 
-def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRouter:
-    """`POST /twilio/voice` and the `/twilio/media` WebSocket, delivering to `sink`."""
+def build_twilio_router(
+    settings: IngestSettings, sink: CallEventSink, admission: CallAdmission | None = None
+) -> APIRouter:
+    """`POST /twilio/voice` and the `/twilio/media` WebSocket, delivering to `sink`;
+    `admission` is the worker's registry of live calls (shared with every adapter)."""
+    admission = admission if admission is not None else CallAdmission()
     checker = TwilioSignatureChecker(settings.twilio_auth_token) if settings.twilio_auth_token else None
     if checker is None:
         log.warning("no Twilio auth token configured: Twilio signatures are NOT checked")
@@ -54,7 +63,10 @@ def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRou
             str(request.url_for(MEDIA_ROUTE_NAME)), settings.public_url, websocket=True
         )
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
-        twiml = build_voice_twiml(stream_url, fields, settings.twilio_dial_number)
+        token = settings.twilio_auth_token
+        call_sid = fields.get("CallSid", "")
+        stream_token = issue_stream_token(token, call_sid) if token and call_sid else None
+        twiml = build_voice_twiml(stream_url, fields, settings.twilio_dial_number, stream_token)
         return Response(twiml, media_type="application/xml")
 
     @router.websocket("/twilio/media", name=MEDIA_ROUTE_NAME)
@@ -72,18 +84,41 @@ def build_twilio_router(settings: IngestSettings, sink: CallEventSink) -> APIRou
             log.warning("twilio stream %s: bad or missing signature, closing", peer)
             await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
             return
-        session = MediaStreamSession(sink, connection=peer)
+        session = MediaStreamSession(
+            sink, connection=peer, admission=admission, auth_token=settings.twilio_auth_token
+        )
         try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                data = message.get("text")
-                if data is None:
-                    data = message.get("bytes")
-                if data is not None:
-                    session.receive_text(data)
+            async for _message in pump_stream(websocket, session):
+                pass
         finally:
             session.close("disconnect")
 
     return router
+
+
+async def pump_stream(websocket: WebSocket, session: MediaStreamSession) -> AsyncIterator[object]:
+    """Feed each message to `session`, yielding it decoded; close the socket (and stop)
+    on a message over `MAX_MESSAGE_BYTES` (1009) or when the session refused (1008)."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data = message.get("text")
+        if data is None:
+            data = message.get("bytes")
+        if not data:
+            continue
+        if len(data) > MAX_MESSAGE_BYTES:
+            log.warning("twilio stream: %d-byte message (limit %d), closing", len(data), MAX_MESSAGE_BYTES)
+            await websocket.close(code=MESSAGE_TOO_BIG, reason="message too big")
+            return
+        try:
+            decoded: object = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            session.receive_text(data)  # logs and drops it
+            continue
+        session.receive_message(decoded)
+        if session.refusal is not None:
+            await websocket.close(code=POLICY_VIOLATION, reason=session.refusal[:120])
+            return
+        yield decoded

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 from twilio.twiml.voice_response import Parameter, Start, Stream, VoiceResponse
 
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER
+
 # Webhook form field -> customParameters name (and so CallStarted.metadata key).
 STREAM_PARAMETERS: dict[str, str] = {
     "From": "caller_number",
@@ -21,13 +23,18 @@ STREAM_PARAMETERS: dict[str, str] = {
 NOT_CONFIGURED_MESSAGE = "This line is being monitored, but no agent number is configured. Goodbye."
 
 
-def build_voice_twiml(stream_url: str, form: Mapping[str, str], dial_number: str | None) -> str:
-    """TwiML that streams both tracks to `stream_url` and dials `dial_number`."""
+def build_voice_twiml(
+    stream_url: str, form: Mapping[str, str], dial_number: str | None, stream_token: str | None = None
+) -> str:
+    """TwiML that streams both tracks to `stream_url` and dials `dial_number`;
+    `stream_token` (when signatures are checked) binds the stream to this call."""
     stream = Stream(url=stream_url, track="both_tracks")
     for field, name in STREAM_PARAMETERS.items():
         value = form.get(field)
         if value:
             stream.append(Parameter(name=name, value=value))
+    if stream_token is not None:
+        stream.append(Parameter(name=TOKEN_PARAMETER, value=stream_token))
     start = Start()
     start.append(stream)
     response = VoiceResponse()

@@ -35,12 +35,7 @@ CASES = {
         "connection closed mid-frame: kind 0x10 declared 320 bytes, got 100",
         then_eof=True,
     ),
-    "64k-frame": BadPeer(
-        True,
-        b"\x10\xff\xff" + bytes(0xFFFF),
-        "audio frame of 65535 bytes exceeds the 16384-byte limit",
-    ),
-    "zero-length-audio": BadPeer(True, b"\x10\x00\x00", "zero-length audio frame"),
+    "64k-odd-frame": BadPeer(True, b"\x10\xff\xff" + bytes(0xFFFF), "audio frame of odd length 65535"),
     "odd-length-audio": BadPeer(True, b"\x10\x00\x03abc", "audio frame of odd length 3"),
     "audio-before-uuid": BadPeer(
         False, encode_frame(FrameKind.SLIN_8K, bytes(320)), "SLIN_8K frame before the UUID"

@@ -90,7 +90,6 @@ def test_keepalive_silence_is_320_zero_bytes_of_8khz() -> None:
     [
         (b"\x02\x00\x06abcdef", "unknown frame kind 0x02"),
         (b"GET / HTTP/1.1\r\n", "unknown frame kind 0x47"),
-        (b"\x10\x00\x00", "zero-length audio"),
         (b"\x10\x00\x03abc", "odd length"),
         (b"\x01\x00\x0f" + bytes(15), "UUID frame of 15 bytes"),
         (b"\x03\x00\x02" + b"12", "DTMF frame of 2 bytes"),
@@ -105,14 +104,15 @@ def test_bad_frames_are_rejected_from_the_header(wire: bytes, problem: str) -> N
         list(decoder.frames())
 
 
-def test_the_largest_frame_the_protocol_allows_is_refused_as_audio() -> None:
+def test_audio_frames_up_to_the_protocol_limit_and_empty_ones_decode() -> None:
+    assert MAX_AUDIO_PAYLOAD == 0xFFFF
     decoder = FrameDecoder()
-    decoder.feed(b"\x10\xff\xff")  # 65535 bytes announced: refused before buffering them
-    with pytest.raises(ProtocolError, match=f"65535 bytes exceeds the {MAX_AUDIO_PAYLOAD}"):
+    decoder.feed(encode_frame(FrameKind.SLIN_8K, bytes(0xFFFE)) + encode_frame(FrameKind.SLIN_8K))
+    assert [len(f.payload) for f in decoder.frames()] == [0xFFFE, 0]
+    decoder = FrameDecoder(max_audio_payload=320)  # a stricter limit still refuses from the header
+    decoder.feed(b"\x10\x01\x42")
+    with pytest.raises(ProtocolError, match="322 bytes exceeds the 320-byte limit"):
         list(decoder.frames())
-    decoder = FrameDecoder()
-    decoder.feed(encode_frame(FrameKind.SLIN_8K, bytes(MAX_AUDIO_PAYLOAD)))
-    assert [len(f.payload) for f in decoder.frames()] == [MAX_AUDIO_PAYLOAD]
 
 
 def test_good_frames_before_a_bad_one_are_still_delivered() -> None:

@@ -140,7 +140,7 @@ async def test_a_second_connection_for_an_open_leg_is_refused(dial, sink, caplog
     await first.hangup()
     events = await sink.wait_call_ended(str(call))
     assert [summarize(e)[0] for e in events] == ["started", "audio", "audio", "leg-ended", "ended"]
-    assert f"{duplicate.local_address}: closing (call None): protocol-error: the unknown leg" in caplog.text
+    assert f"{duplicate.local_address}: closing (call None): refused: the unknown leg" in caplog.text
 
 
 async def test_16khz_audio_keeps_its_rate_and_gets_16khz_keepalives(dial, sink) -> None:

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app.worker import IngestWorker
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.audio.mulaw import decode_mulaw
 from ingest.settings import IngestSettings
@@ -74,6 +75,8 @@ async def test_media_chat_speech_in_translated_reply_out_and_clear(chat_app, wor
     connect = ET.fromstring((await app.post(menu.find("Gather").get("action"), {**FORM, "Digits": "1"})).text)
     stream = connect.find("Connect/Stream")
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    token = parameters.pop(TOKEN_PARAMETER)
+    assert stream_token_valid(AUTH_TOKEN, CALL, token)
     assert parameters == {"chat": CALL, "language": "en"}
     assert stream.get("url").startswith("ws://127.0.0.1:") and stream.get("url").endswith(
         "/twilio/chat/media/stream"
@@ -81,7 +84,11 @@ async def test_media_chat_speech_in_translated_reply_out_and_clear(chat_app, wor
 
     dialer = TwilioStreamDialer()
     await dialer.connect(
-        stream.get("url"), call_sid=CALL, custom_parameters=parameters, auth_token=AUTH_TOKEN
+        stream.get("url"),
+        call_sid=CALL,
+        custom_parameters={**parameters, TOKEN_PARAMETER: token},
+        auth_token=AUTH_TOKEN,
+        stream_token=False,  # only the token the webhook issued
     )
     end = await dialer.send_audio("inbound", flite_mulaw(tmp_path, "i want to cancel my account right now"))
     await dialer.send_audio("inbound", b"\xff" * 8000 * 2, start_ms=end)  # silence ends the utterance

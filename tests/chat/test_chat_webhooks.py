@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import xml.etree.ElementTree as ET
 
@@ -148,3 +149,21 @@ async def test_empty_speech_result_listens_again(chat_app) -> None:
     again = twiml(await app.post(listen.find("Gather").get("action"), {**FORM, "SpeechResult": ""}))
     assert again.find("Gather") is not None
     assert await app.service.chats.list_messages(CALL) == []
+
+
+async def test_a_chat_whose_status_callback_never_comes_is_ended(chat_app) -> None:
+    # One chat whose caller "vanishes" (no more webhooks, no status callback), one
+    # that keeps talking: only the quiet one is ended, and its call with it.
+    app = await chat_app(idle_s=1.0, reply_wait_s=0.5)
+    quiet, busy = "CAquiet", "CAbusy"
+    for call_sid in (quiet, busy):
+        twiml(await app.post("/twilio/chat/voice", {**FORM, "CallSid": call_sid}))
+    assert (await app.calls.get_call(quiet)).status == "active"
+    loop_deadline = time.monotonic() + 60
+    while (await app.calls.get_call(quiet)).status != "ended":
+        assert time.monotonic() < loop_deadline, "the quiet chat was never ended"
+        # Twilio polling for the busy chat: each webhook shows it is alive.
+        await app.post("/twilio/chat/said", {**FORM, "CallSid": busy, "SpeechResult": ""})
+        await asyncio.sleep(0.05)
+    assert (await app.service.chats.get_chat(quiet)).status == "ended"
+    assert (await app.service.chats.get_chat(busy)).status != "ended"

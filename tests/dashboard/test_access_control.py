@@ -12,7 +12,7 @@ from starlette.routing import Route
 from tests.dashboard.conftest import PASSWORD, simulated_dashboard, start_call
 
 PAGES = ["/", "/agents", "/calls/some-call", "/qa", "/agent", "/admin/users"]
-PUBLIC = {"/login", "/healthz", "/api/login", "/favicon.ico"}
+PUBLIC = {"/login", "/login/complete", "/healthz", "/api/login", "/favicon.ico"}
 
 
 def our_routes() -> list[tuple[str, str]]:

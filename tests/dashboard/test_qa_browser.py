@@ -44,7 +44,9 @@ async def reviewed_call(tmp_path: Path):
     """A worker with one imported call, and the dashboard serving it."""
     recording = tmp_path / "calm.wav"
     await asyncio.to_thread(write_call_recording, recording, "calm_billing")
-    settings = IngestSettings(db_path=tmp_path / "callmon.db", asr="sphinx", asr_threads=2)
+    settings = IngestSettings(
+        db_path=tmp_path / "callmon.db", asr="sphinx", asr_threads=2, recordings_dirs=str(tmp_path)
+    )
     async with IngestWorker(settings, listen=False) as worker:
         imported = inspect_recording(recording)
         for event in recording_events(imported):

@@ -10,6 +10,7 @@ from nicegui import ui
 
 from dashboard.components.transcript import Span
 from dashboard.pages.qa_form import SearchForm, build_query
+from dashboard.recordings import RecordingPolicy
 from ingest.events import CallStarted
 from qa.scorecards import ScorecardStore
 from simulator.speech import TELEPHONE_RATE, speak
@@ -235,32 +236,56 @@ async def test_call_exports_and_unknown_calls(logged_in, services) -> None:
 
 
 async def test_recording_is_served_only_from_the_calls_metadata(logged_in, services, tmp_path) -> None:
-    recording = tmp_path / "imported.wav"
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    recording = folder / "imported.wav"
     write_wav(recording, speak("hello this call may be recorded", "agent"), TELEPHONE_RATE)
+    outside = tmp_path / "outside.wav"  # a playable file, but not in a recording folder
+    write_wav(outside, speak("hello this call may be recorded", "agent"), TELEPHONE_RATE)
+    (folder / "link.wav").symlink_to(outside)
+    services.recordings = RecordingPolicy((folder.resolve(),), ("http://127.0.0.1:1/RECORDINGS/",))
     await services.calls.start_call(
         CallStarted("rec-1", "import", metadata={"recording_path": str(recording)})
     )
     await services.calls.start_call(
         CallStarted("rec-2", "import", metadata={"recording_path": "/etc/passwd"})
     )
+    for call_id, named in (
+        ("rec-out", str(outside)),
+        ("rec-dots", str(folder / ".." / "outside.wav")),
+        ("rec-link", str(folder / "link.wav")),
+    ):
+        await services.calls.start_call(CallStarted(call_id, "import", metadata={"recording_path": named}))
     await services.calls.start_call(
         CallStarted(
             "vici-1", "audiosocket", metadata={"recording_url": "http://127.0.0.1:1/RECORDINGS/1.mp3"}
         )
     )
+    await services.calls.start_call(
+        CallStarted("vici-evil", "audiosocket", metadata={"recording_url": "https://evil.example/1.mp3"})
+    )
     user = await logged_in("quinn")
     response = await user.http_client.get("/api/calls/rec-1/recording")
     assert response.status_code == 200 and response.content == recording.read_bytes()
     assert response.headers["content-type"] == "audio/wav"
-    for call_id in ("rec-2", "vici-1", "nothing", "..%2F..%2Fetc%2Fpasswd"):
+    for call_id in (
+        "rec-2",
+        "rec-out",
+        "rec-dots",
+        "rec-link",
+        "vici-1",
+        "nothing",
+        "..%2F..%2Fetc%2Fpasswd",
+    ):
         assert (await user.http_client.get(f"/api/calls/{call_id}/recording")).status_code == 404
     await user.open("/qa/calls/rec-1")
     audio = user.find(kind=ui.audio).elements.pop()
     assert audio.props["src"] == "/api/calls/rec-1/recording"
     await user.open("/qa/calls/vici-1")
     assert user.find(kind=ui.audio).elements.pop().props["src"] == "http://127.0.0.1:1/RECORDINGS/1.mp3"
-    await user.open("/qa/calls/rec-2")
-    await user.should_see("No recording available.", retries=30)
+    for call_id in ("rec-2", "rec-out", "vici-evil"):
+        await user.open(f"/qa/calls/{call_id}")
+        await user.should_see("No recording available.", retries=30)
     anonymous = (await logged_in("quinn")).http_client
     anonymous.cookies.clear()
     assert (await anonymous.get("/api/calls/rec-1/recording")).status_code == 401

@@ -10,13 +10,16 @@ from pathlib import Path
 
 from qa import SearchQuery, search_calls
 from qa.exports import (
+    FORMULA_PREFIXES,
     export_call,
     load_call_record,
     search_results_csv,
     search_results_json,
+    spreadsheet_safe,
     srt_timestamp,
     vtt_timestamp,
 )
+from tests.qa.conftest import FakeCall, Line, write_store
 
 VTT_TIME = r"(\d{2,}):(\d{2}):(\d{2})\.(\d{3})"
 SRT_TIME = r"(\d{2,}):(\d{2}):(\d{2}),(\d{3})"
@@ -107,3 +110,33 @@ async def test_search_results_as_csv_and_json(qa_db: Path) -> None:
     data = json.loads(search_results_json(page))
     assert data["total"] == 5 and data["query"]["text"] == "refund"
     assert data["hits"][0]["snippets"][0]["spans"]
+
+
+async def test_csv_cells_cannot_be_spreadsheet_formulas(tmp_path: Path) -> None:
+    # Every text field an outsider can influence (metadata via ViciDial, speech) starts like a formula.
+    hostile = FakeCall(
+        '=HYPERLINK("https://evil.example","x")',
+        "@agent",
+        "+campaign",
+        "en",
+        1,
+        30,
+        (Line("caller", "refund =cmd|' /C calc'!A0", -0.5),),
+        in_group="-2+3",
+    )
+    path = tmp_path / "hostile.db"
+    await write_store(path, (hostile,))
+    page = await search_calls(path, SearchQuery(text="refund"))
+    [row] = list(csv.DictReader(io.StringIO(search_results_csv(page))))
+    assert row["call_id"] == '\'=HYPERLINK("https://evil.example","x")'
+    assert row["agent"] == "'@agent" and row["campaign"] == "'+campaign" and row["in_group"] == "'-2+3"
+    assert row["avg_sentiment"] == "-0.500"  # our own numbers stay numbers
+    for column, cell in row.items():
+        if column not in ("duration", "avg_sentiment"):
+            assert not cell.startswith(FORMULA_PREFIXES), cell
+
+
+def test_spreadsheet_safe_prefixes_every_formula_start() -> None:
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert spreadsheet_safe(f"{start}1+1") == f"'{start}1+1"
+    assert spreadsheet_safe("plain") == "plain" and spreadsheet_safe("") == ""

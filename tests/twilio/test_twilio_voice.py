@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from twilio_test_support import CollectingSink
 
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
 from ingest.adapters.twilio_routes import build_twilio_router
 from ingest.adapters.twilio_voice import NOT_CONFIGURED_MESSAGE
 from ingest.events import CallStarted
@@ -50,6 +51,8 @@ async def test_signed_webhook_streams_both_tracks_then_dials(serve) -> None:
     assert stream.get("url") == f"{app.base_ws}/twilio/media"
     assert stream.get("track") == "both_tracks"
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    token = parameters.pop(TOKEN_PARAMETER)
+    assert stream_token_valid(TOKEN, "CAvoice1", token) and not stream_token_valid(TOKEN, "CAother", token)
     assert parameters == {"caller_number": "+15550100", "called_number": "+15550199", "call_sid": "CAvoice1"}
     assert root.find("Dial").text == "+15550123"
 

@@ -1,0 +1,60 @@
+"""Which connection owns which call, and how many calls may be live at once.
+
+Every adapter claims a call id before it submits `CallStarted` and releases it
+after `CallEnded`. A claim for an id that another owner holds is refused, so a
+stream that names a live call (a Twilio callSid equal to an AudioSocket UUID,
+a second stream replaying a callSid) can neither feed nor end that call. The
+same gate enforces the maximum number of concurrent calls. Refusals are
+counted by reason for `/healthz`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+log = logging.getLogger(__name__)
+
+REFUSED_IN_USE = "call-id-in-use"
+REFUSED_FULL = "max-calls"
+
+
+class CallAdmission:
+    """The one registry of live call ids shared by every adapter of a worker."""
+
+    def __init__(self, max_calls: int | None = None) -> None:
+        self.max_calls = max_calls
+        self._owners: dict[str, object] = {}
+        self.refused: Counter[str] = Counter()
+
+    @property
+    def live_calls(self) -> int:
+        return len(self._owners)
+
+    def claim(self, call_id: str, owner: object) -> str | None:
+        """None when `owner` may run `call_id` now, else why not (logged and counted)."""
+        holder = self._owners.get(call_id)
+        if holder is owner:
+            return None
+        if holder is not None:
+            reason = REFUSED_IN_USE
+        elif self.max_calls is not None and len(self._owners) >= self.max_calls:
+            reason = REFUSED_FULL
+        else:
+            self._owners[call_id] = owner
+            return None
+        self.refused[reason] += 1
+        log.warning("call %s refused: %s (%d live calls)", call_id, reason, len(self._owners))
+        return reason
+
+    def release(self, call_id: str, owner: object) -> None:
+        """Give the id back; only its owner can."""
+        if self._owners.get(call_id) is owner:
+            del self._owners[call_id]
+
+    def health(self) -> dict[str, object]:
+        return {
+            "live_calls": len(self._owners),
+            "max_calls": self.max_calls,
+            "refused_calls": dict(self.refused),
+        }
