@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import uvicorn
@@ -24,6 +24,7 @@ from alerts.service import AlertService
 from app.http_app import build_ingest_app
 from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
+from dashboard.health import ProbeReport, ingest_report
 from dashboard.services import DashboardServices, services_sharing_worker
 from dashboard.settings import DashboardSettings
 from ingest.adapters.audiosocket import AudioSocketServer
@@ -32,7 +33,12 @@ from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
 from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
-from ingest.pipeline.recognition import RecognitionPool
+from ingest.pipeline.recognition import (
+    BacklogThresholds,
+    RecognitionBacklog,
+    RecognitionPool,
+    backlog_level,
+)
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
 from ingest.tasks import spawn
@@ -75,9 +81,11 @@ class IngestWorker:
         app: FastAPI | None = None,
         engine: UtteranceRecognizer | StreamingRecognizer | None = None,
         tap: Callable[[CallEvent], None] | None = None,
+        health_thresholds: BacklogThresholds | None = None,
     ) -> None:
         """`engine` replaces the configured speech-to-text engine and `tap` sees
-        every call event before the pipeline does (benchmarks use both)."""
+        every call event before the pipeline does (benchmarks use both).
+        `health_thresholds` say when `health()` turns amber or red."""
         self.settings = settings
         self.components = components or ComponentSettings()
         self._alerts_enabled = alerts_enabled
@@ -96,6 +104,8 @@ class IngestWorker:
         self.chat: ChatService | None = None
         self.chats: ChatStore | None = None
         self._pool: RecognitionPool | None = None
+        self.backlog = RecognitionBacklog()
+        self.health_thresholds = health_thresholds or BacklogThresholds()
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
@@ -132,7 +142,7 @@ class IngestWorker:
         engine = self._engine or create_engine(settings)
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
         if streaming is None:
-            self._pool = RecognitionPool(engine, settings)  # type: ignore[arg-type]
+            self._pool = RecognitionPool(engine, settings, self.backlog)  # type: ignore[arg-type]
             await self._pool.warm_up()
         if self._alerts_enabled:
             self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)
@@ -153,7 +163,7 @@ class IngestWorker:
                 translator=self.translator,
                 detector=detector,
                 home_language=home_language,
-                observer=self._observer,
+                observer=self._observe,
             )
         )
         if not self._listen:
@@ -173,11 +183,22 @@ class IngestWorker:
             "redis" if settings.redis_url else "in-process",
         )
 
+    def _observe(self, timing: SegmentTiming) -> None:
+        self.backlog.stored(timing.last_voiced_at, timing.stored_at)
+        if self._observer is not None:
+            self._observer(timing)
+
     def health(self) -> Mapping[str, Any]:
+        """`status` is ``ok``, ``amber`` or ``red`` by the recognition backlog
+        (`BacklogThresholds`), and `problems` says why; `recognition` has the figures."""
+        backlog = self.backlog.snapshot()
+        status, problems = backlog_level(backlog, self.health_thresholds)
         return {
-            "status": "ok",
+            "status": status,
+            "problems": problems,
             "uptime_s": round(time.time() - self.started_at, 1),
             "active_calls": len(self.pipeline.active_call_ids),
+            "recognition": {**backlog.to_dict(), "thresholds": asdict(self.health_thresholds)},
             "engine": self.pipeline.services.engine_name,
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
@@ -290,8 +311,8 @@ class _TappedSink:
 async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettings) -> DashboardServices:
     """The dashboard's services sharing a running worker's bus, store and alert service."""
 
-    async def ingest_probe() -> str:
-        return str(worker.health().get("status", "ok"))
+    async def ingest_probe() -> ProbeReport:
+        return ingest_report(worker.health())
 
     return await services_sharing_worker(
         settings,
