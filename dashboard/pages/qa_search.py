@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -104,11 +105,13 @@ def result_card(hit: Any) -> None:
                 f"px-1 rounded font-mono w-fit {sentiment_classes(hit.avg_sentiment)}"
             )
             ui.label(str(hit.alert_count))
-            ui.label(f"{hit.matching_segments} lines" if hit.matching_segments else "–").classes(
-                "text-gray-500"
-            )
+            ui.label(_lines(hit.matching_segments)).classes("text-gray-500")
         for snippet in hit.snippets:
             snippet_row(snippet)
+
+
+def _lines(count: int | None) -> str:
+    return "–" if not count else f"{count} line" if count == 1 else f"{count} lines"
 
 
 def range_label(page: SearchPage) -> str:
@@ -143,7 +146,7 @@ def register(services: DashboardServices) -> None:
                     "search-button"
                 )
                 ui.link("Agent statistics", "/qa/agents").classes("text-sm")
-            _filters(form, opened=form_to_params(form).keys() - {"q"} != set())
+            _filters(form, opened=form_to_params(form).keys() - {"q"} != set(), on_enter=lambda: go(0))
             errors = (
                 ui.column()
                 .classes("w-full gap-0 p-2 rounded bg-red-50 text-red-800")
@@ -239,11 +242,11 @@ def register(services: DashboardServices) -> None:
         await show()
 
 
-def _filters(form: SearchForm, opened: bool) -> None:
+def _filters(form: SearchForm, opened: bool, on_enter: Callable[[], None]) -> None:
     with (
         ui.expansion("Filters", icon="filter_list", value=opened)
         .classes("w-full")
-        .props('data-testid="filters"')
+        .props('data-testid="filters"') as filters
     ):
         with ui.row().classes("w-full items-end gap-3"):
             ui.input("From date", placeholder="YYYY-MM-DD").bind_value(form, "date_from").props(
@@ -287,6 +290,9 @@ def _filters(form: SearchForm, opened: bool) -> None:
                 form, "page_size"
             ).props("dense").classes("w-24")
             ui.button("Clear filters", on_click=lambda: _clear(form)).props("flat dense")
+    for field in filters.descendants():  # Enter in any filter searches, as in the text box
+        if isinstance(field, ui.input | ui.number):
+            field.on("keydown.enter", on_enter)
 
 
 def _clear(form: SearchForm) -> None:
