@@ -150,8 +150,8 @@ async def test_qa_and_admin_pages(logged_in, services) -> None:
     admin = await logged_in("root")
     await admin.open("/admin/users")
     await admin.should_see("Users", retries=30)
-    rows = admin.find(ui.table).elements.pop().rows
-    assert {r["name"]: r["role"] for r in rows} == {
+    (users,) = [t for t in admin.find(ui.table).elements if t._props.get("data-testid") == "users"]
+    assert {r["name"]: r["role"] for r in users.rows} == {
         "sup": "supervisor",
         "quinn": "qa",
         "alice": "agent",
