@@ -126,13 +126,15 @@ def search(
     as_csv: bool,
 ) -> None:
     """Search stored calls: every word of TEXT must appear in a segment's
-    transcript or translation ("quotes" keep a phrase together). Without TEXT,
-    calls are listed by the filters alone.
+    transcript or translation ("quotes" keep a phrase together; an upper-case
+    OR between words or phrases finds either side). Without TEXT, calls are
+    listed by the filters alone. Agent and campaign match whatever their case.
 
     \b
     Examples:
       callmon search refund --from 7d --level urgent
       callmon search '"speak to a supervisor"' --agent 1001 --json
+      callmon search 'refund OR "money back"' --campaign billing
       callmon search --campaign billing --max-sentiment -0.3 --sort sentiment --asc
     """
     try:

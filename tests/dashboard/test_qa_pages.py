@@ -219,7 +219,7 @@ async def test_search_lives_in_the_url_and_back_returns(logged_in, services) -> 
     assert hit_ids(user) == {"call-refund"}
     # A bookmark opened by someone else restores the form and the results.
     other = await logged_in("sup")
-    await other.open("/qa?q=refund&agent=bob&alert_level=urgent&per_page=10")
+    await other.open("/qa?q=refund&agent=bob&alert_level=urgent&page_size=10")
     await other.should_see("Calls 1–1 of 1", retries=30)
     assert other.find("Search what was said").elements.pop().value == "refund"
     assert other.find(kind=ui.input, content="Agent").elements.pop().value == "bob"

@@ -141,7 +141,9 @@ async def test_role_change_throws_the_open_page_out(dashboard, browsers) -> None
             0
         ]
         option.click()
-        next(b for b in row.find_elements(By.CSS_SELECTOR, "button") if "change role" in b.text.lower()).click()
+        next(
+            b for b in row.find_elements(By.CSS_SELECTOR, "button") if "change role" in b.text.lower()
+        ).click()
         wait_for(admin, lambda d: "alice is now supervisor." in d.page_source)
         wait_for(admin, lambda d: "agent → supervisor" in d.page_source)
         screenshot(admin, "admin-users-role-changed")
