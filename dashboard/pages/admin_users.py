@@ -30,11 +30,6 @@ AUDIT_COLUMNS = [
     {"name": "target", "label": "User", "field": "target", "align": "left"},
     {"name": "detail", "label": "Detail", "field": "detail", "align": "left"},
 ]
-USER_COLUMNS = [
-    {"name": "name", "label": "Name", "field": "name", "align": "left"},
-    {"name": "role", "label": "Role", "field": "role", "align": "left"},
-    {"name": "since", "label": "Since", "field": "since", "align": "left"},
-]
 
 
 def audit_row(entry: AuditEntry) -> dict[str, str]:
@@ -44,14 +39,6 @@ def audit_row(entry: AuditEntry) -> dict[str, str]:
         "action": ACTION_WORDS.get(entry.action, entry.action),
         "target": entry.target,
         "detail": entry.detail,
-    }
-
-
-def user_row(user: DashboardUser) -> dict[str, str]:
-    return {
-        "name": user.name,
-        "role": user.role,
-        "since": time.strftime("%Y-%m-%d", time.localtime(user.created_at)),
     }
 
 
@@ -72,9 +59,7 @@ def register(services: DashboardServices) -> None:
                     .classes("w-56")
                 )
                 ui.button("Add user", on_click=lambda: add()).mark("add-user")
-            users_table = ui.table(columns=USER_COLUMNS, rows=[], row_key="name").classes("w-full")
-            users_table.props('data-testid="users"')
-            manage = ui.column().classes("w-full gap-1").props('data-testid="manage-users"')
+            manage = ui.column().classes("w-full gap-1").props('data-testid="users"')
             ui.label("Changes to users").classes("text-lg font-semibold mt-4")
             audit = ui.table(columns=AUDIT_COLUMNS, rows=[], row_key="key").classes("w-full")
             audit.props('data-testid="user-audit"')
@@ -147,6 +132,9 @@ def register(services: DashboardServices) -> None:
             with ui.row().classes("w-full items-end gap-3").props('data-testid="manage-user"') as row:
                 row._props["data-user"] = someone.name  # set directly: a name is typed by people
                 ui.label(someone.name).classes("w-40 font-medium")
+                ui.label("since " + time.strftime("%Y-%m-%d", time.localtime(someone.created_at))).classes(
+                    "w-32 text-sm text-gray-500"
+                )
                 role = ui.select(list(ROLES), value=someone.role, label="Role").props("dense").classes("w-36")
                 role.mark(f"role-{someone.name}")
                 ui.button("Change role", on_click=lambda: set_role(someone.name, role.value)).props(
@@ -163,8 +151,6 @@ def register(services: DashboardServices) -> None:
 
         async def refresh() -> None:
             people = await store.list()
-            users_table.rows = [user_row(u) for u in people]
-            users_table.update()
             manage.clear()
             with manage:
                 for someone in people:
