@@ -14,7 +14,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from alerts.service import AlertService
 from app.http_app import build_ingest_app
 from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
+from dashboard.health import ProbeReport, ingest_report
 from dashboard.recordings import RecordingPolicy
 from dashboard.services import DashboardServices, services_sharing_worker
 from dashboard.settings import DashboardSettings
@@ -36,7 +37,12 @@ from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
 from ingest.pipeline.admission import CallAdmission
-from ingest.pipeline.recognition import RecognitionPool
+from ingest.pipeline.recognition import (
+    BacklogThresholds,
+    RecognitionBacklog,
+    RecognitionPool,
+    backlog_level,
+)
 from ingest.pipeline.recovery import recover_after_crash
 from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import IngestSettings
@@ -82,11 +88,13 @@ class IngestWorker:
         engine: UtteranceRecognizer | StreamingRecognizer | None = None,
         tap: Callable[[CallEvent], None] | None = None,
         drain_timeout_s: float = 30.0,
+        health_thresholds: BacklogThresholds | None = None,
     ) -> None:
         """`engine` replaces the configured speech-to-text engine and `tap` sees
         every call event before the pipeline does (benchmarks use both).
         `stop()` waits at most `drain_timeout_s` for calls in progress to be
-        stored; what is left stays in the spool for the next start."""
+        stored; what is left stays in the spool for the next start.
+        `health_thresholds` say when `health()` turns amber or red."""
         self.settings = settings
         self._drain_timeout_s = drain_timeout_s
         self.components = components or ComponentSettings()
@@ -107,6 +115,8 @@ class IngestWorker:
         self.chats: ChatStore | None = None
         self._pool: RecognitionPool | None = None
         self.spool: UtteranceSpool | None = None
+        self.backlog = RecognitionBacklog()
+        self.health_thresholds = health_thresholds or BacklogThresholds()
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
@@ -156,7 +166,7 @@ class IngestWorker:
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
         if streaming is None:
             self.spool = UtteranceSpool(spool_directory(settings))
-            self._pool = RecognitionPool(engine, settings)  # type: ignore[arg-type]
+            self._pool = RecognitionPool(engine, settings, self.backlog)  # type: ignore[arg-type]
             await self._pool.warm_up()
         if self._alerts_enabled:
             self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)
@@ -177,7 +187,7 @@ class IngestWorker:
                 translator=self.translator,
                 detector=detector,
                 home_language=home_language,
-                observer=self._observer,
+                observer=self._observe,
                 spool=self.spool,
             )
         )
@@ -212,11 +222,22 @@ class IngestWorker:
             "redis" if settings.redis_url else "in-process",
         )
 
+    def _observe(self, timing: SegmentTiming) -> None:
+        self.backlog.stored(timing.last_voiced_at, timing.stored_at)
+        if self._observer is not None:
+            self._observer(timing)
+
     def health(self) -> Mapping[str, Any]:
+        """`status` is ``ok``, ``amber`` or ``red`` by the recognition backlog
+        (`BacklogThresholds`), and `problems` says why; `recognition` has the figures."""
+        backlog = self.backlog.snapshot()
+        status, problems = backlog_level(backlog, self.health_thresholds)
         return {
-            "status": "ok",
+            "status": status,
+            "problems": problems,
             "uptime_s": round(time.time() - self.started_at, 1),
             "active_calls": len(self.pipeline.active_call_ids),
+            "recognition": {**backlog.to_dict(), "thresholds": asdict(self.health_thresholds)},
             "engine": self.pipeline.services.engine_name,
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
@@ -362,8 +383,8 @@ class _TappedSink:
 async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettings) -> DashboardServices:
     """The dashboard's services sharing a running worker's bus, store and alert service."""
 
-    async def ingest_probe() -> str:
-        return str(worker.health().get("status", "ok"))
+    async def ingest_probe() -> ProbeReport:
+        return ingest_report(worker.health())
 
     return await services_sharing_worker(
         settings,

@@ -2,8 +2,11 @@
 
 Sessions: NiceGUI's signed session cookie (Starlette's SessionMiddleware, keyed
 with CALLMON_DASHBOARD_SECRET) identifies the browser; the logged-in user
-lives in `app.storage.user` on the server. Every request re-reads the user
-from the database, so removing a user or changing a role takes effect at once.
+lives in `app.storage.user` on the server, with the moment they logged in.
+Every request re-reads the user from the database: a removed user, or one
+whose role or password changed after they logged in (`sessions_valid_after`),
+is sent to /login. Pages already open in a browser are told to reload by
+`end_sessions()`, so the same check throws them out at once too.
 """
 
 from __future__ import annotations
@@ -11,14 +14,16 @@ from __future__ import annotations
 import html
 import inspect
 import logging
+import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request
-from nicegui import app, ui
+from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -49,8 +54,34 @@ def current_user() -> SessionUser | None:
     return SessionUser(str(data["name"]), str(data["role"]))
 
 
-def sign_in(user: DashboardUser) -> None:
-    app.storage.user[SESSION_KEY] = {"name": user.name, "role": user.role}
+def sign_in(user: DashboardUser, since: float | None = None) -> None:
+    app.storage.user[SESSION_KEY] = {
+        "name": user.name,
+        "role": user.role,
+        "since": time.time() if since is None else since,
+    }
+
+
+def session_started_at() -> float:
+    """When this browser's user logged in (0 for sessions from before this was kept)."""
+    data = app.storage.user.get(SESSION_KEY)
+    since = data.get("since") if isinstance(data, dict) else None
+    return float(since) if isinstance(since, (int, float)) else 0.0
+
+
+_open_pages: dict[str, weakref.WeakSet[Client]] = {}
+"""The page connections each user has open, so their sessions can be ended live."""
+
+
+def end_sessions(name: str) -> int:
+    """Make every page `name` has open reload now: the reload passes through the
+    middleware, which sends them to /login. Returns how many pages were told."""
+    told = 0
+    for client in list(_open_pages.pop(name, ())):
+        if client.id in Client.instances:
+            client.run_javascript("window.location.reload()")
+            told += 1
+    return told
 
 
 def sign_out() -> None:
@@ -135,14 +166,16 @@ class AuthMiddleware(BaseHTTPMiddleware):
             return await call_next(request)
         session = current_user()
         stored = await self._users.get(session.name) if session else None
+        if stored is not None and session_started_at() < stored.sessions_valid_after:
+            stored = None  # their role or password changed since they logged in
         if stored is None:
             if session is not None:
-                sign_out()  # the user was removed since they logged in
+                sign_out()  # the user was removed or changed since they logged in
             if path.startswith("/api/"):
                 return JSONResponse({"detail": "login required"}, status_code=401)
             return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
         if session is None or stored.role != session.role:
-            sign_in(stored)
+            sign_in(stored, session_started_at())
         return await call_next(request)
 
 
@@ -167,6 +200,7 @@ def guarded_page(path: str, roles: frozenset[Role], title: str) -> Callable[[Cal
                 return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
             if not may_open(user.role, roles):
                 return forbidden(user)
+            _open_pages.setdefault(user.name, weakref.WeakSet()).add(ui.context.client)
             return await build(*args, user=user, **kwargs)
 
         # NiceGUI/FastAPI read the path parameters from the signature: `user` is ours.

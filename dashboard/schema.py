@@ -22,4 +22,18 @@ DASHBOARD_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX call_notes_by_call ON call_notes (call_id, created_at);
     """,
+    # Who changed which user when (UI and CLI alike), and a per-user cut-off:
+    # sessions that began before it are over (role change, password reset).
+    """
+    CREATE TABLE dashboard_user_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'remove', 'role', 'password')),
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX dashboard_user_audit_by_at ON dashboard_user_audit (at);
+    ALTER TABLE dashboard_users ADD COLUMN sessions_valid_after REAL NOT NULL DEFAULT 0;
+    """,
 )

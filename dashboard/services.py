@@ -15,7 +15,7 @@ from alerts.config import AlertSettings
 from alerts.service import AlertService
 from alerts.store import AlertStore
 from dashboard.feed import LiveFeed
-from dashboard.health import HealthMonitor, Probe
+from dashboard.health import HealthMonitor, Probe, ProbeReport, ingest_report
 from dashboard.login_guard import LoginThrottle, LoginTickets
 from dashboard.notes import NoteStore
 from dashboard.recordings import RecordingPolicy
@@ -98,11 +98,19 @@ async def open_standalone(
     closers.append(alerts.close)
     ingest_url = (settings.ingest_url or "http://127.0.0.1:8080").rstrip("/")
 
-    async def ingest_probe() -> str:
-
+    async def ingest_probe() -> ProbeReport:
         async with httpx.AsyncClient(timeout=1.5) as client:
             response = await client.get(f"{ingest_url}/healthz")
-        return "ok" if response.status_code == 200 else f"down: HTTP {response.status_code}"
+        if response.status_code != 200:
+            return ProbeReport(f"down: HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            return ProbeReport("down: /healthz did not answer JSON")
+        # the worker's own verdict (ok, amber or red) and figures, not just "it answered"
+        return (
+            ingest_report(body) if isinstance(body, dict) else ProbeReport("down: /healthz is not an object")
+        )
 
     return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
 

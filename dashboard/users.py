@@ -26,6 +26,22 @@ class DashboardUser:
     name: str
     role: str
     created_at: float
+    sessions_valid_after: float = 0.0
+    """Sessions that began before this moment are over (set by a role or password change)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: float
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+CLI_ACTOR = "cli"
+"""The actor recorded for changes made with `callmon users`."""
+_USER_FIELDS = "name, role, created_at, sessions_valid_after"
 
 
 def _hasher() -> Any:
@@ -58,12 +74,11 @@ class UserStore(ComponentStore):
     COMPONENT = COMPONENT
     MIGRATIONS = DASHBOARD_MIGRATIONS
 
-    async def add(self, name: str, role: str, password: str) -> DashboardUser:
+    async def add(self, name: str, role: str, password: str, *, actor: str = CLI_ACTOR) -> DashboardUser:
         name = name.strip()
         if not name or len(name) > 64:
             raise UserError("a user name needs 1 to 64 characters")
-        if role not in ROLES:
-            raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        _check_role(role)
         password_hash = await asyncio.to_thread(hash_password, password)
         at = time.time()
 
@@ -76,35 +91,85 @@ class UserStore(ComponentStore):
                 )
             except sqlite3.IntegrityError:
                 raise UserError(f"user {name!r} already exists") from None
+            await _audit(db, at, actor, "add", name, role)
 
         await self._write(f"add user {name}", write)
         return DashboardUser(name, role, at)
 
-    async def remove(self, name: str) -> bool:
+    async def remove(self, name: str, *, actor: str = CLI_ACTOR, keep_an_admin: bool = False) -> bool:
+        """False when there is no such user. `keep_an_admin` refuses to remove the
+        last admin (the dashboard's rule: nobody could manage users any more)."""
+
         async def write(db: aiosqlite.Connection) -> bool:
+            if keep_an_admin:
+                await _refuse_last_admin(db, name, "removed")
             cursor = await db.execute("DELETE FROM dashboard_users WHERE name = ?", (name,))
-            return cursor.rowcount > 0
+            if cursor.rowcount == 0:
+                return False
+            await _audit(db, time.time(), actor, "remove", name)
+            return True
 
         return await self._write(f"remove user {name}", write)
 
-    async def set_password(self, name: str, password: str) -> bool:
+    async def set_role(
+        self, name: str, role: str, *, actor: str = CLI_ACTOR, keep_an_admin: bool = False
+    ) -> bool:
+        """Change `name`'s role and end their sessions (they log in again with the new
+        role). False when there is no such user."""
+        _check_role(role)
+
+        async def write(db: aiosqlite.Connection) -> bool:
+            rows = list(await db.execute_fetchall("SELECT role FROM dashboard_users WHERE name = ?", (name,)))
+            if not rows:
+                return False
+            before = rows[0][0]
+            if before == role:
+                return True
+            if keep_an_admin and before == "admin":
+                await _refuse_last_admin(db, name, f"made {role}")
+            at = time.time()
+            await db.execute(
+                "UPDATE dashboard_users SET role = ?, updated_at = ?, sessions_valid_after = ? WHERE name = ?",
+                (role, at, at, name),
+            )
+            await _audit(db, at, actor, "role", name, f"{before} → {role}")
+            return True
+
+        return await self._write(f"change role of {name}", write)
+
+    async def set_password(self, name: str, password: str, *, actor: str = CLI_ACTOR) -> bool:
+        """Set `name`'s password and end their sessions. False when there is no such user."""
         password_hash = await asyncio.to_thread(hash_password, password)
 
         async def write(db: aiosqlite.Connection) -> bool:
+            at = time.time()
             cursor = await db.execute(
-                "UPDATE dashboard_users SET password_hash = ?, updated_at = ? WHERE name = ?",
-                (password_hash, time.time(), name),
+                "UPDATE dashboard_users SET password_hash = ?, updated_at = ?, sessions_valid_after = ?"
+                " WHERE name = ?",
+                (password_hash, at, at, name),
             )
-            return cursor.rowcount > 0
+            if cursor.rowcount == 0:
+                return False
+            await _audit(db, at, actor, "password", name)  # never the password, nor its hash
+            return True
 
         return await self._write(f"change password of {name}", write)
 
+    async def audit_trail(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest changes to users first."""
+        rows = await self._read(
+            "SELECT at, actor, action, target, detail FROM dashboard_user_audit ORDER BY at DESC, id DESC"
+            " LIMIT ?",
+            (limit,),
+        )
+        return [AuditEntry(*row) for row in rows]
+
     async def get(self, name: str) -> DashboardUser | None:
-        rows = await self._read("SELECT name, role, created_at FROM dashboard_users WHERE name = ?", (name,))
+        rows = await self._read(f"SELECT {_USER_FIELDS} FROM dashboard_users WHERE name = ?", (name,))
         return DashboardUser(*rows[0]) if rows else None
 
     async def list(self) -> list[DashboardUser]:
-        rows = await self._read("SELECT name, role, created_at FROM dashboard_users ORDER BY name", ())
+        rows = await self._read(f"SELECT {_USER_FIELDS} FROM dashboard_users ORDER BY name", ())
         return [DashboardUser(*row) for row in rows]
 
     async def count_admins(self) -> int:
@@ -115,11 +180,37 @@ class UserStore(ComponentStore):
         """The user when `password` is theirs, else None (unknown names cost a hash too,
         so timing does not tell which names exist)."""
         rows = await self._read(
-            "SELECT name, role, created_at, password_hash FROM dashboard_users WHERE name = ?", (name,)
+            f"SELECT {_USER_FIELDS}, password_hash FROM dashboard_users WHERE name = ?", (name,)
         )
         stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
         ok = await asyncio.to_thread(password_matches, stored, password)
-        return DashboardUser(*rows[0][:3]) if ok and rows else None
+        return DashboardUser(*rows[0][:4]) if ok and rows else None
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+
+
+async def _refuse_last_admin(db: aiosqlite.Connection, name: str, change: str) -> None:
+    """Inside the write transaction, so two admins demoting each other at once
+    cannot both succeed."""
+    rows = list(
+        await db.execute_fetchall(
+            "SELECT name FROM dashboard_users WHERE role = 'admin' ORDER BY name LIMIT 2", ()
+        )
+    )
+    if [row[0] for row in rows] == [name]:
+        raise UserError(f"{name} is the last admin and cannot be {change}: make another admin first")
+
+
+async def _audit(
+    db: aiosqlite.Connection, at: float, actor: str, action: str, target: str, detail: str = ""
+) -> None:
+    await db.execute(
+        "INSERT INTO dashboard_user_audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        (at, actor, action, target, detail),
+    )
 
 
 _DUMMY_HASH = (

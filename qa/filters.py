@@ -57,11 +57,14 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
         where.add(f"{col('started_at', True)} >= :date_from", date_from=query.date_from)
     if query.date_to is not None:
         where.add(f"{col('started_at', True)} < :date_to", date_to=query.date_to)
+    # Agent and campaign ids are typed by people: matched whatever their case,
+    # through the NOCASE indexes (the comparison's collation must be the index's).
     if query.agent:
-        where.add(f"{col('agent', True)} = :agent", agent=query.agent)
+        where.add(f"{col('agent', True)} COLLATE NOCASE = :agent", agent=query.agent)
     if query.campaign:
         where.add(
-            f"({col('campaign')} = :campaign OR {col('in_group')} = :campaign)", campaign=query.campaign
+            f"({col('campaign')} COLLATE NOCASE = :campaign OR {col('in_group')} COLLATE NOCASE = :campaign)",
+            campaign=query.campaign,
         )
     if query.language:
         where.add(f"{col('language', True)} = :language", language=query.language)

@@ -16,6 +16,7 @@ epoch seconds; `date_from` is inclusive and `date_to` exclusive.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -75,12 +76,24 @@ def query_problems(query: SearchQuery) -> list[str]:
         value = getattr(query, name)
         if value is not None and not -1.0 <= value <= 1.0:
             problems.append(f"{name.replace('_', ' ')} must be between -1 and 1, not {value}")
-    pairs = (("min_sentiment", "max_sentiment"), ("min_duration", "max_duration"), ("date_from", "date_to"))
-    for low, high in pairs:
+    for low, high in (("min_sentiment", "max_sentiment"), ("min_duration", "max_duration")):
         lo, hi = getattr(query, low), getattr(query, high)
         if lo is not None and hi is not None and lo > hi:
             problems.append(f"{low.replace('_', ' ')} ({lo}) is after {high.replace('_', ' ')} ({hi})")
+    if query.date_from is not None and query.date_to is not None and query.date_from >= query.date_to:
+        # date_to is exclusive: an equal bound is an empty range, as wrong as a reversed one
+        problems.append(
+            f"from {readable_time(query.date_from)} is not before to {readable_time(query.date_to)}"
+        )
     return problems
+
+
+def readable_time(epoch: float) -> str:
+    """Local ``2026-11-29`` (at midnight) or ``2026-11-29 14:30``: how a person wrote it."""
+    moment = dt.datetime.fromtimestamp(epoch)
+    if moment.time() == dt.time():
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True, slots=True)

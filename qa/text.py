@@ -2,9 +2,12 @@
 
 Search text is reduced to quoted words and phrases by the storage layer's
 sanitiser (`ingest.storage.search.match_expression`), so FTS5 operators,
-stray quotes and brackets can never cause a syntax error. Here we add what a
-reviewer needs to hear back: a notice when the text had nothing searchable,
-or when it was cut short.
+stray quotes and brackets can never cause a syntax error. One operator is
+understood: an upper-case ``OR`` outside quotes splits the text into
+alternatives (``refund OR "money back"``); each alternative is sanitised on
+its own and the expression is assembled here from quoted terms, parentheses
+and ``OR`` only. Here we add what a reviewer needs to hear back: a notice
+when the text had nothing searchable, or when it was cut short.
 
 Highlights come back from FTS5's ``highlight()`` wrapped in two private-use
 characters, which are then turned into ``(start, end)`` offsets: the UI gets
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from ingest.storage.search import match_expression
 
 OPEN_MARK, CLOSE_MARK = "\ue000", "\ue001"
+OR_MARK = "\ue002"
+"""Stands for a typed ``OR`` while the text is split (private-use: never a word character)."""
 MAX_TEXT_CHARS = 500
 MAX_TERMS = 16
 _TERM = re.compile(r'"[^"]*"')
@@ -35,27 +40,59 @@ class ParsedText:
 def parse_search_text(text: str) -> ParsedText:
     """The FTS5 MATCH expression for `text` (None: search by filters only), with notices."""
     notices: list[str] = []
-    typed, typed_operators = text.strip(), bool(_OPERATOR.search(text))
-    text = text.replace(OPEN_MARK, " ").replace(CLOSE_MARK, " ")
+    typed = text.strip()
+    for mark in (OPEN_MARK, CLOSE_MARK, OR_MARK):
+        text = text.replace(mark, " ")
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
         notices.append(f"search text cut to its first {MAX_TEXT_CHARS} characters")
-    # Upper-case AND/OR/NOT/NEAR outside quotes are operators typed on purpose:
-    # they are dropped (not required as words) and the notice below explains.
-    text = _OPERATOR.sub(" ", text)
-    expression = match_expression(text)
-    if expression is None:
+    unsupported = bool(re.search(r"[*^()]|(^|\s)-\w", text))
+
+    def operator(match: re.Match[str]) -> str:
+        nonlocal unsupported
+        if match.group(0) == "OR":
+            return f" {OR_MARK} "
+        unsupported = True  # AND/NOT/NEAR typed on purpose: dropped, and the notice explains
+        return " "
+
+    text = _OPERATOR.sub(operator, text)
+    alternatives: list[list[str]] = []
+    budget = MAX_TERMS
+    for part in text.split(OR_MARK):
+        expression = match_expression(part)
+        if expression is None:
+            continue  # "OR refund", "refund OR", "OR OR": an empty side is no alternative
+        terms = _TERM.findall(expression)
+        if len(terms) > budget:
+            notices.append(f"only the first {MAX_TERMS} words and phrases are searched")
+            terms = terms[:budget]
+        if terms:
+            alternatives.append(terms)
+            budget -= len(terms)
+        if budget <= 0:
+            break
+    if not alternatives:
         if typed:
             notices.append(f"{typed!r} has no words to search for; showing calls by the filters only")
         return ParsedText(None, (), tuple(notices))
-    terms = _TERM.findall(expression)
-    if len(terms) > MAX_TERMS:
-        terms = terms[:MAX_TERMS]
-        notices.append(f"only the first {MAX_TERMS} words and phrases are searched")
-    # Operators typed by the reviewer are searched as plain words; say so.
-    if typed_operators or re.search(r"[*^()]|(^|\s)-\w", text):
-        notices.append("search operators are not supported: every word must appear (in any order)")
-    return ParsedText(" ".join(terms), tuple(t.strip('"') for t in terms), tuple(notices))
+    if unsupported:
+        notices.append(
+            'only OR and "quoted phrases" are understood: other operators and symbols are ignored,'
+            " and every other word must appear (in any order)"
+        )
+    return ParsedText(
+        _assemble(alternatives),
+        tuple(t.strip('"') for terms in alternatives for t in terms),
+        tuple(notices),
+    )
+
+
+def _assemble(alternatives: list[list[str]]) -> str:
+    """``"a" "b"`` for one alternative; ``("a" "b") OR "c"`` for several. Every term is
+    already a quoted FTS5 string, so the only syntax added is brackets and OR."""
+    if len(alternatives) == 1:
+        return " ".join(alternatives[0])
+    return " OR ".join(terms[0] if len(terms) == 1 else f"({' '.join(terms)})" for terms in alternatives)
 
 
 def spans_from_highlight(marked: str | None) -> tuple[str | None, tuple[tuple[int, int], ...]]:

@@ -12,8 +12,22 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from app.cli.call_ids import resolve_call_id
 from app.cli.options import DB_OPTION, load_settings
+from app.cli.tables import Column, id_table
 from ingest.storage import CallStore
+
+LIST_COLUMNS = (
+    Column("source", 6, keep=6),
+    Column("status", 6, keep=1),
+    Column("started", 19, keep=0),
+    Column("duration", 6, keep=3, justify="right"),
+    Column("agent", 8, keep=2),
+    Column("segments", 4, keep=5, justify="right"),
+    Column("sentiment", 5, keep=4, justify="right"),
+    Column("alerts", 3, keep=2, justify="right"),
+)
+"""At 80 columns a 36-character call id leaves room for about four of these."""
 
 
 @click.group()
@@ -32,22 +46,25 @@ def list_calls(db_path: Path | None, limit: int, status: str | None, as_json: bo
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in summaries], indent=2))
         return
-    table = Table(
-        "call", "source", "status", "started", "duration", "agent", "segments", "avg sentiment", "alerts"
-    )
-    for c in summaries:
-        table.add_row(
+    console = Console()
+    rows = [
+        (
             c.call_id,
-            c.source,
-            c.status,
-            _time(c.started_at),
-            _seconds(c.duration),
-            c.agent_name or c.agent or "",
-            str(c.segment_count),
-            "" if c.avg_sentiment is None else f"{c.avg_sentiment:+.2f}",
-            str(c.alert_count),
+            {
+                "source": c.source,
+                "status": c.status,
+                "started": _time(c.started_at),
+                "duration": _seconds(c.duration),
+                "agent": c.agent_name or c.agent or "",
+                "segments": str(c.segment_count),
+                "sentiment": "" if c.avg_sentiment is None else f"{c.avg_sentiment:+.2f}",
+                "alerts": str(c.alert_count),
+            },
         )
-    Console().print(table)
+        for c in summaries
+    ]
+    table = id_table("call", LIST_COLUMNS, rows, console.width)
+    console.print(table)
     if not summaries:
         click.echo("no calls stored yet")
 
@@ -57,9 +74,12 @@ def list_calls(db_path: Path | None, limit: int, status: str | None, as_json: bo
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 def show_call(call_id: str, db_path: Path | None, as_json: bool) -> None:
-    """One call: its fields, then every segment."""
+    """One call: its fields, then every segment. CALL_ID may be the start of an
+    id when only one call's id starts that way."""
 
     async def load(store: CallStore) -> tuple[Any, Any]:
+        nonlocal call_id
+        call_id = await resolve_call_id(Path(load_settings(db_path=db_path).db_path), call_id)
         return await store.get_call(call_id), await store.list_segments(call_id)
 
     summary, segments = asyncio.run(_with_store(db_path, load))

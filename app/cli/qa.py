@@ -8,11 +8,13 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from app.cli.call_ids import resolve_call_id
 from app.cli.options import DB_OPTION, load_settings
+from app.cli.tables import Column, id_table
 from qa.exports import CALL_FORMATS, export_call, load_call_record, search_results_csv, search_results_json
 from qa.query import ALERT_LEVELS, SORT_KEYS, SearchQuery
 from qa.retention import (
@@ -49,6 +51,18 @@ def _when(value: str | None, option: str) -> float | None:
             f"{value!r}: use a date (2024-05-01), a date and time (2024-05-01T14:30) or an age (7d, 36h)",
             param_hint=option,
         ) from None
+
+
+SEARCH_COLUMNS = (
+    Column("started", 19, keep=0),
+    Column("duration", 5, keep=5, justify="right"),
+    Column("agent", 8, keep=2),
+    Column("campaign", 8, keep=6),
+    Column("lang", 4, keep=7),
+    Column("sentiment", 5, keep=3, justify="right"),
+    Column("alerts", 3, keep=4, justify="right"),
+    Column("matches", 14, keep=1, wraps=True),
+)
 
 
 @click.command("search")
@@ -112,13 +126,15 @@ def search(
     as_csv: bool,
 ) -> None:
     """Search stored calls: every word of TEXT must appear in a segment's
-    transcript or translation ("quotes" keep a phrase together). Without TEXT,
-    calls are listed by the filters alone.
+    transcript or translation ("quotes" keep a phrase together; an upper-case
+    OR between words or phrases finds either side). Without TEXT, calls are
+    listed by the filters alone. Agent and campaign match whatever their case.
 
     \b
     Examples:
       callmon search refund --from 7d --level urgent
       callmon search '"speak to a supervisor"' --agent 1001 --json
+      callmon search 'refund OR "money back"' --campaign billing
       callmon search --campaign billing --max-sentiment -0.3 --sort sentiment --asc
     """
     try:
@@ -141,9 +157,7 @@ def search(
     console = Console(highlight=False)
     for notice in page.notices:
         console.print(f"note: {notice}", style="yellow", markup=False)
-    table = Table(
-        "call", "started", "duration", "agent", "campaign", "lang", "sentiment", "alerts", "matches"
-    )
+    rows: list[tuple[str, dict[str, RenderableType]]] = []
     for hit in page.hits:
         matches = Text()
         for snippet in hit.snippets:
@@ -151,17 +165,22 @@ def search(
                 matches.append("\n")
             matches.append(f"{snippet.speaker}: ")
             _append_marked(matches, snippet.text, snippet.spans)
-        table.add_row(
-            hit.call_id,
-            _time(hit.started_at),
-            "" if hit.duration is None else f"{hit.duration:.0f} s",
-            hit.agent_name or hit.agent or "",
-            hit.campaign or hit.in_group or "",
-            hit.language or "",
-            "" if hit.avg_sentiment is None else f"{hit.avg_sentiment:+.2f}",
-            str(hit.alert_count),
-            matches,
+        rows.append(
+            (
+                hit.call_id,
+                {
+                    "started": _time(hit.started_at),
+                    "duration": "" if hit.duration is None else f"{hit.duration:.0f} s",
+                    "agent": hit.agent_name or hit.agent or "",
+                    "campaign": hit.campaign or hit.in_group or "",
+                    "lang": hit.language or "",
+                    "sentiment": "" if hit.avg_sentiment is None else f"{hit.avg_sentiment:+.2f}",
+                    "alerts": str(hit.alert_count),
+                    "matches": matches,
+                },
+            )
         )
+    table = id_table("call", SEARCH_COLUMNS, rows, console.width)
     console.print(table)
     shown = f"{query.offset + 1}-{query.offset + len(page.hits)}" if page.hits else "none"
     total = (
@@ -197,8 +216,11 @@ def _append_marked(text: Text, plain: str, spans: tuple[tuple[int, int], ...]) -
     help="Write to this file instead of stdout.",
 )
 def export(call_id: str, db_path: Path | None, fmt: str, output: Path | None) -> None:
-    """Export one call's transcript (speakers, times, translations) and details."""
-    record = asyncio.run(load_call_record(_database(db_path), call_id))
+    """Export one call's transcript (speakers, times, translations) and details.
+    CALL_ID may be the start of an id when only one call's id starts that way."""
+    path = _database(db_path)
+    call_id = asyncio.run(resolve_call_id(path, call_id))
+    record = asyncio.run(load_call_record(path, call_id))
     if record is None:
         raise click.ClickException(f"no call {call_id!r} in the database (see `callmon search`)")
     content = export_call(record, fmt)

@@ -7,7 +7,8 @@ cannot become a query becomes a sentence for that person instead of an error.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from qa.query import ALERT_LEVELS, SORT_KEYS, SearchQuery
 
@@ -45,11 +46,14 @@ def build_query(
     problems: list[str] = []
     date_from = _day_start(form.date_from, "from date", problems)
     date_to = _day_start(form.date_to, "to date", problems)
+    if date_from is not None and date_to is not None and date_from > date_to:
+        # said with the days as typed: the query's own check would show the day after "to"
+        problems.append(f"from date {form.date_from.strip()} is after to date {form.date_to.strip()}")
     if date_to is not None:
         date_to += 86400.0  # the form's "to" day is inclusive; the query's bound is not
     has_alerts = {"yes": True, "no": False}.get(form.has_alerts)
     alert_level = form.alert_level if form.alert_level in ALERT_LEVELS else None
-    fields = dict(
+    values = dict(
         text=form.text or "", date_from=date_from, date_to=date_to,
         agent=_text(form.agent), campaign=_text(form.campaign), language=_text(form.language),
         min_sentiment=form.min_sentiment, max_sentiment=form.max_sentiment,
@@ -61,7 +65,7 @@ def build_query(
     if problems:
         return None, problems
     try:
-        return SearchQuery(**fields), []  # type: ignore[arg-type]
+        return SearchQuery(**values), []  # type: ignore[arg-type]
     except ValueError as error:  # the query names every problem, joined by "; "
         return None, str(error).split("; ")
 
@@ -82,3 +86,50 @@ def _day_start(value: str | None, label: str, problems: list[str]) -> float | No
         problems.append(f"{label} {value!r} is not a date (YYYY-MM-DD)")
         return None
     return dt.datetime.combine(day, dt.time()).timestamp()
+
+
+_NUMBER_FIELDS = ("min_sentiment", "max_sentiment", "min_duration", "max_duration")
+_URL_NAMES = {"text": "q"}
+"""Form field -> URL parameter, where they differ (``?q=`` was the page's first parameter)."""
+
+
+def form_to_params(form: SearchForm, offset: int = 0) -> dict[str, str]:
+    """The URL parameters that reproduce `form` at `offset`: only what differs from
+    an empty form, so a plain search has a short, readable address."""
+    params: dict[str, str] = {}
+    default = SearchForm()
+    for field in fields(SearchForm):
+        value = getattr(form, field.name)
+        if value == getattr(default, field.name) or value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            params[field.name] = "1" if value else "0"
+        else:
+            params[_URL_NAMES.get(field.name, field.name)] = str(value).strip()
+    if offset > 0:
+        params["offset"] = str(offset)
+    return params
+
+
+def form_from_params(params: Mapping[str, str]) -> tuple[SearchForm, int, list[str]]:
+    """The form, offset and problems for URL parameters (a hand-edited or old
+    bookmark: what cannot be read is named, never an error page)."""
+    form, problems = SearchForm(), []
+    for field in fields(SearchForm):
+        raw = params.get(_URL_NAMES.get(field.name, field.name))
+        if raw is None:
+            continue
+        if field.name in _NUMBER_FIELDS:
+            try:
+                setattr(form, field.name, float(raw))
+            except ValueError:
+                problems.append(f"{field.name.replace('_', ' ')} {raw!r} is not a number")
+        elif field.name == "descending":
+            form.descending = raw not in ("0", "false", "no")
+        elif field.name == "page_size":
+            form.page_size = int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else form.page_size
+        else:
+            setattr(form, field.name, raw)
+    raw_offset = params.get("offset", "0")
+    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    return form, offset, problems

@@ -6,15 +6,24 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from fastapi import Request
 from nicegui import ui
 
 from dashboard.auth import SessionUser, guarded_page
 from dashboard.components.transcript import Span
 from dashboard.layout import frame
-from dashboard.pages.qa_form import ANY, PAGE_SIZES, SearchForm, build_query
+from dashboard.pages.qa_form import (
+    ANY,
+    PAGE_SIZES,
+    SearchForm,
+    build_query,
+    form_from_params,
+    form_to_params,
+)
 from dashboard.roles import QA_PAGES
 from dashboard.services import DashboardServices
 from dashboard.style import format_clock, format_score, sentiment_classes
@@ -58,24 +67,51 @@ def snippet_row(snippet: Snippet) -> None:
                     highlighted_text(snippet.translation, snippet.translation_spans)
 
 
+RESULT_COLUMNS = (
+    "Call", "Started", "Agent", "Campaign / in-group", "Language",
+    "Duration", "Sentiment", "Alerts", "Matches",
+)  # fmt: skip
+RESULT_GRID = (
+    "display: grid; align-items: center; column-gap: 1rem; width: 100%;"
+    " grid-template-columns: minmax(14rem, 3fr) 8.5rem minmax(6rem, 1.5fr) minmax(8rem, 1.5fr)"
+    " 5rem 4.5rem 5rem 3.5rem 5.5rem"
+)
+"""The header and every result row share these columns, so labels sit over values;
+the call id column wraps (never truncates): it is what a reviewer copies."""
+
+
+def result_header() -> None:
+    with (
+        ui.element("div")
+        .style(RESULT_GRID)
+        .classes("px-4 text-xs font-semibold uppercase text-gray-500")
+        .props('role="row" data-testid="result-header"')
+    ):
+        for name in RESULT_COLUMNS:
+            ui.label(name).props('role="columnheader"')
+
+
 def result_card(hit: Any) -> None:
     with ui.card().classes("w-full gap-1 py-2").props('data-testid="search-hit"') as card:
         card._props["data-call-id"] = hit.call_id  # set directly: a call id is wire input
-        with ui.row().classes("w-full items-center gap-4 text-sm"):
-            ui.link(hit.call_id, review_path(hit.call_id)).classes("font-mono font-semibold")
+        with ui.element("div").style(RESULT_GRID).classes("text-sm").props('role="row"'):
+            ui.link(hit.call_id, review_path(hit.call_id)).classes("font-mono font-semibold break-all")
             ui.label(time.strftime("%Y-%m-%d %H:%M", time.localtime(hit.started_at)))
             ui.label(hit.agent_name or hit.agent or "no agent")
             ui.label(" / ".join(x for x in (hit.campaign, hit.in_group) if x) or "–")
-            ui.label(hit.language or "")
+            ui.label(hit.language or "–")
             ui.label(format_clock(hit.duration))
             ui.label(format_score(hit.avg_sentiment)).classes(
-                f"px-1 rounded font-mono {sentiment_classes(hit.avg_sentiment)}"
+                f"px-1 rounded font-mono w-fit {sentiment_classes(hit.avg_sentiment)}"
             )
-            ui.label(f"{hit.alert_count} alerts")
-            if hit.matching_segments:
-                ui.label(f"{hit.matching_segments} matching lines").classes("text-gray-500")
+            ui.label(str(hit.alert_count))
+            ui.label(_lines(hit.matching_segments)).classes("text-gray-500")
         for snippet in hit.snippets:
             snippet_row(snippet)
+
+
+def _lines(count: int | None) -> str:
+    return "–" if not count else f"{count} line" if count == 1 else f"{count} lines"
 
 
 def range_label(page: SearchPage) -> str:
@@ -86,78 +122,109 @@ def range_label(page: SearchPage) -> str:
     return f"Calls {first}–{last} of {total}"
 
 
+def search_url(form: SearchForm, offset: int = 0) -> str:
+    """The address of this search: bookmarkable, and each search is a history entry."""
+    params = form_to_params(form, offset)
+    return f"/qa?{urlencode(params)}" if params else "/qa"
+
+
 def register(services: DashboardServices) -> None:
     @guarded_page("/qa", QA_PAGES, "Calls")
-    async def qa_search_page(user: SessionUser, q: str = "") -> None:
-        form = SearchForm(text=q)
-        state: dict[str, Any] = {"offset": 0, "page": None}
+    async def qa_search_page(user: SessionUser, request: Request) -> None:
+        # The URL is the search: the page reads it, and a search navigates to a new
+        # one, so bookmarks, shared links, reload and the back button all just work.
+        form, offset, url_problems = form_from_params(request.query_params)
         with frame(services, user, "Search calls"):
             with ui.row().classes("w-full items-center gap-2"):
                 text = (
-                    ui.input("Search what was said", placeholder="refund cancel")
+                    ui.input("Search what was said", placeholder='refund OR "money back"')
                     .bind_value(form, "text")
                     .props('clearable data-testid="search-text"')
                     .classes("grow")
                 )
-                ui.button("Search", on_click=lambda: run(0)).props('data-testid="search-button"').mark(
+                ui.button("Search", on_click=lambda: go(0)).props('data-testid="search-button"').mark(
                     "search-button"
                 )
                 ui.link("Agent statistics", "/qa/agents").classes("text-sm")
-            _filters(form)
+            _filters(form, opened=form_to_params(form).keys() - {"q"} != set(), on_enter=lambda: go(0))
+            errors = (
+                ui.column()
+                .classes("w-full gap-0 p-2 rounded bg-red-50 text-red-800")
+                .props('role="alert" data-testid="search-errors"')
+            )
             notices = ui.column().classes("w-full gap-0").props('data-testid="search-notices"')
             with ui.row().classes("w-full items-center gap-2"):
                 summary = ui.label().props('data-testid="search-summary"')
                 ui.space()
-                previous = ui.button(
-                    "Previous page", on_click=lambda: run(state["offset"] - form.page_size)
-                ).props("flat dense")
-                following = ui.button(
-                    "Next page", on_click=lambda: run(state["offset"] + form.page_size)
-                ).props("flat dense")
-                ui.button("Export CSV", on_click=lambda: export("csv")).props(
-                    'outline dense data-testid="export-csv"'
+                previous = ui.button("Previous page", on_click=lambda: go(offset - form.page_size)).props(
+                    "flat dense"
                 )
-                ui.button("Export JSON", on_click=lambda: export("json")).props(
-                    'outline dense data-testid="export-json"'
+                following = ui.button("Next page", on_click=lambda: go(offset + form.page_size)).props(
+                    "flat dense"
                 )
+                exports = [
+                    ui.button("Export CSV", on_click=lambda: export("csv")).props(
+                        'outline dense data-testid="export-csv"'
+                    ),
+                    ui.button("Export JSON", on_click=lambda: export("json")).props(
+                        'outline dense data-testid="export-json"'
+                    ),
+                ]
             results = ui.column().classes("w-full gap-2").props('data-testid="search-results"')
 
-        def show_notices(lines: list[str] | tuple[str, ...]) -> None:
-            notices.clear()
-            with notices:
+        def show_lines(box: ui.column, lines: list[str] | tuple[str, ...], classes: str) -> None:
+            box.clear()
+            box.set_visibility(bool(lines))
+            with box:
                 for line in lines:
-                    ui.label(line).classes("text-sm text-amber-800")
+                    ui.label(line).classes(classes)
+
+        def refuse(problems: list[str]) -> None:
+            """A search that cannot run shows why and nothing else: stale or unfiltered
+            results under an error would be mistaken for the answer."""
+            show_lines(errors, problems, "text-sm")
+            show_lines(notices, (), "")
+            summary.text = "No results: correct the search above."
+            previous.enabled = following.enabled = False
+            for button in exports:
+                button.enabled = False
+            results.clear()
 
         async def fetch(query: SearchQuery) -> SearchPage | None:
             try:
                 return await search_calls(services.db_path, query)
             except Exception as error:  # a search must never take the page down; say what happened
                 log.exception("QA search failed for %r", query)
-                show_notices([f"The search failed: {error}"])
+                refuse([f"The search failed: {error}"])
                 return None
 
-        async def run(offset: int) -> None:
-            query, problems = build_query(form, offset=max(0, offset))
-            if query is None:
-                show_notices(problems)
+        def go(to_offset: int) -> None:
+            ui.navigate.to(search_url(form, max(0, to_offset)))
+
+        async def show() -> None:
+            query, problems = build_query(form, offset=offset)
+            if url_problems or query is None:
+                refuse([*url_problems, *problems])
                 return
             page = await fetch(query)
             if page is None:
                 return
-            state.update(offset=query.offset, page=page)
-            show_notices(page.notices)
+            show_lines(errors, (), "")
+            show_lines(notices, page.notices, "text-sm text-amber-800")
             summary.text = range_label(page)
             previous.enabled = query.offset > 0
             following.enabled = page.has_more
             results.clear()
             with results:
+                if page.hits:
+                    result_header()
                 for hit in page.hits:
                     result_card(hit)
 
         async def export(fmt: str) -> None:
             query, problems = build_query(form, offset=0, limit=MAX_LIMIT)
             if query is None:
-                show_notices(problems)
+                refuse(problems)
                 return
             page = await fetch(query)
             if page is None:
@@ -171,12 +238,16 @@ def register(services: DashboardServices) -> None:
             if page.has_more:
                 ui.notify(f"Exported the first {MAX_LIMIT} calls; narrow the search for the rest.")
 
-        text.on("keydown.enter", lambda: run(0))
-        await run(0)
+        text.on("keydown.enter", lambda: go(0))
+        await show()
 
 
-def _filters(form: SearchForm) -> None:
-    with ui.expansion("Filters", icon="filter_list").classes("w-full").props('data-testid="filters"'):
+def _filters(form: SearchForm, opened: bool, on_enter: Callable[[], None]) -> None:
+    with (
+        ui.expansion("Filters", icon="filter_list", value=opened)
+        .classes("w-full")
+        .props('data-testid="filters"') as filters
+    ):
         with ui.row().classes("w-full items-end gap-3"):
             ui.input("From date", placeholder="YYYY-MM-DD").bind_value(form, "date_from").props(
                 'dense data-testid="date-from"'
@@ -219,6 +290,9 @@ def _filters(form: SearchForm) -> None:
                 form, "page_size"
             ).props("dense").classes("w-24")
             ui.button("Clear filters", on_click=lambda: _clear(form)).props("flat dense")
+    for field in filters.descendants():  # Enter in any filter searches, as in the text box
+        if isinstance(field, ui.input | ui.number):
+            field.on("keydown.enter", on_enter)
 
 
 def _clear(form: SearchForm) -> None:

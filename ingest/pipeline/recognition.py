@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import itertools
+import math
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,11 +43,127 @@ class TimedRecognition:
     """`time.monotonic()` around the engine call (resampling included)."""
 
 
+LATENCY_WINDOW_S = 60.0
+"""End-of-speech-to-stored latency is summarised over this last stretch of time."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogThresholds:
+    """When the worker's health turns amber or red (the worse of the three wins).
+
+    Defaults: transcripts more than 5 s behind the speech (p95, last minute) is
+    noticeable to a supervisor watching a call, more than 15 s makes the live
+    view useless for intervening; an utterance waiting 10 s / 30 s for an
+    engine, or 30 s / 120 s of audio queued, means recognition cannot keep up
+    with the calls and the lag is about to grow."""
+
+    latency_p95_amber_s: float = 5.0
+    latency_p95_red_s: float = 15.0
+    oldest_waiting_amber_s: float = 10.0
+    oldest_waiting_red_s: float = 30.0
+    queued_audio_amber_s: float = 30.0
+    queued_audio_red_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogSnapshot:
+    queued_utterances: int
+    queued_audio_s: float
+    """Speech handed to the engines and not recognised yet."""
+    oldest_waiting_s: float
+    """How long the longest-waiting of those has waited (0 when none)."""
+    latency_p95_s: float | None
+    """End of speech (last voiced audio) to segment stored, p95 over `LATENCY_WINDOW_S`;
+    None when nothing was stored in that time."""
+    latency_samples: int
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {
+            "queued_utterances": self.queued_utterances,
+            "queued_audio_s": round(self.queued_audio_s, 2),
+            "oldest_waiting_s": round(self.oldest_waiting_s, 2),
+            "latency_p95_s": None if self.latency_p95_s is None else round(self.latency_p95_s, 2),
+            "latency_samples": self.latency_samples,
+        }
+
+
+def backlog_level(snapshot: BacklogSnapshot, limits: BacklogThresholds) -> tuple[str, list[str]]:
+    """``ok``, ``amber`` or ``red`` for `snapshot`, with a sentence for each reason (pure)."""
+    checks = (
+        (snapshot.latency_p95_s, limits.latency_p95_amber_s, limits.latency_p95_red_s,
+         "transcripts {:.0f} s behind the speech (p95, last minute)"),
+        (snapshot.oldest_waiting_s, limits.oldest_waiting_amber_s, limits.oldest_waiting_red_s,
+         "an utterance has waited {:.0f} s for recognition"),
+        (snapshot.queued_audio_s, limits.queued_audio_amber_s, limits.queued_audio_red_s,
+         "{:.0f} s of speech queued for recognition"),
+    )  # fmt: skip
+    level, reasons = "ok", []
+    for value, amber, red, sentence in checks:
+        if value is None or value <= amber:
+            continue
+        reasons.append(sentence.format(value))
+        if value > red:
+            level = "red"
+        elif level == "ok":
+            level = "amber"
+    return level, reasons
+
+
+class RecognitionBacklog:
+    """What recognition still owes and how late it delivers; read by the worker's
+    health. All times are `time.monotonic()` (injectable for tests)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._waiting: dict[int, tuple[float, float]] = {}  # token -> (since, audio seconds)
+        self._tokens = itertools.count()
+        self._latencies: deque[tuple[float, float]] = deque()  # (stored at, latency)
+
+    def submitted(self, audio_s: float) -> int:
+        token = next(self._tokens)
+        self._waiting[token] = (self._clock(), audio_s)
+        return token
+
+    def finished(self, token: int) -> None:
+        self._waiting.pop(token, None)
+
+    def stored(self, end_of_speech_at: float, stored_at: float) -> None:
+        self._latencies.append((stored_at, max(0.0, stored_at - end_of_speech_at)))
+        self._forget_old(stored_at)
+
+    def snapshot(self) -> BacklogSnapshot:
+        now = self._clock()
+        self._forget_old(now)
+        waiting = list(self._waiting.values())
+        latencies = sorted(latency for _, latency in self._latencies)
+        return BacklogSnapshot(
+            queued_utterances=len(waiting),
+            queued_audio_s=sum(audio for _, audio in waiting),
+            oldest_waiting_s=max((now - since for since, _ in waiting), default=0.0),
+            latency_p95_s=_nearest_rank(latencies, 0.95) if latencies else None,
+            latency_samples=len(latencies),
+        )
+
+    def _forget_old(self, now: float) -> None:
+        while self._latencies and self._latencies[0][0] < now - LATENCY_WINDOW_S:
+            self._latencies.popleft()
+
+
+def _nearest_rank(ordered: list[float], fraction: float) -> float:
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
 class RecognitionPool:
     """Recognizes `SpeechSpan`s concurrently; results come back as futures."""
 
-    def __init__(self, engine: UtteranceRecognizer, settings: IngestSettings) -> None:
+    def __init__(
+        self,
+        engine: UtteranceRecognizer,
+        settings: IngestSettings,
+        backlog: RecognitionBacklog | None = None,
+    ) -> None:
         self.engine_name = engine.name
+        self.backlog = backlog or RecognitionBacklog()
         workers = max(1, settings.asr_threads)
         self._executor: Executor
         if engine.name in GIL_BOUND_ENGINES:
@@ -67,7 +187,10 @@ class RecognitionPool:
 
     def recognize(self, span: SpeechSpan) -> asyncio.Future[TimedRecognition]:
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._executor, _recognize, span, self._local_engine)
+        token = self.backlog.submitted(span.end - span.start)
+        future = loop.run_in_executor(self._executor, _recognize, span, self._local_engine)
+        future.add_done_callback(lambda _: self.backlog.finished(token))
+        return future
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

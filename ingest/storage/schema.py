@@ -106,4 +106,22 @@ CREATE INDEX calls_by_avg_sentiment ON calls (avg_sentiment, id);
 CREATE INDEX calls_by_alert_count ON calls (alert_count, id);
 """
 
-CORE_MIGRATIONS: tuple[str, ...] = (_CALLS_AND_SEGMENTS, _SEGMENT_SEARCH, _QA_SEARCH_INDEXES)
+# QA search matches agent, campaign and in-group whatever their case ("Dmitri"
+# finds "dmitri"): a NOCASE comparison can only use an index built with the
+# same collation, so these replace the case-sensitive campaign and in-group
+# indexes (nothing else filters on those). calls_by_agent stays: the agent
+# pages look an agent up by their exact id.
+_CASE_INSENSITIVE_FILTERS = """
+CREATE INDEX calls_by_agent_nocase ON calls (agent COLLATE NOCASE, started_at DESC);
+DROP INDEX calls_by_campaign;
+DROP INDEX calls_by_in_group;
+CREATE INDEX calls_by_campaign_nocase ON calls (campaign COLLATE NOCASE, started_at);
+CREATE INDEX calls_by_in_group_nocase ON calls (in_group COLLATE NOCASE, started_at);
+"""
+
+CORE_MIGRATIONS: tuple[str, ...] = (
+    _CALLS_AND_SEGMENTS,
+    _SEGMENT_SEARCH,
+    _QA_SEARCH_INDEXES,
+    _CASE_INSENSITIVE_FILTERS,
+)

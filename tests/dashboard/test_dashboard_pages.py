@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from tests.dashboard.conftest import PASSWORD, XSS, add_segment, end_call, raise_alert, start_call
+from tests.dashboard.conftest import PASSWORD, ROLE_USERS, XSS, add_segment, end_call, raise_alert, start_call
 
 
 async def test_login_page_logs_in_and_lands_on_the_wallboard(new_user, services) -> None:
@@ -165,8 +165,8 @@ async def test_qa_and_admin_pages(logged_in, services) -> None:
     admin = await logged_in("root")
     await admin.open("/admin/users")
     await admin.should_see("Users", retries=30)
-    rows = admin.find(ui.table).elements.pop().rows
-    assert {r["name"]: r["role"] for r in rows} == {
+    roles = {name: admin.find(marker=f"role-{name}").elements.pop().value for name in ROLE_USERS}
+    assert roles == {
         "sup": "supervisor",
         "quinn": "qa",
         "alice": "agent",

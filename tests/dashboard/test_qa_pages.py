@@ -80,7 +80,7 @@ async def test_search_finds_words_highlights_them_and_filters(logged_in, service
     # Filters without text: Spanish calls, found by their translation too.
     user.find("Search what was said").clear()
     user.find(kind=ui.input, content="Agent").clear()
-    user.find("Language").type("es")
+    user.find(kind=ui.input, content="Language").type("es")
     search(user)
     await user.should_see("call-es", retries=30)
     await user.should_see("Calls 1–1 of 1", retries=30)
@@ -132,21 +132,97 @@ async def test_awkward_input_shows_the_notice_and_never_breaks(logged_in, servic
     search(user)
     await user.should_see("has no words to search for", retries=30)
     await user.should_see("Calls 1–3 of 3", retries=30)
-    user.find("Search what was said").clear().type("refund OR (right")
+    user.find("Search what was said").clear().type("refund AND (right")
     search(user)
-    await user.should_see("search operators are not supported", retries=30)
+    await user.should_see('only OR and "quoted phrases" are understood', retries=30)
     await user.should_see("Calls 1–1 of 1", retries=30)
     user.find("Search what was said").clear().type(XSS)
     search(user)
     await user.should_see("No calls match.", retries=30)
+    user.find("Search what was said").clear()
     user.find("From date").type("yesterday")
     search(user)
     await user.should_see("from date 'yesterday' is not a date (YYYY-MM-DD)", retries=30)
+    assert_refused(user)
     user.find("From date").clear()
     user.find("Min sentiment").type("0.5")
     user.find("Max sentiment").type("-0.5")
     search(user)
     await user.should_see("min sentiment (0.5) is after max sentiment (-0.5)", retries=30)
+    assert_refused(user)
+
+
+def assert_refused(user) -> None:
+    """An error shows no calls at all (before, every call was listed under the note)."""
+    assert user.client is not None
+    assert not [e for e in user.client.layout.descendants() if isinstance(e, ui.card)]
+    assert user.find(marker=None, content="No results: correct the search above.").elements
+
+
+async def test_reversed_dates_are_an_error_in_dates(logged_in, services) -> None:
+    await stored_calls(services)
+    user = await logged_in("quinn")
+    await user.open("/qa?date_from=2026-11-05&date_to=2026-11-01")
+    await user.should_see("from date 2026-11-05 is after to date 2026-11-01", retries=30)
+    assert_refused(user)
+    await user.open("/qa?min_duration=ten")
+    await user.should_see("min duration 'ten' is not a number", retries=30)
+    assert_refused(user)
+
+
+async def test_agent_filter_ignores_case_and_or_finds_either(logged_in, services) -> None:
+    await stored_calls(services)
+    user = await logged_in("quinn")
+    await user.open("/qa")
+    await user.should_see("Calls 1–3 of 3", retries=30)
+    user.find(kind=ui.input, content="Agent").type("BOB")
+    search(user)
+    await user.should_see("Calls 1–1 of 1", retries=30)
+    assert hit_ids(user) == {"call-refund"}
+    await user.open("/qa?q=unacceptable+OR+cancelar")
+    await user.should_see("Calls 1–2 of 2", retries=30)
+    assert hit_ids(user) == {"call-refund", "call-es"}
+    await user.open('/qa?q="refund+arrived"')
+    await user.should_see("Calls 1–1 of 1", retries=30)
+    assert hit_ids(user) == {"call-calm"}
+
+
+async def test_results_have_column_headers(logged_in, services) -> None:
+    await stored_calls(services)
+    user = await logged_in("quinn")
+    await user.open("/qa?q=refund")
+    await user.should_see("Calls 1–2 of 2", retries=30)
+    (header,) = [
+        e for e in user.find(kind=ui.element).elements if e._props.get("data-testid") == "result-header"
+    ]
+    names = [child.text for child in header.default_slot.children]  # type: ignore[attr-defined]
+    assert names[:3] == ["Call", "Started", "Agent"] and "Sentiment" in names and "Alerts" in names
+
+
+async def test_search_lives_in_the_url_and_back_returns(logged_in, services) -> None:
+    await stored_calls(services)
+    user = await logged_in("quinn")
+    await user.open("/qa")
+    await user.should_see("Calls 1–3 of 3", retries=30)
+    user.find("Search what was said").type("refund")
+    user.find(kind=ui.input, content="Agent").type("bob")
+    search(user)
+    await user.should_see("Calls 1–1 of 1", retries=30)
+    assert user.back_history[-1] == "/qa?q=refund&agent=bob"
+    user.find("Alert level (at least)").click()
+    user.find("critical").click()
+    search(user)
+    await user.should_see("No calls match.", retries=30)
+    assert user.back_history[-1] == "/qa?q=refund&agent=bob&alert_level=critical"
+    ui.navigate.back()
+    await user.should_see("Calls 1–1 of 1", retries=30)
+    assert hit_ids(user) == {"call-refund"}
+    # A bookmark opened by someone else restores the form and the results.
+    other = await logged_in("sup")
+    await other.open("/qa?q=refund&agent=bob&alert_level=urgent&page_size=10")
+    await other.should_see("Calls 1–1 of 1", retries=30)
+    assert other.find("Search what was said").elements.pop().value == "refund"
+    assert other.find(kind=ui.input, content="Agent").elements.pop().value == "bob"
 
 
 def test_form_dates_are_whole_local_days() -> None:

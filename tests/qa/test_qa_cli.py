@@ -99,7 +99,7 @@ def test_export_to_stdout_and_unknown_call(runner: CliRunner, qa_db: Path) -> No
     result = runner.invoke(main, ["export", "c06", "--db", str(qa_db), "--format", "vtt"])
     assert result.exit_code == 0 and result.output.startswith("WEBVTT")
     missing = runner.invoke(main, ["export", "nope", "--db", str(qa_db)])
-    assert missing.exit_code == 1 and "no call 'nope'" in missing.output
+    assert missing.exit_code == 1 and "no call id is or starts with 'nope'" in missing.output
 
 
 def test_purge_asks_first(runner: CliRunner, qa_db: Path) -> None:

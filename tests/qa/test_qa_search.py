@@ -210,7 +210,7 @@ async def test_awkward_input_gives_sensible_results(qa_db: Path, text: str, expe
 
 
 async def test_operators_are_explained(qa_db: Path) -> None:
-    page = await search_calls(qa_db, SearchQuery(text="refund OR cancel"))
+    page = await search_calls(qa_db, SearchQuery(text="refund AND cancel"))
     assert page.match_expression == '"refund" "cancel"'
     assert any("operators" in n for n in page.notices)
     empty = await search_calls(qa_db, SearchQuery(text="((*))"))
@@ -241,3 +241,77 @@ def test_impossible_queries_say_why(fields: dict) -> None:
 async def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no database"):
         await search_calls(tmp_path / "nope.db", SearchQuery(text="x"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "expected"),
+    [
+        ("refund OR zanzibar", '"refund" OR "zanzibar"', {"c01", "c03", "c06", "c07", "c08"}),
+        ("zanzibar OR cancel", '"zanzibar" OR "cancel"', {"c02", "c05", "c06"}),
+        # implicit AND binds tighter than OR, and the brackets say so
+        ("refund bill OR zanzibar", '("refund" "bill") OR "zanzibar"', {"c01", "c06"}),
+        ('"want a refund" OR router', '"want a refund" OR "router"', {"c01", "c03", "c04"}),
+        ('"a refund"', '"a refund"', {"c01", "c03", "c08"}),
+        ('"refund a"', '"refund a"', set()),  # a phrase keeps its order
+        ("refund or zanzibar", '"refund" "or" "zanzibar"', set()),  # lower-case "or" is a word
+        ('"refund OR zanzibar"', '"refund OR zanzibar"', set()),  # quoted: a phrase, not an operator
+        ("OR refund OR", '"refund"', {"c01", "c03", "c06", "c07", "c08"}),
+        ("OR OR", None, {"c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08"}),
+        ('refund OR ")" OR (', '"refund"', {"c01", "c03", "c06", "c07", "c08"}),
+    ],
+)
+async def test_or_and_quoted_phrases(
+    qa_db: Path, text: str, expression: str | None, expected: set[str]
+) -> None:
+    page = await search_calls(qa_db, SearchQuery(text=text))
+    assert page.match_expression == expression
+    assert {h.call_id for h in page.hits} == expected
+
+
+async def test_or_snippets_mark_both_alternatives(qa_db: Path) -> None:
+    page = await search_calls(qa_db, SearchQuery(text="refund OR zanzibar", agent="a3"))
+    (hit,) = page.hits
+    marked = {s.marked() for s in hit.snippets}
+    assert marked == {"[refund] please, [refund] now", "[zanzibar] is our new plan"}
+
+
+async def test_agent_and_campaign_ignore_case(qa_db: Path) -> None:
+    assert set(await ids(qa_db, agent="A1")) == {"c01", "c02", "c07"}
+    assert set(await ids(qa_db, campaign="BILLING")) == {"c01", "c03", "c06", "c07", "c08"}
+    assert set(await ids(qa_db, text="refund", agent="A3")) == {"c06"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "index"),
+    [
+        ({"agent": "Dmitri"}, "calls_by_agent_nocase"),
+        ({"campaign": "Billing", "sort": "alerts"}, "calls_by_campaign_nocase"),
+    ],
+)
+async def test_case_insensitive_filters_use_their_index(qa_db: Path, fields: dict, index: str) -> None:
+    from qa.filters import call_filter, order_by
+
+    query = SearchQuery(**fields)
+    where = call_filter(query, alerts_table=True)
+    async with aiosqlite.connect(qa_db) as conn:
+        cursor = await conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT c.id FROM calls c WHERE {where.sql()} ORDER BY {order_by(query)}",
+            where.params,
+        )
+        plan = " | ".join(row[3] for row in await cursor.fetchall())
+    assert index in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"date_from": 1_800_000_000.0, "date_to": 1_700_000_000.0}, "is not before"),
+        ({"date_from": 1_700_000_000.0, "date_to": 1_700_000_000.0}, "is not before"),
+    ],
+)
+def test_reversed_dates_are_said_as_dates(fields: dict, message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        SearchQuery(**fields)
+    text = str(error.value)
+    assert message in text and "1700000000" not in text and "1.7e" not in text
+    assert time.strftime("%Y-%m-%d", time.localtime(fields["date_to"])) in text
