@@ -11,6 +11,9 @@ import asyncio
 import logging
 from pathlib import Path
 
+import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from alerts.config import AlertSettings
 from alerts.dispatcher import NotificationDispatcher
 from alerts.notifiers import Notifier, build_notifiers
@@ -36,9 +39,6 @@ async def run_alert_dispatcher(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Run until cancelled; reconnects to Redis after an outage. `ready` is set once subscribed."""
-    import redis.asyncio as redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
     store = await AlertStore.open(db_path)
     channels = build_notifiers(settings.notify) if notifiers is None else notifiers
     dispatcher = NotificationDispatcher(channels, store, settings.notify)

@@ -34,14 +34,14 @@ def language_menu(languages: tuple[ChatLanguage, ...], action_url: str, retry_ur
         gather.say(language.prompt.format(digit=digit), language=language.twilio_code)
     response.append(gather)
     response.redirect(retry_url, method="POST")
-    return response.to_xml()
+    return str(response.to_xml())
 
 
 def no_choice(retry_url: str) -> str:
     response = VoiceResponse()
     response.say(NO_CHOICE)
     response.redirect(retry_url, method="POST")
-    return response.to_xml()
+    return str(response.to_xml())
 
 
 def listen(
@@ -71,7 +71,7 @@ def listen(
         gather.say(language.listening, language=language.twilio_code)
     response.append(gather)
     response.redirect(silence_url, method="POST")
-    return response.to_xml()
+    return str(response.to_xml())
 
 
 def hold(language: ChatLanguage, poll_url: str, pause_s: int, *, announce: bool) -> str:
@@ -81,14 +81,14 @@ def hold(language: ChatLanguage, poll_url: str, pause_s: int, *, announce: bool)
         response.say(language.hold, language=language.twilio_code)
     response.pause(length=pause_s)
     response.redirect(poll_url, method="POST")
-    return response.to_xml()
+    return str(response.to_xml())
 
 
 def goodbye(text: str = "Goodbye.") -> str:
     response = VoiceResponse()
     response.say(text)
     response.hangup()
-    return response.to_xml()
+    return str(response.to_xml())
 
 
 def connect_stream(stream_url: str, parameters: dict[str, str]) -> str:
@@ -100,4 +100,4 @@ def connect_stream(stream_url: str, parameters: dict[str, str]) -> str:
     connect.append(stream)
     response = VoiceResponse()
     response.append(connect)
-    return response.to_xml()
+    return str(response.to_xml())

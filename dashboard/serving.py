@@ -18,6 +18,8 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from nicegui import app, ui
+from nicegui.storage import Storage
 
 from dashboard.app import install
 from dashboard.login_guard import SecureCookiesOverHttps
@@ -38,9 +40,6 @@ class _ServerWithoutSignals(uvicorn.Server):
 
 def use_session_folder(path: Path) -> None:
     """Keep NiceGUI's per-user session storage in `path` (not ./.nicegui)."""
-    from nicegui import app
-    from nicegui.storage import Storage
-
     path.mkdir(parents=True, exist_ok=True)
     Storage.path = path.resolve()
     app.storage = Storage()
@@ -74,8 +73,6 @@ class DashboardServer:
         return self.services.settings.url(self.port)
 
     async def start(self) -> None:
-        from nicegui import ui
-
         settings = self.services.settings
         if not settings.secret:
             raise DashboardConfigError("the dashboard needs CALLMON_DASHBOARD_SECRET to sign sessions")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from dashboard.roles import ROLES
 from dashboard.schema import COMPONENT, DASHBOARD_MIGRATIONS
@@ -45,10 +47,6 @@ _USER_FIELDS = "name, role, created_at, sessions_valid_after"
 
 
 def _hasher() -> Any:
-    try:
-        from argon2 import PasswordHasher
-    except ImportError:  # pragma: no cover - a broken install
-        raise RuntimeError("dashboard logins need argon2-cffi: pip install argon2-cffi") from None
     return PasswordHasher()
 
 
@@ -59,8 +57,6 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(password_hash: str, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError
-
     try:
         return bool(_hasher().verify(password_hash, password))
     except (VerificationError, InvalidHashError):

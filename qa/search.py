@@ -278,7 +278,8 @@ def _hit(row: sqlite3.Row, snippets: Any) -> CallHit:
 
 
 def _optional(row: sqlite3.Row, key: str) -> Any:
-    return row[key] if key in row.keys() else None
+    # `key in row` would look among a sqlite3.Row's values, not its column names.
+    return row[key] if key in row.keys() else None  # noqa: SIM118
 
 
 async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:

@@ -66,7 +66,7 @@ def dashboard(
 
 async def _serve_alone(settings: DashboardSettings, db_path: Path, redis_url: str | None) -> None:
     # NiceGUI is heavy to import: only commands that serve pages pay for it.
-    from dashboard.serving import DashboardServer
+    from dashboard.serving import DashboardServer  # noqa: PLC0415 (NiceGUI: see above)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

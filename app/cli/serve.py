@@ -137,7 +137,7 @@ async def _start_dashboard(
     """The dashboard on its own port in this process, reading the worker's in-process
     bus; the Twilio endpoints are served on its port too. Returns (server, services)."""
     # NiceGUI is heavy to import: only commands that serve pages pay for it.
-    from dashboard.serving import DashboardServer
+    from dashboard.serving import DashboardServer  # noqa: PLC0415 (see above)
 
     services = await dashboard_services_for(worker, settings)
     try:

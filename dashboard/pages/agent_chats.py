@@ -85,22 +85,19 @@ def register(services: DashboardServices) -> None:
             state["originals"] ^= {message_id}
             state["seen"] = None
 
-        with frame(services, user, "Translated chats"):
-            with ui.row().classes("w-full gap-6 items-start"):
-                lists = ui.column().classes("w-72 gap-2")
-                with ui.column().classes("flex-1 gap-2"):
-                    conversation = ui.column().classes("w-full gap-1").props('data-testid="conversation"')
-                    with ui.row().classes("w-full items-center"):
-                        reply_box = (
-                            ui.input(
-                                "Reply", validation={"Too long": lambda v: len(v or "") <= MAX_REPLY_LENGTH}
-                            )
-                            .classes("flex-1")
-                            .props('data-testid="reply-box"')
-                        )
-                        reply_box.on("keydown.enter", send)
-                        ui.button("Send", on_click=send).props('data-testid="send-reply"')
-                    notes_box = ui.column().classes("w-full gap-1")
+        with frame(services, user, "Translated chats"), ui.row().classes("w-full gap-6 items-start"):
+            lists = ui.column().classes("w-72 gap-2")
+            with ui.column().classes("flex-1 gap-2"):
+                conversation = ui.column().classes("w-full gap-1").props('data-testid="conversation"')
+                with ui.row().classes("w-full items-center"):
+                    reply_box = (
+                        ui.input("Reply", validation={"Too long": lambda v: len(v or "") <= MAX_REPLY_LENGTH})
+                        .classes("flex-1")
+                        .props('data-testid="reply-box"')
+                    )
+                    reply_box.on("keydown.enter", send)
+                    ui.button("Send", on_click=send).props('data-testid="send-reply"')
+                notes_box = ui.column().classes("w-full gap-1")
 
         async def refresh(force: bool = False) -> None:
             waiting, mine, messages, notes = await snapshot()

@@ -144,11 +144,10 @@ class NotesPanel:
                     ui.button("Send", on_click=send).props('dense data-testid="note-send"')
 
     def add(self, note: CallNote) -> None:
-        with self.list:
-            with ui.row().classes("gap-2"):
-                ui.label(time.strftime("%H:%M", time.localtime(note.created_at))).classes("text-gray-500")
-                ui.label(note.author).classes("font-medium")
-                ui.label(note.text).props('data-testid="note-text"')
+        with self.list, ui.row().classes("gap-2"):
+            ui.label(time.strftime("%H:%M", time.localtime(note.created_at))).classes("text-gray-500")
+            ui.label(note.author).classes("font-medium")
+            ui.label(note.text).props('data-testid="note-text"')
 
 
 def metadata_panel() -> MetadataPanel:

@@ -111,22 +111,22 @@ class ScorecardHistory:
             self.none = ui.label("None yet.").classes("text-sm text-gray-500")
 
     def add(self, card: Scorecard, *, newest: bool = False) -> None:
-        with self.list:
-            with (
-                ui.column()
-                .classes("w-full gap-0 border-l-4 border-slate-400 pl-2")
-                .props('data-testid="scorecard"') as row
-            ):
-                with ui.row().classes("gap-3"):
-                    ui.label(format_total(card.total)).classes("font-bold")
-                    ui.label(card.reviewer).classes("font-medium")
-                    ui.label(time.strftime("%Y-%m-%d %H:%M", time.localtime(card.reviewed_at))).classes(
-                        "text-gray-500"
-                    )
-                    if card.tags:
-                        ui.label(", ".join(card.tags)).classes("text-xs bg-slate-200 rounded px-1")
-                if card.notes:
-                    ui.label(card.notes).classes("whitespace-pre-wrap")
+        with (
+            self.list,
+            ui.column()
+            .classes("w-full gap-0 border-l-4 border-slate-400 pl-2")
+            .props('data-testid="scorecard"') as row,
+        ):
+            with ui.row().classes("gap-3"):
+                ui.label(format_total(card.total)).classes("font-bold")
+                ui.label(card.reviewer).classes("font-medium")
+                ui.label(time.strftime("%Y-%m-%d %H:%M", time.localtime(card.reviewed_at))).classes(
+                    "text-gray-500"
+                )
+                if card.tags:
+                    ui.label(", ".join(card.tags)).classes("text-xs bg-slate-200 rounded px-1")
+            if card.notes:
+                ui.label(card.notes).classes("whitespace-pre-wrap")
         if newest:
             row.move(target_index=0)
         self.none.visible = False

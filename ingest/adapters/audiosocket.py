@@ -128,7 +128,7 @@ class AudioSocketServer:
         """The listening port (the real one when 0 was asked for)."""
         if self._server is None or not self._server.sockets:
             return self._requested_port
-        return self._server.sockets[0].getsockname()[1]
+        return int(self._server.sockets[0].getsockname()[1])
 
     @property
     def active_calls(self) -> list[str]:

@@ -83,7 +83,7 @@ def _is_loopback(host: str) -> bool:
 
 def sign_request(url: str, params: Mapping[str, Any] | None, auth_token: str) -> str:
     """The `X-Twilio-Signature` Twilio would send for this URL and form (used by simulators)."""
-    return RequestValidator(auth_token).compute_signature(url, dict(params or {}))
+    return str(RequestValidator(auth_token).compute_signature(url, dict(params or {})))
 
 
 class TwilioSignatureChecker:

@@ -44,4 +44,4 @@ def build_voice_twiml(
     else:
         response.say(NOT_CONFIGURED_MESSAGE)
         response.hangup()
-    return response.to_xml()
+    return str(response.to_xml())
