@@ -19,6 +19,8 @@ from typing import Any, Union, get_args, get_origin
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from alerts.config import CONFIG_ENV as ALERTS_CONFIG_ENV
+from alerts.config import ENV_KEYS, AlertSettings
 from chat.settings import ChatSettings
 from dashboard.settings import DashboardSettings
 from ingest.settings import IngestSettings
@@ -76,10 +78,55 @@ def setting_rows() -> Iterator[SettingRow]:
             )
 
 
+_ALERT_MEANINGS = {
+    "dashboard_url": "Link to the dashboard put in notifications.",
+    "timeout_s": "Per notification attempt.",
+    "retries": "Extra attempts of a failed notification, with back-off.",
+    "in_process": "Deliver notifications from the worker (0 when `callmon alerts` does it).",
+    "webhook_url": "Slack incoming webhook.",
+    "min_level": "Lowest alert level this channel receives.",
+    "host": "SMTP server.",
+    "port": "SMTP port.",
+    "tls": "starttls, tls or none.",
+    "user": "SMTP login.",
+    "password": "SMTP password.",
+    "from": "Sender address.",
+    "to": "Recipients (comma list).",
+    "ca_file": "CA bundle to verify the SMTP server with.",
+    "api_key": "Resend API key.",
+    "url": "Resend API base URL.",
+}
+
+
+def alert_rows() -> Iterator[SettingRow]:
+    """The alerts' own variables (rules live in the TOML file `CALLMON_ALERTS_CONFIG` names)."""
+    yield SettingRow(
+        f"`{ALERTS_CONFIG_ENV}`",
+        "alerts",
+        "path",
+        "unset",
+        "TOML file of alert rules and notifiers (data/alerts.example.toml is the built-in default).",
+    )
+    notify = AlertSettings().notify
+    for variable, (section, key) in ENV_KEYS.items():
+        holder = notify if section == "notify" else getattr(notify, section)
+        default = getattr(holder, "sender" if key == "from" else key)
+        shown = "unset" if default in (None, ()) else f"`{default}`"
+        component = f"alerts.{key}" if section == "notify" else f"alerts.{section}.{key}"
+        yield SettingRow(
+            f"`{variable}`",
+            component,
+            type(default).__name__ if default not in (None, ()) else "str",
+            shown,
+            _ALERT_MEANINGS.get(key, ""),
+        )
+
+
 def markdown_table() -> str:
     lines = [_row(HEADER), _row(("---",) * len(HEADER))]
     lines += [
-        _row((row.variable, row.component, row.type, row.default, row.meaning)) for row in setting_rows()
+        _row((row.variable, row.component, row.type, row.default, row.meaning))
+        for row in (*setting_rows(), *alert_rows())
     ]
     return "\n".join(lines) + "\n"
 
