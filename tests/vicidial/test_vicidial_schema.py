@@ -3,7 +3,8 @@
 The enrichment tests are only as good as the tables they run on. A cut-down
 table hides queries that break on the real one (an ambiguous column in a
 join, a name that collides with one of ViciDial's 155 user settings), so the
-widths, the ON UPDATE timestamp, the engine and the collation are pinned here.
+widths, the definitions of the columns callmon reads, the indexes, the ON
+UPDATE timestamp, the engine and the collation are pinned here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,55 @@ REAL_COLUMN_COUNTS = {
     "vicidial_users": 155,
     "vicidial_live_agents": 58,
     "recording_log": 15,
+}
+
+INBOUND_TERM_REASONS = (
+    "enum('CALLER','AGENT','QUEUETIMEOUT','ABANDON','AFTERHOURS','HOLDRECALLXFER','HOLDTIME',"
+    "'NOAGENT','NONE','MAXCALLS','ACFILTER','CLOSETIME')"
+)
+OUTBOUND_TERM_REASONS = "enum('CALLER','AGENT','QUEUETIMEOUT','ABANDON','AFTERHOURS','NONE','SYSTEM')"
+AGENT_STATUSES = "enum('READY','QUEUE','INCALL','PAUSED','CLOSER','MQUEUE')"
+
+# Every column callmon's queries read or filter on, as the install script
+# defines it: (type, nullable, default).
+READ_COLUMNS = {
+    ("vicidial_closer_log", "closecallid"): ("int(9) unsigned", "NO", None),
+    ("vicidial_closer_log", "lead_id"): ("int(9) unsigned", "NO", None),
+    ("vicidial_closer_log", "campaign_id"): ("varchar(20)", "YES", None),
+    ("vicidial_closer_log", "call_date"): ("datetime", "YES", None),
+    ("vicidial_closer_log", "status"): ("varchar(6)", "YES", None),
+    ("vicidial_closer_log", "phone_number"): ("varchar(18)", "YES", None),
+    ("vicidial_closer_log", "user"): ("varchar(20)", "YES", None),
+    ("vicidial_closer_log", "length_in_sec"): ("int(10)", "YES", None),
+    ("vicidial_closer_log", "queue_seconds"): ("decimal(7,2)", "YES", "0.00"),
+    ("vicidial_closer_log", "term_reason"): (INBOUND_TERM_REASONS, "YES", "NONE"),
+    ("vicidial_closer_log", "uniqueid"): ("varchar(20)", "NO", ""),
+    ("vicidial_log", "uniqueid"): ("varchar(20)", "NO", None),
+    ("vicidial_log", "lead_id"): ("int(9) unsigned", "NO", None),
+    ("vicidial_log", "campaign_id"): ("varchar(8)", "YES", None),
+    ("vicidial_log", "call_date"): ("datetime", "YES", None),
+    ("vicidial_log", "status"): ("varchar(6)", "YES", None),
+    ("vicidial_log", "phone_number"): ("varchar(18)", "YES", None),
+    ("vicidial_log", "user"): ("varchar(20)", "YES", None),
+    ("vicidial_log", "length_in_sec"): ("int(10)", "YES", None),
+    ("vicidial_log", "term_reason"): (OUTBOUND_TERM_REASONS, "YES", "NONE"),
+    ("vicidial_users", "user"): ("varchar(20)", "NO", None),
+    ("vicidial_users", "full_name"): ("varchar(50)", "YES", None),
+    ("vicidial_live_agents", "user"): ("varchar(20)", "YES", None),
+    ("vicidial_live_agents", "status"): (AGENT_STATUSES, "YES", "PAUSED"),
+    ("vicidial_live_agents", "lead_id"): ("int(9) unsigned", "NO", None),
+    ("vicidial_live_agents", "campaign_id"): ("varchar(8)", "YES", None),
+    ("vicidial_live_agents", "uniqueid"): ("varchar(20)", "YES", None),
+    ("vicidial_live_agents", "callerid"): ("varchar(20)", "YES", None),
+    ("vicidial_live_agents", "channel"): ("varchar(100)", "YES", None),
+    ("vicidial_live_agents", "calls_today"): ("smallint(5) unsigned", "YES", "0"),
+    ("recording_log", "recording_id"): ("int(10) unsigned", "NO", None),
+    ("recording_log", "filename"): ("varchar(100)", "YES", None),
+    ("recording_log", "location"): ("varchar(255)", "YES", None),
+    ("recording_log", "start_time"): ("datetime", "YES", None),
+    ("recording_log", "lead_id"): ("int(9) unsigned", "YES", None),
+    ("recording_log", "user"): ("varchar(20)", "YES", None),
+    ("recording_log", "vicidial_id"): ("varchar(20)", "YES", None),
 }
 
 
@@ -45,6 +95,13 @@ def without_charset_alias(collation: str) -> str:
 def normalized_default(expression: str | None) -> str:
     # MariaDB prints current_timestamp(), MySQL CURRENT_TIMESTAMP: same default.
     return (expression or "").lower().replace("()", "")
+
+
+def unquoted_default(expression: str | None) -> str | None:
+    # MariaDB quotes string defaults and writes a NULL default as 'NULL'; MySQL does neither.
+    if expression is None or expression == "NULL":
+        return None
+    return expression.strip("'")
 
 
 @pytest.mark.parametrize(("table", "count"), sorted(REAL_COLUMN_COUNTS.items()))
@@ -121,3 +178,17 @@ def test_indexes_match_the_install_script(catalog: Any) -> None:
         ("recording_log", "user"): (True, "user"),
         ("recording_log", "vicidial_id"): (True, "vicidial_id"),
     }
+
+
+def test_columns_callmon_reads_are_defined_as_in_vicidial(catalog: Any) -> None:
+    found = rows(
+        catalog,
+        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT FROM COLUMNS"
+        " WHERE TABLE_SCHEMA = %s",
+        DATABASE,
+    )
+    definitions = {
+        (table, column): (column_type, nullable, unquoted_default(default))
+        for table, column, column_type, nullable, default in found
+    }
+    assert {key: definitions.get(key) for key in READ_COLUMNS} == READ_COLUMNS
