@@ -8,7 +8,9 @@ worker with SIGKILL at a random moment, restarts a worker on the same
 database and counts:
 
 - accepted: utterances the worker had cut before it died (segments stored +
-  utterances in the spool), the audio callmon had taken responsibility for;
+  utterances in the spool, counted once when a kill fell between a segment's
+  commit and its spool file's removal), the audio callmon had taken
+  responsibility for;
 - lost: accepted utterances with no stored segment after the restart (goal 0);
 - active after restart: calls still `active` once the new worker is up (goal 0).
 
@@ -35,6 +37,7 @@ from pathlib import Path
 from app.worker import IngestWorker, spool_directory
 from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
+from ingest.pipeline.spool import read_spooled
 from simulator.speech import speak
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +77,12 @@ def _dial(port: int, call_id: uuid.UUID, audio: bytes, stop: threading.Event) ->
         pass  # the worker was killed mid-call: that is the point
 
 
+def _segment_keys(db_path: Path) -> set[tuple[str, str, float]]:
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT call_id, speaker, start FROM segments").fetchall()
+    return {(call_id, speaker, round(start, 3)) for call_id, speaker, start in rows}
+
+
 def _count(db_path: Path, sql: str) -> int:
     with sqlite3.connect(db_path) as db:
         return int(db.execute(sql).fetchone()[0])
@@ -105,8 +114,13 @@ async def one_round(round_number: int, calls: int, rng: random.Random, audio: by
         process.send_signal(signal.SIGKILL)
         process.wait()
         stop.set()
-        stored = _count(db_path, "SELECT COUNT(*) FROM segments")
-        spooled = len(list(spool.glob("*.utt")))
+        stored_keys = _segment_keys(db_path)
+        spooled_keys = {
+            (item.call_id, item.speaker, round(item.span.start, 3))
+            for item in map(read_spooled, spool.glob("*.utt"))
+        }
+        # A kill between a commit and its spool file's removal leaves both: one utterance.
+        stored, spooled = len(stored_keys), len(spooled_keys - stored_keys)
         restarted = time.monotonic()
         async with IngestWorker(
             crash_settings(db_path), engine=SlowNumberedRecognizer(0.0), alerts_enabled=False, listen=False
