@@ -115,6 +115,16 @@ class CallmonSettings(BaseSettings):
             InitSettingsSource(settings_cls, init_kwargs=dict(reading.table)),
         )
 
+    def __init__(self, **values: Any) -> None:
+        """Built from arguments (tests, code) a bad value is a `SettingsError` too,
+        worded the way `from_env` words it."""
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            if _READING.get() is not None:
+                raise  # from_env describes it, naming where each value came from
+            raise self.error_type(describe_errors(type(self), error, _Reading({}, {}, "arguments"))) from None
+
     @classmethod
     def defaults(cls) -> Self:
         """The built-in defaults; reads neither the environment nor a file."""

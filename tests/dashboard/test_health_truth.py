@@ -26,7 +26,7 @@ from ingest.pipeline.recognition import (
     backlog_level,
 )
 from ingest.settings import IngestSettings
-from tests.dashboard.test_qa_browser import write_stereo_wav
+from tests.support.audio import write_call_recording
 
 
 class Clock:
@@ -110,7 +110,7 @@ async def busy_worker(tmp_path: Path):
     """A real worker (sphinx, HTTP on a free port) that has recognised and stored a
     recorded call, with one more call still live; any lag at all counts as amber."""
     recording = tmp_path / "calm.wav"
-    await asyncio.to_thread(write_stereo_wav, recording, "calm_billing")
+    await asyncio.to_thread(write_call_recording, recording, "calm_billing")
     settings = IngestSettings(
         db_path=tmp_path / "callmon.db", audiosocket_host="127.0.0.1", audiosocket_port=0,
         http_host="127.0.0.1", http_port=0, asr="sphinx", asr_threads=2,
