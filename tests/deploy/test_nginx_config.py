@@ -18,6 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.worker import IngestWorker
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.events import Recognition
 from ingest.settings import IngestSettings
@@ -200,7 +201,8 @@ async def test_media_stream_websocket_is_upgraded_through_the_proxy(proxy: Proxy
             "accountSid": "AC" + "0" * 32,
             "callSid": CALL_SID,
             "tracks": ["inbound"],
-            "customParameters": {},
+            # What /twilio/voice put in the <Stream>: the stream is bound to its call.
+            "customParameters": {TOKEN_PARAMETER: issue_stream_token(AUTH_TOKEN, CALL_SID)},
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
         },
     }
