@@ -16,6 +16,7 @@ import asyncio
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -175,7 +176,7 @@ async def main(clients: int, calls: int, seconds: float, gap_s: float) -> None:
     await users.close()
     env = {
         **os.environ,
-        "CALLMON_DASHBOARD_SECRET": "bench secret",
+        "CALLMON_DASHBOARD_SECRET": secrets.token_hex(32),
         "CALLMON_INGEST_URL": "http://127.0.0.1:9",
     }
     server = subprocess.Popen(

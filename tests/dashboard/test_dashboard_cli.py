@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import main
 from dashboard.components.transcript import highlight_chunks
+from dashboard.settings import DashboardConfigError, DashboardSettings
+from dashboard.startup import MIN_SECRET_BITS, check_ready, secret_strength_bits
+from dashboard.users import UserStore
 
 
 def run(*args: str, env: dict[str, str] | None = None, input: str | None = None):
@@ -55,3 +60,30 @@ def test_highlighting_marks_whole_words_only() -> None:
         ("scam", "keyword"),
     ]
     assert highlight_chunks("<b>hi</b>", [], []) == [("<b>hi</b>", None)]
+
+
+@pytest.mark.parametrize(
+    ("secret", "strong"),
+    [
+        ("a", False),
+        ("test secret", False),
+        ("correct horse battery staple", False),
+        ("x" * 200, False),  # long but one letter
+        ("0123456789abcdef" * 3, False),  # 48 hex digits: 192 bits
+        (secrets.token_hex(32), True),  # 64 hex digits: 256 bits
+        (secrets.token_urlsafe(32), True),
+    ],
+)
+def test_the_dashboard_secret_must_carry_32_bytes_of_entropy(secret: str, strong: bool) -> None:
+    assert (secret_strength_bits(secret) >= MIN_SECRET_BITS) is strong
+
+
+async def test_a_weak_secret_stops_the_dashboard_with_one_clear_reason(tmp_path) -> None:
+    users = await UserStore.open(tmp_path / "users.db")
+    try:
+        await users.add("root", "admin", "a long enough password")
+        with pytest.raises(DashboardConfigError, match="too weak"):
+            await check_ready(DashboardSettings(secret="callmon-secret-2026"), users)
+        await check_ready(DashboardSettings(secret=secrets.token_hex(32)), users)
+    finally:
+        await users.close()
