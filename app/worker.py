@@ -45,7 +45,7 @@ from ingest.pipeline.recognition import (
 )
 from ingest.pipeline.recovery import recover_after_crash
 from ingest.pipeline.spool import UtteranceSpool
-from ingest.settings import IngestSettings
+from ingest.settings import IngestSettings, SettingsError, unsigned_twilio_problem
 from ingest.storage import CallStore
 from ingest.tasks import spawn
 from ingest.translation import (
@@ -268,6 +268,11 @@ class IngestWorker:
 
     async def _start_http(self) -> None:
         settings = self.settings
+        problem = unsigned_twilio_problem(settings, settings.http_host)
+        if problem is not None:
+            raise SettingsError(problem)
+        if not settings.twilio_auth_token and settings.allow_unsigned_twilio:
+            log.warning("UNSIGNED Twilio endpoints on %s: anyone reaching the port can inject calls", settings.http_host)
         app = self._app or build_ingest_app(
             settings, self.sink, health=self.health, chat_service=self.chat, admission=self.admission
         )

@@ -7,6 +7,7 @@ overrides the `[ingest]` table of the `CALLMON_CONFIG` file.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,12 @@ class IngestSettings(CallmonSettings):
     """Address the Asterisk AudioSocket listener binds."""
     audiosocket_port: int = Field(9093, ge=0, le=65535)
     """TCP port Asterisk AudioSocket connects to."""
-    http_host: str = "0.0.0.0"
-    """Address the HTTP listener (`/twilio/media`, `/twilio/voice`, `/healthz`) binds."""
+    http_host: str = "127.0.0.1"
+    """Address the HTTP listener (`/twilio/media`, `/twilio/voice`, `/healthz`) binds;
+    0.0.0.0 (or a public address) needs TWILIO_AUTH_TOKEN or CALLMON_ALLOW_UNSIGNED_TWILIO."""
+    allow_unsigned_twilio: bool = False
+    """Serve the Twilio endpoints beyond loopback with no TWILIO_AUTH_TOKEN (anyone reaching the
+    port can then inject calls): for a network you fully trust only."""
     http_port: int = Field(8080, ge=0, le=65535)
     """HTTP port for `/twilio/media`, `/twilio/voice` and `/healthz`."""
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "CALLMON_REDIS_URL"))
@@ -172,3 +177,24 @@ class IngestSettings(CallmonSettings):
             min_speech_ms=self.vad_min_speech_ms,
             padding_ms=self.vad_padding_ms,
         )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def unsigned_twilio_problem(settings: IngestSettings, host: str) -> str | None:
+    """Why Twilio endpoints on `host` must not be served, or None when they may."""
+    if settings.twilio_auth_token or is_loopback_host(host) or settings.allow_unsigned_twilio:
+        return None
+    return (
+        f"the Twilio endpoints would listen on {host} with no TWILIO_AUTH_TOKEN: anyone who reaches the"
+        " port could start or feed calls. Set TWILIO_AUTH_TOKEN, bind CALLMON_HTTP_HOST=127.0.0.1 behind"
+        " a proxy, or pass --allow-unsigned-twilio (CALLMON_ALLOW_UNSIGNED_TWILIO=1) on a trusted network"
+    )

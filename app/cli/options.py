@@ -55,6 +55,12 @@ def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_envvar=True,
             help="Redis for live fan-out (omit for the in-process bus).",
         ),
+        click.option(
+            "--allow-unsigned-twilio",
+            is_flag=True,
+            default=None,
+            help="Serve the Twilio endpoints beyond loopback without TWILIO_AUTH_TOKEN (trusted networks only).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)

@@ -18,7 +18,7 @@ from app.worker import IngestWorker, dashboard_services_for
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.startup import check_ready, prepare_demo
-from ingest.settings import IngestSettings
+from ingest.settings import IngestSettings, SettingsError, unsigned_twilio_problem
 from ingest.tasks import spawn
 from simulator.dialing import Target, run_simulation
 from simulator.scripts import bundled_scripts
@@ -94,7 +94,7 @@ async def _serve(
     worker = IngestWorker(settings, load_component_settings())
     try:
         await worker.start()
-    except (OSError, RuntimeError, sqlite3.Error) as error:
+    except (OSError, RuntimeError, sqlite3.Error, SettingsError) as error:
         # A port in use, an unreadable database or a speech-to-text server that
         # cannot be reached (EngineUnavailable is a RuntimeError) is a
         # configuration problem. The worker has already stopped what it had
@@ -147,7 +147,13 @@ async def _start_dashboard(
             services.settings = settings
         else:
             await check_ready(settings, services.users)
-        server = DashboardServer(services, extra_routes=worker.include_routes)
+        # The Twilio endpoints ride on the dashboard's port too, unless that would
+        # expose them unsigned beyond loopback.
+        unsigned = unsigned_twilio_problem(worker.settings, settings.host)
+        if unsigned is not None:
+            click.echo(f"not serving Twilio on the dashboard port: {unsigned}", err=True)
+        routes = worker.include_routes if unsigned is None else None
+        server = DashboardServer(services, extra_routes=routes)
         await server.start()
     except (DashboardConfigError, OSError) as error:
         await services.close()
