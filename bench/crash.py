@@ -35,27 +35,13 @@ import uuid
 from pathlib import Path
 
 from app.worker import IngestWorker, spool_directory
-from bench.crash_worker import SlowNumberedRecognizer, crash_settings
+from bench.crash_worker import SlowNumberedRecognizer, call_audio, crash_settings
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.pipeline.spool import read_spooled
-from simulator.speech import speak
 
 ROOT = Path(__file__).resolve().parents[1]
-LINES = (
-    "hello i am calling about my last bill",
-    "the amount is much higher than usual",
-    "i would like somebody to explain it to me",
-    "can you look at the charges from march",
-    "thank you for checking that for me",
-    "i will wait for your email then",
-)
 FRAME_BYTES = 320
 PACE = 2.0  # times real time
-
-
-def _call_audio() -> bytes:
-    silence = bytes(8000 * 2)
-    return b"".join(speak(line, "caller") + silence for line in LINES)
 
 
 def _dial(port: int, call_id: uuid.UUID, audio: bytes, stop: threading.Event) -> None:
@@ -156,7 +142,7 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    audio = _call_audio()
+    audio = call_audio()
     results = [await one_round(n + 1, args.calls, rng, audio) for n in range(args.rounds)]
     total = {
         key: sum(r[key] for r in results) for key in ("accepted", "spooled_at_kill", "lost", "duplicated")

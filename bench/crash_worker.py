@@ -16,6 +16,23 @@ from pathlib import Path
 from app.worker import IngestWorker
 from ingest.events import Recognition
 from ingest.settings import IngestSettings
+from simulator.speech import speak
+
+LINES = (
+    "hello i am calling about my last bill",
+    "the amount is much higher than usual",
+    "i would like somebody to explain it to me",
+    "can you look at the charges from march",
+    "thank you for checking that for me",
+    "i will wait for your email then",
+)
+"""What the crash tests' caller says: six lines, each its own utterance."""
+
+
+def call_audio() -> bytes:
+    """The six lines as 8 kHz s16le, a second of silence after each."""
+    silence = bytes(8000 * 2)
+    return b"".join(speak(line, "caller") + silence for line in LINES)
 
 
 class SlowNumberedRecognizer:

@@ -25,9 +25,8 @@ from chat.languages import choose_language
 from chat.playback import StreamPlayback
 from chat.service import ChatService
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
-from ingest.adapters.twilio_limits import POLICY_VIOLATION
 from ingest.adapters.twilio_media import MediaStreamSession
-from ingest.adapters.twilio_routes import pump_stream
+from ingest.adapters.twilio_routes import accept_signed_stream, pump_stream
 from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.events import CallEventSink
 from ingest.pipeline.admission import CallAdmission
@@ -173,17 +172,8 @@ def build_chat_router(
 
     @router.websocket("/twilio/chat/media/stream", name=STREAM_ROUTE_NAME)
     async def chat_media_stream(websocket: WebSocket) -> None:
-        peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
-        signature_ok = checker is None or checker.is_valid(
-            public_request_url(str(websocket.url), settings.public_url, websocket=True),
-            {},
-            websocket.headers,
-            also_accept_scheme_twin=True,
-        )
-        await websocket.accept()
-        if not signature_ok:
-            log.warning("twilio chat stream %s: bad or missing signature, closing", peer)
-            await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
+        peer = await accept_signed_stream(websocket, checker, settings, "twilio chat stream")
+        if peer is None:
             return
         session = MediaStreamSession(
             sink, connection=peer, admission=admission, auth_token=settings.twilio_auth_token

@@ -71,18 +71,8 @@ def build_twilio_router(
 
     @router.websocket("/twilio/media", name=MEDIA_ROUTE_NAME)
     async def twilio_media(websocket: WebSocket) -> None:
-        peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
-        signature_ok = checker is None or checker.is_valid(
-            public_request_url(str(websocket.url), settings.public_url, websocket=True),
-            {},
-            websocket.headers,
-            also_accept_scheme_twin=True,
-        )
-        await websocket.accept()
-        if not signature_ok:
-            # Accept first so the peer sees close code 1008, not a bare HTTP 403.
-            log.warning("twilio stream %s: bad or missing signature, closing", peer)
-            await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
+        peer = await accept_signed_stream(websocket, checker, settings, "twilio stream")
+        if peer is None:
             return
         session = MediaStreamSession(
             sink, connection=peer, admission=admission, auth_token=settings.twilio_auth_token
@@ -122,3 +112,24 @@ async def pump_stream(websocket: WebSocket, session: MediaStreamSession) -> Asyn
             await websocket.close(code=POLICY_VIOLATION, reason=session.refusal[:120])
             return
         yield decoded
+
+
+async def accept_signed_stream(
+    websocket: WebSocket, checker: TwilioSignatureChecker | None, settings: IngestSettings, what: str
+) -> str | None:
+    """Accept a Media Streams upgrade; the peer's address when its signature holds,
+    else None after closing it with 1008 (accepted first so the peer sees the
+    close code, not a bare HTTP 403)."""
+    peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
+    signature_ok = checker is None or checker.is_valid(
+        public_request_url(str(websocket.url), settings.public_url, websocket=True),
+        {},
+        websocket.headers,
+        also_accept_scheme_twin=True,
+    )
+    await websocket.accept()
+    if signature_ok:
+        return peer
+    log.warning("%s %s: bad or missing signature, closing", what, peer)
+    await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
+    return None

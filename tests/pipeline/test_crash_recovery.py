@@ -22,21 +22,13 @@ from pathlib import Path
 import pytest
 
 from app.worker import IngestWorker, spool_directory
-from bench.crash_worker import SlowNumberedRecognizer, crash_settings
+from bench.crash_worker import LINES, SlowNumberedRecognizer, call_audio, crash_settings
 from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.events import AudioReceived, CallStarted
 from ingest.pipeline.recovery import INTERRUPTED
 from simulator.speech import speak
 
 ROOT = Path(__file__).resolve().parents[2]
-LINES = (
-    "hello i am calling about my last bill",
-    "the amount is much higher than usual",
-    "i would like somebody to explain it to me",
-    "can you look at the charges from march",
-    "thank you for checking that for me",
-    "i will wait for your email then",
-)
 FRAME_BYTES = 320  # 20 ms of 8 kHz slin
 
 
@@ -46,11 +38,6 @@ def _wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[n
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-def _call_audio() -> bytes:
-    silence = bytes(8000 * 2)  # one second: every line is its own utterance
-    return b"".join(speak(line, "caller") + silence for line in LINES)
 
 
 def _start_worker(db_path: Path, *options: str) -> tuple[subprocess.Popen[str], int]:
@@ -104,7 +91,7 @@ async def test_sigterm_drains_for_a_bounded_time_then_leaves_the_rest_spooled(tm
 async def _stop_with_backlog_then_recover(tmp_path: Path, how: signal.Signals, *options: str) -> None:
     db_path = tmp_path / "calls.db"
     spool = spool_directory(crash_settings(db_path))
-    audio = await asyncio.to_thread(_call_audio)
+    audio = await asyncio.to_thread(call_audio)
     process, port = _start_worker(db_path, *options)
     call_id = uuid.uuid4()
     try:
