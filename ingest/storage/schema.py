@@ -106,4 +106,17 @@ CREATE INDEX calls_by_avg_sentiment ON calls (avg_sentiment, id);
 CREATE INDEX calls_by_alert_count ON calls (alert_count, id);
 """
 
-CORE_MIGRATIONS: tuple[str, ...] = (_CALLS_AND_SEGMENTS, _SEGMENT_SEARCH, _QA_SEARCH_INDEXES)
+# Per-word confidences and keyword spots (JSON lists of [word, confidence,
+# start, end]), and why a segment has no text ("no model for es").
+_WORD_CONFIDENCE_AND_LANGUAGE = """
+ALTER TABLE segments ADD COLUMN words TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE segments ADD COLUMN spotted TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE segments ADD COLUMN not_transcribed TEXT;
+"""
+
+CORE_MIGRATIONS: tuple[str, ...] = (
+    _CALLS_AND_SEGMENTS,
+    _SEGMENT_SEARCH,
+    _QA_SEARCH_INDEXES,
+    _WORD_CONFIDENCE_AND_LANGUAGE,
+)
