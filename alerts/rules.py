@@ -23,7 +23,7 @@ from typing import NamedTuple
 from alerts.levels import Level
 from alerts.state import CallAlertState
 from ingest.analysis import DEFAULT_EXCEPTIONS, spot_keywords, spot_profanity
-from ingest.analysis.keywords import Synonyms
+from ingest.analysis.keywords import Synonyms, default_synonyms
 from ingest.events import Speaker, TranscriptSegment
 
 CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
@@ -340,3 +340,22 @@ def _union(groups) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
 
 def _quoted(words: tuple[str, ...]) -> str:
     return ", ".join(f'"{word}"' for word in words)
+
+
+def boost_keywords(rules: tuple[SegmentRule, ...]) -> tuple[str, ...]:
+    """The words speech-to-text engines should listen hardest for: every
+    enabled keyword rule's keywords and their synonyms ("lawyer": "attorney").
+
+    Passed down to ingest by the composition root (ingest never imports
+    alerts), so keyword boosting follows the alert configuration.
+    """
+    words: dict[str, None] = {}
+    for rule in rules:
+        if not isinstance(rule, KeywordRule) or not rule.enabled:
+            continue
+        table = dict(rule.synonyms if rule.synonyms is not None else default_synonyms())
+        for keyword in rule.keywords:
+            words.setdefault(keyword, None)
+            for synonym in table.get(keyword, ()):
+                words.setdefault(synonym, None)
+    return tuple(words)

@@ -4,7 +4,11 @@ Caller lines are translated into the agent's language; agent replies (typed
 in the dashboard, queued in `ChatStore`) are translated into the caller's
 language and back again, so the agent can see what the caller will hear.
 Every line is also stored as a transcript segment of the call (and
-published), so supervisors and QA see chats like any other call.
+published), so supervisors and QA see chats like any other call. Each line
+goes through the same understanding and alert path as a voice segment
+(`ingest.pipeline.understanding`, the party moods, the alert hook), at its
+real time in the call: "voy a llamar a mi abogado" raises a legal threat
+like "I'm going to call my lawyer" on a voice call.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from typing import Any
 
 from chat.languages import ChatLanguage, find_language
 from chat.playback import StreamPlayback, SynthesisFailed, synthesize
 from chat.settings import ChatSettings
 from chat.store import Chat, ChatMessage, ChatStore
-from ingest.analysis import analyse_text
+from ingest.analysis import PartyMoods, update_party_moods
 from ingest.bus.channels import transcript_channel
 from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
+from ingest.pipeline.services import AlertHook
+from ingest.pipeline.understanding import understand
 from ingest.storage import CallStore
 from ingest.tasks import spawn
 from ingest.translation import Translator
@@ -29,17 +36,29 @@ log = logging.getLogger(__name__)
 ENGINE = "twilio-chat"
 ANALYSIS_LANGUAGE = "en"
 WATCH_INTERVAL_S = 0.25
+SECONDS_PER_WORD = 0.4
+"""A spoken line's length is not reported (Gather gives text only); about
+150 words a minute places its start."""
+ROLLING_WINDOW = 5
 
 
 class ChatService:
     def __init__(
-        self, settings: ChatSettings, chats: ChatStore, calls: CallStore, bus: Any, translator: Translator
+        self,
+        settings: ChatSettings,
+        chats: ChatStore,
+        calls: CallStore,
+        bus: Any,
+        translator: Translator,
+        alerts: AlertHook | None = None,
     ) -> None:
         self.settings = settings
         self.chats = chats
         self._calls = calls
         self._bus = bus
         self._translator = translator
+        self._alerts = alerts
+        self._moods: dict[str, PartyMoods] = {}
         self._playbacks: dict[str, StreamPlayback] = {}
         self._mark_messages: dict[str, list[int]] = {}
         self._watcher: asyncio.Task[None] | None = None
@@ -77,6 +96,7 @@ class ChatService:
         if not await self.chats.end_chat(chat_id):
             return
         chat = await self.chats.get_chat(chat_id)
+        self._moods.pop(chat_id, None)
         log.info("chat %s ended (%s)", chat_id, reason)
         if chat is not None and chat.mode == "voice":
             event = CallEnded(chat_id, reason)
@@ -87,9 +107,19 @@ class ChatService:
     # ------------------------------------------------------------ caller side
 
     async def caller_said(
-        self, chat_id: str, text: str, *, start: float = 0.0, end: float = 0.0, store_segment: bool = True
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        store_segment: bool = True,
     ) -> ChatMessage | None:
-        """A caller line: translate it for the agent, keep it, mirror it as a segment."""
+        """A caller line: translate it for the agent, keep it, mirror it as a segment.
+
+        `start`/`end` are seconds since the chat began; by default the line
+        ends now and starts as long before as its words take to say.
+        """
         chat = await self.chats.get_chat(chat_id)
         if chat is None or chat.caller_language is None or not text.strip():
             return None
@@ -204,27 +234,56 @@ class ChatService:
         text: str,
         language: str,
         translation: str | None,
-        start: float = 0.0,
-        end: float = 0.0,
+        start: float | None = None,
+        end: float | None = None,
     ) -> None:
-        english = text if language == ANALYSIS_LANGUAGE else await self._translate(text, language, "en")
-        analysis = analyse_text(english)
-        segment = TranscriptSegment(
-            chat_id,
-            speaker,
-            start,
-            end,
-            text,
-            1.0,
-            language,
-            ENGINE,
-            analysis.sentiment.score,
-            analysis.sentiment.label,
-            analysis.keywords,
-            analysis.profanity,
-            translation if translation != text else None,
+        """Understand the line like a voice segment, store and publish it, and
+        hand it to the alert engine."""
+        start, end = await self._line_times(chat_id, text, start, end)
+        understood = await understand(
+            text, language, translator=self._translator, detector=None, home_language=ANALYSIS_LANGUAGE
         )
-        await self._publish(await self._calls.add_segment(segment))
+        sentiment = understood.analysis.sentiment
+        moods = update_party_moods(
+            self._moods.get(chat_id, PartyMoods()), speaker, sentiment.score, sentiment.label, ROLLING_WINDOW
+        )
+        self._moods[chat_id] = moods
+        segment = TranscriptSegment(
+            call_id=chat_id,
+            speaker=speaker,
+            start=start,
+            end=end,
+            text=text,
+            confidence=1.0,  # typed, or already Twilio's final transcript
+            language=language,
+            engine=ENGINE,
+            sentiment_score=sentiment.score,
+            sentiment_label=sentiment.label,
+            keywords=understood.analysis.keywords,
+            profanity=understood.analysis.profanity,
+            translation=translation if translation != text else None,
+            rolling_sentiment=round(moods.of(speaker).rolling_average, 4),
+            consecutive_negative=moods.of(speaker).consecutive_negative,
+        )
+        stored = await self._calls.add_segment(segment)
+        await self._publish(stored)
+        if self._alerts is not None:
+            try:
+                await self._alerts.on_segment(stored)
+            except Exception:  # an alert failure must not lose the chat line
+                log.exception("chat %s: the alert engine failed on a line", chat_id)
+
+    async def _line_times(
+        self, chat_id: str, text: str, start: float | None, end: float | None
+    ) -> tuple[float, float]:
+        """Seconds since the chat began: given, or the line ends now."""
+        if start is not None and end is not None:
+            return round(start, 3), round(end, 3)
+        chat = await self.chats.get_chat(chat_id)
+        began = chat.created_at if chat is not None else time.time()
+        end = max(0.0, time.time() - began) if end is None else end
+        start = max(0.0, end - SECONDS_PER_WORD * len(text.split())) if start is None else start
+        return round(start, 3), round(end, 3)
 
     async def _publish(self, event: Any) -> None:
         if self._bus is not None:

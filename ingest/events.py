@@ -47,7 +47,8 @@ class Event:
             if isinstance(value, Mapping):
                 value = dict(value)
             elif isinstance(value, tuple):
-                value = list(value)
+                # Nested records (a segment's words) travel as objects, as orjson writes them.
+                value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]  # type: ignore[arg-type]
             data[f.name] = value
         return data
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.call_language import LanguageMapError, parse_language_map
+
 ASR_ENGINES = ("sphinx", "whisper", "deepgram", "openai")
 
 
@@ -71,6 +73,11 @@ class IngestSettings:
     public_url: str | None = None
     """The https://host Twilio calls, when a proxy rewrites the Host header."""
     rolling_window: int = 5
+    default_language: str = "en"
+    """The calls' language when neither metadata nor in-group says, for engines
+    that cannot detect it (pocketsphinx is English only)."""
+    ingroup_languages: str = ""
+    """ViciDial in-group to language, e.g. ``spanish_line:es,support_fr:fr``."""
     vad: VadSettings = field(default_factory=VadSettings)
 
     @classmethod
@@ -104,6 +111,10 @@ class IngestSettings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        try:
+            parse_language_map(self.ingroup_languages)
+        except LanguageMapError as error:
+            raise SettingsError(str(error)) from None
         if self.vad.engine not in ("silero", "webrtc"):
             raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
         if not 0 < self.vad.threshold < 1:

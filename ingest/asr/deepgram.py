@@ -16,14 +16,16 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ingest.asr.base import EngineUnavailable, StreamResult
+from ingest.asr.base import EngineUnavailable, StreamResult, base_language
 from ingest.audio.mulaw import encode_mulaw
-from ingest.events import Recognition
+from ingest.events import Recognition, WordConfidence
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
 
 ENCODINGS = ("linear16", "mulaw")
+KEYWORD_INTENSIFIER = 2
+"""Deepgram's `keywords` boost (older models): 1-2 lifts a word without making it hallucinate."""
 _END = object()
 
 
@@ -44,6 +46,7 @@ class DeepgramRecognizer:
         utterance_end_ms: int = 1000,
         keepalive_s: float = 5.0,
         close_timeout_s: float = 10.0,
+        keywords: tuple[str, ...] = (),
     ) -> None:
         if encoding not in ENCODINGS:
             raise EngineUnavailable(f"Deepgram encoding {encoding!r} is not one of {ENCODINGS}")
@@ -58,9 +61,11 @@ class DeepgramRecognizer:
         self.utterance_end_ms = utterance_end_ms
         self.keepalive_s = keepalive_s
         self.close_timeout_s = close_timeout_s
+        self.keywords = keywords
+        """The alert keywords, boosted: `keyterm` on Nova-3, `keywords` with an intensifier before."""
 
-    async def open_stream(self, sample_rate: int) -> DeepgramStream:
-        stream = DeepgramStream(self, sample_rate)
+    async def open_stream(self, sample_rate: int, language: str | None = None) -> DeepgramStream:
+        stream = DeepgramStream(self, sample_rate, language)
         await stream.connect()
         return stream
 
@@ -81,27 +86,35 @@ class DeepgramRecognizer:
             )
         return AsyncDeepgramClient(**options)
 
-    def connect_options(self, sample_rate: int) -> dict[str, str]:
-        # Deepgram's query values are strings on the wire; the SDK passes them as given.
-        return {
+    def connect_options(self, sample_rate: int, language: str | None = None) -> dict[str, str | list[str]]:
+        # Deepgram's query values are strings on the wire; the SDK passes them
+        # as given and repeats a list's key once per item.
+        options: dict[str, str | list[str]] = {
             "model": self.model,
             "encoding": self.encoding,
             "sample_rate": str(sample_rate),
             "channels": "1",
-            "language": self.language,
+            "language": base_language(language) if language else self.language,
             "interim_results": "true",
             "punctuate": "true",
             "endpointing": str(self.endpointing_ms),
             "utterance_end_ms": str(self.utterance_end_ms),
         }
+        if self.keywords:
+            if self.model.startswith("nova-3"):
+                options["keyterm"] = list(self.keywords)
+            else:
+                options["keywords"] = [f"{keyword}:{KEYWORD_INTENSIFIER}" for keyword in self.keywords]
+        return options
 
 
 class DeepgramStream:
     """One track's live connection; implements `RecognitionStream`."""
 
-    def __init__(self, recognizer: DeepgramRecognizer, sample_rate: int) -> None:
+    def __init__(self, recognizer: DeepgramRecognizer, sample_rate: int, language: str | None = None) -> None:
         self._recognizer = recognizer
         self._sample_rate = sample_rate
+        self._language = language
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._socket: Any = None
@@ -123,7 +136,7 @@ class DeepgramStream:
         try:
             client = recognizer.client()
             socket = await exit_stack.enter_async_context(
-                client.listen.v1.connect(**recognizer.connect_options(self._sample_rate))
+                client.listen.v1.connect(**recognizer.connect_options(self._sample_rate, self._language))
             )
         except EngineUnavailable:
             await exit_stack.aclose()
@@ -229,7 +242,7 @@ class DeepgramStream:
     async def _receive(self, socket: Any, offset: float) -> None:
         try:
             async for message in socket:
-                result = _to_stream_result(message, offset, self._recognizer.language)
+                result = _to_stream_result(message, offset, self._language or self._recognizer.language)
                 if result is not None:
                     self._queue.put_nowait(result)
         except Exception as error:  # a dropped socket ends iteration with ConnectionClosed
@@ -281,8 +294,28 @@ def _to_stream_result(message: Any, offset: float, language: str) -> StreamResul
         is_final=bool(message.is_final),
         start=start,
         end=end,
-        recognition=Recognition(text=text, confidence=confidence, language=languages[0]),
+        recognition=Recognition(
+            text=text, confidence=confidence, language=languages[0], words=_words(alternative, start - offset)
+        ),
     )
+
+
+def _words(alternative: Any, result_start: float) -> tuple[WordConfidence, ...]:
+    """`words[].confidence`, times made relative to the result's start; a bad word is skipped."""
+    words = []
+    for word in getattr(alternative, "words", None) or ():
+        try:
+            words.append(
+                WordConfidence(
+                    str(getattr(word, "punctuated_word", None) or word.word),
+                    round(min(1.0, max(0.0, float(word.confidence))), 3),
+                    round(float(word.start) - result_start, 2),
+                    round(float(word.end) - result_start, 2),
+                )
+            )
+        except (AttributeError, TypeError, ValueError):
+            continue
+    return tuple(words)
 
 
 def _describe_connect_error(error: Exception) -> str:
