@@ -59,6 +59,7 @@ class ChatService:
         self._translator = translator
         self._alerts = alerts
         self._moods: dict[str, PartyMoods] = {}
+        self._last_end: dict[str, float] = {}
         self._playbacks: dict[str, StreamPlayback] = {}
         self._mark_messages: dict[str, list[int]] = {}
         self._watcher: asyncio.Task[None] | None = None
@@ -97,6 +98,7 @@ class ChatService:
             return
         chat = await self.chats.get_chat(chat_id)
         self._moods.pop(chat_id, None)
+        self._last_end.pop(chat_id, None)
         log.info("chat %s ended (%s)", chat_id, reason)
         if chat is not None and chat.mode == "voice":
             event = CallEnded(chat_id, reason)
@@ -239,7 +241,7 @@ class ChatService:
     ) -> None:
         """Understand the line like a voice segment, store and publish it, and
         hand it to the alert engine."""
-        start, end = await self._line_times(chat_id, text, start, end)
+        start, end = await self._line_times(chat_id, speaker, text, start, end)
         understood = await understand(
             text, language, translator=self._translator, detector=None, home_language=ANALYSIS_LANGUAGE
         )
@@ -274,15 +276,26 @@ class ChatService:
                 log.exception("chat %s: the alert engine failed on a line", chat_id)
 
     async def _line_times(
-        self, chat_id: str, text: str, start: float | None, end: float | None
+        self, chat_id: str, speaker: Speaker, text: str, start: float | None, end: float | None
     ) -> tuple[float, float]:
-        """Seconds since the chat began: given, or the line ends now."""
-        if start is not None and end is not None:
-            return round(start, 3), round(end, 3)
-        chat = await self.chats.get_chat(chat_id)
-        began = chat.created_at if chat is not None else time.time()
-        end = max(0.0, time.time() - began) if end is None else end
-        start = max(0.0, end - SECONDS_PER_WORD * len(text.split())) if start is None else start
+        """Seconds since the chat began, given or estimated from the clock.
+
+        A caller line has just been said (it ends now); an agent reply is
+        about to be spoken (it starts now). Neither starts before the
+        previous line ended, so the transcript keeps the order lines came in.
+        """
+        if start is None or end is None:
+            chat = await self.chats.get_chat(chat_id)
+            now = max(0.0, time.time() - (chat.created_at if chat is not None else time.time()))
+            duration = SECONDS_PER_WORD * max(1, len(text.split()))
+            earliest = self._last_end.get(chat_id, 0.0)
+            if speaker == "caller":
+                start = max(earliest, now - duration) if start is None else start
+                end = max(start, now) if end is None else end
+            else:
+                start = max(earliest, now) if start is None else start
+                end = start + duration if end is None else end
+        self._last_end[chat_id] = max(self._last_end.get(chat_id, 0.0), end)
         return round(start, 3), round(end, 3)
 
     async def _publish(self, event: Any) -> None:
