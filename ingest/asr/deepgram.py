@@ -115,6 +115,9 @@ class DeepgramStream:
         self._recognizer = recognizer
         self._sample_rate = sample_rate
         self._language = language
+        # Deepgram is asked for the base language ("es" for "es-MX"): every
+        # model has those, not every regional variant.
+        self._asked_language = base_language(language) if language else recognizer.language
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._socket: Any = None
@@ -242,7 +245,7 @@ class DeepgramStream:
     async def _receive(self, socket: Any, offset: float) -> None:
         try:
             async for message in socket:
-                result = _to_stream_result(message, offset, self._language or self._recognizer.language)
+                result = _to_stream_result(message, offset, self._asked_language)
                 if result is not None:
                     self._queue.put_nowait(result)
         except Exception as error:  # a dropped socket ends iteration with ConnectionClosed
