@@ -99,36 +99,42 @@ def confirmed_spots(
     spots: Iterable[Heard], heard: list[Heard], phones_of: Callable[[str], list[str]]
 ) -> list[tuple[str, float]]:
     """Each spot the overlapping language-model words confirm, with how closely
-    (1.0: the same phones, down to 1 - MAX_PHONE_DISTANCE). Pure given `phones_of`."""
+    (1.0: the same phones, down to 1 - MAX_PHONE_DISTANCE). Pure given `phones_of`.
+
+    The words compared are whole words: a run of consecutive words over the
+    spot's stretch ("on acceptable" for "unacceptable", "candle" for
+    "cancel"), never a piece of one, or a short keyword would be confirmed by
+    any longer word that contains its sounds ("court" in "for twenty").
+    """
     confirmed: dict[str, float] = {}
     for spot in spots:
         keyword = spot.word.strip()
+        wanted = [phone for part in keyword.split() for phone in phones_of(part)]
         overlapping = [
             word
             for word in heard
             if word.end_frame >= spot.start_frame and word.start_frame <= spot.end_frame
         ]
-        said = [phone for word in overlapping for phone in phones_of(word.word)]
-        wanted = [phone for part in keyword.split() for phone in phones_of(part)]
-        if not said or not wanted:
+        if not wanted or not overlapping:
             continue
-        distance = _best_window_distance(wanted, said)
+        distance = min(
+            _edit_distance(wanted, [p for word in overlapping[first:last] for p in phones_of(word.word)])
+            for first in range(len(overlapping))
+            for last in range(first + 1, len(overlapping) + 1)
+        ) / len(wanted)
         if distance <= MAX_PHONE_DISTANCE:
             confirmed[keyword] = max(confirmed.get(keyword, 0.0), round(1.0 - distance, 3))
     return list(confirmed.items())
 
 
-def _best_window_distance(wanted: list[str], said: list[str]) -> float:
-    """Edit distance of `wanted` to its best-matching stretch of `said`,
-    over the length of `wanted` (overlapping words may carry extra phones)."""
-    # Semi-global alignment: free to start and end anywhere in `said`.
-    previous = [0] * (len(said) + 1)
-    for i, phone in enumerate(wanted, start=1):
-        current = [i] + [0] * len(said)
-        for j, other in enumerate(said, start=1):
+def _edit_distance(a: list[str], b: list[str]) -> int:
+    previous = list(range(len(b) + 1))
+    for i, phone in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, start=1):
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (phone != other))
         previous = current
-    return min(previous) / len(wanted)
+    return previous[-1]
 
 
 def plain_word(word: str) -> str:

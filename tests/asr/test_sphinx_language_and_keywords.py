@@ -163,3 +163,13 @@ def test_thresholds_and_which_phrases_can_be_spotted() -> None:
     assert keyphrase_threshold(4) > keyphrase_threshold(6) > keyphrase_threshold(12) >= 1e-50
     phrases = keyphrases(Dictionary(), ["Cancel", "sue", "attorney", "zzyzx", "cancel"])
     assert [p.phrase for p in phrases] == ["cancel", "attorney"]  # "sue" too short, "zzyzx" unknown
+
+
+def test_a_short_keyword_is_not_confirmed_by_part_of_a_longer_word() -> None:
+    phones = {"court": "K AO R T", "for": "F AO R", "twenty": "T W EH N T IY"}
+
+    def phones_of(word: str) -> list[str]:
+        return phones.get(word, "").split()
+
+    said = [Heard("for", 0, 20), Heard("twenty", 21, 60)]
+    assert confirmed_spots([Heard("court", 5, 40)], said, phones_of) == []
