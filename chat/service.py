@@ -137,8 +137,8 @@ class ChatService:
 
     async def take_replies(self, chat_id: str) -> list[ChatMessage]:
         """Queued replies, translated, marked spoken (the webhook is about to `<Say>` them)."""
-        ready = [await self._prepare(reply) for reply in await self.chats.queued_replies(chat_id)]
-        ready = [reply for reply in ready if reply is not None]
+        prepared = [await self._prepare(reply) for reply in await self.chats.queued_replies(chat_id)]
+        ready = [reply for reply in prepared if reply is not None]
         ids = [reply.id for reply in ready]
         if ids and await self.chats.set_state(ids, "spoken", only_from=("queued",)) < len(ids):
             log.info("chat %s: a reply changed state while being taken", chat_id)
