@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.analysis import PartyMoods, update_party_moods
+from ingest.analysis import PartyMoods, spot_keywords, update_party_moods
 from ingest.call_identity import agent_from_metadata
 from ingest.call_language import call_language, language_to_ask, parse_language_map
 from ingest.events import (
@@ -28,6 +28,7 @@ from ingest.events import (
     Recognition,
     Speaker,
     TranscriptSegment,
+    WordConfidence,
 )
 from ingest.pipeline.services import PipelineServices, SegmentTiming
 from ingest.pipeline.tracks import BatchTrack, HeardUtterance, StreamingTrack, Track
@@ -208,7 +209,7 @@ class CallSession:
             engine=services.engine_name,
             sentiment_score=analysis.sentiment.score,
             sentiment_label=analysis.sentiment.label,
-            keywords=analysis.keywords,
+            keywords=merged_keywords(analysis.keywords, timed.recognition.spotted),
             profanity=analysis.profanity,
             translation=understood.translation,
             # The speaker's own party's mood: a caller line shows the caller's.
@@ -279,6 +280,15 @@ class CallSession:
             await services.alerts.on_call_ended(event)
         if services.enricher is not None:
             services.enricher.on_call_ended(self.call_id)
+
+
+def merged_keywords(heard: tuple[str, ...], spotted: tuple[WordConfidence, ...]) -> tuple[str, ...]:
+    """The keywords in the text, then those only the engine's keyword-spotting
+    pass heard ("unacceptable" where the text says "on acceptable")."""
+    found = dict.fromkeys(heard)
+    for spot in spotted:
+        found.update(dict.fromkeys(spot_keywords(spot.word)))
+    return tuple(found)
 
 
 # Metadata keys that adapters (Twilio customParameters, the voice webhook,
