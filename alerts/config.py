@@ -117,7 +117,8 @@ class NotifySettings:
 @dataclass(frozen=True, slots=True)
 class AlertSettings:
     min_confidence: float = 0.4
-    """Keyword and profanity rules ignore segments the recogniser was less sure of."""
+    """Keyword and profanity rules ignore words the recogniser was less sure of: the
+    matched word's own confidence, or the segment's when the engine gives none."""
     min_sentiment_confidence: float = 0.3
     """Sentiment rules (and the moods) ignore segments the recogniser was less sure of:
     misrecognised speech ("all evil illegal") scores as garbage."""

@@ -59,21 +59,29 @@ def evaluate_segment(
 ) -> tuple[CallAlertState, Verdict | None]:
     """The call's next state and what `segment` raises, if anything."""
     at = segment.start
+    if not segment.transcribed:
+        return call, None  # no text, no score: nothing to judge (SPEC: Alerts)
     call = dataclasses.replace(
         call, segments_seen=call.segments_seen + 1, last_time=max(call.last_time, segment.end)
     )
     call = observe_disclosure(settings.missing_disclosure, call, segment)
-    words_trusted = segment.confidence >= settings.min_confidence
     sentiment_trusted = segment.confidence >= settings.min_sentiment_confidence
     if sentiment_trusted:
         call = observe_moods(settings.segment_rules, call, segment)
     hits: list[RuleHit] = []
     for rule in settings.segment_rules:
-        if isinstance(rule, WORD_RULES) and not words_trusted:
-            continue  # likely a speech-to-text hallucination
+        # Word rules judge each matched word on its own confidence (a low one
+        # is likely a speech-to-text hallucination), falling back to the
+        # segment's when the engine gave no per-word figures.
         if not isinstance(rule, WORD_RULES) and not sentiment_trusted:
             continue  # garbage words score garbage sentiment
-        hit = check_rule(rule, segment, call, settings.exceptions, words_trusted=words_trusted)
+        hit = check_rule(
+            rule,
+            segment,
+            call,
+            settings.exceptions,
+            min_word_confidence=settings.min_confidence,
+        )
         if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
             hits.append(hit)
     disclosure = check_disclosure_deadline(settings.missing_disclosure, call, segment)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from alerts.levels import Level
 from alerts.state import CallAlertState
 from ingest.analysis import DEFAULT_EXCEPTIONS, spot_keywords, spot_profanity
-from ingest.analysis.keywords import Synonyms
+from ingest.analysis.keywords import Synonyms, default_synonyms
 from ingest.events import Speaker, TranscriptSegment
 
 CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
@@ -189,44 +189,59 @@ def check_rule(
     exceptions: tuple[str, ...] = DEFAULT_EXCEPTIONS,
     *,
     words_trusted: bool = True,
+    min_word_confidence: float = 0.0,
 ) -> RuleHit | None:
-    """Whether `rule` fires on `segment` (ignoring cooldowns and confidence).
+    """Whether `rule` fires on `segment` (ignoring cooldowns and sentiment confidence).
 
-    `call` must already hold this segment in its moods. `words_trusted`
-    False (a low-confidence segment) leaves the agent's profanity out of
-    `agent_conduct`.
+    `call` must already hold this segment in its moods. A word rule counts a
+    word only when the engine's confidence in that word (`segment.words`, or
+    the keyword-spotting pass's `segment.spotted`) reaches
+    `min_word_confidence`; when the engine gave no per-word figures, the
+    segment's confidence stands for every word. `words_trusted` False leaves
+    the agent's profanity out of `agent_conduct` altogether.
     """
-    if not rule.enabled or segment.speaker not in rule.speakers:
+    if not rule.enabled or segment.speaker not in rule.speakers or not segment.transcribed:
         return None
     if isinstance(rule, KeywordRule):
-        return check_keywords(rule, segment, exceptions)
+        return check_keywords(rule, segment, exceptions, min_word_confidence)
     if isinstance(rule, ProfanityRule):
-        return check_profanity(rule, segment)
+        return check_profanity(rule, segment, min_word_confidence)
     if isinstance(rule, NegativeStreakRule):
         return check_negative_streak(rule, call)
     if isinstance(rule, VeryNegativeRule):
         return check_very_negative(rule, segment)
     if isinstance(rule, AgentConductRule):
-        return check_agent_conduct(rule, segment, words_trusted)
+        return check_agent_conduct(rule, segment, words_trusted, min_word_confidence)
     return check_declining_call(rule, call)
 
 
 def check_keywords(
-    rule: KeywordRule, segment: TranscriptSegment, exceptions: tuple[str, ...]
+    rule: KeywordRule,
+    segment: TranscriptSegment,
+    exceptions: tuple[str, ...],
+    min_word_confidence: float = 0.0,
 ) -> RuleHit | None:
-    found = _union(
-        spot_keywords(
+    def spot(text: str) -> tuple[str, ...]:
+        return spot_keywords(
             text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections, tolerant=rule.tolerant
         )
-        for text in _texts(segment)
+
+    found = _union(spot(text) for text in _texts(segment))
+    spotted = [(spot(word.word), word.confidence) for word in segment.spotted]
+    found = _union([found, *(keywords for keywords, _ in spotted)])
+    heard = [(spot(word.word), word.confidence) for word in segment.words] + spotted
+    found = tuple(
+        keyword for keyword in found if _confidence_of(keyword, heard, segment) >= min_word_confidence
     )
     if not found:
         return None
     return RuleHit(rule.name, rule.level, f"{rule.label} {_quoted(found)}")
 
 
-def check_profanity(rule: ProfanityRule, segment: TranscriptSegment) -> RuleHit | None:
-    found = _profanity(segment)
+def check_profanity(
+    rule: ProfanityRule, segment: TranscriptSegment, min_word_confidence: float = 0.0
+) -> RuleHit | None:
+    found = _trusted_profanity(segment, min_word_confidence)
     if not found:
         return None
     return RuleHit(rule.name, rule.level, f"profanity {_quoted(found)}")
@@ -262,10 +277,13 @@ def check_declining_call(rule: DecliningCallRule, call: CallAlertState) -> RuleH
 
 
 def check_agent_conduct(
-    rule: AgentConductRule, segment: TranscriptSegment, words_trusted: bool = True
+    rule: AgentConductRule,
+    segment: TranscriptSegment,
+    words_trusted: bool = True,
+    min_word_confidence: float = 0.0,
 ) -> RuleHit | None:
     reasons = []
-    swearing = _profanity(segment) if words_trusted else ()
+    swearing = _trusted_profanity(segment, min_word_confidence) if words_trusted else ()
     if swearing:
         reasons.append(f"agent profanity {_quoted(swearing)}")
     if segment.sentiment_score < rule.threshold:
@@ -279,6 +297,27 @@ def check_agent_conduct(
 
 def _profanity(segment: TranscriptSegment) -> tuple[str, ...]:
     return _union([segment.profanity, *(spot_profanity(text) for text in _texts(segment))])
+
+
+def _trusted_profanity(segment: TranscriptSegment, min_word_confidence: float) -> tuple[str, ...]:
+    heard = [(spot_profanity(word.word), word.confidence) for word in segment.words]
+    return tuple(
+        word for word in _profanity(segment) if _confidence_of(word, heard, segment) >= min_word_confidence
+    )
+
+
+def _confidence_of(
+    found: str, heard: list[tuple[tuple[str, ...], float]], segment: TranscriptSegment
+) -> float:
+    """The engine's confidence in the word(s) that said `found`.
+
+    The best of the recognised words that alone say it (a keyword said twice
+    counts once, at its clearer saying); the segment's confidence when no
+    single word does (no per-word figures, a multi-word phrase, a keyword
+    found only in the translation).
+    """
+    own = [confidence for said, confidence in heard if found in said]
+    return max(own) if own else segment.confidence
 
 
 def _whose(speakers: tuple[Speaker, ...]) -> str:
@@ -301,3 +340,22 @@ def _union(groups) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
 
 def _quoted(words: tuple[str, ...]) -> str:
     return ", ".join(f'"{word}"' for word in words)
+
+
+def boost_keywords(rules: tuple[SegmentRule, ...]) -> tuple[str, ...]:
+    """The words speech-to-text engines should listen hardest for: every
+    enabled keyword rule's keywords and their synonyms ("lawyer": "attorney").
+
+    Passed down to ingest by the composition root (ingest never imports
+    alerts), so keyword boosting follows the alert configuration.
+    """
+    words: dict[str, None] = {}
+    for rule in rules:
+        if not isinstance(rule, KeywordRule) or not rule.enabled:
+            continue
+        table = dict(rule.synonyms if rule.synonyms is not None else default_synonyms())
+        for keyword in rule.keywords:
+            words.setdefault(keyword, None)
+            for synonym in table.get(keyword, ()):
+                words.setdefault(synonym, None)
+    return tuple(words)

@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from alerts.config import AlertSettings
+from alerts.rules import boost_keywords
 from alerts.service import AlertService
 from app.http_app import build_ingest_app
 from chat import ChatService, ChatSettings, ChatStore
@@ -162,11 +163,12 @@ class IngestWorker:
         settings = self.settings
         self.store = await CallStore.open(settings.db_path)
         self.bus = open_bus(settings.redis_url)
-        engine = self._engine or create_engine(settings)
+        keywords = boost_keywords(self.components.alerts.segment_rules)
+        engine = self._engine or create_engine(settings, keywords)
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
         if streaming is None:
             self.spool = UtteranceSpool(spool_directory(settings))
-            self._pool = RecognitionPool(engine, settings, self.backlog)  # type: ignore[arg-type]
+            self._pool = RecognitionPool(engine, settings, keywords, self.backlog)  # type: ignore[arg-type]
             await self._pool.warm_up()
         if self._alerts_enabled:
             self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)
@@ -263,6 +265,7 @@ class IngestWorker:
             self.bus,
             self.translator if self.translator is not None else NoTranslator(),
             self.admission,
+            alerts=self.alerts,
         )
         await self.chat.start()
 

@@ -43,7 +43,7 @@ class SlowNumberedRecognizer:
     def __init__(self, delay_s: float) -> None:
         self._delay_s = delay_s
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
         time.sleep(self._delay_s)
         return Recognition(f"an utterance of {len(pcm16k) // 32} milliseconds", 0.9, "en")
 

@@ -31,7 +31,7 @@ class SentenceRecognizer:
     def __init__(self) -> None:
         self._count = 0
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
         self._count += 1
         return Recognition(self.SENTENCES[self._count % len(self.SENTENCES)], 0.9, "en")
 

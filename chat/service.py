@@ -4,7 +4,11 @@ Caller lines are translated into the agent's language; agent replies (typed
 in the dashboard, queued in `ChatStore`) are translated into the caller's
 language and back again, so the agent can see what the caller will hear.
 Every line is also stored as a transcript segment of the call (and
-published), so supervisors and QA see chats like any other call.
+published), so supervisors and QA see chats like any other call. Each line
+goes through the same understanding and alert path as a voice segment
+(`ingest.pipeline.understanding`, the party moods, the alert hook), at its
+real time in the call: "voy a llamar a mi abogado" raises a legal threat
+like "I'm going to call my lawyer" on a voice call.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from chat.languages import ChatLanguage, find_language
 from chat.playback import StreamPlayback, SynthesisFailed, synthesize
 from chat.settings import ChatSettings
 from chat.store import Chat, ChatMessage, ChatStore
-from ingest.analysis import analyse_text
+from ingest.analysis import PartyMoods, update_party_moods
 from ingest.bus.channels import transcript_channel
 from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
 from ingest.pipeline.admission import CallAdmission
+from ingest.pipeline.services import AlertHook
+from ingest.pipeline.understanding import understand
 from ingest.storage import CallStore
 from ingest.tasks import spawn
 from ingest.translation import Translator
@@ -34,6 +40,10 @@ WATCH_INTERVAL_S = 0.25
 EXPIRY_SWEEP_S = 2.0
 IDLE_END_REASON = "no-status-callback"
 MAX_TRACKED_CHATS = 10_000
+SECONDS_PER_WORD = 0.4
+"""A spoken line's length is not reported (Gather gives text only); about
+150 words a minute places its start."""
+ROLLING_WINDOW = 5
 
 
 class ChatService:
@@ -45,6 +55,7 @@ class ChatService:
         bus: Any,
         translator: Translator,
         admission: CallAdmission | None = None,
+        alerts: AlertHook | None = None,
     ) -> None:
         """`admission` is the worker's registry of live calls: a webhook chat's call
         must not take over (or later end) a live call of the same id from any source."""
@@ -54,6 +65,9 @@ class ChatService:
         self._calls = calls
         self._bus = bus
         self._translator = translator
+        self._alerts = alerts
+        self._moods: dict[str, PartyMoods] = {}
+        self._last_end: dict[str, float] = {}
         self._playbacks: dict[str, StreamPlayback] = {}
         self._mark_messages: dict[str, list[int]] = {}
         self._watcher: asyncio.Task[None] | None = None
@@ -124,6 +138,8 @@ class ChatService:
         if not await self.chats.end_chat(chat_id):
             return
         chat = await self.chats.get_chat(chat_id)
+        self._moods.pop(chat_id, None)
+        self._last_end.pop(chat_id, None)
         log.info("chat %s ended (%s)", chat_id, reason)
         if chat is not None and chat.mode == "voice":
             event = CallEnded(chat_id, reason)
@@ -134,9 +150,19 @@ class ChatService:
     # ------------------------------------------------------------ caller side
 
     async def caller_said(
-        self, chat_id: str, text: str, *, start: float = 0.0, end: float = 0.0, store_segment: bool = True
+        self,
+        chat_id: str,
+        text: str,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        store_segment: bool = True,
     ) -> ChatMessage | None:
-        """A caller line: translate it for the agent, keep it, mirror it as a segment."""
+        """A caller line: translate it for the agent, keep it, mirror it as a segment.
+
+        `start`/`end` are seconds since the chat began; by default the line
+        ends now and starts as long before as its words take to say.
+        """
         chat = await self.chats.get_chat(chat_id)
         if chat is None or chat.caller_language is None or not text.strip():
             return None
@@ -152,8 +178,8 @@ class ChatService:
 
     async def take_replies(self, chat_id: str) -> list[ChatMessage]:
         """Queued replies, translated, marked spoken (the webhook is about to `<Say>` them)."""
-        ready = [await self._prepare(reply) for reply in await self.chats.queued_replies(chat_id)]
-        ready = [reply for reply in ready if reply is not None]
+        prepared = [await self._prepare(reply) for reply in await self.chats.queued_replies(chat_id)]
+        ready = [reply for reply in prepared if reply is not None]
         ids = [reply.id for reply in ready]
         if ids and await self.chats.set_state(ids, "spoken", only_from=("queued",)) < len(ids):
             log.info("chat %s: a reply changed state while being taken", chat_id)
@@ -255,27 +281,67 @@ class ChatService:
         text: str,
         language: str,
         translation: str | None,
-        start: float = 0.0,
-        end: float = 0.0,
+        start: float | None = None,
+        end: float | None = None,
     ) -> None:
-        english = text if language == ANALYSIS_LANGUAGE else await self._translate(text, language, "en")
-        analysis = analyse_text(english)
-        segment = TranscriptSegment(
-            chat_id,
-            speaker,
-            start,
-            end,
-            text,
-            1.0,
-            language,
-            ENGINE,
-            analysis.sentiment.score,
-            analysis.sentiment.label,
-            analysis.keywords,
-            analysis.profanity,
-            translation if translation != text else None,
+        """Understand the line like a voice segment, store and publish it, and
+        hand it to the alert engine."""
+        start, end = await self._line_times(chat_id, speaker, text, start, end)
+        understood = await understand(
+            text, language, translator=self._translator, detector=None, home_language=ANALYSIS_LANGUAGE
         )
-        await self._publish(await self._calls.add_segment(segment))
+        sentiment = understood.analysis.sentiment
+        moods = update_party_moods(
+            self._moods.get(chat_id, PartyMoods()), speaker, sentiment.score, sentiment.label, ROLLING_WINDOW
+        )
+        self._moods[chat_id] = moods
+        segment = TranscriptSegment(
+            call_id=chat_id,
+            speaker=speaker,
+            start=start,
+            end=end,
+            text=text,
+            confidence=1.0,  # typed, or already Twilio's final transcript
+            language=language,
+            engine=ENGINE,
+            sentiment_score=sentiment.score,
+            sentiment_label=sentiment.label,
+            keywords=understood.analysis.keywords,
+            profanity=understood.analysis.profanity,
+            translation=translation if translation != text else None,
+            rolling_sentiment=round(moods.of(speaker).rolling_average, 4),
+            consecutive_negative=moods.of(speaker).consecutive_negative,
+        )
+        stored = await self._calls.add_segment(segment)
+        await self._publish(stored)
+        if self._alerts is not None:
+            try:
+                await self._alerts.on_segment(stored)
+            except Exception:  # an alert failure must not lose the chat line
+                log.exception("chat %s: the alert engine failed on a line", chat_id)
+
+    async def _line_times(
+        self, chat_id: str, speaker: Speaker, text: str, start: float | None, end: float | None
+    ) -> tuple[float, float]:
+        """Seconds since the chat began, given or estimated from the clock.
+
+        A caller line has just been said (it ends now); an agent reply is
+        about to be spoken (it starts now). Neither starts before the
+        previous line ended, so the transcript keeps the order lines came in.
+        """
+        if start is None or end is None:
+            chat = await self.chats.get_chat(chat_id)
+            now = max(0.0, time.time() - (chat.created_at if chat is not None else time.time()))
+            duration = SECONDS_PER_WORD * max(1, len(text.split()))
+            earliest = self._last_end.get(chat_id, 0.0)
+            if speaker == "caller":
+                start = max(earliest, now - duration) if start is None else start
+                end = max(start, now) if end is None else end
+            else:
+                start = max(earliest, now) if start is None else start
+                end = start + duration if end is None else end
+        self._last_end[chat_id] = max(self._last_end.get(chat_id, 0.0), end)
+        return round(start, 3), round(end, 3)
 
     async def _publish(self, event: Any) -> None:
         if self._bus is not None:

@@ -47,7 +47,8 @@ class Event:
             if isinstance(value, Mapping):
                 value = dict(value)
             elif isinstance(value, tuple):
-                value = list(value)
+                # Nested records (a segment's words) travel as objects, as orjson writes them.
+                value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]  # type: ignore[arg-type]
             data[f.name] = value
         return data
 
@@ -158,12 +159,36 @@ class Utterance:
 
 
 @dataclass(frozen=True, slots=True)
+class WordConfidence:
+    """One recognised word and the engine's confidence in it (0..1).
+
+    `start`/`end` are seconds from the utterance's start (0 when the engine
+    gives no times). Alert rules gate a keyword on its own word's confidence:
+    a clearly heard "lawyer" in a mumbled sentence still counts.
+    """
+
+    word: str
+    confidence: float
+    start: float = 0.0
+    end: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Recognition:
-    """What a speech-to-text engine heard in one utterance."""
+    """What a speech-to-text engine heard in one utterance.
+
+    `not_transcribed` says why there is no text when the engine refused to
+    guess ("no model for es"): such an utterance is stored with that reason,
+    no text, no score and raises no alert.
+    """
 
     text: str
     confidence: float
     language: str | None = None
+    words: tuple[WordConfidence, ...] = ()
+    spotted: tuple[WordConfidence, ...] = ()
+    """Keyphrases a keyword-spotting pass found, with its own confidence."""
+    not_transcribed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +222,17 @@ class TranscriptSegment(Event):
     consecutive_negative: int = 0
     created_at: float = field(default_factory=now)
     id: int | None = None
+    words: tuple[WordConfidence, ...] = ()
+    """Per-word confidences from the engine (empty when it gives none)."""
+    spotted: tuple[WordConfidence, ...] = ()
+    """Keyphrases the engine's keyword-spotting pass found, each with its own
+    confidence; counted by the keyword rules like words of the text."""
+    not_transcribed: str | None = None
+    """Why this stretch of speech has no text ("no model for es"); None when it has."""
+
+    @property
+    def transcribed(self) -> bool:
+        return self.not_transcribed is None
 
 
 @dataclass(frozen=True, slots=True)

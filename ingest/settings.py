@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from ingest.adapters.audiosocket_access import parse_networks
+from ingest.call_language import LanguageMapError, parse_language_map
 from ingest.settings_base import CallmonSettings, SettingsError
 
 __all__ = ["ASR_ENGINES", "VAD_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
@@ -133,6 +134,11 @@ class IngestSettings(CallmonSettings):
     """Folders (os.pathsep-separated) whose files the dashboard may serve as recordings."""
     recordings_url_prefixes: str = ""
     """URL prefixes (comma list) the dashboard may send a browser to for a recording."""
+    default_language: str = "en"
+    """The calls' language when neither metadata nor in-group says, for engines
+    that cannot detect it (pocketsphinx is English only)."""
+    ingroup_languages: str = ""
+    """ViciDial in-group to language, e.g. ``spanish_line:es,support_fr:fr``."""
 
     @field_validator("asr")
     @classmethod
@@ -149,6 +155,10 @@ class IngestSettings(CallmonSettings):
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        try:
+            parse_language_map(self.ingroup_languages)
+        except LanguageMapError as error:
+            raise SettingsError(str(error)) from None
         if self.max_calls < 0 or self.audiosocket_max_connections < 1:
             raise SettingsError("CALLMON_MAX_CALLS must be >= 0 and CALLMON_AUDIOSOCKET_MAX_CONNECTIONS >= 1")
         try:

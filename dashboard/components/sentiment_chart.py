@@ -81,6 +81,8 @@ class SentimentChart:
     def add(self, point: SentimentPoint | TranscriptSegment, *, refresh: bool = True) -> None:
         """Add one utterance's point; repeats are ignored."""
         if isinstance(point, TranscriptSegment):
+            if not point.transcribed:
+                return  # no text, no score (no model for its language)
             point = SentimentPoint.of(point)
         key = point.segment_id or (point.speaker, point.start)
         if key in self._seen:

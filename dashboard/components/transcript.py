@@ -59,6 +59,13 @@ def transcript_line(segment: TranscriptSegment) -> ui.element:
     ):
         ui.label(speaker).classes(f"text-white text-xs px-2 rounded {SPEAKER_CLASSES.get(speaker, '')}")
         ui.label(format_clock(segment.start)).classes("text-xs text-gray-500 font-mono w-10")
+        if not segment.transcribed:
+            # Speech in a language the engine has no model for: say why there is no text.
+            ui.label("—").classes("text-xs font-mono px-1")
+            ui.label(f"not transcribed: {segment.not_transcribed}").classes(
+                "text-sm italic text-gray-500 grow"
+            ).props('data-testid="not-transcribed"')
+            return row
         ui.label(format_score(score)).classes(f"text-xs font-mono px-1 rounded {sentiment_classes(score)}")
         with ui.column().classes("gap-0 grow"):
             with ui.element("div").classes("text-sm").props('data-testid="line-text"'):

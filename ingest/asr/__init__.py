@@ -31,8 +31,15 @@ __all__ = [
 ]
 
 
-def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRecognizer:
+def create_engine(
+    settings: IngestSettings, keywords: tuple[str, ...] = ()
+) -> UtteranceRecognizer | StreamingRecognizer:
     """The engine `settings.asr` names; pocketsphinx when that one cannot run here.
+
+    `keywords` (the alert configuration's keywords, passed down by the
+    composition root) are boosted in whichever engine runs: pocketsphinx
+    spots them, faster-whisper gets them as `hotwords`, Deepgram as `keyterm`
+    or `keywords`, an OpenAI-compatible server in its prompt.
 
     The remote OpenAI-compatible engine never falls back: a fleet pointed at
     a GPU pool must not quietly decode on its own CPUs, so an unset URL or an
@@ -43,7 +50,7 @@ def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRe
     worker always starts. A wrong Deepgram key only shows when a stream opens.
     """
     if settings.asr == "whisper":
-        from ingest.asr.whisper import WhisperRecognizer
+        from ingest.asr.whisper import WhisperRecognizer  # noqa: PLC0415 (only the chosen engine loads)
 
         try:
             return WhisperRecognizer(
@@ -52,32 +59,34 @@ def create_engine(settings: IngestSettings) -> UtteranceRecognizer | StreamingRe
                 settings.whisper_compute_type,
                 num_workers=max(1, settings.asr_threads),
                 offline=settings.hf_hub_offline,
+                keywords=keywords,
             )
         except EngineUnavailable as error:
             log.warning("whisper unavailable, using sphinx instead: %s", error)
     elif settings.asr == "deepgram":
         if settings.deepgram_api_key:
-            from ingest.asr.deepgram import DeepgramRecognizer
+            from ingest.asr.deepgram import DeepgramRecognizer  # noqa: PLC0415 (only the chosen engine loads)
 
             return DeepgramRecognizer(
                 settings.deepgram_api_key,
                 model=settings.deepgram_model,
                 encoding=settings.deepgram_encoding,
                 base_url=settings.deepgram_url,
+                keywords=keywords,
             )
         log.warning("deepgram unavailable, using sphinx instead: DEEPGRAM_API_KEY is not set")
     elif settings.asr == "openai":
-        return _create_openai_engine(settings)
+        return _create_openai_engine(settings, keywords)
     elif settings.asr != "sphinx":
         raise EngineUnavailable(f"unknown speech-to-text engine {settings.asr!r}")
 
-    from ingest.asr.sphinx import SphinxRecognizer
+    from ingest.asr.sphinx import SphinxRecognizer  # noqa: PLC0415 (only the chosen engine loads)
 
-    return SphinxRecognizer()
+    return SphinxRecognizer(keywords=keywords)
 
 
-def _create_openai_engine(settings: IngestSettings) -> UtteranceRecognizer:
-    from ingest.asr.openai_compatible import OpenAICompatibleRecognizer
+def _create_openai_engine(settings: IngestSettings, keywords: tuple[str, ...]) -> UtteranceRecognizer:
+    from ingest.asr.openai_compatible import OpenAICompatibleRecognizer  # noqa: PLC0415 (chosen engine only)
 
     if not settings.openai_asr_url:
         raise EngineUnavailable(
@@ -95,5 +104,6 @@ def _create_openai_engine(settings: IngestSettings) -> UtteranceRecognizer:
         api_key=settings.openai_asr_api_key,
         language=settings.openai_asr_language,
         prompt=settings.openai_asr_prompt,
+        hotwords=keywords,
         concurrency=settings.openai_asr_concurrency,
     )

@@ -18,6 +18,17 @@ from typing import NamedTuple, Protocol, runtime_checkable
 from ingest.events import Recognition
 
 
+def no_model_for(language: str) -> Recognition:
+    """What an engine answers for speech in a language it has no model for:
+    no text rather than garbage decoded with the wrong language's model."""
+    return Recognition(text="", confidence=0.0, language=language, not_transcribed=f"no model for {language}")
+
+
+def base_language(language: str) -> str:
+    """ "en" for "en-GB", "en_us", "EN": engines' models are per base language."""
+    return language.replace("_", "-").split("-", 1)[0].lower()
+
+
 class EngineUnavailable(RuntimeError):
     """The engine cannot run here (missing model, no network, bad key)."""
 
@@ -26,8 +37,13 @@ class EngineUnavailable(RuntimeError):
 class UtteranceRecognizer(Protocol):
     name: str
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
-        """Transcribe one utterance of 16 kHz s16le mono PCM (blocking)."""
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
+        """Transcribe one utterance of 16 kHz s16le mono PCM (blocking).
+
+        `language` (ISO 639-1) is the call's language when known; None lets
+        an engine that can detect it. An engine with no model for `language`
+        returns `no_model_for(language)` instead of guessing.
+        """
         ...
 
 
@@ -73,7 +89,7 @@ class RecognitionStream(Protocol):
 class StreamingRecognizer(Protocol):
     name: str
 
-    async def open_stream(self, sample_rate: int) -> RecognitionStream: ...
+    async def open_stream(self, sample_rate: int, language: str | None = None) -> RecognitionStream: ...
 
 
 SpeechToText = UtteranceRecognizer | StreamingRecognizer

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ingest.asr.base import EngineUnavailable, StreamResult, Word
+from ingest.asr.base import EngineUnavailable, StreamResult, Word, base_language
 from ingest.asr.deepgram_turns import Piece, TurnAssembler
 from ingest.audio.mulaw import encode_mulaw
 from ingest.tasks import spawn
@@ -25,6 +25,8 @@ from ingest.tasks import spawn
 log = logging.getLogger(__name__)
 
 ENCODINGS = ("linear16", "mulaw")
+KEYWORD_INTENSIFIER = 2
+"""Deepgram's `keywords` boost (older models): 1-2 lifts a word without making it hallucinate."""
 _END = object()
 
 
@@ -45,6 +47,7 @@ class DeepgramRecognizer:
         utterance_end_ms: int = 1000,
         keepalive_s: float = 5.0,
         close_timeout_s: float = 10.0,
+        keywords: tuple[str, ...] = (),
     ) -> None:
         if encoding not in ENCODINGS:
             raise EngineUnavailable(f"Deepgram encoding {encoding!r} is not one of {ENCODINGS}")
@@ -59,16 +62,19 @@ class DeepgramRecognizer:
         self.utterance_end_ms = utterance_end_ms
         self.keepalive_s = keepalive_s
         self.close_timeout_s = close_timeout_s
+        self.keywords = keywords
+        """The alert keywords, boosted: `keyterm` on Nova-3, `keywords` with an intensifier before."""
 
-    async def open_stream(self, sample_rate: int) -> DeepgramStream:
-        stream = DeepgramStream(self, sample_rate)
+    async def open_stream(self, sample_rate: int, language: str | None = None) -> DeepgramStream:
+        stream = DeepgramStream(self, sample_rate, language)
         await stream.connect()
         return stream
 
     def client(self) -> Any:
         try:
-            from deepgram import AsyncDeepgramClient
-            from deepgram.environment import DeepgramClientEnvironment
+            # The SDK is large: loaded only when Deepgram is the engine.
+            from deepgram import AsyncDeepgramClient  # noqa: PLC0415
+            from deepgram.environment import DeepgramClientEnvironment  # noqa: PLC0415
         except ImportError as error:
             raise EngineUnavailable(
                 f"deepgram-sdk is not installed ({error}); pip install 'deepgram-sdk>=7,<8'"
@@ -82,27 +88,38 @@ class DeepgramRecognizer:
             )
         return AsyncDeepgramClient(**options)
 
-    def connect_options(self, sample_rate: int) -> dict[str, str]:
-        # Deepgram's query values are strings on the wire; the SDK passes them as given.
-        return {
+    def connect_options(self, sample_rate: int, language: str | None = None) -> dict[str, str | list[str]]:
+        # Deepgram's query values are strings on the wire; the SDK passes them
+        # as given and repeats a list's key once per item.
+        options: dict[str, str | list[str]] = {
             "model": self.model,
             "encoding": self.encoding,
             "sample_rate": str(sample_rate),
             "channels": "1",
-            "language": self.language,
+            "language": base_language(language) if language else self.language,
             "interim_results": "true",
             "punctuate": "true",
             "endpointing": str(self.endpointing_ms),
             "utterance_end_ms": str(self.utterance_end_ms),
         }
+        if self.keywords:
+            if self.model.startswith("nova-3"):
+                options["keyterm"] = list(self.keywords)
+            else:
+                options["keywords"] = [f"{keyword}:{KEYWORD_INTENSIFIER}" for keyword in self.keywords]
+        return options
 
 
 class DeepgramStream:
     """One track's live connection; implements `RecognitionStream`."""
 
-    def __init__(self, recognizer: DeepgramRecognizer, sample_rate: int) -> None:
+    def __init__(self, recognizer: DeepgramRecognizer, sample_rate: int, language: str | None = None) -> None:
         self._recognizer = recognizer
         self._sample_rate = sample_rate
+        self._language = language
+        # Deepgram is asked for the base language ("es" for "es-MX"): every
+        # model has those, not every regional variant.
+        self._asked_language = base_language(language) if language else recognizer.language
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._socket: Any = None
@@ -124,7 +141,7 @@ class DeepgramStream:
         try:
             client = recognizer.client()
             socket = await exit_stack.enter_async_context(
-                client.listen.v1.connect(**recognizer.connect_options(self._sample_rate))
+                client.listen.v1.connect(**recognizer.connect_options(self._sample_rate, self._language))
             )
         except EngineUnavailable:
             await exit_stack.aclose()
@@ -231,7 +248,7 @@ class DeepgramStream:
         turns = TurnAssembler()  # per socket: a new socket starts a new turn
         try:
             async for message in socket:
-                for result in _handle_message(message, turns, offset, self._recognizer.language):
+                for result in _handle_message(message, turns, offset, self._asked_language):
                     self._queue.put_nowait(result)
         except Exception as error:  # a dropped socket ends iteration with ConnectionClosed
             if not self._closing:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.asr.base import StreamResult, Word
-from ingest.events import Recognition
+from ingest.events import Recognition, WordConfidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,16 @@ class TurnAssembler:
                 text=" ".join(piece.text for piece in pieces),
                 confidence=_confidence(pieces, words),
                 language=pieces[0].language,
+                # The segment keeps each word's confidence, timed from the turn's start.
+                words=tuple(
+                    WordConfidence(
+                        word.text,
+                        round(word.confidence, 3),
+                        round(word.start - pieces[0].start, 2),
+                        round(word.end - pieces[0].start, 2),
+                    )
+                    for word in words
+                ),
             ),
             words=words,
         )

@@ -30,7 +30,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from ingest.asr.base import EngineUnavailable
+from ingest.asr.base import EngineUnavailable, base_language
 from ingest.asr.transcription_response import (
     MalformedResponse,
     recognition_from_response,
@@ -145,16 +145,19 @@ class OpenAICompatibleRecognizer:
                 ", ".join(sorted(served)[:10]),
             )
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
+        # The call's language wins over the configured one; with neither the
+        # server detects it.
+        language = base_language(language) if language else self.language
         if len(pcm16k) % 2:
             pcm16k = pcm16k[:-1]
         if not pcm16k:
-            return Recognition(text="", confidence=0.0, language=self.language)
+            return Recognition(text="", confidence=0.0, language=language)
         upload = wav_from_pcm(pcm16k, ASR_SAMPLE_RATE)
         with self._slot():
-            payload = self._transcribe_with_retries(upload)
+            payload = self._transcribe_with_retries(upload, language)
         try:
-            return recognition_from_response(payload, self.language)
+            return recognition_from_response(payload, language)
         except MalformedResponse as error:
             raise EngineUnavailable(f"speech-to-text server {self.api_root}: {error}") from error
 
@@ -176,7 +179,7 @@ class OpenAICompatibleRecognizer:
                 self._in_flight -= 1
             self._slots.release()
 
-    def _transcribe_with_retries(self, upload: bytes) -> Any:
+    def _transcribe_with_retries(self, upload: bytes, language: str | None) -> Any:
         retrying = Retrying(
             stop=stop_after_attempt(self._attempts),
             wait=self._wait,
@@ -185,18 +188,18 @@ class OpenAICompatibleRecognizer:
             reraise=True,
         )
         try:
-            return retrying(self._transcribe_once, upload)
+            return retrying(self._transcribe_once, upload, language)
         except _Retryable as error:
             raise EngineUnavailable(
                 f"speech-to-text server {self.api_root}: {error} (gave up after {self._attempts} attempts)"
             ) from error
 
-    def _transcribe_once(self, upload: bytes) -> Any:
+    def _transcribe_once(self, upload: bytes, language: str | None) -> Any:
         try:
             response = self._client.post(
                 f"{self.api_root}/audio/transcriptions",
                 files={"file": ("utterance.wav", upload, "audio/wav")},
-                data=self._form_fields(),
+                data=self._form_fields(language),
             )
         except httpx.TransportError as error:
             raise _Retryable(_describe(error)) from error
@@ -215,7 +218,7 @@ class OpenAICompatibleRecognizer:
             message += "; check CALLMON_OPENAI_ASR_API_KEY"
         raise EngineUnavailable(f"speech-to-text server {self.api_root} refused the request: {message}")
 
-    def _form_fields(self) -> dict[str, str | list[str]]:
+    def _form_fields(self, language: str | None) -> dict[str, str | list[str]]:
         fields: dict[str, str | list[str]] = {
             "model": self.model,
             "response_format": "verbose_json",
@@ -224,8 +227,8 @@ class OpenAICompatibleRecognizer:
             # cost the server an alignment pass but carry per-word times.
             "timestamp_granularities[]": ["segment", "word"] if self.word_timestamps else ["segment"],
         }
-        if self.language:
-            fields["language"] = self.language
+        if language:
+            fields["language"] = language
         if self.prompt:
             fields["prompt"] = self.prompt
         return fields

@@ -17,7 +17,7 @@ from typing import Any
 
 from ingest.asr.whisper import HIGH_COMPRESSION_RATIO, LOW_AVG_LOGPROB, NO_SPEECH_PROB
 from ingest.asr.whisper_languages import language_code
-from ingest.events import Recognition
+from ingest.events import Recognition, WordConfidence
 
 UNREPORTED_CONFIDENCE = 1.0
 """Confidence when the server reports none (plain `json`, `text`): the alert
@@ -65,7 +65,9 @@ def recognition_from_response(payload: Any, language: str | None = None) -> Reco
         confidence = _segment_confidence(kept)
     if confidence is None:
         confidence = UNREPORTED_CONFIDENCE
-    return Recognition(text=text, confidence=round(confidence, 3), language=detected)
+    return Recognition(
+        text=text, confidence=round(confidence, 3), language=detected, words=_word_confidences(words)
+    )
 
 
 def _mappings(value: Any) -> list[Mapping[str, Any]]:
@@ -105,6 +107,18 @@ def _inside_any(word: Mapping[str, Any], segments: Sequence[Mapping[str, Any]]) 
         if seg_start is None or seg_end is None or seg_start <= middle <= seg_end:
             return True
     return False
+
+
+def _word_confidences(words: Sequence[Mapping[str, Any]]) -> tuple[WordConfidence, ...]:
+    """Words with a `probability` (speaches); OpenAI's words carry times only,
+    and a word without a confidence is left to the segment's."""
+    found = []
+    for word in words:
+        text, probability = word.get("word"), _number(word, "probability")
+        if isinstance(text, str) and text.strip() and probability is not None:
+            start, end = _number(word, "start") or 0.0, _number(word, "end") or 0.0
+            found.append(WordConfidence(text.strip(), round(_clamp(probability), 3), start, end))
+    return tuple(found)
 
 
 def _word_confidence(words: Sequence[Mapping[str, Any]]) -> float | None:

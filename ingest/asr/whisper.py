@@ -13,9 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ingest.asr.base import EngineUnavailable
+from ingest.asr.base import EngineUnavailable, base_language, no_model_for
+from ingest.asr.whisper_languages import WHISPER_LANGUAGES
 from ingest.audio.resample import pcm16_to_float32
-from ingest.events import Recognition
+from ingest.events import Recognition, WordConfidence
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ class WhisperRecognizer:
     `WhisperModel.transcribe()` may be called from several threads at once;
     `num_workers` sets how many of those calls run the model in parallel.
     Confidence is exp(average token log-probability) of the kept segments,
-    weighted by their length.
+    weighted by their length; each word's own probability comes with it
+    (`word_timestamps=True`). The call's language, when known, is asked for;
+    otherwise Whisper detects it. `keywords` (the alert configuration's) are
+    passed as `hotwords`, which biases decoding towards them.
     """
 
     name = "whisper"
@@ -52,9 +56,11 @@ class WhisperRecognizer:
         temperature: float | tuple[float, ...] = 0.0,
         download_root: str | None = None,
         offline: bool = False,
+        keywords: tuple[str, ...] = (),
     ) -> None:
         """`offline` (HF_HUB_OFFLINE) forbids downloading a model the local cache lacks."""
         self.model_name = model
+        self.hotwords = " ".join(keywords) or None
         self.language = language
         self.beam_size = beam_size
         self.vad_filter = vad_filter
@@ -72,15 +78,18 @@ class WhisperRecognizer:
             offline=offline,
         )
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
+        language = base_language(language) if language else self.language
+        if language is not None and language not in WHISPER_LANGUAGES:
+            return no_model_for(language)
         if len(pcm16k) % 2:
             pcm16k = pcm16k[:-1]
         audio = pcm16_to_float32(pcm16k)
         if audio.size == 0:
-            return Recognition(text="", confidence=0.0, language=self.language)
+            return Recognition(text="", confidence=0.0, language=language)
         segments, info = self._model.transcribe(
             audio,
-            language=self.language,
+            language=language,
             beam_size=self.beam_size,
             vad_filter=self.vad_filter,
             temperature=self.temperature,
@@ -88,16 +97,36 @@ class WhisperRecognizer:
             # spreads one hallucination into the next.
             condition_on_previous_text=False,
             without_timestamps=True,
+            word_timestamps=True,
+            hotwords=self.hotwords,
         )
         kept = [segment for segment in segments if not _is_hallucination(segment)]
         text = " ".join(segment.text.strip() for segment in kept).strip()
         if not text:
             # A language "detected" in silence is a guess; report none.
-            return Recognition(text="", confidence=0.0, language=self.language)
+            return Recognition(text="", confidence=0.0, language=language)
         weights = [max(segment.end - segment.start, 0.01) for segment in kept]
-        avg_logprob = sum(s.avg_logprob * w for s, w in zip(kept, weights)) / sum(weights)
+        avg_logprob = sum(s.avg_logprob * w for s, w in zip(kept, weights, strict=True)) / sum(weights)
         confidence = min(1.0, max(0.0, math.exp(avg_logprob)))
-        return Recognition(text=text, confidence=round(confidence, 3), language=info.language)
+        return Recognition(
+            text=text,
+            confidence=round(confidence, 3),
+            language=info.language,
+            words=_words(kept),
+        )
+
+
+def _words(segments: list[Any]) -> tuple[WordConfidence, ...]:
+    words = []
+    for segment in segments:
+        for word in segment.words or ():
+            text = word.word.strip()
+            if text:
+                probability = min(1.0, max(0.0, float(word.probability)))
+                words.append(
+                    WordConfidence(text, round(probability, 3), round(word.start, 2), round(word.end, 2))
+                )
+    return tuple(words)
 
 
 def _is_hallucination(segment: Any) -> bool:
@@ -123,7 +152,7 @@ def _load_model(model: str, *, offline: bool, **options: Any) -> Any:
     fails in about a second instead of retrying an unreachable hub.
     """
     try:
-        from faster_whisper import WhisperModel
+        from faster_whisper import WhisperModel  # noqa: PLC0415 (CTranslate2 is heavy: whisper engines only)
     except ImportError as error:
         raise EngineUnavailable(
             f"faster-whisper is not installed ({error}); pip install faster-whisper"

@@ -44,3 +44,7 @@ def language_code(reported: object) -> str | None:
     if value.isalpha() and len(value) <= 3:
         return value
     return None
+
+
+WHISPER_LANGUAGES = frozenset(_NAMES_TO_CODES.values())
+"""The languages Whisper models were trained on (ISO 639-1, plus "haw", "yue")."""

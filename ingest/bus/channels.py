@@ -75,13 +75,12 @@ def messages_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(event, CALL_EVENTS):
         return [(EVENTS, event.to_dict())]
     if isinstance(event, TranscriptSegment):
-        segment, point = event.to_dict(), sentiment_point(event)
-        return [
-            (transcript_channel(event.call_id), segment),
-            (transcript_channel(ALL), segment),
-            (sentiment_channel(event.call_id), point),
-            (sentiment_channel(ALL), point),
-        ]
+        segment = event.to_dict()
+        messages = [(transcript_channel(event.call_id), segment), (transcript_channel(ALL), segment)]
+        if event.transcribed:  # speech with no model for its language has no score to chart
+            point = sentiment_point(event)
+            messages += [(sentiment_channel(event.call_id), point), (sentiment_channel(ALL), point)]
+        return messages
     if isinstance(event, InterimTranscript):
         interim = event.to_dict()
         return [(interim_channel(event.call_id), interim), (interim_channel(ALL), interim)]

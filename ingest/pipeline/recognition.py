@@ -160,8 +160,11 @@ class RecognitionPool:
         self,
         engine: UtteranceRecognizer,
         settings: IngestSettings,
+        keywords: tuple[str, ...] = (),
         backlog: RecognitionBacklog | None = None,
     ) -> None:
+        """`keywords` are the alert keywords the workers' engines boost (the
+        process pool builds its own engines; a thread pool uses `engine` as it is)."""
         self.engine_name = engine.name
         self.backlog = backlog or RecognitionBacklog()
         workers = max(1, settings.asr_threads)
@@ -172,7 +175,7 @@ class RecognitionPool:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(worker_settings, os.getpid()),
+                initargs=(worker_settings, os.getpid(), keywords),
             )
             self._local_engine: UtteranceRecognizer | None = None
         else:
@@ -183,12 +186,13 @@ class RecognitionPool:
         """Start worker processes and load models before the first call."""
         loop = asyncio.get_running_loop()
         silence = SpeechSpan(0.0, 0.1, bytes(3200), ASR_RATE, 0.1)
-        await loop.run_in_executor(self._executor, _recognize, silence, self._local_engine)
+        await loop.run_in_executor(self._executor, _recognize, silence, self._local_engine, None)
 
-    def recognize(self, span: SpeechSpan) -> asyncio.Future[TimedRecognition]:
+    def recognize(self, span: SpeechSpan, language: str | None = None) -> asyncio.Future[TimedRecognition]:
+        """`language`: what the engine is asked for (`ingest.call_language.language_to_ask`)."""
         loop = asyncio.get_running_loop()
         token = self.backlog.submitted(span.end - span.start)
-        future = loop.run_in_executor(self._executor, _recognize, span, self._local_engine)
+        future = loop.run_in_executor(self._executor, _recognize, span, self._local_engine, language)
         future.add_done_callback(lambda _: self.backlog.finished(token))
         return future
 
@@ -199,13 +203,13 @@ class RecognitionPool:
 _worker_engine: UtteranceRecognizer | None = None
 
 
-def _init_worker(settings: IngestSettings, parent: int) -> None:
+def _init_worker(settings: IngestSettings, parent: int, keywords: tuple[str, ...] = ()) -> None:
     global _worker_engine
     # Ctrl-C reaches the whole process group; the parent finishes the calls in
     # progress and then shuts the pool down, so workers must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
-    engine = create_engine(settings)
+    engine = create_engine(settings, keywords)
     assert isinstance(engine, UtteranceRecognizer)
     _worker_engine = engine
 
@@ -230,11 +234,13 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _recognize(span: SpeechSpan, engine: UtteranceRecognizer | None) -> TimedRecognition:
+def _recognize(
+    span: SpeechSpan, engine: UtteranceRecognizer | None, language: str | None
+) -> TimedRecognition:
     started = time.monotonic()
     engine = engine or _worker_engine
     if engine is None:
         raise RuntimeError("recognition worker was not initialised")
     pcm = resample_pcm16(span.pcm, span.sample_rate, ASR_RATE)
-    recognition = engine.recognize(pcm)
+    recognition = engine.recognize(pcm, language)
     return TimedRecognition(recognition, started, time.monotonic())

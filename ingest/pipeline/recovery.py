@@ -79,8 +79,14 @@ async def _recover_call(
     # A kill between a segment's commit and its spool file's removal leaves
     # both: the stored segment wins.
     stored_starts = {(segment.speaker, round(segment.start, 3)) for segment in segments}
-    session = CallSession(CallStarted(call_id, cast(Source, source), started_at), services)
+    # The stored metadata and language, so the engine is asked for the same
+    # language as before the crash.
+    metadata = dict(stored.metadata) if stored is not None else {}
+    if stored is not None and stored.language and "language" not in metadata:
+        metadata["language"] = stored.language
+    session = CallSession(CallStarted(call_id, cast(Source, source), started_at, metadata), services)
     session.resume()
+    language = session.language_to_ask()
     pool = services.pool
     for item in spooled:
         if (item.speaker, round(item.span.start, 3)) in stored_starts:
@@ -93,7 +99,7 @@ async def _recover_call(
                 speaker=item.speaker,
                 start=item.span.start,
                 end=item.span.end,
-                recognition=pool.recognize(item.span),
+                recognition=pool.recognize(item.span, language),
                 last_voiced_at=now,
                 closed_at=now,
                 spooled=item.path,

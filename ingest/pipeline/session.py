@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.analysis import PartyMoods, update_party_moods
+from ingest.analysis import PartyMoods, spot_keywords, update_party_moods
 from ingest.call_identity import agent_from_metadata
+from ingest.call_language import call_language, language_to_ask, parse_language_map
 from ingest.events import (
     AudioReceived,
     CallEnded,
@@ -24,8 +25,10 @@ from ingest.events import (
     CallStarted,
     DtmfReceived,
     LegEnded,
+    Recognition,
     Speaker,
     TranscriptSegment,
+    WordConfidence,
 )
 from ingest.pipeline.services import PipelineServices, SegmentTiming
 from ingest.pipeline.tracks import BatchTrack, HeardUtterance, StreamingTrack, Track
@@ -35,6 +38,8 @@ from ingest.tasks import spawn
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[Any]]
+NOT_SCORED = "none"
+"""The sentiment label of a segment with no text (not transcribed)."""
 
 
 @dataclass(slots=True)
@@ -91,6 +96,7 @@ class CallSession:
             # The leg changed its rate mid-call: finish what it said so far.
             spawn(replacing.finish(), name=f"track-finish-{self.call_id}")
         services = self.services
+        language = self.language_to_ask()
         track: Track
         if services.streaming_engine is not None:
             track = StreamingTrack(
@@ -100,6 +106,7 @@ class CallSession:
                 services.streaming_engine,
                 self._heard,
                 services.bus.publish,
+                language,
             )
         else:
             assert services.pool is not None
@@ -111,9 +118,16 @@ class CallSession:
                 services.pool,
                 self._heard,
                 services.spool,
+                language,
             )
         self.tracks[speaker] = track
         return track
+
+    def language_to_ask(self) -> str | None:
+        """The language the engine is asked for on this call (None: it detects)."""
+        settings = self.services.settings
+        known = call_language(self.started.metadata, parse_language_map(settings.ingroup_languages))
+        return language_to_ask(known, self.services.engine_name, settings.default_language)
 
     def _heard(self, utterance: HeardUtterance) -> None:
         self._jobs.put_nowait(lambda: self._store_utterance(utterance))
@@ -161,6 +175,9 @@ class CallSession:
                 error,
             )
             return
+        if timed.recognition.not_transcribed is not None:
+            await self._store_untranscribed(heard, timed.recognition)
+            return
         text = timed.recognition.text.strip()
         if not text:
             self._unspool(heard)
@@ -192,12 +209,14 @@ class CallSession:
             engine=services.engine_name,
             sentiment_score=analysis.sentiment.score,
             sentiment_label=analysis.sentiment.label,
-            keywords=analysis.keywords,
+            keywords=merged_keywords(analysis.keywords, timed.recognition.spotted),
             profanity=analysis.profanity,
             translation=understood.translation,
             # The speaker's own party's mood: a caller line shows the caller's.
             rolling_sentiment=round(self.moods.of(heard.speaker).rolling_average, 4),
             consecutive_negative=self.moods.of(heard.speaker).consecutive_negative,
+            words=timed.recognition.words,
+            spotted=timed.recognition.spotted,
         )
         stored = await services.store.add_segment(segment)
         self._unspool(heard)
@@ -218,6 +237,27 @@ class CallSession:
             )
         if services.alerts is not None:
             await services.alerts.on_segment(stored)
+
+    async def _store_untranscribed(self, heard: HeardUtterance, recognition: Recognition) -> None:
+        """Speech the engine has no model for: stored with the reason, so the
+        supervisor sees why the transcript is empty; no text, no score, no
+        mood, no alert (garbage decoded with the wrong model would raise some)."""
+        segment = TranscriptSegment(
+            call_id=self.call_id,
+            speaker=heard.speaker,
+            start=round(heard.start, 3),
+            end=round(heard.end, 3),
+            text="",
+            confidence=0.0,
+            language=recognition.language,
+            engine=self.services.engine_name,
+            sentiment_score=0.0,
+            sentiment_label=NOT_SCORED,
+            not_transcribed=recognition.not_transcribed,
+        )
+        stored = await self.services.store.add_segment(segment)
+        self._unspool(heard)
+        await self.services.bus.publish(stored)
 
     def _unspool(self, heard: HeardUtterance) -> None:
         if heard.spooled is not None and self.services.spool is not None:
@@ -240,6 +280,15 @@ class CallSession:
             await services.alerts.on_call_ended(event)
         if services.enricher is not None:
             services.enricher.on_call_ended(self.call_id)
+
+
+def merged_keywords(heard: tuple[str, ...], spotted: tuple[WordConfidence, ...]) -> tuple[str, ...]:
+    """The keywords in the text, then those only the engine's keyword-spotting
+    pass heard ("unacceptable" where the text says "on acceptable")."""
+    found = dict.fromkeys(heard)
+    for spot in spotted:
+        found.update(dict.fromkeys(spot_keywords(spot.word)))
+    return tuple(found)
 
 
 # Metadata keys that adapters (Twilio customParameters, the voice webhook,

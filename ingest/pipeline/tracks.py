@@ -58,8 +58,11 @@ class BatchTrack:
         pool: RecognitionPool,
         on_utterance: OnUtterance,
         spool: UtteranceSpool | None = None,
+        language: str | None = None,
     ) -> None:
+        """`language`: what the engine is asked for (None: it detects)."""
         self.call_id = call_id
+        self.language = language
         self.speaker = speaker
         self.sample_rate = sample_rate
         self._segmenter = TrackSegmenter(vad, sample_rate)
@@ -90,7 +93,7 @@ class BatchTrack:
                 speaker=self.speaker,
                 start=span.start,
                 end=span.end,
-                recognition=self._pool.recognize(span),
+                recognition=self._pool.recognize(span, self.language),
                 last_voiced_at=self._voiced_arrival or arrived,
                 closed_at=time.monotonic(),
                 spooled=spooled,
@@ -109,8 +112,10 @@ class StreamingTrack:
         engine: StreamingRecognizer,
         on_utterance: OnUtterance,
         on_interim: OnInterim,
+        language: str | None = None,
     ) -> None:
         self.call_id = call_id
+        self.language = language
         self.speaker = speaker
         self.sample_rate = sample_rate
         self._engine = engine
@@ -130,7 +135,7 @@ class StreamingTrack:
 
     async def _run(self) -> None:
         try:
-            stream = await self._engine.open_stream(self.sample_rate)
+            stream = await self._engine.open_stream(self.sample_rate, self.language)
         except Exception as error:
             log.error(
                 "call %s %s: %s could not open a stream: %s",

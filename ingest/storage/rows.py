@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ingest.events import CallSummary, TranscriptSegment
+from ingest.events import CallSummary, TranscriptSegment, WordConfidence
 
 CALL_COLUMNS = (
     "id, source, status, started_at, ended_at, duration, agent, agent_name, caller_number,"
@@ -19,7 +19,7 @@ CALL_COLUMNS = (
 SEGMENT_COLUMNS = (
     'id, call_id, speaker, "start", "end", text, confidence, language, engine,'
     " sentiment_score, sentiment_label, keywords, profanity, translation,"
-    " rolling_sentiment, consecutive_negative, created_at"
+    " rolling_sentiment, consecutive_negative, created_at, words, spotted, not_transcribed"
 )
 
 
@@ -77,6 +77,9 @@ def segment_from_row(row: sqlite3.Row) -> TranscriptSegment:
         rolling_sentiment=row["rolling_sentiment"],
         consecutive_negative=row["consecutive_negative"],
         created_at=row["created_at"],
+        words=words_from_json(row["words"]),
+        spotted=words_from_json(row["spotted"]),
+        not_transcribed=row["not_transcribed"],
     )
 
 
@@ -98,7 +101,26 @@ def segment_values(segment: TranscriptSegment) -> dict[str, Any]:
         "rolling_sentiment": segment.rolling_sentiment,
         "consecutive_negative": segment.consecutive_negative,
         "created_at": segment.created_at,
+        "words": words_to_json(segment.words),
+        "spotted": words_to_json(segment.spotted),
+        "not_transcribed": segment.not_transcribed,
     }
+
+
+def words_to_json(words: Iterable[WordConfidence]) -> str:
+    # Compact rows ([word, confidence, start, end]): a segment has tens of words.
+    return to_json([[w.word, w.confidence, w.start, w.end] for w in words])
+
+
+def words_from_json(text: str | None) -> tuple[WordConfidence, ...]:
+    words = []
+    for item in from_json(text, []):
+        try:
+            word, confidence, start, end = item
+            words.append(WordConfidence(str(word), float(confidence), float(start), float(end)))
+        except (TypeError, ValueError):
+            continue  # a hand-edited or foreign row: the text is still there
+    return tuple(words)
 
 
 def merge_keywords(known: Iterable[str], new: Iterable[str]) -> list[str]:

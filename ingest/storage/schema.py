@@ -119,9 +119,18 @@ CREATE INDEX calls_by_campaign_nocase ON calls (campaign COLLATE NOCASE, started
 CREATE INDEX calls_by_in_group_nocase ON calls (in_group COLLATE NOCASE, started_at);
 """
 
+# Per-word confidences and keyword spots (JSON lists of [word, confidence,
+# start, end]), and why a segment has no text ("no model for es").
+_WORD_CONFIDENCE_AND_LANGUAGE = """
+ALTER TABLE segments ADD COLUMN words TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE segments ADD COLUMN spotted TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE segments ADD COLUMN not_transcribed TEXT;
+"""
+
 CORE_MIGRATIONS: tuple[str, ...] = (
     _CALLS_AND_SEGMENTS,
     _SEGMENT_SEARCH,
     _QA_SEARCH_INDEXES,
     _CASE_INSENSITIVE_FILTERS,
+    _WORD_CONFIDENCE_AND_LANGUAGE,
 )

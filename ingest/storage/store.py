@@ -100,6 +100,14 @@ class CallStore(ComponentStore):
                 "SELECT keywords FROM calls WHERE id = ?", (segment.call_id,)
             ).fetchone()
             keywords = merge_keywords(from_json(stored_keywords, []), segment.keywords)
+            if not segment.transcribed:
+                # No text, no score: it must not pull the call's sentiment to 0.
+                conn.execute(
+                    "UPDATE calls SET language = COALESCE(language, ?) WHERE id = ?",
+                    (segment.language, segment.call_id),
+                )
+                assert segment_id is not None
+                return segment_id
             # Right-hand sides see the row as it was before this UPDATE.
             conn.execute(
                 "UPDATE calls SET"

@@ -72,9 +72,12 @@ async def test_utterance_becomes_a_stored_segment_through_the_remote_engine(
     assert 0.0 < cancel[0].confidence <= 1.0
     assert "cancel" in cancel[0].keywords
     uploads = [r for r in fake_asr.requests if len(r.pcm) > 16000]  # the warm-up upload is 0.1 s
+    # The configured prompt, then the alert keywords the worker boosts.
     assert uploads and all(
-        r.sample_rate == 16000 and r.field("prompt") == "cancel, supervisor" for r in uploads
+        r.sample_rate == 16000 and (r.field("prompt") or "").startswith("cancel, supervisor ")
+        for r in uploads
     )
+    assert "ombudsman" in (uploads[0].field("prompt") or "")
 
 
 def test_ingest_command_refuses_to_start_without_its_speech_to_text_server(tmp_path: Path) -> None:

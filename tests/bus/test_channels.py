@@ -113,3 +113,10 @@ def test_active_call_changes() -> None:
         change = active_call_change(ending)
         assert change is not None and change.summary is None and change.call_id == "c1"
     assert active_call_change(DtmfReceived("c1", "caller", "5", 1.0)) is None
+
+
+def test_untranscribed_segments_go_to_the_transcript_but_not_the_sentiment_chart() -> None:
+    segment = TranscriptSegment(
+        "c1", "caller", 0.0, 1.0, "", 0.0, "es", "sphinx", 0.0, "none", not_transcribed="no model for es"
+    )
+    assert channels_for(segment) == ("calls:transcript:c1", "calls:transcript:all")

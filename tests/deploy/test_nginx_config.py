@@ -110,7 +110,7 @@ class SilentEngine:
 
     name = "silent"
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
         return Recognition(text="", confidence=0.0)
 
 

@@ -1,0 +1,103 @@
+"""Word rules judge the matched word's own confidence; untranscribed speech raises nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from alert_support import make_segment
+
+from alerts.config import AlertSettings
+from alerts.engine import AlertEngine
+from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE, ProfanityRule, boost_keywords, check_rule
+from alerts.state import CallAlertState
+from ingest.events import WordConfidence
+
+CALL = CallAlertState("call-1", segments_seen=1)
+
+
+def words(*pairs: tuple[str, float]) -> tuple[WordConfidence, ...]:
+    return tuple(WordConfidence(word, confidence) for word, confidence in pairs)
+
+
+def test_a_clearly_heard_keyword_counts_in_a_mumbled_segment() -> None:
+    # The issue's "ombudsman" in a noise-padded segment: mean 0.388, the word itself 0.9.
+    line = dataclasses.replace(
+        make_segment("uh the ombudsman uh", confidence=0.2),
+        words=words(("uh", 0.05), ("the", 0.1), ("ombudsman", 0.9), ("uh", 0.05)),
+    )
+    hit = check_rule(DEFAULT_LEGAL_RULE, line, CALL, min_word_confidence=0.4)
+    assert hit is not None and hit.reason == 'legal threat "ombudsman"'
+    assert AlertEngine(AlertSettings()).on_segment(line) is not None
+
+
+def test_a_doubtful_keyword_does_not_count_in_a_confident_segment() -> None:
+    line = dataclasses.replace(
+        make_segment("i want to cancel today", confidence=0.8),
+        words=words(("i", 0.95), ("want", 0.9), ("to", 0.9), ("cancel", 0.12), ("today", 0.95)),
+    )
+    assert check_rule(DEFAULT_KEYWORD_RULE, line, CALL, min_word_confidence=0.4) is None
+    assert check_rule(DEFAULT_KEYWORD_RULE, line, CALL, min_word_confidence=0.1) is not None
+    assert AlertEngine(AlertSettings()).on_segment(line) is None
+
+
+def test_an_inflected_keyword_is_judged_on_its_own_word() -> None:
+    line = dataclasses.replace(
+        make_segment("we are suing you", confidence=0.3),
+        words=words(("we", 0.2), ("are", 0.2), ("suing", 0.85)),
+    )
+    assert check_rule(DEFAULT_LEGAL_RULE, line, CALL, min_word_confidence=0.4) is not None
+
+
+def test_without_word_figures_the_segment_confidence_decides() -> None:
+    assert (
+        check_rule(
+            DEFAULT_KEYWORD_RULE, make_segment("cancel", confidence=0.3), CALL, min_word_confidence=0.4
+        )
+        is None
+    )
+    assert check_rule(
+        DEFAULT_KEYWORD_RULE, make_segment("cancel", confidence=0.5), CALL, min_word_confidence=0.4
+    )
+
+
+def test_profanity_is_judged_on_the_swear_word() -> None:
+    # The issue's correctly heard "crap" in a 0.088 segment.
+    heard = dataclasses.replace(
+        make_segment("this is crap", confidence=0.088),
+        words=words(("this", 0.01), ("is", 0.01), ("crap", 0.7)),
+    )
+    assert check_rule(ProfanityRule(), heard, CALL, min_word_confidence=0.4) is not None
+    doubtful = dataclasses.replace(
+        heard, words=words(("this", 0.9), ("is", 0.9), ("crap", 0.2)), confidence=0.9
+    )
+    assert check_rule(ProfanityRule(), doubtful, CALL, min_word_confidence=0.4) is None
+
+
+def test_a_spotted_keyword_counts_with_its_own_confidence() -> None:
+    # The language model heard "modern"; the keyword-spotting pass heard "attorney".
+    line = dataclasses.replace(
+        make_segment("i will call my modern", confidence=0.6), spotted=words(("attorney", 0.8))
+    )
+    hit = check_rule(DEFAULT_LEGAL_RULE, line, CALL, min_word_confidence=0.4)
+    assert hit is not None and hit.reason == 'legal threat "attorney"'
+    weak = dataclasses.replace(line, spotted=words(("attorney", 0.3)))
+    assert check_rule(DEFAULT_LEGAL_RULE, weak, CALL, min_word_confidence=0.4) is None
+
+
+def test_untranscribed_speech_raises_nothing_and_moves_no_mood() -> None:
+    engine = AlertEngine(AlertSettings())
+    silent = dataclasses.replace(
+        make_segment("", score=-0.9, start=40.0, speaker="agent", confidence=0.0),
+        not_transcribed="no model for es",
+    )
+    assert engine.on_segment(silent) is None
+    assert engine.state("call-1").segments_seen == 0
+
+
+def test_boost_keywords_follow_the_enabled_keyword_rules_and_synonyms() -> None:
+    rules = AlertSettings().segment_rules
+    boosted = boost_keywords(rules)
+    assert {"cancel", "lawyer", "attorney", "ombudsman", "supervisor"} <= set(boosted)
+    assert "team leader" in boosted  # a synonym from data/lexicon/keywords.toml
+    off = tuple(dataclasses.replace(r, enabled=False) if r.name == "legal_threat" else r for r in rules)
+    assert "ombudsman" not in boost_keywords(off)
