@@ -79,7 +79,7 @@ class PitchRecognizer:
     def release_all(self) -> None:
         self.release(*self._gates)
 
-    def recognize(self, pcm16k: bytes) -> Recognition:
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
         if not any(pcm16k):
             return Recognition("", 0.0, "en")  # pure silence: nothing was said
         pitch = dominant_frequency(pcm16k, ASR_RATE)

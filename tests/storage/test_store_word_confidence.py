@@ -74,5 +74,5 @@ async def test_segments_stored_before_the_migration_read_with_defaults(tmp_path:
     with sqlite3.connect(db_path) as db:
         assert (
             db.execute("SELECT max(version) FROM schema_migrations WHERE component = 'core'").fetchone()[0]
-            == 4
+            == len(CORE_MIGRATIONS)
         )
