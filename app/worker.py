@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from alerts.config import AlertSettings
 from alerts.service import AlertService
 from app.http_app import build_ingest_app
+from app.listen_route import build_listen_router
 from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
 from dashboard.services import DashboardServices, services_sharing_worker
@@ -33,11 +34,13 @@ from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
 from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
+from ingest.pipeline.listen import ListenTap
 from ingest.pipeline.recognition import RecognitionPool
 from ingest.pipeline.recovery import recover_after_crash
 from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
+from ingest.storage.listen_audit import ListenAuditStore
 from ingest.tasks import spawn
 from ingest.translation import (
     LanguageDetector,
@@ -64,6 +67,9 @@ class ComponentSettings:
     translation: TranslationSettings = field(default_factory=TranslationSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
     vicidial: ViciDialSettings | None = None
+    listen_secret: str | None = None
+    """The dashboard secret (CALLMON_DASHBOARD_SECRET) that signs listen-in
+    tokens; without it the worker refuses every listen."""
 
 
 class IngestWorker:
@@ -93,6 +99,10 @@ class IngestWorker:
         self._app = app
         self._engine = engine
         self._tap = tap
+        self.listen_tap = ListenTap()
+        self.listen_secret = self.components.listen_secret
+        """Settable after start: `callmon run` passes the dashboard's final secret."""
+        self.listen_audit: ListenAuditStore | None = None
         self.store: CallStore
         self.bus: Bus
         self.pipeline: CallPipeline
@@ -118,10 +128,23 @@ class IngestWorker:
 
     @property
     def sink(self) -> CallEventSink:
-        """Where adapters deliver: the pipeline, behind the tap when there is one."""
-        if self._tap is None:
-            return self.pipeline
-        return _TappedSink(self.pipeline, self._tap)
+        """Where adapters deliver: the pipeline, behind the listen-in tap (and the
+        caller's tap when there is one)."""
+        return _TappedSink(self.pipeline, self._see)
+
+    def _see(self, event: CallEvent) -> None:
+        self.listen_tap.feed(event)
+        if self._tap is not None:
+            self._tap(event)
+
+    def listen_router(self) -> APIRouter:
+        """`WS /listen/{call_id}`: live listen-in for supervisors."""
+        return build_listen_router(
+            self.listen_tap,
+            lambda: self.listen_audit,
+            lambda: self.listen_secret,
+            lambda call_id: call_id in self.pipeline.active_call_ids,
+        )
 
     @property
     def audiosocket_port(self) -> int:
@@ -136,7 +159,7 @@ class IngestWorker:
     async def start(self) -> None:
         settings = self.settings
         self.store = await CallStore.open(settings.db_path)
-        self.bus = open_bus(settings.redis_url)
+        self.bus = open_bus(settings.redis_url, heartbeat_s=settings.active_call_heartbeat_s)
         engine = self._engine or create_engine(settings)
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
         if streaming is None:
@@ -176,6 +199,7 @@ class IngestWorker:
         if not self._listen:
             return
         await self._open_chat()
+        self.listen_audit = await ListenAuditStore.open(settings.db_path)
         self._audiosocket = AudioSocketServer(self.sink, settings.audiosocket_host, settings.audiosocket_port)
         await self._audiosocket.start()
         await self._start_http()
@@ -201,8 +225,9 @@ class IngestWorker:
         }
 
     def include_routes(self, app: FastAPI) -> None:
-        """Mount the Twilio endpoints on another app (the dashboard's)."""
+        """Mount the Twilio endpoints and listen-in on another app (the dashboard's)."""
         app.include_router(build_twilio_router(self.settings, self.sink))
+        app.include_router(self.listen_router())
         if self.chat is not None:
             app.include_router(build_chat_router(self.settings, self.sink, self.chat))
 
@@ -220,7 +245,9 @@ class IngestWorker:
 
     async def _start_http(self) -> None:
         settings = self.settings
-        app = self._app or build_ingest_app(settings, self.sink, health=self.health, chat_service=self.chat)
+        app = self._app or build_ingest_app(
+            settings, self.sink, health=self.health, chat_service=self.chat, routers=[self.listen_router()]
+        )
         config = uvicorn.Config(
             app,
             host=settings.http_host,
@@ -256,6 +283,8 @@ class IngestWorker:
             await self.chat.close()
         if self.chats is not None:
             await self.chats.close()
+        if self.listen_audit is not None:
+            await self.listen_audit.close()
         if hasattr(self, "pipeline"):
             await self._drain()
         if self.enricher is not None:

@@ -46,6 +46,9 @@ class IngestSettings:
     http_host: str = "0.0.0.0"
     http_port: int = 8080
     redis_url: str | None = None
+    active_call_heartbeat_s: float = 5.0
+    """How often the worker refreshes its live calls in Redis; a dead worker's
+    calls leave the wallboards after three missed heartbeats."""
     asr: str = "sphinx"
     whisper_model: str = "small"
     whisper_device: str = "cpu"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ def load_component_settings() -> ComponentSettings:
             translation=TranslationSettings.from_env(),
             chat=ChatSettings.from_env(),
             vicidial=ViciDialSettings.from_env(),
+            listen_secret=os.environ.get("CALLMON_DASHBOARD_SECRET") or None,
         )
     except (SettingsError, ConfigError, ViciDialSettingsError) as error:
         raise click.UsageError(str(error)) from None

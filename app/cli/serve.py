@@ -146,6 +146,7 @@ async def _start_dashboard(
             services.settings = settings
         else:
             await check_ready(settings, services.users)
+        worker.listen_secret = settings.secret  # the dashboard signs listen-in tokens with it
         server = DashboardServer(services, extra_routes=worker.include_routes)
         await server.start()
     except (DashboardConfigError, OSError) as error:
