@@ -107,6 +107,8 @@ class IngestSettings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        if self.active_call_heartbeat_s <= 0:
+            raise SettingsError("CALLMON_ACTIVE_CALL_HEARTBEAT_S must be > 0")
         if self.vad.engine not in ("silero", "webrtc"):
             raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
         if not 0 < self.vad.threshold < 1:
