@@ -274,6 +274,7 @@ class IngestWorker:
             )
 
     async def stop(self) -> None:
+        self.listen_tap.close_all()
         if self._audiosocket is not None:
             await self._audiosocket.stop()
         if self._http is not None and self._http_task is not None:

@@ -57,7 +57,9 @@ class Listener:
         return self._closed
 
     def wants(self, speaker: Speaker) -> bool:
-        return self.party == "both" or self.party == speaker
+        # A mixed leg ("unknown": one AudioSocket stream carrying both parties)
+        # is all the audio such a call has, so every listener hears it.
+        return self.party == "both" or speaker in (self.party, "unknown")
 
     def offer(self, frame: ListenFrame) -> None:
         """Never blocks: a full queue loses its oldest frame."""
@@ -123,4 +125,10 @@ class ListenTap:
                     listener.offer(frame)
         elif isinstance(event, CallEnded):
             for listener in self._listeners.get(event.call_id, ()):
+                listener.close()
+
+    def close_all(self) -> None:
+        """Let every listener go (the worker is stopping)."""
+        for listeners in self._listeners.values():
+            for listener in listeners:
                 listener.close()
