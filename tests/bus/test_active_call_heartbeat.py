@@ -27,11 +27,11 @@ from ingest.events import CallEnded, CallStarted
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def until(condition, timeout: float, what: str) -> float:  # type: ignore[no-untyped-def]
+async def until(condition, limit_s: float, what: str) -> float:  # type: ignore[no-untyped-def]
     """Seconds it took `condition()` (async) to hold; fails after `timeout`."""
     started = time.monotonic()
     while not await condition():
-        if time.monotonic() - started > timeout:
+        if time.monotonic() - started > limit_s:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
     return time.monotonic() - started

@@ -99,7 +99,7 @@ async def test_a_supervisor_hears_the_live_call_and_the_listen_is_audited(worker
             while len(numbers) < 25:
                 message = await asyncio.wait_for(socket.recv(), 5)
                 assert isinstance(message, bytes)
-                version, speaker, rate, received_at = FRAME_HEADER.unpack_from(message)
+                version, _speaker, rate, received_at = FRAME_HEADER.unpack_from(message)
                 pcm = message[FRAME_HEADER.size :]
                 assert (version, rate, len(pcm)) == (1, 8000, 320)
                 assert received_at > 0
