@@ -18,9 +18,9 @@ from app.listen_route import FRAME_HEADER
 from app.worker import ComponentSettings, IngestWorker
 from bench.crash_worker import SlowNumberedRecognizer
 from bench.listen_worker import worker_settings
-from ingest.adapters.audiosocket_frames import FrameKind, encode_frame
 from ingest.pipeline.listen_token import issue_listen_token
 from ingest.storage.listen_audit import ListenAuditStore
+from tests.listen.live_call import LiveCall, numbered_frame
 
 SECRET = "listen-test-secret-0123456789-abcdefghijklmnop"
 
@@ -35,47 +35,6 @@ async def worker(tmp_path: Path) -> AsyncIterator[IngestWorker]:
         alerts_enabled=False,
     ) as running:
         yield running
-
-
-def numbered_frame(n: int) -> bytes:
-    """20 ms of 8 kHz audio whose every sample is `n`: each frame recognisable."""
-    return struct.pack("<h", n % 30000) * 160
-
-
-class LiveCall:
-    """An AudioSocket call that sends one numbered frame every 20 ms until stopped."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.call_id = str(uuid.uuid4())
-        self.sent = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> LiveCall:
-        self._reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self._writer.write(encode_frame(FrameKind.UUID, uuid.UUID(self.call_id).bytes))
-        self._task = asyncio.create_task(self._speak())
-        return self
-
-    async def _speak(self) -> None:
-        while True:
-            self._writer.write(encode_frame(FrameKind.SLIN_8K, numbered_frame(self.sent)))
-            self.sent += 1
-            await self._writer.drain()
-            await asyncio.sleep(0.02)
-
-    async def hang_up(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        self._writer.write(encode_frame(FrameKind.HANGUP, b""))
-        await self._writer.drain()
-        self._writer.close()
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            await self.hang_up()
 
 
 async def until_live(worker: IngestWorker, call_id: str) -> None:
