@@ -21,7 +21,7 @@ from dashboard.settings import DashboardSettings
 from ingest.storage.listen_audit import ListenAuditStore
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
-from tests.listen.live_call import LiveCall, tone_frame
+from bench.live_call import LiveCall, tone_frame
 
 pytestmark = pytest.mark.slow
 SECRET = "browser listen secret 0123456789 abcdefghijklmnop"

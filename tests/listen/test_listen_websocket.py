@@ -20,7 +20,7 @@ from bench.crash_worker import SlowNumberedRecognizer
 from bench.listen_worker import worker_settings
 from ingest.pipeline.listen_token import issue_listen_token
 from ingest.storage.listen_audit import ListenAuditStore
-from tests.listen.live_call import LiveCall, numbered_frame
+from bench.live_call import LiveCall, numbered_frame
 
 SECRET = "listen-test-secret-0123456789-abcdefghijklmnop"
 

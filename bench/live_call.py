@@ -1,4 +1,4 @@
-"""A live AudioSocket call for listen-in tests and bench/listen.py's callers."""
+"""A live AudioSocket call, paced to real time: for listen-in tests and bench/listen.py."""
 
 from __future__ import annotations
 
