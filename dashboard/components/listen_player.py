@@ -142,6 +142,20 @@ def listen_url_parts(services: DashboardServices, call_id: str) -> tuple[str | N
     return base, path
 
 
+def listen_script(services: DashboardServices, user: SessionUser, call_id: str, party: Party) -> str:
+    """The JavaScript that starts the player with a fresh token; ListenTokenError
+    when this user may not listen or the dashboard has no secret."""
+    secret = services.settings.secret
+    if not secret:
+        raise ListenTokenError("listen-in needs CALLMON_DASHBOARD_SECRET")
+    token = issue_listen_token(secret, call_id, user.name, user.role, party)
+    base, path = listen_url_parts(services, call_id)
+    origin = (
+        json.dumps(base) if base else "(location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host"
+    )
+    return f"window.callmonListen.start({origin} + {json.dumps(path + '?token=' + token)})"
+
+
 def listen_player(services: DashboardServices, user: SessionUser, call_id: str) -> None:
     """The listen controls for a live call; nothing at all for roles that may not listen."""
     if not may_listen(user):
@@ -150,28 +164,16 @@ def listen_player(services: DashboardServices, user: SessionUser, call_id: str) 
     party: dict[str, Party] = {"value": "both"}
 
     def start() -> None:
-        secret = services.settings.secret
-        if not secret:
-            ui.notify("Listen-in needs CALLMON_DASHBOARD_SECRET", type="warning")
-            return
         try:
-            token = issue_listen_token(secret, call_id, user.name, user.role, party["value"])
+            ui.run_javascript(listen_script(services, user, call_id, party["value"]))
         except ListenTokenError as error:
             ui.notify(f"Cannot listen: {error}", type="warning")
-            return
-        base, path = listen_url_parts(services, call_id)
-        origin = (
-            json.dumps(base)
-            if base
-            else "(location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host"
-        )
-        ui.run_javascript(f"window.callmonListen.start({origin} + {json.dumps(path + '?token=' + token)})")
 
     with ui.row().classes("items-center gap-2").props('data-testid="listen-player"'):
         with ui.row().classes("items-center gap-2").props('data-listen-when="off"'):
             ui.button("Listen", icon="headphones", on_click=start).props(
                 'dense color=primary data-testid="listen-start"'
-            )
+            ).mark("listen-start")
             ui.select(
                 {name: name for name in PARTIES},
                 value="both",
