@@ -35,7 +35,7 @@ PLAYER_JS = """
 <script>
 window.callmonListen = window.callmonListen || (function () {
   const stats = {state: 'idle', frames: 0, decodedSamples: 0, played: 0, dropped: 0,
-                 firstFrameMs: null, lastDelayMs: null, closeCode: null};
+                 firstFrameMs: null, openMs: null, helloMs: null, audioReadyMs: null, lastDelayMs: null, closeCode: null};
   let socket = null, context = null, node = null, startedAt = 0;
   let queues = {};
   function show(text, listening) {
@@ -87,20 +87,22 @@ window.callmonListen = window.callmonListen || (function () {
   function start(url) {
     stop();
     Object.assign(stats, {state: 'connecting', frames: 0, decodedSamples: 0, played: 0, dropped: 0,
-                          firstFrameMs: null, lastDelayMs: null, closeCode: null});
+                          firstFrameMs: null, openMs: null, helloMs: null, audioReadyMs: null, lastDelayMs: null, closeCode: null});
     startedAt = performance.now();
     context = new (window.AudioContext || window.webkitAudioContext)();
     context.resume();
     node = context.createScriptProcessor(1024, 1, 1);
     node.onaudioprocess = function (event) { pull(event.outputBuffer.getChannelData(0)); };
     node.connect(context.destination);
+    stats.audioReadyMs = performance.now() - startedAt;
     show('Connecting…', true);
     socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     const mine = socket;
+    socket.onopen = function () { stats.openMs = performance.now() - startedAt; };
     socket.onmessage = function (message) {
       if (mine !== socket) { return; }
-      if (typeof message.data === 'string') { stats.state = 'listening'; show('Listening live', true); return; }
+      if (typeof message.data === 'string') { stats.helloMs = performance.now() - startedAt; stats.state = 'listening'; show('Listening live', true); return; }
       const view = new DataView(message.data);
       const party = view.getUint8(1), rate = view.getUint16(2, true), sentAt = view.getFloat64(4, true);
       const pcm = new Int16Array(message.data, 12, (message.data.byteLength - 12) >> 1);

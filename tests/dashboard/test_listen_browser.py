@@ -81,7 +81,12 @@ async def test_a_supervisor_listens_to_a_live_call_in_the_browser(live_dashboard
         await in_browser(log_in_and_open_the_call)
 
         def hears_the_call() -> dict[str, Any]:
-            stats = wait_for(browser, lambda d: (s := player_stats(d)).get("frames", 0) >= 25 and s, 30)
+            # Received, decoded, and pulled by the Web Audio graph (the audio is played).
+            stats = wait_for(
+                browser,
+                lambda d: (s := player_stats(d)).get("frames", 0) >= 25 and s.get("played", 0) > 0 and s,
+                30,
+            )
             wait_for(browser, lambda d: "Listening live" in css(d, "#callmon-listen-state")[0].text)
             assert css(browser, "[data-testid=listen-stop]")[0].is_displayed()
             assert not css(browser, "[data-testid=listen-start]")[0].is_displayed()
