@@ -219,6 +219,7 @@ class IngestWorker:
             "status": "ok",
             "uptime_s": round(time.time() - self.started_at, 1),
             "active_calls": len(self.pipeline.active_call_ids),
+            "listeners": self.listen_tap.listener_count(),
             "engine": self.pipeline.services.engine_name,
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",

@@ -67,6 +67,7 @@ async def test_a_supervisor_hears_the_live_call_and_the_listen_is_audited(worker
             # Live audio, in order: consecutive frames as the caller sent them.
             assert numbers == list(range(numbers[0], numbers[0] + 25))
             assert worker.listen_tap.listener_count(call.call_id) == 1
+            assert worker.health()["listeners"] == 1
             await call.hang_up()
             with pytest.raises(ConnectionClosed) as closed:
                 while True:
