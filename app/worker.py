@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from alerts.config import AlertSettings
 from alerts.rules import boost_keywords
 from alerts.service import AlertService
 from app.http_app import build_ingest_app
+from app.listen_route import build_listen_router
 from chat import ChatService, ChatSettings, ChatStore
 from chat.twilio_routes import build_chat_router
 from dashboard.health import ProbeReport, ingest_report
@@ -38,6 +39,7 @@ from ingest.bus import Bus, open_bus
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
 from ingest.pipeline.admission import CallAdmission
+from ingest.pipeline.listen import ListenTap
 from ingest.pipeline.recognition import (
     BacklogThresholds,
     RecognitionBacklog,
@@ -48,6 +50,7 @@ from ingest.pipeline.recovery import recover_after_crash
 from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import IngestSettings, SettingsError, unsigned_twilio_problem
 from ingest.storage import CallStore
+from ingest.storage.listen_audit import ListenAuditStore
 from ingest.tasks import spawn
 from ingest.translation import (
     LanguageDetector,
@@ -74,6 +77,9 @@ class ComponentSettings:
     translation: TranslationSettings = field(default_factory=TranslationSettings.defaults)
     chat: ChatSettings = field(default_factory=ChatSettings.defaults)
     vicidial: ViciDialSettings | None = None
+    listen_secret: str | None = None
+    """The dashboard secret (CALLMON_DASHBOARD_SECRET) that signs listen-in
+    tokens; without it the worker refuses every listen."""
 
 
 class IngestWorker:
@@ -105,6 +111,10 @@ class IngestWorker:
         self._app = app
         self._engine = engine
         self._tap = tap
+        self.listen_tap = ListenTap()
+        self.listen_secret = self.components.listen_secret
+        """Settable after start: `callmon run` passes the dashboard's final secret."""
+        self.listen_audit: ListenAuditStore | None = None
         self.store: CallStore
         self.bus: Bus
         self.pipeline: CallPipeline
@@ -134,10 +144,23 @@ class IngestWorker:
 
     @property
     def sink(self) -> CallEventSink:
-        """Where adapters deliver: the pipeline, behind the tap when there is one."""
-        if self._tap is None:
-            return self.pipeline
-        return _TappedSink(self.pipeline, self._tap)
+        """Where adapters deliver: the pipeline, behind the listen-in tap (and the
+        caller's tap when there is one)."""
+        return _TappedSink(self.pipeline, self._see)
+
+    def _see(self, event: CallEvent) -> None:
+        self.listen_tap.feed(event)
+        if self._tap is not None:
+            self._tap(event)
+
+    def listen_router(self) -> APIRouter:
+        """`WS /listen/{call_id}`: live listen-in for supervisors."""
+        return build_listen_router(
+            self.listen_tap,
+            lambda: self.listen_audit,
+            lambda: self.listen_secret,
+            lambda call_id: call_id in self.pipeline.active_call_ids,
+        )
 
     @property
     def audiosocket_port(self) -> int:
@@ -162,7 +185,7 @@ class IngestWorker:
     async def _start(self) -> None:
         settings = self.settings
         self.store = await CallStore.open(settings.db_path)
-        self.bus = open_bus(settings.redis_url)
+        self.bus = open_bus(settings.redis_url, heartbeat_s=settings.active_call_heartbeat_s)
         keywords = boost_keywords(self.components.alerts.segment_rules)
         engine = self._engine or create_engine(settings, keywords)
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
@@ -203,6 +226,7 @@ class IngestWorker:
         if not self._listen:
             return
         await self._open_chat()
+        self.listen_audit = await ListenAuditStore.open(settings.db_path)
         self._audiosocket = AudioSocketServer(
             self.sink,
             settings.audiosocket_host,
@@ -240,6 +264,7 @@ class IngestWorker:
             "uptime_s": round(time.time() - self.started_at, 1),
             "active_calls": len(self.pipeline.active_call_ids),
             "recognition": {**backlog.to_dict(), "thresholds": asdict(self.health_thresholds)},
+            "listeners": self.listen_tap.listener_count(),
             "engine": self.pipeline.services.engine_name,
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
@@ -249,8 +274,12 @@ class IngestWorker:
             ),
         }
 
-    def include_routes(self, app: FastAPI) -> None:
-        """Mount the Twilio endpoints on another app (the dashboard's)."""
+    def include_routes(self, app: FastAPI, *, twilio: bool = True) -> None:
+        """Mount the Twilio endpoints (unless `twilio` is False: see `callmon run`)
+        and listen-in on another app (the dashboard's)."""
+        app.include_router(self.listen_router())
+        if not twilio:
+            return
         app.include_router(build_twilio_router(self.settings, self.sink, self.admission))
         if self.chat is not None:
             app.include_router(build_chat_router(self.settings, self.sink, self.chat, self.admission))
@@ -275,9 +304,17 @@ class IngestWorker:
         if problem is not None:
             raise SettingsError(problem)
         if not settings.twilio_auth_token and settings.allow_unsigned_twilio:
-            log.warning("UNSIGNED Twilio endpoints on %s: anyone reaching the port can inject calls", settings.http_host)
+            log.warning(
+                "UNSIGNED Twilio endpoints on %s: anyone reaching the port can inject calls",
+                settings.http_host,
+            )
         app = self._app or build_ingest_app(
-            settings, self.sink, health=self.health, chat_service=self.chat, admission=self.admission
+            settings,
+            self.sink,
+            health=self.health,
+            chat_service=self.chat,
+            admission=self.admission,
+            routers=[self.listen_router()],
         )
         config = uvicorn.Config(
             app,
@@ -314,6 +351,7 @@ class IngestWorker:
             )
 
     async def stop(self) -> None:
+        self.listen_tap.close_all()
         if self._audiosocket is not None:
             await self._audiosocket.stop()
         if self._http is not None and self._http_task is not None:
@@ -323,6 +361,8 @@ class IngestWorker:
             await self.chat.close()
         if self.chats is not None:
             await self.chats.close()
+        if self.listen_audit is not None:
+            await self.listen_audit.close()
         if hasattr(self, "pipeline"):
             await self._drain()
         if self.enricher is not None:

@@ -62,6 +62,9 @@ class IngestSettings(CallmonSettings):
     """HTTP port for `/twilio/media`, `/twilio/voice` and `/healthz`."""
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "CALLMON_REDIS_URL"))
     """Redis for live fan-out; unset = the in-process bus."""
+    active_call_heartbeat_s: float = 5.0
+    """How often the worker refreshes its live calls in Redis; a dead worker's
+    calls leave the wallboards after three missed heartbeats."""
     asr: str = "sphinx"
     """Speech-to-text engine: sphinx, whisper or deepgram."""
     whisper_model: str = "small"
@@ -155,6 +158,8 @@ class IngestSettings(CallmonSettings):
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
+        if self.active_call_heartbeat_s <= 0:
+            raise SettingsError("CALLMON_ACTIVE_CALL_HEARTBEAT_S must be > 0")
         try:
             parse_language_map(self.ingroup_languages)
         except LanguageMapError as error:

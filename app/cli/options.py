@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ def load_component_settings() -> ComponentSettings:
             translation=TranslationSettings.from_env(),
             chat=ChatSettings.from_env(),
             vicidial=ViciDialSettings.from_env(),
+            listen_secret=os.environ.get("CALLMON_DASHBOARD_SECRET") or None,
         )
     except (SettingsError, ConfigError) as error:  # ViciDialSettingsError is a SettingsError
         raise click.UsageError(str(error)) from None

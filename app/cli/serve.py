@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import sqlite3
 from pathlib import Path
@@ -147,13 +148,15 @@ async def _start_dashboard(
             services.settings = settings
         else:
             await check_ready(settings, services.users)
+        worker.listen_secret = settings.secret  # the dashboard signs listen-in tokens with it
         # The Twilio endpoints ride on the dashboard's port too, unless that would
         # expose them unsigned beyond loopback.
         unsigned = unsigned_twilio_problem(worker.settings, settings.host)
         if unsigned is not None:
             click.echo(f"not serving Twilio on the dashboard port: {unsigned}", err=True)
-        routes = worker.include_routes if unsigned is None else None
-        server = DashboardServer(services, extra_routes=routes)
+        server = DashboardServer(
+            services, extra_routes=functools.partial(worker.include_routes, twilio=unsigned is None)
+        )
         await server.start()
     except (DashboardConfigError, OSError) as error:
         await services.close()

@@ -12,6 +12,7 @@ from typing import Any
 from nicegui import ui
 
 from dashboard.auth import SessionUser, guarded_page
+from dashboard.components.listen_player import listen_player
 from dashboard.components.sentiment_chart import SentimentChart
 from dashboard.components.transcript import transcript_line
 from dashboard.layout import frame
@@ -49,6 +50,8 @@ def register(services: DashboardServices) -> None:
             segments = await services.calls.list_segments(call_id)
             alerts = await services.alerts.list_alerts(200, call_id=call_id)
             notes = await services.notes.list_for_call(call_id)
+            if live is not None or (summary is not None and summary.status == "active"):
+                listen_player(services, user, call_id)
             view = _CallView(services, user, call_id)
             view.show_metadata(summary if summary else live.summary)  # type: ignore[union-attr]
             for segment in segments:

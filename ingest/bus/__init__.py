@@ -8,14 +8,15 @@ from ingest.bus.memory import MemoryBus
 from ingest.bus.redis_bus import RedisBus
 
 
-def open_bus(redis_url: str | None) -> Bus:
+def open_bus(redis_url: str | None, *, heartbeat_s: float = 5.0) -> Bus:
     """A `RedisBus` for a ``redis://`` / ``rediss://`` / ``unix://`` URL, else a `MemoryBus`.
 
     Connects lazily: Redis being down at start-up is an outage like any other.
-    A malformed URL raises ValueError at once.
+    A malformed URL raises ValueError at once. `heartbeat_s`: how often the
+    worker refreshes its active calls in Redis (they expire after three missed).
     """
     if redis_url:
-        return RedisBus(redis_url)
+        return RedisBus(redis_url, heartbeat_s=heartbeat_s)
     return MemoryBus()
 
 

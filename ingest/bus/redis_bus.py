@@ -1,5 +1,15 @@
 """`RedisBus`: events over Redis pub/sub, history in streams, active calls in a hash.
 
+Active calls carry a heartbeat: beside each ``calls:active`` hash entry the
+worker that owns the call keeps a per-call key ``calls:active:alive:{id}`` with
+a TTL of three heartbeats and refreshes it every `heartbeat_s`. Per-call keys
+with a TTL (rather than a sorted set of last-beat times) let Redis's own clock
+expire them, so workers and dashboards need no synchronised clocks. A reader
+keeps only entries whose key is alive and deletes the rest: a worker killed with
+-9 takes its calls off every wallboard within ~3 heartbeats. The alive key is
+always written before the hash entry, so a reader never sees a new call without
+its key.
+
 Redis is a convenience, not the record (SQLite is), so an outage must never
 stall the pipeline: `publish` does no I/O while Redis is known to be down,
 pub/sub messages are dropped (fire-and-forget), and history-stream entries and
@@ -27,6 +37,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from ingest.bus.base import BusUnavailable
 from ingest.bus.channels import (
     ACTIVE_CALLS,
+    ActiveCallChange,
     active_call_change,
     active_summaries,
     encode,
@@ -41,6 +52,15 @@ from ingest.retry import backoff_delays
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
+
+HEARTBEATS_TO_EXPIRY = 3
+"""A call's alive key outlives this many missed heartbeats."""
+
+
+def alive_key(call_id: str) -> str:
+    """The per-call key whose TTL says the owning worker is still alive."""
+    return f"{ACTIVE_CALLS}:alive:{call_id}"
+
 
 # What "Redis is unreachable" looks like; anything else is a bug or bad data.
 TRANSPORT_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
@@ -66,6 +86,7 @@ class RedisBus:
         history_ttl_s: int = 86400,
         outbox_limit: int = 20000,
         max_queued: int = 1000,
+        heartbeat_s: float = 5.0,
     ) -> None:
         # No client-side retries: a retry loop with backoff inside publish is
         # exactly the stall we must avoid; our reconnect task does the waiting.
@@ -92,6 +113,11 @@ class RedisBus:
         self._reconnecting: asyncio.Task[None] | None = None
         self._pumps: set[asyncio.Task[None]] = set()
         self._subscriptions: set[Subscription] = set()
+        self._heartbeat_s = heartbeat_s
+        self._alive_ttl_ms = max(1, int(heartbeat_s * HEARTBEATS_TO_EXPIRY * 1000))
+        # The calls this process made active: call_id -> its latest encoded summary.
+        self._own_live: dict[str, bytes] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
         self._closed = False
 
     # ---------------------------------------------------------------- publish
@@ -135,12 +161,49 @@ class RedisBus:
                 writes.append(RedisWrite("expire", (stream, self._history_ttl_s)))
         change = active_call_change(event)
         if change is not None:
-            if change.summary is None:
-                writes.append(RedisWrite("hdel", (ACTIVE_CALLS, change.call_id)))
-            else:
-                command = "hsetnx" if change.only_if_absent else "hset"
-                writes.append(RedisWrite(command, (ACTIVE_CALLS, change.call_id, encode(change.summary))))
+            writes.extend(self._active_writes(change))
         return writes
+
+    def _active_writes(self, change: ActiveCallChange) -> list[RedisWrite]:
+        """The hash entry and its alive key; remembers the call for the heartbeat."""
+        key = alive_key(change.call_id)
+        if change.summary is None:
+            self._own_live.pop(change.call_id, None)
+            return [RedisWrite("hdel", (ACTIVE_CALLS, change.call_id)), RedisWrite("delete", (key,))]
+        summary = encode(change.summary)
+        if not (change.only_if_absent and change.call_id in self._own_live):
+            self._own_live[change.call_id] = summary
+        self._start_heartbeat()
+        command = "hsetnx" if change.only_if_absent else "hset"
+        return [
+            RedisWrite("set", (key, b"1"), {"px": self._alive_ttl_ms}),
+            RedisWrite(command, (ACTIVE_CALLS, change.call_id, summary)),
+        ]
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None and not self._closed:
+            self._heartbeat = spawn(self._beat_forever(), name="redis-bus active-call heartbeat")
+
+    async def _beat_forever(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(self._heartbeat_s)
+            if self._own_live and not self._down:
+                await self._beat()
+
+    async def _beat(self) -> None:
+        """Refresh every own live call's alive key; put back a hash entry that a
+        reader removed while this worker could not reach Redis."""
+        pipe = self._client.pipeline(transaction=False)
+        for call_id, summary in self._own_live.items():
+            pipe.set(alive_key(call_id), b"1", px=self._alive_ttl_ms)
+            pipe.hsetnx(ACTIVE_CALLS, call_id, summary)
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                results = await pipe.execute(raise_on_error=False)
+        except TRANSPORT_ERRORS as error:
+            self._went_down(error)
+            return
+        _log_command_errors(results, "refreshing active calls")
 
     def _stash(self, writes: list[RedisWrite]) -> None:
         self._outbox.extend(writes)
@@ -250,7 +313,7 @@ class RedisBus:
             except RedisError as error:
                 log.error("subscription to %s failed: %s", subscription.channels, error)
             finally:
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
             # Wait for the reconnect task to see Redis back, then resubscribe.
             await self._up.wait()
             await asyncio.sleep(0.05)
@@ -274,8 +337,24 @@ class RedisBus:
     # ------------------------------------------------------------------ reads
 
     async def active_calls(self) -> dict[str, CallSummary]:
+        """The calls whose worker still beats; entries of dead workers are removed."""
         raw = await self._query(self._client.hgetall(ACTIVE_CALLS), "read active calls")
-        return active_summaries((call_id.decode(), data) for call_id, data in raw.items())
+        if not raw:
+            return {}
+        call_ids = [call_id.decode() for call_id in raw]
+        alive = await self._query(
+            self._client.mget([alive_key(call_id) for call_id in call_ids]), "read active-call heartbeats"
+        )
+        dead = [call_id for call_id, beat in zip(call_ids, alive, strict=True) if beat is None]
+        if dead:
+            log.info("%d active calls have no heartbeat (their worker died); removing them", len(dead))
+            await self._query(self._client.hdel(ACTIVE_CALLS, *dead), "remove dead active calls")
+        gone = set(dead)
+        return active_summaries(
+            (call_id, data)
+            for call_id, data in zip(call_ids, raw.values(), strict=True)
+            if call_id not in gone
+        )
 
     async def history(self, call_id: str, limit: int = 1000) -> list[Event]:
         if limit <= 0:
@@ -309,7 +388,8 @@ class RedisBus:
         self._closed = True
         for subscription in self._subscriptions:
             subscription.close()
-        tasks = [*self._pumps, *([self._reconnecting] if self._reconnecting else [])]
+        background = [self._reconnecting, self._heartbeat]
+        tasks = [*self._pumps, *(task for task in background if task is not None)]
         for task in tasks:
             task.cancel()
         if tasks:

@@ -72,7 +72,6 @@ async def test_segments_stored_before_the_migration_read_with_defaults(tmp_path:
         await store.close()
     assert segment.words == () and segment.spotted == () and segment.not_transcribed is None
     with sqlite3.connect(db_path) as db:
-        assert (
-            db.execute("SELECT max(version) FROM schema_migrations WHERE component = 'core'").fetchone()[0]
-            == len(CORE_MIGRATIONS)
-        )
+        assert db.execute("SELECT max(version) FROM schema_migrations WHERE component = 'core'").fetchone()[
+            0
+        ] == len(CORE_MIGRATIONS)

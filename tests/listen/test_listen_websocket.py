@@ -1,0 +1,139 @@
+"""WS /listen/{call_id} on a real worker: a call fed over AudioSocket is heard live;
+bad tokens are closed with 1008; every listen is audited; nothing is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+from app.listen_route import FRAME_HEADER
+from app.worker import ComponentSettings, IngestWorker
+from bench.crash_worker import SlowNumberedRecognizer
+from bench.listen_worker import worker_settings
+from bench.live_call import LiveCall, numbered_frame
+from ingest.pipeline.listen_token import issue_listen_token
+from ingest.storage.listen_audit import ListenAuditStore
+
+SECRET = "listen-test-secret-0123456789-abcdefghijklmnop"
+
+
+@pytest.fixture
+async def worker(tmp_path: Path) -> AsyncIterator[IngestWorker]:
+    settings = worker_settings(tmp_path / "calls.db", None, 5.0)
+    async with IngestWorker(
+        settings,
+        ComponentSettings(listen_secret=SECRET),
+        engine=SlowNumberedRecognizer(0.0),
+        alerts_enabled=False,
+    ) as running:
+        yield running
+
+
+async def until_live(worker: IngestWorker, call_id: str) -> None:
+    async with asyncio.timeout(10):
+        while call_id not in worker.pipeline.active_call_ids:
+            await asyncio.sleep(0.02)
+
+
+def listen_url(worker: IngestWorker, call_id: str, token: str) -> str:
+    return f"ws://127.0.0.1:{worker.http_port}/listen/{call_id}?token={token}"
+
+
+async def test_a_supervisor_hears_the_live_call_and_the_listen_is_audited(worker: IngestWorker) -> None:
+    async with LiveCall(worker.audiosocket_port) as call:
+        await until_live(worker, call.call_id)
+        token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+        async with websockets.connect(listen_url(worker, call.call_id, token)) as socket:
+            hello = orjson.loads(await asyncio.wait_for(socket.recv(), 5))
+            assert hello == {"type": "listening", "call_id": call.call_id, "party": "both"}
+            numbers = []
+            while len(numbers) < 25:
+                message = await asyncio.wait_for(socket.recv(), 5)
+                assert isinstance(message, bytes)
+                version, _speaker, rate, received_at = FRAME_HEADER.unpack_from(message)
+                pcm = message[FRAME_HEADER.size :]
+                assert (version, rate, len(pcm)) == (1, 8000, 320)
+                assert received_at > 0
+                numbers.append(struct.unpack_from("<h", pcm)[0])
+                assert pcm == numbered_frame(numbers[-1])
+            # Live audio, in order: consecutive frames as the caller sent them.
+            assert numbers == list(range(numbers[0], numbers[0] + 25))
+            assert worker.listen_tap.listener_count(call.call_id) == 1
+            assert worker.health()["listeners"] == 1
+            await call.hang_up()
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(socket.recv(), 10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
+    audit = await ListenAuditStore.open(worker.settings.db_path)
+    try:
+        async with asyncio.timeout(10):
+            while not (records := await audit.for_call(call.call_id)) or records[0].stopped_at is None:
+                await asyncio.sleep(0.05)
+    finally:
+        await audit.close()
+    (record,) = records
+    assert (record.user, record.role, record.party) == ("sue", "supervisor", "both")
+    assert record.stopped_at is not None and record.stopped_at >= record.started_at
+    assert record.frames_sent >= 25
+    assert worker.listen_tap.listener_count() == 0
+
+
+async def test_stop_from_the_browser_ends_the_listen_not_the_call(worker: IngestWorker) -> None:
+    async with LiveCall(worker.audiosocket_port) as call:
+        await until_live(worker, call.call_id)
+        token = issue_listen_token(SECRET, call.call_id, "ann", "admin", "caller")
+        async with websockets.connect(listen_url(worker, call.call_id, token)) as socket:
+            await socket.recv()
+            await socket.recv()
+        async with asyncio.timeout(10):
+            while worker.listen_tap.listener_count(call.call_id):
+                await asyncio.sleep(0.02)
+        assert call.call_id in worker.pipeline.active_call_ids
+
+
+async def close_code(url: str) -> int | None:
+    async with websockets.connect(url) as socket:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 10)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+async def test_bad_tokens_are_closed_with_policy_violation(worker: IngestWorker) -> None:
+    async with LiveCall(worker.audiosocket_port) as call, LiveCall(worker.audiosocket_port) as other:
+        await until_live(worker, call.call_id)
+        await until_live(worker, other.call_id)
+        cases = {
+            "none": "",
+            "wrong secret": issue_listen_token("not-the-secret", call.call_id, "sue", "supervisor"),
+            "expired": issue_listen_token(SECRET, call.call_id, "sue", "supervisor", ttl_s=-1),
+            "other call": issue_listen_token(SECRET, other.call_id, "sue", "supervisor"),
+        }
+        for what, token in cases.items():
+            assert await close_code(listen_url(worker, call.call_id, token)) == 1008, what
+        assert worker.listen_tap.listener_count() == 0
+        ended = str(uuid.uuid4())
+        token = issue_listen_token(SECRET, ended, "sue", "supervisor")
+        assert await close_code(listen_url(worker, ended, token)) == 4404
+    audit = await ListenAuditStore.open(worker.settings.db_path)
+    try:
+        assert await audit.for_call(call.call_id) == []
+    finally:
+        await audit.close()
+
+
+async def test_a_worker_without_the_dashboard_secret_refuses_every_listen(worker: IngestWorker) -> None:
+    worker.listen_secret = None
+    async with LiveCall(worker.audiosocket_port) as call:
+        await until_live(worker, call.call_id)
+        token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+        assert await close_code(listen_url(worker, call.call_id, token)) == 1008
