@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import click
 from alerts.config import ConfigError, load_alert_settings
 from app.worker import ComponentSettings
 from chat.settings import ChatSettings
+from dashboard.settings import DashboardSettings
 from ingest.settings import ASR_ENGINES, IngestSettings, SettingsError
 from ingest.translation import TranslationSettings
 from vicidial.settings import ViciDialSettings
@@ -83,7 +83,8 @@ def load_component_settings() -> ComponentSettings:
             translation=TranslationSettings.from_env(),
             chat=ChatSettings.from_env(),
             vicidial=ViciDialSettings.from_env(),
-            listen_secret=os.environ.get("CALLMON_DASHBOARD_SECRET") or None,
+            # The dashboard signs listen-in tokens with its secret; the worker checks them.
+            listen_secret=DashboardSettings.from_env().secret,
         )
-    except (SettingsError, ConfigError) as error:  # ViciDialSettingsError is a SettingsError
+    except (SettingsError, ConfigError) as error:  # ViciDial's and the dashboard's errors are SettingsErrors
         raise click.UsageError(str(error)) from None
