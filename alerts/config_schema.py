@@ -1,3 +1,6 @@
+# mypy: disable-error-code="valid-type"
+# `checked(...)` builds an Annotated validator type at run time; mypy cannot
+# evaluate a call in a type position, though pydantic reads the result fine.
 """The alert configuration document as pydantic models, and its errors in words.
 
 pydantic walks the document: unknown keys, missing keys, tables that are not
@@ -86,7 +89,7 @@ _RULE_TABLES = {name: _rule_table(rule) for name, rule in DEFAULT_RULES.items()}
 RulesTable = create_model(
     "RulesTable",
     __config__=_TABLE,
-    **{name: (model | None, None) for name, model in _RULE_TABLES.items()},  # type: ignore[call-overload]
+    **{name: (model | None, None) for name, model in _RULE_TABLES.items()},  # type: ignore[call-overload]  # create_model takes field tuples built at run time
 )
 _CUSTOM_TEMPLATE = KeywordRule(name="custom", level="warning", cooldown_s=60.0, keywords=("",))
 CustomRuleTable = _rule_table(_CUSTOM_TEMPLATE, required=("level", "keywords"))
@@ -94,40 +97,40 @@ CustomRuleTable = _rule_table(_CUSTOM_TEMPLATE, required=("level", "keywords"))
 
 class SlackTable(BaseModel):
     model_config = _TABLE
-    webhook_url: checked(checks.url) = None  # type: ignore[valid-type]
-    min_level: checked(checks.level) = None  # type: ignore[valid-type]
+    webhook_url: checked(checks.url) = None
+    min_level: checked(checks.level) = None
 
 
 class SmtpTable(BaseModel):
     model_config = _TABLE
-    host: checked(checks.text) = None  # type: ignore[valid-type]
-    port: checked(checks.integer(1, 65535)) = None  # type: ignore[valid-type]
-    tls: checked(checks.one_of("starttls", "tls", "none")) = None  # type: ignore[valid-type]
-    user: checked(checks.text) = None  # type: ignore[valid-type]
-    password: checked(checks.text) = None  # type: ignore[valid-type]
-    sender: checked(checks.text) = Field(None, alias="from")  # type: ignore[valid-type]
-    to: checked(checks.strings) = None  # type: ignore[valid-type]
-    ca_file: checked(checks.text) = None  # type: ignore[valid-type]
-    min_level: checked(checks.level) = None  # type: ignore[valid-type]
+    host: checked(checks.text) = None
+    port: checked(checks.integer(1, 65535)) = None
+    tls: checked(checks.one_of("starttls", "tls", "none")) = None
+    user: checked(checks.text) = None
+    password: checked(checks.text) = None
+    sender: checked(checks.text) = Field(None, alias="from")
+    to: checked(checks.strings) = None
+    ca_file: checked(checks.text) = None
+    min_level: checked(checks.level) = None
 
 
 class ResendTable(BaseModel):
     model_config = _TABLE
-    api_key: checked(checks.text) = None  # type: ignore[valid-type]
-    url: checked(checks.url) = None  # type: ignore[valid-type]
-    sender: checked(checks.text) = Field(None, alias="from")  # type: ignore[valid-type]
-    to: checked(checks.strings) = None  # type: ignore[valid-type]
-    min_level: checked(checks.level) = None  # type: ignore[valid-type]
+    api_key: checked(checks.text) = None
+    url: checked(checks.url) = None
+    sender: checked(checks.text) = Field(None, alias="from")
+    to: checked(checks.strings) = None
+    min_level: checked(checks.level) = None
 
 
 class NotifyTable(BaseModel):
     model_config = _TABLE
-    dashboard_url: checked(checks.url) = None  # type: ignore[valid-type]
-    timeout_s: checked(checks.number(0, above=True)) = None  # type: ignore[valid-type]
-    retries: checked(checks.integer(0, 20)) = None  # type: ignore[valid-type]
-    backoff_s: checked(checks.number(0)) = None  # type: ignore[valid-type]
-    in_process: checked(checks.boolean) = None  # type: ignore[valid-type]
-    queue_size: checked(checks.integer(1)) = None  # type: ignore[valid-type]
+    dashboard_url: checked(checks.url) = None
+    timeout_s: checked(checks.number(0, above=True)) = None
+    retries: checked(checks.integer(0, 20)) = None
+    backoff_s: checked(checks.number(0)) = None
+    in_process: checked(checks.boolean) = None
+    queue_size: checked(checks.integer(1)) = None
     slack: SlackTable = SlackTable()
     smtp: SmtpTable = SmtpTable.model_validate({})
     resend: ResendTable = ResendTable.model_validate({})
@@ -141,11 +144,11 @@ class AlertDocument(BaseModel):
     """The whole alerts.toml; every key optional."""
 
     model_config = _TABLE
-    min_confidence: checked(checks.number(0, 1)) = None  # type: ignore[valid-type]
-    min_sentiment_confidence: checked(checks.number(0, 1)) = None  # type: ignore[valid-type]
-    exceptions: checked(_strings_or_empty) = None  # type: ignore[valid-type]
-    rules: RulesTable = RulesTable()  # type: ignore[valid-type]
-    custom_rules: dict[checked(_custom_rule_name), CustomRuleTable] = {}  # type: ignore[valid-type]
+    min_confidence: checked(checks.number(0, 1)) = None
+    min_sentiment_confidence: checked(checks.number(0, 1)) = None
+    exceptions: checked(_strings_or_empty) = None
+    rules: RulesTable = RulesTable()
+    custom_rules: dict[checked(_custom_rule_name), CustomRuleTable] = {}
     notify: NotifyTable = NotifyTable()
 
 

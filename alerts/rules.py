@@ -17,6 +17,7 @@ rule's own speakers only (`CallAlertState.mood`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -330,7 +331,7 @@ def _texts(segment: TranscriptSegment) -> list[str]:
     return [text for text in (segment.text, segment.translation) if text]
 
 
-def _union(groups) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for group in groups:
         for word in group:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -191,7 +191,7 @@ class IngestWorker:
         streaming = engine if isinstance(engine, StreamingRecognizer) else None
         if streaming is None:
             self.spool = UtteranceSpool(spool_directory(settings))
-            self._pool = RecognitionPool(engine, settings, keywords, self.backlog)  # type: ignore[arg-type]
+            self._pool = RecognitionPool(cast(UtteranceRecognizer, engine), settings, keywords, self.backlog)
             await self._pool.warm_up()
         if self._alerts_enabled:
             self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)

@@ -205,7 +205,7 @@ def guarded_page(path: str, roles: frozenset[Role], title: str) -> Callable[[Cal
 
         # NiceGUI/FastAPI read the path parameters from the signature: `user` is ours.
         signature = inspect.signature(build)
-        page.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        page.__signature__ = signature.replace(  # type: ignore[attr-defined]  # inspect honours it on functions
             parameters=[p for p in signature.parameters.values() if p.name != "user"]
         )
         page.__name__, page.__qualname__ = build.__name__, build.__qualname__

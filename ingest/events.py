@@ -40,7 +40,7 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": self.type}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]  # every Event subclass is a dataclass
             value = getattr(self, f.name)
             if isinstance(value, bytes):
                 continue  # audio never travels on the bus
@@ -48,7 +48,7 @@ class Event:
                 value = dict(value)
             elif isinstance(value, tuple):
                 # Nested records (a segment's words) travel as objects, as orjson writes them.
-                value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]  # type: ignore[arg-type]
+                value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]  # type: ignore[arg-type]  # is_dataclass narrows to instance or class
             data[f.name] = value
         return data
 

@@ -252,7 +252,7 @@ async def _calls_first(
             raise
         return None
     finally:
-        await conn.set_progress_handler(None, 0)  # type: ignore[arg-type]
+        await conn.set_progress_handler(None, 0)  # type: ignore[arg-type]  # None removes it (sqlite3 API)
 
 
 async def _match_count(conn: aiosqlite.Connection, expression: str) -> int:
@@ -279,7 +279,7 @@ def _hit(row: sqlite3.Row, snippets: Any) -> CallHit:
 
 def _optional(row: sqlite3.Row, key: str) -> Any:
     # `key in row` would look among a sqlite3.Row's values, not its column names.
-    return row[key] if key in row.keys() else None  # noqa: SIM118
+    return row[key] if key in row.keys() else None  # noqa: SIM118 (see above)
 
 
 async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:

@@ -13,16 +13,17 @@ import itertools
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from ingest.adapters.audiosocket_legs import leg_uuid
 from ingest.audio.mulaw import encode_mulaw
+from ingest.events import Speaker
 from simulator.audiosocket_dialer import AudioSocketDialer
 from simulator.scripts import CallScript
 from simulator.timeline import CallAudio, render_call
-from simulator.twilio_dialer import TwilioStreamDialer
+from simulator.twilio_dialer import Track, TwilioStreamDialer
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ async def dial_audiosocket(
     call_uuid = call_uuid or uuid.uuid4()
     if split_legs:
         legs = {"agent": audio.agent, "caller": audio.caller}
-        uuids = {speaker: leg_uuid(call_uuid, speaker) for speaker in legs}  # type: ignore[arg-type]
+        uuids = {speaker: leg_uuid(call_uuid, cast(Speaker, speaker)) for speaker in legs}
     else:
         legs = {"unknown": audio.mixed()}
         uuids = {"unknown": call_uuid}
@@ -140,7 +141,7 @@ async def dial_twilio(
         async def send(index: int) -> None:
             offset = index * MULAW_FRAME
             for track, mulaw in tracks.items():
-                await dialer.send_media(track, mulaw[offset : offset + MULAW_FRAME], index * 20)  # type: ignore[arg-type]
+                await dialer.send_media(cast(Track, track), mulaw[offset : offset + MULAW_FRAME], index * 20)
 
         await _paced(frames, speed, send)
         await dialer.stop()
@@ -187,9 +188,10 @@ async def run_simulation(
     stagger_s: float = 3.0,
 ) -> list[DialedCall]:
     """Dial `calls` calls (None: forever), `concurrency` at a time, cycling scripts and protocols."""
-    plan = zip(itertools.cycle(scripts), itertools.cycle(list(protocols)))
-    if calls is not None:
-        plan = itertools.islice(plan, calls)  # type: ignore[assignment]
+    endless = zip(itertools.cycle(scripts), itertools.cycle(list(protocols)), strict=False)
+    plan: Iterator[tuple[CallScript, Protocol]] = (
+        endless if calls is None else itertools.islice(endless, calls)
+    )
     dialed: list[DialedCall] = []
 
     async def one(number: int, script: CallScript, protocol: Protocol) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ingest.events import Speaker
 
@@ -57,7 +58,7 @@ def parse_script(text: str, name: str = "script") -> CallScript:
             continue
         if who not in ("agent", "caller"):
             raise ScriptError(f"{name}:{number}: speaker must be agent or caller, got {who!r}")
-        lines.append(ScriptLine(who, said, pause))  # type: ignore[arg-type]
+        lines.append(ScriptLine(cast(Speaker, who), said, pause))  # checked just above
         pause = 0.0
     if not lines:
         raise ScriptError(f"{name}: no lines to speak")

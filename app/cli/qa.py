@@ -141,9 +141,9 @@ def search(
         query = SearchQuery(
             text=text, agent=agent, campaign=campaign, language=language,
             date_from=_when(date_from, "--from"), date_to=_when(date_to, "--to"),
-            min_sentiment=min_sentiment, max_sentiment=max_sentiment, sentiment_scope=sentiment_of,  # type: ignore[arg-type]
+            min_sentiment=min_sentiment, max_sentiment=max_sentiment, sentiment_scope=sentiment_of,  # type: ignore[arg-type]  # click.Choice gave a Literal
             has_alerts=has_alerts, alert_level=level, keyword=keyword, min_duration=min_duration,
-            max_duration=max_duration, sort=sort, descending=not asc, limit=limit, offset=offset,  # type: ignore[arg-type]
+            max_duration=max_duration, sort=sort, descending=not asc, limit=limit, offset=offset,  # type: ignore[arg-type]  # click.Choice gave a Literal
         )  # fmt: skip
     except ValueError as error:
         raise click.UsageError(str(error)) from None

@@ -77,7 +77,7 @@ def id_table(
     for column in shown:
         table.add_column(
             column.name,
-            justify=column.justify,  # type: ignore[arg-type]
+            justify=column.justify,  # type: ignore[arg-type]  # one of rich's JustifyMethod names
             overflow="fold" if column.wraps else "ellipsis",
             no_wrap=not column.wraps,
             width=widths[column.name],

@@ -53,7 +53,7 @@ def register(services: DashboardServices) -> None:
             if live is not None or (summary is not None and summary.status == "active"):
                 listen_player(services, user, call_id)
             view = _CallView(services, user, call_id)
-            view.show_metadata(summary if summary else live.summary)  # type: ignore[union-attr]
+            view.show_metadata(summary if summary else live.summary)  # type: ignore[union-attr]  # live is open here
             for segment in segments:
                 view.add_segment(segment, refresh=False)
             view.chart.plot.update()

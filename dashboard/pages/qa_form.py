@@ -65,7 +65,7 @@ def build_query(
     if problems:
         return None, problems
     try:
-        return SearchQuery(**values), []  # type: ignore[arg-type]
+        return SearchQuery(**values), []  # type: ignore[arg-type]  # each value was parsed for its field
     except ValueError as error:  # the query names every problem, joined by "; "
         return None, str(error).split("; ")
 

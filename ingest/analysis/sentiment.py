@@ -141,7 +141,7 @@ def _phrase_pattern() -> tuple[re.Pattern[str] | None, dict[str, str]]:
 def _analyzer() -> _Analyzer:
     """The one VADER analyzer (loading its lexicon takes ~100 ms), built on first use."""
     # Lazy: vaderSentiment reads its lexicon file at construction.
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: PLC0415
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: PLC0415 (see above)
 
     analyzer: _Analyzer = SentimentIntensityAnalyzer()
     words, phrases = load_lexicon()

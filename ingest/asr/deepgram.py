@@ -73,8 +73,8 @@ class DeepgramRecognizer:
     def client(self) -> Any:
         try:
             # The SDK is large: loaded only when Deepgram is the engine.
-            from deepgram import AsyncDeepgramClient  # noqa: PLC0415
-            from deepgram.environment import DeepgramClientEnvironment  # noqa: PLC0415
+            from deepgram import AsyncDeepgramClient  # noqa: PLC0415 (large SDK, Deepgram only)
+            from deepgram.environment import DeepgramClientEnvironment  # noqa: PLC0415 (as above)
         except ImportError as error:
             raise EngineUnavailable(
                 f"deepgram-sdk is not installed ({error}); pip install 'deepgram-sdk>=7,<8'"

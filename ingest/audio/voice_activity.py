@@ -17,7 +17,7 @@ import functools
 import importlib.util
 import os
 from collections import deque
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import webrtcvad
@@ -128,7 +128,7 @@ def silero_model_path() -> str:
 
 
 @functools.cache
-def _silero_session():  # type: ignore[no-untyped-def]
+def _silero_session() -> Any:  # an onnxruntime.InferenceSession (the library is untyped)
     try:
         import onnxruntime  # noqa: PLC0415 (heavy; webrtc-only workers never load it)
     except ImportError as error:

@@ -90,7 +90,7 @@ async def in_thread_transaction(db: aiosqlite.Connection, body: Callable[[sqlite
         return result
 
     # aiosqlite's private hop to its thread is untyped; `transaction` returns T.
-    return cast(T, await db._execute(transaction, db._conn))  # type: ignore[no-untyped-call]
+    return cast(T, await db._execute(transaction, db._conn))  # type: ignore[no-untyped-call]  # see the docstring
 
 
 async def _enable_wal(db: aiosqlite.Connection) -> None:

@@ -24,7 +24,7 @@ class DeeplTranslator(HttpTranslator):
         super().__init__(
             base_url or default_url(api_key),
             headers={"Authorization": f"DeepL-Auth-Key {api_key}"},
-            **options,  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]  # the same keywords HttpTranslator takes
         )
 
     async def _translate(self, text: str, source: str, target: str) -> tuple[str, str | None]:

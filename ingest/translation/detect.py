@@ -31,7 +31,7 @@ class LanguageDetector:
     ) -> None:
         try:
             # lingua loads its language models on import: only when detection is on.
-            from lingua import IsoCode639_1, LanguageDetectorBuilder  # noqa: PLC0415
+            from lingua import IsoCode639_1, LanguageDetectorBuilder  # noqa: PLC0415 (see above)
         except ImportError as error:
             raise RuntimeError(
                 f"language detection needs lingua ({error}); pip install lingua-language-detector"

@@ -11,7 +11,7 @@ class LibreTranslateTranslator(HttpTranslator):
     name = "libretranslate"
 
     def __init__(self, base_url: str, api_key: str | None = None, **options: object) -> None:
-        super().__init__(base_url, **options)  # type: ignore[arg-type]
+        super().__init__(base_url, **options)  # type: ignore[arg-type]  # HttpTranslator's own keywords
         self.api_key = api_key
 
     async def _translate(self, text: str, source: str, target: str) -> tuple[str, str | None]:
