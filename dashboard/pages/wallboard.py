@@ -40,7 +40,7 @@ def register(services: DashboardServices) -> None:
         return None
 
     def build(user: SessionUser) -> None:
-        with frame(services, user, "Live calls"):
+        with frame(services, user, "Live calls", inbox=True):
             with ui.row().classes("items-center gap-4"):
                 count = ui.label().props('data-testid="active-count"')
                 order = ui.toggle(
