@@ -23,7 +23,8 @@ from ingest.events import AlertAcknowledged, AlertRaised, CallEnded, CallSummary
 STRIP_MAX_HEIGHT = "22vh"
 """The strip's share of the viewport: live calls must stay in view whatever happens."""
 SOUNDED_LEVELS = frozenset({"urgent", "critical"})
-INBOX_EVENTS = (AlertRaised, AlertAcknowledged, CallEnded, CallSummary, FeedResynced)
+CALL_EVENTS = (AlertRaised, AlertAcknowledged, CallEnded, CallSummary)
+INBOX_EVENTS = (*CALL_EVENTS, FeedResynced)
 
 
 def inbox_order(call: LiveCall) -> tuple[int, float]:
@@ -134,7 +135,7 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
         if isinstance(event, FeedResynced):
             shown.clear()
             render_all()
-        elif isinstance(event, INBOX_EVENTS):
+        elif isinstance(event, CALL_EVENTS):
             render(event.call_id)
             if (
                 isinstance(event, AlertRaised)

@@ -29,7 +29,7 @@ PAGE_LIMIT = 500
 STALE_EVENTS = (AlertRaised, AlertAcknowledged, CallEnded, CallSummary, FeedResynced)
 CHOICES_CALL = {"any": "live or ended", "live": "live", "ended": "ended"}
 CHOICES_ACK = {"any": "acknowledged or not", "open": "unacknowledged", "done": "acknowledged"}
-COLUMNS = [
+COLUMNS: list[dict[str, Any]] = [
     {"name": "raised", "label": "Raised", "field": "raised", "align": "left", "sortable": True},
     {"name": "level", "label": "Level", "field": "level", "align": "left", "sortable": True},
     {"name": "state", "label": "State", "field": "state", "align": "left"},

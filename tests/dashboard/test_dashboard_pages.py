@@ -35,7 +35,7 @@ async def test_wallboard_shows_live_calls_and_updates(logged_in, services) -> No
     await user.should_see("1 active call", retries=30)
     await add_segment(services, "call-1", "i want to cancel my account", score=-0.6, keywords=("cancel",))
     await user.should_see("caller: i want to cancel my account", retries=30)
-    await user.should_see("avg -0.60", retries=30)
+    await user.should_see("caller -0.60", retries=30)
     await start_call(services, "call-2", agent="bob")
     await user.should_see("2 active calls", retries=30)
     await end_call(services, "call-1")
