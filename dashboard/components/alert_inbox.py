@@ -65,7 +65,9 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
                 await acknowledge_call(call_id, note.value)
 
             with ui.row():
-                ui.button("Acknowledge", on_click=confirm).props('data-testid="ack-confirm"').mark("ack-confirm")
+                ui.button("Acknowledge", on_click=confirm).props('data-testid="ack-confirm"').mark(
+                    "ack-confirm"
+                )
                 ui.button("Cancel", on_click=dialog.close).props("flat")
         dialog.open()
 

@@ -64,6 +64,30 @@ async def test_call_view_shows_transcript_chart_alerts_and_metadata(logged_in, s
     await user.should_see("legal threat: lawyer", retries=30)
     chart = user.find(ui.plotly).elements.pop()
     assert len(chart.figure["data"][1]["y"]) == 1 and len(chart.figure["data"][0]["y"]) == 1
+    caller_mood, agent_mood = chart.figure["data"][3], chart.figure["data"][4]
+    assert (caller_mood["name"], caller_mood["y"]) == ("caller mood", [-0.4])
+    assert (agent_mood["name"], agent_mood["y"]) == ("agent mood", [0.3])
+
+
+async def test_call_view_figures_follow_the_transcript_live(logged_in, services) -> None:
+    await start_call(services, "call-9", agent="ines")
+    await add_segment(services, "call-9", "good morning", speaker="agent", score=0.5)
+    user = await logged_in("sup")
+    await user.open("/calls/call-9")
+    await user.should_see("good morning", retries=30)
+    for n in range(1, 6):
+        await add_segment(services, "call-9", f"complaint number {n}", score=-0.5, start=2.0 * n)
+    await raise_alert(services, "call-9", "urgent")
+    await raise_alert(services, "call-9", "warning")
+    await user.should_see("complaint number 5", retries=30)
+
+    def field(name: str) -> str:
+        return next(e.text for e in user.find(ui.label).elements if e.props.get("data-field") == name)
+
+    await user.should_see("2 (2 open)", retries=30)
+    assert field("segments") == "6"
+    assert field("caller-mood") == "-0.50" and field("agent-mood") == "+0.50"
+    assert field("average-sentiment") == "-0.33"
 
 
 async def test_call_view_works_for_ended_calls(logged_in, services) -> None:
@@ -224,3 +248,18 @@ async def test_agent_home_lists_own_calls_only(logged_in, services) -> None:
     await agent.open("/agent")
     await agent.should_see("call-mine", retries=30)
     await agent.should_not_see("call-theirs", retries=30)
+
+
+async def test_agent_home_updates_live(logged_in, services) -> None:
+    agent = await logged_in("alice")
+    await agent.open("/agent")
+    await agent.should_see("You have no call in progress.", retries=30)
+    await start_call(services, "call-live", agent="alice")
+    await agent.should_see("+15550001 · billing", retries=30)
+    await add_segment(services, "call-live", "my internet is down again", score=-0.5)
+    await agent.should_see("my internet is down again", retries=30)
+    await agent.should_see("caller mood -0.50", retries=30)
+    await services.notes.add("call-live", "sup", "offer a technician visit")
+    await agent.should_see("sup: offer a technician visit", retries=30)
+    await end_call(services, "call-live")
+    await agent.should_see("You have no call in progress.", retries=30)
