@@ -154,21 +154,30 @@ class LiveFeed:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _watch_bus(self) -> None:
-        """Resync when the bus comes back after being down."""
-        down_since: float | None = None
+        """Resync when the bus comes back after being down. A bus that counts its
+        recoveries (Redis) is caught even when the outage fell between two polls."""
+        last_up = now()
+        recoveries = self._bus.health().get("recoveries", 0)
+        was_down = False
         while True:
             await asyncio.sleep(HEALTH_POLL_S)
-            up = self._bus.health().get("status") == "ok"
-            if not up and down_since is None:
-                down_since = now()
-                log.warning("the bus is down: the dashboard resyncs from the store when it is back")
-            elif up and down_since is not None:
+            health = self._bus.health()
+            up = health.get("status") == "ok"
+            recovered = health.get("recoveries", 0) != recoveries
+            if not up:
+                if not was_down:
+                    log.warning("the bus is down: the dashboard resyncs from the store when it is back")
+                was_down = True
+                continue
+            if was_down or recovered:
                 try:
-                    await self.resync(down_since)
+                    await self.resync(last_up)
                 except Exception:
                     log.exception("resync after the bus outage failed; retrying")
                     continue
-                down_since = None
+                recoveries = health.get("recoveries", 0)
+                was_down = False
+            last_up = now()
 
     async def resync(self, down_since: float) -> None:
         """Reload live state after an outage that began at `down_since` (epoch s), then
