@@ -20,7 +20,7 @@ from dashboard.style import LEVEL_CLASSES, call_path
 from ingest.call_identity import agent_display_name
 from ingest.events import AlertAcknowledged, AlertRaised, CallEnded, CallSummary, Event
 
-STRIP_MAX_HEIGHT = "22vh"
+STRIP_MAX_HEIGHT = "15vh"
 """The strip's share of the viewport: live calls must stay in view whatever happens."""
 SOUNDED_LEVELS = frozenset({"urgent", "critical"})
 CALL_EVENTS = (AlertRaised, AlertAcknowledged, CallEnded, CallSummary)
@@ -94,8 +94,12 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
                 row.props('data-testid="inbox-row"')
                 row.props["data-call-id"] = call_id  # wire data: a value, never parsed
             rows[call_id] = row
-        row.classes(replace=f"w-full items-center gap-2 px-2 py-1 border-l-8 rounded no-wrap text-sm "
-                    f"{LEVEL_CLASSES.get(top, '')}")  # fmt: skip
+        previous = row.props.get("data-level")
+        if previous != top:
+            # Only the level's colours change: replacing all classes would drop the row's own.
+            row.classes(
+                remove=LEVEL_CLASSES.get(previous, "") if previous else None, add=LEVEL_CLASSES.get(top, "")
+            )
         row.props["data-level"] = top
         row.clear()
         with row:

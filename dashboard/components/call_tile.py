@@ -8,13 +8,17 @@ so switching modes touches no tile.
 
 from __future__ import annotations
 
+import time
+
 from nicegui import ui
 
 from dashboard.feed import LiveCall
-from dashboard.style import call_path, format_score, sentiment_classes
+from dashboard.style import call_path, format_clock, format_score, sentiment_classes
 from ingest.call_identity import agent_display_name
 
-CHIP = "px-1 rounded text-xs font-mono whitespace-nowrap"
+CHIP = "px-1 rounded text-xs font-mono whitespace-nowrap shrink-0"
+EDGE_CLASSES = {"warning": "border-l-4 border-amber-400", "urgent": "border-l-4 border-orange-600",
+                "critical": "border-l-4 border-red-700"}  # fmt: skip
 BADGE_CLASSES = {
     "warning": "bg-amber-400 text-black",
     "urgent": "bg-orange-600 text-white",
@@ -45,27 +49,34 @@ class CallTile:
     def __init__(self, call: LiveCall) -> None:
         summary = call.summary
         with (
-            ui.card().tight().classes("callmon-tile p-2 gap-0").props('data-testid="call-tile"') as self.card
+            ui.card()
+            .tight()
+            .classes("callmon-tile p-2 gap-0 overflow-hidden")
+            .props('data-testid="call-tile"') as self.card
         ):
             self.card.props["data-call-id"] = call.call_id  # wire data: set as a value, never parsed
-            with ui.row().classes("w-full items-center gap-1 no-wrap"):
-                self.agent = ui.link("", call_path(call.call_id)).classes("font-bold truncate text-sm")
-                ui.space()
+            with ui.row().classes("callmon-tile-head w-full items-center gap-1"):
+                self.agent = ui.link("", call_path(call.call_id)).classes(
+                    "font-bold truncate grow text-sm min-w-[3.5rem]"
+                )
+                # Before the moods: in a narrow dense tile the moods are clipped, never the alert.
                 self.badge = ui.label().classes(f"{CHIP} hidden").props('data-testid="alert-badge"')
-            self.details = ui.label().classes("callmon-tile-extra text-xs text-gray-600 truncate")
-            with ui.row().classes("items-center gap-1 no-wrap"):
-                ui.label("0:00").classes("text-xs font-mono").props(
+                ui.label(format_clock(time.time() - summary.started_at)).classes("text-xs font-mono").props(
                     f'data-started="{summary.started_at}" data-testid="age"'
                 )
                 self.caller = ui.label().props('data-testid="caller-mood"')
                 self.agent_mood = ui.label().props('data-testid="agent-mood"')
+            self.details = ui.label().classes("callmon-tile-extra text-xs text-gray-600 truncate")
+            with ui.row().classes("w-full items-start gap-1 no-wrap"):
                 self.lag = (
                     ui.label()
-                    .classes("text-xs text-red-700 font-semibold")
+                    .classes("text-xs text-red-700 font-semibold whitespace-nowrap")
                     .props('data-testid="lag"')
                     .mark("lag")
                 )
-            self.last_line = ui.label().classes("callmon-last-line text-sm").props('data-testid="last-line"')
+                self.last_line = (
+                    ui.label().classes("callmon-last-line text-sm").props('data-testid="last-line"')
+                )
         self._shown: dict[str, str] = {}
         self.update(call)
 
@@ -118,6 +129,11 @@ class CallTile:
             f"{count} {level}" if level else "",
             f"{CHIP} {BADGE_CLASSES.get(level or '', '')}" if level else f"{CHIP} hidden",
         )
+
+        edge = EDGE_CLASSES.get(level or "", "")
+        if self._shown.get("edge", "") != edge:
+            self.card.classes(remove=self._shown.get("edge") or None, add=edge or None)
+            self._shown["edge"] = edge
 
     def place(self, rank: int) -> None:
         if self._shown.get("rank") != str(rank):

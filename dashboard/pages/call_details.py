@@ -147,10 +147,15 @@ class AlertsPanel:
         if not alert.acknowledged_at:
             self.open_ids.add(alert_id)
         with self.list:
-            with ui.row().classes(
-                f"w-full items-center gap-2 px-2 py-1 rounded border-l-4 text-sm "
-                f"{LEVEL_CLASSES.get(level, '')}"
-            ) as row:
+            with (
+                ui.row()
+                .classes(
+                    f"w-full items-center gap-2 px-2 py-1 rounded border-l-4 text-sm "
+                    f"{LEVEL_CLASSES.get(level, '')}"
+                )
+                .props('data-testid="call-alert"') as row
+            ):
+                row.props["data-alert-id"] = alert_id  # a value, never parsed
                 ui.label(time.strftime("%H:%M:%S", time.localtime(alert.raised_at)))
                 ui.label(level.upper()).classes("font-bold")
                 ui.label("; ".join(alert.reasons)).classes("grow")
@@ -159,7 +164,7 @@ class AlertsPanel:
                 elif may_open(self._user.role, SUPERVISOR_PAGES):
                     self._buttons[alert_id] = ui.button(
                         "Acknowledge", on_click=lambda: self._acknowledge(alert_id)
-                    ).props("dense flat")
+                    ).props('dense flat data-testid="call-ack"')
             row.move(target_index=0)
         self._rows[alert_id] = row
         self.none.visible = False

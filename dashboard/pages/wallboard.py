@@ -48,7 +48,7 @@ FACET_LABELS = {
 }
 GRID_STYLE = {
     "cards": "grid-template-columns: repeat(auto-fill, minmax(280px, 1fr))",
-    "dense": "grid-template-columns: repeat(auto-fill, minmax(180px, 1fr))",
+    "dense": "grid-template-columns: repeat(auto-fill, minmax(170px, 1fr))",
 }
 
 
