@@ -16,7 +16,7 @@ from alerts.config import AlertSettings
 from alerts.dispatcher import NotificationDispatcher
 from alerts.engine import AlertEngine, Verdict
 from alerts.notifiers import Notifier, build_notifiers
-from alerts.store import AlertStore
+from alerts.store import AlertQuery, AlertStore, StoredAlert
 from ingest.call_identity import agent_from_metadata
 from ingest.events import (
     AlertAcknowledged,
@@ -93,12 +93,30 @@ class AlertService:
         self._agents.pop(event.call_id, None)
         return alert
 
-    async def acknowledge(self, alert_id: str, by: str) -> AlertAcknowledged | None:
+    async def acknowledge(self, alert_id: str, by: str, note: str | None = None) -> AlertAcknowledged | None:
         """Acknowledge for the dashboard; None when unknown or already acknowledged."""
-        event = await self.store.acknowledge(alert_id, by)
+        event = await self.store.acknowledge(alert_id, by, note=(note or "").strip() or None)
         if event is not None:
             await self._safe_publish(event)
         return event
+
+    async def acknowledge_many(
+        self, alert_ids: list[str], by: str, note: str | None = None
+    ) -> list[AlertAcknowledged]:
+        """Bulk acknowledge (the inbox's "acknowledge all" and the Alerts page's selection);
+        the ones someone else acknowledged first are left out of the result."""
+        done = []
+        for alert_id in alert_ids:
+            event = await self.acknowledge(alert_id, by, note)
+            if event is not None:
+                done.append(event)
+        return done
+
+    async def query_alerts(self, query: AlertQuery) -> list[StoredAlert]:
+        return await self.store.query_alerts(query)
+
+    async def alert_rules(self) -> list[str]:
+        return await self.store.alert_rules()
 
     async def list_alerts(
         self, limit: int = 100, call_id: str | None = None, unacknowledged_only: bool = False

@@ -49,6 +49,8 @@ ALERT_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (alert_id, channel)
     );
     """,
+    # A critical alert may be acknowledged with a note saying what was done.
+    "ALTER TABLE alerts ADD COLUMN acknowledge_note TEXT;",
 )
 
 DeliveryStatus = str
@@ -63,6 +65,32 @@ class Delivery:
     attempts: int
     last_error: str | None
     delivered_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    """Filters of the Alerts page; None means "any". `live` needs the calls table
+    (a call is live while its row says `active`)."""
+
+    levels: tuple[str, ...] = ()
+    rule: str | None = None
+    agent: str | None = None
+    campaign: str | None = None
+    live: bool | None = None
+    acknowledged: bool | None = None
+    call_id: str | None = None
+    limit: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert with what the Alerts page shows beside it."""
+
+    alert: AlertRaised
+    note: str | None
+    call_live: bool | None
+    """None when the call has no row (yet)."""
+    campaign: str | None
 
 
 class AlertStore(ComponentStore):
@@ -123,15 +151,73 @@ class AlertStore(ComponentStore):
         )
         return [alert_from_row(row) for row in rows]
 
-    async def acknowledge(self, alert_id: str, by: str, at: float | None = None) -> AlertAcknowledged | None:
+    async def query_alerts(self, query: AlertQuery) -> list[StoredAlert]:
+        """Newest first, filtered as the Alerts page asks."""
+        joined = await self._has_calls_table()
+        where: list[str] = []
+        params: list[object] = []
+        if query.levels:
+            where.append(f"a.level IN ({', '.join('?' for _ in query.levels)})")
+            params.extend(query.levels)
+        if query.rule:
+            where.append("EXISTS (SELECT 1 FROM json_each(a.rules) WHERE value = ?)")
+            params.append(query.rule)
+        if query.agent:
+            where.append("lower(a.agent) = lower(?)")
+            params.append(query.agent)
+        if query.call_id:
+            where.append("a.call_id = ?")
+            params.append(query.call_id)
+        if query.acknowledged is not None:
+            where.append(
+                "a.acknowledged_at IS NOT NULL" if query.acknowledged else "a.acknowledged_at IS NULL"
+            )
+        if joined and query.campaign:
+            where.append("lower(c.campaign) = lower(?)")
+            params.append(query.campaign)
+        if joined and query.live is not None:
+            where.append(
+                "c.status = 'active'" if query.live else "(c.status IS NULL OR c.status != 'active')"
+            )
+        elif not joined and (query.campaign or query.live):
+            return []  # no calls table: no call is known to be live or in a campaign
+        columns = "a.*, c.status AS call_status, c.campaign AS call_campaign" if joined else "a.*"
+        source = "alerts a LEFT JOIN calls c ON c.id = a.call_id" if joined else "alerts a"
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._read(
+            f"SELECT {columns} FROM {source}{clause} ORDER BY a.raised_at DESC, a.rowid DESC LIMIT ?",
+            (*params, query.limit),
+        )
+        return [
+            StoredAlert(
+                alert_from_row(row),
+                row["acknowledge_note"],
+                None if not joined or row["call_status"] is None else row["call_status"] == "active",
+                row["call_campaign"] if joined else None,
+            )
+            for row in rows
+        ]
+
+    async def alert_rules(self) -> list[str]:
+        """Every rule name that raised an alert (for the Alerts page's rule filter)."""
+        rows = await self._read("SELECT DISTINCT value FROM alerts, json_each(alerts.rules) ORDER BY value")
+        return [str(row[0]) for row in rows]
+
+    async def _has_calls_table(self) -> bool:
+        rows = await self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calls'")
+        return bool(rows)
+
+    async def acknowledge(
+        self, alert_id: str, by: str, at: float | None = None, note: str | None = None
+    ) -> AlertAcknowledged | None:
         """Mark the alert seen by `by`; None if no such alert, or already acknowledged."""
         at = now() if at is None else at
 
         async def body(db: aiosqlite.Connection) -> AlertAcknowledged | None:
             async with db.execute(
-                "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?"
+                "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?, acknowledge_note = ?"
                 " WHERE id = ? AND acknowledged_at IS NULL RETURNING call_id",
-                (by, at, alert_id),
+                (by, at, note, alert_id),
             ) as cursor:
                 row = await cursor.fetchone()
             return None if row is None else AlertAcknowledged(alert_id, row[0], by, at)

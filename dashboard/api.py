@@ -66,7 +66,7 @@ def build_api_router(services: DashboardServices) -> APIRouter:
                 **call.summary.to_dict(),
                 "rolling_sentiment": call.rolling,
                 "last_text": call.last_text,
-                "open_alerts": call.open_alerts,
+                "open_alerts": {alert_id: a.level for alert_id, a in call.open_alerts.items()},
             }
             for call in services.feed.ranked_calls()
         ]

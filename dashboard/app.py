@@ -16,6 +16,7 @@ from dashboard.pages import (
     agent_chats,
     agent_home,
     agents,
+    alerts,
     call_view,
     login,
     qa_review,
@@ -29,6 +30,7 @@ from dashboard.style import SHARED_HEAD
 PAGES = (
     login,
     wallboard,
+    alerts,
     call_view,
     agents,
     qa_search,

@@ -1,5 +1,6 @@
-"""The frame every logged-in page shares: header with navigation, health and user,
-the alert banners on supervisor pages, then the page's own content."""
+"""The frame every logged-in page shares: header with navigation, health, the open
+alert count (supervisors) and user; the alert inbox strip on the wallboard only;
+then the page's own content."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from contextlib import contextmanager
 from nicegui import app, ui
 
 from dashboard.auth import SessionUser
-from dashboard.components.alert_banners import alert_banners
+from dashboard.components.alert_inbox import alert_count_badge, alert_inbox
 from dashboard.components.health_badge import health_badge
 from dashboard.roles import ADMIN_PAGES, AGENT_PAGES, QA_PAGES, SUPERVISOR_PAGES, Role, may_open
 from dashboard.services import DashboardServices
 
 NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("Wallboard", "/", SUPERVISOR_PAGES),
+    ("Alerts", "/alerts", SUPERVISOR_PAGES),
     ("Agents", "/agents", SUPERVISOR_PAGES),
     ("Calls", "/qa", QA_PAGES),
     ("QA stats", "/qa/agents", QA_PAGES),
@@ -26,7 +28,10 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
 
 
 @contextmanager
-def frame(services: DashboardServices, user: SessionUser, title: str) -> Iterator[ui.column]:
+def frame(
+    services: DashboardServices, user: SessionUser, title: str, *, inbox: bool = False
+) -> Iterator[ui.column]:
+    """`inbox`: show the alert inbox strip (the wallboard); other pages get the count badge."""
     with ui.header().classes("items-center gap-4 px-4 py-2 bg-slate-800"):
         ui.label("callmon").classes("text-lg font-bold")
         for label, path, roles in NAVIGATION:
@@ -35,6 +40,7 @@ def frame(services: DashboardServices, user: SessionUser, title: str) -> Iterato
         ui.space()
         health_badge(services.health)
         if may_open(user.role, SUPERVISOR_PAGES):
+            alert_count_badge(services)
             ui.switch(
                 "sound",
                 value=bool(app.storage.user.get("sound", False)),
@@ -43,7 +49,7 @@ def frame(services: DashboardServices, user: SessionUser, title: str) -> Iterato
         ui.label(f"{user.name} · {user.role}").classes("text-sm")
         ui.link("Log out", "/logout").classes("text-white text-sm")
     with ui.column().classes("w-full p-4 gap-3") as content:
-        if may_open(user.role, SUPERVISOR_PAGES):
-            alert_banners(services, user)
+        if inbox and may_open(user.role, SUPERVISOR_PAGES):
+            alert_inbox(services, user)
         ui.label(title).classes("text-xl font-semibold")
         yield content

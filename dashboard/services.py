@@ -13,8 +13,8 @@ import httpx
 
 from alerts.config import AlertSettings
 from alerts.service import AlertService
-from alerts.store import AlertStore
-from dashboard.feed import LiveFeed
+from alerts.store import AlertQuery, AlertStore, StoredAlert
+from dashboard.feed import LiveFeed, StoreLoaders
 from dashboard.health import HealthMonitor, Probe, ProbeReport, ingest_report
 from dashboard.login_guard import LoginThrottle, LoginTickets
 from dashboard.notes import NoteStore
@@ -22,18 +22,29 @@ from dashboard.recordings import RecordingPolicy
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.users import UserStore
 from ingest.bus import Bus, open_bus
-from ingest.events import AlertAcknowledged, AlertRaised
+from ingest.events import AlertAcknowledged, AlertRaised, CallSummary
 from ingest.settings import IngestSettings, SettingsError
 from ingest.storage import CallStore
 
 log = logging.getLogger(__name__)
-OPEN_ALERTS_ON_START = 50
+OPEN_ALERTS_ON_START = 500
+LIVE_CALLS_FROM_STORE = 1000
 
 
 class AlertActions(Protocol):
     """The part of `alerts.service.AlertService` the dashboard uses."""
 
-    async def acknowledge(self, alert_id: str, by: str) -> AlertAcknowledged | None: ...
+    async def acknowledge(
+        self, alert_id: str, by: str, note: str | None = None
+    ) -> AlertAcknowledged | None: ...
+
+    async def acknowledge_many(
+        self, alert_ids: list[str], by: str, note: str | None = None
+    ) -> list[AlertAcknowledged]: ...
+
+    async def query_alerts(self, query: AlertQuery) -> list[StoredAlert]: ...
+
+    async def alert_rules(self) -> list[str]: ...
 
     async def list_alerts(
         self, limit: int = 100, call_id: str | None = None, unacknowledged_only: bool = False
@@ -138,7 +149,10 @@ async def _assemble(
     async def open_alerts() -> list[AlertRaised]:
         return await alerts.list_alerts(OPEN_ALERTS_ON_START, unacknowledged_only=True)
 
-    feed = LiveFeed(bus, open_alerts)
+    async def active_calls() -> list[CallSummary]:
+        return await calls.list_calls(LIVE_CALLS_FROM_STORE, status="active")
+
+    feed = LiveFeed(bus, open_alerts, StoreLoaders(active_calls, calls.list_segments))
     await feed.start()
     closers.append(feed.close)
 

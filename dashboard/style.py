@@ -54,6 +54,12 @@ SHARED_HEAD = """
 <style>
   .callmon-last-line { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
   .callmon-tile { transition: box-shadow .3s; }
+  /* Dense wallboard: 200 calls on a 1080p screen, one small tile each. */
+  .callmon-dense .callmon-tile { padding: 1px 4px; font-size: 11px; line-height: 14px; }
+  .callmon-dense .callmon-tile .text-sm, .callmon-dense .callmon-tile .text-xs { font-size: 11px; line-height: 14px; }
+  .callmon-dense .callmon-tile-extra { display: none; }
+  .callmon-dense .callmon-tile-head { flex-wrap: nowrap; }
+  .callmon-dense .callmon-last-line { -webkit-line-clamp: 1; }
 </style>
 <script>
   // Durations tick in the browser: one timer per page instead of a server

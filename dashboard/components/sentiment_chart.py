@@ -1,5 +1,6 @@
-"""A call's sentiment timeline (plotly): one point per utterance, the rolling average
-as a line, coloured bands at the spec's thresholds."""
+"""A call's sentiment timeline (plotly): one point per utterance, each party's
+rolling mood as its own line (an agent's politeness must not hide a caller's
+decline), coloured bands at the spec's thresholds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from ingest.analysis.thresholds import ALERT, CRITICAL, NEGATIVE, POSITIVE
 from ingest.events import SentimentPoint, TranscriptSegment
 
 SPEAKER_COLOURS = {"agent": "#1d4ed8", "caller": "#7e22ce", "unknown": "#4b5563"}
+MOOD_LINES = {"caller": ("caller mood", "#7e22ce", "solid"), "agent": ("agent mood", "#1d4ed8", "dash")}
+"""Trace 3 is the caller's mood (mixed "unknown" lines feed it, as in the worker), 4 the agent's."""
 BANDS = (
     (POSITIVE, 1.0, "rgba(22,163,74,0.12)"),
     (ALERT, NEGATIVE, "rgba(251,146,60,0.18)"),
@@ -33,15 +36,16 @@ def empty_figure() -> dict[str, Any]:
         }
         for speaker, colour in SPEAKER_COLOURS.items()
     ]
-    traces.append(
+    traces.extend(
         {
             "type": "scatter",
             "mode": "lines",
-            "name": "rolling",
+            "name": name,
             "x": [],
             "y": [],
-            "line": {"color": "#111827", "width": 2, "shape": "spline"},
+            "line": {"color": colour, "width": 2, "shape": "spline", "dash": dash},
         }
+        for name, colour, dash in MOOD_LINES.values()
     )
     shapes = [
         {
@@ -94,7 +98,7 @@ class SentimentChart:
         trace["y"].append(point.score)
         # Never transcript text here: plotly reads some HTML in hover labels.
         trace["text"].append(f"{point.speaker} {point.label}")
-        rolling = self.figure["data"][3]
+        rolling = self.figure["data"][4 if point.speaker == "agent" else 3]
         rolling["x"].append(point.end)
         rolling["y"].append(point.rolling)
         if refresh:

@@ -1,5 +1,6 @@
 """Transcript lines: speaker badge, time, score, text with keywords and profanity
-marked, the translation under it. Every string is set as text, never as HTML."""
+marked, and for foreign-language lines the English translation side by side with
+the original. Every string is set as text, never as HTML."""
 
 from __future__ import annotations
 
@@ -67,14 +68,17 @@ def transcript_line(segment: TranscriptSegment) -> ui.element:
             ).props('data-testid="not-transcribed"')
             return row
         ui.label(format_score(score)).classes(f"text-xs font-mono px-1 rounded {sentiment_classes(score)}")
-        with ui.column().classes("gap-0 grow"):
+        columns = "grid-cols-2" if segment.translation else "grid-cols-1"
+        with ui.element("div").classes(f"grid {columns} gap-3 grow"):
             with ui.element("div").classes("text-sm").props('data-testid="line-text"'):
+                if segment.translation and segment.language:
+                    Span(f"{segment.language} ").classes("text-xs text-gray-400 font-mono")
                 for chunk, kind in highlight_chunks(segment.text, segment.keywords, segment.profanity):
                     span = Span(chunk)
                     if kind:
                         span.classes(MARK_CLASSES[kind]).props(f'data-mark="{kind}"')
             if segment.translation:
-                ui.label(segment.translation).classes("text-sm italic text-gray-600").props(
+                ui.label(segment.translation).classes("text-sm italic text-gray-700 border-l pl-3").props(
                     'data-testid="translation"'
                 )
     return row

@@ -111,6 +111,9 @@ class RedisBus:
         self._up = asyncio.Event()
         self._up.set()
         self._reconnecting: asyncio.Task[None] | None = None
+        self._recoveries = 0
+        """Outages ended so far: a subscriber that polls `health()` sees an outage
+        shorter than its polling interval too (pub/sub lost its messages)."""
         self._pumps: set[asyncio.Task[None]] = set()
         self._subscriptions: set[Subscription] = set()
         self._heartbeat_s = heartbeat_s
@@ -247,6 +250,7 @@ class RedisBus:
             # No await between the outbox running empty and this: publishers
             # cannot slip an entry in that would be written out of order.
             self._down = False
+            self._recoveries += 1
             self._up.set()
             dropped, self._outbox_dropped = self._outbox_dropped, 0
             log.info(
@@ -382,6 +386,7 @@ class RedisBus:
             "where": self._where,
             "outbox": len(self._outbox),
             "subscribers": len(self._subscriptions),
+            "recoveries": self._recoveries,
         }
 
     async def close(self) -> None:

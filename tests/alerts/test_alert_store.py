@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from alerts.store import AlertStore
+from alerts.store import ALERT_MIGRATIONS, AlertStore
 from ingest.events import AlertRaised, CallStarted
 from ingest.storage import CallStore
 
@@ -82,9 +82,8 @@ async def test_migrations_are_tracked_and_reopening_is_harmless(tmp_path):
         await store.add_alert(alert(len(await store.list_alerts())))
         await store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT version FROM schema_migrations WHERE component = 'alerts'").fetchall() == [
-            (1,)
-        ]
+        versions = db.execute("SELECT version FROM schema_migrations WHERE component = 'alerts'").fetchall()
+        assert versions == [(n,) for n in range(1, len(ALERT_MIGRATIONS) + 1)]
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert db.execute("SELECT COUNT(*) FROM alerts").fetchone() == (2,)
 

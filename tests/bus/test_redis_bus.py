@@ -145,6 +145,7 @@ async def test_redis_outage_loses_no_history(
                 "where": f"127.0.0.1:{redis_server.port}",
                 "outbox": 0,
                 "subscribers": 1,
+                "recoveries": 1,
             }
 
             # Live messages flow again; those sent while Redis was down are gone.

@@ -108,15 +108,16 @@ async def test_supervisor_watches_a_live_angry_call(live_dashboard, browser, tmp
 
     assert await in_browser(transcript_grows) >= 2
 
-    def acknowledge_banner() -> str:
-        banner = wait_for(browser, lambda d: css(d, "[data-testid=banner]"), timeout=120)[0]
-        alert_id = banner.get_attribute("data-alert-id")
-        screenshot(browser, "call-view-with-banner")
-        css(banner, "[data-testid=ack]")[0].click()
-        wait_for(browser, lambda d: not css(d, f"[data-testid=banner][data-alert-id='{alert_id}']"))
+    def acknowledge_in_call_view() -> str:
+        row = wait_for(browser, lambda d: css(d, "[data-testid=call-alert]"), timeout=120)[0]
+        alert_id = row.get_attribute("data-alert-id")
+        screenshot(browser, "call-view-with-alert")
+        assert not css(browser, "[data-testid=alert-inbox]")  # the strip is the wallboard's only
+        css(row, "[data-testid=call-ack]")[0].click()
+        wait_for(browser, lambda d: "acknowledged by sup" in css(d, f"[data-alert-id='{alert_id}']")[0].text)
         return alert_id
 
-    alert_id = await in_browser(acknowledge_banner)
+    alert_id = await in_browser(acknowledge_in_call_view)
     stored = await worker.alerts.store.get_alert(alert_id)
     assert stored.acknowledged_by == "sup" and stored.acknowledged_at is not None
 

@@ -73,7 +73,15 @@ def test_highlighting_marks_whole_words_only() -> None:
         (secrets.token_hex(32), True),  # 64 hex digits: 256 bits
         (secrets.token_urlsafe(32), True),
     ],
-    ids=["one-letter", "two-words", "passphrase", "one-letter-long", "hex-192-bits", "hex-256-bits", "urlsafe-32"],
+    ids=[
+        "one-letter",
+        "two-words",
+        "passphrase",
+        "one-letter-long",
+        "hex-192-bits",
+        "hex-256-bits",
+        "urlsafe-32",
+    ],
 )
 def test_the_dashboard_secret_must_carry_32_bytes_of_entropy(secret: str, strong: bool) -> None:
     assert (secret_strength_bits(secret) >= MIN_SECRET_BITS) is strong

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from alerts.store import AlertQuery
 from tests.dashboard.conftest import PASSWORD, ROLE_USERS, XSS, add_segment, end_call, raise_alert, start_call
 
 
@@ -33,7 +34,7 @@ async def test_wallboard_shows_live_calls_and_updates(logged_in, services) -> No
     await user.should_see("1 active call", retries=30)
     await add_segment(services, "call-1", "i want to cancel my account", score=-0.6, keywords=("cancel",))
     await user.should_see("caller: i want to cancel my account", retries=30)
-    await user.should_see("avg -0.60", retries=30)
+    await user.should_see("caller -0.60", retries=30)
     await start_call(services, "call-2", agent="bob")
     await user.should_see("2 active calls", retries=30)
     await end_call(services, "call-1")
@@ -62,6 +63,30 @@ async def test_call_view_shows_transcript_chart_alerts_and_metadata(logged_in, s
     await user.should_see("legal threat: lawyer", retries=30)
     chart = user.find(ui.plotly).elements.pop()
     assert len(chart.figure["data"][1]["y"]) == 1 and len(chart.figure["data"][0]["y"]) == 1
+    caller_mood, agent_mood = chart.figure["data"][3], chart.figure["data"][4]
+    assert (caller_mood["name"], caller_mood["y"]) == ("caller mood", [-0.4])
+    assert (agent_mood["name"], agent_mood["y"]) == ("agent mood", [0.3])
+
+
+async def test_call_view_figures_follow_the_transcript_live(logged_in, services) -> None:
+    await start_call(services, "call-9", agent="ines")
+    await add_segment(services, "call-9", "good morning", speaker="agent", score=0.5)
+    user = await logged_in("sup")
+    await user.open("/calls/call-9")
+    await user.should_see("good morning", retries=30)
+    for n in range(1, 6):
+        await add_segment(services, "call-9", f"complaint number {n}", score=-0.5, start=2.0 * n)
+    await raise_alert(services, "call-9", "urgent")
+    await raise_alert(services, "call-9", "warning")
+    await user.should_see("complaint number 5", retries=30)
+
+    def field(name: str) -> str:
+        return next(e.text for e in user.find(ui.label).elements if e.props.get("data-field") == name)
+
+    await user.should_see("2 (2 open)", retries=30)
+    assert field("segments") == "6"
+    assert field("caller-mood") == "-0.50" and field("agent-mood") == "+0.50"
+    assert field("average-sentiment") == "-0.33"
 
 
 async def test_call_view_shows_vicidials_disposition_agents_and_recordings(logged_in, services) -> None:
@@ -100,29 +125,85 @@ async def test_transcript_text_is_rendered_as_text(logged_in, services) -> None:
     await user.should_see(f"caller: {XSS}", retries=30)
 
 
-async def test_alert_banner_acknowledge_records_who(logged_in, services) -> None:
+async def test_inbox_row_acknowledges_all_alerts_of_a_call(logged_in, services) -> None:
     await start_call(services, "call-a")
     user = await logged_in("sup")
     await user.open("/")
-    alert = await raise_alert(services, "call-a", "critical")
-    await user.should_see("CRITICAL", retries=30)
-    user.find("Acknowledge").click()
-    await user.should_not_see("CRITICAL", retries=30)
-    stored = await services.alerts.store.get_alert(alert.id)
-    assert stored.acknowledged_by == "sup" and stored.acknowledged_at is not None
+    first = await raise_alert(services, "call-a", "warning", text="this is ridiculous")
+    second = await raise_alert(services, "call-a", "urgent", text="i want a manager")
+    await user.should_see("URGENT", retries=30)
+    await user.should_see("2 alerts", retries=30)
+    await user.should_see("“i want a manager”", retries=30)
+    user.find("Acknowledge all").click()
+    await user.should_not_see("URGENT", retries=30)
+    for alert in (first, second):
+        stored = await services.alerts.store.get_alert(alert.id)
+        assert stored.acknowledged_by == "sup" and stored.acknowledged_at is not None
 
 
-async def test_warning_banner_can_be_dismissed_but_critical_cannot(logged_in, services) -> None:
-    await start_call(services, "call-w")
+async def test_critical_alerts_are_acknowledged_with_a_note(logged_in, services) -> None:
+    await start_call(services, "call-c")
     user = await logged_in("sup")
-    await user.open("/agents")
-    await raise_alert(services, "call-w", "warning")
-    await user.should_see("WARNING", retries=30)
-    user.find("Dismiss").click()
-    await user.should_not_see("WARNING", retries=30)
-    await raise_alert(services, "call-w", "critical")
+    await user.open("/")
+    alert = await raise_alert(services, "call-c", "critical")
     await user.should_see("CRITICAL", retries=30)
-    await user.should_not_see("Dismiss", retries=30)
+    user.find("Acknowledge all").click()
+    await user.should_see("What was done (optional)", retries=30)
+    user.find("What was done (optional)").type("called the customer back")
+    user.find(marker="ack-confirm").click()
+    await user.should_not_see("CRITICAL", retries=30)
+    stored = await services.alerts.query_alerts(AlertQuery(call_id="call-c"))
+    assert [(s.alert.id, s.note) for s in stored] == [(alert.id, "called the customer back")]
+
+
+async def test_alerts_of_an_ended_call_leave_the_inbox_and_stay_on_the_alerts_page(
+    logged_in, services
+) -> None:
+    await start_call(services, "call-e", agent="erin")
+    await start_call(services, "call-f", agent="frank")
+    user = await logged_in("sup")
+    await user.open("/")
+    await raise_alert(services, "call-e", "urgent", text="cancel everything")
+    await raise_alert(services, "call-f", "warning", text="this is slow")
+    await user.should_see("cancel everything", retries=30)
+    await end_call(services, "call-e")
+    await user.should_not_see("cancel everything", retries=30)
+    await user.should_see("this is slow", retries=30)
+    await user.open("/agents")
+    await user.should_see("1 open alert", retries=30)
+    await user.should_not_see("this is slow", retries=30)  # a badge, not the strip
+    await user.open("/alerts")
+    await user.should_see("2 alerts", retries=30)
+    rows = user.find(ui.table).elements.pop().rows
+    assert {r["call"]: r["state"] for r in rows} == {
+        "call-e": "ended, unacknowledged",
+        "call-f": "live, open",
+    }
+
+
+async def test_alerts_page_filters_and_bulk_acknowledges(logged_in, services) -> None:
+    await start_call(services, "call-g", agent="gina")
+    await start_call(services, "call-h", agent="hugo")
+    await raise_alert(services, "call-g", "critical")
+    await raise_alert(services, "call-g", "warning")
+    await raise_alert(services, "call-h", "warning")
+    user = await logged_in("sup")
+    await user.open("/alerts")
+    await user.should_see("3 alerts", retries=30)
+    table = user.find(ui.table).elements.pop()
+    await user.open("/alerts?call=call-g")
+    await user.should_see("2 alerts", retries=30)
+    table = user.find(ui.table).elements.pop()
+    assert {r["call"] for r in table.rows} == {"call-g"}
+    user.find("Note (optional)").type("handled")
+    user.find("Acknowledge all shown").click()
+    await user.should_see("Acknowledged 2 alerts.", retries=30)
+    left = await services.alerts.query_alerts(AlertQuery(acknowledged=False))
+    assert [s.alert.call_id for s in left] == ["call-h"]
+    by_level = await services.alerts.query_alerts(AlertQuery(levels=("critical",), acknowledged=True))
+    assert [s.note for s in by_level] == ["handled"]
+    assert await services.alerts.query_alerts(AlertQuery(agent="GINA", live=False)) == []
+    assert len(await services.alerts.query_alerts(AlertQuery(rule="legal_threat", campaign="Billing"))) == 3
 
 
 async def test_supervisor_note_is_stored_with_the_call(logged_in, services) -> None:
@@ -181,3 +262,18 @@ async def test_agent_home_lists_own_calls_only(logged_in, services) -> None:
     await agent.open("/agent")
     await agent.should_see("call-mine", retries=30)
     await agent.should_not_see("call-theirs", retries=30)
+
+
+async def test_agent_home_updates_live(logged_in, services) -> None:
+    agent = await logged_in("alice")
+    await agent.open("/agent")
+    await agent.should_see("You have no call in progress.", retries=30)
+    await start_call(services, "call-live", agent="alice")
+    await agent.should_see("+15550001 · billing", retries=30)
+    await add_segment(services, "call-live", "my internet is down again", score=-0.5)
+    await agent.should_see("my internet is down again", retries=30)
+    await agent.should_see("caller mood -0.50", retries=30)
+    await services.notes.add("call-live", "sup", "offer a technician visit")
+    await agent.should_see("sup: offer a technician visit", retries=30)
+    await end_call(services, "call-live")
+    await agent.should_see("You have no call in progress.", retries=30)

@@ -107,7 +107,7 @@ async def test_the_feed_starts_from_the_active_calls_history_and_open_alerts(bus
     try:
         call = feed.calls["c1"]
         assert (call.summary.status, call.last_text) == ("active", "hello")
-        assert call.open_alerts == {"a1": "urgent", "a2": "warning"}
+        assert {k: a.level for k, a in call.open_alerts.items()} == {"a1": "urgent", "a2": "warning"}
     finally:
         await feed.close()
 
