@@ -9,7 +9,7 @@ demo: setup  ## install everything, then run callmon with simulated calls
 	$(VENV)/bin/callmon run --demo
 
 test: setup check  ## install everything, check lint, format, types and imports, then run the tests
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
 
 check: setup  ## ruff (lint + format), mypy (strict on product code), the import-direction contract
 	$(VENV)/bin/ruff check .

@@ -48,7 +48,8 @@ class SlowNumberedRecognizer:
         return Recognition(f"an utterance of {len(pcm16k) // 32} milliseconds", 0.9, "en")
 
 
-def crash_settings(db_path: Path) -> IngestSettings:
+def crash_settings(db_path: Path, **overrides: object) -> IngestSettings:
+    """A loopback worker on free ports with one recognition thread (and `overrides`)."""
     return IngestSettings.from_env(
         env={},
         db_path=db_path,
@@ -57,6 +58,7 @@ def crash_settings(db_path: Path) -> IngestSettings:
         http_host="127.0.0.1",
         http_port=0,
         asr_threads=1,
+        **overrides,
     )
 
 

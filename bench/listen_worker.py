@@ -14,22 +14,12 @@ import signal
 from pathlib import Path
 
 from app.worker import ComponentSettings, IngestWorker
-from bench.crash_worker import SlowNumberedRecognizer
+from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 from ingest.settings import IngestSettings
 
 
 def worker_settings(db_path: Path, redis_url: str | None, heartbeat_s: float) -> IngestSettings:
-    return IngestSettings.from_env(
-        env={},
-        db_path=db_path,
-        audiosocket_host="127.0.0.1",
-        audiosocket_port=0,
-        http_host="127.0.0.1",
-        http_port=0,
-        asr_threads=1,
-        redis_url=redis_url,
-        active_call_heartbeat_s=heartbeat_s,
-    )
+    return crash_settings(db_path, redis_url=redis_url, active_call_heartbeat_s=heartbeat_s)
 
 
 async def _main(options: argparse.Namespace) -> None:

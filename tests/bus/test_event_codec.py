@@ -29,7 +29,11 @@ def all_event_classes() -> list[type[Event]]:
         pending.extend(cls.__subclasses__())
         # dataclass(slots=True) replaces the class it decorates; the discarded
         # original lingers among the subclasses until collected: skip it.
-        if getattr(sys.modules[cls.__module__], cls.__qualname__, None) is cls:
+        if getattr(sys.modules[cls.__module__], cls.__qualname__, None) is not cls:
+            continue
+        # The catalogue is ingest's; a package may keep a process-local event of its
+        # own (the dashboard's FeedResynced) that never touches the bus.
+        if cls.__module__.startswith("ingest."):
             found.append(cls)
     return sorted(found, key=lambda c: c.__name__)
 

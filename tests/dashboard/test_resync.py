@@ -18,7 +18,7 @@ from dashboard.settings import DashboardSettings
 from ingest.bus import RedisBus
 from ingest.events import AlertRaised, CallStarted, TranscriptSegment
 from ingest.storage import CallStore
-from tests.bus.conftest import RedisServer
+from tests.support.servers import RedisServer
 from tests.dashboard.conftest import PASSWORD, simulated_dashboard
 
 
