@@ -18,8 +18,8 @@ from dashboard.settings import DashboardSettings
 from ingest.bus import RedisBus
 from ingest.events import AlertRaised, CallStarted, TranscriptSegment
 from ingest.storage import CallStore
-from tests.support.servers import RedisServer
 from tests.dashboard.conftest import PASSWORD, simulated_dashboard
+from tests.support.servers import RedisServer
 
 
 async def until(condition: Callable[[], bool], within_s: float = 30.0) -> None:
