@@ -64,7 +64,17 @@ class LoginThrottle:
             del self._failures[next(iter(self._failures))]
 
     def succeeded(self, keys: tuple[str, ...]) -> None:
+        """The account starts afresh; the address only takes back this attempt's count,
+        so a call centre's supervisors logging in from one NAT address are never
+        throttled by their own good logins, while an attacker's misses still add up."""
         self._failures.pop(keys[0], None)
+        for key in keys[1:]:
+            failures = self._failures.get(key)
+            if failures is None:
+                continue
+            failures.count -= 1
+            if failures.count <= 0:
+                del self._failures[key]
 
 
 class LoginTickets:

@@ -84,6 +84,19 @@ def test_delays_grow_and_a_success_clears_the_account() -> None:
     assert throttle.retry_after(throttle.keys("sup", "10.9.9.9"), now=100.0) == 0.0
 
 
+async def test_many_good_logins_from_one_address_are_never_throttled(services) -> None:
+    """A call centre's supervisors share one NAT address: their own logins must not lock it."""
+    services.login_throttle = LoginThrottle(first_delay_s=600.0)
+    async with simulated_dashboard(services):
+        for _ in range(12):
+            async with client_from("10.0.0.9") as supervisor:
+                assert (await login(supervisor, "sup")).status_code == 200
+        async with client_from("10.0.0.9") as guesser:
+            for _ in range(5):
+                assert (await login(guesser, "quinn", "guess")).status_code == 401
+            assert (await login(guesser, "sup")).status_code == 429  # misses still add up
+
+
 @pytest.mark.parametrize(
     "hostile",
     ["//evil.example", "/\\evil.example", "/\\/evil.example", "https://evil.example/", "javascript:alert(1)",
