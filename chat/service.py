@@ -17,15 +17,15 @@ import asyncio
 import dataclasses
 import logging
 import time
-from typing import Any
 
 from chat.languages import ChatLanguage, find_language
 from chat.playback import StreamPlayback, SynthesisFailed, synthesize
 from chat.settings import ChatSettings
 from chat.store import Chat, ChatMessage, ChatStore
 from ingest.analysis import PartyMoods, update_party_moods
+from ingest.bus import Bus
 from ingest.bus.channels import transcript_channel
-from ingest.events import CallEnded, CallStarted, Speaker, TranscriptSegment
+from ingest.events import CallEnded, CallStarted, Event, Speaker, TranscriptSegment
 from ingest.pipeline.admission import CallAdmission
 from ingest.pipeline.services import AlertHook
 from ingest.pipeline.understanding import understand
@@ -52,7 +52,7 @@ class ChatService:
         settings: ChatSettings,
         chats: ChatStore,
         calls: CallStore,
-        bus: Any,
+        bus: Bus | None,
         translator: Translator,
         admission: CallAdmission | None = None,
         alerts: AlertHook | None = None,
@@ -261,6 +261,8 @@ class ChatService:
 
     async def _follow_transcript(self, chat_id: str) -> None:
         """Copy the pipeline's caller segments of a Media Streams chat into the chat."""
+        if self._bus is None:
+            return
         async with self._bus.subscribe(transcript_channel(chat_id)) as events:
             async for event in events:
                 if chat_id not in self._playbacks:
@@ -343,6 +345,6 @@ class ChatService:
         self._last_end[chat_id] = max(self._last_end.get(chat_id, 0.0), end)
         return round(start, 3), round(end, 3)
 
-    async def _publish(self, event: Any) -> None:
+    async def _publish(self, event: Event) -> None:
         if self._bus is not None:
             await self._bus.publish(event)
