@@ -96,8 +96,9 @@ async def _relay(websocket: WebSocket, listener: Listener, grant: ListenGrant) -
             await websocket.send_bytes(encode_frame(frame))
         if websocket.application_state == WebSocketState.CONNECTED and not watcher.done():
             await websocket.close(1000, "the call ended")
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the browser left while a frame was on its way
+    except (WebSocketDisconnect, RuntimeError, OSError) as error:
+        # The browser left while a frame was on its way: the listen simply ends.
+        log.debug("listen to call %s ended by the browser: %r", grant.call_id, error)
     finally:
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
@@ -109,7 +110,8 @@ async def _until_disconnect(websocket: WebSocket, listener: Listener) -> None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+    except (WebSocketDisconnect, RuntimeError) as error:
+        # Starlette raises RuntimeError for a receive after the socket closed: the same end.
+        log.debug("listener socket closed: %r", error)
     finally:
         listener.close()

@@ -9,7 +9,7 @@ PACKAGES=(
   flite festival espeak-ng sox libsox-fmt-all        # test speech and audio tools
   apertium apertium-eng-spa apertium-spa-ita         # offline translation (es-it: pivot tests)
   chromium chromium-driver                           # real-browser dashboard tests
-  nginx haproxy openssl                              # deploy/ configuration checks
+  nginx haproxy openssl systemd                      # deploy/ configuration checks (systemd-analyze verify)
 )
 
 missing=()
