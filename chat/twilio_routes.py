@@ -26,7 +26,7 @@ from chat.playback import StreamPlayback
 from chat.service import ChatService
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
 from ingest.adapters.twilio_media import MediaStreamSession
-from ingest.adapters.twilio_routes import accept_signed_stream, pump_stream
+from ingest.adapters.twilio_routes import accept_signed_stream, pump_stream, signed_form_fields
 from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.events import CallEventSink
 from ingest.pipeline.admission import CallAdmission
@@ -54,17 +54,9 @@ def build_chat_router(
 
     async def signed_form(request: Request) -> dict[str, str] | None:
         """The form fields, or None when the signature is missing or wrong."""
-        form = await request.form()
-        if checker is not None:
-            signed_url = public_request_url(str(request.url), settings.public_url)
-            if not checker.is_valid(signed_url, form, request.headers):
-                log.warning(
-                    "twilio chat webhook from %s: bad or missing signature for %s",
-                    request.client.host if request.client else "?",
-                    signed_url,
-                )
-                return None
-        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        fields = await signed_form_fields(request, checker, settings, "twilio chat webhook")
+        if fields is None:
+            return None
         chat_service.heard_from(fields.get("CallSid", ""))
         return fields
 

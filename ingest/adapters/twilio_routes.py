@@ -49,20 +49,12 @@ def build_twilio_router(
 
     @router.post("/twilio/voice", name="twilio_voice")
     async def twilio_voice(request: Request) -> Response:
-        form = await request.form()
-        if checker is not None:
-            signed_url = public_request_url(str(request.url), settings.public_url)
-            if not checker.is_valid(signed_url, form, request.headers):
-                log.warning(
-                    "twilio voice webhook from %s: bad or missing signature for %s",
-                    request.client.host if request.client else "?",
-                    signed_url,
-                )
-                return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
+        fields = await signed_form_fields(request, checker, settings, "twilio voice webhook")
+        if fields is None:
+            return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
         stream_url = public_request_url(
             str(request.url_for(MEDIA_ROUTE_NAME)), settings.public_url, websocket=True
         )
-        fields = {key: value for key, value in form.items() if isinstance(value, str)}
         token = settings.twilio_auth_token
         call_sid = fields.get("CallSid", "")
         stream_token = issue_stream_token(token, call_sid) if token and call_sid else None
@@ -133,3 +125,21 @@ async def accept_signed_stream(
     log.warning("%s %s: bad or missing signature, closing", what, peer)
     await websocket.close(code=POLICY_VIOLATION, reason="invalid Twilio signature")
     return None
+
+
+async def signed_form_fields(
+    request: Request, checker: TwilioSignatureChecker | None, settings: IngestSettings, what: str
+) -> dict[str, str] | None:
+    """A webhook's form fields, or None (logged) when its signature is missing or wrong."""
+    form = await request.form()
+    if checker is not None:
+        signed_url = public_request_url(str(request.url), settings.public_url)
+        if not checker.is_valid(signed_url, form, request.headers):
+            log.warning(
+                "%s from %s: bad or missing signature for %s",
+                what,
+                request.client.host if request.client else "?",
+                signed_url,
+            )
+            return None
+    return {key: value for key, value in form.items() if isinstance(value, str)}
