@@ -27,6 +27,7 @@ from ingest.log_limits import RateLimitedLog
 from ingest.pipeline.listen import Listener, ListenFrame, ListenTap
 from ingest.pipeline.listen_token import ListenGrant, ListenTokenError, verify_listen_token
 from ingest.storage.listen_audit import ListenAuditStore
+from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
 refused = RateLimitedLog(log)
@@ -89,7 +90,7 @@ def build_listen_router(
 
 async def _relay(websocket: WebSocket, listener: Listener, grant: ListenGrant) -> None:
     """Send frames until the call ends or the browser goes away."""
-    watcher = asyncio.create_task(_until_disconnect(websocket, listener))
+    watcher = spawn(_until_disconnect(websocket, listener), name=f"listen-watch-{grant.call_id}")
     try:
         await websocket.send_json({"type": "listening", "call_id": grant.call_id, "party": grant.party})
         while (frame := await listener.next_frame()) is not None:
