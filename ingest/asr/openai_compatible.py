@@ -37,6 +37,7 @@ from ingest.asr.transcription_response import (
     wav_from_pcm,
 )
 from ingest.events import Recognition
+from ingest.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ class _Backoff(wait_base):
         error = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(error, _Retryable) and error.retry_after is not None:
             return min(error.retry_after, self.cap_s)
-        exponential = self.first_s * 2.0 ** (retry_state.attempt_number - 1)
+        exponential = backoff_delay(retry_state.attempt_number - 1, self.first_s)
         return min(self.cap_s, exponential + random.uniform(0, self.first_s))
 
 
