@@ -229,6 +229,9 @@ class TranscriptSegment(Event):
     confidence; counted by the keyword rules like words of the text."""
     not_transcribed: str | None = None
     """Why this stretch of speech has no text ("no model for es"); None when it has."""
+    late: bool = False
+    """Recognised after waiting beyond the overload deadline (spooled and
+    transcribed when capacity returned), so its alerts came late."""
 
     @property
     def transcribed(self) -> bool:

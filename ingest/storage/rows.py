@@ -19,7 +19,7 @@ CALL_COLUMNS = (
 SEGMENT_COLUMNS = (
     'id, call_id, speaker, "start", "end", text, confidence, language, engine,'
     " sentiment_score, sentiment_label, keywords, profanity, translation,"
-    " rolling_sentiment, consecutive_negative, created_at, words, spotted, not_transcribed"
+    " rolling_sentiment, consecutive_negative, created_at, words, spotted, not_transcribed, late"
 )
 
 
@@ -80,6 +80,7 @@ def segment_from_row(row: sqlite3.Row) -> TranscriptSegment:
         words=words_from_json(row["words"]),
         spotted=words_from_json(row["spotted"]),
         not_transcribed=row["not_transcribed"],
+        late=bool(row["late"]),
     )
 
 
@@ -104,6 +105,7 @@ def segment_values(segment: TranscriptSegment) -> dict[str, Any]:
         "words": words_to_json(segment.words),
         "spotted": words_to_json(segment.spotted),
         "not_transcribed": segment.not_transcribed,
+        "late": int(segment.late),
     }
 
 

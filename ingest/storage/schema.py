@@ -127,10 +127,21 @@ ALTER TABLE segments ADD COLUMN spotted TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE segments ADD COLUMN not_transcribed TEXT;
 """
 
+# Overload and scale-out: `late` marks a segment recognised after it waited
+# beyond the overload deadline (so QA and the wallboard can tell); `worker_id`
+# names the ingest worker that owns a live call, so a survivor can end only a
+# dead worker's calls as interrupted.
+_LATE_SEGMENTS_AND_CALL_OWNER = """
+ALTER TABLE segments ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN worker_id TEXT;
+CREATE INDEX calls_by_worker ON calls (status, worker_id);
+"""
+
 CORE_MIGRATIONS: tuple[str, ...] = (
     _CALLS_AND_SEGMENTS,
     _SEGMENT_SEARCH,
     _QA_SEARCH_INDEXES,
     _CASE_INSENSITIVE_FILTERS,
     _WORD_CONFIDENCE_AND_LANGUAGE,
+    _LATE_SEGMENTS_AND_CALL_OWNER,
 )

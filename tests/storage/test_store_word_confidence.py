@@ -75,3 +75,11 @@ async def test_segments_stored_before_the_migration_read_with_defaults(tmp_path:
         assert db.execute("SELECT max(version) FROM schema_migrations WHERE component = 'core'").fetchone()[
             0
         ] == len(CORE_MIGRATIONS)
+
+
+async def test_a_late_segment_reads_back_as_late(store: CallStore, make_segment: Make) -> None:
+    await store.start_call(CallStarted("c3", "audiosocket"))
+    await store.add_segment(make_segment("c3", text="on time"))
+    await store.add_segment(make_segment("c3", text="waited out an overload", late=True))
+    segments = await store.list_segments("c3")
+    assert [(s.text, s.late) for s in segments] == [("on time", False), ("waited out an overload", True)]
