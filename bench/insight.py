@@ -11,6 +11,7 @@ with a person's label.
     python -m bench.insight                 # the figures (from the repository root)
     python -m bench.insight --details       # every miss and false alert, by call
     python -m bench.insight --check-labels  # hand-written expectations vs the line labels
+    python -m bench.insight --corpus data/insight/heldout.toml  # another corpus (held out)
 
 Goals (issue 11), on true words: alert recall >= 0.97, precision >= 0.97,
 caller-line sign agreement >= 0.85. End to end through speech is a later
@@ -23,10 +24,11 @@ import argparse
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from alerts.config import AlertSettings, load_alert_settings
 from alerts.engine import AlertEngine
-from bench.insight_corpus import Call, Line, derived_alerts, load_corpus
+from bench.insight_corpus import CORPUS, Call, Line, derived_alerts, load_corpus
 from ingest.analysis import analyse_text, spot_keywords, spot_profanity
 from ingest.events import TranscriptSegment
 
@@ -206,8 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check-labels", action="store_true", help="check the expectations against the labels"
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="the corpus file (default data/insight/calls.toml; data/insight/heldout.toml is held out)",
+    )
     args = parser.parse_args(argv)
-    calls = load_corpus()
+    calls = load_corpus(args.corpus)
     if args.check_labels:
         return 1 if check_labels(calls) else 0
     report = evaluate(load_alert_settings(env={}), calls)
