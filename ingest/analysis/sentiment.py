@@ -13,6 +13,14 @@ lexicon key. We join each known phrase into one token ("fed up" ->
 phrase then counts once, as one word, its own words no longer count, and
 VADER's rules still apply to it (a preceding "not" flips it, "really"
 boosts it, ALL CAPS emphasises it, "but" weighs what follows).
+
+Before that, implicit complaints ("I took the day off for it") are marked
+by `ingest.analysis.complaints` and count once per line as a plainly
+negative word, whatever negation precedes them (they carry their own), and
+never on top of the line's other negative words: such a line reads as
+negative as its strongest part. A
+line that opens with the answer "no," is scored without it: "no, that's
+everything" answers a question, it is not negative.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
+from ingest.analysis.complaints import COMPLAINT_TOKEN, COMPLAINT_VALENCE, REPEATED_TOKEN, mark_complaints
+from ingest.analysis.keywords import inflections
 from ingest.analysis.thresholds import LABEL_NEGATIVE, LABEL_POSITIVE
 
 SentimentLabel = Literal["positive", "negative", "neutral"]
@@ -51,6 +61,14 @@ class Sentiment(NamedTuple):
 class LexiconEntry(NamedTuple):
     valence: float
     reason: str
+    governs: bool = False
+    """A frustration idiom whose object (what follows it in the clause) is part of it."""
+
+
+GOVERNED_WORDS = 4
+"""How many words after a governing idiom are its object."""
+_CLAUSE_BREAK = r"(?:and|but|so|because|or|then|although|though)"
+_ANSWER_NO = re.compile(r"^\s*(?:(?:oh|um|er|well)\s*,?\s+)?no\s*(?:[,.!;]+\s*|$)", re.IGNORECASE)
 
 
 class _Analyzer(Protocol):
@@ -72,8 +90,21 @@ def score_sentiment(text: str) -> Sentiment:
     """Score one utterance (English; score a translation for other languages)."""
     if not text.strip():
         return Sentiment(0.0, "neutral")
-    compound = float(_analyzer().polarity_scores(join_phrases(text))["compound"])
+    said = _ANSWER_NO.sub("", text)
+    if not said.strip():
+        return Sentiment(0.0, "neutral")
+    marked = mark_complaints(said)
+    compound = _compound(join_phrases(marked))
+    if marked != said:
+        # A stated fact does not stack on the line's other words: it makes the
+        # line as negative as its strongest part, a complaint alone or the rest.
+        rest = _compound(join_phrases(marked.replace(COMPLAINT_TOKEN, REPEATED_TOKEN)))
+        compound = max(compound, min(rest, _compound(COMPLAINT_TOKEN)))
     return Sentiment(compound, label_for(compound))
+
+
+def _compound(prepared: str) -> float:
+    return float(_analyzer().polarity_scores(prepared)["compound"])
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> tuple[dict[str, LexiconEntry], dict[str, LexiconEntry]]:
@@ -97,16 +128,23 @@ def expand_slots(phrase: str) -> Iterator[str]:
 
 
 def join_phrases(text: str) -> str:
-    """`text` with every lexicon phrase joined into its one token, longest first."""
-    pattern, tokens = _phrase_pattern()
+    """`text` with every lexicon phrase joined into its one token, longest first.
+
+    A governing idiom takes its object with it ("sick of your excuses" ->
+    "sick_of"), so the object's words do not count on top of the idiom.
+    """
+    governing, pattern, tokens = _phrase_pattern()
     if pattern is None:
         return text
 
     def token(match: re.Match[str]) -> str:
-        joined = tokens[_squash(match.group(0))]
+        said = match.group("phrase") or match.group(0)
+        joined = tokens[_squash(said)]
         # Keep ALL CAPS so VADER's emphasis rule still sees it.
-        return joined.upper() if match.group(0).isupper() else joined
+        return joined.upper() if said.isupper() else joined
 
+    if governing is not None:
+        text = governing.sub(token, text)
     return pattern.sub(token, text)
 
 
@@ -115,7 +153,7 @@ def _entry(key: str, value: Any) -> LexiconEntry:
         raise ValueError(f"{LEXICON_FILE}: {key}: expected {{ valence = <number>, reason = <text> }}")
     if not str(value.get("reason", "")).strip():
         raise ValueError(f"{LEXICON_FILE}: {key}: every entry needs a reason")
-    return LexiconEntry(float(value["valence"]), str(value["reason"]))
+    return LexiconEntry(float(value["valence"]), str(value["reason"]), bool(value.get("governs", False)))
 
 
 def _squash(text: str) -> str:
@@ -126,15 +164,27 @@ def _phrase_token(phrase: str) -> str:
     return "_".join(phrase.replace("'", "").split())
 
 
+def _alternation(phrases: list[str]) -> str:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in ordered)
+
+
 @functools.lru_cache(maxsize=1)
-def _phrase_pattern() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _phrase_pattern() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, dict[str, str]]:
+    """(governing idioms with their object, every phrase, phrase -> its token)."""
     _, phrases = load_lexicon()
     if not phrases:
-        return None, {}
-    ordered = sorted(phrases, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in ordered)
-    pattern = re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.IGNORECASE)
-    return pattern, {phrase: _phrase_token(phrase) for phrase in phrases}
+        return None, None, {}
+    pattern = re.compile(rf"(?<![\w'])(?P<phrase>{_alternation(list(phrases))})(?![\w'])", re.IGNORECASE)
+    governing_phrases = [phrase for phrase, entry in phrases.items() if entry.governs]
+    governing = None
+    if governing_phrases:
+        # The object: words up to a comma or a new clause ("and", "but").
+        object_words = rf"(?:\s+(?!{_CLAUSE_BREAK}\b)[\w']+){{0,{GOVERNED_WORDS}}}"
+        governing = re.compile(
+            rf"(?<![\w'])(?P<phrase>{_alternation(governing_phrases)}){object_words}(?![\w'])", re.IGNORECASE
+        )
+    return governing, pattern, {phrase: _phrase_token(phrase) for phrase in phrases}
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,11 +193,33 @@ def _analyzer() -> _Analyzer:
     # Lazy: vaderSentiment reads its lexicon file at construction.
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: PLC0415 (see above)
 
-    analyzer: _Analyzer = SentimentIntensityAnalyzer()
+    class CallCentreAnalyzer(SentimentIntensityAnalyzer):  # type: ignore[misc]  # untyped library
+        def sentiment_valence(
+            self, valence: float, sentitext: Any, item: str, i: int, sentiments: list[float]
+        ) -> list[float]:
+            # An implicit complaint carries its own negation ("didn't turn up"):
+            # VADER's negation and boosters must not flip or scale it again.
+            if item.lower() in _FIXED_TOKENS:
+                sentiments.append(_FIXED_TOKENS[item.lower()])
+                return sentiments
+            result: list[float] = super().sentiment_valence(valence, sentitext, item, i, sentiments)
+            return result
+
+    analyzer: _Analyzer = CallCentreAnalyzer()
     words, phrases = load_lexicon()
-    analyzer.lexicon.update({word: entry.valence for word, entry in words.items()})
+    # A word's regular inflections carry its valence too ("complaints",
+    # "cancelled"), unless VADER scores that form itself.
+    for word, entry in words.items():
+        for form in inflections(word):
+            if form == word or form not in analyzer.lexicon:
+                analyzer.lexicon[form] = entry.valence
     analyzer.lexicon.update({_phrase_token(phrase): entry.valence for phrase, entry in phrases.items()})
+    analyzer.lexicon.update(_FIXED_TOKENS)
     return analyzer
+
+
+_FIXED_TOKENS = {COMPLAINT_TOKEN: COMPLAINT_VALENCE, REPEATED_TOKEN: 0.0}
+"""Tokens scored as they are, never negated or boosted."""
 
 
 def _words_lexicon() -> dict[str, float]:

@@ -89,16 +89,25 @@ def test_claim_vocabulary_is_neutral():
 
 
 def test_phrases_are_joined_longest_first_and_keep_caps():
-    assert join_phrases("it is STILL NOT WORKING") == "it is STILL_NOT_WORKING"
-    assert join_phrases("down since last week") == "down_since_last_week"
+    assert join_phrases("what a WASTE OF MY TIME") == "what a WASTE_OF_MY_TIME"
+    assert join_phrases("i'm sick and tired") == "i'm sick_and_tired"
+
+
+def test_a_frustration_idiom_takes_its_object_with_it():
+    # "excuses" says what the caller is sick of, not a second emotion.
+    assert (
+        join_phrases("i'm sick and tired of your excuses, sort it out") == "i'm sick_and_tired, sort it out"
+    )
+    assert join_phrases("fed up with the delays and i want a refund") == "fed_up and i want a refund"
+    assert score_sentiment("i'm sick and tired of your excuses").score > thresholds.CRITICAL
 
 
 def test_slots_expand():
     assert "down since friday" in set(expand_slots("down since <day>"))
-    assert "called three times" in set(expand_slots("called <n> times"))
+    assert "third time i've called" in set(expand_slots("<nth> time i've called"))
 
 
 def test_every_lexicon_entry_has_a_reason():
     words, phrases = load_lexicon()
-    assert len(phrases) > 100
+    assert len(phrases) > 60
     assert all(entry.reason.strip() for entry in (*words.values(), *phrases.values()))

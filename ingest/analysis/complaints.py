@@ -1,0 +1,130 @@
+"""Implicit complaints: facts a caller states that are complaints.
+
+"It's been down since Friday", "I took the day off for it", "this is the
+third time I've called": VADER scores these words as nothing. The patterns
+of data/lexicon/complaints.toml describe such constructions over word
+classes (repeated contact, outages that last, time wasted, promises not
+kept, being ignored) rather than listing sentences, so they reach phrasings
+nobody wrote down.
+
+`mark_complaints()` replaces the first complaint in a line with one token
+that `ingest.analysis.sentiment` scores as a plainly negative word, and any
+further ones with a neutral token: a line stating two facts is still one
+complaint (see the data file's header).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+from ingest.analysis.keywords import inflections
+
+COMPLAINTS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "complaints.toml"
+
+COMPLAINT_TOKEN = "callmon_complaint"
+"""Stands for the line's (first) implicit complaint."""
+REPEATED_TOKEN = "callmon_also_complaint"
+"""Stands for any further complaint in the same line: neutral."""
+COMPLAINT_VALENCE = -2.1
+"""As negative as VADER's "wrong" or "broken": a complaint stated calmly."""
+
+_GAP = r"(?:\s+(?!but\b)[\w'-]+){0,3}?"
+"""`~`: up to three words, never across punctuation or a "but"."""
+_NUMBER = (
+    r"(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
+)
+"""`<number>` in a class: digits, or a number word with its units ("forty five")."""
+
+
+class ComplaintPattern(NamedTuple):
+    pattern: str
+    reason: str
+
+
+def load_patterns(path: Path = COMPLAINTS_FILE) -> tuple[dict[str, tuple[str, ...]], list[ComplaintPattern]]:
+    """(classes, patterns) from a complaints file; every pattern must give a reason."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    classes = {name: tuple(str(word).lower() for word in words) for name, words in data["classes"].items()}
+    patterns = []
+    for key, value in data["patterns"].items():
+        if not isinstance(value, Mapping) or not str(value.get("reason", "")).strip():
+            raise ValueError(f"{path}: {key}: every pattern needs a reason")
+        patterns.append(ComplaintPattern(key, str(value["reason"])))
+    return classes, patterns
+
+
+def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str:
+    """The regular expression (no flags, no anchors) for one pattern of the data file."""
+    tokens = pattern.lower().split()
+    if not tokens or tokens[0] == "~" or tokens[0].endswith("?"):
+        raise ValueError(f"complaint pattern {pattern!r}: must start with a word or a class")
+    parts: list[str] = []
+    for token in tokens:
+        if token == "~":
+            parts.append(_GAP)
+            continue
+        optional = token.endswith("?")
+        token = token.rstrip("?")
+        if token.startswith("{") and token.endswith("}"):
+            name = token[1:-1]
+            if name not in classes:
+                raise ValueError(f"complaint pattern {pattern!r}: unknown class {{{name}}}")
+            body = _alternatives(_class_forms(classes[name]))
+        else:
+            body = _alternatives(token.split("|"))
+        parts.append(rf"(?:\s+{body})?" if optional else rf"\s+{body}")
+    # Every part starts with its own space; the first (a required word) needs none.
+    return "".join(parts).removeprefix(r"\s+")
+
+
+def find_complaints(text: str) -> list[tuple[int, int]]:
+    """The spans of `text` that state a complaint, in order, not overlapping."""
+    return [match.span() for match in _matcher().finditer(text)]
+
+
+def mark_complaints(text: str) -> str:
+    """`text` with its first complaint replaced by COMPLAINT_TOKEN, later ones by REPEATED_TOKEN."""
+    spans = find_complaints(text)
+    if not spans:
+        return text
+    pieces = []
+    cursor = 0
+    for index, (start, end) in enumerate(spans):
+        pieces.append(text[cursor:start])
+        pieces.append(COMPLAINT_TOKEN if index == 0 else REPEATED_TOKEN)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _class_forms(words: tuple[str, ...]) -> list[str]:
+    forms: dict[str, None] = {}
+    for word in words:
+        for form in inflections(word) if word.isalpha() else (word,):
+            forms.setdefault(form, None)
+    return list(forms)
+
+
+def _alternatives(words: list[str] | tuple[str, ...]) -> str:
+    ordered = sorted(words, key=len, reverse=True)  # longest first: "hot water" before "water"
+    bodies = [
+        _NUMBER if word == "<number>" else r"\s+".join(re.escape(w) for w in word.split()) for word in ordered
+    ]
+    return "(?:" + "|".join(bodies) + ")"
+
+
+@functools.lru_cache(maxsize=1)
+def _matcher() -> re.Pattern[str]:
+    classes, patterns = load_patterns()
+    compiled = [compile_pattern(entry.pattern, classes) for entry in patterns]
+    # One alternation: at a position the first alternative that matches wins,
+    # so the longer (more specific) patterns go first.
+    ordered = sorted(compiled, key=len, reverse=True)
+    body = "|".join(f"(?:{regex})" for regex in ordered)
+    return re.compile(rf"(?<![\w'-])(?:{body})(?![\w'-])", re.IGNORECASE)
