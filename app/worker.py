@@ -196,7 +196,13 @@ class IngestWorker:
         if self._alerts_enabled:
             self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)
         self.translator, detector, home_language = _open_translation(self.components.translation)
-        vicidial = _open_enricher(self.components.vicidial, self.store, self.bus)
+        # The pipeline is built below; the enricher only reports calls it has started.
+        vicidial = _open_enricher(
+            self.components.vicidial,
+            self.store,
+            self.bus,
+            lambda call_id, fields: self.pipeline.learn(call_id, fields),
+        )
         if vicidial is not None:
             self.vicidial, self.enricher = vicidial
         self.pipeline = CallPipeline(
@@ -397,15 +403,22 @@ def _open_translation(
 
 
 def _open_enricher(
-    settings: ViciDialSettings | None, store: CallStore, bus: Bus
+    settings: ViciDialSettings | None,
+    store: CallStore,
+    bus: Bus,
+    learned: Callable[[str, Mapping[str, Any]], None],
 ) -> tuple[ViciDialDirectory, CallEnricher] | None:
-    """(directory, enricher) when a ViciDial host is configured, else None."""
+    """(directory, enricher) when a ViciDial host is configured, else None.
+
+    `learned` hears every update, so an in-group found mid-call sets the
+    language of the call's later utterances (ingest.pipeline.learned)."""
     if settings is None:
         return None
 
     async def update_call(call_id: str, fields: Mapping[str, Any]) -> None:
         summary = await store.update_call(call_id, **fields)
         await bus.publish(summary)
+        learned(call_id, fields)
 
     directory = ViciDialDirectory(settings)
     return directory, CallEnricher(

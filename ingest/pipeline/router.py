@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from ingest.events import (
     AudioReceived,
@@ -14,6 +16,7 @@ from ingest.events import (
     DtmfReceived,
     LegEnded,
 )
+from ingest.pipeline.learned import learn_in_group
 from ingest.pipeline.services import PipelineServices
 from ingest.pipeline.session import CallSession
 from ingest.tasks import spawn
@@ -58,6 +61,17 @@ class CallPipeline:
                 session.note(event)
         else:
             log.warning("pipeline got an unknown event %r; ignored", type(event).__name__)
+
+    def learn(self, call_id: str, fields: Mapping[str, Any]) -> None:
+        """Call details learned after the start (ViciDial's in-group): see ingest.pipeline.learned."""
+        session = self._sessions.get(call_id)
+        if session is not None and not session.ending:
+            learn_in_group(session, fields.get("in_group"))
+
+    def language_of(self, call_id: str) -> str | None:
+        """What the engine is asked for on a live call now (None: it detects, or no such call)."""
+        session = self._sessions.get(call_id)
+        return session.language_to_ask() if session is not None else None
 
     async def drain(self) -> None:
         """Wait until every session that has ended is fully stored."""
