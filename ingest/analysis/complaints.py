@@ -33,8 +33,8 @@ REPEATED_TOKEN = "callmon_also_complaint"
 COMPLAINT_VALENCE = -2.1
 """As negative as VADER's "wrong" or "broken": a complaint stated calmly."""
 
-_GAP = r"(?:\s+(?!but\b)[\w'-]+){0,3}?"
-"""`~`: up to three words, never across punctuation or a "but"."""
+_GAP = r"(?:\s+(?!but\b)[\w'-]+){0,4}?"
+"""`~`: up to four words, never across punctuation or a "but"."""
 _NUMBER = (
     r"(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
