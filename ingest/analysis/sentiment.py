@@ -19,8 +19,9 @@ by `ingest.analysis.complaints` and count once per line as a plainly
 negative word, whatever negation precedes them (they carry their own), and
 never on top of the line's other negative words: such a line reads as
 negative as its strongest part. A
-line that opens with the answer "no," is scored without it: "no, that's
-everything" answers a question, it is not negative.
+line that opens with the answer "no," or "fine," is scored without it:
+"no, that's everything" answers a question, it is not negative, and a curt
+"fine." is acceptance, not delight.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class LexiconEntry(NamedTuple):
 GOVERNED_WORDS = 4
 """How many words after a governing idiom are its object."""
 _CLAUSE_BREAK = r"(?:and|but|so|because|or|then|although|though)"
-_ANSWER_NO = re.compile(r"^\s*(?:(?:oh|um|er|well)\s*,?\s+)?no\s*(?:[,.!;]+\s*|$)", re.IGNORECASE)
+_ANSWER_NO = re.compile(r"^\s*(?:(?:oh|um|er|well)\s*,?\s+)?(?:no|fine)\s*(?:[,.!;]+\s*|$)", re.IGNORECASE)
+"""A line opening with the answer "no," or "fine,": an answer, not a feeling."""
 
 
 class _Analyzer(Protocol):
