@@ -40,6 +40,10 @@ COMPLAINT_ALONE = score_sentiment("i've phoned you nine times").score
         "i sent three emails and got no response",
         # billing
         "you've charged my account twice this month",
+        "my renewal quote has nearly doubled",
+        # effort forced on the caller, being passed around
+        "i had to borrow money to cover the overdraft fee",
+        "i keep getting passed between departments",
     ],
 )
 def test_implicit_complaints_read_as_complaints(line):
@@ -58,6 +62,13 @@ def test_implicit_complaints_read_as_complaints(line):
         "i'd like to pay by card over the phone",
         "no, that's everything for today",
         "there's no rush",
+        "i've been a customer for twelve years",
+        "i sent the form yesterday, can you confirm you got it",
+        "i need to take a day off next week so can we book friday",
+        "my payment went out on the first as usual",
+        "i have to pick up my son at three",
+        "could you call me back in ten minutes",
+        "i missed your call earlier",
     ],
 )
 def test_ordinary_requests_are_not_complaints(line):
