@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -12,10 +13,11 @@ import click
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from alerts.config import ConfigError, load_alert_settings
-from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
+from alerts.config import AlertSettings, ConfigError, load_alert_settings
+from alerts.consumer import run_alert_dispatcher
 from alerts.store import AlertStore
 from app.cli.options import DB_OPTION, load_settings
+from ingest.bus.channels import ALERTS as ALERTS_CHANNEL
 from ingest.events import AlertAcknowledged, AlertRaised
 
 
@@ -25,7 +27,9 @@ def _database(db_path: Path | None) -> Path:
 
 
 @click.group(name="alerts", invoke_without_command=True)
-@click.option("--redis-url", envvar="REDIS_URL", help="Redis to consume calls:alerts from [env REDIS_URL].")
+@click.option(
+    "--redis-url", envvar="REDIS_URL", help="Redis whose alerts:stream to deliver from [env REDIS_URL]."
+)
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
     envvar="CALLMON_ALERTS_CONFIG",
@@ -36,8 +40,11 @@ def _database(db_path: Path | None) -> Path:
 def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path | None) -> None:
     """List and acknowledge alerts; alone, deliver notifications from Redis.
 
-    Without a subcommand this runs the notification dispatcher for alerts
-    published on Redis (for deployments that split it out of the worker).
+    Without a subcommand this runs a notification dispatcher for the alerts
+    the workers append to the Redis stream alerts:stream (for deployments that
+    split it out of the worker). Run as many as you like: each alert is
+    delivered once per channel, and a dead dispatcher's deliveries are taken
+    over by the others.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -49,9 +56,22 @@ def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, 
         raise click.ClickException(f"invalid alert configuration:\n{error}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run_alert_dispatcher(redis_url, _database(db_path), settings))
+        asyncio.run(_dispatch_until_stopped(redis_url, _database(db_path), settings))
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)  # Ctrl-C is how this command is meant to stop
+        pass  # Ctrl-C is how this command is meant to stop
+    click.echo("stopped", err=True)
+
+
+async def _dispatch_until_stopped(redis_url: str, db_path: Path, settings: AlertSettings) -> None:
+    """The dispatcher, stopped in order by SIGTERM (systemd) as by Ctrl-C: deliveries
+    in flight get a few seconds, the rest stay pending for the other dispatchers."""
+    dispatcher = asyncio.ensure_future(run_alert_dispatcher(redis_url, db_path, settings))
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, dispatcher.cancel)
+    try:
+        await dispatcher
+    except asyncio.CancelledError:
+        if not dispatcher.cancelled():
+            raise
 
 
 @alerts.command(name="list")
