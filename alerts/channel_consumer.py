@@ -48,6 +48,8 @@ SETTLED = frozenset({"delivered", "failed", "dropped"})
 """Delivery statuses that end an alert's delivery on a channel."""
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 RECONNECT_FIRST_S, RECONNECT_CAP_S = 0.5, 30.0
+BLOCK_CAP_MS = 2000
+"""Longest blocking read: well inside the client's socket timeout."""
 FORGET_CONSUMERS_AFTER_S = 600.0
 """Consumers silent this long with nothing pending are removed from the group
 (dead dispatchers would otherwise pile up in XINFO CONSUMERS)."""
@@ -102,7 +104,7 @@ class ChannelConsumer:
         loop = asyncio.get_running_loop()
         keeper = spawn(self._keep_alive(), name=f"keep {self.group.group} deliveries")
         next_claim = 0.0
-        block_ms = max(1, int(self._claim_every_s * 1000))
+        block_ms = max(1, min(int(self._claim_every_s * 1000), BLOCK_CAP_MS))
         try:
             while True:
                 room = await self._room()
@@ -190,6 +192,11 @@ class ChannelConsumer:
             except Exception:
                 log.exception("could not record the retry of alert %s on %s", alert.id, channel)
 
+        if not await self.group.holds(entry.id):
+            # This process stalled (a starved event loop) and a peer took the entry over:
+            # it sends, not us. Narrows the duplicate window to this check and the send.
+            log.info("entry %s (alert %s) was taken over by another dispatcher", entry.id, alert.id)
+            return
         log.info("alert %s (%s) on call %s -> %s", alert.id, alert.level, alert.call_id, channel)
         outcome = await attempt_delivery(self.notifier, alert, self._settings, note_retry)
         await self._store.record_delivery(

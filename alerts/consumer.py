@@ -32,6 +32,7 @@ from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 5.0
+SOCKET_TIMEOUT_S = 15.0
 
 
 def consumer_name() -> str:
@@ -53,7 +54,11 @@ async def run_alert_dispatcher(
     store = await AlertStore.open(db_path)
     channels = build_notifiers(settings.notify) if notifiers is None else notifiers
     name = consumer or consumer_name()
-    client = redis.from_url(redis_url, socket_connect_timeout=5.0, health_check_interval=10)
+    # The socket timeout must outlast the blocking reads (BLOCK_CAP_MS), which a
+    # silent stream makes wait their full time.
+    client = redis.from_url(
+        redis_url, socket_connect_timeout=5.0, socket_timeout=SOCKET_TIMEOUT_S, health_check_interval=30
+    )
     consumers = [
         ChannelConsumer(AlertGroup(client, notifier.name, name), notifier, store, settings.notify)
         for notifier in channels

@@ -158,6 +158,14 @@ class AlertGroup:
             ids: list[str | bytes | int | memoryview[int]] = list(entry_ids)
             await self._client.xclaim(self.stream, self.group, self.consumer, 0, ids, justid=True)
 
+    async def holds(self, entry_id: str) -> bool:
+        """Is `entry_id` still pending on this consumer? False once another consumer
+        took it over (this one stalled past the claim idle time) or it was acknowledged."""
+        pending: Any = await self._client.xpending_range(
+            self.stream, self.group, min=entry_id, max=entry_id, count=1, consumername=self.consumer
+        )
+        return bool(pending)
+
     async def ack(self, entry_id: str) -> None:
         await self._client.xack(self.stream, self.group, entry_id)
 

@@ -54,7 +54,11 @@ def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, 
         settings = load_alert_settings(config_path)
     except ConfigError as error:
         raise click.ClickException(f"invalid alert configuration:\n{error}") from None
+    # A dispatcher's log is what shows it working: at least INFO, even without -v
+    # (`callmon` configured the root logger already, at WARNING by default).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(min(root.level, logging.INFO))
     try:
         asyncio.run(_dispatch_until_stopped(redis_url, _database(db_path), settings))
     except KeyboardInterrupt:

@@ -55,6 +55,13 @@ async def pending_by_consumer(client: redis.Redis, channel: str) -> dict[str, in
     }
 
 
+async def unread_count(client: redis.Redis, channel: str) -> int:
+    """Entries of the stream `channel`'s group has not handed out yet (its lag)."""
+    groups: Any = await client.xinfo_groups(ALERT_STREAM)
+    (group,) = [group for group in groups if _text(group["name"]) == group_name(channel)]
+    return int(group["lag"])
+
+
 async def dead_letter_count(client: redis.Redis, channel: str) -> int:
     return int(await client.xlen(dead_letter_stream(channel)))
 
