@@ -125,20 +125,26 @@ class ChannelConsumer:
     async def _room(self) -> int:
         """Free delivery slots, waiting for one when all are busy: a dispatcher takes
         no more entries than it can work on, leaving the rest to the others."""
+        self._forget_finished()
         while len(self._in_flight) >= self._settings.concurrency:
             await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+            self._forget_finished()
         return self._settings.concurrency - len(self._in_flight)
 
+    def _forget_finished(self) -> None:
+        for entry_id in [entry_id for entry_id, task in self._in_flight.items() if task.done()]:
+            del self._in_flight[entry_id]
+
     def _start(self, entry: StreamEntry) -> None:
+        self._forget_finished()
         if entry.id in self._in_flight:
             return  # our own, still being worked on
-        task = spawn(self._handle(entry), name=f"{self.group.group} {entry.id}")
-        self._in_flight[entry.id] = task
-        task.add_done_callback(lambda _: self._in_flight.pop(entry.id, None))
+        self._in_flight[entry.id] = spawn(self._handle(entry), name=f"{self.group.group} {entry.id}")
 
     async def _keep_alive(self) -> None:
         while True:
             await asyncio.sleep(self._settings.claim_idle_s / 3)
+            self._forget_finished()
             try:
                 await self.group.keep(list(self._in_flight))
             except RedisError as error:

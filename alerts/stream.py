@@ -43,8 +43,11 @@ DEAD_LETTER_LIMIT = 10000
 """Entries kept per dead-letter stream (approximate)."""
 
 
+GROUP_PREFIX = "notify:"
+
+
 def group_name(channel: str) -> str:
-    return f"notify:{channel}"
+    return f"{GROUP_PREFIX}{channel}"
 
 
 def dead_letter_stream(channel: str) -> str:
@@ -193,6 +196,44 @@ class AlertGroup:
             consumername=self.consumer,
         )
         return {_text(item["message_id"]): int(item["times_delivered"]) for item in pending}
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelBacklog:
+    """Where one channel's deliveries stand (`callmon alerts backlog`)."""
+
+    channel: str
+    consumers: int
+    """Dispatchers the group knows (Redis lists one once it was handed an entry)."""
+    unread: int | None
+    """Entries no dispatcher was handed yet; None when Redis cannot tell (after trimming)."""
+    pending: int
+    """Handed out and not yet acknowledged: deliveries in flight, or held by a dead dispatcher."""
+    dead_letters: int
+
+
+async def channel_backlogs(client: redis.Redis, stream: str = ALERT_STREAM) -> list[ChannelBacklog]:
+    """Every channel's group on `stream`, by channel name."""
+    if not await client.exists(stream):
+        return []
+    groups: Any = await client.xinfo_groups(stream)
+    backlogs = []
+    for group in groups:
+        name = _text(group["name"])
+        if not name.startswith(GROUP_PREFIX):
+            continue
+        channel = name.removeprefix(GROUP_PREFIX)
+        lag = group.get("lag")
+        backlogs.append(
+            ChannelBacklog(
+                channel,
+                int(group["consumers"]),
+                None if lag is None else int(lag),
+                int(group["pending"]),
+                int(await client.xlen(dead_letter_stream(channel))),
+            )
+        )
+    return sorted(backlogs, key=lambda backlog: backlog.channel)
 
 
 def _entry(entry_id: bytes | str, fields: dict[bytes, bytes] | None, deliveries: int) -> StreamEntry:

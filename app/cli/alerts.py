@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
@@ -16,6 +17,7 @@ from redis.exceptions import RedisError
 from alerts.config import AlertSettings, ConfigError, load_alert_settings
 from alerts.consumer import run_alert_dispatcher
 from alerts.store import AlertStore
+from alerts.stream import ChannelBacklog, channel_backlogs
 from app.cli.options import DB_OPTION, load_settings
 from ingest.bus.channels import ALERTS as ALERTS_CHANNEL
 from ingest.events import AlertAcknowledged, AlertRaised
@@ -142,6 +144,40 @@ def ack_command(alert_id: str, by: str, redis_url: str | None, db_path: Path | N
             asyncio.run(_publish(redis_url, json.dumps(event.to_dict())))
         except (RedisError, OSError) as error:
             click.echo(f"warning: acknowledged, but not announced on Redis: {error}", err=True)
+
+
+@alerts.command(name="backlog")
+@click.option(
+    "--redis-url", envvar="REDIS_URL", required=True, help="The dispatchers' Redis [env REDIS_URL]."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, one object per channel.")
+def backlog_command(redis_url: str, as_json: bool) -> None:
+    """Where each channel's notifications stand: waiting, in flight, dead-lettered."""
+
+    async def fetch() -> list[ChannelBacklog]:
+        client = redis.from_url(redis_url, socket_connect_timeout=5.0)
+        try:
+            return await channel_backlogs(client)
+        finally:
+            await client.aclose()
+
+    try:
+        backlogs = asyncio.run(fetch())
+    except (RedisError, OSError) as error:
+        raise click.ClickException(f"cannot read the alert stream: {error}") from None
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(backlog) for backlog in backlogs], indent=2))
+        return
+    if not backlogs:
+        click.echo("no dispatcher has run yet (no consumer group on alerts:stream)")
+        return
+    click.echo(f"{'channel':<10} {'dispatchers':>11} {'waiting':>8} {'in flight':>9} {'dead letters':>12}")
+    for backlog in backlogs:
+        unread = "?" if backlog.unread is None else str(backlog.unread)
+        click.echo(
+            f"{backlog.channel:<10} {backlog.consumers:>11} {unread:>8} {backlog.pending:>9}"
+            f" {backlog.dead_letters:>12}"
+        )
 
 
 async def _publish(redis_url: str, message: str) -> None:

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
-from stream_support import dead_letter_count, make_alert, notified_calls, pending_count
+from click.testing import CliRunner
+from stream_support import dead_letter_count, make_alert, notified_calls, pending_count, unread_count
 
 from alerts.config import AlertSettings, settings_from_mapping
 from alerts.consumer import run_alert_dispatcher
 from alerts.store import AlertStore
 from alerts.stream import AlertGroup, dead_letter_stream, group_name
+from app.cli.alerts import alerts
 from ingest.bus import RedisBus
 from ingest.bus.channels import ALERT_STREAM
 from ingest.event_codec import decode_event
@@ -240,3 +242,42 @@ async def _is_zero(count: Awaitable[int]) -> bool:
 
 async def _equals(count: Awaitable[int], expected: int) -> bool:
     return await count == expected
+
+
+async def test_a_dispatcher_takes_no_more_entries_than_it_works_on(start_dispatcher, http_server, client):
+    http_server.hang = True
+    await start_dispatcher(stream_settings(http_server.url, concurrency=2, timeout_s=600))
+    for n in range(5):
+        await client.xadd(ALERT_STREAM, {"event": json.dumps(make_alert(n).to_dict())})
+    await wait_until(lambda: len(http_server.received) == 2, message="two sends in flight")
+    # The other three stay in the stream for other dispatchers.
+    assert await pending_count(client, "slack") == 2
+    assert await unread_count(client, "slack") == 3
+    http_server.release.set()
+    await wait_until(lambda: len(http_server.received) == 5, message="the other three sent")
+    await wait_until(lambda: _is_zero(pending_count(client, "slack")), message="every entry acknowledged")
+    assert sorted(notified_calls(http_server)) == [f"call-{n}" for n in range(5)]
+
+
+async def test_backlog_command_shows_each_channel(client, redis_url):
+    runner = CliRunner()
+    result = await asyncio.to_thread(runner.invoke, alerts, ["backlog", "--redis-url", redis_url])
+    assert result.exit_code == 0, result.output
+    assert "no dispatcher has run yet" in result.output
+
+    ghost = AlertGroup(client, "slack", "ghost")
+    await ghost.ensure(replay_s=60)
+    await AlertGroup(client, "smtp", "ghost").ensure(replay_s=60)
+    for n in range(3):
+        await client.xadd(ALERT_STREAM, {"event": json.dumps(make_alert(n).to_dict())})
+    (held, _, _) = await ghost.read_new(1, block_ms=1) + await ghost.read_new(2, block_ms=1)
+    await ghost.dead_letter(held, "test")
+
+    result = await asyncio.to_thread(runner.invoke, alerts, ["backlog", "--json", "--redis-url", redis_url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        {"channel": "slack", "consumers": 1, "unread": 0, "pending": 2, "dead_letters": 1},
+        {"channel": "smtp", "consumers": 0, "unread": 3, "pending": 0, "dead_letters": 0},
+    ]
+    result = await asyncio.to_thread(runner.invoke, alerts, ["backlog", "--redis-url", redis_url])
+    assert result.output.splitlines()[1].split() == ["slack", "1", "0", "2", "1"]
