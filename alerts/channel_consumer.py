@@ -143,7 +143,9 @@ class ChannelConsumer:
 
     async def _keep_alive(self) -> None:
         while True:
-            await asyncio.sleep(self._settings.claim_idle_s / 3)
+            # Four refreshes per idle time: a busy process must miss three in a
+            # row before a peer may take its deliveries.
+            await asyncio.sleep(self._settings.claim_idle_s / 4)
             self._forget_finished()
             try:
                 await self.group.keep(list(self._in_flight))

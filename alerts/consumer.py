@@ -73,10 +73,11 @@ async def run_alert_dispatcher(
             log.warning("no notification channel is configured: this dispatcher has nothing to deliver")
         await asyncio.gather(*(event.wait() for event in started))
         log.info(
-            "dispatching alerts from %s as consumer %s on %s",
+            "dispatching alerts from %s as consumer %s on %s (take-over after %g s idle)",
             redis_url,
             name,
             ", ".join(channel.group.group for channel in consumers) or "no channel",
+            settings.notify.claim_idle_s,
         )
         if ready is not None:
             ready.set()

@@ -128,7 +128,13 @@ class AlertGroup:
             return []
         counts = await self._delivery_counts([_text(entry_id) for entry_id, _ in claimed])
         entries = [_entry(entry_id, fields, counts.get(_text(entry_id), 1)) for entry_id, fields in claimed]
-        log.info("%s: took over %d deliveries from stalled dispatchers", self.group, len(entries))
+        log.info(
+            "%s: took over %d deliveries held past %d ms by stalled dispatchers: %s",
+            self.group,
+            len(entries),
+            idle_ms,
+            ", ".join(f"{entry.id} (handed out {entry.deliveries} times)" for entry in entries),
+        )
         return entries
 
     @property

@@ -32,7 +32,7 @@ from ingest.bus.channels import ALERT_STREAM
 from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
-CLAIM_IDLE_S = 2.0
+CLAIM_IDLE_S = 5.0
 """Short, so the kill -9 test need not wait long for the take-over; long enough that a
 live dispatcher on a loaded machine refreshes what it holds in time."""
 
@@ -82,7 +82,7 @@ def start_dispatcher(redis_url: str, tmp_path: Path) -> Iterator[StartDispatcher
         # Only what the test sets: nothing from the caller's environment.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CALLMON_", "RESEND_", "REDIS_"))}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-        env.update(CALLMON_ALERTS_CLAIM_IDLE_S=str(CLAIM_IDLE_S), CALLMON_NOTIFY_RETRIES="0", **settings)
+        env.update(CALLMON_ALERTS_CLAIM_IDLE_S=str(claim_idle_s), CALLMON_NOTIFY_RETRIES="0", **settings)
         dispatcher = Dispatcher(
             redis_url, tmp_path / "callmon.db", tmp_path / f"dispatcher-{len(started)}.log", env
         )
@@ -190,9 +190,9 @@ async def test_a_killed_dispatchers_deliveries_are_finished_by_the_survivor(
     await wait_until(lambda: running(survivor), message="the survivor running")
 
     # While the victim lives it keeps what it holds, however long its sends take:
-    # three claim idle times pass and the survivor takes over nothing.
+    # two claim idle times pass and the survivor takes over nothing.
     loop = asyncio.get_running_loop()
-    watch_until = loop.time() + 3 * CLAIM_IDLE_S
+    watch_until = loop.time() + 2 * CLAIM_IDLE_S
 
     async def victim_keeps_all() -> bool:
         held = await pending_by_consumer(client, "slack")
@@ -200,7 +200,7 @@ async def test_a_killed_dispatchers_deliveries_are_finished_by_the_survivor(
         assert working.received == []
         return loop.time() > watch_until
 
-    await wait_until(victim_keeps_all, message="three claim idle times")
+    await wait_until(victim_keeps_all, message="two claim idle times")
 
     victim.process.send_signal(signal.SIGKILL)
     victim.process.wait()
