@@ -14,8 +14,10 @@ import redis.asyncio as redis
 from click.testing import CliRunner
 from stream_support import dead_letter_count, make_alert, notified_calls, pending_count, unread_count
 
+from alerts.channel_consumer import ChannelConsumer
 from alerts.config import AlertSettings, settings_from_mapping
 from alerts.consumer import run_alert_dispatcher
+from alerts.notifiers import build_notifiers
 from alerts.store import AlertStore
 from alerts.stream import AlertGroup, dead_letter_stream, group_name
 from app.cli.alerts import alerts
@@ -281,3 +283,41 @@ async def test_backlog_command_shows_each_channel(client, redis_url):
     ]
     result = await asyncio.to_thread(runner.invoke, alerts, ["backlog", "--redis-url", redis_url])
     assert result.output.splitlines()[1].split() == ["slack", "1", "0", "2", "1"]
+
+
+class StoreThatFailsOnce(AlertStore):
+    """The real store, except that the first outcome it is asked to keep is lost
+    (a database outage at the worst moment)."""
+
+    failed = False
+
+    async def record_delivery(self, alert_id: str, channel: str, status: str, *args: Any) -> None:
+        if status == "delivered" and not self.failed:
+            self.failed = True
+            raise OSError("database unreachable")
+        await super().record_delivery(alert_id, channel, status, *args)
+
+
+async def test_an_entry_is_acknowledged_only_once_its_outcome_is_stored(http_server, client, tmp_path):
+    settings = stream_settings(http_server.url).notify
+    store = await StoreThatFailsOnce.open(tmp_path / "callmon.db")
+    (slack,) = build_notifiers(settings)
+    consumer = ChannelConsumer(AlertGroup(client, "slack", "only"), slack, store, settings)
+    running = spawn(consumer.run(asyncio.Event()), name="test channel consumer")
+    try:
+        await client.xadd(ALERT_STREAM, {"event": json.dumps(make_alert(1).to_dict())})
+        await http_server.next_request()
+        # Sent, but the outcome was lost: the entry must stay pending...
+        await wait_until(lambda: store.failed, message="the lost record")
+        assert await pending_count(client, "slack") == 1
+        # ...and be taken over (here by the same dispatcher) and settled: sent again,
+        # the at-least-once window the README documents.
+        await http_server.next_request()
+        await wait_until(lambda: _is_zero(pending_count(client, "slack")), message="the entry acknowledged")
+        assert [d.status for d in await store.list_deliveries("al-1")] == ["delivered"]
+        assert notified_calls(http_server) == ["call-1", "call-1"]
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await consumer.close(grace_s=0)
+        await store.close()
