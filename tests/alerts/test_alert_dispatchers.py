@@ -240,3 +240,5 @@ async def test_a_late_dispatcher_delivers_what_was_raised_before_and_dead_letter
     for alert in raised:
         assert alert is not None
         assert [d.status for d in await store.list_deliveries(alert.id)] == ["delivered"]
+    late.stop()  # SIGTERM, as systemd stops it: an orderly exit
+    assert late.process.returncode == 0 and late.log().rstrip().endswith("stopped")
