@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
+from alert_support import make_segment
 from click.testing import CliRunner
 from stream_support import dead_letter_count, make_alert, notified_calls, pending_count, unread_count
 
@@ -21,10 +22,12 @@ from alerts.notifiers import build_notifiers
 from alerts.store import AlertStore
 from alerts.stream import AlertGroup, dead_letter_stream, group_name
 from app.cli.alerts import alerts
+from app.worker import ComponentSettings, IngestWorker
 from ingest.bus import RedisBus
 from ingest.bus.channels import ALERT_STREAM
 from ingest.event_codec import decode_event
-from ingest.events import AlertAcknowledged
+from ingest.events import AlertAcknowledged, Recognition
+from ingest.settings import IngestSettings
 from ingest.tasks import spawn
 from tests.support.waiting import wait_until
 
@@ -321,3 +324,37 @@ async def test_an_entry_is_acknowledged_only_once_its_outcome_is_stored(http_ser
         await asyncio.gather(running, return_exceptions=True)
         await consumer.close(grace_s=0)
         await store.close()
+
+
+class SilentEngine:
+    """Speech-to-text is not what this test is about; any engine will do."""
+
+    name = "silent"
+
+    def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
+        return Recognition(text="", confidence=0.0)
+
+
+async def test_the_workers_alerts_reach_the_stream_capped_as_configured(redis_url, client, tmp_path):
+    settings = IngestSettings(
+        db_path=tmp_path / "callmon.db",
+        redis_url=redis_url,
+        audiosocket_host="127.0.0.1",
+        audiosocket_port=0,
+        http_host="127.0.0.1",
+        http_port=0,
+    )
+    components = ComponentSettings(
+        alerts=settings_from_mapping({"notify": {"in_process": False, "stream_max_len": 100}})
+    )
+    async with IngestWorker(settings, components, listen=False, engine=SilentEngine()) as worker:
+        assert worker.alerts is not None
+        raised = await worker.alerts.on_segment(make_segment("I will sue you", start=2.0))
+        assert raised is not None
+        ((_, fields),) = await wait_until(
+            lambda: client.xrange(ALERT_STREAM), message="the alert in the stream"
+        )
+        assert decode_event(fields[b"event"]) == raised
+        for n in range(300):
+            await worker.bus.publish(make_alert(n))
+        assert await client.xlen(ALERT_STREAM) < 300  # the worker's bus trims to the configured cap
