@@ -2,8 +2,11 @@
 
 Data flow: `TranscriptSegment` -> `AlertEngine` (pure rules, cooldowns,
 merging) -> `AlertStore` (SQLite) -> bus -> `NotificationDispatcher`
-(Slack, SMTP, Resend in background tasks). `AlertService` is the facade the
-ingest pipeline calls; `app.cli.alerts` is `callmon alerts`.
+(Slack, SMTP, Resend in background tasks). With Redis, the bus also appends
+alerts to ``alerts:stream``, which `callmon alerts` dispatchers read in one
+consumer group per channel (`alerts.stream`, `alerts.channel_consumer`).
+`AlertService` is the facade the ingest pipeline calls; `app.cli.alerts` is
+`callmon alerts`.
 """
 
 from alerts.config import AlertSettings, ConfigError, load_alert_settings

@@ -109,6 +109,20 @@ class NotifySettings:
     """Deliver from the ingest process; false when `callmon alerts` runs apart."""
     queue_size: int = 1000
     """Alerts waiting per channel before new ones are dropped (and logged)."""
+    stream_max_len: int = 10000
+    """About how many alerts the Redis stream ``alerts:stream`` keeps (the worker trims
+    it as it appends); more than dispatchers could ever fall behind by."""
+    claim_idle_s: float = 30.0
+    """A delivery held this long by a dispatcher that stopped answering (crashed, killed)
+    is taken over by another `callmon alerts`; live dispatchers refresh what they hold."""
+    max_deliveries: int = 5
+    """Times one alert may be handed to dispatchers (take-overs after crashes) before
+    it is stored as failed and dead-lettered instead of tried again."""
+    replay_s: float = 3600.0
+    """How far back in the stream a channel's very first dispatcher starts: alerts
+    older than this are not sent to a channel that did not exist yet."""
+    concurrency: int = 8
+    """Deliveries in flight per channel in one `callmon alerts` process."""
     slack: SlackSettings = field(default_factory=SlackSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     resend: ResendSettings = field(default_factory=ResendSettings)
@@ -149,6 +163,9 @@ ENV_KEYS: dict[str, tuple[str, str]] = {
     "CALLMON_NOTIFY_TIMEOUT_S": ("notify", "timeout_s"),
     "CALLMON_NOTIFY_RETRIES": ("notify", "retries"),
     "CALLMON_ALERTS_IN_PROCESS": ("notify", "in_process"),
+    "CALLMON_ALERT_STREAM_MAX_LEN": ("notify", "stream_max_len"),
+    "CALLMON_ALERTS_CLAIM_IDLE_S": ("notify", "claim_idle_s"),
+    "CALLMON_ALERTS_MAX_DELIVERIES": ("notify", "max_deliveries"),
     "CALLMON_SLACK_WEBHOOK_URL": ("slack", "webhook_url"),
     "CALLMON_SLACK_MIN_LEVEL": ("slack", "min_level"),
     "CALLMON_SMTP_HOST": ("smtp", "host"),
@@ -283,7 +300,7 @@ def _from_env(raw: str, name: str) -> Any:
         return {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
             raw.strip().lower(), raw
         )
-    if name in ("port", "retries", "timeout_s"):
+    if name in ("port", "retries", "timeout_s", "stream_max_len", "claim_idle_s", "max_deliveries"):
         for kind in (int, float):
             try:
                 return kind(raw)

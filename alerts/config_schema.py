@@ -131,6 +131,11 @@ class NotifyTable(BaseModel):
     backoff_s: checked(checks.number(0)) = None
     in_process: checked(checks.boolean) = None
     queue_size: checked(checks.integer(1)) = None
+    stream_max_len: checked(checks.integer(100)) = None
+    claim_idle_s: checked(checks.number(0, above=True)) = None
+    max_deliveries: checked(checks.integer(1)) = None
+    replay_s: checked(checks.number(0)) = None
+    concurrency: checked(checks.integer(1, 1000)) = None
     slack: SlackTable = SlackTable()
     smtp: SmtpTable = SmtpTable.model_validate({})
     resend: ResendTable = ResendTable.model_validate({})

@@ -1,33 +1,43 @@
-"""`callmon alerts`: deliver notifications from a process of their own.
+"""`callmon alerts`: deliver notifications from processes of their own.
 
-For deployments that split notification out of the ingest worker (which then
-runs with ``notify.in_process = false``): alerts arrive as JSON on the Redis
-channel ``calls:alerts``; deliveries are recorded in the shared database.
+For deployments that split notification out of the ingest workers (which
+then run with ``notify.in_process = false``). The workers append every raised
+alert to the Redis stream ``alerts:stream``; each dispatcher process joins,
+as a consumer with a unique name, the consumer group of every channel it has
+configured (``notify:slack``, ``notify:smtp``, ``notify:resend``; see
+`alerts.stream`). So any number of dispatchers deliver each alert once per
+channel, alerts raised while no dispatcher ran wait in the stream, and the
+deliveries a killed dispatcher held are taken over by a survivor after
+``notify.claim_idle_s``. Delivery status goes to the shared database, as
+with in-process delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from pathlib import Path
 
 import redis.asyncio as redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
+from alerts.channel_consumer import ChannelConsumer
 from alerts.config import AlertSettings
-from alerts.dispatcher import NotificationDispatcher
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.store import AlertStore
-from ingest.bus.channels import ALERTS
-from ingest.event_codec import EventDecodeError, decode_event
-from ingest.events import AlertRaised
-from ingest.log_limits import RateLimitedLog
-from ingest.retry import backoff_delays
+from alerts.stream import AlertGroup
+from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
-malformed = RateLimitedLog(log)
-ALERTS_CHANNEL = ALERTS
-RECONNECT_FIRST_S, RECONNECT_CAP_S = 0.5, 30.0
+SHUTDOWN_GRACE_S = 5.0
+SOCKET_TIMEOUT_S = 15.0
+
+
+def consumer_name() -> str:
+    """Unique per process, and says where it runs: ``host-pid-random``."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 async def run_alert_dispatcher(
@@ -37,52 +47,45 @@ async def run_alert_dispatcher(
     *,
     notifiers: list[Notifier] | None = None,
     ready: asyncio.Event | None = None,
+    consumer: str | None = None,
 ) -> None:
-    """Run until cancelled; reconnects to Redis after an outage. `ready` is set once subscribed."""
+    """Run until cancelled; rides out Redis outages. `ready` is set once every
+    channel's group exists (the consumer is registered by its first read, just after)."""
     store = await AlertStore.open(db_path)
     channels = build_notifiers(settings.notify) if notifiers is None else notifiers
-    dispatcher = NotificationDispatcher(channels, store, settings.notify)
-    if not channels:
-        log.warning("no notification channel is configured: alerts will only be logged")
-    client = redis.from_url(redis_url)
-    delays = backoff_delays(RECONNECT_FIRST_S, RECONNECT_CAP_S)
+    name = consumer or consumer_name()
+    # The socket timeout must outlast the blocking reads (BLOCK_CAP_MS), which a
+    # silent stream makes wait their full time.
+    client = redis.from_url(
+        redis_url, socket_connect_timeout=5.0, socket_timeout=SOCKET_TIMEOUT_S, health_check_interval=30
+    )
+    consumers = [
+        ChannelConsumer(AlertGroup(client, notifier.name, name), notifier, store, settings.notify)
+        for notifier in channels
+    ]
+    started = [asyncio.Event() for _ in consumers]
+    tasks = [
+        spawn(channel.run(event), name=f"dispatch {channel.group.group}")
+        for channel, event in zip(consumers, started, strict=True)
+    ]
     try:
-        while True:
-            try:
-                async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(ALERTS_CHANNEL)
-                    log.info("dispatching alerts from %s on %s", ALERTS_CHANNEL, redis_url)
-                    if ready is not None:
-                        ready.set()
-                    delays = backoff_delays(RECONNECT_FIRST_S, RECONNECT_CAP_S)
-                    async for message in pubsub.listen():
-                        # Redis's own message kinds (subscribe confirmations) are not ours.
-                        if message.get("type") == "message":
-                            _dispatch(dispatcher, message["data"])
-            except (RedisConnectionError, OSError) as error:
-                delay = next(delays)
-                log.warning("Redis unavailable (%s); retrying in %.1f s", error, delay)
-                await asyncio.sleep(delay)
+        if not consumers:
+            log.warning("no notification channel is configured: this dispatcher has nothing to deliver")
+        await asyncio.gather(*(event.wait() for event in started))
+        log.info(
+            "dispatching alerts from %s as consumer %s on %s (take-over after %g s idle)",
+            redis_url,
+            name,
+            ", ".join(channel.group.group for channel in consumers) or "no channel",
+            settings.notify.claim_idle_s,
+        )
+        if ready is not None:
+            ready.set()
+        await asyncio.gather(*tasks) if tasks else await asyncio.Event().wait()
     finally:
-        await dispatcher.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(channel.close(SHUTDOWN_GRACE_S) for channel in consumers))
         await client.aclose()
         await store.close()
-
-
-def _dispatch(dispatcher: NotificationDispatcher, data: bytes | str) -> None:
-    alert = parse_alert(data)
-    if alert is not None:
-        log.info("alert %s (%s) on call %s", alert.id, alert.level, alert.call_id)
-        dispatcher.submit(alert)
-
-
-def parse_alert(data: bytes | str) -> AlertRaised | None:
-    """An `AlertRaised` from its bus JSON; None for anything else (other events
-    share the channel: acknowledgements) and for malformed messages (logged,
-    rate limited)."""
-    try:
-        event = decode_event(data)
-    except EventDecodeError as error:
-        malformed.warning(error.reason, "dropped a message on %s: %s", ALERTS_CHANNEL, error)
-        return None
-    return event if isinstance(event, AlertRaised) else None

@@ -4,12 +4,19 @@ Each channel has its own queue and worker task: `submit()` only enqueues, so a
 slow, hanging or failing channel delays neither the pipeline nor the other
 channels. Each attempt is bounded by a timeout; failures are retried with
 exponential backoff, and every outcome is recorded in the store.
+
+This is the single-process path (no Redis). With Redis, `callmon alerts`
+dispatchers read the alert stream instead (`alerts.consumer`), with the same
+`attempt_delivery()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote
 
 from alerts.config import NotifySettings
@@ -21,6 +28,18 @@ from ingest.retry import backoff_delay
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
+NoteRetry = Callable[[int, str], Awaitable[None]]
+"""Told (attempt number, problem) after each failed attempt that will be retried."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How the delivery of one alert on one channel ended."""
+
+    status: Literal["delivered", "failed"]
+    attempts: int
+    error: str | None
+    delivered_at: float | None
 
 
 def call_link(dashboard_url: str, call_id: str) -> str:
@@ -91,29 +110,13 @@ class NotificationDispatcher:
                 queue.task_done()
 
     async def _deliver(self, notifier: Notifier, alert: AlertRaised) -> None:
-        link = call_link(self._settings.dashboard_url, alert.call_id)
-        attempts = 1 + self._settings.retries
-        for attempt in range(1, attempts + 1):
-            try:
-                await asyncio.wait_for(notifier.send(alert, link), self._settings.timeout_s)
-            except Exception as error:  # any failure of a channel is retried, then recorded
-                problem = _describe(error, self._settings.timeout_s)
-                if attempt == attempts:
-                    log.warning("alert %s not delivered to %s: %s", alert.id, notifier.name, problem)
-                    await self._record(alert.id, notifier.name, "failed", attempt, problem)
-                    return
-                log.info(
-                    "alert %s to %s, attempt %d failed: %s",
-                    alert.id,
-                    notifier.name,
-                    attempt,
-                    problem,
-                )
-                await self._record(alert.id, notifier.name, "retrying", attempt, problem)
-                await asyncio.sleep(backoff_delay(attempt - 1, self._settings.backoff_s))
-            else:
-                await self._record(alert.id, notifier.name, "delivered", attempt, None, now())
-                return
+        async def note_retry(attempt: int, problem: str) -> None:
+            await self._record(alert.id, notifier.name, "retrying", attempt, problem)
+
+        outcome = await attempt_delivery(notifier, alert, self._settings, note_retry)
+        await self._record(
+            alert.id, notifier.name, outcome.status, outcome.attempts, outcome.error, outcome.delivered_at
+        )
 
     async def _record(
         self, alert_id: str, channel: str, status: str, attempts: int,
@@ -124,6 +127,32 @@ class NotificationDispatcher:
         except Exception:
             # Losing the delivery record must not stop the channel's worker.
             log.exception("could not record %s delivery of alert %s", channel, alert_id)
+
+
+async def attempt_delivery(
+    notifier: Notifier, alert: AlertRaised, settings: NotifySettings, note_retry: NoteRetry
+) -> DeliveryOutcome:
+    """Send `alert` on `notifier`, each attempt bounded by the timeout, retried with
+    backoff; `note_retry` hears of each failed attempt that will be retried. Recording
+    the outcome is the caller's: the in-process queues and the stream consumer differ
+    in what a failed record means."""
+    link = call_link(settings.dashboard_url, alert.call_id)
+    attempts = 1 + settings.retries
+    attempt = 1
+    while True:
+        try:
+            await asyncio.wait_for(notifier.send(alert, link), settings.timeout_s)
+        except Exception as error:  # any failure of a channel is retried, then reported
+            problem = _describe(error, settings.timeout_s)
+            if attempt >= attempts:
+                log.warning("alert %s not delivered to %s: %s", alert.id, notifier.name, problem)
+                return DeliveryOutcome("failed", attempt, problem, None)
+            log.info("alert %s to %s, attempt %d failed: %s", alert.id, notifier.name, attempt, problem)
+            await note_retry(attempt, problem)
+            await asyncio.sleep(backoff_delay(attempt - 1, settings.backoff_s))
+            attempt += 1
+        else:
+            return DeliveryOutcome("delivered", attempt, None, now())
 
 
 def _describe(error: BaseException, timeout_s: float) -> str:

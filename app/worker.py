@@ -185,7 +185,11 @@ class IngestWorker:
     async def _start(self) -> None:
         settings = self.settings
         self.store = await CallStore.open(settings.db_path)
-        self.bus = open_bus(settings.redis_url, heartbeat_s=settings.active_call_heartbeat_s)
+        self.bus = open_bus(
+            settings.redis_url,
+            heartbeat_s=settings.active_call_heartbeat_s,
+            alert_stream_limit=self.components.alerts.notify.stream_max_len,
+        )
         keywords = boost_keywords(self.components.alerts.segment_rules)
         engine = self._engine or create_engine(settings, keywords)
         streaming = engine if isinstance(engine, StreamingRecognizer) else None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -12,10 +14,12 @@ import click
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from alerts.config import ConfigError, load_alert_settings
-from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
+from alerts.config import AlertSettings, ConfigError, load_alert_settings
+from alerts.consumer import run_alert_dispatcher
 from alerts.store import AlertStore
+from alerts.stream import ChannelBacklog, channel_backlogs
 from app.cli.options import DB_OPTION, load_settings
+from ingest.bus.channels import ALERTS as ALERTS_CHANNEL
 from ingest.events import AlertAcknowledged, AlertRaised
 
 
@@ -25,7 +29,9 @@ def _database(db_path: Path | None) -> Path:
 
 
 @click.group(name="alerts", invoke_without_command=True)
-@click.option("--redis-url", envvar="REDIS_URL", help="Redis to consume calls:alerts from [env REDIS_URL].")
+@click.option(
+    "--redis-url", envvar="REDIS_URL", help="Redis whose alerts:stream to deliver from [env REDIS_URL]."
+)
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
     envvar="CALLMON_ALERTS_CONFIG",
@@ -36,8 +42,11 @@ def _database(db_path: Path | None) -> Path:
 def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, db_path: Path | None) -> None:
     """List and acknowledge alerts; alone, deliver notifications from Redis.
 
-    Without a subcommand this runs the notification dispatcher for alerts
-    published on Redis (for deployments that split it out of the worker).
+    Without a subcommand this runs a notification dispatcher for the alerts
+    the workers append to the Redis stream alerts:stream (for deployments that
+    split it out of the worker). Run as many as you like: each alert is
+    delivered once per channel, and a dead dispatcher's deliveries are taken
+    over by the others.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -47,11 +56,28 @@ def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, 
         settings = load_alert_settings(config_path)
     except ConfigError as error:
         raise click.ClickException(f"invalid alert configuration:\n{error}") from None
+    # A dispatcher's log is what shows it working: at least INFO, even without -v
+    # (`callmon` configured the root logger already, at WARNING by default).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(min(root.level, logging.INFO))
     try:
-        asyncio.run(run_alert_dispatcher(redis_url, _database(db_path), settings))
+        asyncio.run(_dispatch_until_stopped(redis_url, _database(db_path), settings))
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)  # Ctrl-C is how this command is meant to stop
+        pass  # Ctrl-C is how this command is meant to stop
+    click.echo("stopped", err=True)
+
+
+async def _dispatch_until_stopped(redis_url: str, db_path: Path, settings: AlertSettings) -> None:
+    """The dispatcher, stopped in order by SIGTERM (systemd) as by Ctrl-C: deliveries
+    in flight get a few seconds, the rest stay pending for the other dispatchers."""
+    dispatcher = asyncio.ensure_future(run_alert_dispatcher(redis_url, db_path, settings))
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, dispatcher.cancel)
+    try:
+        await dispatcher
+    except asyncio.CancelledError:
+        if not dispatcher.cancelled():
+            raise
 
 
 @alerts.command(name="list")
@@ -118,6 +144,40 @@ def ack_command(alert_id: str, by: str, redis_url: str | None, db_path: Path | N
             asyncio.run(_publish(redis_url, json.dumps(event.to_dict())))
         except (RedisError, OSError) as error:
             click.echo(f"warning: acknowledged, but not announced on Redis: {error}", err=True)
+
+
+@alerts.command(name="backlog")
+@click.option(
+    "--redis-url", envvar="REDIS_URL", required=True, help="The dispatchers' Redis [env REDIS_URL]."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, one object per channel.")
+def backlog_command(redis_url: str, as_json: bool) -> None:
+    """Where each channel's notifications stand: waiting, in flight, dead-lettered."""
+
+    async def fetch() -> list[ChannelBacklog]:
+        client = redis.from_url(redis_url, socket_connect_timeout=5.0)
+        try:
+            return await channel_backlogs(client)
+        finally:
+            await client.aclose()
+
+    try:
+        backlogs = asyncio.run(fetch())
+    except (RedisError, OSError) as error:
+        raise click.ClickException(f"cannot read the alert stream: {error}") from None
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(backlog) for backlog in backlogs], indent=2))
+        return
+    if not backlogs:
+        click.echo("no dispatcher has run yet (no consumer group on alerts:stream)")
+        return
+    click.echo(f"{'channel':<10} {'dispatchers':>11} {'waiting':>8} {'in flight':>9} {'dead letters':>12}")
+    for backlog in backlogs:
+        unread = "?" if backlog.unread is None else str(backlog.unread)
+        click.echo(
+            f"{backlog.channel:<10} {backlog.consumers:>11} {unread:>8} {backlog.pending:>9}"
+            f" {backlog.dead_letters:>12}"
+        )
 
 
 async def _publish(redis_url: str, message: str) -> None:

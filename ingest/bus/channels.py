@@ -4,7 +4,9 @@ Channel names follow the seed deployment, so existing Redis consumers keep
 working: ``calls:events``, ``calls:transcript:{id|all}``,
 ``calls:sentiment:{id|all}``, ``calls:interim:{id|all}``, ``calls:alerts``,
 one history stream ``calls:history:{id}`` per call and the ``calls:active``
-hash. A message is the event's `to_dict()`; sentiment channels carry a
+hash. Raised alerts also go to the stream ``alerts:stream``, which the
+notification dispatchers (`callmon alerts`) read as consumer groups: unlike
+pub/sub, an alert waits there until a dispatcher has delivered it. A message is the event's `to_dict()`; sentiment channels carry a
 compact `SentimentPoint` instead so charts need not parse whole segments.
 """
 
@@ -43,6 +45,9 @@ ALL = "all"
 EVENTS = "calls:events"
 ALERTS = "calls:alerts"
 ACTIVE_CALLS = "calls:active"
+ALERT_STREAM = "alerts:stream"
+STREAM_FIELD = "event"
+"""The field of a stream entry that holds the event's JSON (history and alert streams)."""
 
 CALL_EVENTS = (CallStarted, CallEnded, CallSummary, LegEnded, DtmfReceived, CallErrorReported)
 ALERT_EVENTS = (AlertRaised, AlertAcknowledged)
@@ -99,6 +104,12 @@ def history_entry(event: Event) -> dict[str, Any] | None:
     if isinstance(event, (*CALL_EVENTS, TranscriptSegment, *ALERT_EVENTS)):
         return event.to_dict()
     return None
+
+
+def alert_stream_entry(event: Event) -> dict[str, Any] | None:
+    """What `event` appends to ``alerts:stream``: raised alerts only (an
+    acknowledgement is nothing to notify about)."""
+    return event.to_dict() if isinstance(event, AlertRaised) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,9 +37,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from ingest.bus.base import BusUnavailable
 from ingest.bus.channels import (
     ACTIVE_CALLS,
+    ALERT_STREAM,
+    STREAM_FIELD,
     ActiveCallChange,
     active_call_change,
     active_summaries,
+    alert_stream_entry,
     encode,
     history_entry,
     history_events,
@@ -87,6 +90,7 @@ class RedisBus:
         outbox_limit: int = 20000,
         max_queued: int = 1000,
         heartbeat_s: float = 5.0,
+        alert_stream_limit: int = 10000,
     ) -> None:
         # No client-side retries: a retry loop with backoff inside publish is
         # exactly the stall we must avoid; our reconnect task does the waiting.
@@ -103,6 +107,7 @@ class RedisBus:
         self._max_backoff_s = max_backoff_s
         self._history_limit = history_limit
         self._history_ttl_s = history_ttl_s
+        self._alert_stream_limit = alert_stream_limit
         self._outbox_limit = outbox_limit
         self._max_queued = max_queued
         self._outbox: deque[RedisWrite] = deque()
@@ -162,6 +167,17 @@ class RedisBus:
             )
             if isinstance(event, CallEnded):
                 writes.append(RedisWrite("expire", (stream, self._history_ttl_s)))
+        alert = alert_stream_entry(event)
+        if alert is not None:
+            # Durable like history: an alert raised during an outage waits in the
+            # outbox and reaches the notification dispatchers when Redis is back.
+            writes.append(
+                RedisWrite(
+                    "xadd",
+                    (ALERT_STREAM, {STREAM_FIELD: encode(alert)}),
+                    {"maxlen": self._alert_stream_limit, "approximate": True},
+                )
+            )
         change = active_call_change(event)
         if change is not None:
             writes.extend(self._active_writes(change))

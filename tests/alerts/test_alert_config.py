@@ -236,3 +236,29 @@ max_cost = 2
 def test_setting_the_phrases_drops_the_built_in_variants(tmp_path):
     path = write(tmp_path, '[rules.missing_disclosure]\nphrases = ["calls are monitored"]\n')
     assert load_alert_settings(path, env={}).missing_disclosure.variants == ()
+
+
+def test_alert_stream_settings_from_file_and_environment(tmp_path):
+    path = write(tmp_path, "[notify]\nreplay_s = 60\nconcurrency = 2\n")
+    env = {
+        "CALLMON_ALERT_STREAM_MAX_LEN": "50000",
+        "CALLMON_ALERTS_CLAIM_IDLE_S": "12.5",
+        "CALLMON_ALERTS_MAX_DELIVERIES": "3",
+    }
+    notify = load_alert_settings(path, env=env).notify
+    assert (notify.stream_max_len, notify.claim_idle_s, notify.max_deliveries) == (50000, 12.5, 3)
+    assert (notify.replay_s, notify.concurrency) == (60, 2)
+
+
+def test_alert_stream_settings_are_checked():
+    problems = load_problems({"CALLMON_ALERTS_CLAIM_IDLE_S": "0", "CALLMON_ALERTS_MAX_DELIVERIES": "none"})
+    assert [line.split(":")[1].strip() for line in problems] == [
+        "CALLMON_ALERTS_CLAIM_IDLE_S",
+        "CALLMON_ALERTS_MAX_DELIVERIES",
+    ]
+
+
+def load_problems(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_alert_settings(env=env)
+    return caught.value.problems
