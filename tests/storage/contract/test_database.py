@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.storage.database import (
+    Database,
     PostgresDatabase,
     Queries,
     SqliteDatabase,
@@ -123,3 +124,10 @@ async def test_two_openers_migrate_once(database_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_both_implementations_are_a_database(database: SqliteDatabase | PostgresDatabase) -> None:
+    as_protocol: Database = database  # checked by mypy: the protocol the QA stores type against
+    async with as_protocol.transaction() as tx:
+        assert await tx.execute("INSERT INTO things (name) VALUES (?)", ("typed",)) == 1
+    assert as_protocol.dialect in ("sqlite", "postgresql")
