@@ -325,6 +325,9 @@ class PostgresDatabase:
             open=False,
             kwargs={"autocommit": True, "row_factory": _pg_row_factory},
             timeout=lock_wait_s,
+            # A connection the server dropped (restart, failover, idle timeout) is
+            # replaced when borrowed instead of failing the caller's query.
+            check=AsyncConnectionPool.check_connection,
         )
         await pool.open(wait=True, timeout=lock_wait_s)
         return cls(pool, dsn, lock_wait_s=lock_wait_s)

@@ -131,3 +131,24 @@ async def test_both_implementations_are_a_database(database: SqliteDatabase | Po
     async with as_protocol.transaction() as tx:
         assert await tx.execute("INSERT INTO things (name) VALUES (?)", ("typed",)) == 1
     assert as_protocol.dialect in ("sqlite", "postgresql")
+
+
+async def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
+    database = await open_database_target(postgres_url)
+    try:
+        await database.migrate("test", STEPS)
+        await database.execute("INSERT INTO things (name) VALUES (?)", ("before",))
+        admin = await open_database_target(postgres_url)
+        try:
+            # What a server restart does to every pooled connection but the admin's own.
+            await admin.fetch_all(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        await database.execute("INSERT INTO things (name) VALUES (?)", ("after",))
+        rows = await database.fetch_all("SELECT name FROM things ORDER BY name")
+        assert [row["name"] for row in rows] == ["after", "before"]
+    finally:
+        await database.close()
