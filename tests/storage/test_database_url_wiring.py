@@ -1,19 +1,25 @@
-"""CALLMON_DATABASE_URL reaches every command that opens a store: calls, users, alerts."""
+"""CALLMON_DATABASE_URL reaches every command that opens a store (calls, users,
+alerts) and the dashboard's services."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from alerts.config import AlertSettings
 from alerts.store import AlertStore
 from app.cli import main
+from dashboard.services import open_standalone
+from dashboard.settings import DashboardSettings
 from dashboard.users import UserStore
 from ingest.events import AlertRaised, CallStarted
 from ingest.settings import IngestSettings, SettingsError
 from ingest.storage import CallStore
+from ingest.storage.database import parse_database_url
 
 
 async def _seed(url: str) -> None:
@@ -67,3 +73,26 @@ def test_the_url_wins_over_the_path_and_bad_urls_name_the_setting(monkeypatch: p
     monkeypatch.setenv("CALLMON_DATABASE_URL", "mysql://db/callmon")
     with pytest.raises(SettingsError, match="CALLMON_DATABASE_URL"):
         IngestSettings.from_env()
+
+
+async def test_a_standalone_dashboard_opens_every_store_on_postgresql(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    await _seed(postgres_url)
+    settings = DashboardSettings(
+        secret="test secret", ingest_url="http://127.0.0.1:9", sessions_path=tmp_path / "sessions"
+    )
+    services = await open_standalone(
+        settings, tmp_path / "unused.db", None, AlertSettings(), database=parse_database_url(postgres_url)
+    )
+    try:
+        assert [c.call_id for c in await services.calls.list_calls()] == ["3f2a-on-postgres"]
+        await services.users.add("sup", "supervisor", "correct horse")
+        assert await services.users.authenticate("sup", "correct horse") is not None
+        note = await services.notes.add("3f2a-on-postgres", "sup", "call them back")
+        assert await services.notes.list_for_call("3f2a-on-postgres") == [note]
+        [acknowledged] = await services.alerts.acknowledge_many(["a1"], "sup", note="done")
+        assert acknowledged.call_id == "3f2a-on-postgres"
+    finally:
+        await services.close()
+    assert not (tmp_path / "unused.db").exists()
