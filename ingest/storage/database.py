@@ -18,7 +18,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -63,15 +63,12 @@ class Queries(Protocol):
 
 
 class Database(Queries, Protocol):
-    def transaction(self) -> AbstractAsyncTransaction: ...
+    """`SqliteDatabase` or `PostgresDatabase`, as stores and QA see them."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Queries]: ...
     async def run_transaction(self, body: Callable[[Queries], Awaitable[T]], *, what: str) -> T: ...
     async def migrate(self, component: str, steps: Sequence[Migration]) -> None: ...
     async def close(self) -> None: ...
-
-
-class AbstractAsyncTransaction(Protocol):
-    async def __aenter__(self) -> Queries: ...
-    async def __aexit__(self, *exc: object) -> bool | None: ...
 
 
 # ----------------------------------------------------------------- targets
