@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import psycopg
 
 from app.cli.live_log import print_live_log
 from app.cli.options import load_component_settings, load_settings, worker_options
@@ -96,7 +95,7 @@ async def _serve(
     worker = IngestWorker(settings, load_component_settings())
     try:
         await worker.start()
-    except (OSError, RuntimeError, sqlite3.Error, psycopg.Error, SettingsError) as error:
+    except (OSError, RuntimeError, sqlite3.Error, SettingsError) as error:
         # A port in use, an unreadable database or a speech-to-text server that
         # cannot be reached (EngineUnavailable is a RuntimeError) is a
         # configuration problem. The worker has already stopped what it had

@@ -10,6 +10,7 @@ import pytest
 
 from ingest.storage.database import (
     Database,
+    DatabaseUnavailable,
     PostgresDatabase,
     Queries,
     SqliteDatabase,
@@ -17,6 +18,7 @@ from ingest.storage.database import (
     parse_database_url,
 )
 from ingest.storage.migrations import MigrationStep
+from tests.support.servers import free_port
 
 STEPS = (
     MigrationStep(
@@ -152,3 +154,9 @@ async def test_connections_the_server_dropped_are_replaced(postgres_url: str) ->
         assert [row["name"] for row in rows] == ["after", "before"]
     finally:
         await database.close()
+
+
+async def test_an_unreachable_server_is_a_clear_error() -> None:
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/callmon"
+    with pytest.raises(DatabaseUnavailable, match=r"cannot connect to postgresql://127\.0\.0\.1:\d+/callmon"):
+        await PostgresDatabase.open(url, lock_wait_s=2)
