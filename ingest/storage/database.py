@@ -364,6 +364,13 @@ class PostgresDatabase:
             return await _PgQueries(conn).execute(sql, params)
 
     @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Queries]:
+        """One pooled connection for several statements, each committed on its own
+        (borrowing costs a round trip: the connection is checked first)."""
+        async with self._pool.connection() as conn:
+            yield _PgQueries(conn)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
         """One pooled connection's transaction (not retried: use `run_transaction`)."""
         async with self._pool.connection() as conn, conn.transaction():

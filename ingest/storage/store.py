@@ -33,6 +33,7 @@ from ingest.storage.rows import (
 )
 from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
 from ingest.storage.search import match_expression, search_terms, tsquery_sql
+from ingest.storage.segments_postgres import CREATE_PLACEHOLDER_CALL, add_segment_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ UPDATABLE_CALL_FIELDS = frozenset(
 )
 UNKNOWN_SOURCE = "unknown"
 
-# The call's aggregates after one more scored segment. Right-hand sides see the
-# row as it was before the UPDATE. SQLite's two-argument MIN/MAX are LEAST/
-# GREATEST on PostgreSQL, and a comparison is 0/1 only on SQLite.
+# The call's aggregates after one more scored segment (SQLite; PostgreSQL's
+# version is in `segments_postgres`). Right-hand sides see the row as it was
+# before the UPDATE.
 _AGGREGATE_SQLITE = (
     "UPDATE calls SET"
     " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
@@ -57,23 +58,6 @@ _AGGREGATE_SQLITE = (
     " language = COALESCE(language, :language),"
     " keywords = :keywords"
     " WHERE id = :call_id"
-)
-_AGGREGATE_POSTGRESQL = (
-    "UPDATE calls SET"
-    " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
-    "   / (segment_count + 1),"
-    " min_sentiment = LEAST(min_sentiment, :score),"
-    " max_sentiment = GREATEST(max_sentiment, :score),"
-    " segment_count = segment_count + 1,"
-    " positive_count = positive_count + CASE WHEN :label = 'positive' THEN 1 ELSE 0 END,"
-    " negative_count = negative_count + CASE WHEN :label = 'negative' THEN 1 ELSE 0 END,"
-    " neutral_count = neutral_count + CASE WHEN :label = 'neutral' THEN 1 ELSE 0 END,"
-    " language = COALESCE(language, :language),"
-    " keywords = :keywords"
-    " WHERE id = :call_id"
-)
-_CREATE_PLACEHOLDER_CALL = (
-    "INSERT INTO calls (id, source, started_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 
 
@@ -152,33 +136,14 @@ class CallStore(ComponentStore):
             assert segment_id is not None
             return segment_id
 
-        async def write_queries(tx: Queries) -> int:
-            if await tx.execute(
-                _CREATE_PLACEHOLDER_CALL, (segment.call_id, UNKNOWN_SOURCE, segment.created_at)
-            ):
-                log.warning("call %s was not started before its first record; created it", segment.call_id)
-            # Locks the call row: concurrent segments of one call merge keywords in turn.
-            call = await tx.fetch_one(
-                "SELECT keywords FROM calls WHERE id = ? FOR UPDATE", (segment.call_id,)
-            )
-            assert call is not None
-            inserted = await tx.fetch_one(f"{insert} RETURNING id", values)
-            assert inserted is not None
-            if not segment.transcribed:
-                await tx.execute(
-                    "UPDATE calls SET language = COALESCE(language, ?) WHERE id = ?",
-                    (segment.language, segment.call_id),
-                )
-            else:
-                keywords = merge_keywords(from_json(call["keywords"], []), segment.keywords)
-                await tx.execute(_AGGREGATE_POSTGRESQL, {**aggregates, "keywords": to_json(keywords)})
-            return int(inserted["id"])
-
         what = f"add segment to call {segment.call_id}"
         if isinstance(self.database, SqliteDatabase):
             segment_id = await self.database.run_in_thread(write, what=what)
         else:
-            segment_id = await self._transaction(what, write_queries)
+            async with self.database.connection() as db:
+                segment_id = await add_segment_postgresql(
+                    db, segment, values, placeholder_source=UNKNOWN_SOURCE
+                )
         return dataclasses.replace(segment, id=segment_id)
 
     async def set_translation(self, segment_id: int, translation: str) -> TranscriptSegment:
@@ -353,5 +318,5 @@ async def _fetch_summary(db: Queries, call_id: str) -> CallSummary:
 
 async def _ensure_call(tx: Queries, call_id: str, at: float) -> None:
     """Create a placeholder row for a call we never saw start, so nothing about it is lost."""
-    if await tx.execute(_CREATE_PLACEHOLDER_CALL, (call_id, UNKNOWN_SOURCE, at)):
+    if await tx.execute(CREATE_PLACEHOLDER_CALL, (call_id, UNKNOWN_SOURCE, at)):
         log.warning("call %s was not started before its first record; created it", call_id)
