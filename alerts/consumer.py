@@ -28,6 +28,7 @@ from alerts.config import AlertSettings
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.store import AlertStore
 from alerts.stream import AlertGroup
+from ingest.storage.database import DatabaseTarget
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def consumer_name() -> str:
 
 async def run_alert_dispatcher(
     redis_url: str,
-    db_path: str | Path,
+    db_path: str | Path | DatabaseTarget,
     settings: AlertSettings,
     *,
     notifiers: list[Notifier] | None = None,

@@ -21,11 +21,13 @@ from alerts.stream import ChannelBacklog, channel_backlogs
 from app.cli.options import DB_OPTION, load_settings
 from ingest.bus.channels import ALERTS as ALERTS_CHANNEL
 from ingest.events import AlertAcknowledged, AlertRaised
+from ingest.storage.database import DatabaseTarget
 
 
-def _database(db_path: Path | None) -> Path:
-    """--db, else CALLMON_DB_PATH or the [ingest] db_path of CALLMON_CONFIG, else the default."""
-    return load_settings(db_path=db_path).db_path
+def _database(db_path: Path | None) -> DatabaseTarget:
+    """CALLMON_DATABASE_URL when set, else --db, CALLMON_DB_PATH or the [ingest] db_path
+    of CALLMON_CONFIG, else the default SQLite file."""
+    return load_settings(db_path=db_path).database
 
 
 @click.group(name="alerts", invoke_without_command=True)
@@ -68,7 +70,7 @@ def alerts(ctx: click.Context, redis_url: str | None, config_path: Path | None, 
     click.echo("stopped", err=True)
 
 
-async def _dispatch_until_stopped(redis_url: str, db_path: Path, settings: AlertSettings) -> None:
+async def _dispatch_until_stopped(redis_url: str, db_path: DatabaseTarget, settings: AlertSettings) -> None:
     """The dispatcher, stopped in order by SIGTERM (systemd) as by Ctrl-C: deliveries
     in flight get a few seconds, the rest stay pending for the other dispatchers."""
     dispatcher = asyncio.ensure_future(run_alert_dispatcher(redis_url, db_path, settings))
