@@ -20,7 +20,8 @@ which is cheap, up to `TEXT_FIRST_MAX_SEGMENTS`):
   matching segments are ranked (a notice says so).
 - ``filters`` when there is no text: the calls table alone.
 
-Measured by bench/qa_search.py on ~1,000,000 segments.
+Measured by bench/qa_search.py on ~1,000,000 segments. On PostgreSQL the same
+contract is kept by qa/search_postgres.py, chosen by the database given.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from qa.filters import (
     segment_sentiment_params,
     segment_sentiment_sql,
 )
+from qa.database import QAStore, is_postgres, postgres, sqlite_location
 from qa.query import CallHit, SearchPage, SearchQuery
+from qa.search_postgres import search_postgres
 from qa.snippets import fetch_snippets
 from qa.text import parse_search_text
 
@@ -56,20 +59,22 @@ RELEVANCE_WINDOW = 3_000
 FILTER_COUNT_CAP = 100_000
 
 
-async def search_calls(
-    db: str | Path | aiosqlite.Connection, query: SearchQuery, *, plan: str | None = None
-) -> SearchPage:
-    """One page of calls matching `query`. `db` is the database file (opened
-    read-only for this search) or an open aiosqlite connection to it. `plan`
-    (``text-first`` or ``calls-first``) overrides the choice, for comparisons."""
+async def search_calls(db: QAStore, query: SearchQuery, *, plan: str | None = None) -> SearchPage:
+    """One page of calls matching `query`. `db` is the SQLite file (opened
+    read-only for this search), an open aiosqlite connection to it, a database
+    URL or an open `Database` (SQLite or PostgreSQL). `plan` (``text-first``
+    or ``calls-first``) overrides the choice, for comparisons."""
     if plan not in (None, "text-first", "calls-first"):
         raise ValueError(f"unknown plan {plan!r}")
-    async with _connection(db) as conn:
+    if is_postgres(db):
+        async with postgres(db) as database:
+            return await search_postgres(database, query, plan)
+    async with _connection(sqlite_location(db)) as conn:
         return await _search(conn, query, plan)
 
 
 @contextlib.asynccontextmanager
-async def _connection(db: str | Path | aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+async def _connection(db: Path | aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     if isinstance(db, aiosqlite.Connection):
         yield db
         return

@@ -1,0 +1,59 @@
+"""Which store a QA function was given, and opening it for the length of one call.
+
+QA functions accept what their callers have: a SQLite path (the CLI, the
+dashboard on SQLite), an open aiosqlite connection (tests, the search page),
+a database URL (``sqlite:///...`` or ``postgresql://...``) or an open
+`Database` from ``ingest.storage.database`` (a process on PostgreSQL keeps
+one pool and passes it in). SQLite keeps its own tuned paths (read-only
+connections, FTS5); everything given as PostgreSQL goes through `Database`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from ingest.storage.database import Database, as_target, open_database_target
+
+QAStore = str | Path | aiosqlite.Connection | Database
+"""Anything a QA function accepts as its database."""
+
+
+def is_postgres(db: QAStore) -> bool:
+    """True when `db` is a PostgreSQL `Database` or a ``postgresql://`` URL."""
+    if isinstance(db, aiosqlite.Connection | Path):
+        return False
+    if isinstance(db, str):
+        return "://" in db and as_target(db).dialect == "postgresql"
+    return db.dialect == "postgresql"
+
+
+def sqlite_location(db: QAStore) -> Path | aiosqlite.Connection:
+    """The SQLite file (or connection) behind `db`, which is not PostgreSQL."""
+    if isinstance(db, aiosqlite.Connection | Path):
+        return db
+    if isinstance(db, str):
+        target = as_target(db)
+        assert target.path is not None, "a PostgreSQL URL has no SQLite file"
+        return target.path
+    path = getattr(db, "path", None)
+    if not isinstance(path, Path):
+        raise TypeError(f"{type(db).__name__} is not a SQLite database")
+    return path
+
+
+@asynccontextmanager
+async def postgres(db: QAStore) -> AsyncIterator[Database]:
+    """`db` as an open PostgreSQL `Database`: used as it is when it already is one
+    (the caller closes it), else opened from its URL and closed afterwards."""
+    if not isinstance(db, str | Path | aiosqlite.Connection):
+        yield db
+        return
+    opened = await open_database_target(str(db))
+    try:
+        yield opened
+    finally:
+        await opened.close()
