@@ -6,6 +6,7 @@ PACKAGES=(
   python3 python3-venv python3-dev build-essential   # the virtual environment
   redis-server                                       # live fan-out (tests start their own)
   mariadb-server                                     # ViciDial enrichment tests
+  postgresql                                         # the PostgreSQL storage backend (tests start their own)
   flite festival espeak-ng sox libsox-fmt-all        # test speech and audio tools
   apertium apertium-eng-spa apertium-spa-ita         # offline translation (es-it: pivot tests)
   chromium chromium-driver                           # real-browser dashboard tests

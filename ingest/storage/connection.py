@@ -11,7 +11,7 @@ from typing import TypeVar, cast
 import aiosqlite
 
 from ingest.storage.busy import retry_while_busy
-from ingest.storage.migrations import apply_migrations
+from ingest.storage.migrations import Migration, apply_migrations
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -21,7 +21,7 @@ async def open_database(
     path: str | Path,
     *,
     component: str,
-    steps: Sequence[str],
+    steps: Sequence[Migration],
     busy_timeout_s: float = 5.0,
     lock_wait_s: float = 30.0,
 ) -> aiosqlite.Connection:
@@ -31,6 +31,23 @@ async def open_database(
     The connection is in autocommit mode (``isolation_level=None``): write with
     `in_transaction()` so each change is one ``BEGIN IMMEDIATE`` transaction.
     """
+    db = await connect_sqlite(path, busy_timeout_s=busy_timeout_s, lock_wait_s=lock_wait_s)
+    try:
+        await retry_while_busy(
+            lambda: apply_migrations(db, component, steps),
+            what=f"migrate {component} in {path}",
+            limit_s=lock_wait_s,
+        )
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def connect_sqlite(
+    path: str | Path, *, busy_timeout_s: float = 5.0, lock_wait_s: float = 30.0
+) -> aiosqlite.Connection:
+    """`open_database` without the migrations: WAL, foreign keys, `sqlite3.Row` rows."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = await aiosqlite.connect(path, isolation_level=None)
@@ -43,11 +60,6 @@ async def open_database(
         # commit, which cost up to 700 ms per segment on this disk under load.
         await db.execute("PRAGMA synchronous = NORMAL")
         await retry_while_busy(lambda: _enable_wal(db), what=f"enable WAL on {path}", limit_s=lock_wait_s)
-        await retry_while_busy(
-            lambda: apply_migrations(db, component, steps),
-            what=f"migrate {component} in {path}",
-            limit_s=lock_wait_s,
-        )
     except BaseException:
         await db.close()
         raise

@@ -1,10 +1,12 @@
 """Schema migrations tracked in the database itself (the sqlite-utils way).
 
 Each component (``core``, ``alerts``, ``vicidial``...) owns an ordered list of
-SQL scripts; step ``i`` is version ``i + 1``. `apply_migrations()` runs the
-steps not yet recorded in ``schema_migrations``, each in its own
-``BEGIN IMMEDIATE`` transaction, so two processes opening the same database
-at once apply every step exactly once.
+steps; step ``i`` is version ``i + 1`` on every backend. A step is either a
+plain SQL script (SQLite only) or a `MigrationStep` with one script per
+dialect. `apply_migrations()` runs the SQLite steps not yet recorded in
+``schema_migrations``, each in its own ``BEGIN IMMEDIATE`` transaction, so two
+processes opening the same database at once apply every step exactly once;
+the PostgreSQL runner gets the same guarantee from an advisory lock.
 """
 
 from __future__ import annotations
@@ -14,10 +16,49 @@ import re
 import sqlite3
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationStep:
+    """One schema version, written for each backend. `postgresql=None` means the
+    step has no PostgreSQL version (yet): opening that component there fails clearly."""
+
+    sqlite: str
+    postgresql: str | None = None
+
+    @classmethod
+    def portable(cls, sql: str) -> MigrationStep:
+        """A step whose SQL means the same on both backends."""
+        return cls(sqlite=sql, postgresql=sql)
+
+
+Migration = str | MigrationStep
+"""A plain string is a SQLite-only script (the components not yet ported)."""
+
+
+def scripts_for(dialect: Dialect, component: str, steps: Sequence[Migration]) -> list[str]:
+    """The script of every step for `dialect`, in version order."""
+    scripts = []
+    for version, step in enumerate(steps, start=1):
+        if isinstance(step, str):
+            script: str | None = step if dialect == "sqlite" else None
+        else:
+            script = step.sqlite if dialect == "sqlite" else step.postgresql
+        if script is None:
+            raise NotImplementedError(
+                f"the {component} component has no {dialect} version of migration {version}"
+            )
+        scripts.append(script)
+    return scripts
+
 
 _CREATE_TRACKING_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -29,11 +70,11 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def apply_migrations(conn: aiosqlite.Connection, component: str, steps: Sequence[str]) -> None:
-    """Apply the steps of `component` that this database has not seen yet, in order."""
+async def apply_migrations(conn: aiosqlite.Connection, component: str, steps: Sequence[Migration]) -> None:
+    """Apply the steps of `component` that this SQLite database has not seen yet, in order."""
     await conn.execute(_CREATE_TRACKING_TABLE)
     await conn.commit()
-    for version, script in enumerate(steps, start=1):
+    for version, script in enumerate(scripts_for("sqlite", component, steps), start=1):
         await _apply_step(conn, component, version, script)
 
 
