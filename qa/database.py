@@ -16,9 +16,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from ingest.storage.database import Database, as_target, open_database_target
+from ingest.storage.database import PostgresDatabase, Queries, SqliteDatabase, as_target, open_database_target
 
-QAStore = str | Path | aiosqlite.Connection | Database
+QAStore = str | Path | aiosqlite.Connection | SqliteDatabase | PostgresDatabase
 """Anything a QA function accepts as its database."""
 
 
@@ -46,7 +46,7 @@ def sqlite_location(db: QAStore) -> Path | aiosqlite.Connection:
 
 
 @asynccontextmanager
-async def postgres(db: QAStore) -> AsyncIterator[Database]:
+async def postgres(db: QAStore) -> AsyncIterator[Queries]:
     """`db` as an open PostgreSQL `Database`: used as it is when it already is one
     (the caller closes it), else opened from its URL and closed afterwards."""
     if not isinstance(db, str | Path | aiosqlite.Connection):

@@ -35,6 +35,7 @@ from typing import Any
 
 import aiosqlite
 
+from qa.database import QAStore, is_postgres, postgres, sqlite_location
 from qa.filters import (
     CALL_FIELDS,
     call_filter,
@@ -42,7 +43,6 @@ from qa.filters import (
     segment_sentiment_params,
     segment_sentiment_sql,
 )
-from qa.database import QAStore, is_postgres, postgres, sqlite_location
 from qa.query import CallHit, SearchPage, SearchQuery
 from qa.search_postgres import search_postgres
 from qa.snippets import fetch_snippets

@@ -85,7 +85,9 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         total = await _count_filtered(db, query, where.sql(), params)
     else:
         params["tsquery"] = await _tsquery(db, parsed)
-        many = plan == "calls-first" or (plan is None and await _match_count(db, params) > TEXT_FIRST_MAX_SEGMENTS)
+        many = plan == "calls-first" or (
+            plan is None and await _match_count(db, params) > TEXT_FIRST_MAX_SEGMENTS
+        )
         walked = None
         if many and query.sort == "relevance" and plan is None:
             walked = await _relevance_window(db, query, where.sql(), params)
@@ -248,6 +250,7 @@ async def fetch_snippets_postgres(
     matched words marked by ``ts_headline`` (whole utterances, as on SQLite)."""
     if not call_ids or per_call <= 0:
         return {}
+    phrases = "<->" in tsquery  # the server's text form of a phrase (lexemes are quoted)
     marks = ", ".join(f":call_{i}" for i in range(len(call_ids)))
     params: dict[str, Any] = {f"call_{i}": call_id for i, call_id in enumerate(call_ids)}
     params.update(sentiment_params or {}, tsquery=tsquery, per_call=per_call, options=HEADLINE_OPTIONS)
@@ -266,8 +269,8 @@ async def fetch_snippets_postgres(
     )
     result: dict[str, list[Snippet]] = {}
     for row in rows:
-        text, spans = _marked(row["text"], row["marked_text"])
-        translation, translation_spans = _marked(row["translation"], row["marked_translation"])
+        text, spans = _marked(row["text"], row["marked_text"], phrases)
+        translation, translation_spans = _marked(row["translation"], row["marked_translation"], phrases)
         result.setdefault(row["call_id"], []).append(Snippet(
             segment_id=row["id"], speaker=row["speaker"], start=row["start"], end=row["end"],
             sentiment_score=row["sentiment_score"], text=text or "", spans=spans,
@@ -276,13 +279,30 @@ async def fetch_snippets_postgres(
     return result
 
 
-def _marked(stored: str | None, headline: str | None) -> tuple[str | None, tuple[tuple[int, int], ...]]:
+def _marked(
+    stored: str | None, headline: str | None, phrases: bool
+) -> tuple[str | None, tuple[tuple[int, int], ...]]:
     """Offsets from a headline, checked against the stored text: a headline that
-    does not give the text back exactly is not trusted (the text, unmarked)."""
+    does not give the text back exactly is not trusted (the text, unmarked).
+    ts_headline marks a phrase word by word; FTS5 marks it as one span, and so
+    do we: with phrases in the search, marks apart only by spaces are joined."""
     text, spans = spans_from_highlight(headline)
-    if text != stored:
+    if text != stored or text is None:
         return stored, ()
+    if phrases:
+        spans = join_spans(text, spans)
     return text, spans
+
+
+def join_spans(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """`spans` with neighbours separated only by whitespace joined into one (pure)."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and not text[joined[-1][1] : start].strip():
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def _hit(row: Row, snippets: Sequence[Snippet]) -> CallHit:
