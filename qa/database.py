@@ -45,6 +45,28 @@ def sqlite_location(db: QAStore) -> Path | aiosqlite.Connection:
     return path
 
 
+async def table_exists(db: Queries, name: str) -> bool:
+    """Whether PostgreSQL's current schema has table `name` (a component not opened there yet)."""
+    row = await db.fetch_one("SELECT to_regclass(CAST(? AS text)) IS NOT NULL AS present", (name,))
+    return bool(row and row["present"])
+
+
+@asynccontextmanager
+async def sqlite_read_only(db: Path | aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """An open connection as it is, or the file opened read-only for one call."""
+    if isinstance(db, aiosqlite.Connection):
+        yield db
+        return
+    if not db.exists():
+        raise FileNotFoundError(f"no database at {db}")
+    conn = await aiosqlite.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        yield conn
+    finally:
+        await conn.close()
+
+
 @asynccontextmanager
 async def postgres(db: QAStore) -> AsyncIterator[Queries]:
     """`db` as an open PostgreSQL `Database`: used as it is when it already is one

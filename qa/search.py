@@ -26,16 +26,13 @@ contract is kept by qa/search_postgres.py, chosen by the database given.
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from qa.database import QAStore, is_postgres, postgres, sqlite_location
+from qa.database import QAStore, is_postgres, postgres, sqlite_location, sqlite_read_only
 from qa.filters import (
     CALL_FIELDS,
     call_filter,
@@ -69,24 +66,8 @@ async def search_calls(db: QAStore, query: SearchQuery, *, plan: str | None = No
     if is_postgres(db):
         async with postgres(db) as database:
             return await search_postgres(database, query, plan)
-    async with _connection(sqlite_location(db)) as conn:
+    async with sqlite_read_only(sqlite_location(db)) as conn:
         return await _search(conn, query, plan)
-
-
-@contextlib.asynccontextmanager
-async def _connection(db: Path | aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
-    if isinstance(db, aiosqlite.Connection):
-        yield db
-        return
-    path = Path(db)
-    if not path.exists():
-        raise FileNotFoundError(f"no database at {path}")
-    conn = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        yield conn
-    finally:
-        await conn.close()
 
 
 async def _search(conn: aiosqlite.Connection, query: SearchQuery, forced: str | None) -> SearchPage:

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ingest.storage.database import Queries, Row
+from qa.database import table_exists
 from qa.filters import (
     CALL_FIELDS,
     call_filter,
@@ -75,7 +76,7 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
     notices = list(parsed.notices)
     if query.sort == "relevance" and parsed.expression is None:
         notices.append("relevance needs search words; sorted by date instead")
-    alerts_table = await _has_table(db, "alerts")
+    alerts_table = await table_exists(db, "alerts")
     where = call_filter(query, alerts_table=alerts_table, dialect="postgresql")
     params: dict[str, Any] = {**where.params, **segment_sentiment_params(query)}
     params.update(limit=query.limit + 1, offset=query.offset)
@@ -317,8 +318,3 @@ def _hit(row: Row, snippets: Sequence[Snippet]) -> CallHit:
         relevance=row["relevance"] if "relevance" in keys else None,
         snippets=tuple(snippets),
     )  # fmt: skip
-
-
-async def _has_table(db: Queries, name: str) -> bool:
-    row = await db.fetch_one("SELECT to_regclass(CAST(:name AS text)) IS NOT NULL AS present", {"name": name})
-    return bool(row and row["present"])
