@@ -68,7 +68,7 @@ async def sqlite_read_only(db: Path | aiosqlite.Connection) -> AsyncIterator[aio
 
 
 @asynccontextmanager
-async def postgres(db: QAStore) -> AsyncIterator[Queries]:
+async def postgres(db: QAStore) -> AsyncIterator[SqliteDatabase | PostgresDatabase]:
     """`db` as an open PostgreSQL `Database`: used as it is when it already is one
     (the caller closes it), else opened from its URL and closed afterwards."""
     if not isinstance(db, str | Path | aiosqlite.Connection):
