@@ -162,8 +162,8 @@ class SqliteDatabase:
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, *, lock_wait_s: float = 30.0) -> None:
         self._conn = conn
-        self.path = path
-        self._lock_wait_s = lock_wait_s
+        self.path: Path | None = path
+        self.lock_wait_s = lock_wait_s
         self._lock = asyncio.Lock()
         self._queries = _SqliteQueries(conn)
 
@@ -188,7 +188,7 @@ class SqliteDatabase:
             await retry_while_busy(
                 lambda: apply_migrations(self._conn, component, steps),
                 what=f"migrate {component} in {self.path}",
-                limit_s=self._lock_wait_s,
+                limit_s=self.lock_wait_s,
             )
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
@@ -209,7 +209,7 @@ class SqliteDatabase:
         The body is not retried: once the write lock is ours nothing else takes it."""
         async with self._lock:
             await retry_while_busy(
-                lambda: self._conn.execute("BEGIN IMMEDIATE"), what="begin", limit_s=self._lock_wait_s
+                lambda: self._conn.execute("BEGIN IMMEDIATE"), what="begin", limit_s=self.lock_wait_s
             )
             try:
                 yield self._queries
@@ -223,14 +223,14 @@ class SqliteDatabase:
             return await retry_while_busy(
                 lambda: in_transaction(self._conn, lambda _conn: body(self._queries)),
                 what=what,
-                limit_s=self._lock_wait_s,
+                limit_s=self.lock_wait_s,
             )
 
     async def run_in_thread(self, body: Callable[[sqlite3.Connection], T], *, what: str) -> T:
         """A synchronous `body` in one transaction on the connection's thread (the hot path)."""
         async with self._lock:
             return await retry_while_busy(
-                lambda: in_thread_transaction(self._conn, body), what=what, limit_s=self._lock_wait_s
+                lambda: in_thread_transaction(self._conn, body), what=what, limit_s=self.lock_wait_s
             )
 
     async def close(self) -> None:
@@ -312,7 +312,7 @@ class PostgresDatabase:
     ) -> None:
         self._pool = pool
         self.dsn = dsn
-        self._lock_wait_s = lock_wait_s
+        self.lock_wait_s = lock_wait_s
 
     @classmethod
     async def open(
@@ -354,7 +354,7 @@ class PostgresDatabase:
     async def run_transaction(self, body: Callable[[Queries], Awaitable[T]], *, what: str) -> T:
         """`body` in one transaction, run again from the start after a
         serialization failure or deadlock (PostgreSQL rolled it back)."""
-        deadline = time.monotonic() + self._lock_wait_s
+        deadline = time.monotonic() + self.lock_wait_s
         delays = backoff_delays(0.02, 1.0)
         while True:
             try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from ingest.events import CallSummary, TranscriptSegment, WordConfidence
+from ingest.storage.database import Row
 
 CALL_COLUMNS = (
     "id, source, status, started_at, ended_at, duration, agent, agent_name, caller_number,"
@@ -31,7 +31,7 @@ def from_json(text: str | None, default: Any) -> Any:
     return default if text is None else orjson.loads(text)
 
 
-def summary_from_row(row: sqlite3.Row) -> CallSummary:
+def summary_from_row(row: Row) -> CallSummary:
     return CallSummary(
         call_id=row["id"],
         source=row["source"],
@@ -58,7 +58,7 @@ def summary_from_row(row: sqlite3.Row) -> CallSummary:
     )
 
 
-def segment_from_row(row: sqlite3.Row) -> TranscriptSegment:
+def segment_from_row(row: Row) -> TranscriptSegment:
     return TranscriptSegment(
         id=row["id"],
         call_id=row["call_id"],

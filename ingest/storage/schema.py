@@ -1,9 +1,14 @@
 """The ``core`` component's schema: calls, their transcript segments and events.
 
-Append new steps to `CORE_MIGRATIONS`; never edit a step that has shipped.
+Append new steps to `CORE_MIGRATIONS`, each with its SQLite and PostgreSQL
+script (`schema_postgres` holds the ones that differ); never edit a step
+that has shipped.
 """
 
 from __future__ import annotations
+
+from ingest.storage import schema_postgres
+from ingest.storage.migrations import MigrationStep
 
 COMPONENT = "core"
 
@@ -137,11 +142,11 @@ ALTER TABLE calls ADD COLUMN worker_id TEXT;
 CREATE INDEX calls_by_worker ON calls (status, worker_id);
 """
 
-CORE_MIGRATIONS: tuple[str, ...] = (
-    _CALLS_AND_SEGMENTS,
-    _SEGMENT_SEARCH,
-    _QA_SEARCH_INDEXES,
-    _CASE_INSENSITIVE_FILTERS,
-    _WORD_CONFIDENCE_AND_LANGUAGE,
-    _LATE_SEGMENTS_AND_CALL_OWNER,
+CORE_MIGRATIONS: tuple[MigrationStep, ...] = (
+    MigrationStep(_CALLS_AND_SEGMENTS, schema_postgres.CALLS_AND_SEGMENTS),
+    MigrationStep(_SEGMENT_SEARCH, schema_postgres.SEGMENT_SEARCH),
+    MigrationStep.portable(_QA_SEARCH_INDEXES),
+    MigrationStep(_CASE_INSENSITIVE_FILTERS, schema_postgres.CASE_INSENSITIVE_FILTERS),
+    MigrationStep.portable(_WORD_CONFIDENCE_AND_LANGUAGE),
+    MigrationStep.portable(_LATE_SEGMENTS_AND_CALL_OWNER),
 )

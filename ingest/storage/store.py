@@ -1,11 +1,12 @@
-"""`CallStore`: calls, transcript segments and call events in one SQLite file.
+"""`CallStore`: calls, transcript segments and call events, on SQLite or PostgreSQL.
 
-One aiosqlite connection per store and one `asyncio.Lock` around it: SQLite
-has a single writer, and serialising here means our own coroutines never
-fight each other for the write lock, only other processes do (handled by
-`retry_while_busy`). Every write is one ``BEGIN IMMEDIATE`` transaction that
-is committed before the method returns, so a published event is always
-already stored.
+On SQLite one aiosqlite connection per store and one `asyncio.Lock` around
+it: SQLite has a single writer, and serialising here means our own coroutines
+never fight each other for the write lock, only other processes do (handled
+by `retry_while_busy`). On PostgreSQL writes run concurrently; a transaction
+that reads a call row before changing it locks that row (``FOR UPDATE``).
+Every write is one transaction committed before the method returns, so a
+published event is always already stored.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import aiosqlite
-
 from ingest.events import CallEnded, CallStarted, CallSummary, TranscriptSegment
-from ingest.storage.busy import retry_while_busy
 from ingest.storage.component_store import ComponentStore
-from ingest.storage.connection import in_thread_transaction
+from ingest.storage.database import Queries, Row, SqliteDatabase
 from ingest.storage.rows import (
     CALL_COLUMNS,
     SEGMENT_COLUMNS,
@@ -34,7 +32,7 @@ from ingest.storage.rows import (
     to_json,
 )
 from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
-from ingest.storage.search import match_expression
+from ingest.storage.search import match_expression, search_terms, tsquery_sql
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +41,44 @@ UPDATABLE_CALL_FIELDS = frozenset(
 )
 UNKNOWN_SOURCE = "unknown"
 
+# The call's aggregates after one more scored segment. Right-hand sides see the
+# row as it was before the UPDATE. SQLite's two-argument MIN/MAX are LEAST/
+# GREATEST on PostgreSQL, and a comparison is 0/1 only on SQLite.
+_AGGREGATE_SQLITE = (
+    "UPDATE calls SET"
+    " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
+    "   / (segment_count + 1),"
+    " min_sentiment = MIN(COALESCE(min_sentiment, :score), :score),"
+    " max_sentiment = MAX(COALESCE(max_sentiment, :score), :score),"
+    " segment_count = segment_count + 1,"
+    " positive_count = positive_count + (:label = 'positive'),"
+    " negative_count = negative_count + (:label = 'negative'),"
+    " neutral_count = neutral_count + (:label = 'neutral'),"
+    " language = COALESCE(language, :language),"
+    " keywords = :keywords"
+    " WHERE id = :call_id"
+)
+_AGGREGATE_POSTGRESQL = (
+    "UPDATE calls SET"
+    " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
+    "   / (segment_count + 1),"
+    " min_sentiment = LEAST(min_sentiment, :score),"
+    " max_sentiment = GREATEST(max_sentiment, :score),"
+    " segment_count = segment_count + 1,"
+    " positive_count = positive_count + CASE WHEN :label = 'positive' THEN 1 ELSE 0 END,"
+    " negative_count = negative_count + CASE WHEN :label = 'negative' THEN 1 ELSE 0 END,"
+    " neutral_count = neutral_count + CASE WHEN :label = 'neutral' THEN 1 ELSE 0 END,"
+    " language = COALESCE(language, :language),"
+    " keywords = :keywords"
+    " WHERE id = :call_id"
+)
+_CREATE_PLACEHOLDER_CALL = (
+    "INSERT INTO calls (id, source, started_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"
+)
+
 
 class CallStore(ComponentStore):
-    """Async access to the callmon database. Create with `await CallStore.open(path)`."""
+    """Async access to the callmon database. Create with `await CallStore.open(url_or_path)`."""
 
     COMPONENT = COMPONENT
     MIGRATIONS = CORE_MIGRATIONS
@@ -55,38 +88,45 @@ class CallStore(ComponentStore):
     async def start_call(self, event: CallStarted) -> CallSummary:
         """Record a call (or another leg / a reconnect of it): never resets its counters."""
 
-        async def write(db: aiosqlite.Connection) -> CallSummary:
-            row = await _fetch_call_row(db, event.call_id)
-            if row is None:
-                await db.execute(
-                    "INSERT INTO calls (id, source, started_at, metadata) VALUES (?, ?, ?, ?)",
-                    (event.call_id, event.source, event.started_at, to_json(dict(event.metadata))),
-                )
-            else:
+        async def write(tx: Queries) -> CallSummary:
+            created = await tx.execute(
+                "INSERT INTO calls (id, source, started_at, metadata) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (event.call_id, event.source, event.started_at, to_json(dict(event.metadata))),
+            )
+            if not created:
+                row = await _fetch_call_row(tx, event.call_id, for_update=True)
+                assert row is not None, f"call {event.call_id} vanished inside its own transaction"
                 if row["status"] == "ended":
                     log.info("call %s started again after it ended; reopening it", event.call_id)
                 metadata = {**from_json(row["metadata"], {}), **event.metadata}
                 source = event.source if row["source"] == UNKNOWN_SOURCE else row["source"]
-                await db.execute(
-                    "UPDATE calls SET source = ?, started_at = MIN(started_at, ?), metadata = ?,"
+                await tx.execute(
+                    "UPDATE calls SET source = ?, started_at = ?, metadata = ?,"
                     " status = 'active', ended_at = NULL, duration = NULL, end_reason = NULL"
                     " WHERE id = ?",
-                    (source, event.started_at, to_json(metadata), event.call_id),
+                    (source, min(row["started_at"], event.started_at), to_json(metadata), event.call_id),
                 )
-            return await _fetch_summary(db, event.call_id)
+            return await _fetch_summary(tx, event.call_id)
 
-        return await self._write(f"start call {event.call_id}", write)
+        return await self._transaction(f"start call {event.call_id}", write)
 
     async def add_segment(self, segment: TranscriptSegment) -> TranscriptSegment:
         """Store `segment` and update its call's aggregates in the same transaction.
 
-        The hot path of the worker: one transaction, run on the database
-        thread in one hop (see `in_thread_transaction`).
+        The hot path of the worker: on SQLite one transaction, run on the
+        database thread in one hop (see `in_thread_transaction`).
         """
         values = segment_values(segment)
         columns = ", ".join(f'"{name}"' for name in values)
         placeholders = ", ".join(f":{name}" for name in values)
         insert = f"INSERT INTO segments ({columns}) VALUES ({placeholders})"
+        aggregates = {
+            "score": segment.sentiment_score,
+            "label": segment.sentiment_label,
+            "language": segment.language,
+            "call_id": segment.call_id,
+        }
 
         def write(conn: sqlite3.Connection) -> int:
             created = conn.execute(
@@ -108,80 +148,78 @@ class CallStore(ComponentStore):
                 )
                 assert segment_id is not None
                 return segment_id
-            # Right-hand sides see the row as it was before this UPDATE.
-            conn.execute(
-                "UPDATE calls SET"
-                " avg_sentiment = (COALESCE(avg_sentiment, 0) * segment_count + :score)"
-                "   / (segment_count + 1),"
-                " min_sentiment = MIN(COALESCE(min_sentiment, :score), :score),"
-                " max_sentiment = MAX(COALESCE(max_sentiment, :score), :score),"
-                " segment_count = segment_count + 1,"
-                " positive_count = positive_count + (:label = 'positive'),"
-                " negative_count = negative_count + (:label = 'negative'),"
-                " neutral_count = neutral_count + (:label = 'neutral'),"
-                " language = COALESCE(language, :language),"
-                " keywords = :keywords"
-                " WHERE id = :call_id",
-                {
-                    "score": segment.sentiment_score,
-                    "label": segment.sentiment_label,
-                    "language": segment.language,
-                    "keywords": to_json(keywords),
-                    "call_id": segment.call_id,
-                },
-            )
+            conn.execute(_AGGREGATE_SQLITE, {**aggregates, "keywords": to_json(keywords)})
             assert segment_id is not None
             return segment_id
 
-        async with self._lock:
-            segment_id = await retry_while_busy(
-                lambda: in_thread_transaction(self._db, write),
-                what=f"add segment to call {segment.call_id}",
-                limit_s=self._lock_wait_s,
+        async def write_queries(tx: Queries) -> int:
+            if await tx.execute(
+                _CREATE_PLACEHOLDER_CALL, (segment.call_id, UNKNOWN_SOURCE, segment.created_at)
+            ):
+                log.warning("call %s was not started before its first record; created it", segment.call_id)
+            # Locks the call row: concurrent segments of one call merge keywords in turn.
+            call = await tx.fetch_one(
+                "SELECT keywords FROM calls WHERE id = ? FOR UPDATE", (segment.call_id,)
             )
+            assert call is not None
+            inserted = await tx.fetch_one(f"{insert} RETURNING id", values)
+            assert inserted is not None
+            if not segment.transcribed:
+                await tx.execute(
+                    "UPDATE calls SET language = COALESCE(language, ?) WHERE id = ?",
+                    (segment.language, segment.call_id),
+                )
+            else:
+                keywords = merge_keywords(from_json(call["keywords"], []), segment.keywords)
+                await tx.execute(_AGGREGATE_POSTGRESQL, {**aggregates, "keywords": to_json(keywords)})
+            return int(inserted["id"])
+
+        what = f"add segment to call {segment.call_id}"
+        if isinstance(self.database, SqliteDatabase):
+            segment_id = await self.database.run_in_thread(write, what=what)
+        else:
+            segment_id = await self._transaction(what, write_queries)
         return dataclasses.replace(segment, id=segment_id)
 
     async def set_translation(self, segment_id: int, translation: str) -> TranscriptSegment:
         """Attach a translation that arrived after the segment was stored."""
 
-        async def write(db: aiosqlite.Connection) -> TranscriptSegment:
-            await db.execute("UPDATE segments SET translation = ? WHERE id = ?", (translation, segment_id))
-            async with db.execute(
-                f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = ?", (segment_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+        async def write(tx: Queries) -> TranscriptSegment:
+            await tx.execute("UPDATE segments SET translation = ? WHERE id = ?", (translation, segment_id))
+            row = await tx.fetch_one(f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = ?", (segment_id,))
             if row is None:
                 raise KeyError(f"no segment {segment_id}")
             return segment_from_row(row)
 
-        return await self._write(f"translate segment {segment_id}", write)
+        return await self._transaction(f"translate segment {segment_id}", write)
 
     async def add_call_event(self, call_id: str, kind: str, payload: Mapping[str, Any], at: float) -> None:
         """Record something that happened on a call: ``dtmf``, ``error``, ``leg_ended``..."""
 
-        async def write(db: aiosqlite.Connection) -> None:
-            await _ensure_call(db, call_id, at)
-            await db.execute(
+        async def write(tx: Queries) -> None:
+            await _ensure_call(tx, call_id, at)
+            await tx.execute(
                 "INSERT INTO call_events (call_id, kind, payload, at) VALUES (?, ?, ?, ?)",
                 (call_id, kind, to_json(dict(payload)), at),
             )
 
-        await self._write(f"add {kind} event to call {call_id}", write)
+        await self._transaction(f"add {kind} event to call {call_id}", write)
 
     async def end_call(self, event: CallEnded) -> CallSummary:
         """Mark the call ended; ending it again keeps the first end."""
 
-        async def write(db: aiosqlite.Connection) -> CallSummary:
-            await _ensure_call(db, event.call_id, event.ended_at)
-            await db.execute(
+        async def write(tx: Queries) -> CallSummary:
+            await _ensure_call(tx, event.call_id, event.ended_at)
+            await tx.execute(
                 "UPDATE calls SET status = 'ended', ended_at = :ended_at,"
-                " duration = MAX(0, :ended_at - started_at), end_reason = :reason"
+                " duration = CASE WHEN :ended_at > started_at THEN :ended_at - started_at ELSE 0 END,"
+                " end_reason = :reason"
                 " WHERE id = :call_id AND status = 'active'",
                 {"ended_at": event.ended_at, "reason": event.reason, "call_id": event.call_id},
             )
-            return await _fetch_summary(db, event.call_id)
+            return await _fetch_summary(tx, event.call_id)
 
-        return await self._write(f"end call {event.call_id}", write)
+        return await self._transaction(f"end call {event.call_id}", write)
 
     async def update_call(self, call_id: str, **fields: Any) -> CallSummary:
         """Set call details (agent, campaign...); `metadata` is merged, not replaced."""
@@ -192,8 +230,8 @@ class CallStore(ComponentStore):
                 f"allowed: {', '.join(sorted(UPDATABLE_CALL_FIELDS))}"
             )
 
-        async def write(db: aiosqlite.Connection) -> CallSummary:
-            row = await _fetch_call_row(db, call_id)
+        async def write(tx: Queries) -> CallSummary:
+            row = await _fetch_call_row(tx, call_id, for_update=True)
             if row is None:
                 raise KeyError(f"no call {call_id!r}")
             values = dict(fields)
@@ -201,38 +239,36 @@ class CallStore(ComponentStore):
                 values["metadata"] = to_json({**from_json(row["metadata"], {}), **values["metadata"]})
             if values:
                 assignments = ", ".join(f"{name} = :{name}" for name in values)
-                await db.execute(
+                await tx.execute(
                     f"UPDATE calls SET {assignments} WHERE id = :call_id",
                     {**values, "call_id": call_id},
                 )
-            return await _fetch_summary(db, call_id)
+            return await _fetch_summary(tx, call_id)
 
-        return await self._write(f"update call {call_id}", write)
+        return await self._transaction(f"update call {call_id}", write)
 
     async def count_alert(self, call_id: str) -> CallSummary:
         """Add one to the call's alert count (the alert itself is stored by alerts/)."""
 
-        async def write(db: aiosqlite.Connection) -> CallSummary:
-            await _ensure_call(db, call_id, time.time())
-            await db.execute("UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (call_id,))
-            return await _fetch_summary(db, call_id)
+        async def write(tx: Queries) -> CallSummary:
+            await _ensure_call(tx, call_id, time.time())
+            await tx.execute("UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (call_id,))
+            return await _fetch_summary(tx, call_id)
 
-        return await self._write(f"count alert on call {call_id}", write)
+        return await self._transaction(f"count alert on call {call_id}", write)
 
     async def delete_call(self, call_id: str) -> bool:
         """Delete a call with its segments and events (retention); False if absent."""
 
-        async def write(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute("DELETE FROM calls WHERE id = ?", (call_id,))
-            return cursor.rowcount > 0
+        async def write(tx: Queries) -> bool:
+            return await tx.execute("DELETE FROM calls WHERE id = ?", (call_id,)) > 0
 
-        return await self._write(f"delete call {call_id}", write)
+        return await self._transaction(f"delete call {call_id}", write)
 
     # ------------------------------------------------------------------- reads
 
     async def get_call(self, call_id: str) -> CallSummary | None:
-        async with self._lock:
-            row = await _fetch_call_row(self._db, call_id)
+        row = await _fetch_call_row(self.database, call_id)
         return None if row is None else summary_from_row(row)
 
     async def list_calls(self, limit: int = 50, status: str | None = None) -> list[CallSummary]:
@@ -261,6 +297,8 @@ class CallStore(ComponentStore):
     async def search_segments(self, query: str, limit: int = 50) -> list[TranscriptSegment]:
         """Segments whose text or translation contains every word/phrase of `query`,
         best match first. Any input is safe: it is read as plain words."""
+        if self.dialect == "postgresql":
+            return await self._search_segments_postgresql(query, limit)
         expression = match_expression(query)
         if expression is None:
             return []
@@ -270,6 +308,17 @@ class CallStore(ComponentStore):
             "  ORDER BY rank LIMIT ?) AS hits"
             " JOIN segments ON segments.id = hits.rowid ORDER BY hits.rank",
             (expression, limit),
+        )
+        return [segment_from_row(row) for row in rows]
+
+    async def _search_segments_postgresql(self, query: str, limit: int) -> list[TranscriptSegment]:
+        terms = search_terms(query)
+        if not terms:
+            return []
+        rows = await self._read(
+            f"SELECT {SEGMENT_COLUMNS} FROM segments, (SELECT {tsquery_sql(terms)}) AS q (query)"
+            " WHERE search_vector @@ q.query ORDER BY ts_rank(search_vector, q.query) DESC, id LIMIT ?",
+            (*terms, limit),
         )
         return [segment_from_row(row) for row in rows]
 
@@ -288,25 +337,21 @@ class CallStore(ComponentStore):
         )
         return [dict(row) for row in rows]
 
-    # --------------------------------------------------------------- internals
+
+async def _fetch_call_row(db: Queries, call_id: str, *, for_update: bool = False) -> Row | None:
+    """The call's row; `for_update` locks it until the transaction ends (PostgreSQL;
+    SQLite's transaction already holds the only write lock)."""
+    lock = " FOR UPDATE" if for_update and db.dialect == "postgresql" else ""
+    return await db.fetch_one(f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?{lock}", (call_id,))
 
 
-async def _fetch_call_row(db: aiosqlite.Connection, call_id: str) -> sqlite3.Row | None:
-    async with db.execute(f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)) as cursor:
-        return await cursor.fetchone()
-
-
-async def _fetch_summary(db: aiosqlite.Connection, call_id: str) -> CallSummary:
+async def _fetch_summary(db: Queries, call_id: str) -> CallSummary:
     row = await _fetch_call_row(db, call_id)
     assert row is not None, f"call {call_id} vanished inside its own transaction"
     return summary_from_row(row)
 
 
-async def _ensure_call(db: aiosqlite.Connection, call_id: str, at: float) -> None:
+async def _ensure_call(tx: Queries, call_id: str, at: float) -> None:
     """Create a placeholder row for a call we never saw start, so nothing about it is lost."""
-    cursor = await db.execute(
-        "INSERT OR IGNORE INTO calls (id, source, started_at) VALUES (?, ?, ?)",
-        (call_id, UNKNOWN_SOURCE, at),
-    )
-    if cursor.rowcount:
+    if await tx.execute(_CREATE_PLACEHOLDER_CALL, (call_id, UNKNOWN_SOURCE, at)):
         log.warning("call %s was not started before its first record; created it", call_id)

@@ -1,10 +1,9 @@
-"""CallStore: calls and call events round-trip through a real SQLite file."""
+"""CallStore: calls and call events round-trip on both backends (real SQLite file, real PostgreSQL)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,8 @@ from ingest.events import CallEnded, CallStarted, TranscriptSegment
 from ingest.storage import CallStore
 
 
-async def test_call_round_trip_survives_reopening(db_path: Path) -> None:
-    store = await CallStore.open(db_path)
+async def test_call_round_trip_survives_reopening(database_url: str) -> None:
+    store = await CallStore.open(database_url)
     started = await store.start_call(
         CallStarted("c1", "twilio", started_at=1000.0, metadata={"callSid": "CA1"})
     )
@@ -21,7 +20,7 @@ async def test_call_round_trip_survives_reopening(db_path: Path) -> None:
     assert started.started_at == 1000.0 and started.metadata == {"callSid": "CA1"}
     await store.close()
 
-    reopened = await CallStore.open(db_path)
+    reopened = await CallStore.open(database_url)
     try:
         assert await reopened.get_call("c1") == started
         assert await reopened.get_call("nope") is None
