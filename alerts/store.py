@@ -1,4 +1,4 @@
-"""Alerts and their notification deliveries, in the calls database (SQLite, WAL).
+"""Alerts and their notification deliveries, in the calls database (SQLite or PostgreSQL).
 
 The ``alerts`` component owns its tables and migrations; storing an alert
 also bumps ``calls.alert_count`` when the call's row exists (the core
@@ -8,18 +8,18 @@ component owns that table, and it may not exist yet in a fresh database).
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 from ingest.events import AlertAcknowledged, AlertRaised, now
 from ingest.storage.component_store import ComponentStore
+from ingest.storage.database import Queries, Row
+from ingest.storage.migrations import MigrationStep
 
 COMPONENT = "alerts"
 
-ALERT_MIGRATIONS: tuple[str, ...] = (
-    """
+ALERT_MIGRATIONS: tuple[MigrationStep, ...] = (
+    MigrationStep(
+        """
     CREATE TABLE alerts (
         id TEXT PRIMARY KEY,
         call_id TEXT NOT NULL,
@@ -49,9 +49,58 @@ ALERT_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (alert_id, channel)
     );
     """,
+        # `seq` is the insertion order that SQLite's rowid gives for free.
+        """
+    CREATE TABLE alerts (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('warning', 'urgent', 'critical')),
+        rules TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        text TEXT NOT NULL,
+        speaker TEXT NOT NULL,
+        score DOUBLE PRECISION,
+        rolling_score DOUBLE PRECISION,
+        raised_at DOUBLE PRECISION NOT NULL,
+        agent TEXT,
+        acknowledged_by TEXT,
+        acknowledged_at DOUBLE PRECISION
+    );
+    CREATE INDEX alerts_by_raised_at ON alerts (raised_at DESC);
+    CREATE INDEX alerts_by_call ON alerts (call_id, raised_at DESC);
+    CREATE TABLE alert_deliveries (
+        alert_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'retrying', 'delivered', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered_at DOUBLE PRECISION,
+        updated_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (alert_id, channel)
+    );
+    """,
+    ),
     # A critical alert may be acknowledged with a note saying what was done.
-    "ALTER TABLE alerts ADD COLUMN acknowledge_note TEXT;",
+    MigrationStep.portable("ALTER TABLE alerts ADD COLUMN acknowledge_note TEXT;"),
 )
+
+# Per-dialect snippets: insertion order, and "this JSON list holds ?".
+_INSERTION_ORDER = {"sqlite": "rowid", "postgresql": "seq"}
+_RULES_CONTAIN = {
+    "sqlite": "EXISTS (SELECT 1 FROM json_each(a.rules) WHERE value = ?)",
+    "postgresql": "EXISTS (SELECT 1 FROM jsonb_array_elements_text(a.rules::jsonb) AS r (value) WHERE value = ?)",
+}
+_EVERY_RULE = {
+    "sqlite": "SELECT DISTINCT value FROM alerts, json_each(alerts.rules) ORDER BY value",
+    "postgresql": "SELECT DISTINCT value FROM alerts, jsonb_array_elements_text(alerts.rules::jsonb) AS r (value)"
+    " ORDER BY value",
+}
+_TABLE_EXISTS = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    "postgresql": "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
+}
 
 DeliveryStatus = str
 """pending, retrying, delivered, failed or dropped (queue full)."""
@@ -102,7 +151,7 @@ class AlertStore(ComponentStore):
     async def add_alert(self, alert: AlertRaised) -> None:
         """Store `alert` and count it on its call."""
 
-        async def body(db: aiosqlite.Connection) -> None:
+        async def body(db: Queries) -> None:
             await db.execute(
                 "INSERT INTO alerts (id, call_id, level, rules, reasons, text, speaker, score,"
                 " rolling_score, raised_at, agent, acknowledged_by, acknowledged_at)"
@@ -128,7 +177,7 @@ class AlertStore(ComponentStore):
                     "UPDATE calls SET alert_count = alert_count + 1 WHERE id = ?", (alert.call_id,)
                 )
 
-        await self._write(f"store alert {alert.id}", body)
+        await self._transaction(f"store alert {alert.id}", body)
 
     async def get_alert(self, alert_id: str) -> AlertRaised | None:
         rows = await self._read("SELECT * FROM alerts WHERE id = ?", (alert_id,))
@@ -146,7 +195,7 @@ class AlertStore(ComponentStore):
             where.append("acknowledged_at IS NULL")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = await self._read(
-            f"SELECT * FROM alerts{clause} ORDER BY raised_at DESC, rowid DESC LIMIT ?",
+            f"SELECT * FROM alerts{clause} ORDER BY raised_at DESC, {_INSERTION_ORDER[self.dialect]} DESC LIMIT ?",
             (*params, limit),
         )
         return [alert_from_row(row) for row in rows]
@@ -160,7 +209,7 @@ class AlertStore(ComponentStore):
             where.append(f"a.level IN ({', '.join('?' for _ in query.levels)})")
             params.extend(query.levels)
         if query.rule:
-            where.append("EXISTS (SELECT 1 FROM json_each(a.rules) WHERE value = ?)")
+            where.append(_RULES_CONTAIN[self.dialect])
             params.append(query.rule)
         if query.agent:
             where.append("lower(a.agent) = lower(?)")
@@ -185,7 +234,8 @@ class AlertStore(ComponentStore):
         source = "alerts a LEFT JOIN calls c ON c.id = a.call_id" if joined else "alerts a"
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = await self._read(
-            f"SELECT {columns} FROM {source}{clause} ORDER BY a.raised_at DESC, a.rowid DESC LIMIT ?",
+            f"SELECT {columns} FROM {source}{clause}"
+            f" ORDER BY a.raised_at DESC, a.{_INSERTION_ORDER[self.dialect]} DESC LIMIT ?",
             (*params, query.limit),
         )
         return [
@@ -200,12 +250,11 @@ class AlertStore(ComponentStore):
 
     async def alert_rules(self) -> list[str]:
         """Every rule name that raised an alert (for the Alerts page's rule filter)."""
-        rows = await self._read("SELECT DISTINCT value FROM alerts, json_each(alerts.rules) ORDER BY value")
+        rows = await self._read(_EVERY_RULE[self.dialect])
         return [str(row[0]) for row in rows]
 
     async def _has_calls_table(self) -> bool:
-        rows = await self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calls'")
-        return bool(rows)
+        return await _has_table(self.database, "calls")
 
     async def acknowledge(
         self, alert_id: str, by: str, at: float | None = None, note: str | None = None
@@ -213,16 +262,15 @@ class AlertStore(ComponentStore):
         """Mark the alert seen by `by`; None if no such alert, or already acknowledged."""
         at = now() if at is None else at
 
-        async def body(db: aiosqlite.Connection) -> AlertAcknowledged | None:
-            async with db.execute(
+        async def body(db: Queries) -> AlertAcknowledged | None:
+            row = await db.fetch_one(
                 "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ?, acknowledge_note = ?"
                 " WHERE id = ? AND acknowledged_at IS NULL RETURNING call_id",
                 (by, at, note, alert_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             return None if row is None else AlertAcknowledged(alert_id, row[0], by, at)
 
-        return await self._write(f"acknowledge alert {alert_id}", body)
+        return await self._transaction(f"acknowledge alert {alert_id}", body)
 
     async def record_delivery(
         self,
@@ -235,7 +283,7 @@ class AlertStore(ComponentStore):
     ) -> None:
         """Insert or update the delivery of `alert_id` on `channel`."""
 
-        async def body(db: aiosqlite.Connection) -> None:
+        async def body(db: Queries) -> None:
             await db.execute(
                 "INSERT INTO alert_deliveries (alert_id, channel, status, attempts, last_error,"
                 " delivered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -245,7 +293,7 @@ class AlertStore(ComponentStore):
                 (alert_id, channel, status, attempts, last_error, delivered_at, now()),
             )
 
-        await self._write(f"record {channel} delivery of {alert_id}", body)
+        await self._transaction(f"record {channel} delivery of {alert_id}", body)
 
     async def list_deliveries(self, alert_id: str) -> list[Delivery]:
         rows = await self._read(
@@ -264,7 +312,7 @@ class AlertStore(ComponentStore):
         ]
 
 
-def alert_from_row(row: sqlite3.Row) -> AlertRaised:
+def alert_from_row(row: Row) -> AlertRaised:
     return AlertRaised(
         id=row["id"],
         call_id=row["call_id"],
@@ -282,6 +330,5 @@ def alert_from_row(row: sqlite3.Row) -> AlertRaised:
     )
 
 
-async def _has_table(db: aiosqlite.Connection, name: str) -> bool:
-    async with db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cursor:
-        return await cursor.fetchone() is not None
+async def _has_table(db: Queries, name: str) -> bool:
+    return await db.fetch_one(_TABLE_EXISTS[db.dialect], (name,)) is not None

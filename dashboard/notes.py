@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from dashboard.schema import COMPONENT, DASHBOARD_MIGRATIONS
 from ingest.storage.component_store import ComponentStore
+from ingest.storage.database import Queries
 
 MAX_NOTE_LENGTH = 500
 
@@ -36,24 +35,20 @@ class NoteStore(ComponentStore):
             raise ValueError(f"a note is at most {MAX_NOTE_LENGTH} characters")
         at = time.time()
 
-        async def write(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "INSERT INTO call_notes (call_id, author, text, created_at) VALUES (?, ?, ?, ?)",
+        async def write(db: Queries) -> int:
+            row = await db.fetch_one(
+                "INSERT INTO call_notes (call_id, author, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
                 (call_id, author, text, at),
             )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
+            assert row is not None
+            return int(row["id"])
 
-        note_id = await self._write(f"add note to {call_id}", write)
+        note_id = await self._transaction(f"add note to {call_id}", write)
         return CallNote(note_id, call_id, author, text, at)
 
     async def list_for_call(self, call_id: str) -> list[CallNote]:
-        async with (
-            self._lock,
-            self._db.execute(
-                "SELECT id, call_id, author, text, created_at FROM call_notes"
-                " WHERE call_id = ? ORDER BY created_at, id",
-                (call_id,),
-            ) as cursor,
-        ):
-            return [CallNote(*row) for row in await cursor.fetchall()]
+        rows = await self._read(
+            "SELECT id, call_id, author, text, created_at FROM call_notes WHERE call_id = ? ORDER BY created_at, id",
+            (call_id,),
+        )
+        return [CallNote(*row) for row in rows]

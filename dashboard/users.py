@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dashboard.roles import ROLES
 from dashboard.schema import COMPONENT, DASHBOARD_MIGRATIONS
 from ingest.storage.component_store import ComponentStore
+from ingest.storage.database import Queries
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -44,6 +43,16 @@ class AuditEntry:
 CLI_ACTOR = "cli"
 """The actor recorded for changes made with `callmon users`."""
 _USER_FIELDS = "name, role, created_at, sessions_valid_after"
+# SQLite's write transaction already excludes every other writer; PostgreSQL
+# locks the rows read, so a concurrent change waits and then sees ours.
+_SELECT_ROLE_FOR_UPDATE = {
+    "sqlite": "SELECT role FROM dashboard_users WHERE name = ?",
+    "postgresql": "SELECT role FROM dashboard_users WHERE name = ? FOR UPDATE",
+}
+_ADMINS_FOR_UPDATE = {
+    "sqlite": "SELECT name FROM dashboard_users WHERE role = 'admin' ORDER BY name LIMIT 2",
+    "postgresql": "SELECT name FROM dashboard_users WHERE role = 'admin' ORDER BY name FOR UPDATE",
+}
 
 
 def _hasher() -> Any:
@@ -78,34 +87,32 @@ class UserStore(ComponentStore):
         password_hash = await asyncio.to_thread(hash_password, password)
         at = time.time()
 
-        async def write(db: aiosqlite.Connection) -> None:
-            try:
-                await db.execute(
-                    "INSERT INTO dashboard_users (name, role, password_hash, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (name, role, password_hash, at, at),
-                )
-            except sqlite3.IntegrityError:
-                raise UserError(f"user {name!r} already exists") from None
+        async def write(db: Queries) -> None:
+            added = await db.execute(
+                "INSERT INTO dashboard_users (name, role, password_hash, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, role, password_hash, at, at),
+            )
+            if not added:
+                raise UserError(f"user {name!r} already exists")
             await _audit(db, at, actor, "add", name, role)
 
-        await self._write(f"add user {name}", write)
+        await self._transaction(f"add user {name}", write)
         return DashboardUser(name, role, at)
 
     async def remove(self, name: str, *, actor: str = CLI_ACTOR, keep_an_admin: bool = False) -> bool:
         """False when there is no such user. `keep_an_admin` refuses to remove the
         last admin (the dashboard's rule: nobody could manage users any more)."""
 
-        async def write(db: aiosqlite.Connection) -> bool:
+        async def write(db: Queries) -> bool:
             if keep_an_admin:
                 await _refuse_last_admin(db, name, "removed")
-            cursor = await db.execute("DELETE FROM dashboard_users WHERE name = ?", (name,))
-            if cursor.rowcount == 0:
+            if await db.execute("DELETE FROM dashboard_users WHERE name = ?", (name,)) == 0:
                 return False
             await _audit(db, time.time(), actor, "remove", name)
             return True
 
-        return await self._write(f"remove user {name}", write)
+        return await self._transaction(f"remove user {name}", write)
 
     async def set_role(
         self, name: str, role: str, *, actor: str = CLI_ACTOR, keep_an_admin: bool = False
@@ -114,11 +121,11 @@ class UserStore(ComponentStore):
         role). False when there is no such user."""
         _check_role(role)
 
-        async def write(db: aiosqlite.Connection) -> bool:
-            rows = list(await db.execute_fetchall("SELECT role FROM dashboard_users WHERE name = ?", (name,)))
-            if not rows:
+        async def write(db: Queries) -> bool:
+            row = await db.fetch_one(_SELECT_ROLE_FOR_UPDATE[db.dialect], (name,))
+            if row is None:
                 return False
-            before = rows[0][0]
+            before = row[0]
             if before == role:
                 return True
             if keep_an_admin and before == "admin":
@@ -131,25 +138,25 @@ class UserStore(ComponentStore):
             await _audit(db, at, actor, "role", name, f"{before} → {role}")
             return True
 
-        return await self._write(f"change role of {name}", write)
+        return await self._transaction(f"change role of {name}", write)
 
     async def set_password(self, name: str, password: str, *, actor: str = CLI_ACTOR) -> bool:
         """Set `name`'s password and end their sessions. False when there is no such user."""
         password_hash = await asyncio.to_thread(hash_password, password)
 
-        async def write(db: aiosqlite.Connection) -> bool:
+        async def write(db: Queries) -> bool:
             at = time.time()
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE dashboard_users SET password_hash = ?, updated_at = ?, sessions_valid_after = ?"
                 " WHERE name = ?",
                 (password_hash, at, at, name),
             )
-            if cursor.rowcount == 0:
+            if changed == 0:
                 return False
             await _audit(db, at, actor, "password", name)  # never the password, nor its hash
             return True
 
-        return await self._write(f"change password of {name}", write)
+        return await self._transaction(f"change password of {name}", write)
 
     async def audit_trail(self, limit: int = 200) -> list[AuditEntry]:
         """The newest changes to users first."""
@@ -180,7 +187,7 @@ class UserStore(ComponentStore):
         )
         stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
         ok = await asyncio.to_thread(password_matches, stored, password)
-        return DashboardUser(*rows[0][:4]) if ok and rows else None
+        return DashboardUser(*list(rows[0])[:4]) if ok and rows else None
 
 
 def _check_role(role: str) -> None:
@@ -188,21 +195,15 @@ def _check_role(role: str) -> None:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
 
 
-async def _refuse_last_admin(db: aiosqlite.Connection, name: str, change: str) -> None:
+async def _refuse_last_admin(db: Queries, name: str, change: str) -> None:
     """Inside the write transaction, so two admins demoting each other at once
-    cannot both succeed."""
-    rows = list(
-        await db.execute_fetchall(
-            "SELECT name FROM dashboard_users WHERE role = 'admin' ORDER BY name LIMIT 2", ()
-        )
-    )
+    cannot both succeed (on PostgreSQL the admin rows stay locked until it ends)."""
+    rows = await db.fetch_all(_ADMINS_FOR_UPDATE[db.dialect], ())
     if [row[0] for row in rows] == [name]:
         raise UserError(f"{name} is the last admin and cannot be {change}: make another admin first")
 
 
-async def _audit(
-    db: aiosqlite.Connection, at: float, actor: str, action: str, target: str, detail: str = ""
-) -> None:
+async def _audit(db: Queries, at: float, actor: str, action: str, target: str, detail: str = "") -> None:
     await db.execute(
         "INSERT INTO dashboard_user_audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
         (at, actor, action, target, detail),
