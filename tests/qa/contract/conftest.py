@@ -1,39 +1,74 @@
 """The QA contract suite: every test here runs once on SQLite and once on a real
 PostgreSQL (tests/support/postgres.py), on the same generated store written
-through the real stores."""
+through the real stores.
+
+Searches only read, so their stores are written once per module and backend
+(`qa_store`, `bulk_store`); tests that change data get a fresh one (`fresh_store`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.qa.conftest import bulk_calls, write_store
+from tests.qa.conftest import CALLS, FakeCall, bulk_calls, write_store
+from tests.support.postgres import PostgresServer
+
+BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each backend in turn: a SQLite path or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "qa.db")
-    url: str = request.getfixturevalue("postgres_url")
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def new_database(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str]]:
+    """Makes empty databases of the module's backend: SQLite paths or PostgreSQL URLs."""
+    made: list[str] = []
+    server: PostgresServer | None = (
+        request.getfixturevalue("postgres_server") if backend == "postgresql" else None
+    )
+
+    def make() -> str:
+        url = server.create_database() if server else str(tmp_path_factory.mktemp("qa") / "qa.db")
+        made.append(url)
+        return url
+
+    yield make
+    if server:
+        for url in made:
+            server.drop_database(url)
+
+
+def _written(url: str, calls: tuple[FakeCall, ...]) -> str:
+    # A fixture of its own event loop: the stores are closed before the tests' loop starts.
+    asyncio.run(write_store(url, calls))
     return url
 
 
-@pytest.fixture
-def backend(backend_url: str) -> str:
-    return "postgresql" if backend_url.startswith("postgresql://") else "sqlite"
+@pytest.fixture(scope="module")
+def qa_store(new_database: Callable[[], str]) -> str:
+    """The eight-call store of tests/qa/conftest.py (read only)."""
+    return _written(new_database(), CALLS)
+
+
+@pytest.fixture(scope="module")
+def bulk_store(new_database: Callable[[], str]) -> str:
+    """Thirty calls that all mention an invoice (read only)."""
+    return _written(new_database(), bulk_calls())
 
 
 @pytest.fixture
-async def qa_store(backend_url: str) -> str:
-    """The eight-call store of tests/qa/conftest.py."""
-    await write_store(backend_url)
-    return backend_url
+def fresh_store(new_database: Callable[[], str]) -> str:
+    """The eight-call store, for one test that changes it."""
+    return _written(new_database(), CALLS)
 
 
 @pytest.fixture
-async def bulk_store(backend_url: str) -> str:
-    """Thirty calls that all mention an invoice."""
-    await write_store(backend_url, bulk_calls())
-    return backend_url
+def empty_store(new_database: Callable[[], str]) -> str:
+    return new_database()
