@@ -105,9 +105,6 @@ def _copy_table(source: sqlite3.Connection, conn: psycopg.Connection, table: str
             for row in batch:
                 copy.write_row(row)
     # Ids were copied as they are: move an identity's sequence past them.
-    conn.execute(
-        "SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) FROM "
-        + table
-        + " WHERE pg_get_serial_sequence(%s, 'id') IS NOT NULL HAVING max(id) IS NOT NULL",
-        (table, table),
-    )
+    sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
+    if sequence and sequence[0]:
+        conn.execute(f"SELECT setval(%s, max(id)) FROM {table} HAVING max(id) IS NOT NULL", (sequence[0],))

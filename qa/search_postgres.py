@@ -5,9 +5,10 @@ GIN index, built by the core schema with the ``simple`` configuration).
 The typed text is parsed by our own reader (qa/text.py) into alternatives of
 words and phrases; each one becomes ``phraseto_tsquery('simple', term)`` with
 the term as a parameter, joined by ``&&`` and ``||``: user text never reaches
-``to_tsquery``'s syntax, so no input can be a syntax error. The server turns
-that expression into a ``tsquery`` once per search; every later statement
-takes it as a parameter (a constant the planner can read statistics for).
+``to_tsquery``'s syntax, so no input can be a syntax error. Each statement
+holds that expression as a scalar subquery, which the server evaluates once
+per statement (an init plan), even in a generic prepared plan, and can still
+use as the GIN index condition.
 
 The plans mirror SQLite's, for the same reasons:
 
@@ -30,6 +31,7 @@ Relevance is ``-ts_rank`` so that, as with bm25, smaller is better.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,7 +45,7 @@ from qa.filters import (
     segment_sentiment_sql,
 )
 from qa.query import CallHit, SearchPage, SearchQuery, Snippet
-from qa.text import CLOSE_MARK, OPEN_MARK, ParsedText, parse_search_text, spans_from_highlight
+from qa.text import CLOSE_MARK, OPEN_MARK, parse_search_text, spans_from_highlight
 
 TEXT_FIRST_MAX_SEGMENTS = 4_000
 CALLS_FIRST_WALK = 8
@@ -52,7 +54,6 @@ CALLS_FIRST_MIN_WALK = 400
 RELEVANCE_WINDOW = 3_000
 FILTER_COUNT_CAP = 100_000
 HEADLINE_OPTIONS = f'StartSel="{OPEN_MARK}", StopSel="{CLOSE_MARK}", HighlightAll=true'
-_QUERY = "CAST(:tsquery AS tsquery)"
 
 
 def tsquery_sql(alternatives: Sequence[Sequence[str]]) -> tuple[str, dict[str, str]]:
@@ -67,7 +68,7 @@ def tsquery_sql(alternatives: Sequence[Sequence[str]]) -> tuple[str, dict[str, s
             params[name] = term
             ands.append(f"phraseto_tsquery('simple', CAST(:{name} AS text))")
         ors.append(ands[0] if len(ands) == 1 else "(" + " && ".join(ands) + ")")
-    return "(" + " || ".join(ors) + ")", params
+    return "(SELECT " + " || ".join(ors) + ")", params
 
 
 async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = None) -> SearchPage:
@@ -76,52 +77,49 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
     notices = list(parsed.notices)
     if query.sort == "relevance" and parsed.expression is None:
         notices.append("relevance needs search words; sorted by date instead")
-    alerts_table = await table_exists(db, "alerts")
+    # Only the alert-level filter reads the alerts table: spare the look-up otherwise.
+    alerts_table = bool(query.alert_level) and await table_exists(db, "alerts")
     where = call_filter(query, alerts_table=alerts_table, dialect="postgresql")
     params: dict[str, Any] = {**where.params, **segment_sentiment_params(query)}
     params.update(limit=query.limit + 1, offset=query.offset)
     total: int | None
     if parsed.expression is None:
-        rows, chosen = await _filters_only(db, query, where.sql(), params), "filters"
-        total = await _count_filtered(db, query, where.sql(), params)
+        # The page and the count are independent: two pooled connections answer both at once.
+        rows, total = await asyncio.gather(
+            _filters_only(db, query, where.sql(), params), _count_filtered(db, query, where.sql(), params)
+        )
+        chosen = "filters"
     else:
-        params["tsquery"] = await _tsquery(db, parsed)
+        q, terms = tsquery_sql(parsed.alternatives)
+        params.update(terms)
         many = plan == "calls-first" or (
-            plan is None and await _match_count(db, params) > TEXT_FIRST_MAX_SEGMENTS
+            plan is None and await _match_count(db, q, terms) > TEXT_FIRST_MAX_SEGMENTS
         )
         walked = None
         if many and query.sort == "relevance" and plan is None:
-            walked = await _relevance_window(db, query, where.sql(), params)
+            walked = await _relevance_window(db, q, query, where.sql(), params)
             total, chosen = None, "relevance-window"
             notices.append(
                 f"very common words: relevance ranks the newest {RELEVANCE_WINDOW:,} matching segments"
             )
         elif many:
-            walked = await _calls_first(db, query, where.sql(), params, bounded=plan is None)
+            walked = await _calls_first(db, q, query, where.sql(), params, bounded=plan is None)
             total, chosen = None, "calls-first"
         if walked is not None:
             rows = walked
         else:  # few matches, or the filters kept the walk away from them
-            rows, chosen = await _text_first(db, query, where.sql(), params), "text-first"
-            total = rows[0]["total"] if rows else await _count_when_empty(db, query, where.sql(), params)
+            rows, chosen = await _text_first(db, q, query, where.sql(), params), "text-first"
+            total = rows[0]["total"] if rows else await _count_when_empty(db, q, query, where.sql(), params)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     snippets: dict[str, list[Snippet]] = {}
     if parsed.expression is not None and query.snippets_per_call:
         snippets = await fetch_snippets_postgres(
-            db, [row["id"] for row in rows], params["tsquery"], query.snippets_per_call,
+            db, [row["id"] for row in rows], parsed.alternatives, query.snippets_per_call,
             segment_sentiment_sql(query), segment_sentiment_params(query),
         )  # fmt: skip
     hits = tuple(_hit(row, snippets.get(row["id"], ())) for row in rows)
     return SearchPage(hits, total, has_more, query, parsed.expression, tuple(notices), chosen)
-
-
-async def _tsquery(db: Queries, parsed: ParsedText) -> str:
-    """The search as ``tsquery`` text, normalised by the server once."""
-    sql, params = tsquery_sql(parsed.alternatives)
-    row = await db.fetch_one(f"SELECT CAST({sql} AS text) AS q", params)
-    assert row is not None
-    return str(row["q"])
 
 
 def _order(query: SearchQuery, relevance: str | None = None) -> str:
@@ -153,28 +151,30 @@ async def _count_filtered(db: Queries, query: SearchQuery, where: str, params: d
     return None if count > FILTER_COUNT_CAP else count
 
 
-async def _match_count(db: Queries, params: Mapping[str, Any]) -> int:
+async def _match_count(db: Queries, q: str, terms: Mapping[str, Any]) -> int:
     """Matching segments, counted up to one past `TEXT_FIRST_MAX_SEGMENTS`."""
     row = await db.fetch_one(
         "SELECT count(*) AS n FROM (SELECT 1 FROM segments s"
-        f" WHERE s.search_vector @@ {_QUERY} LIMIT {TEXT_FIRST_MAX_SEGMENTS + 1}) AS capped",
-        {"tsquery": params["tsquery"]},
+        f" WHERE s.search_vector @@ {q} LIMIT {TEXT_FIRST_MAX_SEGMENTS + 1}) AS capped",
+        terms,
     )
     return int(row["n"]) if row else 0
 
 
-def _hits_sql(query: SearchQuery, with_relevance: bool) -> str:
+def _hits_sql(q: str, query: SearchQuery, with_relevance: bool) -> str:
     """Matching segments grouped by call, found through the GIN index."""
     sentiment = segment_sentiment_sql(query)
-    relevance = f"-max(ts_rank(s.search_vector, {_QUERY}))" if with_relevance else "CAST(NULL AS real)"
+    relevance = f"-max(ts_rank(s.search_vector, {q}))" if with_relevance else "CAST(NULL AS real)"
     return (
         f"SELECT s.call_id, count(*) AS matching, {relevance} AS relevance FROM segments s"
-        f" WHERE s.search_vector @@ {_QUERY} {'AND ' + sentiment if sentiment else ''} GROUP BY s.call_id"
+        f" WHERE s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''} GROUP BY s.call_id"
     )
 
 
-async def _text_first(db: Queries, query: SearchQuery, where: str, params: dict[str, Any]) -> list[Row]:
-    hits = _hits_sql(query, with_relevance=query.sort == "relevance")
+async def _text_first(
+    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
+) -> list[Row]:
+    hits = _hits_sql(q, query, with_relevance=query.sort == "relevance")
     return await db.fetch_all(
         f"WITH hits AS MATERIALIZED ({hits})"
         f" SELECT {CALL_FIELDS}, hits.matching, hits.relevance, count(*) OVER () AS total"
@@ -184,25 +184,29 @@ async def _text_first(db: Queries, query: SearchQuery, where: str, params: dict[
     )
 
 
-async def _count_when_empty(db: Queries, query: SearchQuery, where: str, params: dict[str, Any]) -> int:
+async def _count_when_empty(
+    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
+) -> int:
     """A page past the end has no row to carry the total: count on its own."""
     if query.offset == 0:
         return 0
     row = await db.fetch_one(
-        f"WITH hits AS MATERIALIZED ({_hits_sql(query, False)})"
+        f"WITH hits AS MATERIALIZED ({_hits_sql(q, query, False)})"
         f" SELECT count(*) AS n FROM hits JOIN calls c ON c.id = hits.call_id WHERE {where}",
         params,
     )
     return int(row["n"]) if row else 0
 
 
-async def _relevance_window(db: Queries, query: SearchQuery, where: str, params: dict[str, Any]) -> list[Row]:
+async def _relevance_window(
+    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
+) -> list[Row]:
     sentiment = segment_sentiment_sql(query)
     return await db.fetch_all(
         "WITH newest AS MATERIALIZED (SELECT s.call_id, s.search_vector FROM segments s"
-        f" WHERE s.search_vector @@ {_QUERY} {'AND ' + sentiment if sentiment else ''}"
+        f" WHERE s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''}"
         f" ORDER BY s.id DESC LIMIT {RELEVANCE_WINDOW}),"
-        f" hits AS (SELECT call_id, count(*) AS matching, -max(ts_rank(search_vector, {_QUERY}))"
+        f" hits AS (SELECT call_id, count(*) AS matching, -max(ts_rank(search_vector, {q}))"
         " AS relevance FROM newest GROUP BY call_id)"
         f" SELECT {CALL_FIELDS}, hits.matching, hits.relevance"
         f" FROM hits JOIN calls c ON c.id = hits.call_id WHERE {where}"
@@ -212,7 +216,7 @@ async def _relevance_window(db: Queries, query: SearchQuery, where: str, params:
 
 
 async def _calls_first(
-    db: Queries, query: SearchQuery, where: str, params: dict[str, Any], *, bounded: bool
+    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any], *, bounded: bool
 ) -> list[Row] | None:
     """The page by walking calls in page order, or None when a bounded walk ran
     out of calls to look at before the page was full (text-first is then exact
@@ -230,7 +234,7 @@ async def _calls_first(
     rows = await db.fetch_all(
         f"SELECT c.*, CAST(NULL AS bigint) AS matching, CAST(NULL AS real) AS relevance"
         f" FROM ({candidates}) AS c WHERE EXISTS (SELECT 1 FROM segments s WHERE s.call_id = c.id"
-        f" AND s.search_vector @@ {_QUERY} {'AND ' + sentiment if sentiment else ''})"
+        f" AND s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''})"
         f" ORDER BY {_order(query)} LIMIT :limit OFFSET :offset",
         params,
     )
@@ -242,7 +246,7 @@ async def _calls_first(
 async def fetch_snippets_postgres(
     db: Queries,
     call_ids: Sequence[str],
-    tsquery: str,
+    alternatives: Sequence[Sequence[str]],
     per_call: int,
     sentiment_sql: str = "",
     sentiment_params: dict[str, Any] | None = None,
@@ -251,21 +255,22 @@ async def fetch_snippets_postgres(
     matched words marked by ``ts_headline`` (whole utterances, as on SQLite)."""
     if not call_ids or per_call <= 0:
         return {}
-    phrases = "<->" in tsquery  # the server's text form of a phrase (lexemes are quoted)
+    phrases = any(" " in term for terms in alternatives for term in terms)
+    q, terms = tsquery_sql(alternatives)
     marks = ", ".join(f":call_{i}" for i in range(len(call_ids)))
     params: dict[str, Any] = {f"call_{i}": call_id for i, call_id in enumerate(call_ids)}
-    params.update(sentiment_params or {}, tsquery=tsquery, per_call=per_call, options=HEADLINE_OPTIONS)
+    params.update(terms, **(sentiment_params or {}), per_call=per_call, options=HEADLINE_OPTIONS)
     # Headlines only for the segments shown: ts_headline parses the text again.
     rows = await db.fetch_all(
         'SELECT m.call_id, m.id, m.speaker, m."start", m."end", m.sentiment_score, m.text,'
-        " m.translation, ts_headline('simple', m.text, {q}, :options) AS marked_text,"
+        f" m.translation, ts_headline('simple', m.text, {q}, :options) AS marked_text,"
         " CASE WHEN m.translation IS NULL THEN NULL"
-        " ELSE ts_headline('simple', m.translation, {q}, :options) END AS marked_translation"
+        f" ELSE ts_headline('simple', m.translation, {q}, :options) END AS marked_translation"
         ' FROM (SELECT s.call_id, s.id, s.speaker, s."start", s."end", s.sentiment_score, s.text,'
         ' s.translation, row_number() OVER (PARTITION BY s.call_id ORDER BY s."start", s.id) AS n'
-        f" FROM segments s WHERE s.call_id IN ({marks}) AND s.search_vector @@ {{q}}"
+        f" FROM segments s WHERE s.call_id IN ({marks}) AND s.search_vector @@ {q}"
         f" {'AND ' + sentiment_sql if sentiment_sql else ''}) AS m"
-        ' WHERE m.n <= :per_call ORDER BY m."start", m.id'.replace("{q}", _QUERY),
+        ' WHERE m.n <= :per_call ORDER BY m."start", m.id',
         params,
     )
     result: dict[str, list[Snippet]] = {}
