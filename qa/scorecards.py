@@ -57,6 +57,24 @@ QA_MIGRATIONS: tuple[MigrationStep, ...] = (
     CREATE INDEX qa_scorecards_by_time ON qa_scorecards (reviewed_at DESC);
     """,
     ),
+    # QA search sorts a missing duration or sentiment (a live call) as the
+    # smallest value, SQLite's rule, which SQLite's own indexes already follow.
+    # PostgreSQL sorts NULL as the largest: these indexes, in the search's
+    # order, let a search by duration or sentiment walk calls in page order.
+    # Created only where the core tables already are (a scorecard store may be
+    # opened first); without them those two sort orders sort instead of walking.
+    MigrationStep(
+        "-- nothing to do on SQLite",
+        """
+    DO $$ BEGIN
+        IF to_regclass('calls') IS NOT NULL THEN
+            CREATE INDEX IF NOT EXISTS calls_by_duration_nulls_first ON calls (duration NULLS FIRST, id);
+            CREATE INDEX IF NOT EXISTS calls_by_avg_sentiment_nulls_first
+                ON calls (avg_sentiment NULLS FIRST, id);
+        END IF;
+    END $$;
+    """,
+    ),
 )
 
 

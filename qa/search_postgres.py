@@ -18,9 +18,10 @@ The plans mirror SQLite's, for the same reasons:
   one with a matching segment (looked up through ``segments_by_call``), stop
   when the page is full; at most `CALLS_FIRST_WALK` calls per needed row are
   looked at, then text-first answers instead (filters far from the matches).
-- ``relevance-window`` for relevance order with many matches: ``ts_rank``
-  reads every matching vector, so only the newest `RELEVANCE_WINDOW`
-  matching segments are ranked (a notice says so).
+- ``relevance-window`` for relevance order with many matches: ranking every
+  match of a common word costs its whole posting list, so only the newest
+  `RELEVANCE_CALLS` matching calls are ranked (a notice says so; SQLite
+  ranks the newest matching segments).
 - ``filters`` when there is no text.
 
 Differences from SQLite, by design of the ``simple`` configuration: accents
@@ -45,13 +46,15 @@ from qa.filters import (
     segment_sentiment_sql,
 )
 from qa.query import CallHit, SearchPage, SearchQuery, Snippet
+from qa.search_estimate import estimate_matches, lexeme_statistics
 from qa.text import CLOSE_MARK, OPEN_MARK, parse_search_text, spans_from_highlight
 
 TEXT_FIRST_MAX_SEGMENTS = 4_000
-CALLS_FIRST_WALK = 8
+CALLS_FIRST_WALK = 4
 """Calls looked at per row the page needs before the walk gives way to text-first."""
-CALLS_FIRST_MIN_WALK = 400
-RELEVANCE_WINDOW = 3_000
+CALLS_FIRST_MIN_WALK = 150
+RELEVANCE_CALLS = 100
+"""With very common words, relevance ranks the newest this many matching calls."""
 FILTER_COUNT_CAP = 100_000
 HEADLINE_OPTIONS = f'StartSel="{OPEN_MARK}", StopSel="{CLOSE_MARK}", HighlightAll=true'
 
@@ -93,14 +96,14 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         q, terms = tsquery_sql(parsed.alternatives)
         params.update(terms)
         many = plan == "calls-first" or (
-            plan is None and await _match_count(db, q, terms) > TEXT_FIRST_MAX_SEGMENTS
+            plan is None and await _many_matches(db, q, terms, parsed.alternatives)
         )
         walked = None
         if many and query.sort == "relevance" and plan is None:
             walked = await _relevance_window(db, q, query, where.sql(), params)
             total, chosen = None, "relevance-window"
             notices.append(
-                f"very common words: relevance ranks the newest {RELEVANCE_WINDOW:,} matching segments"
+                f"very common words: relevance ranks the newest {RELEVANCE_CALLS:,} matching calls"
             )
         elif many:
             walked = await _calls_first(db, q, query, where.sql(), params, bounded=plan is None)
@@ -120,6 +123,14 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         )  # fmt: skip
     hits = tuple(_hit(row, snippets.get(row["id"], ())) for row in rows)
     return SearchPage(hits, total, has_more, query, parsed.expression, tuple(notices), chosen)
+
+
+def _within_call(q: str) -> str:
+    """The match test for segments already narrowed to a few calls. It is ``@@``
+    written as its function, which no index serves: the planner then reads the
+    call's rows through ``segments_by_call`` instead of AND-ing them with the
+    word's whole GIN posting list (which costs as much as the word is common)."""
+    return f"ts_match_vq(s.search_vector, {q})"
 
 
 def _order(query: SearchQuery, relevance: str | None = None) -> str:
@@ -151,14 +162,20 @@ async def _count_filtered(db: Queries, query: SearchQuery, where: str, params: d
     return None if count > FILTER_COUNT_CAP else count
 
 
-async def _match_count(db: Queries, q: str, terms: Mapping[str, Any]) -> int:
-    """Matching segments, counted up to one past `TEXT_FIRST_MAX_SEGMENTS`."""
+async def _many_matches(
+    db: Queries, q: str, terms: Mapping[str, Any], alternatives: Sequence[Sequence[str]]
+) -> bool:
+    """Whether more than `TEXT_FIRST_MAX_SEGMENTS` segments match: estimated from the
+    column's statistics, or counted (through the GIN index) before any ``ANALYZE``."""
+    statistics = await lexeme_statistics(db)
+    if statistics is not None:
+        return estimate_matches(statistics, alternatives) > TEXT_FIRST_MAX_SEGMENTS
     row = await db.fetch_one(
         "SELECT count(*) AS n FROM (SELECT 1 FROM segments s"
         f" WHERE s.search_vector @@ {q} LIMIT {TEXT_FIRST_MAX_SEGMENTS + 1}) AS capped",
         terms,
     )
-    return int(row["n"]) if row else 0
+    return bool(row and row["n"] > TEXT_FIRST_MAX_SEGMENTS)
 
 
 def _hits_sql(q: str, query: SearchQuery, with_relevance: bool) -> str:
@@ -177,8 +194,8 @@ async def _text_first(
     hits = _hits_sql(q, query, with_relevance=query.sort == "relevance")
     return await db.fetch_all(
         f"WITH hits AS MATERIALIZED ({hits})"
-        f" SELECT {CALL_FIELDS}, hits.matching, hits.relevance, count(*) OVER () AS total"
-        f" FROM hits JOIN calls c ON c.id = hits.call_id WHERE {where}"
+        f" SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
+        f" FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c"
         f" ORDER BY {_order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset",
         params,
     )
@@ -192,24 +209,37 @@ async def _count_when_empty(
         return 0
     row = await db.fetch_one(
         f"WITH hits AS MATERIALIZED ({_hits_sql(q, query, False)})"
-        f" SELECT count(*) AS n FROM hits JOIN calls c ON c.id = hits.call_id WHERE {where}",
+        f" SELECT count(*) AS n FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c",
         params,
     )
     return int(row["n"]) if row else 0
 
 
+def _call_of_hit(where: str) -> str:
+    """The call of one group of hits, if it passes the filters: looked up by its
+    key. ``OFFSET 0`` keeps the planner from turning this into a hash join that
+    reads every call: there are at most a few thousand hits here, and the
+    planner cannot know how few (the tsquery is an init plan)."""
+    return f"SELECT {CALL_FIELDS} FROM calls c WHERE c.id = hits.call_id AND {where} OFFSET 0"
+
+
 async def _relevance_window(
     db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
 ) -> list[Row]:
+    """Relevance among the newest `RELEVANCE_CALLS` matching calls: ranking every
+    segment of a common word costs as much as reading its whole posting list."""
     sentiment = segment_sentiment_sql(query)
+    by_date = "c.started_at DESC, c.id DESC"
+    window = max(RELEVANCE_CALLS, query.offset + query.limit + 1)
     return await db.fetch_all(
-        "WITH newest AS MATERIALIZED (SELECT s.call_id, s.search_vector FROM segments s"
-        f" WHERE s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''}"
-        f" ORDER BY s.id DESC LIMIT {RELEVANCE_WINDOW}),"
-        f" hits AS (SELECT call_id, count(*) AS matching, -max(ts_rank(search_vector, {q}))"
-        " AS relevance FROM newest GROUP BY call_id)"
-        f" SELECT {CALL_FIELDS}, hits.matching, hits.relevance"
-        f" FROM hits JOIN calls c ON c.id = hits.call_id WHERE {where}"
+        f"WITH newest AS MATERIALIZED (SELECT {CALL_FIELDS} FROM calls c"
+        f" WHERE {where} AND c.segment_count > 0 AND EXISTS (SELECT 1 FROM segments s"
+        f" WHERE s.call_id = c.id AND {_within_call(q)} {'AND ' + sentiment if sentiment else ''})"
+        f" ORDER BY {by_date} LIMIT {window})"
+        " SELECT c.*, hits.matching, hits.relevance FROM newest AS c CROSS JOIN LATERAL"
+        f" (SELECT count(*) AS matching, -max(ts_rank(s.search_vector, {q})) AS relevance"
+        f" FROM segments s WHERE s.call_id = c.id AND {_within_call(q)}"
+        f" {'AND ' + sentiment if sentiment else ''}) AS hits"
         f" ORDER BY {_order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset",
         params,
     )
@@ -234,7 +264,7 @@ async def _calls_first(
     rows = await db.fetch_all(
         f"SELECT c.*, CAST(NULL AS bigint) AS matching, CAST(NULL AS real) AS relevance"
         f" FROM ({candidates}) AS c WHERE EXISTS (SELECT 1 FROM segments s WHERE s.call_id = c.id"
-        f" AND s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''})"
+        f" AND {_within_call(q)} {'AND ' + sentiment if sentiment else ''})"
         f" ORDER BY {_order(query)} LIMIT :limit OFFSET :offset",
         params,
     )
@@ -268,7 +298,7 @@ async def fetch_snippets_postgres(
         f" ELSE ts_headline('simple', m.translation, {q}, :options) END AS marked_translation"
         ' FROM (SELECT s.call_id, s.id, s.speaker, s."start", s."end", s.sentiment_score, s.text,'
         ' s.translation, row_number() OVER (PARTITION BY s.call_id ORDER BY s."start", s.id) AS n'
-        f" FROM segments s WHERE s.call_id IN ({marks}) AND s.search_vector @@ {q}"
+        f" FROM segments s WHERE s.call_id IN ({marks}) AND {_within_call(q)}"
         f" {'AND ' + sentiment_sql if sentiment_sql else ''}) AS m"
         ' WHERE m.n <= :per_call ORDER BY m."start", m.id',
         params,
