@@ -85,6 +85,7 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
     where = call_filter(query, alerts_table=alerts_table, dialect="postgresql")
     params: dict[str, Any] = {**where.params, **segment_sentiment_params(query)}
     params.update(limit=query.limit + 1, offset=query.offset)
+    params = {name: _storable(value) for name, value in params.items()}
     total: int | None
     if parsed.expression is None:
         # The page and the count are independent: two pooled connections answer both at once.
@@ -123,6 +124,13 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         )  # fmt: skip
     hits = tuple(_hit(row, snippets.get(row["id"], ())) for row in rows)
     return SearchPage(hits, total, has_more, query, parsed.expression, tuple(notices), chosen)
+
+
+def _storable(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL, and refuses a parameter with one (SQLite
+    takes it): a filter typed with NUL matches nothing stored either way, so it
+    is made storable with a character no id holds instead of failing the search."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def _within_call(q: str) -> str:

@@ -208,6 +208,13 @@ async def test_hostile_input_never_errors(qa_store: str, text: str) -> None:
     assert await ids(qa_store, text="refund") == {"c01", "c03", "c06", "c07", "c08"}  # and nothing was harmed
 
 
+@pytest.mark.parametrize("field", ["agent", "campaign", "language", "keyword"])
+async def test_hostile_filter_values_match_nothing_and_never_error(qa_store: str, field: str) -> None:
+    for value in ("a1\x00", "'; DROP TABLE calls; --", "%s", ":agent", "\\", "🙂"):
+        assert await ids(qa_store, **{field: value}) == set()
+        assert await ids(qa_store, text="refund", **{field: value}) == set()
+
+
 async def test_an_open_database_is_used_and_left_open(qa_store: str) -> None:
     database = await open_database_target(qa_store)
     try:
