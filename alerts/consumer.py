@@ -23,6 +23,7 @@ from ingest.event_codec import EventDecodeError, decode_event
 from ingest.events import AlertRaised
 from ingest.log_limits import RateLimitedLog
 from ingest.retry import backoff_delays
+from ingest.storage.database import DatabaseTarget
 
 log = logging.getLogger(__name__)
 malformed = RateLimitedLog(log)
@@ -32,7 +33,7 @@ RECONNECT_FIRST_S, RECONNECT_CAP_S = 0.5, 30.0
 
 async def run_alert_dispatcher(
     redis_url: str,
-    db_path: str | Path,
+    db_path: str | Path | DatabaseTarget,
     settings: AlertSettings,
     *,
     notifiers: list[Notifier] | None = None,

@@ -27,6 +27,7 @@ from ingest.events import (
     TranscriptSegment,
     now,
 )
+from ingest.storage.database import DatabaseTarget
 
 log = logging.getLogger(__name__)
 Publish = Callable[[Event], Awaitable[None]]
@@ -50,13 +51,13 @@ class AlertService:
     @classmethod
     async def open(
         cls,
-        db_path: str | Path,
+        db_path: str | Path | DatabaseTarget,
         settings: AlertSettings,
         publish: Publish,
         *,
         notifiers: list[Notifier] | None = None,
     ) -> AlertService:
-        """Open the alert tables in `db_path`; notify in-process unless settings say otherwise.
+        """Open the alert tables in `db_path` (a SQLite path or a database URL/target); notify in-process unless settings say otherwise.
 
         `notifiers` replaces the channels built from `settings.notify`.
         """

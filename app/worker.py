@@ -184,7 +184,7 @@ class IngestWorker:
 
     async def _start(self) -> None:
         settings = self.settings
-        self.store = await CallStore.open(settings.db_path)
+        self.store = await CallStore.open(settings.database)
         self.bus = open_bus(settings.redis_url, heartbeat_s=settings.active_call_heartbeat_s)
         keywords = boost_keywords(self.components.alerts.segment_rules)
         engine = self._engine or create_engine(settings, keywords)
@@ -194,7 +194,7 @@ class IngestWorker:
             self._pool = RecognitionPool(cast(UtteranceRecognizer, engine), settings, keywords, self.backlog)
             await self._pool.warm_up()
         if self._alerts_enabled:
-            self.alerts = await AlertService.open(settings.db_path, self.components.alerts, self.bus.publish)
+            self.alerts = await AlertService.open(settings.database, self.components.alerts, self.bus.publish)
         self.translator, detector, home_language = _open_translation(self.components.translation)
         vicidial = _open_enricher(self.components.vicidial, self.store, self.bus)
         if vicidial is not None:
@@ -226,7 +226,7 @@ class IngestWorker:
         if not self._listen:
             return
         await self._open_chat()
-        self.listen_audit = await ListenAuditStore.open(settings.db_path)
+        self.listen_audit = await ListenAuditStore.open(settings.database)
         self._audiosocket = AudioSocketServer(
             self.sink,
             settings.audiosocket_host,
@@ -244,7 +244,7 @@ class IngestWorker:
             settings.http_host,
             self.http_port,
             engine.name,
-            settings.db_path,
+            settings.database.describe(),
             "redis" if settings.redis_url else "in-process",
         )
 
@@ -266,7 +266,7 @@ class IngestWorker:
             "recognition": {**backlog.to_dict(), "thresholds": asdict(self.health_thresholds)},
             "listeners": self.listen_tap.listener_count(),
             "engine": self.pipeline.services.engine_name,
-            "database": str(self.settings.db_path),
+            "database": self.settings.database.describe(),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
             **self.admission.health(),
             "audiosocket_connections_refused": (
@@ -286,7 +286,7 @@ class IngestWorker:
 
     async def _open_chat(self) -> None:
         """The translated chat for foreign-language callers (Twilio webhooks and streams)."""
-        self.chats = await ChatStore.open(self.settings.db_path)
+        self.chats = await ChatStore.open(self.settings.database)
         self.chat = ChatService(
             self.components.chat,
             self.chats,
@@ -437,6 +437,7 @@ async def dashboard_services_for(worker: IngestWorker, settings: DashboardSettin
     return await services_sharing_worker(
         settings,
         db_path=worker.settings.db_path,
+        database=worker.settings.database,
         bus=worker.bus,
         calls=worker.store,
         alerts=worker.alerts,

@@ -25,6 +25,7 @@ from ingest.bus import Bus, open_bus
 from ingest.events import AlertAcknowledged, AlertRaised, CallSummary
 from ingest.settings import IngestSettings, SettingsError
 from ingest.storage import CallStore
+from ingest.storage.database import DatabaseTarget
 
 log = logging.getLogger(__name__)
 OPEN_ALERTS_ON_START = 500
@@ -67,6 +68,8 @@ class DashboardServices:
     """Which recording files and URLs may be served (CALLMON_RECORDINGS_*)."""
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     login_tickets: LoginTickets = field(default_factory=LoginTickets)
+    database: DatabaseTarget | None = None
+    """Where the stores live when not the SQLite file `db_path` (CALLMON_DATABASE_URL)."""
 
     async def close(self) -> None:
         for closer in reversed(self._closers):
@@ -86,26 +89,35 @@ async def services_sharing_worker(
     alert_settings: AlertSettings,
     ingest_probe: Probe,
     recordings: RecordingPolicy | None = None,
+    database: DatabaseTarget | None = None,
 ) -> DashboardServices:
     """Share a running worker's bus, store and alert service (one process);
-    `recordings` from the worker's settings (else read from the environment)."""
+    `recordings` from the worker's settings (else read from the environment);
+    `database` (CALLMON_DATABASE_URL) wins over `db_path`."""
     closers: list[Callable[[], Awaitable[Any]]] = []
+    where = database or db_path
     if alerts is None:
-        alerts = await _open_alert_actions(db_path, bus, alert_settings)
+        alerts = await _open_alert_actions(where, bus, alert_settings)
         closers.append(alerts.close)
-    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers, recordings)
+    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers, recordings, database)
 
 
 async def open_standalone(
-    settings: DashboardSettings, db_path: Path, redis_url: str | None, alert_settings: AlertSettings
+    settings: DashboardSettings,
+    db_path: Path,
+    redis_url: str | None,
+    alert_settings: AlertSettings,
+    database: DatabaseTarget | None = None,
 ) -> DashboardServices:
-    """The dashboard alone: its own connections to Redis and the SQLite file."""
+    """The dashboard alone: its own connections to Redis and the database
+    (`database`, from CALLMON_DATABASE_URL, wins over the SQLite file `db_path`)."""
     closers: list[Callable[[], Awaitable[Any]]] = []
+    where = database or db_path
     bus = open_bus(redis_url)
     closers.append(bus.close)
-    calls = await CallStore.open(db_path)
+    calls = await CallStore.open(where)
     closers.append(calls.close)
-    alerts = await _open_alert_actions(db_path, bus, alert_settings)
+    alerts = await _open_alert_actions(where, bus, alert_settings)
     closers.append(alerts.close)
     ingest_url = (settings.ingest_url or "http://127.0.0.1:8080").rstrip("/")
 
@@ -123,7 +135,7 @@ async def open_standalone(
             ingest_report(body) if isinstance(body, dict) else ProbeReport("down: /healthz is not an object")
         )
 
-    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers)
+    return await _assemble(settings, db_path, bus, calls, alerts, ingest_probe, closers, database=database)
 
 
 async def _assemble(
@@ -135,15 +147,17 @@ async def _assemble(
     ingest_probe: Probe,
     closers: list[Callable[[], Awaitable[Any]]],
     recordings: RecordingPolicy | None = None,
+    database: DatabaseTarget | None = None,
 ) -> DashboardServices:
+    where = database or db_path
     if recordings is None:
         try:
             recordings = RecordingPolicy.from_settings(IngestSettings.from_env())
         except SettingsError as error:
             raise DashboardConfigError(str(error)) from None
-    users = await UserStore.open(db_path)
+    users = await UserStore.open(where)
     closers.append(users.close)
-    notes = await NoteStore.open(db_path)
+    notes = await NoteStore.open(where)
     closers.append(notes.close)
 
     async def open_alerts() -> list[AlertRaised]:
@@ -168,13 +182,26 @@ async def _assemble(
     await health.start()
     closers.append(health.close)
     return DashboardServices(
-        settings, db_path, bus, calls, alerts, users, notes, feed, health, closers, recordings
+        settings,
+        db_path,
+        bus,
+        calls,
+        alerts,
+        users,
+        notes,
+        feed,
+        health,
+        closers,
+        recordings,
+        database=database,
     )
 
 
-async def _open_alert_actions(db_path: Path, bus: Bus, alert_settings: AlertSettings) -> AlertService:
+async def _open_alert_actions(
+    where: Path | DatabaseTarget, bus: Bus, alert_settings: AlertSettings
+) -> AlertService:
     """Acknowledge through the alerts API without running its notifiers here."""
-    store = await AlertStore.open(db_path)
+    store = await AlertStore.open(where)
     try:
         return AlertService(store, alert_settings, bus.publish, None)
     except BaseException:

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from ingest.adapters.audiosocket_access import parse_networks
 from ingest.call_language import LanguageMapError, parse_language_map
 from ingest.settings_base import CallmonSettings, SettingsError
+from ingest.storage.database import DatabaseTarget, parse_database_url
 
 __all__ = ["ASR_ENGINES", "VAD_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
 
@@ -47,7 +48,11 @@ class IngestSettings(CallmonSettings):
     config_table = "ingest"
 
     db_path: Path = Path("data/callmon.db")
-    """SQLite database file."""
+    """SQLite database file (when CALLMON_DATABASE_URL is not set)."""
+    database_url: str | None = None
+    """sqlite:///path/to/callmon.db or postgresql://user:password@host:port/db; wins over
+    CALLMON_DB_PATH for every store (the spool still lives beside CALLMON_DB_PATH).
+    PostgreSQL lets several workers and dashboards share one database."""
     audiosocket_host: str = "0.0.0.0"
     """Address the Asterisk AudioSocket listener binds."""
     audiosocket_port: int = Field(9093, ge=0, le=65535)
@@ -178,7 +183,19 @@ class IngestSettings(CallmonSettings):
             raise SettingsError("CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3")
         if self.vad_end_silence_ms < 20 or self.vad_max_utterance_s <= 0:
             raise SettingsError("CALLMON_VAD_END_SILENCE_MS must be >= 20 and MAX_UTTERANCE_S > 0")
+        if self.database_url:
+            try:
+                parse_database_url(self.database_url)
+            except ValueError as error:
+                raise SettingsError(str(error)) from None
         return self
+
+    @property
+    def database(self) -> DatabaseTarget:
+        """Where the stores live: CALLMON_DATABASE_URL when set, else the SQLite file db_path."""
+        if self.database_url:
+            return parse_database_url(self.database_url)
+        return DatabaseTarget("sqlite", path=self.db_path)
 
     @property
     def vad(self) -> VadSettings:

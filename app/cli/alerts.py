@@ -17,11 +17,13 @@ from alerts.consumer import ALERTS_CHANNEL, run_alert_dispatcher
 from alerts.store import AlertStore
 from app.cli.options import DB_OPTION, load_settings
 from ingest.events import AlertAcknowledged, AlertRaised
+from ingest.storage.database import DatabaseTarget
 
 
-def _database(db_path: Path | None) -> Path:
-    """--db, else CALLMON_DB_PATH or the [ingest] db_path of CALLMON_CONFIG, else the default."""
-    return load_settings(db_path=db_path).db_path
+def _database(db_path: Path | None) -> DatabaseTarget:
+    """CALLMON_DATABASE_URL when set, else --db, CALLMON_DB_PATH or the [ingest] db_path
+    of CALLMON_CONFIG, else the default SQLite file."""
+    return load_settings(db_path=db_path).database
 
 
 @click.group(name="alerts", invoke_without_command=True)

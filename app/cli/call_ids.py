@@ -8,26 +8,36 @@ from pathlib import Path
 import aiosqlite
 import click
 
+from ingest.storage.database import Queries, Row
+
 MAX_CANDIDATES = 10
+_EXACT = "SELECT id FROM calls WHERE id = ?"
+# A range on the primary key (binary order) instead of LIKE: the index is used
+# and the typed text is never a pattern.
+_STARTING_WITH = "SELECT id, started_at FROM calls WHERE id > ? AND id < ? ORDER BY started_at DESC LIMIT ?"
 
 
-async def resolve_call_id(db_path: Path, typed: str) -> str:
-    """The one call id that is `typed` or starts with it. No match, or several,
+async def resolve_call_id(database: Path | Queries, typed: str) -> str:
+    """The one call id that is `typed` or starts with it, in the SQLite file
+    `database` (opened read-only) or an open database. No match, or several,
     is a `click.ClickException` naming the candidates (newest first)."""
     if not typed:
         raise click.ClickException("give a call id (or the start of one)")
-    async with aiosqlite.connect(_read_only_uri(db_path), uri=True) as db:
-        await db.execute("PRAGMA busy_timeout = 5000")
-        exact = await (await db.execute("SELECT id FROM calls WHERE id = ?", (typed,))).fetchone()
-        if exact is not None:
-            return str(exact[0])  # an id that is also the start of longer ids is itself
-        # A range on the primary key (binary order) instead of LIKE: the index is used
-        # and the typed text is never a pattern.
-        cursor = await db.execute(
-            "SELECT id, started_at FROM calls WHERE id > ? AND id < ? ORDER BY started_at DESC LIMIT ?",
-            (typed, typed + "\U0010ffff", MAX_CANDIDATES + 1),
-        )
-        candidates = list(await cursor.fetchall())
+    prefix_range = (typed, typed + "\U0010ffff", MAX_CANDIDATES + 1)
+    candidates: list[Row]
+    exact: Row | None
+    if isinstance(database, Path):
+        async with aiosqlite.connect(_read_only_uri(database), uri=True) as db:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            exact = await (await db.execute(_EXACT, (typed,))).fetchone()
+            if exact is None:
+                candidates = list(await (await db.execute(_STARTING_WITH, prefix_range)).fetchall())
+    else:
+        exact = await database.fetch_one(_EXACT, (typed,))
+        if exact is None:
+            candidates = await database.fetch_all(_STARTING_WITH, prefix_range)
+    if exact is not None:
+        return str(exact[0])  # an id that is also the start of longer ids is itself
     if len(candidates) == 1:
         return str(candidates[0][0])
     if not candidates:

@@ -79,7 +79,7 @@ def show_call(call_id: str, db_path: Path | None, as_json: bool) -> None:
 
     async def load(store: CallStore) -> tuple[Any, Any]:
         nonlocal call_id
-        call_id = await resolve_call_id(Path(load_settings(db_path=db_path).db_path), call_id)
+        call_id = await resolve_call_id(store.database, call_id)
         return await store.get_call(call_id), await store.list_segments(call_id)
 
     summary, segments = asyncio.run(_with_store(db_path, load))
@@ -111,9 +111,10 @@ def show_call(call_id: str, db_path: Path | None, as_json: bool) -> None:
 
 async def _with_store(db_path: Path | None, action: Any) -> Any:
     settings = load_settings(db_path=db_path)
-    if not Path(settings.db_path).exists():
-        raise click.ClickException(f"no database at {settings.db_path} (run `callmon ingest` or give --db)")
-    store = await CallStore.open(settings.db_path)
+    target = settings.database
+    if target.path is not None and not target.path.exists():
+        raise click.ClickException(f"no database at {target.path} (run `callmon ingest` or give --db)")
+    store = await CallStore.open(target)
     try:
         return await action(store)
     finally:

@@ -17,6 +17,7 @@ from dashboard.services import open_standalone
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.startup import check_ready
 from dashboard.users import UserError, UserStore
+from ingest.storage.database import DatabaseTarget
 
 T = TypeVar("T")
 PORT_OPTION = click.option(
@@ -27,10 +28,6 @@ PORT_OPTION = click.option(
     show_envvar=True,
     help="Dashboard HTTP port.  [default: 8095]",
 )
-
-
-def _db(db_path: Path | None) -> Path:
-    return load_settings(db_path=db_path).db_path
 
 
 @click.command(name="dashboard")
@@ -61,10 +58,10 @@ def dashboard(
         settings = DashboardSettings.from_env(port=dashboard_port, host=host, ingest_url=ingest_url)
     except DashboardConfigError as error:
         raise click.UsageError(str(error)) from None
-    asyncio.run(_serve_alone(settings, _db(db_path), redis_url))
+    asyncio.run(_serve_alone(settings, load_settings(db_path=db_path).database, redis_url))
 
 
-async def _serve_alone(settings: DashboardSettings, db_path: Path, redis_url: str | None) -> None:
+async def _serve_alone(settings: DashboardSettings, database: DatabaseTarget, redis_url: str | None) -> None:
     # NiceGUI is heavy to import: only commands that serve pages pay for it.
     from dashboard.serving import DashboardServer  # noqa: PLC0415 (NiceGUI: see above)
 
@@ -72,7 +69,8 @@ async def _serve_alone(settings: DashboardSettings, db_path: Path, redis_url: st
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    services = await open_standalone(settings, db_path, redis_url, load_alert_settings())
+    db_path = database.path or load_settings().db_path
+    services = await open_standalone(settings, db_path, redis_url, load_alert_settings(), database=database)
     try:
         try:
             await check_ready(settings, services.users)
@@ -81,7 +79,7 @@ async def _serve_alone(settings: DashboardSettings, db_path: Path, redis_url: st
         except (DashboardConfigError, OSError) as error:
             raise click.ClickException(str(error)) from None
         click.echo(
-            f"callmon dashboard: {server.url} (database {db_path}, "
+            f"callmon dashboard: {server.url} (database {database.describe()}, "
             f"bus {'redis' if redis_url else 'in-process: no live calls from another process'}). Ctrl-C stops."
         )
         await stop.wait()
@@ -92,7 +90,7 @@ async def _serve_alone(settings: DashboardSettings, db_path: Path, redis_url: st
 
 def _with_users(db_path: Path | None, action: Callable[[UserStore], Awaitable[T]]) -> T:
     async def run() -> T:
-        store = await UserStore.open(_db(db_path))
+        store = await UserStore.open(load_settings(db_path=db_path).database)
         try:
             return await action(store)
         finally:

@@ -103,7 +103,7 @@ async def _serve(
         raise click.ClickException(f"cannot start the worker: {error}") from None
     click.echo(
         f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "
-        f"speech-to-text {worker.pipeline.services.engine_name}, database {settings.db_path}. Ctrl-C stops."
+        f"speech-to-text {worker.pipeline.services.engine_name}, database {settings.database.describe()}. Ctrl-C stops."
     )
     served = None
     if dashboard is not None:

@@ -39,7 +39,7 @@ def register(services: DashboardServices) -> None:
         # Opened on first use: the dashboard may run without the chat feature.
         async with opening:
             if "store" not in opened:
-                opened["store"] = await ChatStore.open(services.db_path)
+                opened["store"] = await ChatStore.open(services.database or services.db_path)
                 services._closers.append(opened["store"].close)
             return opened["store"]
 

@@ -18,15 +18,13 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
-from psycopg import AsyncConnection, errors
-from psycopg_pool import AsyncConnectionPool
 
 from ingest.retry import backoff_delays
 from ingest.storage.busy import retry_while_busy
@@ -34,6 +32,10 @@ from ingest.storage.connection import connect_sqlite, in_thread_transaction, in_
 from ingest.storage.migrations import Dialect, Migration, apply_migrations
 from ingest.storage.placeholders import to_psycopg
 from ingest.storage.postgres_migrations import apply_postgres_migrations
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,15 +65,12 @@ class Queries(Protocol):
 
 
 class Database(Queries, Protocol):
-    def transaction(self) -> AbstractAsyncTransaction: ...
+    """`SqliteDatabase` or `PostgresDatabase`, as stores and QA see them."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Queries]: ...
     async def run_transaction(self, body: Callable[[Queries], Awaitable[T]], *, what: str) -> T: ...
     async def migrate(self, component: str, steps: Sequence[Migration]) -> None: ...
     async def close(self) -> None: ...
-
-
-class AbstractAsyncTransaction(Protocol):
-    async def __aenter__(self) -> Queries: ...
-    async def __aexit__(self, *exc: object) -> bool | None: ...
 
 
 # ----------------------------------------------------------------- targets
@@ -296,7 +295,13 @@ class _PgQueries:
         return int(cursor.rowcount)
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database server could not be reached (a configuration problem at startup)."""
+
+
 def _is_retryable(error: BaseException) -> bool:
+    from psycopg import errors  # noqa: PLC0415 (psycopg is imported lazily: see PostgresDatabase.open)
+
     return isinstance(error, errors.SerializationFailure | errors.DeadlockDetected)
 
 
@@ -318,6 +323,11 @@ class PostgresDatabase:
     async def open(
         cls, dsn: str, *, min_size: int = 1, max_size: int = 10, lock_wait_s: float = 30.0
     ) -> PostgresDatabase:
+        # Lazy: psycopg costs every process a noticeable import, and the default
+        # SQLite deployment (make demo, CI's quick path) never needs it.
+        import psycopg  # noqa: PLC0415 (lazy: see above)
+        from psycopg_pool import AsyncConnectionPool  # noqa: PLC0415 (lazy: see above)
+
         pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             dsn,
             min_size=min_size,
@@ -325,8 +335,16 @@ class PostgresDatabase:
             open=False,
             kwargs={"autocommit": True, "row_factory": _pg_row_factory},
             timeout=lock_wait_s,
+            # A connection the server dropped (restart, failover, idle timeout) is
+            # replaced when borrowed instead of failing the caller's query.
+            check=AsyncConnectionPool.check_connection,
         )
-        await pool.open(wait=True, timeout=lock_wait_s)
+        try:
+            await pool.open(wait=True, timeout=lock_wait_s)
+        except psycopg.OperationalError as error:  # PoolTimeout is one too
+            await pool.close()
+            target = DatabaseTarget("postgresql", dsn=dsn).describe()
+            raise DatabaseUnavailable(f"cannot connect to {target}: {error}") from None
         return cls(pool, dsn, lock_wait_s=lock_wait_s)
 
     async def migrate(self, component: str, steps: Sequence[Migration]) -> None:

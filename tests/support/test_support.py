@@ -6,11 +6,13 @@ import asyncio
 import wave
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from ingest.audio.resample import resample_pcm16
 from tests.support.audio import dominant_frequency, silence, voiced_tone, write_stereo_wav
 from tests.support.factories import make_segment
+from tests.support.postgres import PostgresServer
 from tests.support.servers import RedisServer
 from tests.support.waiting import wait_until, wait_until_sync
 
@@ -68,3 +70,17 @@ def test_segment_label_follows_the_score_unless_given() -> None:
     assert make_segment(sentiment_score=-0.6).sentiment_label == "negative"
     assert make_segment(sentiment_score=-0.6, sentiment_label="neutral").sentiment_label == "neutral"
     assert make_segment().sentiment_label == "neutral"
+
+
+def test_postgres_server_hands_out_separate_empty_databases(postgres_server: PostgresServer) -> None:
+    first, second = postgres_server.create_database(), postgres_server.create_database()
+    assert first != second
+    with psycopg.connect(first, autocommit=True) as conn:
+        conn.execute("CREATE TABLE only_here (x INTEGER)")
+    with psycopg.connect(second, autocommit=True) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'only_here'").fetchone()
+    assert tables == (0,)
+    postgres_server.drop_database(first)
+    postgres_server.drop_database(second)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(first, connect_timeout=5).close()

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingest.storage.database import (
+    Database,
+    DatabaseUnavailable,
     PostgresDatabase,
     Queries,
     SqliteDatabase,
@@ -16,6 +18,7 @@ from ingest.storage.database import (
     parse_database_url,
 )
 from ingest.storage.migrations import MigrationStep
+from tests.support.servers import free_port
 
 STEPS = (
     MigrationStep(
@@ -123,3 +126,37 @@ async def test_two_openers_migrate_once(database_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_both_implementations_are_a_database(database: SqliteDatabase | PostgresDatabase) -> None:
+    as_protocol: Database = database  # checked by mypy: the protocol the QA stores type against
+    async with as_protocol.transaction() as tx:
+        assert await tx.execute("INSERT INTO things (name) VALUES (?)", ("typed",)) == 1
+    assert as_protocol.dialect in ("sqlite", "postgresql")
+
+
+async def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
+    database = await open_database_target(postgres_url)
+    try:
+        await database.migrate("test", STEPS)
+        await database.execute("INSERT INTO things (name) VALUES (?)", ("before",))
+        admin = await open_database_target(postgres_url)
+        try:
+            # What a server restart does to every pooled connection but the admin's own.
+            await admin.fetch_all(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        await database.execute("INSERT INTO things (name) VALUES (?)", ("after",))
+        rows = await database.fetch_all("SELECT name FROM things ORDER BY name")
+        assert [row["name"] for row in rows] == ["after", "before"]
+    finally:
+        await database.close()
+
+
+async def test_an_unreachable_server_is_a_clear_error() -> None:
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/callmon"
+    with pytest.raises(DatabaseUnavailable, match=r"cannot connect to postgresql://127\.0\.0\.1:\d+/callmon"):
+        await PostgresDatabase.open(url, lock_wait_s=2)
