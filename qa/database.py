@@ -2,9 +2,10 @@
 
 QA functions accept what their callers have: a SQLite path (the CLI, the
 dashboard on SQLite), an open aiosqlite connection (tests, the search page),
-a database URL (``sqlite:///...`` or ``postgresql://...``) or an open
-`Database` from ``ingest.storage.database`` (a process on PostgreSQL keeps
-one pool and passes it in). SQLite keeps its own tuned paths (read-only
+a database URL (``sqlite:///...`` or ``postgresql://...``) or its
+`DatabaseTarget` (opened for the one call), or an open `Database` from
+``ingest.storage.database`` (a process on PostgreSQL keeps one pool and
+passes it in: no connection set up per search). SQLite keeps its own tuned paths (read-only
 connections, FTS5); everything given as PostgreSQL goes through `Database`.
 """
 
@@ -16,9 +17,16 @@ from pathlib import Path
 
 import aiosqlite
 
-from ingest.storage.database import PostgresDatabase, Queries, SqliteDatabase, as_target, open_database_target
+from ingest.storage.database import (
+    DatabaseTarget,
+    PostgresDatabase,
+    Queries,
+    SqliteDatabase,
+    as_target,
+    open_database_target,
+)
 
-QAStore = str | Path | aiosqlite.Connection | SqliteDatabase | PostgresDatabase
+QAStore = str | Path | DatabaseTarget | aiosqlite.Connection | SqliteDatabase | PostgresDatabase
 """Anything a QA function accepts as its database."""
 
 
@@ -28,14 +36,14 @@ def is_postgres(db: QAStore) -> bool:
         return False
     if isinstance(db, str):
         return "://" in db and as_target(db).dialect == "postgresql"
-    return db.dialect == "postgresql"
+    return db.dialect == "postgresql"  # a DatabaseTarget or an open Database
 
 
 def sqlite_location(db: QAStore) -> Path | aiosqlite.Connection:
     """The SQLite file (or connection) behind `db`, which is not PostgreSQL."""
     if isinstance(db, aiosqlite.Connection | Path):
         return db
-    if isinstance(db, str):
+    if isinstance(db, str | DatabaseTarget):
         target = as_target(db)
         assert target.path is not None, "a PostgreSQL URL has no SQLite file"
         return target.path
@@ -71,10 +79,12 @@ async def sqlite_read_only(db: Path | aiosqlite.Connection) -> AsyncIterator[aio
 async def postgres(db: QAStore) -> AsyncIterator[SqliteDatabase | PostgresDatabase]:
     """`db` as an open PostgreSQL `Database`: used as it is when it already is one
     (the caller closes it), else opened from its URL and closed afterwards."""
-    if not isinstance(db, str | Path | aiosqlite.Connection):
+    if isinstance(db, SqliteDatabase | PostgresDatabase):
         yield db
         return
-    opened = await open_database_target(str(db))
+    if isinstance(db, aiosqlite.Connection):
+        raise TypeError("an aiosqlite connection is not a PostgreSQL database")
+    opened = await open_database_target(db if isinstance(db, DatabaseTarget) else str(db))
     try:
         yield opened
     finally:

@@ -9,7 +9,7 @@ import pytest
 
 from alerts.store import AlertStore
 from ingest.storage import CallStore
-from ingest.storage.database import open_database_target
+from ingest.storage.database import as_target, open_database_target
 from qa import DEFAULT_CRITERIA, Criterion, ScorecardStore, SearchQuery, score_call, search_calls
 from qa.exports import export_call, load_call_record, search_results_csv
 from qa.retention import count_purge, cutoff_for, parse_age, purge_calls
@@ -155,3 +155,12 @@ async def test_search_results_export_the_same_rows(qa_store: str) -> None:
     csv_text = search_results_csv(page)
     assert "Caller: [refund] please, [refund] now" in csv_text
     assert [h.call_id for h in page.hits] == ["c01", "c06", "c03", "c07", "c08"]  # c08 live: no duration
+
+
+async def test_a_database_target_works_wherever_a_path_does(qa_store: str) -> None:
+    target = as_target(qa_store)  # what the dashboard's services hold for CALLMON_DATABASE_URL
+    assert {h.call_id for h in (await search_calls(target, SearchQuery(text="zanzibar"))).hits} == {"c06"}
+    assert {s.agent for s in await agent_statistics(target, days=365)} == {"a1", "a2", "a3"}
+    record = await load_call_record(target, "c06")
+    assert record is not None and len(record.segments) == 2
+    assert (await count_purge(target, cutoff_for(parse_age("90d")))).calls == 2
