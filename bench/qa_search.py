@@ -5,22 +5,34 @@ schema that `CallStore.open` and `AlertStore.open` create), caches it under
 bench/out/, then times typical searches with and without filters and prints
 p50/p95 per query plus the database size. Goal: p95 <= 50 ms.
 
+``--backend postgres`` (or ``both``, side by side) copies the same store into
+PostgreSQL (bench/qa_search_postgres.py): into ``--database-url`` when given
+(loaded once, reused while it holds the same number of segments), else into a
+throwaway server started for the run. The last column says whether both
+backends found the same calls on the page.
+
     python -m bench.qa_search [--calls 20000] [--segments-per-call 50] [--runs 30] [--fresh]
+                              [--backend sqlite|postgres|both] [--database-url postgresql://...]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sqlite3
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from alerts.store import AlertStore
 from bench.harness import percentile
+from bench.qa_search_postgres import bench_server, load_postgres, stored_segments
 from ingest.storage import CallStore
+from ingest.storage.database import PostgresDatabase
 from qa import ScorecardStore, SearchQuery, search_calls
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -66,114 +78,24 @@ FRENCH = [
     ("la facture est trop élevée ce mois-ci", "the bill is too high this month", -0.4),
     ("je voudrais parler à un responsable", "i would like to speak to a manager", -0.3),
 ]
-FILLER = [
-    "account",
-    "bill",
-    "charge",
-    "payment",
-    "card",
-    "bank",
-    "service",
-    "internet",
-    "phone",
-    "line",
-    "router",
-    "modem",
-    "plan",
-    "contract",
-    "upgrade",
-    "discount",
-    "offer",
-    "fee",
-    "invoice",
-    "balance",
-    "credit",
-    "debit",
-    "order",
-    "delivery",
-    "package",
-    "address",
-    "email",
-    "password",
-    "login",
-    "app",
-    "website",
-    "outage",
-    "signal",
-    "speed",
-    "technician",
-    "appointment",
-    "monday",
-    "tuesday",
-    "friday",
-    "morning",
-    "afternoon",
-    "week",
-    "month",
-    "year",
-    "today",
-    "tomorrow",
-    "yesterday",
-    "number",
-    "reference",
-    "ticket",
-    "case",
-    "issue",
-    "problem",
-    "question",
-    "answer",
-    "check",
-    "confirm",
-    "update",
-    "change",
-    "transfer",
-    "okay",
-    "right",
-    "sure",
-    "yes",
-    "no",
-    "maybe",
-    "really",
-    "actually",
-    "just",
-    "still",
-    "already",
-    "again",
-    "please",
-    "sorry",
-]
+FILLER_WORDS = (
+    "account bill charge payment card bank service internet phone line router modem plan "
+    "contract upgrade discount offer fee invoice balance credit debit order delivery package "
+    "address email password login app website outage signal speed technician appointment "
+    "monday tuesday friday morning afternoon week month year today tomorrow yesterday number "
+    "reference ticket case issue problem question answer check confirm update change transfer "
+    "okay right sure yes no maybe really actually just still already again please sorry"
+)
+FILLER = FILLER_WORDS.split()
+
+
+ONSETS = "b c d f g h j k l m n p r s t v w z br cl dr gr pl st tr"
 
 
 def long_tail(rng: random.Random, size: int = 6000) -> list[str]:
     """Made-up product, street and person names: the rare words real transcripts are full of."""
     onsets, vowels, codas = (
-        [
-            "b",
-            "c",
-            "d",
-            "f",
-            "g",
-            "h",
-            "j",
-            "k",
-            "l",
-            "m",
-            "n",
-            "p",
-            "r",
-            "s",
-            "t",
-            "v",
-            "w",
-            "z",
-            "br",
-            "cl",
-            "dr",
-            "gr",
-            "pl",
-            "st",
-            "tr",
-        ],
+        ONSETS.split(),
         "aeiou",
         ["", "n", "r", "s", "l", "x"],
     )
@@ -392,25 +314,70 @@ def typical_queries(now: float, rare: list[str]) -> dict[str, SearchQuery]:
     }
 
 
-async def measure(path: Path, runs: int) -> None:
-    now = time.time()
-    print(f"{'query':45} {'p50 ms':>8} {'p95 ms':>8} {'calls':>7} {'plan':>12}")
-    worst = 0.0
-    tail = long_tail(random.Random(5))
-    rare = [tail[200], tail[1500], tail[3000]]  # ~the 200th, 1500th, 3000th most common made-up word
-    for name, query in typical_queries(now, rare).items():
-        timings = []
-        page = None
+@dataclass(frozen=True)
+class Timing:
+    p50_ms: float
+    p95_ms: float
+    total: int | None
+    plan: str
+    calls: tuple[str, ...]
+
+
+async def measure(
+    db: Path | PostgresDatabase, queries: dict[str, SearchQuery], runs: int
+) -> dict[str, Timing]:
+    """p50/p95 of each query over `runs` searches (after one untimed warm-up)."""
+    timings: dict[str, Timing] = {}
+    for name, query in queries.items():
+        page = await search_calls(db, query)
+        spent = []
         for _ in range(runs):
             began = time.perf_counter()
-            page = await search_calls(path, query)
-            timings.append((time.perf_counter() - began) * 1000)
-        assert page is not None
-        p95 = percentile(timings, 95)
-        worst = max(worst, p95)
-        total = "?" if page.total is None else str(page.total)
-        print(f"{name:45} {percentile(timings, 50):8.1f} {p95:8.1f} {total:>7} {page.plan:>12}")
-    print(f"worst p95: {worst:.1f} ms (goal <= 50 ms)")
+            page = await search_calls(db, query)
+            spent.append((time.perf_counter() - began) * 1000)
+        calls = tuple(hit.call_id for hit in page.hits)
+        timings[name] = Timing(percentile(spent, 50), percentile(spent, 95), page.total, page.plan, calls)
+    return timings
+
+
+def report(results: dict[str, dict[str, Timing]]) -> None:
+    """One line per query, one column group per backend, side by side."""
+    backends = list(results)
+    names = list(next(iter(results.values())))
+    header = f"{'query':45}" + "".join(
+        f" | {b[:8]:>8} p50 {'p95':>6} {'calls':>6} {'plan':>16}" for b in backends
+    )
+    print(header + (" | same page" if len(backends) == 2 else ""))
+    for name in names:
+        line = f"{name:45}"
+        for backend in backends:
+            t = results[backend][name]
+            total = "?" if t.total is None else str(t.total)
+            line += f" | {t.p50_ms:12.1f} {t.p95_ms:6.1f} {total:>6} {t.plan:>16}"
+        if len(backends) == 2:
+            a, b = (results[backend][name] for backend in backends)
+            line += " | " + ("yes" if a.calls == b.calls else "no")
+        print(line)
+    for backend in backends:
+        worst = max(t.p95_ms for t in results[backend].values())
+        print(f"{backend}: worst p95 {worst:.1f} ms (goal <= 50 ms)")
+
+
+@contextlib.contextmanager
+def postgres_url(given: str | None) -> Iterator[str]:
+    if given:
+        yield given
+        return
+    with bench_server() as url:
+        yield url
+
+
+async def measure_postgres(url: str, queries: dict[str, SearchQuery], runs: int) -> dict[str, Timing]:
+    database = await PostgresDatabase.open(url)
+    try:
+        return await measure(database, queries, runs)
+    finally:
+        await database.close()
 
 
 def main() -> None:
@@ -421,6 +388,8 @@ def main() -> None:
     parser.add_argument("--segments-per-call", type=int, default=50)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--fresh", action="store_true", help="regenerate even when a cached store exists")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
+    parser.add_argument("--database-url", help="PostgreSQL to load and search (default: start one)")
     args = parser.parse_args()
     path = OUT / f"qa_search_{args.calls}x{args.segments_per_call}.db"
     if args.fresh or not path.exists():
@@ -433,8 +402,19 @@ def main() -> None:
     with sqlite3.connect(path) as db:
         segments = db.execute("SELECT count(*) FROM segments").fetchone()[0]
         calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
-    print(f"store: {calls} calls, {segments} segments, {path.stat().st_size / 2**20:.0f} MiB")
-    asyncio.run(measure(path, args.runs))
+    print(f"store: {calls} calls, {segments} segments, {path.stat().st_size / 2**20:.0f} MiB (SQLite)")
+    tail = long_tail(random.Random(5))
+    rare = [tail[200], tail[1500], tail[3000]]  # ~the 200th, 1500th, 3000th most common made-up word
+    queries = typical_queries(time.time(), rare)
+    results: dict[str, dict[str, Timing]] = {}
+    if args.backend in ("sqlite", "both"):
+        results["sqlite"] = asyncio.run(measure(path, queries, args.runs))
+    if args.backend in ("postgres", "both"):
+        with postgres_url(args.database_url) as url:
+            if stored_segments(url) != segments or args.fresh:
+                print(f"loaded PostgreSQL in {load_postgres(path, url):.0f} s")
+            results["postgres"] = asyncio.run(measure_postgres(url, queries, args.runs))
+    report(results)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,15 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
 from alerts.store import alert_from_row
 from ingest.events import AlertRaised, CallSummary, TranscriptSegment
 from ingest.storage import CallStore
+from ingest.storage.database import PostgresDatabase, Queries, Row, SqliteDatabase
+from qa.database import QAStore, table_exists
 from qa.query import SearchPage
 from qa.scorecards import scorecard_from_row
 
@@ -37,41 +38,53 @@ class CallRecord:
     scorecards: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
-async def load_call_record(db_path: str | Path, call_id: str) -> CallRecord | None:
-    """The call with its segments, alerts and scorecards; None if there is no such call."""
+async def load_call_record(db_path: QAStore, call_id: str) -> CallRecord | None:
+    """The call with its segments, alerts and scorecards; None if there is no such call.
+    `db_path` is a SQLite file, a database URL or an open `Database` (left open)."""
+    if isinstance(db_path, SqliteDatabase | PostgresDatabase):
+        return await _record(CallStore(db_path), db_path, call_id)
+    if isinstance(db_path, aiosqlite.Connection):
+        raise TypeError("exports read through the stores: give the database file or URL")
     store = await CallStore.open(db_path)
     try:
-        summary = await store.get_call(call_id)
-        if summary is None:
-            return None
-        segments = tuple(await store.list_segments(call_id))
+        return await _record(store, store.database, call_id)
     finally:
         await store.close()
-    async with aiosqlite.connect(db_path) as db:
-        db.row_factory = aiosqlite.Row
-        alerts = [
-            alert_from_row(r)
-            for r in await _rows_if_table(
-                db, "alerts", "SELECT * FROM alerts WHERE call_id = ? ORDER BY raised_at, rowid", call_id
-            )
-        ]
-        cards = await _rows_if_table(
-            db,
-            "qa_scorecards",
-            "SELECT * FROM qa_scorecards WHERE call_id = ? ORDER BY reviewed_at, id",
-            call_id,
+
+
+async def _record(store: CallStore, db: Queries, call_id: str) -> CallRecord | None:
+    summary = await store.get_call(call_id)
+    if summary is None:
+        return None
+    segments = tuple(await store.list_segments(call_id))
+    # Alert ids are text: SQLite orders same-time alerts by insertion (rowid),
+    # PostgreSQL, which has no rowid, by id.
+    tiebreak = "rowid" if db.dialect == "sqlite" else "id"
+    alerts = await _rows_if_table(
+        db, "alerts", f"SELECT * FROM alerts WHERE call_id = ? ORDER BY raised_at, {tiebreak}", call_id
+    )
+    cards = await _rows_if_table(
+        db, "qa_scorecards", "SELECT * FROM qa_scorecards WHERE call_id = ? ORDER BY reviewed_at, id", call_id
+    )
+    return CallRecord(
+        summary,
+        segments,
+        # Any: alert_from_row is typed for sqlite3.Row, which a PostgreSQL row reads like.
+        tuple(alert_from_row(cast(Any, row)) for row in alerts),
+        tuple(scorecard_from_row(card).to_dict() for card in cards),
+    )
+
+
+async def _rows_if_table(db: Queries, table: str, sql: str, call_id: str) -> list[Row]:
+    if db.dialect == "sqlite":
+        present = await db.fetch_one(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
         )
-    return CallRecord(summary, segments, tuple(alerts), tuple(scorecard_from_row(c).to_dict() for c in cards))
-
-
-async def _rows_if_table(db: aiosqlite.Connection, table: str, sql: str, call_id: str) -> list[Any]:
-    async with db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ) as cursor:
-        if await cursor.fetchone() is None:
+        if present is None:
             return []
-    async with db.execute(sql, (call_id,)) as cursor:
-        return list(await cursor.fetchall())
+    elif not await table_exists(db, table):
+        return []
+    return await db.fetch_all(sql, (call_id,))
 
 
 def export_call(record: CallRecord, fmt: str) -> str:

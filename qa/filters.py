@@ -35,10 +35,12 @@ class CallFilter:
         self.params.update(params)
 
     def sql(self) -> str:
-        return " AND ".join(self.conditions) if self.conditions else "1"
+        return " AND ".join(self.conditions) if self.conditions else "1 = 1"
 
 
-def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool = False) -> CallFilter:
+def call_filter(
+    query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool = False, dialect: str = "sqlite"
+) -> CallFilter:
     """Conditions on the call row itself (segment-scope sentiment is added by the plans).
 
     `walk_sort_index` makes SQLite walk the index of the sort order (and stop
@@ -46,12 +48,22 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
     test every candidate call before sorting: a unary ``+`` hides a column from
     the planner. Agent and language stay usable for date order, because their
     indexes end with ``started_at``.
+
+    `dialect` ``postgresql`` writes the same conditions for PostgreSQL: its
+    planner weighs the indexes itself, case-insensitive matches go through
+    the ``lower()`` indexes and keywords through ``jsonb``.
     """
     where = CallFilter()
+    postgres = dialect == "postgresql"
 
     def col(name: str, keeps_date_order: bool = False) -> str:
-        hidden = walk_sort_index and not (keeps_date_order and query.sort == "date")
+        hidden = walk_sort_index and not postgres and not (keeps_date_order and query.sort == "date")
         return f"+c.{name}" if hidden else f"c.{name}"
+
+    def same_text(name: str, param: str) -> str:
+        if postgres:  # lower() on both sides: the lower(col) index, and the server's idea of case
+            return f"lower(c.{name}) = lower(CAST(:{param} AS text))"
+        return f"{col(name, name == 'agent')} COLLATE NOCASE = :{param}"
 
     if query.date_from is not None:
         where.add(f"{col('started_at', True)} >= :date_from", date_from=query.date_from)
@@ -60,10 +72,10 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
     # Agent and campaign ids are typed by people: matched whatever their case,
     # through the NOCASE indexes (the comparison's collation must be the index's).
     if query.agent:
-        where.add(f"{col('agent', True)} COLLATE NOCASE = :agent", agent=query.agent)
+        where.add(same_text("agent", "agent"), agent=query.agent)
     if query.campaign:
         where.add(
-            f"({col('campaign')} COLLATE NOCASE = :campaign OR {col('in_group')} COLLATE NOCASE = :campaign)",
+            f"({same_text('campaign', 'campaign')} OR {same_text('in_group', 'campaign')})",
             campaign=query.campaign,
         )
     if query.language:
@@ -79,7 +91,7 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
         where.add(f"{col('alert_count')} = 0")
     if query.alert_level:
         if not alerts_table:
-            where.add("0")  # no alerts were ever stored in this database
+            where.add("1 = 0")  # no alerts were ever stored in this database
         else:
             levels = ALERT_LEVELS[ALERT_LEVELS.index(query.alert_level) :]
             names = {f"level_{i}": level for i, level in enumerate(levels)}
@@ -89,10 +101,13 @@ def call_filter(query: SearchQuery, *, alerts_table: bool, walk_sort_index: bool
                 **names,
             )
     if query.keyword:
-        where.add(
-            "EXISTS (SELECT 1 FROM json_each(c.keywords) WHERE json_each.value = :keyword)",
-            keyword=query.keyword.strip().lower(),
+        in_list = (
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CAST(c.keywords AS jsonb)) AS k (value)"
+            " WHERE k.value = :keyword)"
+            if postgres
+            else "EXISTS (SELECT 1 FROM json_each(c.keywords) WHERE json_each.value = :keyword)"
         )
+        where.add(in_list, keyword=query.keyword.strip().lower())
     if query.min_duration is not None:
         where.add(f"{col('duration')} >= :min_duration", min_duration=query.min_duration)
     if query.max_duration is not None:
@@ -122,13 +137,17 @@ def segment_sentiment_params(query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def order_by(query: SearchQuery, *, relevance: str | None = None) -> str:
+def order_by(query: SearchQuery, *, relevance: str | None = None, dialect: str = "sqlite") -> str:
     """``ORDER BY`` for the query; ties broken by call id so pages never overlap.
     A missing value (a live call has no duration yet) sorts as the smallest,
-    SQLite's own rule, so the order can be read straight from an index."""
+    SQLite's own rule, so the order can be read straight from an index;
+    PostgreSQL is told the same rule (it sorts NULL as the largest)."""
     direction = "DESC" if query.descending else "ASC"
     if query.sort == "relevance" and relevance is not None:
-        # bm25 ranks are negative: smaller is better.
+        # Relevance is a cost on both backends (bm25 ranks, negated ts_rank): smaller is better.
         return f"{relevance} {'ASC' if query.descending else 'DESC'}, c.started_at DESC, c.id"
     column = _SORT_COLUMNS.get(query.sort, "c.started_at")
-    return f"{column} {direction}, c.id {direction}"
+    nulls = ""
+    if dialect == "postgresql" and column != "c.started_at":  # started_at is never NULL
+        nulls = " NULLS LAST" if query.descending else " NULLS FIRST"
+    return f"{column} {direction}{nulls}, c.id {direction}"

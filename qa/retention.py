@@ -6,6 +6,11 @@ trigger removes the matching FTS5 index rows) and the calls themselves: a
 reader sees the calls either whole or gone, and the index never points at a
 deleted segment. A call is old when it ended (or, still marked active, it
 started) before the cut-off.
+
+On PostgreSQL the same deletions run in one transaction on one pooled
+connection, with the doomed ids in a temporary table dropped at commit; the
+generated search vector goes with its segment row, so there is no index to
+keep in step.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import aiosqlite
 
 from ingest.storage.busy import retry_while_busy
 from ingest.storage.connection import in_transaction, open_database
+from ingest.storage.database import PostgresDatabase, Queries, SqliteDatabase
 from ingest.storage.schema import COMPONENT, CORE_MIGRATIONS
+from qa.database import QAStore, is_postgres, postgres, sqlite_location, table_exists
 from qa.settings import RETENTION_ENV, QASettings, parse_age
 
 __all__ = [
@@ -32,18 +39,18 @@ __all__ = [
 ]
 
 
-# (table, condition on the doomed call ids in temp.purge_calls); children first.
+# (table, condition on the doomed call ids in the temporary table {doomed});
+# children first. SQLite names the table temp.purge_calls, PostgreSQL pg_temp.purge_calls.
 _DELETIONS = (
-    (
-        "alert_deliveries",
-        "alert_id IN (SELECT id FROM alerts WHERE call_id IN (SELECT id FROM temp.purge_calls))",
-    ),
-    ("alerts", "call_id IN (SELECT id FROM temp.purge_calls)"),
-    ("qa_scorecards", "call_id IN (SELECT id FROM temp.purge_calls)"),
-    ("call_events", "call_id IN (SELECT id FROM temp.purge_calls)"),
-    ("segments", "call_id IN (SELECT id FROM temp.purge_calls)"),
-    ("calls", "id IN (SELECT id FROM temp.purge_calls)"),
+    ("alert_deliveries", "alert_id IN (SELECT id FROM alerts WHERE call_id IN (SELECT id FROM {doomed}))"),
+    ("alerts", "call_id IN (SELECT id FROM {doomed})"),
+    ("qa_scorecards", "call_id IN (SELECT id FROM {doomed})"),
+    ("call_events", "call_id IN (SELECT id FROM {doomed})"),
+    ("segments", "call_id IN (SELECT id FROM {doomed})"),
+    ("calls", "id IN (SELECT id FROM {doomed})"),
 )
+_SQLITE_DOOMED = "temp.purge_calls"
+_POSTGRES_DOOMED = "pg_temp.purge_calls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +70,12 @@ def retention_from_env() -> float | None:
     return QASettings.from_env().retention_s
 
 
-async def count_purge(db_path: str | Path, cutoff: float) -> PurgeCounts:
+async def count_purge(db_path: QAStore, cutoff: float) -> PurgeCounts:
     """What `purge_calls(db_path, cutoff)` would delete, without deleting it."""
-    db = await open_database(db_path, component=COMPONENT, steps=CORE_MIGRATIONS)
+    if is_postgres(db_path):
+        async with postgres(db_path) as database:
+            return PurgeCounts(cutoff, await _on_postgres(database, cutoff, delete=False))
+    db = await open_database(_sqlite_path(db_path), component=COMPONENT, steps=CORE_MIGRATIONS)
     try:
         await _select_calls(db, cutoff)
         return PurgeCounts(cutoff, await _count(db))
@@ -73,16 +83,22 @@ async def count_purge(db_path: str | Path, cutoff: float) -> PurgeCounts:
         await db.close()
 
 
-async def purge_calls(db_path: str | Path, cutoff: float, *, lock_wait_s: float = 60.0) -> PurgeCounts:
+async def purge_calls(db_path: QAStore, cutoff: float, *, lock_wait_s: float = 60.0) -> PurgeCounts:
     """Delete every call that ended before `cutoff` (epoch seconds), in one transaction."""
-    db = await open_database(db_path, component=COMPONENT, steps=CORE_MIGRATIONS, lock_wait_s=lock_wait_s)
+    if is_postgres(db_path):
+        async with postgres(db_path) as database:
+            return PurgeCounts(cutoff, await _on_postgres(database, cutoff, delete=True))
+    db = await open_database(
+        _sqlite_path(db_path), component=COMPONENT, steps=CORE_MIGRATIONS, lock_wait_s=lock_wait_s
+    )
 
     async def body(conn: aiosqlite.Connection) -> dict[str, int]:
         await _select_calls(conn, cutoff)
         deleted: dict[str, int] = {}
         for table, condition in _DELETIONS:
             if await _has_table(conn, table):
-                cursor = await conn.execute(f"DELETE FROM {table} WHERE {condition}")
+                where = condition.format(doomed=_SQLITE_DOOMED)
+                cursor = await conn.execute(f"DELETE FROM {table} WHERE {where}")
                 deleted[table] = cursor.rowcount
         return deleted
 
@@ -112,7 +128,8 @@ async def _count(db: aiosqlite.Connection) -> dict[str, int]:
     counts: dict[str, int] = {}
     for table, condition in _DELETIONS:
         if await _has_table(db, table):
-            async with db.execute(f"SELECT count(*) FROM {table} WHERE {condition}") as cursor:
+            where = condition.format(doomed=_SQLITE_DOOMED)
+            async with db.execute(f"SELECT count(*) FROM {table} WHERE {where}") as cursor:
                 row = await cursor.fetchone()
             counts[table] = row[0] if row else 0
     return counts
@@ -121,3 +138,39 @@ async def _count(db: aiosqlite.Connection) -> dict[str, int]:
 async def _has_table(db: aiosqlite.Connection, name: str) -> bool:
     async with db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cursor:
         return await cursor.fetchone() is not None
+
+
+def _sqlite_path(db: QAStore) -> Path:
+    location = sqlite_location(db)
+    if not isinstance(location, Path):
+        raise TypeError("retention opens its own SQLite connection: give the database file")
+    return location
+
+
+async def _on_postgres(
+    database: PostgresDatabase | SqliteDatabase, cutoff: float, *, delete: bool
+) -> dict[str, int]:
+    """Count (or delete) the old calls' rows in one transaction on PostgreSQL."""
+    tables = {table for table, _ in _DELETIONS if await table_exists(database, table)}
+    if "calls" not in tables:
+        return {}
+
+    async def body(queries: Queries) -> dict[str, int]:
+        await queries.execute("CREATE TEMPORARY TABLE purge_calls (id TEXT PRIMARY KEY) ON COMMIT DROP")
+        await queries.execute(
+            f"INSERT INTO {_POSTGRES_DOOMED} SELECT id FROM calls WHERE COALESCE(ended_at, started_at) < ?",
+            (cutoff,),
+        )
+        rows: dict[str, int] = {}
+        for table, condition in _DELETIONS:
+            if table not in tables:
+                continue
+            where = condition.format(doomed=_POSTGRES_DOOMED)
+            if delete:
+                rows[table] = await queries.execute(f"DELETE FROM {table} WHERE {where}")
+            else:
+                row = await queries.fetch_one(f"SELECT count(*) AS n FROM {table} WHERE {where}")
+                rows[table] = int(row["n"]) if row else 0
+        return rows
+
+    return await database.run_transaction(body, what="purge old calls" if delete else "count old calls")

@@ -20,20 +20,19 @@ which is cheap, up to `TEXT_FIRST_MAX_SEGMENTS`):
   matching segments are ranked (a notice says so).
 - ``filters`` when there is no text: the calls table alone.
 
-Measured by bench/qa_search.py on ~1,000,000 segments.
+Measured by bench/qa_search.py on ~1,000,000 segments. On PostgreSQL the same
+contract is kept by qa/search_postgres.py, chosen by the database given.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from qa.database import QAStore, is_postgres, postgres, sqlite_location, sqlite_read_only
 from qa.filters import (
     CALL_FIELDS,
     call_filter,
@@ -42,6 +41,7 @@ from qa.filters import (
     segment_sentiment_sql,
 )
 from qa.query import CallHit, SearchPage, SearchQuery
+from qa.search_postgres import search_postgres
 from qa.snippets import fetch_snippets
 from qa.text import parse_search_text
 
@@ -56,32 +56,18 @@ RELEVANCE_WINDOW = 3_000
 FILTER_COUNT_CAP = 100_000
 
 
-async def search_calls(
-    db: str | Path | aiosqlite.Connection, query: SearchQuery, *, plan: str | None = None
-) -> SearchPage:
-    """One page of calls matching `query`. `db` is the database file (opened
-    read-only for this search) or an open aiosqlite connection to it. `plan`
-    (``text-first`` or ``calls-first``) overrides the choice, for comparisons."""
+async def search_calls(db: QAStore, query: SearchQuery, *, plan: str | None = None) -> SearchPage:
+    """One page of calls matching `query`. `db` is the SQLite file (opened
+    read-only for this search), an open aiosqlite connection to it, a database
+    URL or an open `Database` (SQLite or PostgreSQL). `plan` (``text-first``
+    or ``calls-first``) overrides the choice, for comparisons."""
     if plan not in (None, "text-first", "calls-first"):
         raise ValueError(f"unknown plan {plan!r}")
-    async with _connection(db) as conn:
+    if is_postgres(db):
+        async with postgres(db) as database:
+            return await search_postgres(database, query, plan)
+    async with sqlite_read_only(sqlite_location(db)) as conn:
         return await _search(conn, query, plan)
-
-
-@contextlib.asynccontextmanager
-async def _connection(db: str | Path | aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
-    if isinstance(db, aiosqlite.Connection):
-        yield db
-        return
-    path = Path(db)
-    if not path.exists():
-        raise FileNotFoundError(f"no database at {path}")
-    conn = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        yield conn
-    finally:
-        await conn.close()
 
 
 async def _search(conn: aiosqlite.Connection, query: SearchQuery, forced: str | None) -> SearchPage:

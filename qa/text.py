@@ -35,6 +35,9 @@ class ParsedText:
     expression: str | None
     terms: tuple[str, ...]
     notices: tuple[str, ...]
+    alternatives: tuple[tuple[str, ...], ...] = ()
+    """The same search for other engines: alternatives joined by OR, each a tuple of
+    words and phrases that must all match; a phrase is its words joined by spaces."""
 
 
 def parse_search_text(text: str) -> ParsedText:
@@ -84,6 +87,7 @@ def parse_search_text(text: str) -> ParsedText:
         _assemble(alternatives),
         tuple(t.strip('"') for terms in alternatives for t in terms),
         tuple(notices),
+        tuple(tuple(t.strip('"') for t in terms) for terms in alternatives),
     )
 
 

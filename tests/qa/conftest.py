@@ -135,8 +135,11 @@ CALLS = (
 )
 
 
-async def write_store(path: Path, calls: tuple[FakeCall, ...] = CALLS, now: float | None = None) -> float:
-    """Write `calls` into a fresh database at `path`; returns the reference time used."""
+async def write_store(
+    path: str | Path, calls: tuple[FakeCall, ...] = CALLS, now: float | None = None
+) -> float:
+    """Write `calls` into a fresh database at `path` (a SQLite file or a database URL);
+    returns the reference time used."""
     now = time.time() if now is None else now
     calls_db, alerts_db, cards_db = (
         await CallStore.open(path),

@@ -1,0 +1,110 @@
+"""The QA search bench's PostgreSQL side: a server and the same store, copied.
+
+The store is generated once into SQLite (bench/qa_search.py); PostgreSQL gets
+the very same rows, so both backends answer the same questions over the same
+data. The schema is created by the real stores (`CallStore`, `AlertStore`,
+`ScorecardStore` opened on the URL); the secondary indexes are dropped, the
+rows loaded with ``COPY`` and the indexes rebuilt from their own definitions
+(one sorted build, far quicker than keeping a GIN index up to date row by
+row), then ``ANALYZE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from alerts.store import AlertStore
+from ingest.storage import CallStore
+from qa import ScorecardStore
+from tests.support.postgres import PostgresServer
+
+TABLES = ("calls", "segments", "alerts")
+"""What the bench store holds (children after their calls, for the foreign keys)."""
+BATCH_ROWS = 20_000
+
+
+@contextlib.contextmanager
+def bench_server() -> Iterator[str]:
+    """A throwaway PostgreSQL (the test launcher's) for this run; yields its URL."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server.create_database()
+    finally:
+        server.stop()
+
+
+def stored_segments(url: str) -> int | None:
+    """Segments already in the database at `url`, or None when it has no schema yet."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('segments')").fetchone() == (None,):
+            return None
+        row = conn.execute("SELECT count(*) FROM segments").fetchone()
+        return int(row[0]) if row else 0
+
+
+def load_postgres(sqlite_path: Path, url: str) -> float:
+    """Copy the bench store at `sqlite_path` into the (empty) database at `url`;
+    returns the seconds it took."""
+    began = time.monotonic()
+
+    async def create_schema() -> None:
+        for opener in (CallStore.open, AlertStore.open, ScorecardStore.open):
+            store = await opener(url)
+            await store.close()
+
+    asyncio.run(create_schema())
+    source = sqlite3.connect(f"{sqlite_path.resolve().as_uri()}?mode=ro", uri=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        conn.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")  # a reload replaces, never adds
+        indexes = _secondary_indexes(conn)
+        for name, _definition in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        for table in TABLES:
+            _copy_table(source, conn, table)
+        for _name, definition in indexes:
+            conn.execute(definition)
+        conn.execute("ANALYZE")
+    source.close()
+    return time.monotonic() - began
+
+
+def _secondary_indexes(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+        " JOIN pg_index x ON x.indexrelid = to_regclass(quote_ident(i.indexname))"
+        " WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) AND NOT x.indisprimary",
+        (list(TABLES),),
+    ).fetchall()
+    return [(str(name), str(definition)) for name, definition in rows]
+
+
+def _copy_table(source: sqlite3.Connection, conn: psycopg.Connection, table: str) -> None:
+    """Every row of `table`, in the columns both sides have (generated ones excluded)."""
+    writable = {
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = %s AND is_generated = 'NEVER'",
+            (table,),
+        )
+    }
+    columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})") if row[1] in writable]
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = source.execute(f"SELECT {names} FROM {table}")
+    with conn.cursor() as pg, pg.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        while batch := cursor.fetchmany(BATCH_ROWS):
+            for row in batch:
+                copy.write_row(row)
+    # Ids were copied as they are: move an identity's sequence past them.
+    sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
+    if sequence and sequence[0]:
+        conn.execute(f"SELECT setval(%s, max(id)) FROM {table} HAVING max(id) IS NOT NULL", (sequence[0],))
