@@ -15,6 +15,7 @@ from rich.text import Text
 from app.cli.call_ids import resolve_call_id
 from app.cli.options import DB_OPTION, load_settings
 from app.cli.tables import Column, id_table
+from ingest.storage.database import DatabaseTarget, open_database_target
 from qa.exports import CALL_FORMATS, export_call, load_call_record, search_results_csv, search_results_json
 from qa.query import ALERT_LEVELS, SORT_KEYS, SearchQuery
 from qa.retention import (
@@ -29,11 +30,25 @@ from qa.search import search_calls
 from qa.stats import agent_statistics
 
 
-def _database(db_path: Path | None) -> Path:
-    path = Path(load_settings(db_path=db_path).db_path)
+def _database(db_path: Path | None) -> Path | DatabaseTarget:
+    """The SQLite file (which must exist) or, with CALLMON_DATABASE_URL, the PostgreSQL server."""
+    target = load_settings(db_path=db_path).database
+    if target.dialect != "sqlite":
+        return target
+    path = target.path or Path(load_settings(db_path=db_path).db_path)
     if not path.exists():
         raise click.ClickException(f"no database at {path} (run `callmon ingest` or give --db)")
     return path
+
+
+async def _resolve_call_id(database: Path | DatabaseTarget, typed: str) -> str:
+    if isinstance(database, Path):
+        return await resolve_call_id(database, typed)
+    db = await open_database_target(database)
+    try:
+        return await resolve_call_id(db, typed)
+    finally:
+        await db.close()
 
 
 def _when(value: str | None, option: str) -> float | None:
@@ -219,7 +234,7 @@ def export(call_id: str, db_path: Path | None, fmt: str, output: Path | None) ->
     """Export one call's transcript (speakers, times, translations) and details.
     CALL_ID may be the start of an id when only one call's id starts that way."""
     path = _database(db_path)
-    call_id = asyncio.run(resolve_call_id(path, call_id))
+    call_id = asyncio.run(_resolve_call_id(path, call_id))
     record = asyncio.run(load_call_record(path, call_id))
     if record is None:
         raise click.ClickException(f"no call {call_id!r} in the database (see `callmon search`)")

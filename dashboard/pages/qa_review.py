@@ -76,11 +76,11 @@ def register(services: DashboardServices) -> None:
                 return
             segments = await services.calls.list_segments(call_id)
             alerts = await services.alerts.list_alerts(200, call_id=call_id)
-            async with scorecard_store(services.db_path) as store:
+            async with scorecard_store(services.database or services.db_path) as store:
                 earlier = await store.list_for_call(call_id)
 
             async def download(fmt: str) -> None:
-                record = await load_call_record(services.db_path, call_id)
+                record = await load_call_record((services.database or services.db_path), call_id)
                 if record is None:
                     ui.notify("The call is gone (deleted by retention?).", type="warning")
                     return
@@ -104,7 +104,7 @@ def register(services: DashboardServices) -> None:
             async def save(answers: dict[str, Answer], notes: str, tags: list[str]) -> None:
                 assert criteria is not None
                 card = score_call(call_id, user.name, criteria, answers, notes=notes, tags=tags)
-                async with scorecard_store(services.db_path) as store:
+                async with scorecard_store(services.database or services.db_path) as store:
                     saved = await store.save(card)
                 history.add(saved, newest=True)
                 ui.notify("Scorecard saved.", type="positive")

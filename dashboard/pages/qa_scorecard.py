@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nicegui import ui
 
+from ingest.storage.database import DatabaseTarget
 from qa import CriteriaError, Criterion, Scorecard, ScorecardStore, total_score
 from qa.criteria import SCALE_MAX, SCALE_MIN, Answer
 
@@ -18,7 +19,7 @@ MAX_NOTES = 2000
 
 
 @asynccontextmanager
-async def scorecard_store(db_path: Path) -> AsyncIterator[ScorecardStore]:
+async def scorecard_store(db_path: Path | DatabaseTarget) -> AsyncIterator[ScorecardStore]:
     """A store for one action: reviews are rare, a connection each keeps the services untouched."""
     store = await ScorecardStore.open(db_path)
     try:

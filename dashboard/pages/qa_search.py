@@ -192,7 +192,7 @@ def register(services: DashboardServices) -> None:
 
         async def fetch(query: SearchQuery) -> SearchPage | None:
             try:
-                return await search_calls(services.db_path, query)
+                return await search_calls((services.database or services.db_path), query)
             except Exception as error:  # a search must never take the page down; say what happened
                 log.exception("QA search failed for %r", query)
                 refuse([f"The search failed: {error}"])

@@ -68,7 +68,7 @@ def register(services: DashboardServices) -> None:
     @guarded_page("/qa/agents", QA_PAGES, "Agent statistics")
     async def qa_stats_page(user: SessionUser, days: int = 7) -> None:
         days = days if days in PERIODS else 7
-        stats = await agent_statistics(services.db_path, days)
+        stats = await agent_statistics((services.database or services.db_path), days)
         with frame(services, user, "Agent statistics"):
             with ui.row().classes("items-center gap-3"):
                 ui.link("← search", "/qa").classes("text-sm")

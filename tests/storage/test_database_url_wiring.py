@@ -65,6 +65,20 @@ def test_the_cli_reads_and_writes_postgresql(postgres_url: str, monkeypatch: pyt
     assert asyncio.run(stored_user()) == "admin"
 
 
+def test_the_qa_commands_read_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    asyncio.run(_seed(postgres_url))
+    monkeypatch.setenv("CALLMON_DATABASE_URL", postgres_url)
+    runner = CliRunner()
+    exported = runner.invoke(main, ["export", "3f2a", "--format", "json"])
+    assert exported.exit_code == 0, exported.output
+    assert "3f2a-on-postgres" in exported.output
+    searched = runner.invoke(main, ["search", "--json"])
+    assert searched.exit_code == 0, searched.output
+    assert "3f2a-on-postgres" in searched.output
+    purged = runner.invoke(main, ["purge", "--older-than", "1d", "--yes"])
+    assert purged.exit_code == 0, purged.output
+
+
 def test_the_url_wins_over_the_path_and_bad_urls_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALLMON_DB_PATH", "elsewhere.db")
     assert IngestSettings.from_env().database.path is not None
