@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -293,6 +294,7 @@ class IngestWorker:
             "listeners": self.listen_tap.listener_count(),
             "engine": self.pipeline.services.engine_name,
             "worker_id": self.worker_id,
+            "pid": os.getpid(),
             "database": str(self.settings.db_path),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
             **self.admission.health(),
