@@ -173,7 +173,9 @@ async def _start_dashboard(
         if unsigned is not None:
             click.echo(f"not serving Twilio on the dashboard port: {unsigned}", err=True)
         server = DashboardServer(
-            services, extra_routes=functools.partial(worker.include_routes, twilio=unsigned is None)
+            services,
+            extra_routes=functools.partial(worker.include_routes, twilio=unsigned is None),
+            sessions_redis_url=worker.settings.redis_url,
         )
         await server.start()
     except (DashboardConfigError, OSError) as error:
