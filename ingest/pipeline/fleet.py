@@ -59,6 +59,8 @@ class WorkerFleet:
         """Dead workers whose calls this one ended (for logs and tests)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._own_lock: Lock | None = None
+        self._beaten = False
+        """A beat has reached Redis: from then on a missing alive key means we were presumed dead."""
 
     @property
     def worker_id(self) -> str:
@@ -72,6 +74,7 @@ class WorkerFleet:
         store = self.services.store
         try:
             await self.registry.beat()
+            self._beaten = True
             self._own_lock = self.registry.reaping_lock(self.worker_id, wait_s=60.0)
             if not await self._own_lock.acquire():
                 log.warning("another worker is still ending calls of %s; recovering anyway", self.worker_id)
@@ -105,12 +108,13 @@ class WorkerFleet:
     async def _beat_forever(self) -> None:
         while True:
             try:
-                if not await self.registry.beat():
+                if not await self.registry.beat() and self._beaten:
                     log.error(
                         "worker %s missed its heartbeats long enough to be presumed dead: "
                         "other workers may have ended its live calls",
                         self.worker_id,
                     )
+                self._beaten = True
             except REDIS_PROBLEMS as error:
                 log.warning("worker heartbeat failed: %s", error)
             await asyncio.sleep(self.registry.heartbeat_s)
