@@ -62,6 +62,7 @@ def worker_environment(settings: IngestSettings, worker_id: str, number: int) ->
         "CALLMON_SPOOL_DIR": str(spool.with_name(f"{spool.name}-{number}")),
     }
     env.pop("CALLMON_REDIS_URL", None)  # REDIS_URL above is the one that counts
+    env.pop("CALLMON_WORKERS", None)  # a worker is one process, not another supervisor
     return env
 
 

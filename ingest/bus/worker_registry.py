@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterable
 
+import redis
 import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 
 from ingest.bus.redis_bus import HEARTBEATS_TO_EXPIRY
 
@@ -60,10 +63,13 @@ class WorkerRegistry:
         self.heartbeat_s = heartbeat_s
         self.alive_ttl_ms = max(1, int(heartbeat_s * HEARTBEATS_TO_EXPIRY * 1000))
         self._lock_timeout_s = lock_timeout_s
+        self._url = url
+        self._timeout_s = timeout_s
         # No client-side retries: the heartbeat loop is the retry.
         self._client = aioredis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0)
         )
+        self._heartbeat: Heartbeat | None = None
 
     async def beat(self) -> bool:
         """Refresh this worker's alive key and registration. False when the key had
@@ -73,6 +79,12 @@ class WorkerRegistry:
         pipe.sadd(WORKERS, self.worker_id)
         previous, _ = await pipe.execute()
         return previous is not None
+
+    def start_heartbeat(self) -> None:
+        """Beat every `heartbeat_s` from now on (until `leave()`), from a thread."""
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(self, self._url, self._timeout_s)
+            self._heartbeat.start()
 
     async def registered(self) -> set[str]:
         members = await self._client.smembers(WORKERS)
@@ -104,6 +116,8 @@ class WorkerRegistry:
 
     async def leave(self) -> None:
         """A clean stop: this worker's calls are ended, nobody needs to reap it."""
+        if self._heartbeat is not None:
+            await asyncio.to_thread(self._heartbeat.stop)
         pipe = self._client.pipeline(transaction=False)
         pipe.delete(worker_alive_key(self.worker_id))
         pipe.srem(WORKERS, self.worker_id)
@@ -114,3 +128,49 @@ class WorkerRegistry:
             await asyncio.wait_for(self._client.aclose(), 5)
         except (TimeoutError, OSError) as error:
             log.debug("closing the worker registry's redis connection: %s", error)
+
+
+class Heartbeat:
+    """This worker's beat, from a thread of its own with a blocking Redis client.
+
+    A worker under overload runs its event loop seconds late; a beat on that
+    loop would miss its TTL and survivors would end the calls of a worker that
+    is still taking them. A thread keeps beating as long as the process runs
+    (the GIL hands it a turn every few milliseconds); a process that is killed,
+    or a host that is gone, stops beating."""
+
+    def __init__(self, registry: WorkerRegistry, url: str, timeout_s: float) -> None:
+        self._registry = registry
+        self._client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"worker {registry.worker_id} heartbeat", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self._client.close()
+
+    def _run(self) -> None:
+        registry = self._registry
+        beaten = False
+        while not self._stopping.is_set():
+            try:
+                pipe = self._client.pipeline(transaction=False)
+                pipe.set(worker_alive_key(registry.worker_id), b"1", px=registry.alive_ttl_ms, get=True)
+                pipe.sadd(WORKERS, registry.worker_id)
+                previous, _ = pipe.execute()
+                if previous is None and beaten:
+                    log.error(
+                        "worker %s missed its heartbeats long enough to be presumed dead: "
+                        "other workers may have ended its live calls",
+                        registry.worker_id,
+                    )
+                beaten = True
+            except (RedisError, OSError) as error:
+                log.warning("worker heartbeat failed: %s", error)
+            self._stopping.wait(registry.heartbeat_s)

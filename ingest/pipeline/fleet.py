@@ -3,7 +3,9 @@
 Each call is owned by the worker that receives it (`calls.worker_id`). Every
 worker beats in Redis (`ingest.bus.worker_registry`) and watches the others:
 
-- heartbeat every H = CALLMON_ACTIVE_CALL_HEARTBEAT_S (5 s by default);
+- heartbeat every H = CALLMON_ACTIVE_CALL_HEARTBEAT_S (5 s by default), from a
+  thread, so a worker whose event loop runs late under overload is not taken
+  for dead;
 - a worker's alive key expires 3 H after its last beat (15 s);
 - every survivor looks for expired workers every H, so one of them (the one
   that wins the reaping lock) ends a dead worker's calls as `interrupted` and
@@ -59,8 +61,6 @@ class WorkerFleet:
         """Dead workers whose calls this one ended (for logs and tests)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._own_lock: Lock | None = None
-        self._beaten = False
-        """A beat has reached Redis: from then on a missing alive key means we were presumed dead."""
 
     @property
     def worker_id(self) -> str:
@@ -74,7 +74,6 @@ class WorkerFleet:
         store = self.services.store
         try:
             await self.registry.beat()
-            self._beaten = True
             self._own_lock = self.registry.reaping_lock(self.worker_id, wait_s=60.0)
             if not await self._own_lock.acquire():
                 log.warning("another worker is still ending calls of %s; recovering anyway", self.worker_id)
@@ -82,10 +81,8 @@ class WorkerFleet:
         except REDIS_PROBLEMS as error:
             log.warning("redis unreachable while joining the fleet (%s): recovering only own calls", error)
             others = {"?"}
-        self._tasks = [
-            spawn(self._beat_forever(), name=f"worker {self.worker_id} heartbeat"),
-            spawn(self._watch_forever(), name=f"worker {self.worker_id} watcher"),
-        ]
+        self.registry.start_heartbeat()
+        self._tasks = [spawn(self._watch_forever(), name=f"worker {self.worker_id} watcher")]
         calls = await store.active_calls_of(self.worker_id)
         if not others:
             calls += await store.active_calls_of(None)
@@ -104,20 +101,6 @@ class WorkerFleet:
             await lock.release()
         except (LockError, *REDIS_PROBLEMS) as error:
             log.debug("releasing own reaping lock: %s", error)
-
-    async def _beat_forever(self) -> None:
-        while True:
-            try:
-                if not await self.registry.beat() and self._beaten:
-                    log.error(
-                        "worker %s missed its heartbeats long enough to be presumed dead: "
-                        "other workers may have ended its live calls",
-                        self.worker_id,
-                    )
-                self._beaten = True
-            except REDIS_PROBLEMS as error:
-                log.warning("worker heartbeat failed: %s", error)
-            await asyncio.sleep(self.registry.heartbeat_s)
 
     async def _watch_forever(self) -> None:
         while True:

@@ -81,8 +81,6 @@ async def test_two_workers_accept_on_one_port_and_a_dead_one_is_restarted(
         "-m",
         "app.cli",
         "ingest",
-        "--workers",
-        "2",
         "--db",
         str(tmp_path / "callmon.db"),
         "--http-port",
@@ -92,7 +90,8 @@ async def test_two_workers_accept_on_one_port_and_a_dead_one_is_restarted(
         "--redis-url",
         redis_url,
         cwd=ROOT,
-        env=_env(tmp_path),
+        # By its environment variable: the workers must not inherit it and supervise in turn.
+        env={**_env(tmp_path), "CALLMON_WORKERS": "2"},
     )
     try:
         seen: dict[str, int] = {}
