@@ -168,7 +168,7 @@ def compare(
     call_counts: list[int], workers: int, seconds: float, senders: int, redis_url: str | None
 ) -> None:
     print(
-        f"{'workers':>7} {'calls':>6} {'frames':>8} {'late':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>9} "
+        f"{'workers':>7} {'calls':>6} {'frames':>8} {'late':>6} {'late %':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>9} "
         f"{'worker CPU':>10} {'sender CPU':>10} {'segments':>8} {'sender late':>11}  frames per worker"
     )
     best: dict[int, int] = {1: 0, workers: 0}
@@ -180,6 +180,7 @@ def compare(
                     best[group] = max(best[group], calls)
                 print(
                     f"{r['workers']:>7} {r['calls']:>6} {r['frames']:>8} {r['late']:>6} "
+                    f"{100 * r['late'] / max(1, r['frames']):>5.1f}% "
                     f"{r['lag_p50_ms']:>6.1f}ms {r['lag_p99_ms']:>6.1f}ms {r['lag_max_ms']:>7.1f}ms "
                     f"{r['worker_cpu_pct']:>9.1f}% {r['sender_cpu_pct']:>9.1f}% {r['segments']:>8} "
                     f"{r['sender_late_ticks']:>11}  {r['calls_per_worker']}",

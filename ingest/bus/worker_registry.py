@@ -171,6 +171,9 @@ class Heartbeat:
                         registry.worker_id,
                     )
                 beaten = True
+                pause = registry.heartbeat_s
             except (RedisError, OSError) as error:
                 log.warning("worker heartbeat failed: %s", error)
-            self._stopping.wait(registry.heartbeat_s)
+                # Try again soon: three missed beats and the others take this worker for dead.
+                pause = registry.heartbeat_s / 4
+            self._stopping.wait(pause)
