@@ -118,12 +118,16 @@ class WorkerRegistry:
         """A clean stop: this worker's calls are ended, nobody needs to reap it."""
         if self._heartbeat is not None:
             await asyncio.to_thread(self._heartbeat.stop)
+            self._heartbeat = None
         pipe = self._client.pipeline(transaction=False)
         pipe.delete(worker_alive_key(self.worker_id))
         pipe.srem(WORKERS, self.worker_id)
         await pipe.execute()
 
     async def close(self) -> None:
+        if self._heartbeat is not None:
+            await asyncio.to_thread(self._heartbeat.stop)
+            self._heartbeat = None
         try:
             await asyncio.wait_for(self._client.aclose(), 5)
         except (TimeoutError, OSError) as error:
