@@ -47,7 +47,9 @@ from tests.support.waiting import wait_until
 
 DEATH_DEADLINE_S = 30.0
 """The issue's promise: a dead worker's calls end within 30 s."""
-HEARTBEAT_S = 1.0
+HEARTBEAT_S = 2.0
+"""Dead after 3 missed beats (6 s), well within the 30 s; not shorter, so that a live
+worker starved of CPU on this loaded machine is never taken for dead."""
 CLAIM_IDLE_S = 5.0
 """Short, so the survivor takes over soon after the kill; live dispatchers refresh
 what they hold four times per idle time, so a loaded machine does not lose them."""
