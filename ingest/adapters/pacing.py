@@ -27,6 +27,10 @@ FLOOD_WINDOW_S = 10.0
 """Dropped audio is counted over about this many seconds to decide on a close."""
 
 
+_ROUNDING_S = 1e-6
+"""Float sums of 20 ms frames must not cost the burst's last frame."""
+
+
 class Pace(enum.Enum):
     ADMIT = "admit"
     DROP = "drop"
@@ -70,7 +74,7 @@ class AudioPacer:
         self._last = now
         self._tokens = min(policy.burst_s, self._tokens + elapsed)
         self._flood = max(0.0, self._flood - elapsed * policy.flood_s / FLOOD_WINDOW_S)
-        if audio_s <= self._tokens:
+        if audio_s <= self._tokens + _ROUNDING_S:
             self._tokens -= audio_s
             return Pace.ADMIT
         self.dropped_s += audio_s
