@@ -145,6 +145,9 @@ class IngestSettings(CallmonSettings):
     recognition_deadline_s: float = Field(15.0, gt=0)
     """An utterance waiting longer for speech-to-text goes late: kept in the spool, transcribed
     when capacity returns, stored marked late."""
+    recognition_newest_first: bool = True
+    """Recognise the newest speech of live calls first, so they stay current (lines it
+    overtakes go late); false: first come, first served (replays that want spoken order)."""
     recordings_dirs: str = ""
     """Folders (os.pathsep-separated) whose files the dashboard may serve as recordings."""
     recordings_url_prefixes: str = ""

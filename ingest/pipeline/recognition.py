@@ -197,6 +197,7 @@ class RecognitionPool:
             slots=workers,
             bound_s=settings.recognition_queue_s,
             deadline_s=settings.recognition_deadline_s,
+            newest_first=settings.recognition_newest_first,
         )
 
     async def warm_up(self) -> None:

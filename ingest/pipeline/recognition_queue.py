@@ -7,7 +7,9 @@ in memory. Instead (every utterance is already in the durable spool, see
 
 * **Newest first.** Utterances of live calls wait in memory and the engines
   take the newest one first, so the lines a supervisor is watching stay
-  current.
+  current (`CALLMON_RECOGNITION_NEWEST_FIRST`; off, they are taken first come,
+  first served, and only the deadline and the bound make lines late: for
+  replays that want spoken order more than current lines).
 * **Late, not lost.** An utterance goes *late* when it has waited longer than
   the deadline (`CALLMON_RECOGNITION_DEADLINE_S`), when keeping it would hold
   more than `CALLMON_RECOGNITION_QUEUE_S` seconds of speech in memory (the
@@ -16,7 +18,8 @@ in memory. Instead (every utterance is already in the durable spool, see
   utterance drops its audio from memory and stays only in the spool; its call
   goes on without it, and it is recognised, oldest first, when no fresh speech
   waits, then stored marked ``late`` (in its spoken place by time, after the
-  lines that overtook it). Nothing accepted is dropped.
+  lines that overtook it; the call's end is stored after it). Nothing
+  accepted is dropped.
 * **Not live, never late.** Speech that is not live (imported recordings,
   recovery after a crash) waits in the same backlog in arrival order and is
   never marked late.
@@ -125,12 +128,14 @@ class RecognitionQueue(Generic[R]):
         slots: int,
         bound_s: float,
         deadline_s: float,
+        newest_first: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._run = run
         self.slots = max(1, slots)
         self.bound_s = bound_s
         self.deadline_s = deadline_s
+        self.newest_first = newest_first
         self._clock = clock
         self._seq = itertools.count()
         self._fresh: list[_Item[R]] = []  # submission order; the newest is taken first
@@ -222,7 +227,7 @@ class RecognitionQueue(Generic[R]):
             return
         while self._in_flight < self.slots and (self._fresh or self._backlog):
             if self._fresh:
-                item = self._fresh.pop()
+                item = self._fresh.pop() if self.newest_first else self._fresh.pop(0)
                 self._fresh_audio_s -= item.audio_s
             else:
                 item = self._backlog.popleft()

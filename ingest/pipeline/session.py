@@ -7,10 +7,11 @@ segment. Recognition of several utterances overlaps; their storage does not.
 
 Under overload an utterance can go late (`ingest.pipeline.recognition_queue`):
 the call's later lines are stored without waiting for it, and it is stored
-marked ``late`` whenever it has been recognised, after the call's end if need
-be (the session is `done` only once its late lines are stored too). A late
-line is scored and alerted on like any other but does not move the running
-mood, which follows the live conversation.
+marked ``late`` whenever it has been recognised. The call's end still waits
+for its late lines (its end time stays the hang-up's), so whatever reads a
+call at its end (alert rules, summaries) sees all of it. A late line is
+scored and alerted on like any other but does not move the running mood,
+which follows the live conversation.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class CallSession:
     """The caller's and the agent's moods, apart (see ingest.analysis.mood)."""
     ending: bool = False
     _late_waiting: int = 0
-    """Late lines not stored yet: the session is not done before they are."""
+    """Late lines not stored yet: the call's end waits for them."""
+    _no_late_waiting: asyncio.Event = field(default_factory=asyncio.Event)
     _jobs: asyncio.Queue[Job | None] = field(default_factory=asyncio.Queue)
     _worker: asyncio.Task[None] | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -147,12 +149,7 @@ class CallSession:
     # -- the job queue -------------------------------------------------------
 
     async def _work(self) -> None:
-        ended = False
-        while not ended or self._late_waiting:
-            job = await self._jobs.get()
-            if job is None:
-                ended = True
-                continue
+        while (job := await self._jobs.get()) is not None:
             try:
                 await job()
             except Exception:
@@ -187,6 +184,7 @@ class CallSession:
             return
         if isinstance(outcome, Postponed):
             self._late_waiting += 1
+            self._no_late_waiting.clear()
             outcome.later.add_done_callback(
                 lambda later: self._jobs.put_nowait(lambda: self._store_late(heard, later))
             )
@@ -204,6 +202,8 @@ class CallSession:
             await self._store_recognised(heard, later.result(), late=True)
         finally:
             self._late_waiting -= 1
+            if not self._late_waiting:
+                self._no_late_waiting.set()
 
     def _recognition_failed(self, heard: HeardUtterance, error: BaseException) -> None:
         # The audio stays in the spool: the next start tries it again.
@@ -317,6 +317,13 @@ class CallSession:
         for result in results:
             if isinstance(result, BaseException):
                 log.error("call %s: finishing a track failed: %s", self.call_id, result)
+        # Every line heard has been stored or gone late once the jobs so far have run;
+        # then the end waits for the late ones.
+        caught_up = asyncio.Event()
+        self._jobs.put_nowait(_setter(caught_up))
+        await caught_up.wait()
+        if self._late_waiting:
+            await self._no_late_waiting.wait()
         self._jobs.put_nowait(lambda: self._store_end(event))
         self._jobs.put_nowait(None)
 
@@ -329,6 +336,13 @@ class CallSession:
             await services.alerts.on_call_ended(event)
         if services.enricher is not None:
             services.enricher.on_call_ended(self.call_id)
+
+
+def _setter(event: asyncio.Event) -> Job:
+    async def set_it() -> None:
+        event.set()
+
+    return set_it
 
 
 def merged_keywords(heard: tuple[str, ...], spotted: tuple[WordConfidence, ...]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import pytest
 from app.worker import IngestWorker
 from ingest.settings import IngestSettings
 from simulator.dialing import Target
-from tests.support.replay import UNPACED
+from tests.support.replay import REPLAYED
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def worker_settings(tmp_path: Path) -> IngestSettings:
         http_port=0,
         asr="sphinx",
         asr_threads=2,
-        **UNPACED,  # calls are dialled faster than real time
+        **REPLAYED,  # calls are dialled faster than real time, transcripts checked in spoken order
     )
 
 

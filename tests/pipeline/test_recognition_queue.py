@@ -136,3 +136,14 @@ async def test_speech_that_is_not_live_waits_its_turn_and_is_never_late() -> Non
     assert await live == "line at 10 (32000 bytes)"
     assert await asyncio.gather(*imported) == [f"line at {n:g} (32000 bytes)" for n in range(3)]
     assert recognition.late_total == 0
+
+
+async def test_first_come_first_served_keeps_spoken_order_with_nothing_overtaken() -> None:
+    engine = HandEngine()
+    recognition = RecognitionQueue(engine.run, slots=1, bound_s=60.0, deadline_s=60.0, newest_first=False)
+    futures = [recognition.submit("call", span(float(n)), None, None, live=True) for n in range(4)]
+    for n in range(4):
+        engine.finish(float(n))
+    assert await asyncio.gather(*futures) == [f"line at {n:g} (32000 bytes)" for n in range(4)]
+    assert engine.started == [0.0, 1.0, 2.0, 3.0]
+    assert recognition.late_total == 0
