@@ -134,9 +134,9 @@ class IngestSettings(CallmonSettings):
     """AudioSocket connections open at once (a split call uses two)."""
     max_calls: int = 200
     """Concurrent calls over every source; new ones beyond it are refused (0: no limit)."""
-    audio_burst_s: float = Field(2.0, ge=0)
-    """Audio a track may run ahead of real time; faster audio beyond it is dropped
-    (0: no pacing, for tools that replay calls fast on purpose)."""
+    audio_burst_s: float = Field(5.0, ge=0)
+    """Audio a track may run ahead of real time (and the longest stall that loses nothing);
+    faster audio beyond it is dropped (0: no pacing, for tools that replay calls fast on purpose)."""
     audio_flood_s: float = Field(10.0, gt=0)
     """Audio dropped for pacing within about 10 s after which the connection is closed as a flood."""
     recognition_queue_s: float = Field(120.0, gt=0)

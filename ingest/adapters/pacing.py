@@ -5,8 +5,8 @@ audio in a moment (a flood: a bug, a replay, an attacker on the AudioSocket
 port, which has no authentication) would otherwise fill the recognition queue
 and make every other call's transcript late.
 
-Each track holds a bucket of `burst_s` seconds of audio that refills at real
-time (one audio second per wall-clock second). Audio that fits is admitted;
+Each track holds a bucket of `burst_s` seconds of audio (5 s) that refills at
+real time (one audio second per wall-clock second). Audio that fits is admitted;
 audio beyond it is dropped and counted (the adapter treats it as lost on the
 wire). Dropped audio also fills a second, leaky bucket that drains at
 `flood_s / FLOOD_WINDOW_S` per second: more than `flood_s` seconds dropped
@@ -41,8 +41,11 @@ class Pace(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class PacingPolicy:
-    burst_s: float = 2.0
-    """Audio a track may run ahead of real time before the excess is dropped (0: off)."""
+    burst_s: float = 5.0
+    """Audio a track may run ahead of real time before the excess is dropped (0: off).
+    It is also the longest stall (of the sender, the network or this worker's own event
+    loop, which then reads the buffered frames at once) that loses nothing: 2 s lost
+    audio on a machine loaded enough to stall the loop for 2 s (bench/overload)."""
     flood_s: float = 10.0
     """Dropped audio within about `FLOOD_WINDOW_S` after which the connection is closed."""
 

@@ -10,6 +10,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ingest.audio.mulaw import encode_mulaw
 from ingest.events import CallEnded
+from ingest.settings import IngestSettings
 from simulator.twilio_dialer import TwilioStreamDialer
 
 SECOND = encode_mulaw(bytes(8000 * 2))  # one second of mu-law silence
@@ -48,6 +49,7 @@ async def test_a_flooding_stream_is_ended_and_closed_with_1008(serve) -> None:
     lasted = loop.time() - opened
     events = await app.sink.wait_call_ended("CAflood")
     admitted_s = sum(len(e.pcm) for e in track_audio(events, "caller")) / (8000 * 2)
-    assert admitted_s <= 2.0 + lasted, "the burst plus the real time that passed, no more"
+    burst = IngestSettings().audio_burst_s
+    assert admitted_s <= burst + lasted, "the burst plus the real time that passed, no more"
     ended = events[-1]
     assert isinstance(ended, CallEnded) and ended.reason == "flood"
