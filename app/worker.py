@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -36,9 +37,11 @@ from ingest.adapters.audiosocket import AudioSocketServer
 from ingest.adapters.twilio_routes import build_twilio_router
 from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
 from ingest.bus import Bus, open_bus
+from ingest.bus.worker_registry import WorkerRegistry
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
 from ingest.pipeline.admission import CallAdmission
+from ingest.pipeline.fleet import WorkerFleet, default_worker_id
 from ingest.pipeline.listen import ListenTap
 from ingest.pipeline.recognition import (
     BacklogThresholds,
@@ -131,6 +134,12 @@ class IngestWorker:
         self._audiosocket: AudioSocketServer | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
+        self.worker_id = settings.worker_id or default_worker_id(
+            settings.audiosocket_port, settings.http_port
+        )
+        """Owner of the calls this worker receives (several workers share one store)."""
+        self.fleet: WorkerFleet | None = None
+        """Heartbeat and watcher among the workers on one Redis (None without Redis)."""
         self.admission = CallAdmission(settings.max_calls or None)
         """Which source owns each live call id, and the concurrent-call limit."""
         self.started_at = time.time()
@@ -224,15 +233,10 @@ class IngestWorker:
                 home_language=home_language,
                 observer=self._observe,
                 spool=self.spool,
+                worker_id=self.worker_id,
             )
         )
-        recovered = await recover_after_crash(self.pipeline.services, self.spool)
-        if recovered.interrupted_calls or recovered.spooled_utterances:
-            log.warning(
-                "after the previous worker's crash: %d calls marked interrupted, %d spooled utterances stored",
-                recovered.interrupted_calls,
-                recovered.spooled_utterances,
-            )
+        await self._recover()
         if not self._listen:
             return
         await self._open_chat()
@@ -245,6 +249,7 @@ class IngestWorker:
             allow=settings.audiosocket_allow,
             max_connections=settings.audiosocket_max_connections,
             pacing=settings.pacing,
+            reuse_port=settings.reuse_port,
         )
         await self._audiosocket.start()
         await self._start_http()
@@ -258,6 +263,28 @@ class IngestWorker:
             settings.database.describe(),
             "redis" if settings.redis_url else "in-process",
         )
+
+    async def _recover(self) -> None:
+        """Finish what this worker left when it last died; with Redis, join the
+        fleet first so only this worker's own calls are taken back."""
+        calls = None
+        if self.settings.redis_url:
+            registry = WorkerRegistry(
+                self.settings.redis_url, self.worker_id, heartbeat_s=self.settings.active_call_heartbeat_s
+            )
+            self.fleet = WorkerFleet(registry, self.pipeline.services)
+            calls = await self.fleet.join()
+        try:
+            recovered = await recover_after_crash(self.pipeline.services, self.spool, calls)
+        finally:
+            if self.fleet is not None:
+                await self.fleet.recovered()
+        if recovered.interrupted_calls or recovered.spooled_utterances:
+            log.warning(
+                "after the previous worker's crash: %d calls marked interrupted, %d spooled utterances stored",
+                recovered.interrupted_calls,
+                recovered.spooled_utterances,
+            )
 
     def _observe(self, timing: SegmentTiming) -> None:
         if not timing.late:  # the latency figure is the live lines'; late ones are counted apart
@@ -283,6 +310,8 @@ class IngestWorker:
             "pacing": self._pacing_health(),
             "listeners": self.listen_tap.listener_count(),
             "engine": self.pipeline.services.engine_name,
+            "worker_id": self.worker_id,
+            "pid": os.getpid(),
             "database": self.settings.database.describe(),
             "bus": self.bus.health() if hasattr(self.bus, "health") else "ok",
             **self.admission.health(),
@@ -357,6 +386,7 @@ class IngestWorker:
         listener = socket.create_server(
             (settings.http_host, settings.http_port),
             family=socket.AF_INET6 if ":" in settings.http_host else socket.AF_INET,
+            reuse_port=settings.reuse_port,
         )
         self._http_task = spawn(self._http.serve(sockets=[listener]), name="ingest-http")
         while not self._http.started:
@@ -390,6 +420,8 @@ class IngestWorker:
             await self.listen_audit.close()
         if hasattr(self, "pipeline"):
             await self._drain()
+        if self.fleet is not None:
+            await self.fleet.leave()
         if self.enricher is not None:
             await self.enricher.close()
         if self.vicidial is not None:
@@ -407,7 +439,9 @@ class IngestWorker:
 
 
 def spool_directory(settings: IngestSettings) -> Path:
-    """Beside the database: `calls.db` spools into `calls.spool/`."""
+    """CALLMON_SPOOL_DIR, else beside the database: `calls.db` spools into `calls.spool/`."""
+    if settings.spool_dir is not None:
+        return settings.spool_dir
     return settings.db_path.parent / f"{settings.db_path.stem}.spool"
 
 

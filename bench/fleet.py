@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import random
 import struct
+import time
 import uuid
 
 from ingest.audio.mulaw import encode_mulaw
@@ -134,6 +135,7 @@ async def _run_fleet(url: str, calls: int, seconds: float, ramp_s: float, seed: 
         await asyncio.sleep(ramp_s / max(1, calls))
     loop = asyncio.get_running_loop()
     started = loop.time()
+    cpu_started = time.process_time()  # the paced sending only, not rendering the audio
     ticks = int(seconds / 0.02)
     late_ticks = 0
     for tick in range(ticks):
@@ -149,7 +151,7 @@ async def _run_fleet(url: str, calls: int, seconds: float, ramp_s: float, seed: 
             sender.media("outbound", outbound[position], tick + 1, tick * 20)
     for sender, *_ in senders:
         await sender.stop()
-    return {"sender_late_ticks": late_ticks, "ticks": ticks}
+    return {"sender_late_ticks": late_ticks, "ticks": ticks, "cpu_s": time.process_time() - cpu_started}
 
 
 def _fleet_process(
@@ -183,4 +185,5 @@ async def run_fleet(
     return {
         "sender_late_ticks": sum(r["sender_late_ticks"] for r in results),
         "ticks": sum(r["ticks"] for r in results),
+        "sender_cpu_s": sum(r["cpu_s"] for r in results),
     }

@@ -7,6 +7,12 @@ Speech-to-text is replaced by a fixed-sentence recognizer (timed on its own
 in bench/asr.py). The senders run in separate processes on the same 2 cores.
 
     python -m bench.ingest_capacity [--calls 50,100,200,250] [--seconds 30]
+
+With `--workers N` every call count runs twice in the same run, against one
+worker process and against N sharing the port (bench/capacity_fleet.py), and
+the last line compares the most calls each handled with no late frame.
+CALLMON_VAD_ENGINE chooses the voice detector there (silero by default, as
+the worker's; webrtc is the dense-worker option).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import time
 from pathlib import Path
 
 from app.worker import IngestWorker
+from bench.capacity_fleet import compare
 from bench.fleet import run_fleet
 from bench.harness import LATE_S, FrameLagProbe, SentenceRecognizer, percentile
 from ingest.settings import IngestSettings
@@ -69,10 +76,20 @@ def main() -> None:
     parser.add_argument("--calls", default="50,100,200,250", help="comma-separated call counts")
     parser.add_argument("--seconds", type=float, default=30.0, help="audio seconds per run")
     parser.add_argument("--senders", type=int, default=1, help="sender processes")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="compare 1 worker process with this many (needs Redis)"
+    )
+    parser.add_argument("--redis-url", help="Redis for --workers (default: a private redis-server)")
     args = parser.parse_args()
     print(
         f"ingest capacity on {os.cpu_count()} cores; frame late if > {LATE_S * 1000:.0f} ms behind schedule"
     )
+    if args.workers > 1:
+        print(f"VAD: {os.environ.get('CALLMON_VAD_ENGINE', 'silero')}; senders: {args.senders} process(es)")
+        compare(
+            [int(c) for c in args.calls.split(",")], args.workers, args.seconds, args.senders, args.redis_url
+        )
+        return
     print(
         f"{'calls':>6} {'frames':>8} {'late':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>8} "
         f"{'worker CPU':>10} {'CPU/call':>9} {'segments':>8} {'sender late':>11}"

@@ -38,10 +38,19 @@ class _ServerWithoutSignals(uvicorn.Server):
         yield
 
 
-def use_session_folder(path: Path) -> None:
-    """Keep NiceGUI's per-user session storage in `path` (not ./.nicegui)."""
+SESSIONS_KEY_PREFIX = "callmon:sessions:"
+"""Where NiceGUI keeps the dashboards' user storage in Redis."""
+
+
+def use_session_folder(path: Path, redis_url: str | None = None) -> None:
+    """Keep NiceGUI's per-user session storage in `path` (not ./.nicegui), or in
+    Redis when `redis_url` is given: then a session signed in on one dashboard
+    instance is valid on every other behind the same load balancer (NiceGUI's
+    Redis storage writes each change there and tells the other instances)."""
     path.mkdir(parents=True, exist_ok=True)
     Storage.path = path.resolve()
+    Storage.redis_url = redis_url or None
+    Storage.redis_key_prefix = SESSIONS_KEY_PREFIX
     app.storage = Storage()
 
 
@@ -49,9 +58,15 @@ class DashboardServer:
     """`async with DashboardServer(services) as server: server.url`"""
 
     def __init__(
-        self, services: DashboardServices, *, extra_routes: Callable[[FastAPI], None] | None = None
+        self,
+        services: DashboardServices,
+        *,
+        extra_routes: Callable[[FastAPI], None] | None = None,
+        sessions_redis_url: str | None = None,
     ) -> None:
+        """`sessions_redis_url`: keep login sessions in that Redis, for several instances."""
         self.services = services
+        self._sessions_redis_url = sessions_redis_url
         self._extra_routes = extra_routes
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[Any] | None = None
@@ -76,7 +91,10 @@ class DashboardServer:
         settings = self.services.settings
         if not settings.secret:
             raise DashboardConfigError("the dashboard needs CALLMON_DASHBOARD_SECRET to sign sessions")
-        use_session_folder(settings.sessions_path or self.services.db_path.parent / "dashboard-sessions")
+        use_session_folder(
+            settings.sessions_path or self.services.db_path.parent / "dashboard-sessions",
+            self._sessions_redis_url,
+        )
         parent = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         parent.add_middleware(SecureCookiesOverHttps)
         if self._extra_routes is not None:

@@ -71,6 +71,15 @@ class IngestSettings(CallmonSettings):
     active_call_heartbeat_s: float = 5.0
     """How often the worker refreshes its live calls in Redis; a dead worker's
     calls leave the wallboards after three missed heartbeats."""
+    worker_id: str | None = None
+    """This worker's name among several on one Redis (it owns the calls it receives); unset:
+    hostname-AudioSocket port-HTTP port, the same after a restart so the worker takes back its calls."""
+    reuse_port: bool = False
+    """Bind the AudioSocket and HTTP ports with SO_REUSEPORT, so several worker processes share
+    them (`callmon ingest --workers N` sets it for its workers)."""
+    spool_dir: Path | None = None
+    """Where utterances wait for speech-to-text across a crash; unset: beside the database
+    (`calls.db` -> `calls.spool/`). Each worker process needs its own."""
     asr: str = "sphinx"
     """Speech-to-text engine: sphinx, whisper or deepgram."""
     whisper_model: str = "small"

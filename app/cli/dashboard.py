@@ -74,7 +74,8 @@ async def _serve_alone(settings: DashboardSettings, database: DatabaseTarget, re
     try:
         try:
             await check_ready(settings, services.users)
-            server = DashboardServer(services)
+            # With Redis, sessions live there: any instance behind a load balancer knows them.
+            server = DashboardServer(services, sessions_redis_url=redis_url)
             await server.start()
         except (DashboardConfigError, OSError) as error:
             raise click.ClickException(str(error)) from None

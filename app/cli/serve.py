@@ -15,6 +15,7 @@ import click
 
 from app.cli.live_log import print_live_log
 from app.cli.options import load_component_settings, load_settings, worker_options
+from app.cli.workers import check_fleet_settings, supervise
 from app.worker import IngestWorker, dashboard_services_for
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError, DashboardSettings
@@ -30,14 +31,30 @@ if TYPE_CHECKING:
 
 @click.command()
 @worker_options
-def ingest(**options: Any) -> None:
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    envvar="CALLMON_WORKERS",
+    show_envvar=True,
+    help="Worker processes on this machine (one event loop each: one per core). They share the "
+    "AudioSocket and HTTP ports (SO_REUSEPORT), the database and Redis, which N > 1 requires; "
+    "each owns the calls it receives (id CALLMON_WORKER_ID-n) and, if it dies, is restarted "
+    "and takes them back, or a surviving worker ends them as interrupted.",
+)
+def ingest(workers: int, **options: Any) -> None:
     """Run the ingest worker alone: AudioSocket + Twilio in, SQLite + bus out.
 
     Every option can also be set by its environment variable; see the README
     for the rest (CALLMON_WHISPER_MODEL, TWILIO_AUTH_TOKEN, ...).
     """
     settings = load_settings(**options)
-    asyncio.run(_serve(settings, live_log=False, demo=None))
+    if workers == 1:
+        asyncio.run(_serve(settings, live_log=False, demo=None))
+        return
+    check_fleet_settings(settings, workers)
+    asyncio.run(supervise(settings, workers))
 
 
 @click.command()
@@ -106,7 +123,8 @@ async def _serve(
         # started: one line, exit status 1.
         raise click.ClickException(f"cannot start the worker: {error}") from None
     click.echo(
-        f"callmon ingest: AudioSocket on port {worker.audiosocket_port}, HTTP on port {worker.http_port}, "
+        f"callmon ingest {worker.worker_id}: AudioSocket on port {worker.audiosocket_port}, "
+        f"HTTP on port {worker.http_port}, "
         f"speech-to-text {worker.pipeline.services.engine_name}, database {settings.database.describe()}. Ctrl-C stops."
     )
     served = None
@@ -159,7 +177,9 @@ async def _start_dashboard(
         if unsigned is not None:
             click.echo(f"not serving Twilio on the dashboard port: {unsigned}", err=True)
         server = DashboardServer(
-            services, extra_routes=functools.partial(worker.include_routes, twilio=unsigned is None)
+            services,
+            extra_routes=functools.partial(worker.include_routes, twilio=unsigned is None),
+            sessions_redis_url=worker.settings.redis_url,
         )
         await server.start()
     except (DashboardConfigError, OSError) as error:

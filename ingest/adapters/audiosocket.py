@@ -103,6 +103,7 @@ class AudioSocketServer:
         allow: str | Iterable[Network] = DEFAULT_ALLOW,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         pacing: PacingPolicy = OFF,
+        reuse_port: bool = False,
     ) -> None:
         """`admission` is the worker's registry of live calls (shared with every adapter);
         `allow` the source networks that may connect; `max_connections` the most open
@@ -126,6 +127,7 @@ class AudioSocketServer:
         self.keepalives_dropped = 0
         """Keep-alives skipped because a peer was not reading (for monitoring)."""
         self._requested_port = port
+        self._reuse_port = reuse_port  # SO_REUSEPORT: several worker processes share the port
         self._server: asyncio.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._connections: set[_Connection] = set()
@@ -144,7 +146,9 @@ class AudioSocketServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), self.host, self._requested_port)
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self.host, self._requested_port, reuse_port=self._reuse_port or None
+        )
         self._ticker = spawn(self._tick_forever(), name="audiosocket-keepalive")
         allowed = ", ".join(str(n) for n in self.allow) or "nowhere"
         loopback_only = all(network.is_loopback for network in self.allow)

@@ -207,7 +207,12 @@ class RedisBus:
         while not self._closed:
             await asyncio.sleep(self._heartbeat_s)
             if self._own_live and not self._down:
-                await self._beat()
+                try:
+                    await self._beat()
+                except RedisError as error:
+                    # One refused command must not end the heartbeat: without it every
+                    # live call of this worker would leave the wallboards.
+                    log.error("refreshing active calls failed: %s", error)
 
     async def _beat(self) -> None:
         """Refresh every own live call's alive key; put back a hash entry that a

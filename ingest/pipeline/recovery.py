@@ -6,6 +6,11 @@ ends its calls): its spooled utterances are transcribed through the normal
 call session (same understanding, storage, publishing and alerts), then the
 call is ended with reason `interrupted` at the end of its last stored audio.
 Spooled utterances of calls that had already ended are stored the same way.
+
+With several workers on one store, "every call still active" becomes "every
+call this worker owned" (`calls`, chosen by ingest.pipeline.fleet), and the
+calls of a worker that died for good are ended by a survivor
+(`interrupt_calls`).
 """
 
 from __future__ import annotations
@@ -35,12 +40,20 @@ class RecoveryReport:
     spooled_utterances: int
 
 
-async def recover_after_crash(services: PipelineServices, spool: UtteranceSpool | None) -> RecoveryReport:
+async def recover_after_crash(
+    services: PipelineServices,
+    spool: UtteranceSpool | None,
+    calls: list[CallSummary] | None = None,
+) -> RecoveryReport:
+    """`calls`: the active calls that were this worker's (None: every active call in
+    the store, the single-worker case; see ingest.pipeline.fleet for several)."""
     pending = spool.pending() if spool is not None else []
     by_call: dict[str, list[SpooledUtterance]] = defaultdict(list)
     for item in pending:
         by_call[item.call_id].append(item)
-    active = {summary.call_id: summary for summary in await services.store.list_calls(_ALL_ACTIVE, "active")}
+    if calls is None:
+        calls = await services.store.list_calls(_ALL_ACTIVE, "active")
+    active = {summary.call_id: summary for summary in calls}
     if pending and services.pool is None:
         log.warning(
             "%d spooled utterances wait for a batch speech-to-text engine; "
@@ -64,6 +77,13 @@ async def recover_after_crash(services: PipelineServices, spool: UtteranceSpool 
         )
     )
     return RecoveryReport(len(active), sum(len(items) for items in by_call.values()))
+
+
+async def interrupt_calls(services: PipelineServices, calls: list[CallSummary]) -> None:
+    """End another (dead) worker's active calls as `interrupted` at the end of their
+    last stored audio, stored and published like any end, so wallboards drop them.
+    Its spool is on its own disk: the worker stores it when it starts again."""
+    await asyncio.gather(*(_recover_call(services, summary.call_id, summary, []) for summary in calls))
 
 
 async def _recover_call(

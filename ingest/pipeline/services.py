@@ -83,3 +83,6 @@ class PipelineServices:
     observer: Callable[[SegmentTiming], None] | None = None
     spool: UtteranceSpool | None = None
     """Utterance audio kept on disk until its segment is committed (batch engines)."""
+    worker_id: str | None = None
+    """The worker that receives this process's calls: stored on each call it starts
+    (several workers share one store; see ingest.pipeline.fleet)."""

@@ -159,6 +159,8 @@ class CallSession:
     async def _store_start(self) -> None:
         services = self.services
         summary = await services.store.start_call(self.started)
+        if services.worker_id is not None:
+            await services.store.own_call(self.call_id, services.worker_id)
         fields = call_fields_from_metadata(self.started.metadata)
         if fields:
             summary = await services.store.update_call(self.call_id, **fields)

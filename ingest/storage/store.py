@@ -302,6 +302,28 @@ class CallStore(ComponentStore):
         )
         return [dict(row) for row in rows]
 
+    # --------------------------------------------------------- worker ownership
+
+    async def own_call(self, call_id: str, worker_id: str) -> None:
+        """Mark `worker_id` as the worker that receives the call (several workers share a store)."""
+        await self._execute("UPDATE calls SET worker_id = ? WHERE id = ?", (worker_id, call_id))
+
+    async def active_calls_of(self, worker_id: str | None) -> list[CallSummary]:
+        """The `active` calls owned by `worker_id` (None: by no worker, as before ownership)."""
+        where = "worker_id IS NULL" if worker_id is None else "worker_id = ?"
+        rows = await self._read(
+            f"SELECT {CALL_COLUMNS} FROM calls WHERE status = 'active' AND {where} ORDER BY started_at, id",
+            () if worker_id is None else (worker_id,),
+        )
+        return [summary_from_row(row) for row in rows]
+
+    async def active_call_owners(self) -> set[str]:
+        """The workers that own at least one `active` call."""
+        rows = await self._read(
+            "SELECT DISTINCT worker_id FROM calls WHERE status = 'active' AND worker_id IS NOT NULL"
+        )
+        return {row["worker_id"] for row in rows}
+
 
 async def _fetch_call_row(db: Queries, call_id: str, *, for_update: bool = False) -> Row | None:
     """The call's row; `for_update` locks it until the transaction ends (PostgreSQL;
