@@ -8,6 +8,10 @@ call starts and transcript segments whose text carries the publish time, and
 the clients time when that text reaches them in a websocket update.
 
     .venv/bin/python -m bench.dashboard --clients 20 --calls 200 --seconds 30
+    .venv/bin/python -m bench.dashboard --all    # 2, 5, 10 and 20 supervisors x 200 calls
+
+Latency is event to websocket message at the supervisor's socket (an element
+update, or a row diff for the wallboard's grid), not to pixels.
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ class Supervisor:
         self.updates = 0
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("update", self._on_update)
+        # The wallboard's tiles arrive as row diffs for its one grid component.
+        self.sio.on("run_javascript", self._on_update)
 
     async def connect(self) -> None:
         async with httpx.AsyncClient(base_url=self.base) as http:
@@ -172,7 +178,7 @@ async def play_calls(bus: RedisBus, ids: list[str], seconds: float, gap_s: float
     return sent
 
 
-async def main(clients: int, calls: int, seconds: float, gap_s: float) -> None:
+async def main(clients: int, calls: int, seconds: float, gap_s: float, profile: str | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     redis_port, http_port = free_port(), free_port()
     redis = subprocess.Popen(
@@ -199,8 +205,11 @@ async def main(clients: int, calls: int, seconds: float, gap_s: float) -> None:
         "CALLMON_DASHBOARD_SECRET": secrets.token_hex(32),
         "CALLMON_INGEST_URL": "http://127.0.0.1:9",
     }
+    # --profile: the dashboard under cProfile, to find where a slow run's time goes.
+    profiler = [sys.executable, "-m", "cProfile", "-o", profile] if profile else []
     server = subprocess.Popen(
         [
+            *profiler,
             str(Path(sys.executable).parent / "callmon"),
             "dashboard",
             "--db",
@@ -241,6 +250,8 @@ async def main(clients: int, calls: int, seconds: float, gap_s: float) -> None:
             f"dashboard bench: {clients} supervisors x {calls} live calls, {seconds:.0f} s, "
             f"{sent / seconds:.1f} segments/s published"
         )
+        # The machine may be shared: figures from a busy one say less.
+        print(f"  load average (1/5/15 min) at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         print(f"  supervisors still connected: {connected} of {clients}; never updated: {silent}")
         print(
             f"  updates seen: {len(latencies)} of {expected} expected "
@@ -272,5 +283,8 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--gap", type=float, default=3.0, help="average seconds between a call's segments")
+    parser.add_argument("--profile", help="write the dashboard process's cProfile stats to this file")
+    parser.add_argument("--all", action="store_true", help="the issue's configurations: 2, 5, 10, 20 x 200")
     options = parser.parse_args()
-    asyncio.run(main(options.clients, options.calls, options.seconds, options.gap))
+    for clients in (2, 5, 10, 20) if options.all else (options.clients,):
+        asyncio.run(main(clients, options.calls, options.seconds, options.gap, options.profile))

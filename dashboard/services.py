@@ -68,6 +68,10 @@ class DashboardServices:
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     login_tickets: LoginTickets = field(default_factory=LoginTickets)
 
+    def on_close(self, closer: Callable[[], Awaitable[Any]]) -> None:
+        """Run `closer` when the services close (last registered, first closed)."""
+        self._closers.append(closer)
+
     async def close(self) -> None:
         for closer in reversed(self._closers):
             try:

@@ -20,6 +20,9 @@ from dashboard.style import LEVEL_CLASSES, call_path
 from ingest.call_identity import agent_display_name
 from ingest.events import AlertAcknowledged, AlertRaised, CallEnded, CallSummary, Event
 
+RENDER_S = 0.25
+"""Rows are redrawn at this cadence, not per event: a burst of alerts on many calls
+costs each open wallboard one pass over the calls that changed."""
 STRIP_MAX_HEIGHT = "15vh"
 """The strip's share of the viewport: live calls must stay in view whatever happens."""
 SOUNDED_LEVELS = frozenset({"urgent", "critical"})
@@ -47,6 +50,8 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
     )
     rows: dict[str, ui.row] = {}
     shown: dict[str, tuple[object, ...]] = {}
+    placed: dict[str, int] = {}
+    dirty: set[str] = set()
 
     async def acknowledge_call(call_id: str, note: str | None = None) -> None:
         call = feed.calls.get(call_id)
@@ -77,6 +82,7 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
         if call is None or latest is None:
             row = rows.pop(call_id, None)
             shown.pop(call_id, None)
+            placed.pop(call_id, None)
             if row is not None:
                 row.delete()
             return
@@ -124,25 +130,35 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
                 ui.button("Acknowledge all", on_click=lambda: acknowledge_call(call_id)).props(
                     'dense unelevated color=white text-color=black data-testid="ack-call"'
                 )
-        place_all()
 
     def place_all() -> None:
         ranked = sorted((feed.calls[c] for c in rows if c in feed.calls), key=inbox_order)
         for rank, call in enumerate(ranked):
-            rows[call.call_id].style(f"order: {rank}")
+            if placed.get(call.call_id) != rank:  # only rows that moved go to the browser
+                placed[call.call_id] = rank
+                rows[call.call_id].style(f"order: {rank}")
+
+    def render_dirty() -> None:
+        if not dirty:
+            return
+        for call_id in list(dirty):
+            render(call_id)
+        dirty.clear()
+        place_all()
 
     def render_all() -> None:
-        for call_id in set(rows) | {c.call_id for c in feed.calls.values() if c.open_alerts}:
-            render(call_id)
+        dirty.update(set(rows) | {c.call_id for c in feed.calls.values() if c.open_alerts})
+        render_dirty()
 
     render_all()
+    ui.timer(RENDER_S, render_dirty)
 
     def on_event(event: Event) -> None:
         if isinstance(event, FeedResynced):
             shown.clear()
-            render_all()
+            dirty.update(set(rows) | {c.call_id for c in feed.calls.values() if c.open_alerts})
         elif isinstance(event, CALL_EVENTS):
-            render(event.call_id)
+            dirty.add(event.call_id)
             if (
                 isinstance(event, AlertRaised)
                 and event.level in SOUNDED_LEVELS
