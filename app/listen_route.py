@@ -2,8 +2,9 @@
 
 Served by the worker's own HTTP app and, under `callmon run`, by the dashboard's
 app too. The token (see `ingest.pipeline.listen_token`) is checked after the
-handshake so the browser sees the close code: 1008 for a missing, bad, expired
-or foreign token or a role that may not listen; 4404 when the call is not live.
+handshake so the browser sees the close code: 1008 for a missing, bad, expired,
+already used or foreign token or a role that may not listen; 4404 when the call
+is not live. A token opens one listen (see `SpentListenTokens`).
 
 Messages to the browser: first one JSON text message
 ``{"type": "listening", "call_id", "party"}``, then one binary message per audio
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import weakref
 from collections.abc import Callable
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -25,7 +27,12 @@ from starlette.websockets import WebSocketState
 
 from ingest.log_limits import RateLimitedLog
 from ingest.pipeline.listen import Listener, ListenFrame, ListenTap
-from ingest.pipeline.listen_token import ListenGrant, ListenTokenError, verify_listen_token
+from ingest.pipeline.listen_token import (
+    ListenGrant,
+    ListenTokenError,
+    SpentListenTokens,
+    verify_listen_token,
+)
 from ingest.storage.listen_audit import ListenAuditStore
 from ingest.tasks import spawn
 
@@ -36,6 +43,9 @@ FRAME_HEADER = struct.Struct("<BBHd")
 SPEAKER_CODES = {"caller": 0, "agent": 1, "unknown": 2}
 POLICY_VIOLATION = 1008
 CALL_NOT_LIVE = 4404
+_SPENT_BY_TAP: weakref.WeakKeyDictionary[ListenTap, SpentListenTokens] = weakref.WeakKeyDictionary()
+"""One ledger per worker (its tap): under `callmon run` the worker's app and the
+dashboard's app each mount a router, and a token must not open one listen on each."""
 
 
 def encode_frame(frame: ListenFrame) -> bytes:
@@ -52,6 +62,7 @@ def build_listen_router(
     """`secret` and `audit` are read per connection: under `callmon run` the
     dashboard's secret may be settled after the worker started."""
     router = APIRouter()
+    spent = _SPENT_BY_TAP.setdefault(tap, SpentListenTokens())
 
     @router.websocket("/listen/{call_id}")
     async def listen(websocket: WebSocket, call_id: str, token: str = "") -> None:
@@ -65,6 +76,10 @@ def build_listen_router(
         except ListenTokenError as error:
             refused.warning(str(error), "refused a listen to call %s: %s", call_id, error)
             await websocket.close(POLICY_VIOLATION, "not allowed to listen")
+            return
+        if not spent.spend(token, grant):
+            refused.warning("spent", "refused a listen to call %s: the token was already used", call_id)
+            await websocket.close(POLICY_VIOLATION, "this listen link was already used")
             return
         if not is_live(call_id):
             await websocket.close(CALL_NOT_LIVE, "the call is not live")

@@ -131,6 +131,29 @@ async def test_bad_tokens_are_closed_with_policy_violation(worker: IngestWorker)
         await audit.close()
 
 
+async def test_a_token_opens_one_listen_a_second_socket_with_it_is_refused(worker: IngestWorker) -> None:
+    async with LiveCall(worker.audiosocket_port) as call:
+        await until_live(worker, call.call_id)
+        url = listen_url(worker, call.call_id, issue_listen_token(SECRET, call.call_id, "sue", "supervisor"))
+        async with websockets.connect(url) as first:
+            hello = orjson.loads(await asyncio.wait_for(first.recv(), 5))
+            assert hello["type"] == "listening"
+            assert await close_code(url) == 1008  # while the first listen runs
+            assert isinstance(await asyncio.wait_for(first.recv(), 5), bytes)  # the first goes on
+        assert await close_code(url) == 1008  # and after it ended
+        # A fresh token for the same supervisor and call is a new listen.
+        again = listen_url(
+            worker, call.call_id, issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+        )
+        async with websockets.connect(again) as second:
+            assert orjson.loads(await asyncio.wait_for(second.recv(), 5))["type"] == "listening"
+    audit = await ListenAuditStore.open(worker.settings.db_path)
+    try:
+        assert len(await audit.for_call(call.call_id)) == 2
+    finally:
+        await audit.close()
+
+
 async def test_a_worker_without_the_dashboard_secret_refuses_every_listen(worker: IngestWorker) -> None:
     worker.listen_secret = None
     async with LiveCall(worker.audiosocket_port) as call:
