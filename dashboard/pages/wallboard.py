@@ -24,7 +24,7 @@ from dashboard.live import listen_while_open
 from dashboard.roles import SUPERVISOR_PAGES, home_for, may_open
 from dashboard.services import DashboardServices
 from dashboard.wallboard_filters import FACETS, WallboardFilter
-from dashboard.wallboard_model import WallboardDiff, WallboardModel
+from dashboard.wallboard_model import WallboardDiff
 
 DENSE_FROM_CALLS = 24
 """With more live calls than this, a supervisor who never chose gets the dense mode."""
@@ -43,9 +43,7 @@ GRID_STYLE = {
 
 
 def register(services: DashboardServices) -> None:
-    feed = services.feed
-    model = WallboardModel(feed)
-    services.on_close(model.close)
+    feed, model = services.feed, services.wallboard
 
     @ui.page("/", title="Wallboard · callmon")
     async def wallboard_page() -> Any:
