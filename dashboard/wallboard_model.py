@@ -51,7 +51,7 @@ BADGE_CLASSES = {
 }
 
 Row = dict[str, Any]
-DiffListener = Callable[["WallboardDiff"], None]
+TickListener = Callable[["WallboardDiff | None"], None]
 
 
 def shown_line(call: LiveCall) -> tuple[str, str | None]:
@@ -123,8 +123,8 @@ class WallboardModel:
         self.version = 0
         """Bumped on every tick that changed anything: pages re-rank only then."""
         self._dirty: set[str] = set(feed.calls)
-        self._listeners: set[DiffListener] = set()
-        self._rankings: dict[str, tuple[int, list[LiveCall]]] = {}
+        self._listeners: set[TickListener] = set()
+        self._rankings: dict[str, tuple[int, list[LiveCall], list[str], str | None]] = {}
         self._options: tuple[int, dict[str, list[str]]] = (-1, {})
         self._task: asyncio.Task[None] | None = None
         feed.listen(self._take)
@@ -135,8 +135,10 @@ class WallboardModel:
         elif isinstance(event, TILE_EVENTS):
             self._dirty.add(event.call_id)
 
-    def listen(self, listener: DiffListener) -> Callable[[], None]:
-        """`listener` gets every non-empty diff; the ticker starts with the first page."""
+    def listen(self, listener: TickListener) -> Callable[[], None]:
+        """`listener` is called after every tick that changed anything, with the diff of
+        the rows (None when only a hidden sort key moved); the ticker starts with the
+        first page."""
         self._listeners.add(listener)
         if self._task is None:
             self._task = spawn(self._tick(), name="wallboard-model")
@@ -171,23 +173,36 @@ class WallboardModel:
                 self.rows[call_id] = row
                 changed.append(row)
         self.version += 1  # even when no row changed: a hidden sort key (rolling mood) may have
-        if not changed and not removed:
-            return None
-        diff = WallboardDiff(changed, removed)
+        diff = WallboardDiff(changed, removed) if changed or removed else None
         for listener in list(self._listeners):
             try:
                 listener(diff)
             except Exception:
-                log.exception("a wallboard page failed on a diff")
+                log.exception("a wallboard page failed on a tick")
         return diff
+
+    def _ranking(self, by: str) -> tuple[int, list[LiveCall], list[str], str | None]:
+        cached = self._rankings.get(by)
+        if cached is None or cached[0] != self.version:
+            calls = self.feed.ranked_calls(by)
+            cached = (self.version, calls, [c.call_id for c in calls], None)
+            self._rankings[by] = cached
+        return cached
 
     def ranked(self, by: str) -> list[LiveCall]:
         """Live calls in the order `by`, computed once per tick for all pages."""
-        cached = self._rankings.get(by)
-        if cached is None or cached[0] != self.version:
-            cached = (self.version, self.feed.ranked_calls(by))
-            self._rankings[by] = cached
-        return cached[1]
+        return self._ranking(by)[1]
+
+    def ranked_ids(self, by: str) -> list[str]:
+        return self._ranking(by)[2]
+
+    def ranked_ids_json(self, by: str) -> str:
+        """`ranked_ids` as JSON, serialised once per tick for all pages sorted alike."""
+        version, calls, ids, text = self._ranking(by)
+        if text is None:
+            text = orjson.dumps(ids).decode()
+            self._rankings[by] = (version, calls, ids, text)
+        return text
 
     def facet_choices(self) -> dict[str, list[str]]:
         """Each filter's choices on the live calls, once per tick for all pages (the

@@ -1,7 +1,8 @@
 // The wallboard's grid of call tiles: one component fed with row data (see
 // dashboard/wallboard_model.py), so 200 calls are one element on the server.
-// Rows arrive as diffs ("apply"), the page's order and filter as a list of ids
-// ("show"). All text goes in as text (mustache / attribute bindings), never HTML.
+// Rows arrive as diffs, the page's order and filter as a list of ids, both in
+// one "tick" message ("apply" alone starts the page). All text goes in as text
+// (mustache / attribute bindings), never HTML.
 const CHIP = "px-1 rounded text-xs font-mono whitespace-nowrap shrink-0";
 const EDGE = {
   warning: "border-l-4 border-amber-400",
@@ -49,8 +50,9 @@ export default {
       for (const row of diff.rows) this.rows[row.id] = row;
       for (const id of diff.removed) delete this.rows[id];
     },
-    show(order) {
-      this.order = order;
+    tick(diff, order) {
+      if (diff) this.apply(diff);
+      if (order) this.order = order;
     },
     edge(row) {
       return EDGE[row.level] || "";

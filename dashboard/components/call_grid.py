@@ -30,17 +30,21 @@ class CallGrid(ui.element, component="call_grid.js"):
         self.rows = {row["id"]: row for row in rows}
         self._run("apply", json.dumps({"reset": True, "rows": rows, "removed": []}))
 
-    def apply(self, diff: WallboardDiff) -> None:
-        for row in diff.changed:
-            self.rows[row["id"]] = row
-        for call_id in diff.removed:
-            self.rows.pop(call_id, None)
-        self._run("apply", diff.json)
-
-    def show(self, order: list[str]) -> None:
-        if order != self.order:
+    def send_tick(self, diff: WallboardDiff | None, order: list[str], order_json: str | None = None) -> None:
+        """One message: the tick's changed rows (if any) and the order (if it changed).
+        `order_json` is `order` already serialised, when shared with other pages."""
+        if diff is not None:
+            for row in diff.changed:
+                self.rows[row["id"]] = row
+            for call_id in diff.removed:
+                self.rows.pop(call_id, None)
+        moved = order != self.order
+        if diff is None and not moved:
+            return
+        if moved:
             self.order = order
-            self._run("show", json.dumps(order))
+        order_arg = (order_json or json.dumps(order)) if moved else "null"
+        self._run("tick", f"{diff.json if diff else 'null'}, {order_arg}")
 
     @property
     def shown_rows(self) -> list[Row]:

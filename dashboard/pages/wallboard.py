@@ -64,7 +64,9 @@ def register(services: DashboardServices) -> None:
         with frame(services, user, "Live calls", inbox=True):
             with ui.row().classes("items-center gap-2").props('data-testid="wallboard-controls"'):
                 count = ui.label().props('data-testid="active-count"')
-                order = ui.select(SORTS, value="risk", label="Sort", on_change=lambda: rearrange(True))
+                order = ui.select(
+                    SORTS, value="risk", label="Sort", on_change=lambda: rearrange(controls_changed=True)
+                )
                 order.classes("w-40").props('dense data-testid="sort"').mark("sort")
                 selects = {
                     facet: ui.select(
@@ -78,7 +80,7 @@ def register(services: DashboardServices) -> None:
                     for facet in FACETS
                 }
                 text = (
-                    ui.input(placeholder="Filter text", on_change=lambda: rearrange(True))
+                    ui.input(placeholder="Filter text", on_change=lambda: rearrange(controls_changed=True))
                     .props('dense clearable data-testid="filter-text"')
                     .mark("filter-text")
                     .classes("w-40")
@@ -99,22 +101,27 @@ def register(services: DashboardServices) -> None:
 
         def choose(facet: str, value: Any) -> None:
             chosen[facet] = str(value) if value else None
-            rearrange(True)
+            rearrange(controls_changed=True)
 
         def current_filter() -> WallboardFilter:
             return WallboardFilter(tuple((f, v) for f, v in chosen.items() if v), str(text.value or ""))
 
-        def rearrange(controls_changed: bool = False) -> None:
-            """Order and filter the tiles, and the count and filter choices with them:
-            only when the model changed since this page last looked, or a control did."""
-            if ranked_at[0] == model.version and not controls_changed:
+        def rearrange(diff: WallboardDiff | None = None, controls_changed: bool = False) -> None:
+            """Send the tick's changed rows with the order and filter they make, and update
+            the count and filter choices: once per model tick that changed anything, or
+            when a control did. One message per tick to the browser."""
+            if ranked_at[0] == model.version and not controls_changed and diff is None:
                 return
             ranked_at[0] = model.version
             wanted = current_filter()
-            ranked = model.ranked(str(order.value))
-            shown = [c.call_id for c in ranked if wanted.matches(c)] if wanted.chosen or wanted.text else [
-                c.call_id for c in ranked]  # fmt: skip
-            grid.show(shown)
+            sort = str(order.value)
+            ranked = model.ranked(sort)
+            if wanted.chosen or wanted.text:
+                shown = [c.call_id for c in ranked if wanted.matches(c)]
+                grid.send_tick(diff, shown)
+            else:  # the common case: the same order as every other page sorted alike
+                shown = model.ranked_ids(sort)
+                grid.send_tick(diff, shown, model.ranked_ids_json(sort))
             total = len(ranked)
             label = f"{total} active call{'s' if total != 1 else ''}"
             label = label if len(shown) == total else f"{label}, {len(shown)} shown"
@@ -132,14 +139,9 @@ def register(services: DashboardServices) -> None:
                 if listed != select.options:
                     select.set_options(listed, value=chosen[facet])
 
-        def on_diff(diff: WallboardDiff) -> None:
-            grid.apply(diff)
-            rearrange()
-
         set_mode(mode)
         model.flush()  # the rows this page starts from; later diffs build on them
         grid.start(list(model.rows.values()))
-        rearrange(True)
-        # The model's ticks: diffs after a change; a re-rank when only a sort key moved.
-        listen_while_open(model.listen, on_diff)
-        ui.timer(model.tick_s, rearrange)
+        rearrange(controls_changed=True)
+        # Every model tick that changed anything: its diff (None when only a sort key moved).
+        listen_while_open(model.listen, rearrange)
