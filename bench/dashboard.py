@@ -44,6 +44,7 @@ STAMP = re.compile(r"@(\d+\.\d+)")
 ALERT_EVERY = 20
 """One segment in this many also raises an alert (about one a second at 200 calls)."""
 PASSWORD = "bench password"
+PUBLISHERS = 8
 
 
 def free_port() -> int:
@@ -84,7 +85,8 @@ class Supervisor:
         self.sio.on("run_javascript", self._on_update)
 
     async def connect(self) -> None:
-        async with httpx.AsyncClient(base_url=self.base) as http:
+        # Long timeout: logging in hashes a password, slow on a busy machine.
+        async with httpx.AsyncClient(base_url=self.base, timeout=30.0) as http:
             response = await http.post("/api/login", json={"name": "bench", "password": PASSWORD})
             response.raise_for_status()
             page = await http.get("/")
@@ -136,6 +138,14 @@ async def start_calls(bus: RedisBus, calls: int) -> list[str]:
 async def play_calls(bus: RedisBus, ids: list[str], seconds: float, gap_s: float) -> int:
     """Each call publishes a segment every ~`gap_s` s; returns segments sent."""
     sent = 0
+    # A worker publishes from a few tasks, not 200 at once: more concurrent publishes
+    # than that ran the bench's own Redis pool out of connections ("Too many
+    # connections") and dropped events before the dashboard ever saw them.
+    publishing = asyncio.Semaphore(PUBLISHERS)
+
+    async def publish(event: AlertRaised | TranscriptSegment) -> None:
+        async with publishing:
+            await bus.publish(event)
 
     async def one_call(call_id: str) -> None:
         nonlocal sent
@@ -158,10 +168,10 @@ async def play_calls(bus: RedisBus, ids: list[str], seconds: float, gap_s: float
                 rolling_sentiment=score / 2,
                 id=sent,
             )
-            await bus.publish(segment)
+            await publish(segment)
             sent += 1
             if sent % ALERT_EVERY == 0:
-                await bus.publish(
+                await publish(
                     AlertRaised(
                         uuid.uuid4().hex,
                         call_id,
@@ -230,7 +240,9 @@ async def main(clients: int, calls: int, seconds: float, gap_s: float, profile: 
         env=env,
     )
     base = f"http://127.0.0.1:{http_port}"
-    bus = RedisBus(f"redis://127.0.0.1:{redis_port}")
+    # The publisher stands in for the worker; on a busy machine a 1 s socket timeout
+    # made it drop its own events (counted against the dashboard) while Redis was fine.
+    bus = RedisBus(f"redis://127.0.0.1:{redis_port}", timeout_s=10.0)
     try:
         await wait_http(f"{base}/healthz")
         supervisors = [Supervisor(base) for _ in range(clients)]
