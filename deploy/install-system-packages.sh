@@ -6,7 +6,7 @@ PACKAGES=(
   python3 python3-venv python3-dev build-essential   # the virtual environment
   redis-server                                       # live fan-out (tests start their own)
   mariadb-server                                     # ViciDial enrichment tests
-  flite festival espeak-ng sox libsox-fmt-all        # test speech and audio tools
+  flite festival festvox-kallpc16k espeak-ng sox libsox-fmt-all  # test speech and audio tools (kal_diphone: bench/insight)
   apertium apertium-eng-spa apertium-spa-ita         # offline translation (es-it: pivot tests)
   chromium chromium-driver                           # real-browser dashboard tests
   nginx haproxy openssl systemd                      # deploy/ configuration checks (systemd-analyze verify)
