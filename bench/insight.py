@@ -114,11 +114,16 @@ def fired_rules(settings: AlertSettings, call: Call) -> tuple[set[str], list[str
 
 
 def alert_keywords(settings: AlertSettings, line: Line) -> set[str]:
+    return keywords_in(settings, line.say)
+
+
+def keywords_in(settings: AlertSettings, text: str) -> set[str]:
+    """The alert keywords (both keyword rules' lists, as the rules match them) said in `text`."""
     found: set[str] = set()
     for rule in (settings.keyword_detected, settings.legal_threat):
         found.update(
             spot_keywords(
-                line.say,
+                text,
                 rule.keywords,
                 settings.exceptions,
                 rule.synonyms,

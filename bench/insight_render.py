@@ -31,7 +31,7 @@ from ingest.audio.mulaw import decode_mulaw, encode_mulaw
 from simulator.timeline import CallAudio, SpokenLine
 
 RATE = 8000
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 """Part of every cache key: bump it when the rendering changes."""
 CACHE_DIR = Path(__file__).resolve().parents[1] / "data" / "cache" / "insight"
 GAP_S = 0.6
@@ -130,10 +130,36 @@ def _speak_to_wav(text: str, voice: str, wav: Path) -> None:
 
 
 def _telephone_band(wav: Path) -> bytes:
-    """What a handset and the network pass: 300-3400 Hz at 8 kHz, levels evened out."""
+    """What a handset and the network pass: 300-3400 Hz at 8 kHz, levels evened out.
+
+    Two-pole slopes, like G.712's channel mask (some 12 dB down an octave
+    below 300 Hz), not a brick wall: a steep `sinc 300-3400` leaves voices
+    that Silero VAD no longer hears starting (utterances lose their first
+    second or two), which is harsher than real lines are.
+    """
     done = subprocess.run(
-        [_tool("sox", "sox"), str(wav), "-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-",
-         "sinc", "300-3400", "rate", str(RATE), "gain", "-n", str(PEAK_DB)],  # fmt: skip
+        [
+            _tool("sox", "sox"),
+            str(wav),
+            "-t",
+            "raw",
+            "-e",
+            "signed-integer",
+            "-b",
+            "16",
+            "-c",
+            "1",
+            "-",
+            "highpass",
+            "300",
+            "lowpass",
+            "3400",
+            "rate",
+            str(RATE),
+            "gain",
+            "-n",
+            str(PEAK_DB),
+        ],
         capture_output=True,
         timeout=120,
         check=True,
@@ -157,9 +183,13 @@ def render_call(call: Call, condition: str = "clean", cache_dir: Path = CACHE_DI
     key = hashlib.sha256(f"{RENDER_VERSION}|{json.dumps(recipe)}".encode()).hexdigest()[:24]
     folder = cache_dir / "calls" / key
     if (folder / "lines.json").exists():
-        lines = tuple(RenderedLine(**item) for item in json.loads((folder / "lines.json").read_text()))
+        stored = json.loads((folder / "lines.json").read_text())
         return RenderedCall(
-            call.id, condition, (folder / "agent.pcm").read_bytes(), (folder / "caller.pcm").read_bytes(), lines
+            call.id,
+            condition,
+            (folder / "agent.pcm").read_bytes(),
+            (folder / "caller.pcm").read_bytes(),
+            tuple(RenderedLine(**item) for item in stored),
         )
     tracks, lines = lay_out(call, cache_dir)
     agent, caller = apply_condition(tracks["agent"], tracks["caller"], condition, seed=_seed(call.id))
@@ -185,7 +215,9 @@ def lay_out(call: Call, cache_dir: Path = CACHE_DIR) -> tuple[dict[str, bytes], 
         own.extend(bytes(max(0, first_byte - len(own))))
         own.extend(pcm)
         previous_end = start + len(pcm) / 2 / RATE
-        lines.append(RenderedLine(line.who, line.say, spoken, voice, line.lang, start, round(previous_end, 2)))
+        lines.append(
+            RenderedLine(line.who, line.say, spoken, voice, line.lang, start, round(previous_end, 2))
+        )
     total = int((previous_end + TAIL_S) * RATE) * 2
     for track in tracks.values():
         track.extend(bytes(total - len(track)))
