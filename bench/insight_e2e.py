@@ -34,7 +34,7 @@ import math
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from alerts.store import AlertStore
 from app.worker import ComponentSettings, IngestWorker
 from bench.insight import Report, Tally, evaluate
 from bench.insight_corpus import Call, load_corpus
-from bench.insight_render import CONDITIONS, RenderedCall, RenderedLine, render_call
+from bench.insight_render import CACHE_DIR, CONDITIONS, RenderedCall, RenderedLine, render_call
 from bench.insight_score import EndToEndReport, score_call
 from ingest.events import AlertRaised, TranscriptSegment
 from ingest.settings import IngestSettings
@@ -55,6 +55,8 @@ GOAL_KEYWORDS = 0.85
 ENGINE_LANGUAGES: dict[str, frozenset[str]] = {"sphinx": frozenset({"en"})}
 """What each offline engine can transcribe; an engine not named here takes any language."""
 CALL_END_TIMEOUT_S = 600.0
+SEND_ATTEMPTS = 3
+log = logging.getLogger("bench.insight_e2e")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +136,15 @@ async def run_condition(
     concurrency: int,
     alert_settings: AlertSettings,
     workdir: Path,
+    cache_dir: Path = CACHE_DIR,
+    choose_protocol: Callable[[int, Call], Protocol] = protocol_for,
+    quiet: bool = False,
+    failures: list[str] | None = None,
 ) -> list[Outcome]:
-    """Every call of `condition` through one fresh worker; what it stored for each."""
+    """Every call of `condition` through one fresh worker; what it stored for each.
+
+    Calls that could not be sent are named in `failures` and left out."""
+    failures = [] if failures is None else failures
     settings = IngestSettings(
         db_path=workdir / f"insight-{condition}.db",
         audiosocket_host="127.0.0.1",
@@ -147,6 +156,8 @@ async def run_condition(
     )
     outcomes: list[Outcome] = []
     gate = asyncio.Semaphore(concurrency)
+    # Rendered before the worker starts, so synthesis does not compete with it.
+    rendered = {call.id: render_call(call, condition, cache_dir) for call in calls}
     async with IngestWorker(settings, ComponentSettings(alerts=alert_settings)) as worker:
         target = Target(
             "127.0.0.1", worker.audiosocket_port, worker.http_port, auth_token=settings.twilio_auth_token
@@ -154,17 +165,33 @@ async def run_condition(
         alerts = await AlertStore.open(settings.db_path)
         try:
 
-            async def one(index: int, call: Call) -> None:
-                rendered = await asyncio.to_thread(render_call, call, condition)
-                protocol = protocol_for(index, call)
+            async def one(index: int, call: Call, rendered: RenderedCall) -> None:
+                protocol = choose_protocol(index, call)
                 async with gate:
-                    call_id = await send_call(rendered, protocol, target, call_language(call), speed)
-                    raised = await wait_for_call(worker, alerts, call_id)
+                    for attempt in range(1, SEND_ATTEMPTS + 1):
+                        try:
+                            call_id = await send_call(rendered, protocol, target, call_language(call), speed)
+                            break
+                        except (OSError, TimeoutError) as error:
+                            # The worker shares this process's event loop; on a loaded machine a
+                            # handshake can time out. A retry is a new call: the worker saw no audio.
+                            log.warning("%s: %s attempt %d failed: %r", call.id, protocol, attempt, error)
+                    else:
+                        failures.append(f"{call.id}: not sent over {protocol} after {SEND_ATTEMPTS} attempts")
+                        return
+                    try:
+                        raised = await wait_for_call(worker, alerts, call_id)
+                    except TimeoutError as error:
+                        failures.append(f"{call.id}: {error}")
+                        return
                 segments = await worker.store.list_segments(call_id)
                 outcomes.append(Outcome(call, protocol, rendered.lines, segments, raised))
-                print(f"  {condition:8} {call.id:40} {protocol:17} {len(segments):3d} segments", flush=True)
+                if not quiet:
+                    print(
+                        f"  {condition:8} {call.id:40} {protocol:17} {len(segments):3d} segments", flush=True
+                    )
 
-            await asyncio.gather(*(one(index, call) for index, call in enumerate(calls)))
+            await asyncio.gather(*(one(index, call, rendered[call.id]) for index, call in enumerate(calls)))
         finally:
             await alerts.close()
     order = {call.id: index for index, call in enumerate(calls)}
@@ -256,6 +283,7 @@ async def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="insight-e2e-") as tmp:
         for condition in conditions:
             began = time.monotonic()
+            failures: list[str] = []
             outcomes = await run_condition(
                 calls,
                 condition,
@@ -264,7 +292,10 @@ async def run(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 alert_settings=alert_settings,
                 workdir=Path(tmp),
+                failures=failures,
             )
+            for failure in failures:
+                print(f"  [{condition}] NOT RUN {failure}", flush=True)
             reports[condition] = score(outcomes, alert_settings, args.engine)
             print(f"  {condition}: {len(outcomes)} calls in {time.monotonic() - began:.0f} s", flush=True)
     print(
