@@ -153,6 +153,8 @@ async def run_condition(
         http_port=0,
         asr=engine,
         asr_threads=2,
+        # Signed like Twilio: each stream carries the per-call token /twilio/voice would issue.
+        twilio_auth_token="bench-insight-token",
     )
     outcomes: list[Outcome] = []
     gate = asyncio.Semaphore(concurrency)
