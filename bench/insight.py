@@ -13,8 +13,9 @@ with a person's label.
     python -m bench.insight --check-labels  # hand-written expectations vs the line labels
 
 Goals (issue 11), on true words: alert recall >= 0.97, precision >= 0.97,
-caller-line sign agreement >= 0.85. End to end through speech is a later
-step: the corpus names a voice per speaker for rendering.
+caller-line sign agreement >= 0.85. The same calls spoken, phoned into a
+real worker and recognised: bench/insight_e2e.py (it prints these figures
+beside its own).
 """
 
 from __future__ import annotations
