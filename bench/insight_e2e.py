@@ -300,6 +300,10 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"  [{condition}] NOT RUN {failure}", flush=True)
             reports[condition] = score(outcomes, alert_settings, args.engine)
             print(f"  {condition}: {len(outcomes)} calls in {time.monotonic() - began:.0f} s", flush=True)
+            if condition != conditions[-1]:
+                # The figures so far, in case a long run is stopped before the end.
+                print_side_by_side(oracle, reports, details=False)
+                print(flush=True)
     print(
         f"\nbench/insight end to end: engine {args.engine}, {len(calls)} calls "
         f"({len(scored)} scored for alerts; the rest in a language the engine has no model for), "
