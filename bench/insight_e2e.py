@@ -41,12 +41,14 @@ from pathlib import Path
 from alerts.config import AlertSettings, load_alert_settings
 from alerts.store import AlertStore
 from app.worker import ComponentSettings, IngestWorker
+from bench.asr import normalize, word_errors
 from bench.insight import Report, Tally, evaluate
 from bench.insight_corpus import Call, load_corpus
 from bench.insight_render import CACHE_DIR, CONDITIONS, RenderedCall, RenderedLine, render_call
-from bench.insight_score import EndToEndReport, score_call
-from ingest.events import AlertRaised, TranscriptSegment
+from bench.insight_score import EndToEndReport, heard_text, score_call
+from ingest.events import AlertRaised, CallSummary, TranscriptSegment
 from ingest.settings import IngestSettings
+from ingest.storage import CallStore
 from simulator.dialing import Protocol, Target, dial_audiosocket, dial_twilio
 
 GOAL_RECALL = 0.90
@@ -200,6 +202,60 @@ async def run_condition(
     return sorted(outcomes, key=lambda outcome: order[outcome.call.id])
 
 
+async def outcomes_from_database(calls: Sequence[Call], condition: str, db_path: Path) -> list[Outcome]:
+    """The ended calls a run left in `db_path`, scored again without sending audio.
+
+    Twilio calls name their corpus call in their metadata (`script`); the
+    others are matched to the remaining corpus call whose true words their
+    recognised words are closest to.
+    """
+    store = await CallStore.open(db_path)
+    alerts = await AlertStore.open(db_path)
+    try:
+        stored = [c for c in await store.list_calls(limit=10_000, status="ended")]
+        found: list[tuple[CallSummary, list[TranscriptSegment], list[AlertRaised]]] = [
+            (c, await store.list_segments(c.call_id), await alerts.list_alerts(limit=500, call_id=c.call_id))
+            for c in stored
+        ]
+    finally:
+        await alerts.close()
+        await store.close()
+    by_id = {call.id: call for call in calls}
+    outcomes: list[Outcome] = []
+    unnamed = []
+    for summary, segments, raised in found:
+        named = by_id.pop(summary.metadata.get("script", ""), None)
+        if named is None:
+            unnamed.append((summary, segments, raised))
+        else:
+            outcomes.append(_outcome(named, "twilio", condition, segments, raised))
+    for _summary, segments, raised in unnamed:
+        if not by_id:
+            break
+        heard = heard_text(segments)
+        closest = min(by_id.values(), key=lambda c: _distance(" ".join(line.say for line in c.lines), heard))
+        del by_id[closest.id]
+        protocol: Protocol = "audiosocket-mixed" if closest.mixed else "audiosocket"
+        outcomes.append(_outcome(closest, protocol, condition, segments, raised))
+    order = {call.id: index for index, call in enumerate(calls)}
+    return sorted(outcomes, key=lambda outcome: order[outcome.call.id])
+
+
+def _outcome(
+    call: Call,
+    protocol: Protocol,
+    condition: str,
+    segments: list[TranscriptSegment],
+    raised: list[AlertRaised],
+) -> Outcome:
+    return Outcome(call, protocol, render_call(call, condition).lines, segments, raised)
+
+
+def _distance(truth: str, heard: str) -> float:
+    reference = normalize(truth)
+    return word_errors(reference, normalize(heard)) / max(1, len(reference))
+
+
 def score(outcomes: Sequence[Outcome], settings: AlertSettings, engine: str) -> EndToEndReport:
     report = EndToEndReport()
     for outcome in outcomes:
@@ -282,6 +338,14 @@ async def run(args: argparse.Namespace) -> int:
     scored = [call for call in calls if transcribable(call, args.engine)]
     oracle = evaluate(alert_settings, scored)
     reports: dict[str, EndToEndReport] = {}
+    if args.rescore:
+        outcomes = await outcomes_from_database(calls, conditions[0], Path(args.rescore))
+        ran = {outcome.call.id for outcome in outcomes}
+        reports[conditions[0]] = score(outcomes, alert_settings, args.engine)
+        print(f"rescored {len(outcomes)} ended calls of {args.rescore} as condition {conditions[0]}")
+        oracle = evaluate(alert_settings, [call for call in scored if call.id in ran])
+        print_side_by_side(oracle, reports, details=args.details)
+        return 0
     with tempfile.TemporaryDirectory(prefix="insight-e2e-") as tmp:
         for condition in conditions:
             began = time.monotonic()
@@ -325,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=None, help="send at this multiple of real time")
     parser.add_argument("--concurrency", type=int, default=2, help="calls in flight at once")
     parser.add_argument("--details", action="store_true", help="misses and false alerts, heard vs true")
+    parser.add_argument(
+        "--rescore", metavar="DB", help="score the calls a run left in this database (first --conditions)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(run(args))
