@@ -38,6 +38,7 @@ bench: setup  ## the benchmarks named in the issues; they print their figures
 	$(VENV)/bin/python -m bench.insight
 	$(VENV)/bin/python -m bench.vad
 	$(VENV)/bin/python -m bench.crash
+	$(VENV)/bin/python -m bench.overload
 	$(VENV)/bin/python -m bench.listen
 
 clean:

@@ -2,14 +2,17 @@
 
 Served by the worker's own HTTP app and, under `callmon run`, by the dashboard's
 app too. The token (see `ingest.pipeline.listen_token`) is checked after the
-handshake so the browser sees the close code: 1008 for a missing, bad, expired
-or foreign token or a role that may not listen; 4404 when the call is not live.
+handshake so the browser sees the close code: 1008 for a missing, bad, expired,
+already used or foreign token or a role that may not listen; 4404 when the call
+is not live. A token opens one listen (see `SpentListenTokens`).
 
 Messages to the browser: first one JSON text message
-``{"type": "listening", "call_id", "party"}``, then one binary message per audio
-frame: a 12-byte little-endian header (version u8 = 1, speaker u8: 0 caller,
-1 agent, 2 unknown; sample rate u16; worker receive time f64 epoch seconds)
-followed by signed 16-bit mono PCM. The browser sends nothing but may close.
+``{"type": "listening", "call_id", "party", "format"}``, then one binary message
+per audio frame: a 12-byte little-endian header (format u8: 1 signed 16-bit
+mono PCM, 2 G.711 mu-law, one byte a sample; speaker u8: 0 caller, 1 agent,
+2 unknown; sample rate u16; worker receive time f64 epoch seconds) followed by
+the samples. ``?format=mulaw`` halves the bandwidth (the dashboard's player
+asks for it); ``pcm16`` is the default. The browser sends nothing but may close.
 Every listen is audited (user, call, party, start, stop); audio is never stored.
 """
 
@@ -18,14 +21,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+import weakref
 from collections.abc import Callable
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from ingest.log_limits import RateLimitedLog
 from ingest.pipeline.listen import Listener, ListenFrame, ListenTap
-from ingest.pipeline.listen_token import ListenGrant, ListenTokenError, verify_listen_token
+from ingest.pipeline.listen_token import (
+    ListenGrant,
+    ListenTokenError,
+    SpentListenTokens,
+    verify_listen_token,
+)
 from ingest.storage.listen_audit import ListenAuditStore
 from ingest.tasks import spawn
 
@@ -36,11 +45,39 @@ FRAME_HEADER = struct.Struct("<BBHd")
 SPEAKER_CODES = {"caller": 0, "agent": 1, "unknown": 2}
 POLICY_VIOLATION = 1008
 CALL_NOT_LIVE = 4404
+_SPENT_BY_TAP: weakref.WeakKeyDictionary[ListenTap, SpentListenTokens] = weakref.WeakKeyDictionary()
+"""One ledger per worker (its tap): under `callmon run` the worker's app and the
+dashboard's app each mount a router, and a token must not open one listen on each."""
 
 
-def encode_frame(frame: ListenFrame) -> bytes:
-    header = FRAME_HEADER.pack(1, SPEAKER_CODES.get(frame.speaker, 2), frame.sample_rate, frame.received_at)
-    return header + frame.pcm
+FORMAT_CODES = {"pcm16": 1, "mulaw": 2}
+MULAW_BIAS, MULAW_CLIP = 0x84, 32635
+
+
+def _mulaw_byte(sample: int) -> int:
+    """G.711 mu-law of one signed 16-bit sample."""
+    sign = 0x80 if sample < 0 else 0
+    magnitude = min(-sample if sample < 0 else sample, MULAW_CLIP) + MULAW_BIAS
+    exponent = magnitude.bit_length() - 8
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+MULAW_TABLE = bytes(_mulaw_byte(u - 0x10000 if u >= 0x8000 else u) for u in range(0x10000))
+"""mu-law by the sample's 16 bits read unsigned: one lookup a sample."""
+
+
+def encode_mulaw(pcm: bytes) -> bytes:
+    """Little-endian 16-bit PCM to mu-law (pure). The samples are read in native
+    order: little-endian on every machine callmon runs on (x86-64, arm64)."""
+    return bytes(map(MULAW_TABLE.__getitem__, memoryview(pcm).cast("H")))
+
+
+def encode_frame(frame: ListenFrame, audio_format: str = "pcm16") -> bytes:
+    header = FRAME_HEADER.pack(
+        FORMAT_CODES[audio_format], SPEAKER_CODES.get(frame.speaker, 2), frame.sample_rate, frame.received_at
+    )
+    return header + (encode_mulaw(frame.pcm) if audio_format == "mulaw" else frame.pcm)
 
 
 def build_listen_router(
@@ -52,10 +89,19 @@ def build_listen_router(
     """`secret` and `audit` are read per connection: under `callmon run` the
     dashboard's secret may be settled after the worker started."""
     router = APIRouter()
+    spent = _SPENT_BY_TAP.setdefault(tap, SpentListenTokens())
 
     @router.websocket("/listen/{call_id}")
-    async def listen(websocket: WebSocket, call_id: str, token: str = "") -> None:
+    async def listen(
+        websocket: WebSocket,
+        call_id: str,
+        token: str = "",
+        audio_format: str = Query("pcm16", alias="format"),
+    ) -> None:
         await websocket.accept()
+        if audio_format not in FORMAT_CODES:
+            await websocket.close(POLICY_VIOLATION, "unknown audio format")
+            return
         key, store = secret(), audit()
         if not key or store is None:
             await websocket.close(POLICY_VIOLATION, "listen-in is not enabled on this worker")
@@ -66,6 +112,10 @@ def build_listen_router(
             refused.warning(str(error), "refused a listen to call %s: %s", call_id, error)
             await websocket.close(POLICY_VIOLATION, "not allowed to listen")
             return
+        if not spent.spend(token, grant):
+            refused.warning("spent", "refused a listen to call %s: the token was already used", call_id)
+            await websocket.close(POLICY_VIOLATION, "this listen link was already used")
+            return
         if not is_live(call_id):
             await websocket.close(CALL_NOT_LIVE, "the call is not live")
             return
@@ -74,7 +124,7 @@ def build_listen_router(
             listen_id = await store.started(call_id, grant.user, grant.role, grant.party, client)
             log.info("%s (%s) is listening to call %s (%s)", grant.user, grant.role, call_id, grant.party)
             try:
-                await _relay(websocket, listener, grant)
+                await _relay(websocket, listener, grant, audio_format)
             finally:
                 await store.stopped(listen_id, listener.delivered, listener.dropped)
                 log.info(
@@ -88,13 +138,15 @@ def build_listen_router(
     return router
 
 
-async def _relay(websocket: WebSocket, listener: Listener, grant: ListenGrant) -> None:
+async def _relay(websocket: WebSocket, listener: Listener, grant: ListenGrant, audio_format: str) -> None:
     """Send frames until the call ends or the browser goes away."""
     watcher = spawn(_until_disconnect(websocket, listener), name=f"listen-watch-{grant.call_id}")
     try:
-        await websocket.send_json({"type": "listening", "call_id": grant.call_id, "party": grant.party})
+        await websocket.send_json(
+            {"type": "listening", "call_id": grant.call_id, "party": grant.party, "format": audio_format}
+        )
         while (frame := await listener.next_frame()) is not None:
-            await websocket.send_bytes(encode_frame(frame))
+            await websocket.send_bytes(encode_frame(frame, audio_format))
         if websocket.application_state == WebSocketState.CONNECTED and not watcher.done():
             await websocket.close(1000, "the call ended")
     except (WebSocketDisconnect, RuntimeError, OSError) as error:

@@ -248,6 +248,7 @@ class IngestWorker:
             admission=self.admission,
             allow=settings.audiosocket_allow,
             max_connections=settings.audiosocket_max_connections,
+            pacing=settings.pacing,
             reuse_port=settings.reuse_port,
         )
         await self._audiosocket.start()
@@ -286,7 +287,8 @@ class IngestWorker:
             )
 
     def _observe(self, timing: SegmentTiming) -> None:
-        self.backlog.stored(timing.last_voiced_at, timing.stored_at)
+        if not timing.late:  # the latency figure is the live lines'; late ones are counted apart
+            self.backlog.stored(timing.last_voiced_at, timing.stored_at)
         if self._observer is not None:
             self._observer(timing)
 
@@ -300,7 +302,12 @@ class IngestWorker:
             "problems": problems,
             "uptime_s": round(time.time() - self.started_at, 1),
             "active_calls": len(self.pipeline.active_call_ids),
-            "recognition": {**backlog.to_dict(), "thresholds": asdict(self.health_thresholds)},
+            "recognition": {
+                **backlog.to_dict(),
+                **(self._pool.stats().to_dict() if self._pool is not None else {}),
+                "thresholds": asdict(self.health_thresholds),
+            },
+            "pacing": self._pacing_health(),
             "listeners": self.listen_tap.listener_count(),
             "engine": self.pipeline.services.engine_name,
             "worker_id": self.worker_id,
@@ -311,6 +318,14 @@ class IngestWorker:
             "audiosocket_connections_refused": (
                 self._audiosocket.connections_refused if self._audiosocket is not None else 0
             ),
+        }
+
+    def _pacing_health(self) -> dict[str, float | int]:
+        """Audio dropped for arriving faster than real time (AudioSocket), and floods closed."""
+        audiosocket = self._audiosocket
+        return {
+            "audiosocket_audio_dropped_s": round(audiosocket.audio_dropped_s, 1) if audiosocket else 0.0,
+            "audiosocket_floods_closed": audiosocket.connections_flooding if audiosocket else 0,
         }
 
     def include_routes(self, app: FastAPI, *, twilio: bool = True) -> None:

@@ -49,7 +49,8 @@ class SlowNumberedRecognizer:
 
 
 def crash_settings(db_path: Path, **overrides: object) -> IngestSettings:
-    """A loopback worker on free ports with one recognition thread (and `overrides`)."""
+    """A loopback worker on free ports with one recognition thread, no audio pacing
+    (and `overrides`)."""
     return IngestSettings.from_env(
         env={},
         db_path=db_path,
@@ -58,6 +59,7 @@ def crash_settings(db_path: Path, **overrides: object) -> IngestSettings:
         http_host="127.0.0.1",
         http_port=0,
         asr_threads=1,
+        audio_burst_s=0.0,  # calls are replayed faster than real time on purpose: no pacing
         **overrides,
     )
 

@@ -14,8 +14,9 @@ with a person's label.
     python -m bench.insight --corpus data/insight/heldout.toml  # another corpus (held out)
 
 Goals (issue 11), on true words: alert recall >= 0.97, precision >= 0.97,
-caller-line sign agreement >= 0.85. End to end through speech is a later
-step: the corpus names a voice per speaker for rendering.
+caller-line sign agreement >= 0.85. The same calls spoken, phoned into a
+real worker and recognised: bench/insight_e2e.py (it prints these figures
+beside its own).
 """
 
 from __future__ import annotations
@@ -116,11 +117,16 @@ def fired_rules(settings: AlertSettings, call: Call) -> tuple[set[str], list[str
 
 
 def alert_keywords(settings: AlertSettings, line: Line) -> set[str]:
+    return keywords_in(settings, line.say)
+
+
+def keywords_in(settings: AlertSettings, text: str) -> set[str]:
+    """The alert keywords (both keyword rules' lists, as the rules match them) said in `text`."""
     found: set[str] = set()
     for rule in (settings.keyword_detected, settings.legal_threat):
         found.update(
             spot_keywords(
-                line.say,
+                text,
                 rule.keywords,
                 settings.exceptions,
                 rule.synonyms,

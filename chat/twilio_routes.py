@@ -168,7 +168,11 @@ def build_chat_router(
         if peer is None:
             return
         session = MediaStreamSession(
-            sink, connection=peer, admission=admission, auth_token=settings.twilio_auth_token
+            sink,
+            connection=peer,
+            admission=admission,
+            auth_token=settings.twilio_auth_token,
+            pacing=settings.pacing,
         )
         await _run_chat_stream(websocket, session, chat_service)
 

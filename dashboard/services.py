@@ -16,11 +16,13 @@ from alerts.service import AlertService
 from alerts.store import AlertQuery, AlertStore, StoredAlert
 from dashboard.feed import LiveFeed, StoreLoaders
 from dashboard.health import HealthMonitor, Probe, ProbeReport, ingest_report
+from dashboard.inbox_model import AlertInboxModel
 from dashboard.login_guard import LoginThrottle, LoginTickets
 from dashboard.notes import NoteStore
 from dashboard.recordings import RecordingPolicy
 from dashboard.settings import DashboardConfigError, DashboardSettings
 from dashboard.users import UserStore
+from dashboard.wallboard_model import WallboardModel
 from ingest.bus import Bus, open_bus
 from ingest.events import AlertAcknowledged, AlertRaised, CallSummary
 from ingest.settings import IngestSettings, SettingsError
@@ -63,6 +65,10 @@ class DashboardServices:
     notes: NoteStore
     feed: LiveFeed
     health: HealthMonitor
+    wallboard: WallboardModel
+    """The wallboard's tiles as rows, built once per tick for every open wallboard."""
+    inbox: AlertInboxModel
+    """The alert inbox's rows and the open-alert count, likewise shared."""
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     recordings: RecordingPolicy = field(default_factory=RecordingPolicy)
     """Which recording files and URLs may be served (CALLMON_RECORDINGS_*)."""
@@ -181,6 +187,8 @@ async def _assemble(
     health = HealthMonitor({"ingest": ingest_probe, "bus": bus_probe, "database": database_probe})
     await health.start()
     closers.append(health.close)
+    wallboard, inbox = WallboardModel(feed), AlertInboxModel(feed)
+    closers.extend((wallboard.close, inbox.close))
     return DashboardServices(
         settings,
         db_path,
@@ -191,6 +199,8 @@ async def _assemble(
         notes,
         feed,
         health,
+        wallboard,
+        inbox,
         closers,
         recordings,
         database=database,

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from ingest.adapters.audiosocket_access import parse_networks
+from ingest.adapters.pacing import PacingPolicy
 from ingest.call_language import LanguageMapError, parse_language_map
 from ingest.settings_base import CallmonSettings, SettingsError
 from ingest.storage.database import DatabaseTarget, parse_database_url
@@ -147,6 +148,20 @@ class IngestSettings(CallmonSettings):
     """AudioSocket connections open at once (a split call uses two)."""
     max_calls: int = 200
     """Concurrent calls over every source; new ones beyond it are refused (0: no limit)."""
+    audio_burst_s: float = Field(5.0, ge=0)
+    """Audio a track may run ahead of real time (and the longest stall that loses nothing);
+    faster audio beyond it is dropped (0: no pacing, for tools that replay calls fast on purpose)."""
+    audio_flood_s: float = Field(10.0, gt=0)
+    """Audio dropped for pacing within about 10 s after which the connection is closed as a flood."""
+    recognition_queue_s: float = Field(120.0, gt=0)
+    """Speech (audio seconds) held in memory waiting for speech-to-text; beyond it the
+    oldest waits in the spool only and is transcribed late."""
+    recognition_deadline_s: float = Field(15.0, gt=0)
+    """An utterance waiting longer for speech-to-text goes late: kept in the spool, transcribed
+    when capacity returns, stored marked late."""
+    recognition_newest_first: bool = True
+    """Recognise the newest speech of live calls first, so they stay current (lines it
+    overtakes go late); false: first come, first served (replays that want spoken order)."""
     recordings_dirs: str = ""
     """Folders (os.pathsep-separated) whose files the dashboard may serve as recordings."""
     recordings_url_prefixes: str = ""
@@ -205,6 +220,11 @@ class IngestSettings(CallmonSettings):
         if self.database_url:
             return parse_database_url(self.database_url)
         return DatabaseTarget("sqlite", path=self.db_path)
+
+    @property
+    def pacing(self) -> PacingPolicy:
+        """How fast the adapters let audio in (see `ingest.adapters.pacing`)."""
+        return PacingPolicy(burst_s=self.audio_burst_s, flood_s=self.audio_flood_s)
 
     @property
     def vad(self) -> VadSettings:

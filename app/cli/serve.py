@@ -87,6 +87,10 @@ def run(
     if demo and options.get("db_path") is None:
         options["db_path"] = Path("data/demo.db")
     settings = load_settings(**options)
+    if demo and speed > 1:
+        # The demo's own calls run faster than real time on purpose; the worker would
+        # drop the excess as a flood (CALLMON_AUDIO_BURST_S), so pacing is off here.
+        settings = settings.model_copy(update={"audio_burst_s": 0.0})
     dashboard = None
     if not no_dashboard:
         try:

@@ -30,8 +30,14 @@ from simulator.scripts import ScriptError, bundled_scripts, find_script
 @click.option("--calls", type=int, default=None, help="How many calls in all.  [default: one per script]")
 @click.option("--forever", is_flag=True, help="Keep dialling until interrupted.")
 @click.option("--concurrency", default=1, show_default=True, help="Calls at a time.")
-@click.option("--speed", default=1.0, show_default=True, help="Pace: 1 = real time, 4 = four times faster.")
-@click.option("--fast", is_flag=True, help="Send audio as fast as the socket takes it.")
+@click.option(
+    "--speed",
+    default=1.0,
+    show_default=True,
+    help="Pace: 1 = real time, 4 = four times faster (faster than real time needs a worker"
+    " run with CALLMON_AUDIO_BURST_S=0, which otherwise drops it as a flood).",
+)
+@click.option("--fast", is_flag=True, help="Send audio as fast as the socket takes it (see --speed).")
 @click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", help="Sign Twilio upgrades with this token.")
 def simulate(
     host: str,

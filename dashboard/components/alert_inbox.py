@@ -4,49 +4,54 @@ on every other page, only a count badge linking to the Alerts page.
 
 Alerts of ended calls leave the strip (they stay on the Alerts page as
 "ended, unacknowledged"); warnings make no sound, urgent and critical ones
-beep when the supervisor turned sound on.
+beep when the supervisor turned sound on. The strip is one browser component
+(`alert_inbox.js`) fed the shared `AlertInboxModel`'s rows: however many
+supervisors and alerts, the rows are built once per tick for all of them.
 """
 
 from __future__ import annotations
 
-from nicegui import app, ui
+import json
+from typing import Any
 
-from alerts.levels import level_rank
+from nicegui import app, events, ui
+
 from dashboard.auth import SessionUser
-from dashboard.feed import FeedResynced, LiveCall
+from dashboard.inbox_model import AlertInboxModel, InboxRow
 from dashboard.live import listen_while_open
 from dashboard.services import DashboardServices
-from dashboard.style import LEVEL_CLASSES, call_path
-from ingest.call_identity import agent_display_name
-from ingest.events import AlertAcknowledged, AlertRaised, CallEnded, CallSummary, Event
+from dashboard.style import LEVEL_CLASSES
+from ingest.events import AlertRaised, Event
 
 STRIP_MAX_HEIGHT = "15vh"
 """The strip's share of the viewport: live calls must stay in view whatever happens."""
 SOUNDED_LEVELS = frozenset({"urgent", "critical"})
-CALL_EVENTS = (AlertRaised, AlertAcknowledged, CallEnded, CallSummary)
-INBOX_EVENTS = (*CALL_EVENTS, FeedResynced)
 
 
-def inbox_order(call: LiveCall) -> tuple[int, float]:
-    """Highest level first, then the most recent alert first."""
-    latest = call.latest_alert
-    top = call.top_level
-    return (-(level_rank(top) if top else -1), -(latest.raised_at if latest else 0.0))
+class AlertInboxStrip(ui.element, component="alert_inbox.js"):
+    """The rows as data; clicking "Acknowledge all" emits `acknowledge` with the call id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.props["level-classes"] = LEVEL_CLASSES
+        self.props["max-height"] = STRIP_MAX_HEIGHT
+        self.rows: list[InboxRow] = []
+        """The rows as last sent to the browser."""
+
+    def show(self, model: AlertInboxModel) -> None:
+        if model.rows is self.rows:
+            return
+        self.rows = model.rows
+        # `run_method` would serialise the rows again for every page: the model's JSON is shared.
+        self.client.run_javascript(f"return runMethod({self.id}, {json.dumps('show')}, [{model.rows_json}])")
 
 
 def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
     """The strip; call inside the wallboard's content."""
-    feed = services.feed
+    feed, model = services.feed, services.inbox
     storage = app.storage.user  # kept: bus callbacks run outside this request's context
     client = ui.context.client
-    strip = (
-        ui.column()
-        .classes("w-full gap-1 overflow-y-auto")
-        .style(f"max-height: {STRIP_MAX_HEIGHT}")
-        .props('data-testid="alert-inbox"')
-    )
-    rows: dict[str, ui.row] = {}
-    shown: dict[str, tuple[object, ...]] = {}
+    strip = AlertInboxStrip().mark("alert-inbox")
 
     async def acknowledge_call(call_id: str, note: str | None = None) -> None:
         call = feed.calls.get(call_id)
@@ -71,108 +76,49 @@ def alert_inbox(services: DashboardServices, user: SessionUser) -> None:
                 ui.button("Cancel", on_click=dialog.close).props("flat")
         dialog.open()
 
-    def render(call_id: str) -> None:
+    async def on_acknowledge(event: events.GenericEventArguments) -> None:
+        args: Any = event.args
+        call_id = str(args.get("call_id", "")) if isinstance(args, dict) else ""
         call = feed.calls.get(call_id)
-        latest = call.latest_alert if call else None
-        if call is None or latest is None:
-            row = rows.pop(call_id, None)
-            shown.pop(call_id, None)
-            if row is not None:
-                row.delete()
-            return
-        top = call.top_level or latest.level
-        signature = (top, len(call.open_alerts), latest.id, agent_display_name(call.summary))
-        if shown.get(call_id) == signature:
-            return
-        shown[call_id] = signature
-        row = rows.get(call_id)
-        if row is None:
-            with strip:
-                row = ui.row().classes(
-                    "w-full items-center gap-2 px-2 py-1 border-l-8 rounded no-wrap text-sm"
-                )
-                row.props('data-testid="inbox-row"')
-                row.props["data-call-id"] = call_id  # wire data: a value, never parsed
-            rows[call_id] = row
-        previous = row.props.get("data-level")
-        if previous != top:
-            # Only the level's colours change: replacing all classes would drop the row's own.
-            row.classes(
-                remove=LEVEL_CLASSES.get(previous, "") if previous else None, add=LEVEL_CLASSES.get(top, "")
-            )
-        row.props["data-level"] = top
-        row.clear()
-        with row:
-            ui.label(top.upper()).classes("font-bold w-16")
-            count = len(call.open_alerts)
-            ui.label(f"{count} alert{'s' if count != 1 else ''}").classes("w-16").props(
-                'data-testid="inbox-count"'
-            )
-            ui.link(agent_display_name(call.summary) or call_id[:8], call_path(call_id)).classes(
-                "font-medium underline text-inherit w-32 truncate"
-            )
-            ui.label("; ".join(latest.reasons or latest.rules)).classes("truncate")
-            if latest.text:
-                ui.label(f"“{latest.text}”").classes("italic truncate grow")
-            else:
-                ui.space()
-            if top == "critical":
-                ui.button("Acknowledge all", on_click=lambda: ask_note(call_id)).props(
-                    'dense unelevated color=white text-color=black data-testid="ack-call"'
-                )
-            else:
-                ui.button("Acknowledge all", on_click=lambda: acknowledge_call(call_id)).props(
-                    'dense unelevated color=white text-color=black data-testid="ack-call"'
-                )
-        place_all()
+        if call is None:
+            return  # ended or acknowledged meanwhile: the strip catches up on the next tick
+        if call.top_level == "critical":  # the level now, not the one the browser last showed
+            ask_note(call_id)
+        else:
+            await acknowledge_call(call_id)
 
-    def place_all() -> None:
-        ranked = sorted((feed.calls[c] for c in rows if c in feed.calls), key=inbox_order)
-        for rank, call in enumerate(ranked):
-            rows[call.call_id].style(f"order: {rank}")
+    strip.on("acknowledge", on_acknowledge)
+    model.flush()
+    strip.show(model)
+    listen_while_open(model.listen, strip.show)
 
-    def render_all() -> None:
-        for call_id in set(rows) | {c.call_id for c in feed.calls.values() if c.open_alerts}:
-            render(call_id)
+    def beep(event: Event) -> None:
+        if (
+            isinstance(event, AlertRaised)
+            and event.level in SOUNDED_LEVELS
+            and event.call_id in feed.calls
+            and storage.get("sound", False)
+        ):
+            client.run_javascript(f"callmonBeep({event.level!r})")
 
-    render_all()
-
-    def on_event(event: Event) -> None:
-        if isinstance(event, FeedResynced):
-            shown.clear()
-            render_all()
-        elif isinstance(event, CALL_EVENTS):
-            render(event.call_id)
-            if (
-                isinstance(event, AlertRaised)
-                and event.level in SOUNDED_LEVELS
-                and event.call_id in feed.calls
-                and storage.get("sound", False)
-            ):
-                client.run_javascript(f"callmonBeep({event.level!r})")
-
-    listen_while_open(feed.listen, on_event)
+    listen_while_open(feed.listen, beep)
 
 
 def alert_count_badge(services: DashboardServices) -> None:
     """Open alerts of live calls, as a badge linking to the Alerts page."""
-    feed = services.feed
+    model = services.inbox
     badge = (
         ui.link("", "/alerts").classes("px-2 rounded text-sm no-underline").props('data-testid="alert-count"')
     )
 
-    def refresh() -> None:
-        count = feed.open_alert_count
+    def refresh(_: AlertInboxModel | None = None) -> None:
+        count = model.open_alerts
         text = f"{count} open alert{'s' if count != 1 else ''}"
         if badge.text != text:
             badge.text = text
             badge.classes(replace="px-2 rounded text-sm no-underline " + (
                 "bg-red-600 text-white" if count else "bg-slate-600 text-white"))  # fmt: skip
 
+    model.flush()
     refresh()
-
-    def on_event(event: Event) -> None:
-        if isinstance(event, INBOX_EVENTS):
-            refresh()
-
-    listen_while_open(feed.listen, on_event)
+    listen_while_open(model.listen, refresh)

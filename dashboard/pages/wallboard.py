@@ -1,12 +1,13 @@
 """/ (supervisor home): every active call as a tile, updated live.
 
-Built for 200 calls on one 1080p screen: a dense mode (one small tile per call,
-ten to a row), sort by risk, age, caller mood or agent, filters by agent,
-campaign, in-group, language and alert level plus free text, and the alert
-inbox strip above, capped in height. Tile contents change as events arrive;
-order, filter choices and the count are recomputed at most every
-`REARRANGE_S`, so a busy shift costs each open page a sort per tick, not one
-per event.
+Built for 200 calls on one 1080p screen and 20 supervisors watching: a dense
+mode (one small tile per call, ten to a row), sort by risk, age, caller mood
+or agent, filters by agent, campaign, in-group, language and alert level plus
+free text, and the alert inbox strip above, capped in height. The tiles are
+one browser component fed by the process's shared `WallboardModel`: a page
+gets the model's diff each tick and re-ranks (a shared ranking, its own
+filter) only when something changed, so a busy shift costs each open page a
+message per tick, not element updates per event.
 """
 
 from __future__ import annotations
@@ -17,25 +18,14 @@ from nicegui import app, ui
 from starlette.responses import RedirectResponse
 
 from dashboard.auth import SessionUser, current_user
-from dashboard.components.call_tile import CallTile
-from dashboard.feed import FeedResynced
+from dashboard.components.call_grid import CallGrid
 from dashboard.layout import frame
 from dashboard.live import listen_while_open
 from dashboard.roles import SUPERVISOR_PAGES, home_for, may_open
 from dashboard.services import DashboardServices
-from dashboard.wallboard_filters import FACETS, WallboardFilter, facet_options
-from ingest.events import (
-    AlertAcknowledged,
-    AlertRaised,
-    CallEnded,
-    CallStarted,
-    CallSummary,
-    Event,
-    TranscriptSegment,
-)
+from dashboard.wallboard_filters import FACETS, WallboardFilter
+from dashboard.wallboard_model import WallboardDiff
 
-TILE_EVENTS = (CallStarted, CallSummary, CallEnded, TranscriptSegment, AlertRaised, AlertAcknowledged)
-REARRANGE_S = 0.5
 DENSE_FROM_CALLS = 24
 """With more live calls than this, a supervisor who never chose gets the dense mode."""
 SORTS = {"risk": "riskiest", "started": "oldest", "mood": "unhappiest caller", "agent": "agent"}
@@ -53,7 +43,7 @@ GRID_STYLE = {
 
 
 def register(services: DashboardServices) -> None:
-    feed = services.feed
+    feed, model = services.feed, services.wallboard
 
     @ui.page("/", title="Wallboard · callmon")
     async def wallboard_page() -> Any:
@@ -74,8 +64,10 @@ def register(services: DashboardServices) -> None:
         with frame(services, user, "Live calls", inbox=True):
             with ui.row().classes("items-center gap-2").props('data-testid="wallboard-controls"'):
                 count = ui.label().props('data-testid="active-count"')
-                order = ui.select(SORTS, value="risk", label="Sort", on_change=lambda: mark()).classes("w-40")
-                order.props('dense data-testid="sort"').mark("sort")
+                order = ui.select(
+                    SORTS, value="risk", label="Sort", on_change=lambda: rearrange(controls_changed=True)
+                )
+                order.classes("w-40").props('dense data-testid="sort"').mark("sort")
                 selects = {
                     facet: ui.select(
                         [],
@@ -88,7 +80,7 @@ def register(services: DashboardServices) -> None:
                     for facet in FACETS
                 }
                 text = (
-                    ui.input(placeholder="Filter text", on_change=lambda: mark())
+                    ui.input(placeholder="Filter text", on_change=lambda: rearrange(controls_changed=True))
                     .props('dense clearable data-testid="filter-text"')
                     .mark("filter-text")
                     .classes("w-40")
@@ -98,9 +90,9 @@ def register(services: DashboardServices) -> None:
                 )
                 density.props('dense data-testid="density"')
             empty = ui.label("No calls in progress.").classes("text-gray-500")
-            grid = ui.element("div").classes("w-full grid gap-1").props('data-testid="call-grid"')
-        tiles: dict[str, CallTile] = {}
-        dirty = [True]
+            grid = CallGrid().mark("call-grid")
+        shown_options: dict[str, list[str]] = {}
+        ranked_at = [-1]
 
         def set_mode(value: str) -> None:
             storage["wallboard_mode"] = value
@@ -109,66 +101,47 @@ def register(services: DashboardServices) -> None:
 
         def choose(facet: str, value: Any) -> None:
             chosen[facet] = str(value) if value else None
-            mark()
-
-        def mark() -> None:
-            dirty[0] = True
+            rearrange(controls_changed=True)
 
         def current_filter() -> WallboardFilter:
             return WallboardFilter(tuple((f, v) for f, v in chosen.items() if v), str(text.value or ""))
 
-        def rearrange() -> None:
-            if not dirty[0]:
+        def rearrange(diff: WallboardDiff | None = None, controls_changed: bool = False) -> None:
+            """Send the tick's changed rows with the order and filter they make, and update
+            the count and filter choices: once per model tick that changed anything, or
+            when a control did. One message per tick to the browser."""
+            if ranked_at[0] == model.version and not controls_changed and diff is None:
                 return
-            dirty[0] = False
+            ranked_at[0] = model.version
             wanted = current_filter()
-            shown = 0
-            for rank, call in enumerate(feed.ranked_calls(str(order.value))):
-                tile = tiles.get(call.call_id)
-                if tile is None:
-                    continue
-                tile.place(rank)
-                visible = wanted.matches(call)
-                tile.show(visible)
-                shown += visible
-            total = len(tiles)
+            sort = str(order.value)
+            ranked = model.ranked(sort)
+            if wanted.chosen or wanted.text:
+                shown = [c.call_id for c in ranked if wanted.matches(c)]
+                grid.send_tick(diff, shown)
+            else:  # the common case: the same order as every other page sorted alike
+                shown = model.ranked_ids(sort)
+                grid.send_tick(diff, shown, model.ranked_ids_json(sort))
+            total = len(ranked)
             label = f"{total} active call{'s' if total != 1 else ''}"
-            count.text = label if shown == total else f"{label}, {shown} shown"
-            empty.visible = not tiles
-            calls = list(feed.calls.values())
-            for facet, select in selects.items():
-                options = facet_options(calls, facet)
-                if chosen[facet] and chosen[facet] not in options:
-                    options.append(str(chosen[facet]))
-                if options != select.options:
-                    select.set_options(options, value=chosen[facet])
-
-        def sync(call_id: str) -> None:
-            call = feed.calls.get(call_id)
-            tile = tiles.get(call_id)
-            if call is None:
-                if tile is not None:
-                    tile.card.delete()
-                    del tiles[call_id]
-            elif tile is None:
-                with grid:
-                    tiles[call_id] = CallTile(call)
-            else:
-                tile.update(call)
+            label = label if len(shown) == total else f"{label}, {len(shown)} shown"
+            if count.text != label:
+                count.text = label
+            empty.visible = not ranked
+            for facet, options in model.facet_choices().items():
+                if shown_options.get(facet) is options:
+                    continue
+                shown_options[facet] = options
+                select = selects[facet]
+                listed = list(options)
+                if chosen[facet] and chosen[facet] not in listed:
+                    listed.append(str(chosen[facet]))
+                if listed != select.options:
+                    select.set_options(listed, value=chosen[facet])
 
         set_mode(mode)
-        for call_id in list(feed.calls):
-            sync(call_id)
-        rearrange()
-        ui.timer(REARRANGE_S, rearrange)
-
-        def on_event(event: Event) -> None:
-            if isinstance(event, FeedResynced):
-                for call_id in set(tiles) | set(feed.calls):
-                    sync(call_id)
-                mark()
-            elif isinstance(event, TILE_EVENTS):
-                sync(event.call_id)
-                mark()
-
-        listen_while_open(feed.listen, on_event)
+        model.flush()  # the rows this page starts from; later diffs build on them
+        grid.start(list(model.rows.values()))
+        rearrange(controls_changed=True)
+        # Every model tick that changed anything: its diff (None when only a sort key moved).
+        listen_while_open(model.listen, rearrange)

@@ -61,6 +61,7 @@ from ingest.adapters.audiosocket_frames import (
     silence_frame,
 )
 from ingest.adapters.audiosocket_legs import leg_of
+from ingest.adapters.pacing import OFF, AudioPacer, Pace, PacingPolicy
 from ingest.events import (
     AudioReceived,
     CallEnded,
@@ -101,15 +102,22 @@ class AudioSocketServer:
         admission: CallAdmission | None = None,
         allow: str | Iterable[Network] = DEFAULT_ALLOW,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        pacing: PacingPolicy = OFF,
         reuse_port: bool = False,
     ) -> None:
         """`admission` is the worker's registry of live calls (shared with every adapter);
         `allow` the source networks that may connect; `max_connections` the most open
-        at once (further ones are closed at once)."""
+        at once (further ones are closed at once); `pacing` how far a leg's audio may
+        run ahead of real time (`ingest.adapters.pacing`; off unless given)."""
         self.sink = sink
         self.admission = admission if admission is not None else CallAdmission()
         self.allow = parse_networks(allow) if isinstance(allow, str) else tuple(allow)
         self.max_connections = max_connections
+        self.pacing = pacing
+        self.audio_dropped_s = 0.0
+        """Audio seconds dropped because legs sent faster than real time."""
+        self.connections_flooding = 0
+        """Connections closed because they kept sending faster than real time."""
         self.connections_refused = 0
         """Connections closed on accept: source not allowed, or over the limit."""
         self.host = host
@@ -277,6 +285,7 @@ class _Connection(asyncio.Protocol):
         self._kind = FrameKind.SLIN_8K
         self._seconds_before_kind = 0.0  # audio time accumulated at earlier rates
         self._samples = 0  # samples received at the current kind's rate
+        self._pacer: AudioPacer | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -352,12 +361,15 @@ class _Connection(asyncio.Protocol):
                 self.close(f"refused: {refused}")
                 return
             self.call_id, self.speaker = call_id, speaker
+            self._pacer = AudioPacer(self.server.pacing, asyncio.get_running_loop().time())
             log.info("AudioSocket %s: call %s, %s leg (UUID %s)", self.peer, call_id, speaker, uuid)
 
     def _on_audio(self, frame: Frame) -> None:
         assert self.call_id is not None
         if not frame.payload:
             return  # zero-length audio: legal, carries nothing
+        if not self._paced(len(frame.payload) / 2 / SAMPLE_RATES[frame.kind]):
+            return
         if frame.kind is not self._kind:
             # Rate changed: keep the audio time so far, count samples at the new rate.
             self._seconds_before_kind = self._audio_time()
@@ -367,6 +379,25 @@ class _Connection(asyncio.Protocol):
         rate = SAMPLE_RATES[frame.kind]
         self.server.emit(AudioReceived(self.call_id, self.speaker, frame.payload, rate, self._audio_time()))
         self._samples += len(frame.payload) // 2
+
+    def _paced(self, seconds: float) -> bool:
+        """True when `seconds` of audio may pass now; too fast, it is dropped (and a
+        sender that keeps flooding is closed). Dropped audio never happened: the leg's
+        audio time does not advance for it."""
+        assert self._pacer is not None
+        pace = self._pacer.admit(seconds, asyncio.get_running_loop().time())
+        if pace is Pace.ADMIT:
+            return True
+        self.server.audio_dropped_s += seconds
+        if pace is Pace.CLOSE:
+            self.server.connections_flooding += 1
+            assert self.call_id is not None
+            self.server.admission.count_flood(self.call_id)
+            self.close(
+                f"flood: audio faster than real time, {self._pacer.dropped_s:.1f} s dropped "
+                f"(burst {self.server.pacing.burst_s:g} s, CALLMON_AUDIO_BURST_S)"
+            )
+        return False
 
     def _on_dtmf(self, payload: bytes) -> None:
         assert self.call_id is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from ingest.adapters.pacing import OFF, AudioPacer, Pace, PacingPolicy
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
 from ingest.adapters.twilio_limits import (
     MAX_PARAMETER_NAME,
@@ -62,9 +64,10 @@ class _TrackClock:
     """Where the next sample of one track goes, in samples since stream start."""
 
     speaker: Speaker
+    pacer: AudioPacer
     emitted: int = 0
     skipped: int = 0
-    """Timestamp samples dropped by capped gaps: later timestamps are shifted back by it."""
+    """Timestamp samples dropped by capped gaps or pacing: later timestamps are shifted back by it."""
 
 
 @dataclass(slots=True)
@@ -76,6 +79,8 @@ class StreamStats:
     silence_samples: int = 0
     frames_dropped: int = 0
     ignored_messages: int = 0
+    paced_frames_dropped: int = 0
+    """Frames dropped because the stream ran ahead of real time (`ingest.adapters.pacing`)."""
 
 
 class _ComplaintLog:
@@ -115,12 +120,17 @@ class MediaStreamSession:
         max_gap_s: float = 5.0,
         admission: CallAdmission | None = None,
         auth_token: str | None = None,
+        pacing: PacingPolicy = OFF,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`admission` is the worker's registry of live calls (a private one when None);
-        with `auth_token` a `start` must carry a valid per-call token (see `stream_tokens`)."""
+        with `auth_token` a `start` must carry a valid per-call token (see `stream_tokens`);
+        `pacing` how far each track may run ahead of real time by `clock` (off unless given)."""
         self._sink = sink
         self._admission = admission if admission is not None else CallAdmission()
         self._auth_token = auth_token
+        self._pacing = pacing
+        self._clock = clock
         self.refusal: str | None = None
         """Why this stream was refused (the endpoint closes it with 1008), or None."""
         self._connection = connection
@@ -251,7 +261,11 @@ class MediaStreamSession:
             }
         )
         self._call_id = call_sid
-        self._clocks = {track: _TrackClock(speaker) for track, speaker in MEDIA_TRACK_SPEAKERS.items()}
+        arrived = self._clock()
+        self._clocks = {
+            track: _TrackClock(speaker, AudioPacer(self._pacing, arrived))
+            for track, speaker in MEDIA_TRACK_SPEAKERS.items()
+        }
         log.info(
             "twilio stream %s: call %s started (stream %s)",
             self._connection,
@@ -292,6 +306,8 @@ class MediaStreamSession:
             self._ignore("media with empty payload")
             return
         self.stats.frames += 1
+        if not self._paced(clock, timestamp_ms, len(mulaw)):
+            return
         skip = self._place(clock, timestamp_ms, len(mulaw), call_id)
         if skip >= len(mulaw):
             self.stats.frames_dropped += 1
@@ -301,6 +317,30 @@ class MediaStreamSession:
             AudioReceived(call_id, clock.speaker, audio, SAMPLE_RATE, clock.emitted / SAMPLE_RATE)
         )
         clock.emitted += len(mulaw) - skip
+
+    def _paced(self, clock: _TrackClock, timestamp_ms: int, samples: int) -> bool:
+        """True when this frame (and the silence that would fill a gap before it) may pass
+        now. A dropped frame is lost on the wire: the track's audio time does not move for
+        it, and the next frame does not count it as a gap. A stream that keeps flooding is
+        ended and refused (the endpoint closes it with 1008)."""
+        lag = timestamp_ms * _SAMPLES_PER_MS - clock.skipped - clock.emitted
+        gap = min(lag, self._max_gap_samples) if lag >= _JITTER_SAMPLES else 0
+        pace = clock.pacer.admit((gap + samples) / SAMPLE_RATE, self._clock())
+        if pace is Pace.ADMIT:
+            return True
+        self.stats.paced_frames_dropped += 1
+        clock.skipped += max(0, lag + samples)
+        if pace is Pace.CLOSE:
+            reason = (
+                f"flood: audio faster than real time, {clock.pacer.dropped_s:.1f} s dropped on the "
+                f"{clock.speaker} track (burst {self._pacing.burst_s:g} s, CALLMON_AUDIO_BURST_S)"
+            )
+            assert self._call_id is not None
+            self._admission.count_flood(self._call_id)
+            self._end("flood")
+            self.refusal = reason
+            log.warning("twilio stream %s: closing: %s", self._connection, reason)
+        return False
 
     def _place(self, clock: _TrackClock, timestamp_ms: int, samples: int, call_id: str) -> int:
         """Fill a gap before a frame with silence; return how many of its samples overlap."""
@@ -369,7 +409,7 @@ class MediaStreamSession:
         stats = self.stats
         log.info(
             "twilio stream %s: call %s ended (%s): %d frames, %d gaps (%.1f s silence), "
-            "%d overlapping frames dropped, %d messages ignored",
+            "%d overlapping frames dropped, %d frames dropped for pacing, %d messages ignored",
             self._connection,
             self._call_id,
             reason,
@@ -377,6 +417,7 @@ class MediaStreamSession:
             stats.gaps_filled,
             stats.silence_samples / SAMPLE_RATE,
             stats.frames_dropped,
+            stats.paced_frames_dropped,
             stats.ignored_messages,
         )
         self._sink.submit(CallEnded(call_id=self._call_id, reason=reason))

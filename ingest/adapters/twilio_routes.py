@@ -67,7 +67,11 @@ def build_twilio_router(
         if peer is None:
             return
         session = MediaStreamSession(
-            sink, connection=peer, admission=admission, auth_token=settings.twilio_auth_token
+            sink,
+            connection=peer,
+            admission=admission,
+            auth_token=settings.twilio_auth_token,
+            pacing=settings.pacing,
         )
         try:
             async for _message in pump_stream(websocket, session):

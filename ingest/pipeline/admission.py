@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 REFUSED_IN_USE = "call-id-in-use"
 REFUSED_FULL = "max-calls"
+CLOSED_FLOOD = "audio-flood"
+"""Not a refusal at the start: a live call whose sender kept sending audio faster
+than real time (`ingest.adapters.pacing`) and was cut off; counted with the refusals."""
 
 
 class CallAdmission:
@@ -46,6 +49,10 @@ class CallAdmission:
         self.refused[reason] += 1
         log.warning("call %s refused: %s (%d live calls)", call_id, reason, len(self._owners))
         return reason
+
+    def count_flood(self, call_id: str) -> None:
+        """An adapter closed `call_id`'s connection for flooding (it logs the details)."""
+        self.refused[CLOSED_FLOOD] += 1
 
     def release(self, call_id: str, owner: object) -> None:
         """Give the id back; only its owner can."""

@@ -1,7 +1,9 @@
 """Short-lived listen-in tokens: the dashboard signs, the worker verifies (pure).
 
 A token is ``base64url(json claims) "." base64url(HMAC-SHA256(secret, claims))``
-with the claims call id, user, role, party and expiry. The dashboard issues one
+with the claims call id, user, role, party, expiry and a random nonce. A token
+opens one listen: the worker keeps the tokens spent until they expire
+(`SpentListenTokens`), so a copied link or a replayed URL is refused. The dashboard issues one
 to a logged-in supervisor for one call; the worker's WebSocket checks it on
 connect. Both sides share the dashboard secret (CALLMON_DASHBOARD_SECRET).
 """
@@ -12,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -50,7 +53,16 @@ def issue_listen_token(
     if party not in PARTIES:
         raise ListenTokenError(f"party {party!r} is not one of {', '.join(PARTIES)}")
     issued = time.time() if now is None else now
-    claims = {"c": call_id, "u": user, "r": role, "p": party, "e": round(issued + ttl_s, 3)}
+    # The nonce makes every token unique, so spending one never spends a twin issued
+    # in the same millisecond.
+    claims = {
+        "c": call_id,
+        "u": user,
+        "r": role,
+        "p": party,
+        "e": round(issued + ttl_s, 3),
+        "n": secrets.token_urlsafe(9),
+    }
     body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
     return f"{body}.{_b64(_sign(secret, body))}"
 
@@ -85,6 +97,28 @@ def verify_listen_token(secret: str, token: str, call_id: str, *, now: float | N
     if grant.party not in PARTIES:
         raise ListenTokenError("unknown party")
     return grant
+
+
+class SpentListenTokens:
+    """Tokens already used to open a listen, kept until they expire (after that the
+    expiry check refuses them anyway, so memory stays bounded by the issue rate)."""
+
+    def __init__(self) -> None:
+        self._spent: dict[str, float] = {}
+
+    def spend(self, token: str, grant: ListenGrant, *, now: float | None = None) -> bool:
+        """Mark a verified `token` used; False when it was used before."""
+        at = time.time() if now is None else now
+        for key in [k for k, expires in self._spent.items() if expires < at]:
+            del self._spent[key]
+        signature = token.partition(".")[2]
+        if signature in self._spent:
+            return False
+        self._spent[signature] = grant.expires_at
+        return True
+
+    def __len__(self) -> int:
+        return len(self._spent)
 
 
 def _sign(secret: str, body: str) -> bytes:

@@ -1,5 +1,8 @@
 """Running utterance recognizers off the event loop.
 
+Which utterance runs next, and what happens under overload, is decided by
+`ingest.pipeline.recognition_queue` (newest first, late ones wait in the spool).
+
 pocketsphinx holds the GIL while it decodes (measured: four decodes in
 threads starved the event loop for 350 ms), so GIL-bound engines run in worker
 *processes*; engines that release the GIL (faster-whisper's CTranslate2) run in
@@ -22,12 +25,15 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 
 from ingest.asr import create_engine
 from ingest.asr.base import UtteranceRecognizer
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from ingest.audio.segmenter import SpeechSpan
 from ingest.events import Recognition
+from ingest.pipeline.recognition_queue import Postponed, QueueStats, RecognitionQueue
 from ingest.settings import IngestSettings
 
 GIL_BOUND_ENGINES = frozenset({"sphinx"})
@@ -153,8 +159,13 @@ def _nearest_rank(ordered: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
+Outcome = TimedRecognition | Postponed[TimedRecognition]
+"""What a live utterance's future brings: its recognition, or word that it went late."""
+
+
 class RecognitionPool:
-    """Recognizes `SpeechSpan`s concurrently; results come back as futures."""
+    """Recognizes `SpeechSpan`s concurrently, through the bounded queue; results
+    come back as futures."""
 
     def __init__(
         self,
@@ -181,6 +192,13 @@ class RecognitionPool:
         else:
             self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
             self._local_engine = engine
+        self.queue: RecognitionQueue[TimedRecognition] = RecognitionQueue(
+            self._run,
+            slots=workers,
+            bound_s=settings.recognition_queue_s,
+            deadline_s=settings.recognition_deadline_s,
+            newest_first=settings.recognition_newest_first,
+        )
 
     async def warm_up(self) -> None:
         """Start worker processes and load models before the first call."""
@@ -188,15 +206,45 @@ class RecognitionPool:
         silence = SpeechSpan(0.0, 0.1, bytes(3200), ASR_RATE, 0.1)
         await loop.run_in_executor(self._executor, _recognize, silence, self._local_engine, None)
 
-    def recognize(self, span: SpeechSpan, language: str | None = None) -> asyncio.Future[TimedRecognition]:
-        """`language`: what the engine is asked for (`ingest.call_language.language_to_ask`)."""
-        loop = asyncio.get_running_loop()
+    def schedule(
+        self,
+        call_id: str,
+        span: SpeechSpan,
+        language: str | None,
+        spooled: Path | None = None,
+        *,
+        live: bool = True,
+    ) -> asyncio.Future[Outcome]:
+        """Queue one utterance of `call_id` (its audio in the spool at `spooled`);
+        `language`: what the engine is asked for (`ingest.call_language.language_to_ask`).
+        Live speech may come back `Postponed` (see `recognition_queue`)."""
         token = self.backlog.submitted(span.end - span.start)
-        future = loop.run_in_executor(self._executor, _recognize, span, self._local_engine, language)
-        future.add_done_callback(lambda _: self.backlog.finished(token))
+        future = self.queue.submit(call_id, span, language, spooled, live=live)
+        future.add_done_callback(lambda done: self._settle(done, token))
         return future
 
+    def recognize(self, span: SpeechSpan, language: str | None = None) -> asyncio.Future[TimedRecognition]:
+        """Recognise speech that is not live (recovery): queued behind live speech, never late."""
+        return cast("asyncio.Future[TimedRecognition]", self.schedule("", span, language, live=False))
+
+    def stats(self) -> QueueStats:
+        return self.queue.stats()
+
+    def _settle(self, done: asyncio.Future[Outcome], token: int) -> None:
+        """The backlog forgets an utterance once it is recognised, late ones included."""
+        if not done.cancelled() and done.exception() is None:
+            outcome = done.result()
+            if isinstance(outcome, Postponed):
+                outcome.later.add_done_callback(lambda _: self.backlog.finished(token))
+                return
+        self.backlog.finished(token)
+
+    def _run(self, span: SpeechSpan, language: str | None) -> asyncio.Future[TimedRecognition]:
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._executor, _recognize, span, self._local_engine, language)
+
     def close(self) -> None:
+        self.queue.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 

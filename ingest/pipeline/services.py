@@ -40,6 +40,8 @@ class SegmentTiming:
     asr_finished_at: float
     stored_at: float
     published_at: float
+    late: bool = False
+    """Stored after it went late under overload (`recognition_queue`)."""
 
     @property
     def end_of_speech_wait(self) -> float:

@@ -4,6 +4,14 @@ Audio is handled inline (segmentation is cheap and pure), everything with I/O
 runs in the call's own job queue, in order: the call row is stored before its
 first segment, segments in the order they were spoken, the end after the last
 segment. Recognition of several utterances overlaps; their storage does not.
+
+Under overload an utterance can go late (`ingest.pipeline.recognition_queue`):
+the call's later lines are stored without waiting for it, and it is stored
+marked ``late`` whenever it has been recognised. The call's end still waits
+for its late lines (its end time stays the hang-up's), so whatever reads a
+call at its end (alert rules, summaries) sees all of it. A late line is
+scored and alerted on like any other but does not move the running mood,
+which follows the live conversation.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from ingest.events import (
     TranscriptSegment,
     WordConfidence,
 )
+from ingest.pipeline.recognition import TimedRecognition
+from ingest.pipeline.recognition_queue import Postponed
 from ingest.pipeline.services import PipelineServices, SegmentTiming
 from ingest.pipeline.tracks import BatchTrack, HeardUtterance, StreamingTrack, Track
 from ingest.pipeline.understanding import understand
@@ -50,6 +60,9 @@ class CallSession:
     moods: PartyMoods = field(default_factory=PartyMoods)
     """The caller's and the agent's moods, apart (see ingest.analysis.mood)."""
     ending: bool = False
+    _late_waiting: int = 0
+    """Late lines not stored yet: the call's end waits for them."""
+    _no_late_waiting: asyncio.Event = field(default_factory=asyncio.Event)
     _jobs: asyncio.Queue[Job | None] = field(default_factory=asyncio.Queue)
     _worker: asyncio.Task[None] | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -119,6 +132,7 @@ class CallSession:
                 self._heard,
                 services.spool,
                 language,
+                live=self.started.source != "import",
             )
         self.tracks[speaker] = track
         return track
@@ -166,19 +180,48 @@ class CallSession:
 
     async def _store_utterance(self, heard: HeardUtterance) -> None:
         try:
-            timed = await heard.recognition
+            outcome = await heard.recognition
         except Exception as error:
-            # The audio stays in the spool: the next start tries it again.
-            log.error(
-                "call %s: speech-to-text failed on %.1f-%.1f s: %s",
-                self.call_id,
-                heard.start,
-                heard.end,
-                error,
+            self._recognition_failed(heard, error)
+            return
+        if isinstance(outcome, Postponed):
+            self._late_waiting += 1
+            self._no_late_waiting.clear()
+            outcome.later.add_done_callback(
+                lambda later: self._jobs.put_nowait(lambda: self._store_late(heard, later))
             )
             return
+        await self._store_recognised(heard, outcome)
+
+    async def _store_late(self, heard: HeardUtterance, later: asyncio.Future[TimedRecognition]) -> None:
+        try:
+            if later.cancelled():
+                return  # shutting down: it stays in the spool for the next start
+            error = later.exception()
+            if error is not None:
+                self._recognition_failed(heard, error)
+                return
+            await self._store_recognised(heard, later.result(), late=True)
+        finally:
+            self._late_waiting -= 1
+            if not self._late_waiting:
+                self._no_late_waiting.set()
+
+    def _recognition_failed(self, heard: HeardUtterance, error: BaseException) -> None:
+        # The audio stays in the spool: the next start tries it again.
+        log.error(
+            "call %s: speech-to-text failed on %.1f-%.1f s: %s",
+            self.call_id,
+            heard.start,
+            heard.end,
+            error,
+        )
+
+    async def _store_recognised(
+        self, heard: HeardUtterance, timed: TimedRecognition, late: bool = False
+    ) -> None:
         if timed.recognition.not_transcribed is not None:
-            await self._store_untranscribed(heard, timed.recognition)
+            await self._store_untranscribed(heard, timed.recognition, late)
             return
         text = timed.recognition.text.strip()
         if not text:
@@ -193,13 +236,14 @@ class CallSession:
             home_language=services.home_language,
         )
         analysis = understood.analysis
-        self.moods = update_party_moods(
-            self.moods,
-            heard.speaker,
-            analysis.sentiment.score,
-            analysis.sentiment.label,
-            window=services.settings.rolling_window,
-        )
+        if not late:
+            self.moods = update_party_moods(
+                self.moods,
+                heard.speaker,
+                analysis.sentiment.score,
+                analysis.sentiment.label,
+                window=services.settings.rolling_window,
+            )
         segment = TranscriptSegment(
             call_id=self.call_id,
             speaker=heard.speaker,
@@ -219,6 +263,7 @@ class CallSession:
             consecutive_negative=self.moods.of(heard.speaker).consecutive_negative,
             words=timed.recognition.words,
             spotted=timed.recognition.spotted,
+            late=late,
         )
         stored = await services.store.add_segment(segment)
         self._unspool(heard)
@@ -235,12 +280,15 @@ class CallSession:
                     asr_finished_at=timed.finished_at,
                     stored_at=stored_at,
                     published_at=published_at,
+                    late=late,
                 )
             )
         if services.alerts is not None:
             await services.alerts.on_segment(stored)
 
-    async def _store_untranscribed(self, heard: HeardUtterance, recognition: Recognition) -> None:
+    async def _store_untranscribed(
+        self, heard: HeardUtterance, recognition: Recognition, late: bool = False
+    ) -> None:
         """Speech the engine has no model for: stored with the reason, so the
         supervisor sees why the transcript is empty; no text, no score, no
         mood, no alert (garbage decoded with the wrong model would raise some)."""
@@ -256,6 +304,7 @@ class CallSession:
             sentiment_score=0.0,
             sentiment_label=NOT_SCORED,
             not_transcribed=recognition.not_transcribed,
+            late=late,
         )
         stored = await self.services.store.add_segment(segment)
         self._unspool(heard)
@@ -270,6 +319,13 @@ class CallSession:
         for result in results:
             if isinstance(result, BaseException):
                 log.error("call %s: finishing a track failed: %s", self.call_id, result)
+        # Every line heard has been stored or gone late once the jobs so far have run;
+        # then the end waits for the late ones.
+        caught_up = asyncio.Event()
+        self._jobs.put_nowait(_setter(caught_up))
+        await caught_up.wait()
+        if self._late_waiting:
+            await self._no_late_waiting.wait()
         self._jobs.put_nowait(lambda: self._store_end(event))
         self._jobs.put_nowait(None)
 
@@ -282,6 +338,13 @@ class CallSession:
             await services.alerts.on_call_ended(event)
         if services.enricher is not None:
             services.enricher.on_call_ended(self.call_id)
+
+
+def _setter(event: asyncio.Event) -> Job:
+    async def set_it() -> None:
+        event.set()
+
+    return set_it
 
 
 def merged_keywords(heard: tuple[str, ...], spotted: tuple[WordConfidence, ...]) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from ingest.asr.base import StreamingRecognizer, StreamResult
 from ingest.audio.segmenter import SpeechSpan, TrackSegmenter
 from ingest.events import InterimTranscript, Speaker
-from ingest.pipeline.recognition import RecognitionPool, TimedRecognition
+from ingest.pipeline.recognition import Outcome, RecognitionPool, TimedRecognition
 from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import VadSettings
 from ingest.tasks import spawn
@@ -33,7 +33,8 @@ class HeardUtterance:
     speaker: Speaker
     start: float
     end: float
-    recognition: asyncio.Future[TimedRecognition]
+    recognition: asyncio.Future[Outcome] | asyncio.Future[TimedRecognition]
+    """Its recognition, or (live speech under overload) `Postponed`: see `recognition_queue`."""
     last_voiced_at: float
     """`time.monotonic()` when the frame that ended the speech arrived."""
     closed_at: float
@@ -59,8 +60,11 @@ class BatchTrack:
         on_utterance: OnUtterance,
         spool: UtteranceSpool | None = None,
         language: str | None = None,
+        *,
+        live: bool = True,
     ) -> None:
-        """`language`: what the engine is asked for (None: it detects)."""
+        """`language`: what the engine is asked for (None: it detects); `live` speech
+        is recognised newest first and may go late under overload (imports are not live)."""
         self.call_id = call_id
         self.language = language
         self.speaker = speaker
@@ -68,6 +72,7 @@ class BatchTrack:
         self._segmenter = TrackSegmenter(vad, sample_rate)
         self._pool = pool
         self._spool = spool
+        self._live = live
         self._on_utterance = on_utterance
         self._voiced_end = -1.0
         self._voiced_arrival = 0.0
@@ -93,7 +98,7 @@ class BatchTrack:
                 speaker=self.speaker,
                 start=span.start,
                 end=span.end,
-                recognition=self._pool.recognize(span, self.language),
+                recognition=self._pool.schedule(self.call_id, span, self.language, spooled, live=self._live),
                 last_voiced_at=self._voiced_arrival or arrived,
                 closed_at=time.monotonic(),
                 spooled=spooled,

@@ -306,11 +306,7 @@ class CallStore(ComponentStore):
 
     async def own_call(self, call_id: str, worker_id: str) -> None:
         """Mark `worker_id` as the worker that receives the call (several workers share a store)."""
-
-        async def write(tx: Queries) -> None:
-            await tx.execute("UPDATE calls SET worker_id = ? WHERE id = ?", (worker_id, call_id))
-
-        await self._transaction(f"own call {call_id}", write)
+        await self._execute("UPDATE calls SET worker_id = ? WHERE id = ?", (worker_id, call_id))
 
     async def active_calls_of(self, worker_id: str | None) -> list[CallSummary]:
         """The `active` calls owned by `worker_id` (None: by no worker, as before ownership)."""

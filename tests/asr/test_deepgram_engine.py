@@ -44,7 +44,7 @@ async def test_speech_becomes_interim_and_final_results(fake_deepgram: FakeDeepg
     await send_realtime_ish(stream, speak("i want to cancel my account right now", rate=RATE) + silence(1.0))
     await send_realtime_ish(stream, speak("can i speak to your supervisor please", rate=RATE) + silence(0.1))
     await stream.close()
-    results = await asyncio.wait_for(results_task, 60)
+    results = await asyncio.wait_for(results_task, 2 * CLOSE_S)
 
     finals = [r for r in results if r.is_final]
     assert len(finals) == 2
@@ -92,7 +92,7 @@ async def test_keepalive_holds_an_idle_stream_open(speak) -> None:
             stream, speak("i want to cancel my account right now", rate=RATE) + silence(0.5)
         )
         await stream.close()
-        results = await asyncio.wait_for(results_task, 60)
+        results = await asyncio.wait_for(results_task, 2 * CLOSE_S)
     finally:
         await server.stop()
     assert "KeepAlive" in server.sessions[0].controls
@@ -112,7 +112,7 @@ async def test_stream_reconnects_after_the_socket_drops(fake_deepgram: FakeDeepg
     await asyncio.sleep(0.2)  # let the client notice
     await send_realtime_ish(stream, speak("can i speak to your supervisor please", rate=RATE) + silence(0.5))
     await stream.close()
-    results = await asyncio.wait_for(results_task, 60)
+    results = await asyncio.wait_for(results_task, 2 * CLOSE_S)
 
     assert len(fake_deepgram.sessions) == 2
     finals = [r for r in results if r.is_final]
@@ -194,7 +194,7 @@ async def test_final_pieces_of_one_long_turn_become_one_segment(fake_deepgram: F
     results_task = asyncio.create_task(collect(stream))
     await send_realtime_ish(stream, turn + silence(1.0))
     await stream.close()
-    results = await asyncio.wait_for(results_task, 60)
+    results = await asyncio.wait_for(results_task, 2 * CLOSE_S)
 
     sent = [m for m in fake_results(fake_deepgram) if m["type"] == "Results" and m["is_final"]]
     mid_speech = [m for m in sent if not m["speech_final"] and m["channel"]["alternatives"][0]["transcript"]]

@@ -29,7 +29,11 @@ async def test_stream_asks_for_the_call_language_and_reports_word_confidences(
     fake_deepgram: FakeDeepgram, speak
 ) -> None:
     recognizer = DeepgramRecognizer(
-        "test-key", model="nova-3", base_url=fake_deepgram.url, keywords=("supervisor",)
+        "test-key",
+        model="nova-3",
+        base_url=fake_deepgram.url,
+        keywords=("supervisor",),
+        close_timeout_s=60.0,  # the fake decodes with pocketsphinx: slow on a loaded machine, not wrong
     )
     stream = await recognizer.open_stream(RATE, "en-GB")
     results: list[StreamResult] = []
@@ -42,7 +46,7 @@ async def test_stream_asks_for_the_call_language_and_reports_word_confidences(
     for begin in range(0, len(pcm), FRAME):
         await stream.send(pcm[begin : begin + FRAME])
     await stream.close()
-    await asyncio.wait_for(reader, 60)
+    await asyncio.wait_for(reader, 120)
 
     session = fake_deepgram.sessions[0]
     assert session.query["language"] == "en" and session.query["keyterm"] == "supervisor"

@@ -19,6 +19,7 @@ from ingest.adapters.audiosocket_frames import FrameKind
 from ingest.events import TranscriptSegment
 from ingest.settings import IngestSettings
 from simulator.audiosocket_dialer import AudioSocketDialer
+from tests.support.replay import UNPACED
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_LIMIT = 120.0  # guards against a hung test only
@@ -54,6 +55,7 @@ async def test_utterance_becomes_a_stored_segment_through_the_remote_engine(
         openai_asr_api_key="test-key",
         openai_asr_concurrency=2,
         openai_asr_prompt="cancel, supervisor",
+        **UNPACED,  # the utterance is sent in one go
     )
     call_id = str(uuid.uuid4())
     async with IngestWorker(settings, alerts_enabled=False) as worker:

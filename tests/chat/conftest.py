@@ -19,6 +19,7 @@ from ingest.settings import IngestSettings
 from ingest.storage import CallStore
 from ingest.translation import TranslationSettings, make_translator
 from tests.support.asgi import serve_asgi
+from tests.support.replay import unpaced
 
 AUTH_TOKEN = "chat-test-token"
 WAIT_S = 60.0
@@ -90,7 +91,10 @@ async def chat_app(tmp_path: Path) -> AsyncIterator[StartChatApp]:
         cleanups.append(service.close)
         app = FastAPI()
         app.include_router(
-            build_chat_router(IngestSettings(twilio_auth_token=AUTH_TOKEN), sink or DroppingSink(), service)
+            # Streams are replayed faster than real time: no pacing.
+            build_chat_router(
+                unpaced(IngestSettings(twilio_auth_token=AUTH_TOKEN)), sink or DroppingSink(), service
+            )
         )
         served = await serve_asgi(app)
         cleanups.append(served.stop)

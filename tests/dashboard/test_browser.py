@@ -20,6 +20,7 @@ from simulator.scripts import find_script
 from simulator.timeline import render_call
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD, XSS
+from tests.support.replay import REPLAYED
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +35,7 @@ async def live_dashboard(tmp_path: Path):
         http_port=0,
         asr="sphinx",
         asr_threads=2,
+        **REPLAYED,  # the call is dialled at twice real time
     )
     async with IngestWorker(settings) as worker:
         services = await dashboard_services_for(

@@ -95,6 +95,7 @@ async def test_a_supervisor_listens_to_a_live_call_in_the_browser(live_dashboard
 
         stats = await in_browser(hears_the_call)
         assert stats["decodedSamples"] > 0 and stats["firstFrameMs"] is not None
+        assert stats["wireFormat"] == 2  # mu-law: half the bytes of 16-bit PCM
         print(f"listen-in in Chromium: {stats}")
         assert worker.listen_tap.listener_count(call.call_id) == 1
 

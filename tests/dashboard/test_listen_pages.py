@@ -26,7 +26,9 @@ async def test_supervisors_and_admins_get_the_listen_button_qa_does_not(logged_i
 
 def test_the_player_starts_with_a_token_for_this_call_user_and_party(services) -> None:  # type: ignore[no-untyped-def]
     script = listen_script(services, SessionUser("sup", "supervisor"), "call-live", "caller")
-    assert script.startswith('window.callmonListen.start("ws://127.0.0.1:9" + "/listen/call-live?token=')
+    assert script.startswith(
+        'window.callmonListen.start("ws://127.0.0.1:9" + "/listen/call-live?format=mulaw&token='
+    )
     token = script.rsplit("token=", 1)[1].rstrip('")')
     assert services.settings.secret is not None
     grant = verify_listen_token(services.settings.secret, token, "call-live")

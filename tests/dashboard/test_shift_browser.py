@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from alerts.config import AlertSettings
 from dashboard.services import DashboardServices, open_standalone
 from dashboard.serving import DashboardServer
 from dashboard.settings import DashboardSettings
 from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
-from tests.dashboard.conftest import PASSWORD, add_segment, end_call, raise_alert, start_call
+from tests.dashboard.conftest import PASSWORD, XSS, add_segment, end_call, raise_alert, start_call
+from tests.support.factories import make_segment
 
 pytestmark = pytest.mark.slow
 LEVELS = ("warning", "urgent", "critical")
@@ -140,3 +142,49 @@ async def test_200_live_calls_fit_one_1080p_screen_in_dense_mode(dashboard, brow
         assert max(bottoms) <= height, (max(bottoms), height)
 
     await in_browser(check)
+
+
+async def test_grid_tiles_show_text_as_text_order_filter_and_leave_when_calls_end(dashboard, browser) -> None:
+    services, server = dashboard
+    await start_call(services, "calm", agent="carla")
+    await start_call(services, "risky", agent="rick")
+    await start_call(services, "foreign", agent="fran")
+    await add_segment(services, "calm", XSS)
+    await raise_alert(services, "risky", "critical")
+    foreign = make_segment("foreign", text="es muy caro", language="es", translation="it is very expensive",
+                           sentiment_score=-0.3, rolling_sentiment=-0.4)  # fmt: skip
+    await services.bus.publish(await services.calls.add_segment(foreign))
+    await in_browser(lambda: log_in(browser, server.url))
+
+    def tiles() -> list[str]:
+        return [t.get_attribute("data-call-id") for t in css(browser, "[data-testid=call-tile]")]
+
+    def check() -> None:
+        wait_for(browser, lambda d: len(tiles()) == 3 and "caro" in d.page_source)
+        assert tiles()[0] == "risky"  # riskiest first: the open critical alert
+        risky = css(browser, "[data-call-id=risky] [data-testid=alert-badge]")[0]
+        assert risky.text == "1 critical"
+        line = css(browser, "[data-call-id=foreign] [data-testid=last-line]")[0]
+        assert line.text == "caller: it is very expensive"
+        assert line.get_attribute("title") == "es: es muy caro"  # the original on hover
+        calm = css(browser, "[data-call-id=calm] [data-testid=last-line]")[0]
+        assert calm.text == f"caller: {XSS}"  # text, never markup
+        assert not css(browser, "[data-testid=call-grid] img")
+        age = css(browser, "[data-call-id=calm] [data-testid=age]")[0]
+        assert age.get_attribute("data-started")
+        css(browser, "input[data-testid=filter-text]")[0].send_keys("fran")
+        wait_for(browser, lambda d: tiles() == ["foreign"])
+        assert "3 active calls, 1 shown" in css(browser, "[data-testid=active-count]")[0].text
+        screenshot(browser, "wallboard-grid-filtered")
+        box = css(browser, "input[data-testid=filter-text]")[0]
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(Keys.BACKSPACE)
+        wait_for(browser, lambda d: len(tiles()) == 3)
+
+    await in_browser(check)
+    await end_call(services, "risky")
+
+    def ended_call_leaves() -> None:
+        wait_for(browser, lambda d: "risky" not in tiles() and len(tiles()) == 2)
+
+    await in_browser(ended_call_leaves)

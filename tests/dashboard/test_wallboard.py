@@ -6,11 +6,12 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from nicegui import ui
+from nicegui.testing import User
 
-from dashboard.components.call_tile import lag_text, shown_line
+from dashboard.components.call_grid import CallGrid
 from dashboard.feed import LiveCall
 from dashboard.wallboard_filters import WallboardFilter, facet_options
+from dashboard.wallboard_model import Row, lag_text, shown_line
 from ingest.events import CallSummary, TranscriptSegment
 from tests.dashboard.conftest import add_segment, raise_alert, start_call
 
@@ -48,18 +49,37 @@ def test_filters_match_facets_case_insensitively_and_free_text() -> None:
     assert facet_options([bob, ann], "agent") == ["Ann", "bob"]
 
 
+def grid_of(user: User) -> CallGrid:
+    """The page's tile grid: the rows and order it sent to the browser."""
+    grid = next(iter(user.find(marker="call-grid").elements))
+    assert isinstance(grid, CallGrid)
+    return grid
+
+
+async def tile_when(user: User, call_id: str, condition: Callable[[Row], bool]) -> Row:
+    """The tile of `call_id` on screen once `condition` holds for it."""
+    grid = grid_of(user)
+
+    def ready() -> bool:
+        row = grid.rows.get(call_id)
+        return row is not None and call_id in grid.order and condition(row)
+
+    await until(ready)
+    return grid.rows[call_id]
+
+
 async def test_tiles_show_each_partys_mood_lag_and_translation(logged_in, services) -> None:
     await start_call(services, "call-l", agent="lena", started_at=time.time() - 60)
     user = await logged_in("sup")
     await user.open("/")
-    await user.should_see("lena", retries=30)
+    await tile_when(user, "call-l", lambda row: row["agent"] == "lena")
     await add_segment(services, "call-l", "hello how can i help", speaker="agent", score=0.4)
     await add_segment(services, "call-l", "no quiero esto", speaker="caller", score=-0.5, start=3.0,
                       translation="i do not want this")  # fmt: skip
-    await user.should_see("caller -0.50", retries=30)
-    await user.should_see("agent +0.40", retries=30)
-    await user.should_see("s behind", retries=30)
-    lag = user.find(marker="lag").elements.pop().text  # spoken 3-5 s into a call 60 s old
+    tile = await tile_when(user, "call-l", lambda row: row["caller"] == "caller -0.50")
+    assert tile["agent_mood"] == "agent +0.40"
+    assert tile["lag"].endswith("s behind")
+    lag = tile["lag"]  # spoken 3-5 s into a call 60 s old
     assert 50 <= int(lag.split()[0]) <= 60, lag
     foreign = await services.calls.add_segment(
         TranscriptSegment(
@@ -78,9 +98,8 @@ async def test_tiles_show_each_partys_mood_lag_and_translation(logged_in, servic
         )
     )
     await services.bus.publish(foreign)
-    await user.should_see("caller: it is very expensive", retries=30)
-    line = next(e for e in user.find("caller: it is very expensive").elements)
-    assert line.props["title"] == "es: es muy caro"
+    tile = await tile_when(user, "call-l", lambda row: row["line"] == "caller: it is very expensive")
+    assert tile["original"] == "es: es muy caro"
 
 
 async def test_sort_and_filters_choose_and_order_tiles(logged_in, services) -> None:
@@ -90,17 +109,14 @@ async def test_sort_and_filters_choose_and_order_tiles(logged_in, services) -> N
     user = await logged_in("sup")
     await user.open("/")
     await user.should_see("2 active calls", retries=30)
-    tiles = {t.props["data-call-id"]: t for t in user.find(ui.card).elements if "data-call-id" in t.props}
-
-    def order(call_id: str) -> str:
-        return tiles[call_id].style.get("order", "")
-
-    assert order("call-1") == "0" and order("call-2") == "1"  # riskiest first
+    grid = grid_of(user)
+    await until(lambda: grid.order == ["call-1", "call-2"])  # riskiest first
+    assert grid.rows["call-1"]["badge"] == "1 urgent"
     user.find(marker="sort").elements.pop().set_value("agent")
-    await until(lambda: order("call-2") == "0" and order("call-1") == "1")
+    await until(lambda: grid.order == ["call-2", "call-1"])
     user.find(marker="filter-text").type("adam")
     await user.should_see("2 active calls, 1 shown", retries=30)
-    assert not tiles["call-1"].visible and tiles["call-2"].visible
+    assert [row["agent"] for row in grid.shown_rows] == ["adam"]
 
 
 async def until(condition: Callable[[], bool], within_s: float = 10.0) -> None:

@@ -10,6 +10,7 @@ import pytest
 from app.worker import IngestWorker
 from ingest.settings import IngestSettings
 from simulator.dialing import Target
+from tests.support.replay import REPLAYED
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def worker_settings(tmp_path: Path) -> IngestSettings:
         http_port=0,
         asr="sphinx",
         asr_threads=2,
+        **REPLAYED,  # calls are dialled faster than real time, transcripts checked in spoken order
     )
 
 

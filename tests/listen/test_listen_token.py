@@ -9,7 +9,12 @@ import json
 
 import pytest
 
-from ingest.pipeline.listen_token import ListenTokenError, issue_listen_token, verify_listen_token
+from ingest.pipeline.listen_token import (
+    ListenTokenError,
+    SpentListenTokens,
+    issue_listen_token,
+    verify_listen_token,
+)
 
 SECRET = "a-dashboard-secret-of-enough-length-0123456789"
 
@@ -59,3 +64,20 @@ def test_a_signed_token_with_a_non_listening_role_is_refused() -> None:
     token = f"{body.decode()}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
     with pytest.raises(ListenTokenError, match="role"):
         verify_listen_token(SECRET, token, "call-1")
+
+
+def test_a_token_opens_one_listen_until_it_expires() -> None:
+    spent = SpentListenTokens()
+    token = issue_listen_token(SECRET, "call-1", "sue", "supervisor", ttl_s=60, now=1000.0)
+    grant = verify_listen_token(SECRET, token, "call-1", now=1001.0)
+    assert spent.spend(token, grant, now=1001.0)
+    assert not spent.spend(token, grant, now=1002.0)
+    # Two tokens issued at the same instant are still two tokens.
+    twin = issue_listen_token(SECRET, "call-1", "sue", "supervisor", ttl_s=60, now=1000.0)
+    assert twin != token and spent.spend(
+        twin, verify_listen_token(SECRET, twin, "call-1", now=1001.0), now=1003.0
+    )
+    # Expired tokens leave the ledger (the expiry check refuses them anyway).
+    later = issue_listen_token(SECRET, "call-1", "sue", "supervisor", ttl_s=60, now=1100.0)
+    assert spent.spend(later, verify_listen_token(SECRET, later, "call-1", now=1101.0), now=1101.0)
+    assert len(spent) == 1

@@ -14,7 +14,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from app.listen_route import FRAME_HEADER
+from app.listen_route import FRAME_HEADER, encode_mulaw
 from app.worker import ComponentSettings, IngestWorker
 from bench.crash_worker import SlowNumberedRecognizer
 from bench.listen_worker import worker_settings
@@ -53,7 +53,7 @@ async def test_a_supervisor_hears_the_live_call_and_the_listen_is_audited(worker
         token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
         async with websockets.connect(listen_url(worker, call.call_id, token)) as socket:
             hello = orjson.loads(await asyncio.wait_for(socket.recv(), 5))
-            assert hello == {"type": "listening", "call_id": call.call_id, "party": "both"}
+            assert hello == {"type": "listening", "call_id": call.call_id, "party": "both", "format": "pcm16"}
             numbers = []
             while len(numbers) < 25:
                 message = await asyncio.wait_for(socket.recv(), 5)
@@ -127,6 +127,67 @@ async def test_bad_tokens_are_closed_with_policy_violation(worker: IngestWorker)
     audit = await ListenAuditStore.open(worker.settings.db_path)
     try:
         assert await audit.for_call(call.call_id) == []
+    finally:
+        await audit.close()
+
+
+def mulaw_to_pcm(byte: int) -> int:
+    """The G.711 decoder, written out independently of the encoder under test."""
+    u = ~byte & 0xFF
+    magnitude = ((((u & 0x0F) << 3) + 0x84) << ((u >> 4) & 7)) - 0x84
+    return -magnitude if u & 0x80 else magnitude
+
+
+def test_mulaw_is_g711() -> None:
+    # Reference points of G.711 mu-law: silence, full scale both ways, small values.
+    assert encode_mulaw(struct.pack("<5h", 0, 32767, -32768, 1, -1)) == bytes([0xFF, 0x80, 0x00, 0xFF, 0x7F])
+    for sample in range(-32768, 32768, 97):
+        decoded = mulaw_to_pcm(encode_mulaw(struct.pack("<h", sample))[0])
+        assert abs(decoded - sample) <= max(8, abs(sample) // 16), (sample, decoded)  # mu-law's step
+
+
+async def test_mulaw_halves_the_bytes_and_keeps_the_audio(worker: IngestWorker) -> None:
+    async with LiveCall(worker.audiosocket_port) as call:
+        await until_live(worker, call.call_id)
+        token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+        async with websockets.connect(listen_url(worker, call.call_id, token) + "&format=mulaw") as socket:
+            assert orjson.loads(await asyncio.wait_for(socket.recv(), 5))["format"] == "mulaw"
+            decoded = []
+            while len(decoded) < 10:
+                message = await asyncio.wait_for(socket.recv(), 5)
+                assert isinstance(message, bytes)
+                audio_format, _speaker, rate, _at = FRAME_HEADER.unpack_from(message)
+                payload = message[FRAME_HEADER.size :]
+                assert (audio_format, rate, len(payload)) == (2, 8000, 160)  # PCM16 would be 320
+                assert len(set(payload)) == 1  # a numbered frame: every sample the same
+                decoded.append(mulaw_to_pcm(payload[0]))
+            # Consecutive numbered frames, within mu-law's step of the numbers sent.
+            first = decoded[0]
+            for offset, value in enumerate(decoded):
+                assert abs(value - (first + offset)) <= max(8, abs(value) // 16) + 1, decoded
+        bad = listen_url(worker, call.call_id, issue_listen_token(SECRET, call.call_id, "sue", "supervisor"))
+        assert await close_code(bad + "&format=mp3") == 1008
+
+
+async def test_a_token_opens_one_listen_a_second_socket_with_it_is_refused(worker: IngestWorker) -> None:
+    async with LiveCall(worker.audiosocket_port) as call:
+        await until_live(worker, call.call_id)
+        url = listen_url(worker, call.call_id, issue_listen_token(SECRET, call.call_id, "sue", "supervisor"))
+        async with websockets.connect(url) as first:
+            hello = orjson.loads(await asyncio.wait_for(first.recv(), 5))
+            assert hello["type"] == "listening"
+            assert await close_code(url) == 1008  # while the first listen runs
+            assert isinstance(await asyncio.wait_for(first.recv(), 5), bytes)  # the first goes on
+        assert await close_code(url) == 1008  # and after it ended
+        # A fresh token for the same supervisor and call is a new listen.
+        again = listen_url(
+            worker, call.call_id, issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+        )
+        async with websockets.connect(again) as second:
+            assert orjson.loads(await asyncio.wait_for(second.recv(), 5))["type"] == "listening"
+    audit = await ListenAuditStore.open(worker.settings.db_path)
+    try:
+        assert len(await audit.for_call(call.call_id)) == 2
     finally:
         await audit.close()
 

@@ -11,6 +11,7 @@ import pytest
 
 from app.worker import IngestWorker
 from ingest.settings import IngestSettings
+from tests.support.replay import REPLAYED
 
 WAIT_S = 30.0  # only guards against a hung test; nothing is timed
 
@@ -30,6 +31,7 @@ async def start_worker(tmp_path: Path) -> AsyncIterator[StartWorker]:
             "http_port": 0,
             "asr": "sphinx",
             "asr_threads": 1,
+            **REPLAYED,  # calls are dialled faster than real time; a test may turn pacing back on
             **settings,
         }
         worker = IngestWorker(IngestSettings(**values), alerts_enabled=False)

@@ -15,6 +15,7 @@ from ingest.settings import IngestSettings
 from simulator.dialing import Target, dial_audiosocket
 from simulator.scripts import find_script
 from simulator.timeline import render_call
+from tests.support.replay import REPLAYED
 from tests.support.waiting import wait_until
 
 
@@ -29,6 +30,7 @@ async def worker(tmp_path: Path, postgres_url: str) -> AsyncIterator[IngestWorke
         http_port=0,
         asr="sphinx",
         asr_threads=2,
+        **REPLAYED,  # the call is dialled in a fraction of its length
     )
     async with IngestWorker(settings) as running:
         yield running

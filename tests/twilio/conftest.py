@@ -12,6 +12,7 @@ from twilio_test_support import CollectingSink
 from app.http_app import build_ingest_app
 from ingest.settings import IngestSettings
 from tests.support.asgi import ServedApp, serve_asgi
+from tests.support.replay import unpaced
 
 
 @dataclass
@@ -34,10 +35,15 @@ async def serve() -> AsyncIterator[ServeApp]:
         *,
         app: FastAPI | None = None,
         sink: CollectingSink | None = None,
+        paced: bool = False,
     ) -> RunningApp:
+        """`paced`: keep the settings' audio pacing (tests send faster than real time)."""
         sink = sink or CollectingSink()
         if app is None:
-            app = build_ingest_app(settings or IngestSettings(), sink, health=lambda: {"calls": 0})
+            settings = settings or IngestSettings()
+            app = build_ingest_app(
+                settings if paced else unpaced(settings), sink, health=lambda: {"calls": 0}
+            )
         running = await serve_asgi(app)
         served.append(running)
         return RunningApp(running.http_url, running.ws_url, sink)
