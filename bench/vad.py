@@ -11,6 +11,7 @@ per engine and condition:
 - utterances per true line (1.0 is ideal: above, lines are split; below,
   lines are merged or missed),
 - lines found (a line counts when an utterance overlaps it),
+- spurious utterances: ones that overlap no line (noise taken for speech),
 - utterances cut by the length cap instead of by silence (a segmenter that
   hears speech in the noise never closes an utterance),
 - onset error: where the utterance that covers most of a line starts, minus
@@ -20,6 +21,7 @@ per engine and condition:
 - CPU per second of audio, per track.
 
     python -m bench.vad
+    python -m bench.vad --threshold 0.5 --release-threshold 0.35   # Silero as it was before issue 11
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import argparse
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -62,6 +64,7 @@ class Tally:
     utterances: int = 0
     found: int = 0
     capped: int = 0
+    spurious: int = 0
     onset_errors: list[float] = field(default_factory=list)
     cpu_s: float = 0.0
     audio_s: float = 0.0
@@ -98,13 +101,15 @@ def add_noise(pcm: bytes, kind: str, snr_db: float, seed: int) -> bytes:
 
 
 def sharp_telephone_band(pcm: bytes) -> bytes:
-    """300-3400 Hz with sox's steep windowed-sinc filter (a brick wall, unlike G.712's slopes)."""
+    """300-3400 Hz with sox's steep windowed-sinc filter (a brick wall, unlike G.712's slopes).
+
+    `-D`: no dither, which sox adds with a random seed: every run hears the same audio."""
     sox = shutil.which("sox")
     if sox is None:
         raise SystemExit("sox is not installed: apt-get install sox")
     raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-r", str(RATE)]
     done = subprocess.run(
-        [sox, *raw, "-", *raw, "-", "sinc", "300-3400"], input=pcm, capture_output=True, check=True
+        [sox, "-D", *raw, "-", *raw, "-", "sinc", "300-3400"], input=pcm, capture_output=True, check=True
     )
     return done.stdout
 
@@ -120,8 +125,8 @@ def voice_onset(pcm: bytes, line: SpokenLine) -> float:
     return line.start + int(np.argmax(levels > 0.03 * levels.max())) * 0.01
 
 
-def segment(pcm: bytes, engine: str) -> tuple[list[SpeechSpan], float]:
-    track = TrackSegmenter(VadSettings(engine=engine), 8000)
+def segment(pcm: bytes, settings: VadSettings) -> tuple[list[SpeechSpan], float]:
+    track = TrackSegmenter(settings, 8000)
     spans: list[SpeechSpan] = []
     started = time.process_time()
     for offset in range(0, len(pcm), 320):
@@ -134,6 +139,7 @@ def score(tally: Tally, spans: list[SpeechSpan], lines: list[SpokenLine], clean:
     tally.lines += len(lines)
     tally.utterances += len(spans)
     tally.capped += sum(s.end - s.start >= max_s - 0.05 for s in spans)
+    tally.spurious += sum(not any(s.start < line.end and s.end > line.start for line in lines) for s in spans)
     for line in lines:
         overlaps = [(min(s.end, line.end) - max(s.start, line.start), s) for s in spans]
         overlaps = [(length, s) for length, s in overlaps if length > 0]
@@ -147,12 +153,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.parse_args()
+    defaults = VadSettings()
+    parser.add_argument("--threshold", type=float, default=defaults.threshold, help="Silero: opens speech")
+    parser.add_argument(
+        "--release-threshold", type=float, default=defaults.release_threshold, help="Silero: closes speech"
+    )
+    args = parser.parse_args()
     calls: list[CallAudio] = [render_call(script) for script in bundled_scripts()]
     max_s = VadSettings().max_utterance_s
-    print(f"{len(calls)} calls, {sum(len(c.lines) for c in calls)} lines, two tracks each\n")
+    print(f"{len(calls)} calls, {sum(len(c.lines) for c in calls)} lines, two tracks each")
+    print(f"Silero opens at {args.threshold:g}, releases below {args.release_threshold:g}\n")
     print(
-        f"{'condition':<18} {'engine':<7} {'utt/line':>8} {'found':>7} {'capped':>6} "
+        f"{'condition':<18} {'engine':<7} {'utt/line':>8} {'found':>7} {'spurious':>8} {'capped':>6} "
         f"{'onset p50':>9} {'onset p95':>9} {'CPU ms per audio s':>19}"
     )
     for name, snr, kind, band in CONDITIONS:
@@ -164,7 +176,13 @@ def main() -> None:
                     pcm = sharp_telephone_band(clean) if band else clean
                     if kind is not None and snr is not None:
                         pcm = add_noise(pcm, kind, snr, seed=index * 2 + (speaker == "caller"))
-                    spans, cpu = segment(pcm, engine)
+                    settings = replace(
+                        defaults,
+                        engine=engine,
+                        threshold=args.threshold,
+                        release_threshold=args.release_threshold,
+                    )
+                    spans, cpu = segment(pcm, settings)
                     own_lines = [line for line in call.lines if line.speaker == speaker]
                     score(tally, spans, own_lines, clean, max_s)
                     tally.cpu_s += cpu
@@ -176,7 +194,7 @@ def main() -> None:
             )
             print(
                 f"{label:<18} {engine:<7} {tally.utterances / tally.lines:8.2f} "
-                f"{tally.found:3d}/{tally.lines:<3d} {tally.capped:6d} {p50:9.0f} {p95:9.0f} "
+                f"{tally.found:3d}/{tally.lines:<3d} {tally.spurious:8d} {tally.capped:6d} {p50:9.0f} {p95:9.0f} "
                 f"{1000 * tally.cpu_s / tally.audio_s:19.2f}"
             )
 

@@ -47,7 +47,7 @@ def _speak_wav(voice: str, text: str, wav: Path) -> None:
 def _to_8k(wav: Path, *effects: str) -> bytes:
     raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1"]
     done = subprocess.run(
-        [_tool("sox"), str(wav), *raw, "-", "rate", str(RATE), *effects],
+        [_tool("sox"), "-D", str(wav), *raw, "-", "rate", str(RATE), *effects],
         check=True,
         capture_output=True,
         timeout=60,
