@@ -18,9 +18,15 @@ per engine and condition:
   where the line's voice starts (first 10 ms above 3 % of its peak level),
   p50 and p95 in ms: positive means the start of the line was cut off (lost
   words), the pre-roll padding makes a good onset some -100..-200 ms,
+- with `--words` (clean and band conditions only; pocketsphinx is slow):
+  first words lost, of the lines whose first word pocketsphinx hears in the
+  line's own stretch of audio (voice onset - 0.3 s to its end + 0.3 s), those
+  where it is not among the first three words heard in the utterance that
+  covers the line (or no utterance does),
 - CPU per second of audio, per track.
 
     python -m bench.vad
+    python -m bench.vad --words   # also first words lost (pocketsphinx)
     python -m bench.vad --threshold 0.5 --release-threshold 0.35   # Silero as it was before issue 11
 """
 
@@ -34,6 +40,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ingest.asr.sphinx import SphinxRecognizer
+from ingest.audio.resample import resample_pcm16
 from ingest.audio.segmenter import SpeechSpan, TrackSegmenter
 from ingest.settings import VadSettings
 from simulator.scripts import bundled_scripts
@@ -65,6 +73,8 @@ class Tally:
     found: int = 0
     capped: int = 0
     spurious: int = 0
+    first_checked: int = 0
+    first_lost: int = 0
     onset_errors: list[float] = field(default_factory=list)
     cpu_s: float = 0.0
     audio_s: float = 0.0
@@ -135,7 +145,34 @@ def segment(pcm: bytes, settings: VadSettings) -> tuple[list[SpeechSpan], float]
     return spans, time.process_time() - started
 
 
-def score(tally: Tally, spans: list[SpeechSpan], lines: list[SpokenLine], clean: bytes, max_s: float) -> None:
+class FirstWordCheck:
+    """Is a line's first word heard at the start of a stretch of audio? (pocketsphinx, cached)"""
+
+    def __init__(self) -> None:
+        self._recognizer = SphinxRecognizer()
+        self._heard: dict[tuple[bytes, str], bool] = {}
+
+    def heard(self, pcm: bytes, line: SpokenLine) -> bool:
+        first = line.text.split()[0].lower().strip(",.?!")
+        key = (pcm, first)
+        if key not in self._heard:
+            words = self._recognizer.recognize(resample_pcm16(pcm, RATE)).text.lower().split()
+            self._heard[key] = first in words[:3]
+        return self._heard[key]
+
+    def reference(self, pcm: bytes, clean: bytes, line: SpokenLine) -> bytes:
+        start = max(0.0, voice_onset(clean, line) - 0.3)
+        return pcm[int(start * RATE) * 2 : int((line.end + 0.3) * RATE) * 2]
+
+
+def score(
+    tally: Tally,
+    spans: list[SpeechSpan],
+    lines: list[SpokenLine],
+    clean: bytes,
+    max_s: float,
+    words: tuple[FirstWordCheck, bytes] | None = None,
+) -> None:
     tally.lines += len(lines)
     tally.utterances += len(spans)
     tally.capped += sum(s.end - s.start >= max_s - 0.05 for s in spans)
@@ -143,10 +180,15 @@ def score(tally: Tally, spans: list[SpeechSpan], lines: list[SpokenLine], clean:
     for line in lines:
         overlaps = [(min(s.end, line.end) - max(s.start, line.start), s) for s in spans]
         overlaps = [(length, s) for length, s in overlaps if length > 0]
-        if overlaps:
+        covering = max(overlaps, key=lambda pair: pair[0])[1] if overlaps else None
+        if covering is not None:
             tally.found += 1
-            covering = max(overlaps, key=lambda pair: pair[0])[1]
             tally.onset_errors.append(covering.start - voice_onset(clean, line))
+        if words is not None:
+            check, pcm = words
+            if check.heard(check.reference(pcm, clean, line), line):
+                tally.first_checked += 1
+                tally.first_lost += covering is None or not check.heard(covering.pcm, line)
 
 
 def main() -> None:
@@ -158,14 +200,16 @@ def main() -> None:
     parser.add_argument(
         "--release-threshold", type=float, default=defaults.release_threshold, help="Silero: closes speech"
     )
+    parser.add_argument("--words", action="store_true", help="also count first words lost (pocketsphinx)")
     args = parser.parse_args()
+    check = FirstWordCheck() if args.words else None
     calls: list[CallAudio] = [render_call(script) for script in bundled_scripts()]
     max_s = VadSettings().max_utterance_s
     print(f"{len(calls)} calls, {sum(len(c.lines) for c in calls)} lines, two tracks each")
     print(f"Silero opens at {args.threshold:g}, releases below {args.release_threshold:g}\n")
     print(
         f"{'condition':<18} {'engine':<7} {'utt/line':>8} {'found':>7} {'spurious':>8} {'capped':>6} "
-        f"{'onset p50':>9} {'onset p95':>9} {'CPU ms per audio s':>19}"
+        f"{'onset p50':>9} {'onset p95':>9} {'1st lost':>8} {'CPU ms per audio s':>19}"
     )
     for name, snr, kind, band in CONDITIONS:
         label = name if snr is None else f"{name} {snr:g} dB"
@@ -184,7 +228,8 @@ def main() -> None:
                     )
                     spans, cpu = segment(pcm, settings)
                     own_lines = [line for line in call.lines if line.speaker == speaker]
-                    score(tally, spans, own_lines, clean, max_s)
+                    words = (check, pcm) if check is not None and kind is None else None
+                    score(tally, spans, own_lines, clean, max_s, words)
                     tally.cpu_s += cpu
                     tally.audio_s += len(pcm) / 16000
             p50, p95 = (
@@ -192,9 +237,10 @@ def main() -> None:
                 if tally.onset_errors
                 else (float("nan"), float("nan"))
             )
+            lost = f"{tally.first_lost}/{tally.first_checked}" if tally.first_checked else "-"
             print(
                 f"{label:<18} {engine:<7} {tally.utterances / tally.lines:8.2f} "
-                f"{tally.found:3d}/{tally.lines:<3d} {tally.spurious:8d} {tally.capped:6d} {p50:9.0f} {p95:9.0f} "
+                f"{tally.found:3d}/{tally.lines:<3d} {tally.spurious:8d} {tally.capped:6d} {p50:9.0f} {p95:9.0f} {lost:>8} "
                 f"{1000 * tally.cpu_s / tally.audio_s:19.2f}"
             )
 
