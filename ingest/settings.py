@@ -31,8 +31,10 @@ VAD_ENGINES = ("silero", "webrtc")
 class VadSettings:
     engine: str = "silero"
     """silero (robust to background noise) or webrtc (the light option)."""
-    threshold: float = 0.5
-    """Silero: speech probability that opens speech (it closes 0.15 lower)."""
+    threshold: float = 0.2
+    """Silero: speech probability that opens speech (low: band-limited lines score speech low)."""
+    release_threshold: float = 0.1
+    """Silero: once in speech, the probability it must fall below to count as silence."""
     aggressiveness: int = 2
     """webrtcvad mode 0..3: higher rejects more non-speech."""
     end_silence_ms: int = 600
@@ -130,8 +132,12 @@ class IngestSettings(CallmonSettings):
     """Utterances in the rolling sentiment average."""
     vad_engine: str = "silero"
     """Voice activity detector: silero (robust to background noise) or webrtc (the light option)."""
-    vad_threshold: float = 0.5
-    """Silero: speech probability that opens speech (it closes 0.15 lower)."""
+    vad_threshold: float = 0.2
+    """Silero: speech probability that opens speech. Low on purpose: behind a sharp 300-3400 Hz
+    telephone band Silero scores plain speech 0.2-0.5, and 0.5 cut off utterance starts."""
+    vad_release_threshold: float = 0.1
+    """Silero: once in speech, the probability it must fall below to count as silence
+    (below CALLMON_VAD_THRESHOLD)."""
     vad_aggressiveness: int = 2
     """webrtcvad mode 0..3: higher rejects more non-speech."""
     vad_end_silence_ms: int = 600
@@ -203,6 +209,10 @@ class IngestSettings(CallmonSettings):
             raise SettingsError("CALLMON_VAD_ENGINE must be silero or webrtc")
         if not 0 < self.vad_threshold < 1:
             raise SettingsError("CALLMON_VAD_THRESHOLD must be between 0 and 1")
+        if not 0 < self.vad_release_threshold <= self.vad_threshold:
+            raise SettingsError(
+                "CALLMON_VAD_RELEASE_THRESHOLD must be above 0 and at most CALLMON_VAD_THRESHOLD"
+            )
         if not 0 <= self.vad_aggressiveness <= 3:
             raise SettingsError("CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3")
         if self.vad_end_silence_ms < 20 or self.vad_max_utterance_s <= 0:
@@ -232,6 +242,7 @@ class IngestSettings(CallmonSettings):
         return VadSettings(
             engine=self.vad_engine,
             threshold=self.vad_threshold,
+            release_threshold=self.vad_release_threshold,
             aggressiveness=self.vad_aggressiveness,
             end_silence_ms=self.vad_end_silence_ms,
             max_utterance_s=self.vad_max_utterance_s,
