@@ -41,6 +41,10 @@ async def measure(calls: int, seconds: float, senders: int) -> dict[str, float]:
             http_host="127.0.0.1",
             http_port=0,
             asr_threads=2,
+            # Settings built from arguments do not read the environment: pass the
+            # detector on, or the single-worker figures would always be Silero's.
+            vad_engine=os.environ.get("CALLMON_VAD_ENGINE", "silero"),
+            max_calls=max(calls, 1),  # capacity, not admission, is measured here
         )
         async with IngestWorker(
             settings, engine=SentenceRecognizer(), tap=probe, alerts_enabled=True
@@ -90,6 +94,7 @@ def main() -> None:
             [int(c) for c in args.calls.split(",")], args.workers, args.seconds, args.senders, args.redis_url
         )
         return
+    print(f"VAD: {os.environ.get('CALLMON_VAD_ENGINE', 'silero')}")
     print(
         f"{'calls':>6} {'frames':>8} {'late':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>8} "
         f"{'worker CPU':>10} {'CPU/call':>9} {'segments':>8} {'sender late':>11}"
