@@ -165,9 +165,10 @@ Said = list[tuple[tuple[str, ...], float]]
 class WordGate:
     """When a word rule believes the engine heard a word (pure).
 
-    Calibrated on pocketsphinx over the rendered corpus (bench/insight_e2e,
-    README "Trusting recognised words"): word posteriors of correct words
-    have a median of 0.72, of wrong ones 0.23, so one threshold either drops
+    Calibrated on pocketsphinx over the rendered corpus (bench/insight_e2e;
+    README, "The call's language, word confidences and keyword boosting"):
+    word posteriors of correct words have a median of 0.72, of wrong ones
+    0.23, so one threshold either drops
     clearly spoken keywords ("i'm suing your company": "suing" at 0.13) or
     lets guesses through. A keyword counts when
 
