@@ -51,6 +51,7 @@ from alerts.rules import (
     ProfanityRule,
     SegmentRule,
     VeryNegativeRule,
+    WordGate,
 )
 from ingest.analysis import DEFAULT_EXCEPTIONS
 
@@ -133,6 +134,12 @@ class AlertSettings:
     min_confidence: float = 0.4
     """Keyword and profanity rules ignore words the recogniser was less sure of: the
     matched word's own confidence, or the segment's when the engine gives none."""
+    min_spot_confidence: float = 0.85
+    """A keyword found by the engine's keyword-spotting pass (pocketsphinx) counts at
+    this closeness between the keyword's sounds and the transcript's words over it
+    (1.0: the transcript says it too), however low the transcribed word's own
+    confidence; looser spots were nearly all false in the calibration run
+    (see `alerts.rules.WordGate`)."""
     min_sentiment_confidence: float = 0.3
     """Sentiment rules (and the moods) ignore segments the recogniser was less sure of:
     misrecognised speech ("all evil illegal") scores as garbage."""
@@ -149,6 +156,14 @@ class AlertSettings:
     missing_disclosure: DisclosureRule = DEFAULT_DISCLOSURE
     custom_rules: tuple[KeywordRule, ...] = ()
     notify: NotifySettings = field(default_factory=NotifySettings)
+
+    @property
+    def word_gate(self) -> WordGate:
+        """When the keyword and profanity rules believe a recognised word."""
+        return WordGate(
+            min_confidence=self.min_confidence,
+            min_spot_confidence=self.min_spot_confidence,
+        )
 
     @property
     def segment_rules(self) -> tuple[SegmentRule, ...]:
@@ -251,7 +266,12 @@ def _with_environment(
 def _settings(document: AlertDocument) -> AlertSettings:
     values: dict[str, Any] = {
         key: getattr(document, key)
-        for key in ("min_confidence", "min_sentiment_confidence", "exceptions")
+        for key in (
+            "min_confidence",
+            "min_spot_confidence",
+            "min_sentiment_confidence",
+            "exceptions",
+        )
         if key in document.model_fields_set
     }
     for name, default in DEFAULT_RULES.items():

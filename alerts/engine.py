@@ -80,7 +80,7 @@ def evaluate_segment(
             segment,
             call,
             settings.exceptions,
-            min_word_confidence=settings.min_confidence,
+            gate=settings.word_gate,
         )
         if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
             hits.append(hit)

@@ -40,6 +40,32 @@ def test_a_doubtful_keyword_does_not_count_in_a_confident_segment() -> None:
     assert AlertEngine(AlertSettings()).on_segment(line) is None
 
 
+def test_a_doubtful_keyword_counts_when_the_spotting_pass_heard_it_too() -> None:
+    # The end-to-end run's "i'm suing your company": recognised exactly, "suing" at 0.13,
+    # and the keyword-spotting pass heard "suing" over the same stretch.
+    line = dataclasses.replace(
+        make_segment("if it's not fixed today i'm suing your company", confidence=0.6),
+        words=words(("if", 0.73), ("it's", 0.99), ("not", 1.0), ("fixed", 0.13), ("today", 0.05),
+                    ("i'm", 0.4), ("suing", 0.13), ("your", 1.0), ("company", 1.0)),
+    )  # fmt: skip
+    assert AlertEngine(AlertSettings()).on_segment(line) is None
+    agreed = dataclasses.replace(line, spotted=words(("suing", 1.0)))
+    verdict = AlertEngine(AlertSettings()).on_segment(agreed)
+    assert verdict is not None and "legal_threat" in verdict.rules
+
+
+def test_a_doubtful_keyword_counts_when_the_spotting_pass_agrees_on_it() -> None:
+    # Two independent searches over the same audio agree: "refund" at 0.39 in the
+    # transcript, spotted there at closeness 1.0.
+    line = dataclasses.replace(
+        make_segment("nobody will give me a refund", confidence=0.4),
+        words=words(("nobody", 0.3), ("will", 0.5), ("give", 0.4), ("me", 0.3), ("a", 0.2), ("refund", 0.39)),
+        spotted=words(("refund", 1.0)),
+    )
+    assert AlertEngine(AlertSettings()).on_segment(line) is not None
+    assert AlertEngine(AlertSettings()).on_segment(dataclasses.replace(line, spotted=())) is None
+
+
 def test_an_inflected_keyword_is_judged_on_its_own_word() -> None:
     line = dataclasses.replace(
         make_segment("we are suing you", confidence=0.3),
@@ -73,15 +99,18 @@ def test_profanity_is_judged_on_the_swear_word() -> None:
     assert check_rule(ProfanityRule(), doubtful, CALL, min_word_confidence=0.4) is None
 
 
-def test_a_spotted_keyword_counts_with_its_own_confidence() -> None:
-    # The language model heard "modern"; the keyword-spotting pass heard "attorney".
+def test_a_keyword_only_spotted_counts_when_the_transcript_sounds_just_like_it() -> None:
+    # The language model heard "attorneys" as "at honey"; the keyword-spotting pass heard "attorney".
     line = dataclasses.replace(
-        make_segment("i will call my modern", confidence=0.6), spotted=words(("attorney", 0.8))
+        make_segment("i will call my at honey", confidence=0.6), spotted=words(("attorney", 0.9))
     )
     hit = check_rule(DEFAULT_LEGAL_RULE, line, CALL, min_word_confidence=0.4)
     assert hit is not None and hit.reason == 'legal threat "attorney"'
-    weak = dataclasses.replace(line, spotted=words(("attorney", 0.3)))
-    assert check_rule(DEFAULT_LEGAL_RULE, weak, CALL, min_word_confidence=0.4) is None
+    # Spots only loosely like the words over them were all false in the calibration
+    # run ("complaint" on "for explaining" at 0.67, "court" on "sort of" at 0.75).
+    loose = dataclasses.replace(line, spotted=words(("attorney", 0.75)))
+    assert check_rule(DEFAULT_LEGAL_RULE, loose, CALL, min_word_confidence=0.4) is None
+    assert AlertEngine(AlertSettings(min_spot_confidence=0.7)).on_segment(loose) is not None
 
 
 def test_untranscribed_speech_raises_nothing_and_moves_no_mood() -> None:

@@ -78,7 +78,7 @@ def test_spotting_finds_a_keyword_the_language_model_lost(speak) -> None:
     boosted = SphinxRecognizer(keywords=ALERT_KEYWORDS).recognize(audio)
     assert boosted.text == plain.text  # the language-model pass is unchanged
     assert [w.word for w in boosted.spotted] == ["unacceptable"]
-    assert 0.6 <= boosted.spotted[0].confidence <= 1.0
+    assert 0.85 <= boosted.spotted[0].confidence <= 1.0
 
 
 def test_spotting_confirms_keywords_that_were_said(speak) -> None:
@@ -87,6 +87,8 @@ def test_spotting_confirms_keywords_that_were_said(speak) -> None:
         ("i will call my attorney about this", "kal"): "attorney",
         ("let me speak to your supervisor", "rms"): "supervisor",
         ("my solicitor will hear about this", "kal"): "solicitor",
+        # "sue" is too short to spot; its longer form is listened for.
+        ("if it's not fixed today i'm suing your company", "rms"): "suing",
     }
     for (line, voice), keyword in said.items():
         assert [w.word for w in recognizer.recognize(speak(line, voice)).spotted] == [keyword], line
@@ -101,6 +103,9 @@ def test_spotting_stays_quiet_on_ordinary_sentences(speak) -> None:
         ("the price of the package seems fair to me", "kal"),
         ("could you read me the account number again", "rms"),
         ("is there anything else i can help with", "awb"),
+        # Spotted as "sue" and "complaint" before the spots had to sound almost alike.
+        ("i work from home and i've lost two days of work", "rms"),
+        ("okay that makes sense, thank you for explaining", "rms"),
     ]
     for line, voice in lines:
         assert recognizer.recognize(speak(line, voice)).spotted == (), line
@@ -138,7 +143,12 @@ class Dictionary:
         "can": "K AE N",
         "check": "CH EH K",
         "the": "DH AH",
+        "unacceptable": "AH N AE K S EH P T AH B AH L",
+        "on": "AA N",
+        "acceptable": "AE K S EH P T AH B AH L",
         "sue": "S UW",
+        "sued": "S UW D",
+        "suing": "S UW IH NG",
         "attorney": "AH T ER N IY",
     }
 
@@ -151,8 +161,12 @@ class Dictionary:
 
 def test_a_spot_needs_the_language_model_words_to_sound_like_it() -> None:
     d = Dictionary()
+    split = [Heard("the", 0, 10), Heard("on", 11, 30), Heard("acceptable", 31, 90)]
+    assert confirmed_spots([Heard("unacceptable", 12, 88)], split, d.phones) == [("unacceptable", 0.917)]
+    # One phone in six different is already too far: such spots ("manager" over
+    # "managed") were false in the end-to-end calibration run.
     candle = [Heard("the", 0, 10), Heard("candle", 11, 60)]
-    assert confirmed_spots([Heard("cancel", 12, 58)], candle, d.phones) == [("cancel", 0.833)]
+    assert confirmed_spots([Heard("cancel", 12, 58)], candle, d.phones) == []
     can_check = [Heard("can", 0, 20), Heard("check", 21, 50)]
     assert confirmed_spots([Heard("cancel", 0, 45)], can_check, d.phones) == []
     elsewhere = [Heard("cancel", 200, 260)]
@@ -162,7 +176,8 @@ def test_a_spot_needs_the_language_model_words_to_sound_like_it() -> None:
 def test_thresholds_and_which_phrases_can_be_spotted() -> None:
     assert keyphrase_threshold(4) > keyphrase_threshold(6) > keyphrase_threshold(12) >= 1e-50
     phrases = keyphrases(Dictionary(), ["Cancel", "sue", "attorney", "zzyzx", "cancel"])
-    assert [p.phrase for p in phrases] == ["cancel", "attorney"]  # "sue" too short, "zzyzx" unknown
+    # "sue" is too short, but "suing" is not ("sued" is); "zzyzx" is unknown.
+    assert [p.phrase for p in phrases] == ["cancel", "suing", "attorney"]
 
 
 def test_a_short_keyword_is_not_confirmed_by_part_of_a_longer_word() -> None:
