@@ -58,6 +58,7 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(word.strip("'") for word in _NOT_WORD.sub(" ", text.lower()).split() if word.strip("'"))
 
 
+@functools.lru_cache(maxsize=65_536)
 def sound_key(word: str) -> str:
     """A small phonetic key: words that sound alike get the same key.
 
@@ -94,8 +95,13 @@ _SOUND_CLASS = {
 }
 
 
+@functools.lru_cache(maxsize=65_536)
 def word_distance(heard: str, expected: str) -> float:
-    """0 (same word) .. 1 (unrelated): spelling or sound, whichever is closer."""
+    """0 (same word) .. 1 (unrelated): spelling or sound, whichever is closer.
+
+    Cached, like `sound_key`: alignment compares every heard word with every
+    phrase word on each agent line, and calls repeat the same few hundred words
+    (bench/ingest_capacity showed the two at ~15% of a worker's CPU)."""
     if heard == expected:
         return 0.0
     if sound_key(heard) == sound_key(expected) and sound_key(heard):
