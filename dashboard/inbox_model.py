@@ -10,8 +10,6 @@ and the same JSON goes to every open strip (`components/alert_inbox.py`).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,11 +18,9 @@ import orjson
 from alerts.levels import level_rank
 from dashboard.feed import FeedResynced, LiveCall, LiveFeed
 from dashboard.style import call_path
+from dashboard.ticker import Ticker
 from ingest.call_identity import agent_display_name
 from ingest.events import AlertAcknowledged, AlertRaised, CallEnded, CallSummary, Event
-from ingest.tasks import spawn
-
-log = logging.getLogger(__name__)
 
 TICK_S = 0.25
 INBOX_EVENTS = (AlertRaised, AlertAcknowledged, CallEnded, CallSummary, FeedResynced)
@@ -66,8 +62,7 @@ class AlertInboxModel:
         self.open_alerts = 0
         """Unacknowledged alerts of live calls: the other pages' badge."""
         self._dirty = True
-        self._listeners: set[InboxListener] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._ticker: Ticker[AlertInboxModel] = Ticker(self.flush, tick_s, "alert-inbox-model")
         feed.listen(self._take)
 
     def _take(self, event: Event) -> None:
@@ -76,20 +71,10 @@ class AlertInboxModel:
 
     def listen(self, listener: InboxListener) -> Callable[[], None]:
         """`listener` gets the model after every change; the ticker starts with the first page."""
-        self._listeners.add(listener)
-        if self._task is None:
-            self._task = spawn(self._tick(), name="alert-inbox-model")
-        return lambda: self._listeners.discard(listener)
+        return self._ticker.listen(listener)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_s)
-            self.flush()
+        await self._ticker.close()
 
     def flush(self) -> bool:
         """Rebuild the rows when an alert, acknowledgement or call end came in, and tell
@@ -104,9 +89,5 @@ class AlertInboxModel:
             return False
         self.rows, self.open_alerts = rows, count
         self.rows_json = orjson.dumps(rows).decode()
-        for listener in list(self._listeners):
-            try:
-                listener(self)
-            except Exception:
-                log.exception("an alert inbox failed on a change")
+        self._ticker.tell(self)
         return True

@@ -14,8 +14,6 @@ sort order per tick, whatever the number of pages.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +21,7 @@ import orjson
 
 from dashboard.feed import FeedResynced, LiveCall, LiveFeed
 from dashboard.style import call_path, format_score, sentiment_classes
+from dashboard.ticker import Ticker
 from dashboard.wallboard_filters import FACETS, facet_options
 from ingest.call_identity import agent_display_name
 from ingest.events import (
@@ -34,9 +33,6 @@ from ingest.events import (
     Event,
     TranscriptSegment,
 )
-from ingest.tasks import spawn
-
-log = logging.getLogger(__name__)
 
 TICK_S = 0.25
 """How often changed tiles go out: a few updates a second is live for a person,
@@ -123,10 +119,9 @@ class WallboardModel:
         self.version = 0
         """Bumped on every tick that changed anything: pages re-rank only then."""
         self._dirty: set[str] = set(feed.calls)
-        self._listeners: set[TickListener] = set()
+        self._ticker: Ticker[WallboardDiff | None] = Ticker(self.flush, tick_s, "wallboard-model")
         self._rankings: dict[str, tuple[int, list[LiveCall], list[str], str | None]] = {}
         self._options: tuple[int, dict[str, list[str]]] = (-1, {})
-        self._task: asyncio.Task[None] | None = None
         feed.listen(self._take)
 
     def _take(self, event: Event) -> None:
@@ -139,20 +134,10 @@ class WallboardModel:
         """`listener` is called after every tick that changed anything, with the diff of
         the rows (None when only a hidden sort key moved); the ticker starts with the
         first page."""
-        self._listeners.add(listener)
-        if self._task is None:
-            self._task = spawn(self._tick(), name="wallboard-model")
-        return lambda: self._listeners.discard(listener)
+        return self._ticker.listen(listener)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_s)
-            self.flush()
+        await self._ticker.close()
 
     def flush(self) -> WallboardDiff | None:
         """Turn the dirty calls into rows and hand the diff to every page. Pages call
@@ -174,11 +159,7 @@ class WallboardModel:
                 changed.append(row)
         self.version += 1  # even when no row changed: a hidden sort key (rolling mood) may have
         diff = WallboardDiff(changed, removed) if changed or removed else None
-        for listener in list(self._listeners):
-            try:
-                listener(diff)
-            except Exception:
-                log.exception("a wallboard page failed on a tick")
+        self._ticker.tell(diff)
         return diff
 
     def _ranking(self, by: str) -> tuple[int, list[LiveCall], list[str], str | None]:
