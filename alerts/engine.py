@@ -9,6 +9,7 @@ still fire, so a warning's cooldown never hides an urgent or critical alert.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from typing import NamedTuple
 
 from alerts.compliance import (
@@ -121,28 +122,48 @@ def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[Ca
     return dataclasses.replace(call, disclosure_reported=True), merge_hits([hit])
 
 
+ENDED_CALLS_KEPT = 10_000
+"""How many ended calls' final states are remembered for stragglers."""
+
+
 class AlertEngine:
-    """Keeps each live call's `CallAlertState`; no I/O, no clock."""
+    """Keeps each live call's `CallAlertState`; no I/O, no clock.
+
+    A segment can still arrive after its call ended (a connection cut for a
+    flood while its utterances were being recognised). It is judged against
+    the call's final state, so a rule that fires once per call (the
+    disclosure) cannot fire a second time from a fresh state, and the call does
+    not come back to life; its keywords still count.
+    """
 
     def __init__(self, settings: AlertSettings) -> None:
         self.settings = settings
         self._calls: dict[str, CallAlertState] = {}
+        self._ended: OrderedDict[str, CallAlertState] = OrderedDict()
 
     def start_call(self, call_id: str) -> None:
         self._calls.setdefault(call_id, CallAlertState(call_id))
 
     def state(self, call_id: str) -> CallAlertState:
-        return self._calls.get(call_id) or CallAlertState(call_id)
+        return self._calls.get(call_id) or self._ended.get(call_id) or CallAlertState(call_id)
 
     def on_segment(self, segment: TranscriptSegment) -> Verdict | None:
         state, verdict = evaluate_segment(self.settings, self.state(segment.call_id), segment)
-        self._calls[segment.call_id] = state
+        if segment.call_id in self._ended and segment.call_id not in self._calls:
+            self._ended[segment.call_id] = state
+        else:
+            self._calls[segment.call_id] = state
         return verdict
 
     def end_call(self, call_id: str) -> Verdict | None:
-        """The call's last verdict; its state is forgotten."""
-        _, verdict = evaluate_call_end(self.settings, self.state(call_id))
+        """The call's last verdict; its state leaves the live calls (kept for stragglers)."""
+        state, verdict = evaluate_call_end(self.settings, self.state(call_id))
         self._calls.pop(call_id, None)
+        # The end has judged the disclosure: a straggler cannot judge it again.
+        self._ended[call_id] = dataclasses.replace(state, disclosure_reported=True)
+        self._ended.move_to_end(call_id)
+        while len(self._ended) > ENDED_CALLS_KEPT:
+            self._ended.popitem(last=False)
         return verdict
 
     @property

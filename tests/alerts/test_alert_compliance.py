@@ -170,3 +170,22 @@ def test_disabled():
     engine = AlertEngine(settings_from_mapping({"rules": {"missing_disclosure": {"enabled": False}}}))
     assert engine.on_segment(agent("hi", 31)) is None
     assert engine.end_call("call-1") is None
+
+
+def test_a_segment_after_the_end_cannot_raise_the_disclosure_again():
+    # A connection cut mid-call (a flood) can leave utterances in recognition that
+    # are stored after the call ended: the end judged the disclosure once.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("hello", 1))
+    assert engine.end_call("call-1") is not None
+    assert engine.on_segment(agent("how can i help", 40)) is None
+    assert "call-1" not in engine.live_calls
+    straggler = engine.on_segment(caller("i will call my lawyer", 45))
+    assert straggler is not None and "legal_threat" in straggler.rules
+
+
+def test_a_silent_call_is_not_judged_again_by_a_straggler():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.start_call("call-1")
+    assert engine.end_call("call-1") is None
+    assert engine.on_segment(agent("hello", 40)) is None

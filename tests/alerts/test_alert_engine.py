@@ -2,8 +2,10 @@
 
 import dataclasses
 
+import pytest
 from alert_support import make_segment
 
+from alerts import engine as engine_module
 from alerts.config import AlertSettings, settings_from_mapping
 from alerts.engine import AlertEngine, Verdict, evaluate_segment, merge_hits
 from alerts.rules import RuleHit
@@ -129,13 +131,30 @@ def test_configured_rules_change_the_outcome():
     )
 
 
-def test_end_call_forgets_the_call():
+def test_end_call_takes_the_call_off_the_live_calls_and_a_straggler_is_judged_on_its_final_state():
     engine = AlertEngine(QUIET)
-    engine.on_segment(make_segment("cancel", start=1))
+    first = engine.on_segment(make_segment("cancel", start=1))
+    assert first is not None
     assert engine.live_calls == ("call-1",)
     engine.end_call("call-1")
     assert engine.live_calls == ()
-    assert engine.on_segment(make_segment("cancel", start=2)) is not None
+    # The same words stored after the end repeat nothing the call already raised...
+    assert engine.on_segment(make_segment("cancel", start=2)) == engine.on_segment(
+        make_segment("cancel", start=3)
+    )
+    assert engine.live_calls == ()
+    # ...and a new call starts from nothing.
+    engine.start_call("call-2")
+    assert engine.on_segment(make_segment("cancel", call_id="call-2", start=1)) is not None
+
+
+def test_ended_calls_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "ENDED_CALLS_KEPT", 2)
+    engine = AlertEngine(QUIET)
+    for n in range(3):
+        engine.start_call(f"c{n}")
+        engine.end_call(f"c{n}")
+    assert list(engine._ended) == ["c1", "c2"]
 
 
 def test_default_settings_are_the_defaults():

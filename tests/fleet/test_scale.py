@@ -122,6 +122,11 @@ def start_worker(
             "CALLMON_ASR": "sphinx",
             "CALLMON_ASR_THREADS": "1",
             "CALLMON_ACTIVE_CALL_HEARTBEAT_S": str(HEARTBEAT_S),
+            # The threat calls are dialled in a fraction of their length: pacing would
+            # cut them off as floods (tests/support/replay.py REPLAYED, as settings).
+            "CALLMON_AUDIO_BURST_S": "0",
+            "CALLMON_RECOGNITION_NEWEST_FIRST": "false",
+            "CALLMON_RECOGNITION_DEADLINE_S": "3600",
             # The dispatchers deliver; the workers only append to alerts:stream.
             "CALLMON_ALERTS_IN_PROCESS": "false",
         }
@@ -373,10 +378,13 @@ async def test_fleet_survives_a_killed_worker_and_dispatcher(
         await wait_until(lambda: settled(client), message="every alert acknowledged in every channel")
 
         # Once per channel: each notification answered once, one per alert, and stored delivered.
+        stored = query(postgres_url, "SELECT id, call_id, rules, raised_at, speaker, text FROM alerts ORDER BY id")
+        for row in stored:
+            print("alert", *row)  # shown when an assertion below fails
         for channel, notifier in notifiers.items():
             delivered = notifier.answered_keys()
-            assert sum(delivered.values()) == len(raised), (channel, delivered)
-            assert set(delivered.values()) == {1}, (channel, delivered)
+            assert sum(delivered.values()) == len(raised), (channel, delivered, stored)
+            assert set(delivered.values()) == {1}, (channel, delivered, stored)
         deliveries = query(
             postgres_url, "SELECT alert_id, channel, status FROM alert_deliveries ORDER BY alert_id, channel"
         )
