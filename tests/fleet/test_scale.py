@@ -378,7 +378,9 @@ async def test_fleet_survives_a_killed_worker_and_dispatcher(
         await wait_until(lambda: settled(client), message="every alert acknowledged in every channel")
 
         # Once per channel: each notification answered once, one per alert, and stored delivered.
-        stored = query(postgres_url, "SELECT id, call_id, rules, raised_at, speaker, text FROM alerts ORDER BY id")
+        stored = query(
+            postgres_url, "SELECT id, call_id, rules, raised_at, speaker, text FROM alerts ORDER BY id"
+        )
         for row in stored:
             print("alert", *row)  # shown when an assertion below fails
         for channel, notifier in notifiers.items():
