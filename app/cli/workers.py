@@ -118,10 +118,10 @@ async def _keep_running(worker: WorkerProcess, stopping: asyncio.Event) -> None:
             f"after {lived:.0f} s; restarting it in {worker.pause_s:.1f} s",
             err=True,
         )
-        try:
-            await asyncio.wait_for(stopping.wait(), worker.pause_s)
-        except TimeoutError:
-            pass
+        # Pause before the restart, unless a stop comes first.
+        waiter = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait([waiter], timeout=worker.pause_s)
+        waiter.cancel()
 
 
 def _signal(worker: WorkerProcess, sig: signal.Signals) -> None:
@@ -131,4 +131,4 @@ def _signal(worker: WorkerProcess, sig: signal.Signals) -> None:
     try:
         process.send_signal(sig)
     except ProcessLookupError:
-        pass
+        log.info("worker %s (pid %s) had already exited", worker.worker_id, process.pid)
