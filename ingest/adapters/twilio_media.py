@@ -306,9 +306,11 @@ class MediaStreamSession:
             self._ignore("media with empty payload")
             return
         self.stats.frames += 1
-        if not self._paced(clock, timestamp_ms, len(mulaw)):
+        lag = timestamp_ms * _SAMPLES_PER_MS - clock.skipped - clock.emitted
+        if self._pacing.burst_s > 0 and not self._paced(clock, lag, len(mulaw)):
             return
-        skip = self._place(clock, timestamp_ms, len(mulaw), call_id)
+        # Almost every frame lands where the track's audio ends: no gap, no overlap.
+        skip = 0 if -_JITTER_SAMPLES < lag < _JITTER_SAMPLES else self._place(clock, lag, len(mulaw), call_id)
         if skip >= len(mulaw):
             self.stats.frames_dropped += 1
             return
@@ -318,12 +320,12 @@ class MediaStreamSession:
         )
         clock.emitted += len(mulaw) - skip
 
-    def _paced(self, clock: _TrackClock, timestamp_ms: int, samples: int) -> bool:
+    def _paced(self, clock: _TrackClock, lag: int, samples: int) -> bool:
         """True when this frame (and the silence that would fill a gap before it) may pass
         now. A dropped frame is lost on the wire: the track's audio time does not move for
         it, and the next frame does not count it as a gap. A stream that keeps flooding is
-        ended and refused (the endpoint closes it with 1008)."""
-        lag = timestamp_ms * _SAMPLES_PER_MS - clock.skipped - clock.emitted
+        ended and refused (the endpoint closes it with 1008). `lag`: samples between
+        where the track's audio ends and where this frame's timestamp puts it."""
         gap = min(lag, self._max_gap_samples) if lag >= _JITTER_SAMPLES else 0
         pace = clock.pacer.admit((gap + samples) / SAMPLE_RATE, self._clock())
         if pace is Pace.ADMIT:
@@ -342,9 +344,9 @@ class MediaStreamSession:
             log.warning("twilio stream %s: closing: %s", self._connection, reason)
         return False
 
-    def _place(self, clock: _TrackClock, timestamp_ms: int, samples: int, call_id: str) -> int:
-        """Fill a gap before a frame with silence; return how many of its samples overlap."""
-        lag = timestamp_ms * _SAMPLES_PER_MS - clock.skipped - clock.emitted
+    def _place(self, clock: _TrackClock, lag: int, samples: int, call_id: str) -> int:
+        """Fill a gap of `lag` samples before a frame with silence; return how many of its
+        samples overlap audio already sent (a negative `lag`)."""
         if lag >= _JITTER_SAMPLES:
             if lag > self._max_gap_samples:
                 self._complain(

@@ -1,8 +1,10 @@
 """G.711 mu-law <-> signed 16-bit little-endian PCM, table driven.
 
 Telephony audio (Twilio Media Streams, Deepgram's `mulaw` input) is 8-bit
-mu-law. Both directions are one numpy table lookup, cheap enough to run per
-20 ms frame on hundreds of tracks. The encoder follows the reference G.711
+mu-law. Encoding is one numpy table lookup. Decoding runs per 20 ms frame on
+every live track, where numpy's per-call overhead is most of the cost: it is
+two `bytes.translate` passes (low and high byte of each sample) interleaved
+by slice assignment, all in C, about twice as fast as numpy on 160 bytes. The encoder follows the reference G.711
 code (Sun's g711.c, also used by Python's old `audioop`): samples are cut to
 14 bits, biased by 0x84 and quantised into 8 segments.
 """
@@ -45,11 +47,17 @@ def _build_encode_table() -> np.ndarray:
 
 _DECODE_TABLE = _build_decode_table()
 _ENCODE_TABLE = _build_encode_table()
+_DECODED_LOW_BYTES = _DECODE_TABLE.tobytes()[0::2]
+_DECODED_HIGH_BYTES = _DECODE_TABLE.tobytes()[1::2]
 
 
 def decode_mulaw(data: bytes | bytearray | memoryview) -> bytes:
     """Mu-law bytes -> s16le PCM (two bytes per input byte)."""
-    return _DECODE_TABLE[np.frombuffer(data, dtype=np.uint8)].tobytes()
+    codes = bytes(data) if type(data) is memoryview else data
+    pcm = bytearray(2 * len(codes))
+    pcm[0::2] = codes.translate(_DECODED_LOW_BYTES)
+    pcm[1::2] = codes.translate(_DECODED_HIGH_BYTES)
+    return bytes(pcm)
 
 
 def encode_mulaw(pcm: bytes | bytearray | memoryview) -> bytes:

@@ -75,6 +75,30 @@ def test_real_speech_turns_are_found_at_their_times(engine: str) -> None:
     assert spans[1].start > first_end + 0.5
 
 
+@pytest.mark.parametrize("engine", ["silero", "webrtc"])
+def test_whole_frames_and_odd_chunks_cut_the_same_utterances(engine: str) -> None:
+    """Whole 20 ms frames skip the re-framing buffer; mixing them with odd chunks
+    (a gap, a resent half frame) must cut exactly what the buffered path cuts."""
+    gap = bytes(8000 * 2)
+    pcm = gap + speak("thanks for calling how can i help", "agent") + gap + speak("yes please", "agent") + gap
+
+    def cut(chunk_sizes: list[int]) -> list[tuple[float, float, bytes]]:
+        track = TrackSegmenter(VadSettings(engine=engine), 8000)
+        spans, offset, turn = [], 0, 0
+        while offset < len(pcm):
+            size = chunk_sizes[turn % len(chunk_sizes)]
+            spans += track.feed(pcm[offset : offset + size], offset / 16000)
+            offset += size
+            turn += 1
+        spans += track.flush()
+        return [(round(s.start, 3), round(s.end, 3), s.pcm) for s in spans]
+
+    whole_frames = cut([320])
+    assert len(whole_frames) == 2
+    assert cut([320, 320, 100, 540, 320]) == whole_frames
+    assert cut([480]) == whole_frames
+
+
 def test_rates_webrtcvad_cannot_take_are_resampled() -> None:
     tone = (np.sin(np.arange(24000) * 2 * np.pi * 300 / 24000) * 8000).astype(np.int16).tobytes()
     track = TrackSegmenter(VadSettings(engine="webrtc", aggressiveness=0), 24000)
