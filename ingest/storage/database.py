@@ -305,6 +305,24 @@ def _is_retryable(error: BaseException) -> bool:
     return isinstance(error, errors.SerializationFailure | errors.DeadlockDetected)
 
 
+_CONNECTION_LOST_STATES = ("57P01", "57P02", "57P03")
+"""Server shut down by an administrator, crashed, or not accepting connections yet."""
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """The server went away under a statement (a restart, a failover, a network cut),
+    as opposed to the statement itself failing: worth trying again on a new connection.
+    psycopg reports these as `OperationalError` with no SQLSTATE (the client saw the
+    socket close), class 08 (connection exception) or the shutdown states above; a
+    pool that could not hand out a connection in time (`PoolTimeout`) is one too."""
+    import psycopg  # noqa: PLC0415 (psycopg is imported lazily: see PostgresDatabase.open)
+
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    state = error.sqlstate
+    return state is None or state.startswith("08") or state in _CONNECTION_LOST_STATES
+
+
 class PostgresDatabase:
     """A `psycopg_pool.AsyncConnectionPool`: each query borrows a connection
     (autocommit), each transaction holds one until it commits."""
@@ -352,16 +370,35 @@ class PostgresDatabase:
             await apply_postgres_migrations(conn, component, steps)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._pool.connection() as conn:
-            return await _PgQueries(conn).fetch_all(sql, params)
+        return await self.run_connected(lambda db, _retry: db.fetch_all(sql, params), what=_what(sql))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._pool.connection() as conn:
-            return await _PgQueries(conn).fetch_one(sql, params)
+        return await self.run_connected(lambda db, _retry: db.fetch_one(sql, params), what=_what(sql))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._pool.connection() as conn:
-            return await _PgQueries(conn).execute(sql, params)
+        return await self.run_connected(lambda db, _retry: db.execute(sql, params), what=_what(sql))
+
+    async def run_connected(self, body: Callable[[Queries, bool], Awaitable[T]], *, what: str) -> T:
+        """`body(queries, retry)` on a pooled connection; run again on a fresh one while
+        the server cannot be reached (`is_connection_lost`), for up to `lock_wait_s`.
+        `retry` is True from the second run on: a write whose commit may have
+        landed before the connection broke checks for itself there (see
+        `add_segment_postgresql`), so an outage neither loses nor doubles it."""
+        deadline = time.monotonic() + self.lock_wait_s
+        delays = backoff_delays(0.1, 2.0)
+        retry = False
+        while True:
+            try:
+                async with self._pool.connection() as conn:
+                    return await body(_PgQueries(conn), retry)
+            except Exception as error:
+                delay = next(delays)
+                if not is_connection_lost(error) or time.monotonic() + delay > deadline:
+                    raise
+                if not retry:
+                    log.warning("%s: PostgreSQL connection lost (%s); trying again", what, error)
+                retry = True
+                await asyncio.sleep(delay)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Queries]:
@@ -387,10 +424,18 @@ class PostgresDatabase:
                     return await body(queries)
             except Exception as error:
                 delay = next(delays)
-                if not _is_retryable(error) or time.monotonic() + delay > deadline:
+                lost = is_connection_lost(error)
+                if not (lost or _is_retryable(error)) or time.monotonic() + delay > deadline:
                     raise
-                log.info("%s: %s; retrying", what, type(error).__name__)
+                # A lost connection rolled the transaction back. (Had it committed and only
+                # the acknowledgement been lost, the body runs twice: most writes are
+                # upserts; segments, the hot path, go through `run_connected` instead.)
+                log.log(logging.WARNING if lost else logging.INFO, "%s: %s; retrying", what, error)
                 await asyncio.sleep(delay)
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+def _what(sql: str) -> str:
+    return " ".join(sql.split()[:3]).lower()

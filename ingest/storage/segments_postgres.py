@@ -53,10 +53,24 @@ _SCORED = f"""
 
 
 async def add_segment_postgresql(
-    db: Queries, segment: TranscriptSegment, values: dict[str, Any], *, placeholder_source: str
+    db: Queries,
+    segment: TranscriptSegment,
+    values: dict[str, Any],
+    *,
+    placeholder_source: str,
+    retry: bool = False,
 ) -> int:
     """Store `segment` (its column `values`) and update its call; the new segment id.
-    A call never started gets a row with `placeholder_source`."""
+    A call never started gets a row with `placeholder_source`. On a `retry` after a
+    lost connection the first try may have committed: the segment already stored for
+    the same call, speaker and start is the one (one statement: all or nothing)."""
+    if retry:
+        stored = await db.fetch_one(
+            'SELECT id FROM segments WHERE call_id = ? AND speaker = ? AND "start" = ?',
+            (segment.call_id, segment.speaker, segment.start),
+        )
+        if stored is not None:
+            return int(stored["id"])
     if await db.execute(CREATE_PLACEHOLDER_CALL, (segment.call_id, placeholder_source, segment.created_at)):
         log.warning("call %s was not started before its first record; created it", segment.call_id)
     columns = ", ".join(f'"{name}"' for name in values)

@@ -140,10 +140,12 @@ class CallStore(ComponentStore):
         if isinstance(self.database, SqliteDatabase):
             segment_id = await self.database.run_in_thread(write, what=what)
         else:
-            async with self.database.connection() as db:
-                segment_id = await add_segment_postgresql(
-                    db, segment, values, placeholder_source=UNKNOWN_SOURCE
-                )
+            segment_id = await self.database.run_connected(
+                lambda db, retry: add_segment_postgresql(
+                    db, segment, values, placeholder_source=UNKNOWN_SOURCE, retry=retry
+                ),
+                what=what,
+            )
         return dataclasses.replace(segment, id=segment_id)
 
     async def set_translation(self, segment_id: int, translation: str) -> TranscriptSegment:

@@ -77,6 +77,10 @@ class PostgresServer:
             "--locale=C.UTF-8",
             "--no-sync",
         )
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the initialised cluster (again, after `stop_server`)."""
         options = " ".join(
             [
                 f"-p {self.port}",
@@ -102,6 +106,11 @@ class PostgresServer:
             "-o",
             options,
         )
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data: `fast` ends every session as an
+        administrator's shutdown does (what a restart or failover looks like to clients)."""
+        self._server_command("pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.datadir))
 
     def stop(self) -> None:
         if self.datadir.exists():
