@@ -321,11 +321,16 @@ class IngestWorker:
         }
 
     def _pacing_health(self) -> dict[str, float | int]:
-        """Audio dropped for arriving faster than real time (AudioSocket), and floods closed."""
-        audiosocket = self._audiosocket
+        """Audio dropped for arriving faster than real time, and floods closed, per adapter
+        (Twilio's media streams and the translated chat's count as `twilio`)."""
+        admission = self.admission
         return {
-            "audiosocket_audio_dropped_s": round(audiosocket.audio_dropped_s, 1) if audiosocket else 0.0,
-            "audiosocket_floods_closed": audiosocket.connections_flooding if audiosocket else 0,
+            f"{source}_{figure}": value
+            for source in ("audiosocket", "twilio")
+            for figure, value in (
+                ("audio_dropped_s", round(admission.audio_dropped_s[source], 1)),
+                ("floods_closed", admission.floods_closed[source]),
+            )
         }
 
     def include_routes(self, app: FastAPI, *, twilio: bool = True) -> None:

@@ -389,10 +389,11 @@ class _Connection(asyncio.Protocol):
         if pace is Pace.ADMIT:
             return True
         self.server.audio_dropped_s += seconds
+        self.server.admission.count_dropped("audiosocket", seconds)
         if pace is Pace.CLOSE:
             self.server.connections_flooding += 1
             assert self.call_id is not None
-            self.server.admission.count_flood(self.call_id)
+            self.server.admission.count_flood("audiosocket", self.call_id)
             self.close(
                 f"flood: audio faster than real time, {self._pacer.dropped_s:.1f} s dropped "
                 f"(burst {self.server.pacing.burst_s:g} s, CALLMON_AUDIO_BURST_S)"

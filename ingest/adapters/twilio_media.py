@@ -331,6 +331,7 @@ class MediaStreamSession:
         if pace is Pace.ADMIT:
             return True
         self.stats.paced_frames_dropped += 1
+        self._admission.count_dropped("twilio", (gap + samples) / SAMPLE_RATE)
         clock.skipped += max(0, lag + samples)
         if pace is Pace.CLOSE:
             reason = (
@@ -338,7 +339,7 @@ class MediaStreamSession:
                 f"{clock.speaker} track (burst {self._pacing.burst_s:g} s, CALLMON_AUDIO_BURST_S)"
             )
             assert self._call_id is not None
-            self._admission.count_flood(self._call_id)
+            self._admission.count_flood("twilio", self._call_id)
             self._end("flood")
             self.refusal = reason
             log.warning("twilio stream %s: closing: %s", self._connection, reason)

@@ -11,7 +11,7 @@ counted by reason for `/healthz`.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,10 @@ class CallAdmission:
         self.max_calls = max_calls
         self._owners: dict[str, object] = {}
         self.refused: Counter[str] = Counter()
+        self.audio_dropped_s: defaultdict[str, float] = defaultdict(float)
+        """Audio seconds dropped for arriving faster than real time, by adapter."""
+        self.floods_closed: Counter[str] = Counter()
+        """Connections cut off for flooding, by adapter."""
 
     @property
     def live_calls(self) -> int:
@@ -50,9 +54,14 @@ class CallAdmission:
         log.warning("call %s refused: %s (%d live calls)", call_id, reason, len(self._owners))
         return reason
 
-    def count_flood(self, call_id: str) -> None:
-        """An adapter closed `call_id`'s connection for flooding (it logs the details)."""
+    def count_dropped(self, source: str, seconds: float) -> None:
+        """`source`'s adapter dropped `seconds` of audio that ran ahead of real time."""
+        self.audio_dropped_s[source] += seconds
+
+    def count_flood(self, source: str, call_id: str) -> None:
+        """`source`'s adapter closed `call_id`'s connection for flooding (it logs the details)."""
         self.refused[CLOSED_FLOOD] += 1
+        self.floods_closed[source] += 1
 
     def release(self, call_id: str, owner: object) -> None:
         """Give the id back; only its owner can."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from twilio_test_support import WAIT_S, track_audio
+from twilio_test_support import WAIT_S, CollectingSink, track_audio
 from websockets.exceptions import ConnectionClosed
 
+from app.http_app import build_ingest_app
 from ingest.audio.mulaw import encode_mulaw
 from ingest.events import CallEnded
+from ingest.pipeline.admission import CallAdmission
 from ingest.settings import IngestSettings
 from simulator.twilio_dialer import TwilioStreamDialer
 
@@ -36,7 +38,10 @@ async def test_a_stream_at_twilios_pace_keeps_every_frame_gaps_included(serve) -
 
 
 async def test_a_flooding_stream_is_ended_and_closed_with_1008(serve) -> None:
-    app = await serve(paced=True)
+    settings = IngestSettings()
+    admission = CallAdmission()
+    sink = CollectingSink()
+    app = await serve(app=build_ingest_app(settings, sink, health=lambda: {}, admission=admission), sink=sink)
     dialer = TwilioStreamDialer()
     loop = asyncio.get_running_loop()
     opened = loop.time()
@@ -53,3 +58,7 @@ async def test_a_flooding_stream_is_ended_and_closed_with_1008(serve) -> None:
     assert admitted_s <= burst + lasted, "the burst plus the real time that passed, no more"
     ended = events[-1]
     assert isinstance(ended, CallEnded) and ended.reason == "flood"
+    # What /healthz reports: the drops and the cut-off, counted for Twilio.
+    assert admission.floods_closed == {"twilio": 1}
+    assert admission.audio_dropped_s["twilio"] >= settings.audio_flood_s, "the flood threshold"
+    assert admission.audio_dropped_s["twilio"] + admitted_s <= 60.1, "no more than was sent"
