@@ -223,9 +223,14 @@ class RecognitionPool:
         future.add_done_callback(lambda done: self._settle(done, token))
         return future
 
-    def recognize(self, span: SpeechSpan, language: str | None = None) -> asyncio.Future[TimedRecognition]:
-        """Recognise speech that is not live (recovery): queued behind live speech, never late."""
-        return cast("asyncio.Future[TimedRecognition]", self.schedule("", span, language, live=False))
+    def recognize(
+        self, span: SpeechSpan, language: str | None = None, spooled: Path | None = None
+    ) -> asyncio.Future[TimedRecognition]:
+        """Recognise speech that is not live (recovery): queued behind live speech, never
+        late. With `spooled` the audio waits on disk, not in memory (`span.pcm` may be empty)."""
+        return cast(
+            "asyncio.Future[TimedRecognition]", self.schedule("", span, language, spooled, live=False)
+        )
 
     def stats(self) -> QueueStats:
         return self.queue.stats()

@@ -119,7 +119,7 @@ async def _recover_call(
                 speaker=item.speaker,
                 start=item.span.start,
                 end=item.span.end,
-                recognition=pool.recognize(item.span, language),
+                recognition=pool.recognize(item.span, language, spooled=item.path),
                 last_voiced_at=now,
                 closed_at=now,
                 spooled=item.path,

@@ -80,14 +80,16 @@ class UtteranceSpool:
         path.unlink(missing_ok=True)
 
     def pending(self) -> list[SpooledUtterance]:
-        """Every whole utterance in the spool, per call in spoken order.
+        """Every whole utterance in the spool, per call in spoken order, without its
+        audio (`span.pcm` is empty: a long backlog would not fit in memory; the
+        recognition queue reads each file again when its turn comes).
         Half-written leftovers are deleted; unreadable files are kept aside and logged."""
         for leftover in self.directory.glob("*.tmp"):
             leftover.unlink(missing_ok=True)
         found: list[SpooledUtterance] = []
         for path in self.directory.glob(f"*{SUFFIX}"):
             try:
-                found.append(read_spooled(path))
+                found.append(read_spooled(path, with_audio=False))
             except (OSError, SpoolError) as error:
                 log.error("spool file %s cannot be read (%s); moved aside", path, error)
                 path.rename(path.with_suffix(".bad"))
@@ -97,12 +99,17 @@ class UtteranceSpool:
         return sum(1 for _ in self.directory.glob(f"*{SUFFIX}"))
 
 
-def read_spooled(path: Path) -> SpooledUtterance:
-    data = path.read_bytes()
-    if len(data) < _HEADER_LENGTH_BYTES:
-        raise SpoolError("shorter than its header length")
-    length = int.from_bytes(data[:_HEADER_LENGTH_BYTES], "big")
-    body = data[_HEADER_LENGTH_BYTES : _HEADER_LENGTH_BYTES + length]
+def read_spooled(path: Path, *, with_audio: bool = True) -> SpooledUtterance:
+    """One spool file; without `with_audio` only its header is read (`span.pcm` empty)."""
+    with path.open("rb") as file:
+        prefix = file.read(_HEADER_LENGTH_BYTES)
+        if len(prefix) < _HEADER_LENGTH_BYTES:
+            raise SpoolError("shorter than its header length")
+        length = int.from_bytes(prefix, "big")
+        body = file.read(length)
+        if len(body) < length:
+            raise SpoolError("shorter than its header")
+        pcm = file.read() if with_audio else b""
     try:
         header = orjson.loads(body)
         speaker = header["speaker"]
@@ -111,7 +118,7 @@ def read_spooled(path: Path) -> SpooledUtterance:
         span = SpeechSpan(
             start=float(header["start"]),
             end=float(header["end"]),
-            pcm=data[_HEADER_LENGTH_BYTES + length :],
+            pcm=pcm,
             sample_rate=int(header["sample_rate"]),
             voiced_end=float(header["voiced_end"]),
         )
