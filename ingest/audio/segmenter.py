@@ -47,6 +47,8 @@ class UtteranceSegmenter:
         self._padding = max(0, settings.padding_ms // FRAME_MS)
         window = 2 * self._min_speech
         self._recent_voiced: deque[bool] = deque(maxlen=window)
+        self._recent_voiced_count = 0
+        """sum(self._recent_voiced), kept as frames come and go (it runs per frame)."""
         self._pre_roll: deque[tuple[float, bytes]] = deque(maxlen=self._padding + window)
         self._frames: list[tuple[float, bytes]] = []
         self._in_speech = False
@@ -65,8 +67,12 @@ class UtteranceSegmenter:
         self.voiced_seen += voiced
         if not self._in_speech:
             self._pre_roll.append((audio_time, frame))
-            self._recent_voiced.append(voiced)
-            if sum(self._recent_voiced) >= self._min_speech:
+            recent = self._recent_voiced
+            if len(recent) == recent.maxlen:
+                self._recent_voiced_count -= recent[0]  # about to fall out of the window
+            recent.append(voiced)
+            self._recent_voiced_count += voiced
+            if self._recent_voiced_count >= self._min_speech:
                 self._open()
             return None
 
@@ -105,6 +111,7 @@ class UtteranceSegmenter:
         self._silent_run = len(voiced_flags) - 1 - last_voiced
         self._pre_roll.clear()
         self._recent_voiced.clear()
+        self._recent_voiced_count = 0
 
     def _close(self, *, keep_speaking: bool) -> SpeechSpan | None:
         frames = self._frames
