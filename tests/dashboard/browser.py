@@ -4,9 +4,16 @@ thread so the server under test keeps its event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+from nicegui.testing.general import nicegui_reset_globals
+
+from app.worker import IngestWorker, dashboard_services_for
+from dashboard.serving import DashboardServer
+from dashboard.settings import DashboardSettings
 
 T = TypeVar("T")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "dashboard"
@@ -50,3 +57,24 @@ def screenshot(driver: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+@asynccontextmanager
+async def dashboard_on_worker(
+    worker: IngestWorker, tmp_path: Path, secret: str, user: tuple[str, str, str]
+) -> AsyncIterator[DashboardServer]:
+    """The dashboard served on a free port beside a running `worker` (its Twilio and
+    listen routes mounted as under `callmon run`), with one `user` (name, role, password)."""
+    services = await dashboard_services_for(
+        worker,
+        DashboardSettings(host="127.0.0.1", port=0, secret=secret, sessions_path=tmp_path / "sessions"),
+    )
+    await services.users.add(*user)
+    with nicegui_reset_globals():
+        server = DashboardServer(services, extra_routes=worker.include_routes)
+        await server.start()
+        try:
+            yield server
+        finally:
+            await server.stop()
+            await services.close()

@@ -8,14 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
 
-from app.worker import IngestWorker, dashboard_services_for
-from dashboard.serving import DashboardServer
-from dashboard.settings import DashboardSettings
+from app.worker import IngestWorker
 from ingest.settings import IngestSettings
-from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
+from tests.dashboard.browser import dashboard_on_worker, in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -34,22 +31,11 @@ async def chat_dashboard(tmp_path: Path):
         asr="sphinx",
         asr_threads=1,
     )
-    async with IngestWorker(settings, alerts_enabled=False) as worker:
-        services = await dashboard_services_for(
-            worker,
-            DashboardSettings(
-                host="127.0.0.1", port=0, secret="chat browser secret", sessions_path=tmp_path / "sessions"
-            ),
-        )
-        await services.users.add("alice", "agent", PASSWORD)
-        with nicegui_reset_globals():
-            server = DashboardServer(services, extra_routes=worker.include_routes)
-            await server.start()
-            try:
-                yield server
-            finally:
-                await server.stop()
-                await services.close()
+    async with (
+        IngestWorker(settings, alerts_enabled=False) as worker,
+        dashboard_on_worker(worker, tmp_path, "chat browser secret", ("alice", "agent", PASSWORD)) as server,
+    ):
+        yield server
 
 
 def css(driver, selector: str):

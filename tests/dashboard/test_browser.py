@@ -6,19 +6,16 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from nicegui.testing.general import nicegui_reset_globals
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from app.worker import IngestWorker, dashboard_services_for
-from dashboard.serving import DashboardServer
-from dashboard.settings import DashboardSettings
+from app.worker import IngestWorker
 from ingest.events import TranscriptSegment
 from ingest.settings import IngestSettings
 from simulator.dialing import Target, dial_twilio
 from simulator.scripts import find_script
 from simulator.timeline import render_call
-from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
+from tests.dashboard.browser import dashboard_on_worker, in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD, XSS
 from tests.support.replay import REPLAYED
 
@@ -37,22 +34,13 @@ async def live_dashboard(tmp_path: Path):
         asr_threads=2,
         **REPLAYED,  # the call is dialled at twice real time
     )
-    async with IngestWorker(settings) as worker:
-        services = await dashboard_services_for(
-            worker,
-            DashboardSettings(
-                host="127.0.0.1", port=0, secret="browser test secret", sessions_path=tmp_path / "sessions"
-            ),
-        )
-        await services.users.add("sup", "supervisor", PASSWORD)
-        with nicegui_reset_globals():
-            server = DashboardServer(services, extra_routes=worker.include_routes)
-            await server.start()
-            try:
-                yield worker, server
-            finally:
-                await server.stop()
-                await services.close()
+    async with (
+        IngestWorker(settings) as worker,
+        dashboard_on_worker(
+            worker, tmp_path, "browser test secret", ("sup", "supervisor", PASSWORD)
+        ) as server,
+    ):
+        yield worker, server
 
 
 @pytest.fixture

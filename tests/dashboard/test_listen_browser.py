@@ -10,17 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nicegui.testing.general import nicegui_reset_globals
 from selenium.webdriver.common.by import By
 
-from app.worker import ComponentSettings, IngestWorker, dashboard_services_for
+from app.worker import ComponentSettings, IngestWorker
 from bench.crash_worker import SlowNumberedRecognizer
 from bench.listen_worker import worker_settings
 from bench.live_call import LiveCall, tone_frame
 from dashboard.serving import DashboardServer
-from dashboard.settings import DashboardSettings
 from ingest.storage.listen_audit import ListenAuditStore
-from tests.dashboard.browser import in_browser, screenshot, start_chromium, wait_for
+from tests.dashboard.browser import dashboard_on_worker, in_browser, screenshot, start_chromium, wait_for
 from tests.dashboard.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -30,22 +28,13 @@ SECRET = "browser listen secret 0123456789 abcdefghijklmnop"
 @pytest.fixture
 async def live_dashboard(tmp_path: Path) -> AsyncIterator[tuple[IngestWorker, DashboardServer]]:
     settings = worker_settings(tmp_path / "callmon.db", None, 5.0)
-    async with IngestWorker(
-        settings, ComponentSettings(listen_secret=SECRET), engine=SlowNumberedRecognizer(0.0)
-    ) as worker:
-        services = await dashboard_services_for(
-            worker,
-            DashboardSettings(host="127.0.0.1", port=0, secret=SECRET, sessions_path=tmp_path / "sessions"),
-        )
-        await services.users.add("sup", "supervisor", PASSWORD)
-        with nicegui_reset_globals():
-            server = DashboardServer(services, extra_routes=worker.include_routes)
-            await server.start()
-            try:
-                yield worker, server
-            finally:
-                await server.stop()
-                await services.close()
+    async with (
+        IngestWorker(
+            settings, ComponentSettings(listen_secret=SECRET), engine=SlowNumberedRecognizer(0.0)
+        ) as worker,
+        dashboard_on_worker(worker, tmp_path, SECRET, ("sup", "supervisor", PASSWORD)) as server,
+    ):
+        yield worker, server
 
 
 @pytest.fixture
