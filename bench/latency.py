@@ -10,12 +10,16 @@ for the rest is not swamped by recognition on a 2-core machine (engines are
 timed in bench/asr.py); `--asr sphinx` runs the real offline engine.
 
     python -m bench.latency [--calls 100] [--seconds 40] [--asr sphinx]
+
+CALLMON_VAD_ENGINE chooses the voice detector (silero by default, as the
+worker's; webrtc is the dense-worker option).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 
@@ -39,6 +43,9 @@ async def measure(calls: int, seconds: float, asr: str | None) -> list[SegmentTi
             http_port=0,
             asr=asr or "sphinx",
             asr_threads=2,
+            # Built from arguments, settings read no environment: pass the detector on.
+            vad_engine=os.environ.get("CALLMON_VAD_ENGINE", "silero"),
+            max_calls=max(calls, 1),  # latency, not admission, is measured here
         )
         engine = None if asr else SentenceRecognizer()
         async with IngestWorker(settings, engine=engine, observer=timings.append) as worker:
