@@ -123,12 +123,18 @@ def build_listen_router(
             refused.warning("spent", "refused a listen to call %s: the token was already used", call_id)
             await websocket.close(POLICY_VIOLATION, "this listen link was already used")
             return
+        fleet = relay()
+        if fleet is not None and not await fleet.spend(token, grant):
+            refused.warning(
+                "spent", "refused a listen to call %s: the token was used on another worker", call_id
+            )
+            await websocket.close(POLICY_VIOLATION, "this listen link was already used")
+            return
         client = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else None
         if is_live(call_id):
             with tap.listen(call_id, grant.party) as listener:
                 await _audited_relay(websocket, listener, grant, audio_format, store, client)
             return
-        fleet = relay()
         if fleet is None:
             await websocket.close(CALL_NOT_LIVE, "the call is not live")
             return

@@ -4,7 +4,7 @@ The bus (`ingest.bus.redis_bus`) carries encoded events and hides outages from
 its publishers; the listen-in relay (`ingest.pipeline.listen_relay`) needs the
 opposite: raw binary messages, the number of subscribers each PUBLISH reached
 (0 means nobody listens any more), and errors it can see. This is that small
-interface and nothing else.
+interface, plus a set-once key (a listen token spent anywhere in the fleet).
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ class RawChannels:
         async with asyncio.timeout(self._timeout_s):
             receivers: int = await self._client.publish(channel, data)
         return receivers
+
+    async def claim(self, key: str, ttl_ms: int) -> bool:
+        """Set `key` for `ttl_ms` unless it exists: True for the first claimer only."""
+        async with asyncio.timeout(self._timeout_s):
+            claimed = await self._client.set(key, b"1", px=max(1, ttl_ms), nx=True)
+        return bool(claimed)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[RawSubscription]:

@@ -25,6 +25,10 @@ can publish on the fleet's Redis is a worker. It still only ever answers for a
 call live on itself, and only on a reply channel of the relay's own prefix.
 Malformed messages are logged (rate limited) and dropped.
 
+A token opens one listen in the whole fleet: `spend` claims it in Redis (as
+well as in the accepting worker's own ledger), so a copied link that lands on
+another worker is refused too.
+
 Reply messages are binary: one kind byte, then for `FRAME` the speaker code
 (u8), sample rate (u16) and receive time (f64), little-endian, and the PCM.
 """
@@ -35,6 +39,7 @@ import asyncio
 import logging
 import secrets
 import struct
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -53,6 +58,10 @@ dropped = RateLimitedLog(log)
 
 REQUESTS = "listen:requests"
 REPLY_PREFIX = "listen:reply:"
+SPENT_PREFIX = "listen:spent:"
+SPENT_MARGIN_S = 60.0
+"""Spent tokens are remembered this long past their expiry: Redis's clock and the
+dashboard's that set the expiry need not agree to the second."""
 
 ACCEPTED, BUSY, NOT_HERE = b"A", b"B", b"N"
 FRAME, KEEPALIVE, ENDED = b"F", b"K", b"E"
@@ -264,6 +273,18 @@ class ListenRelay:
             return 0
 
     # -------------------------------------------------------- requester side
+
+    async def spend(self, token: str, grant: ListenGrant) -> bool:
+        """Mark `token` used fleet-wide; False when another worker already opened a
+        listen with it. While Redis is unreachable only this worker's own ledger
+        stands (the relay fails then anyway; a call live here may still be heard)."""
+        signature = token.partition(".")[2]
+        ttl_ms = int((grant.expires_at - time.time() + SPENT_MARGIN_S) * 1000)
+        try:
+            return await self._channels.claim(SPENT_PREFIX + signature, ttl_ms)
+        except CHANNEL_ERRORS as error:
+            log.warning("listen relay: cannot mark a listen token used fleet-wide: %s", error)
+            return True
 
     @asynccontextmanager
     async def listen(self, grant: ListenGrant) -> AsyncIterator[Listener]:

@@ -247,3 +247,18 @@ def test_relay_frames_and_requests_round_trip_and_reject_garbage() -> None:
         fields = {**orjson.loads(request.encode()), field: value}
         with pytest.raises(ValueError):
             ListenRequest.decode(orjson.dumps(fields))
+
+
+async def test_a_token_opens_one_listen_in_the_whole_fleet(fleet: tuple[IngestWorker, IngestWorker]) -> None:
+    worker_a, worker_b = fleet
+    async with LiveCall(worker_a.audiosocket_port) as call:
+        await until_live(worker_a, call.call_id)
+        token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+        async with websockets.connect(listen_url(worker_a, call.call_id, token)) as socket:
+            assert orjson.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "listening"
+            # The same link again, landing on the other worker: refused there too.
+            assert await close_code(listen_url(worker_b, call.call_id, token)) == 1008
+            assert isinstance(await asyncio.wait_for(socket.recv(), 5), bytes)  # the first goes on
+    (record,) = await audit_of(worker_a, call.call_id)
+    assert record.user == "sue"
+    assert await audit_of_nothing(worker_b, call.call_id)
