@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -21,15 +22,17 @@ from app.listen_route import FRAME_HEADER
 from app.worker import ComponentSettings, IngestWorker
 from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 from bench.live_call import LiveCall, numbered_frame
-from ingest.pipeline.listen import ListenFrame
+from ingest.bus.raw_channels import RawChannels
+from ingest.pipeline.listen import ListenFrame, ListenTap
 from ingest.pipeline.listen_relay import (
     REPLY_PREFIX,
     REQUESTS,
+    ListenRelay,
     ListenRequest,
     decode_relay_frame,
     encode_relay_frame,
 )
-from ingest.pipeline.listen_token import issue_listen_token
+from ingest.pipeline.listen_token import ListenGrant, issue_listen_token
 from ingest.storage.listen_audit import ListenAuditStore, ListenRecord
 from tests.listen.test_listen_websocket import SECRET, close_code, listen_url, until_live
 
@@ -262,3 +265,42 @@ async def test_a_token_opens_one_listen_in_the_whole_fleet(fleet: tuple[IngestWo
     (record,) = await audit_of(worker_a, call.call_id)
     assert record.user == "sue"
     assert await audit_of_nothing(worker_b, call.call_id)
+
+
+async def test_a_requester_drops_bad_frames_and_gives_up_on_a_silent_owner(redis_url: str) -> None:
+    """The owner here is a bare Redis client: it accepts, sends a malformed frame and a
+    good one, then falls silent as a killed worker would."""
+    relay = ListenRelay(
+        RawChannels(redis_url),
+        "worker-r",
+        ListenTap(),
+        lambda call_id: False,
+        max_relayed=1,
+        idle_limit_s=0.5,
+    )
+    owner = aioredis.Redis.from_url(redis_url)
+    requests = owner.pubsub()
+    await requests.subscribe(REQUESTS)
+    frame = ListenFrame("c1", "caller", numbered_frame(3), 8000, 1.0)
+
+    async def fake_owner() -> None:
+        async with asyncio.timeout(10):
+            while (message := await requests.get_message(ignore_subscribe_messages=True, timeout=1)) is None:
+                pass
+        reply = ListenRequest.decode(message["data"]).reply_to
+        for data in (b"Aworker-o", b"F\x07", b"Z", encode_relay_frame(frame)):
+            assert await owner.publish(reply, data) == 1
+
+    try:
+        answering = asyncio.create_task(fake_owner())
+        grant = ListenGrant("c1", "sue", "supervisor", "caller", time.time() + 60)
+        async with relay.listen(grant) as listener:
+            assert await asyncio.wait_for(listener.next_frame(), 5) == frame
+            assert await asyncio.wait_for(listener.next_frame(), 5) is None  # the owner went quiet
+            assert relay.relaying == 1
+        assert relay.relaying == 0
+        await answering
+    finally:
+        await requests.aclose()
+        await owner.aclose()
+        await relay.close()
