@@ -35,12 +35,12 @@ from ingest.pipeline.listen_relay import (
 from ingest.pipeline.listen_token import ListenGrant, issue_listen_token
 from ingest.storage.listen_audit import ListenAuditStore, ListenRecord
 from tests.listen.test_listen_websocket import SECRET, close_code, listen_url, until_live
+from tests.support.servers import free_port
 
 
 def start_worker(tmp_path: Path, name: str, redis_url: str | None, **overrides: Any) -> IngestWorker:
-    settings = crash_settings(
-        tmp_path / f"{name}.db", redis_url=redis_url, worker_id=f"worker-{name}", **overrides
-    )
+    settings = crash_settings(tmp_path / f"{name}.db", redis_url=redis_url, worker_id=f"worker-{name}")
+    settings = settings.model_copy(update=overrides)
     return IngestWorker(
         settings,
         ComponentSettings(listen_secret=SECRET),
@@ -304,3 +304,39 @@ async def test_a_requester_drops_bad_frames_and_gives_up_on_a_silent_owner(redis
         await requests.aclose()
         await owner.aclose()
         await relay.close()
+
+
+async def test_every_listen_on_a_shared_port_hears_the_call(tmp_path: Path, redis_url: str) -> None:
+    """Two workers on one HTTP port (SO_REUSEPORT, as `callmon ingest --workers 2`): the
+    kernel spreads the listen sockets between them, and each one hears the call."""
+    http_port = free_port()
+    shared = {"http_port": http_port, "reuse_port": True}
+    async with (
+        start_worker(tmp_path, "a", redis_url, **shared) as worker_a,
+        start_worker(tmp_path, "b", redis_url, **shared) as worker_b,
+        LiveCall(worker_a.audiosocket_port) as call,
+    ):
+        await until_live(worker_a, call.call_id)
+        relayed = 0
+        for _ in range(6):
+            token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor")
+            url = f"ws://127.0.0.1:{http_port}/listen/{call.call_id}?token={token}"
+            async with websockets.connect(url) as socket:
+                assert orjson.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "listening"
+                numbers = await consecutive_frames(socket, 5)
+                assert numbers == list(range(numbers[0], numbers[0] + 5))
+                relayed += worker_b.health()["listens_relayed"]["in"]
+            await until(lambda: worker_a.listen_tap.listener_count() == 0, "the listen let go")
+        # Each listen audited once, by the worker its socket reached.
+        audits = [await ListenAuditStore.open(worker.settings.db_path) for worker in (worker_a, worker_b)]
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    direct, via_b = [await audit.for_call(call.call_id) for audit in audits]
+                    if len(direct) + len(via_b) == 6 and all(r.stopped_at for r in direct + via_b):
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            for audit in audits:
+                await audit.close()
+        assert len(via_b) == relayed
