@@ -182,7 +182,7 @@ class ListenRelay:
 
     # ------------------------------------------------------------ owner side
 
-    async def start(self, wait_s: float = 3.0) -> None:
+    async def start(self, wait_s: float = 2.0) -> None:
         """Answer the fleet's requests from now on; waits (up to `wait_s`) for the
         subscription, so a request published after this is heard."""
         self._answering = spawn(self._answer_forever(), name=f"listen relay {self.worker_id}")
@@ -203,7 +203,8 @@ class ListenRelay:
                         if data is not None:
                             await self._answer(data)
             except CHANNEL_ERRORS as error:
-                log.warning("listen relay: lost the request channel (%s); subscribing again", error)
+                # Once a minute at most: a Redis outage is already reported by the bus.
+                dropped.warning("requests", "listen relay: lost the request channel (%s); retrying", error)
             await asyncio.sleep(pause)
             pause = min(pause * 2, 5.0)
 
