@@ -200,8 +200,15 @@ class ListenRelay:
                     pause = 0.1
                     while True:
                         data = await requests.next(60.0)
-                        if data is not None:
+                        if data is None:
+                            continue
+                        try:
                             await self._answer(data)
+                        except CHANNEL_ERRORS:
+                            raise
+                        except Exception:
+                            # One request this code did not foresee must not stop the answering.
+                            log.exception("listen relay: answering a request failed")
             except CHANNEL_ERRORS as error:
                 # Once a minute at most: a Redis outage is already reported by the bus.
                 dropped.warning("requests", "listen relay: lost the request channel (%s); retrying", error)
