@@ -4,7 +4,10 @@ Served by the worker's own HTTP app and, under `callmon run`, by the dashboard's
 app too. The token (see `ingest.pipeline.listen_token`) is checked after the
 handshake so the browser sees the close code: 1008 for a missing, bad, expired,
 already used or foreign token or a role that may not listen; 4404 when the call
-is not live. A token opens one listen (see `SpentListenTokens`).
+is not live. A token opens one listen (see `SpentListenTokens`). In a fleet the
+socket may land on a worker that has not got the call: it asks the others over
+Redis (`ingest.pipeline.listen_relay`) and relays the owner's frames, in the
+same format; 4404 when none has it, 1013 when the relay is at its limit.
 
 Messages to the browser: first one JSON text message
 ``{"type": "listening", "call_id", "party", "format"}``, then one binary message
@@ -29,6 +32,7 @@ from starlette.websockets import WebSocketState
 
 from ingest.log_limits import RateLimitedLog
 from ingest.pipeline.listen import Listener, ListenFrame, ListenTap
+from ingest.pipeline.listen_relay import ListenRelay, NoOwner, RelayFull
 from ingest.pipeline.listen_token import (
     ListenGrant,
     ListenTokenError,
@@ -45,6 +49,7 @@ FRAME_HEADER = struct.Struct("<BBHd")
 SPEAKER_CODES = {"caller": 0, "agent": 1, "unknown": 2}
 POLICY_VIOLATION = 1008
 CALL_NOT_LIVE = 4404
+TRY_AGAIN_LATER = 1013
 _SPENT_BY_TAP: weakref.WeakKeyDictionary[ListenTap, SpentListenTokens] = weakref.WeakKeyDictionary()
 """One ledger per worker (its tap): under `callmon run` the worker's app and the
 dashboard's app each mount a router, and a token must not open one listen on each."""
@@ -85,9 +90,11 @@ def build_listen_router(
     audit: Callable[[], ListenAuditStore | None],
     secret: Callable[[], str | None],
     is_live: Callable[[str], bool],
+    relay: Callable[[], ListenRelay | None] = lambda: None,
 ) -> APIRouter:
     """`secret` and `audit` are read per connection: under `callmon run` the
-    dashboard's secret may be settled after the worker started."""
+    dashboard's secret may be settled after the worker started. `relay` asks the
+    fleet for a call that is not live here (None: no fleet, 4404 as before)."""
     router = APIRouter()
     spent = _SPENT_BY_TAP.setdefault(tap, SpentListenTokens())
 
@@ -116,26 +123,64 @@ def build_listen_router(
             refused.warning("spent", "refused a listen to call %s: the token was already used", call_id)
             await websocket.close(POLICY_VIOLATION, "this listen link was already used")
             return
-        if not is_live(call_id):
-            await websocket.close(CALL_NOT_LIVE, "the call is not live")
+        fleet = relay()
+        if fleet is not None and not await fleet.spend(token, grant):
+            refused.warning(
+                "spent", "refused a listen to call %s: the token was used on another worker", call_id
+            )
+            await websocket.close(POLICY_VIOLATION, "this listen link was already used")
             return
         client = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else None
-        with tap.listen(call_id, grant.party) as listener:
-            listen_id = await store.started(call_id, grant.user, grant.role, grant.party, client)
-            log.info("%s (%s) is listening to call %s (%s)", grant.user, grant.role, call_id, grant.party)
-            try:
-                await _relay(websocket, listener, grant, audio_format)
-            finally:
-                await store.stopped(listen_id, listener.delivered, listener.dropped)
-                log.info(
-                    "%s stopped listening to call %s (%d frames sent, %d dropped)",
-                    grant.user,
-                    call_id,
-                    listener.delivered,
-                    listener.dropped,
-                )
+        if is_live(call_id):
+            with tap.listen(call_id, grant.party) as listener:
+                await _audited_relay(websocket, listener, grant, audio_format, store, client)
+            return
+        if fleet is None:
+            await websocket.close(CALL_NOT_LIVE, "the call is not live")
+            return
+        try:
+            async with fleet.listen(grant) as listener:
+                await _audited_relay(websocket, listener, grant, audio_format, store, client)
+        except NoOwner as error:
+            log.info("refused a listen to call %s: %s", call_id, error)
+            await _close_quietly(websocket, CALL_NOT_LIVE, "the call is not live")
+        except RelayFull as error:
+            log.warning("refused a listen to call %s: %s", call_id, error)
+            await _close_quietly(websocket, TRY_AGAIN_LATER, "too many listens; try again later")
 
     return router
+
+
+async def _audited_relay(
+    websocket: WebSocket,
+    listener: Listener,
+    grant: ListenGrant,
+    audio_format: str,
+    store: ListenAuditStore,
+    client: str | None,
+) -> None:
+    call_id = grant.call_id
+    listen_id = await store.started(call_id, grant.user, grant.role, grant.party, client)
+    log.info("%s (%s) is listening to call %s (%s)", grant.user, grant.role, call_id, grant.party)
+    try:
+        await _relay(websocket, listener, grant, audio_format)
+    finally:
+        await store.stopped(listen_id, listener.delivered, listener.dropped)
+        log.info(
+            "%s stopped listening to call %s (%d frames sent, %d dropped)",
+            grant.user,
+            call_id,
+            listener.delivered,
+            listener.dropped,
+        )
+
+
+async def _close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close unless the browser already left (it may, while the fleet is asked)."""
+    try:
+        await websocket.close(code, reason)
+    except (WebSocketDisconnect, RuntimeError, OSError) as error:
+        log.debug("listen socket already closed: %r", error)
 
 
 async def _relay(websocket: WebSocket, listener: Listener, grant: ListenGrant, audio_format: str) -> None:

@@ -37,12 +37,14 @@ from ingest.adapters.audiosocket import AudioSocketServer
 from ingest.adapters.twilio_routes import build_twilio_router
 from ingest.asr import StreamingRecognizer, UtteranceRecognizer, create_engine
 from ingest.bus import Bus, open_bus
+from ingest.bus.raw_channels import RawChannels
 from ingest.bus.worker_registry import WorkerRegistry
 from ingest.events import CallEvent, CallEventSink
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
 from ingest.pipeline.admission import CallAdmission
 from ingest.pipeline.fleet import WorkerFleet, default_worker_id
 from ingest.pipeline.listen import ListenTap
+from ingest.pipeline.listen_relay import ListenRelay
 from ingest.pipeline.recognition import (
     BacklogThresholds,
     RecognitionBacklog,
@@ -118,6 +120,8 @@ class IngestWorker:
         self.listen_secret = self.components.listen_secret
         """Settable after start: `callmon run` passes the dashboard's final secret."""
         self.listen_audit: ListenAuditStore | None = None
+        self.listen_relay: ListenRelay | None = None
+        """Listen-in across the fleet over Redis (None without Redis)."""
         self.store: CallStore
         self.bus: Bus
         self.pipeline: CallPipeline
@@ -169,6 +173,7 @@ class IngestWorker:
             lambda: self.listen_audit,
             lambda: self.listen_secret,
             lambda call_id: call_id in self.pipeline.active_call_ids,
+            lambda: self.listen_relay,
         )
 
     @property
@@ -241,6 +246,7 @@ class IngestWorker:
             return
         await self._open_chat()
         self.listen_audit = await ListenAuditStore.open(settings.database)
+        await self._start_listen_relay()
         self._audiosocket = AudioSocketServer(
             self.sink,
             settings.audiosocket_host,
@@ -286,6 +292,19 @@ class IngestWorker:
                 recovered.spooled_utterances,
             )
 
+    async def _start_listen_relay(self) -> None:
+        """Answer the fleet's listen requests for this worker's calls, and ask it for others."""
+        if not self.settings.redis_url or not self.settings.listen_relay_max:
+            return
+        self.listen_relay = ListenRelay(
+            RawChannels(self.settings.redis_url),
+            self.worker_id,
+            self.listen_tap,
+            lambda call_id: call_id in self.pipeline.active_call_ids,
+            max_relayed=self.settings.listen_relay_max,
+        )
+        await self.listen_relay.start()
+
     def _observe(self, timing: SegmentTiming) -> None:
         if not timing.late:  # the latency figure is the live lines'; late ones are counted apart
             self.backlog.stored(timing.last_voiced_at, timing.stored_at)
@@ -309,6 +328,10 @@ class IngestWorker:
             },
             "pacing": self._pacing_health(),
             "listeners": self.listen_tap.listener_count(),
+            "listens_relayed": {
+                "out": self.listen_relay.serving if self.listen_relay is not None else 0,
+                "in": self.listen_relay.relaying if self.listen_relay is not None else 0,
+            },
             "engine": self.pipeline.services.engine_name,
             "worker_id": self.worker_id,
             "pid": os.getpid(),
@@ -412,11 +435,15 @@ class IngestWorker:
 
     async def stop(self) -> None:
         self.listen_tap.close_all()
+        if self.listen_relay is not None:
+            self.listen_relay.end_listens()
         if self._audiosocket is not None:
             await self._audiosocket.stop()
         if self._http is not None and self._http_task is not None:
             self._http.should_exit = True
             await asyncio.wait({self._http_task}, timeout=10)
+        if self.listen_relay is not None:
+            await self.listen_relay.close()
         if self.chat is not None:
             await self.chat.close()
         if self.chats is not None:

@@ -76,6 +76,10 @@ class IngestSettings(CallmonSettings):
     worker_id: str | None = None
     """This worker's name among several on one Redis (it owns the calls it receives); unset:
     hostname-AudioSocket port-HTTP port, the same after a restart so the worker takes back its calls."""
+    listen_relay_max: int = Field(20, ge=0)
+    """Listens a worker relays at most, each way, for supervisors whose listen socket
+    reached another worker of the fleet (over CALLMON_REDIS_URL); 0: no relay, such a
+    listen is refused with 4404."""
     reuse_port: bool = False
     """Bind the AudioSocket and HTTP ports with SO_REUSEPORT, so several worker processes share
     them (`callmon ingest --workers N` sets it for its workers)."""

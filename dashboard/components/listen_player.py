@@ -124,7 +124,8 @@ window.callmonListen = window.callmonListen || (function () {
       if (mine !== socket) { return; }
       stats.state = 'stopped'; stats.closeCode = event.code; socket = null; release();
       show(event.code === 1000 ? 'The call ended' : event.code === 1008 ? 'Not allowed to listen'
-           : event.code === 4404 ? 'The call is not live' : 'Listening stopped', false);
+           : event.code === 4404 ? 'The call is not live'
+           : event.code === 1013 ? 'Too many listens now; try again shortly' : 'Listening stopped', false);
     };
   }
   function stop() {

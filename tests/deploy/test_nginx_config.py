@@ -1,6 +1,6 @@
 """deploy/nginx/callmon.conf: `nginx -t` accepts it, and a real nginx running it
-in front of a real worker terminates TLS, upgrades Twilio's Media Streams
-WebSocket and forwards what Twilio signature validation needs."""
+in front of a real worker terminates TLS, upgrades Twilio's Media Streams and
+listen-in WebSockets and forwards what Twilio signature validation needs."""
 
 from __future__ import annotations
 
@@ -17,10 +17,13 @@ import orjson
 import pytest
 from websockets.asyncio.client import connect
 
+from app.listen_route import FRAME_HEADER
 from app.worker import IngestWorker
+from bench.live_call import LiveCall
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
 from ingest.adapters.twilio_security import SIGNATURE_HEADER, sign_request
 from ingest.events import Recognition
+from ingest.pipeline.listen_token import issue_listen_token
 from ingest.settings import IngestSettings
 from simulator.twilio_dialer import build_signed_voice_request
 from tests.deploy.conftest import DEPLOY, WAIT_LIMIT, free_port, require_tool, stop_process, wait_for_port
@@ -98,7 +101,8 @@ def test_configuration_carries_the_settings_twilio_and_websockets_need() -> None
     }
     locations = re.findall(r"location\s+([^{\s]+)\s*\{([^}]*)\}", site)
     proxied = {path.strip(): body for path, body in locations if "proxy_pass" in body}
-    assert set(proxied) == {"/twilio/", "/twilio/chat/", "/"}
+    assert set(proxied) == {"/twilio/", "/twilio/chat/", "/listen/", "/"}
+    assert "http://callmon_twilio;" in proxied["/listen/"]  # the workers, not the dashboards
     for body in proxied.values():
         # A location with its own proxy_set_header would silently drop the server's.
         assert "proxy_set_header" not in body
@@ -223,3 +227,21 @@ async def test_media_stream_websocket_is_upgraded_through_the_proxy(proxy: Proxy
         assert loop.time() < deadline, f"call not ended through the proxy: {call}"
         await asyncio.sleep(0.05)
     assert call.source == "twilio"
+
+
+async def test_listen_in_websocket_reaches_a_worker_through_the_proxy(proxy: Proxy) -> None:
+    secret = "nginx-listen-secret-0123456789-abcdefghijklmnop"
+    proxy.worker.listen_secret = secret
+    async with LiveCall(proxy.worker.audiosocket_port) as call:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_LIMIT
+        while call.call_id not in proxy.worker.pipeline.active_call_ids:
+            assert loop.time() < deadline, "the call never went live"
+            await asyncio.sleep(0.02)
+        token = issue_listen_token(secret, call.call_id, "sue", "supervisor")
+        url = f"wss://localhost:{proxy.https_port}/listen/{call.call_id}?token={token}&format=mulaw"
+        async with connect(url, ssl=proxy.ssl) as websocket:
+            hello = orjson.loads(await asyncio.wait_for(websocket.recv(), WAIT_LIMIT))
+            assert hello["type"] == "listening" and hello["call_id"] == call.call_id
+            frame = await asyncio.wait_for(websocket.recv(), WAIT_LIMIT)
+            assert isinstance(frame, bytes) and len(frame) == FRAME_HEADER.size + 160
