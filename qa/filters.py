@@ -115,6 +115,26 @@ def call_filter(
     return where
 
 
+def segment_call_keys_sql(query: SearchQuery, alias: str = "s") -> str:
+    """PostgreSQL: the call filters a segment can answer from its own copy of its
+    call's values (``segments.call_keys``, see schema_postgres.SEGMENT_CALL_KEYS),
+    or ``""``. The same parameters as `call_filter`'s, compared as it compares
+    them (language exactly, the others lower-cased), so a segment passes exactly
+    when its call passes those filters; the call row is still checked too."""
+    required = []
+    if query.language:
+        required.append("'language:' || CAST(:language AS text)")
+    if query.agent:
+        required.append("'agent:' || lower(CAST(:agent AS text))")
+    parts = [f"{alias}.call_keys @> ARRAY[{', '.join(required)}]"] if required else []
+    if query.campaign:
+        parts.append(
+            f"{alias}.call_keys && ARRAY['campaign:' || lower(CAST(:campaign AS text)),"
+            " 'in_group:' || lower(CAST(:campaign AS text))]"
+        )
+    return " AND ".join(parts)
+
+
 def segment_sentiment_sql(query: SearchQuery, alias: str = "s") -> str:
     """Conditions on a segment's score for the ``segment`` scope, or ``""``."""
     if query.sentiment_scope != "segment":

@@ -13,15 +13,19 @@ use as the GIN index condition.
 The plans mirror SQLite's, for the same reasons:
 
 - ``text-first`` when few segments match: group them by call through the
-  GIN index, then filter, sort and count the calls. Exact total.
+  GIN index, then filter, sort and count the calls. Exact total. The index
+  also holds each segment's copy of its call's language, agent, campaign and
+  in-group (``segments.call_keys``): those filters are intersected with the
+  words inside the index, so a word against a filter that excludes most of
+  its matches reads none of those segments' rows.
 - ``calls-first`` when many match: walk the calls in page order, keep each
   one with a matching segment (looked up through ``segments_by_call``), stop
   when the page is full; at most `CALLS_FIRST_WALK` calls per needed row are
   looked at, then text-first answers instead (filters far from the matches).
 - ``relevance-window`` for relevance order with many matches: ranking every
   match of a common word costs its whole posting list, so only the newest
-  `RELEVANCE_CALLS` matching calls are ranked (a notice says so; SQLite
-  ranks the newest matching segments).
+  `RELEVANCE_CALLS` matching calls are ranked, reading each one's segments
+  once (a notice says so; SQLite ranks the newest matching segments).
 - ``filters`` when there is no text.
 
 Differences from SQLite, by design of the ``simple`` configuration: accents
@@ -42,6 +46,7 @@ from qa.filters import (
     CALL_FIELDS,
     call_filter,
     order_by,
+    segment_call_keys_sql,
     segment_sentiment_params,
     segment_sentiment_sql,
 )
@@ -187,12 +192,14 @@ async def _many_matches(
 
 
 def _hits_sql(q: str, query: SearchQuery, with_relevance: bool) -> str:
-    """Matching segments grouped by call, found through the GIN index."""
-    sentiment = segment_sentiment_sql(query)
+    """Matching segments grouped by call, found through the GIN index, which
+    also holds each segment's call keys: a language, agent or campaign filter
+    is intersected with the words there, before any segment row is read."""
+    conditions = [f"s.search_vector @@ {q}", segment_call_keys_sql(query), segment_sentiment_sql(query)]
     relevance = f"-max(ts_rank(s.search_vector, {q}))" if with_relevance else "CAST(NULL AS real)"
     return (
         f"SELECT s.call_id, count(*) AS matching, {relevance} AS relevance FROM segments s"
-        f" WHERE s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''} GROUP BY s.call_id"
+        f" WHERE {' AND '.join(c for c in conditions if c)} GROUP BY s.call_id"
     )
 
 
@@ -235,20 +242,22 @@ async def _relevance_window(
     db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
 ) -> list[Row]:
     """Relevance among the newest `RELEVANCE_CALLS` matching calls: ranking every
-    segment of a common word costs as much as reading its whole posting list."""
+    segment of a common word costs as much as reading its whole posting list.
+    One pass: calls are walked newest first and each one's segments are read
+    once, to count and rank its matches (``ts_rank`` only for the matching
+    rows); the walk stops when the window is full."""
     sentiment = segment_sentiment_sql(query)
     by_date = "c.started_at DESC, c.id DESC"
     window = max(RELEVANCE_CALLS, query.offset + query.limit + 1)
     return await db.fetch_all(
-        f"WITH newest AS MATERIALIZED (SELECT {CALL_FIELDS} FROM calls c"
-        f" WHERE {where} AND c.segment_count > 0 AND EXISTS (SELECT 1 FROM segments s"
-        f" WHERE s.call_id = c.id AND {_within_call(q)} {'AND ' + sentiment if sentiment else ''})"
-        f" ORDER BY {by_date} LIMIT {window})"
-        " SELECT c.*, hits.matching, hits.relevance FROM newest AS c CROSS JOIN LATERAL"
+        f"WITH newest AS MATERIALIZED (SELECT {CALL_FIELDS}, hits.matching, hits.relevance"
+        " FROM calls c CROSS JOIN LATERAL"
         f" (SELECT count(*) AS matching, -max(ts_rank(s.search_vector, {q})) AS relevance"
         f" FROM segments s WHERE s.call_id = c.id AND {_within_call(q)}"
         f" {'AND ' + sentiment if sentiment else ''}) AS hits"
-        f" ORDER BY {_order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset",
+        f" WHERE {where} AND c.segment_count > 0 AND hits.matching > 0"
+        f" ORDER BY {by_date} LIMIT {window})"
+        f" SELECT * FROM newest AS c ORDER BY {_order(query, 'c.relevance')} LIMIT :limit OFFSET :offset",
         params,
     )
 

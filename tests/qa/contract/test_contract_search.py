@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ingest.storage import CallStore
 from ingest.storage.database import open_database_target
 from qa import SearchQuery, search_calls
 from tests.qa.conftest import DAY
@@ -173,6 +174,31 @@ async def test_plans_agree_with_filters(bulk_store: str) -> None:
     calls_first = await search_calls(bulk_store, query, plan="calls-first")
     assert [h.call_id for h in text_first.hits] == [h.call_id for h in calls_first.hits]
     assert text_first.total == len(text_first.hits) > 0 and calls_first.total is None
+
+
+@pytest.mark.parametrize("plan", [None, "text-first", "calls-first"])
+async def test_filters_follow_call_details_changed_after_the_segments(
+    fresh_store: str, plan: str | None
+) -> None:
+    # c06 (agent a3, billing, English) said "zanzibar"; it is reassigned after its
+    # segments were stored (PostgreSQL keeps a copy of these on every segment).
+    store = await CallStore.open(fresh_store)
+    try:
+        await store.update_call("c06", agent="Zed", campaign="Winback", in_group="VIP", language="de")
+    finally:
+        await store.close()
+    for fields, expected in [
+        ({"agent": "zed"}, {"c06"}),
+        ({"agent": "a3"}, set()),
+        ({"campaign": "WINBACK"}, {"c06"}),
+        ({"campaign": "vip"}, {"c06"}),  # the campaign filter also matches the in-group
+        ({"campaign": "billing"}, set()),
+        ({"language": "de"}, {"c06"}),
+        ({"language": "en"}, set()),
+        ({"agent": "Zed", "campaign": "vip", "language": "de"}, {"c06"}),
+    ]:
+        page = await search_calls(fresh_store, SearchQuery(text="zanzibar", **fields), plan=plan)  # type: ignore[arg-type]
+        assert {h.call_id for h in page.hits} == expected, fields
 
 
 async def test_page_past_the_end_still_counts(bulk_store: str) -> None:
