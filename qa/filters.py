@@ -115,22 +115,43 @@ def call_filter(
     return where
 
 
-def segment_call_keys_sql(query: SearchQuery, alias: str = "s") -> str:
+KEYED_DAYS_MAX = 31
+"""A date range up to this many days long is also matched by day keys."""
+
+
+def segment_call_keys_sql(query: SearchQuery, now: float, alias: str = "s") -> str:
     """PostgreSQL: the call filters a segment can answer from its own copy of its
-    call's values (``segments.call_keys``, see schema_postgres.SEGMENT_CALL_KEYS),
+    call's keys (``segments.call_keys``, see schema_postgres.SEGMENT_CALL_KEYS),
     or ``""``. The same parameters as `call_filter`'s, compared as it compares
-    them (language exactly, the others lower-cased), so a segment passes exactly
-    when its call passes those filters; the call row is still checked too."""
+    them (language exactly, the others lower-cased). A segment whose call
+    passes the filters always passes these; a date range is matched by whole
+    UTC days, a superset, so the call row is still checked too. A range longer
+    than `KEYED_DAYS_MAX` days (as of `now` when open-ended) is left to the call
+    rows: its day keys would cost more than they save."""
     required = []
     if query.language:
         required.append("'language:' || CAST(:language AS text)")
     if query.agent:
         required.append("'agent:' || lower(CAST(:agent AS text))")
+    if query.has_alerts is True or query.alert_level:
+        required.append("'alerts'")
     parts = [f"{alias}.call_keys @> ARRAY[{', '.join(required)}]"] if required else []
     if query.campaign:
         parts.append(
             f"{alias}.call_keys && ARRAY['campaign:' || lower(CAST(:campaign AS text)),"
             " 'in_group:' || lower(CAST(:campaign AS text))]"
+        )
+    end = query.date_to if query.date_to is not None else now
+    if query.date_from is not None and end - query.date_from <= KEYED_DAYS_MAX * 86400:
+        last = (
+            "CAST(:date_to AS double precision)"
+            if query.date_to is not None
+            else "(SELECT max(c.started_at) FROM calls c)"  # calls stamped after `now` too
+        )
+        parts.append(
+            f"{alias}.call_keys && ARRAY(SELECT 'day:' || day FROM generate_series("
+            "CAST(floor(CAST(:date_from AS double precision) / 86400) AS bigint),"
+            f" CAST(floor({last} / 86400) AS bigint)) AS day)"
         )
     return " AND ".join(parts)
 

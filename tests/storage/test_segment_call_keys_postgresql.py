@@ -1,5 +1,6 @@
-"""PostgreSQL keeps a copy of each call's language, agent, campaign and in-group
-on its segments (``segments.call_keys``, indexed with the words for QA search).
+"""PostgreSQL keeps a copy of each call's keys (language, agent, campaign,
+in-group, day, has alerts) on its segments (``segments.call_keys``, indexed
+with the words for QA search).
 The copies must equal the call's values whatever order and concurrency the
 writes come in, on a database upgraded with rows in it, and as an ordinary
 (non-superuser) owner of the database."""
@@ -19,9 +20,9 @@ from tests.support.factories import make_segment
 from tests.support.postgres import PostgresServer
 
 STALE_KEYS = (
-    "SELECT s.id, s.call_keys, callmon_call_keys(c.language, c.agent, c.campaign, c.in_group) AS expected"
+    "SELECT s.id, s.call_keys, callmon_call_keys(c.language, c.agent, c.campaign, c.in_group, c.started_at, c.alert_count) AS expected"
     " FROM segments s JOIN calls c ON c.id = s.call_id"
-    " WHERE s.call_keys IS DISTINCT FROM callmon_call_keys(c.language, c.agent, c.campaign, c.in_group)"
+    " WHERE s.call_keys IS DISTINCT FROM callmon_call_keys(c.language, c.agent, c.campaign, c.in_group, c.started_at, c.alert_count)"
 )
 
 
@@ -45,9 +46,22 @@ async def test_copies_follow_the_call_through_concurrent_writes(postgres_url: st
         assert await store.database.fetch_all(STALE_KEYS) == []
         row = await store.database.fetch_one("SELECT call_keys FROM segments WHERE call_id = 'c0' LIMIT 1")
         assert row is not None
-        assert sorted(row["call_keys"]) == ["agent:agent3", "campaign:c0", "in_group:vip", "language:es"]
+        assert sorted(row["call_keys"]) == [
+            "agent:agent3",
+            "campaign:c0",
+            "day:0",
+            "in_group:vip",
+            "language:es",
+        ]
         await store.update_call("c0", language="en", campaign=None)
+        await store.count_alert("c1")  # the first alert adds 'alerts', the second changes nothing
+        await store.count_alert("c1")
+        await store.start_call(CallStarted("c2", "simulated", 1000.0 - 86400 * 3))  # began earlier
         assert await store.database.fetch_all(STALE_KEYS) == []
+        keys = await store.database.fetch_all("SELECT DISTINCT call_id, call_keys FROM segments")
+        by_call = {row["call_id"]: set(row["call_keys"]) for row in keys}
+        assert len(keys) == 3 and "alerts" in by_call["c1"] and "alerts" not in by_call["c0"]
+        assert "day:-3" in by_call["c2"] and "language:en" in by_call["c0"]
     finally:
         await store.close()
 
@@ -66,7 +80,7 @@ async def test_an_upgraded_database_gets_copies_for_its_existing_segments(postgr
     store = await CallStore.open(postgres_url)
     try:
         row = await store.database.fetch_one("SELECT call_keys FROM segments WHERE call_id = 'old'")
-        assert row is not None and sorted(row["call_keys"]) == ["agent:ann", "language:fr"]
+        assert row is not None and sorted(row["call_keys"]) == ["agent:ann", "day:0", "language:fr"]
         assert await store.database.fetch_all(STALE_KEYS) == []
     finally:
         await store.close()
@@ -87,7 +101,7 @@ async def test_the_migration_needs_no_superuser(postgres_server: PostgresServer)
             await store.add_segment(make_segment("c1", language="en"))
             row = await store.database.fetch_one("SELECT call_keys, current_user AS who FROM segments")
             assert row is not None and row["who"] == role
-            assert sorted(row["call_keys"]) == ["agent:bo", "language:en"]
+            assert sorted(row["call_keys"]) == ["agent:bo", "day:0", "language:en"]
         finally:
             await store.close()
     finally:

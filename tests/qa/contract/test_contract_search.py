@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ingest.events import CallStarted
 from ingest.storage import CallStore
 from ingest.storage.database import open_database_target
 from qa import SearchQuery, search_calls
@@ -180,11 +181,15 @@ async def test_plans_agree_with_filters(bulk_store: str) -> None:
 async def test_filters_follow_call_details_changed_after_the_segments(
     fresh_store: str, plan: str | None
 ) -> None:
-    # c06 (agent a3, billing, English) said "zanzibar"; it is reassigned after its
-    # segments were stored (PostgreSQL keeps a copy of these on every segment).
+    # c06 (agent a3, billing, English, 95 days ago, no alert) said "zanzibar"; it is
+    # changed after its segments were stored (PostgreSQL keeps a copy of these on
+    # every segment).
+    now = time.time()
     store = await CallStore.open(fresh_store)
     try:
         await store.update_call("c06", agent="Zed", campaign="Winback", in_group="VIP", language="de")
+        await store.count_alert("c06")
+        await store.start_call(CallStarted("c06", "simulated", now - 200 * DAY))  # it began earlier
     finally:
         await store.close()
     for fields, expected in [
@@ -195,10 +200,36 @@ async def test_filters_follow_call_details_changed_after_the_segments(
         ({"campaign": "billing"}, set()),
         ({"language": "de"}, {"c06"}),
         ({"language": "en"}, set()),
-        ({"agent": "Zed", "campaign": "vip", "language": "de"}, {"c06"}),
+        ({"has_alerts": True}, {"c06"}),
+        ({"has_alerts": False}, set()),
+        ({"date_from": now - 201 * DAY, "date_to": now - 199 * DAY}, {"c06"}),
+        ({"date_from": now - 96 * DAY, "date_to": now - 94 * DAY}, set()),
+        ({"date_from": now - 201 * DAY}, {"c06"}),
+        ({"agent": "Zed", "campaign": "vip", "language": "de", "has_alerts": True}, {"c06"}),
     ]:
         page = await search_calls(fresh_store, SearchQuery(text="zanzibar", **fields), plan=plan)  # type: ignore[arg-type]
         assert {h.call_id for h in page.hits} == expected, fields
+
+
+@pytest.mark.parametrize("plan", [None, "text-first", "calls-first"])
+async def test_short_date_ranges_keep_calls_at_the_edges_of_a_day(fresh_store: str, plan: str | None) -> None:
+    # A range matched by whole UTC days on PostgreSQL must still be exact to the second.
+    store = await CallStore.open(fresh_store)
+    try:
+        row = await store.database.fetch_one("SELECT started_at FROM calls WHERE id = 'c06'")
+    finally:
+        await store.close()
+    assert row is not None
+    started = row["started_at"]
+    for date_from, date_to, expected in [
+        (started, started + 1, {"c06"}),  # inclusive start
+        (started - 1, started, set()),  # exclusive end
+        (started + 0.001, started + DAY, set()),
+        (started - 3 * DAY, started + 3 * DAY, {"c06"}),
+    ]:
+        query = SearchQuery(text="zanzibar", date_from=date_from, date_to=date_to)
+        page = await search_calls(fresh_store, query, plan=plan)  # type: ignore[arg-type]
+        assert {h.call_id for h in page.hits} == expected, (date_from - started, date_to - started)
 
 
 async def test_page_past_the_end_still_counts(bulk_store: str) -> None:
