@@ -6,6 +6,7 @@ parameters, only fixed fragments are pasted into the SQL.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +118,34 @@ def call_filter(
 
 KEYED_DAYS_MAX = 31
 """A date range up to this many days long is also matched by day keys."""
+DAY_S = 86400
+
+
+def segment_call_key_sets(query: SearchQuery, now: float) -> tuple[list[str], list[list[str]]]:
+    """The call keys `segment_call_keys_sql` asks for, as Python sees them (pure):
+    keys a segment must hold, and groups of which it must hold one. For
+    estimates only (case is folded by Python here, by the server there)."""
+    required = []
+    if query.language:
+        required.append(f"language:{query.language}")
+    if query.agent:
+        required.append(f"agent:{query.agent.lower()}")
+    if query.has_alerts is True or query.alert_level:
+        required.append("alerts")
+    groups = []
+    if query.campaign:
+        groups.append([f"campaign:{query.campaign.lower()}", f"in_group:{query.campaign.lower()}"])
+    if _keyed_days(query, now):
+        assert query.date_from is not None
+        end = query.date_to if query.date_to is not None else now
+        first, last = math.floor(query.date_from / DAY_S), math.floor(end / DAY_S)
+        groups.append([f"day:{day}" for day in range(first, last + 1)])
+    return required, groups
+
+
+def _keyed_days(query: SearchQuery, now: float) -> bool:
+    end = query.date_to if query.date_to is not None else now
+    return query.date_from is not None and end - query.date_from <= KEYED_DAYS_MAX * DAY_S
 
 
 def segment_call_keys_sql(query: SearchQuery, now: float, alias: str = "s") -> str:
@@ -141,8 +170,7 @@ def segment_call_keys_sql(query: SearchQuery, now: float, alias: str = "s") -> s
             f"{alias}.call_keys && ARRAY['campaign:' || lower(CAST(:campaign AS text)),"
             " 'in_group:' || lower(CAST(:campaign AS text))]"
         )
-    end = query.date_to if query.date_to is not None else now
-    if query.date_from is not None and end - query.date_from <= KEYED_DAYS_MAX * 86400:
+    if _keyed_days(query, now):
         last = (
             "CAST(:date_to AS double precision)"
             if query.date_to is not None

@@ -18,6 +18,10 @@ The plans mirror SQLite's, for the same reasons:
   language, agent, campaign, in-group, day, has alerts): those filters are
   intersected with the words inside the index, so a word against a filter
   that excludes most of its matches reads none of those segments' rows.
+- ``text-first`` also when many segments match but the filters' call keys
+  are expected to leave few of them (`KEYED_TEXT_FIRST_EXPECTED`, from the
+  keys' statistics): the intersection is read from the index, as long as it
+  stays under `KEYED_TEXT_FIRST_MAX_SEGMENTS` (else the walk answers).
 - ``calls-first`` when many match: walk the calls in page order, keep each
   one with a matching segment (looked up through ``segments_by_call``), stop
   when the page is full; at most `CALLS_FIRST_WALK` calls per needed row are
@@ -50,16 +54,21 @@ from qa.database import table_exists
 from qa.filters import (
     CALL_FIELDS,
     call_filter,
+    segment_call_key_sets,
     segment_call_keys_sql,
     segment_sentiment_params,
     segment_sentiment_sql,
 )
 from qa.query import CallHit, SearchPage, SearchQuery, Snippet
-from qa.search_estimate import estimate_matches, lexeme_statistics
+from qa.search_estimate import estimate_matches, key_fraction, lexeme_statistics
 from qa.search_postgres_walks import RELEVANCE_CALLS, calls_first, order, relevance_window, within_call
 from qa.text import CLOSE_MARK, OPEN_MARK, parse_search_text, spans_from_highlight
 
 TEXT_FIRST_MAX_SEGMENTS = 4_000
+KEYED_TEXT_FIRST_EXPECTED = 1_000
+"""Common words with call-key filters: text-first when the intersection looks this small..."""
+KEYED_TEXT_FIRST_MAX_SEGMENTS = 2_000
+"""...and while it turns out no bigger than this (else the walk answers)."""
 FILTER_COUNT_CAP = 100_000
 HEADLINE_OPTIONS = f'StartSel="{OPEN_MARK}", StopSel="{CLOSE_MARK}", HighlightAll=true'
 
@@ -105,7 +114,25 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
             plan is None and await _many_matches(db, q, terms, parsed.alternatives)
         )
         walked = None
-        if many and query.sort == "relevance" and plan is None:
+        now = time.time()
+        if many and plan is None and await _few_keyed_matches(db, query, parsed.alternatives, now):
+            # The words are common but the filters' call keys are expected to
+            # leave few of their segments: those are found in the index and
+            # read, as long as they stay few (else the walk answers).
+            capped = _hits_sql(q, query, now, cap=KEYED_TEXT_FIRST_MAX_SEGMENTS)
+            walked = await _text_first(
+                db, capped, query, where.sql(), params, cap=KEYED_TEXT_FIRST_MAX_SEGMENTS
+            )
+            if walked is not None:
+                chosen = "text-first"
+                total = (
+                    walked[0]["total"]
+                    if walked
+                    else await _count_when_empty(db, capped, query, where.sql(), params)
+                )
+        if walked is not None:
+            pass
+        elif many and query.sort == "relevance" and plan is None:
             walked = await relevance_window(db, q, query, where.sql(), params)
             total, chosen = None, "relevance-window"
             if walked is not None:
@@ -118,8 +145,8 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         if walked is not None:
             rows = walked
         else:  # few matches, or the filters kept the walk away from them
-            grouped = _hits_sql(q, query)
-            rows, chosen = await _text_first(db, grouped, query, where.sql(), params), "text-first"
+            grouped = _hits_sql(q, query, now)
+            rows, chosen = await _text_first(db, grouped, query, where.sql(), params) or [], "text-first"
             total = (
                 rows[0]["total"] if rows else await _count_when_empty(db, grouped, query, where.sql(), params)
             )
@@ -183,33 +210,66 @@ async def _many_matches(
     return bool(row and row["n"] > TEXT_FIRST_MAX_SEGMENTS)
 
 
-def _hits_sql(q: str, query: SearchQuery) -> str:
+async def _few_keyed_matches(
+    db: Queries, query: SearchQuery, alternatives: Sequence[Sequence[str]], now: float
+) -> bool:
+    """Whether the segments matching the words and the filters' call keys are
+    expected to be at most `KEYED_TEXT_FIRST_MAX_SEGMENTS` (a guess: keys taken
+    as independent of the words and of one another)."""
+    required, groups = segment_call_key_sets(query, now)
+    statistics = await lexeme_statistics(db)
+    if not (required or groups) or statistics is None or not statistics.key_frequencies:
+        return False
+    expected = estimate_matches(statistics, alternatives) * key_fraction(statistics, required, groups)
+    return expected <= KEYED_TEXT_FIRST_EXPECTED
+
+
+def _hits_sql(q: str, query: SearchQuery, now: float, cap: int | None = None) -> str:
     """Matching segments grouped by call, found through the GIN index, which
     also holds each segment's call keys: language, agent, campaign, alerts
     and short date ranges are intersected with the words there, before any
-    segment row is read."""
+    segment row is read. With `cap`, at most ``cap + 1`` segments are read."""
     conditions = [
         f"s.search_vector @@ {q}",
-        segment_call_keys_sql(query, time.time()),
+        segment_call_keys_sql(query, now),
         segment_sentiment_sql(query),
     ]
+    where = " AND ".join(c for c in conditions if c)
+    source = (
+        "segments s"
+        if cap is None
+        else (f"(SELECT s.call_id, s.search_vector FROM segments s WHERE {where} LIMIT {cap + 1}) AS s")
+    )
     relevance = f"-max(ts_rank(s.search_vector, {q}))" if query.sort == "relevance" else "CAST(NULL AS real)"
     return (
-        f"SELECT s.call_id, count(*) AS matching, {relevance} AS relevance FROM segments s"
-        f" WHERE {' AND '.join(c for c in conditions if c)} GROUP BY s.call_id"
+        f"SELECT s.call_id, count(*) AS matching, {relevance} AS relevance FROM {source}"
+        f"{f' WHERE {where}' if cap is None else ''} GROUP BY s.call_id"
     )
 
 
 async def _text_first(
-    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any]
-) -> list[Row]:
-    return await db.fetch_all(
-        f"WITH hits AS MATERIALIZED ({hits})"
-        f" SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
+    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any], cap: int | None = None
+) -> list[Row] | None:
+    """The page from the hits, sorted and counted; with `cap` (the hits were
+    capped at ``cap + 1`` segments), None when the cap was passed."""
+    page = (
+        f"SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
         f" FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c"
-        f" ORDER BY {order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset",
+        f" ORDER BY {order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset"
+    )
+    if cap is None:
+        return await db.fetch_all(f"WITH hits AS MATERIALIZED ({hits}) {page}", params)
+    # One row even for an empty page, to carry how many segments were read.
+    rows = await db.fetch_all(
+        f"WITH hits AS MATERIALIZED ({hits}), page AS ({page})"
+        " SELECT c.*, read.segments AS segments_read"
+        " FROM (SELECT coalesce(sum(matching), 0) AS segments FROM hits) AS read"
+        f" LEFT JOIN page AS c ON true ORDER BY {order(query, 'c.relevance')}",
         params,
     )
+    if rows and rows[0]["segments_read"] > cap:
+        return None
+    return [row for row in rows if row["id"] is not None]
 
 
 async def _count_when_empty(

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+import qa.search_postgres as postgres_plans
 from ingest.events import CallStarted
 from ingest.storage import CallStore
 from ingest.storage.database import open_database_target
@@ -230,6 +231,39 @@ async def test_short_date_ranges_keep_calls_at_the_edges_of_a_day(fresh_store: s
         query = SearchQuery(text="zanzibar", date_from=date_from, date_to=date_to)
         page = await search_calls(fresh_store, query, plan=plan)  # type: ignore[arg-type]
         assert {h.call_id for h in page.hits} == expected, (date_from - started, date_to - started)
+
+
+@pytest.mark.parametrize("cap", [0, 10_000])
+async def test_common_words_with_call_key_filters_find_what_text_first_finds(
+    fresh_store: str, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    # On PostgreSQL: every word counts as common and every key filter as
+    # selective, so the keyed text-first is tried; `cap` 0 makes it give way to
+    # the walks. SQLite answers the same questions its own way.
+    monkeypatch.setattr(postgres_plans, "TEXT_FIRST_MAX_SEGMENTS", 0)
+    monkeypatch.setattr(postgres_plans, "KEYED_TEXT_FIRST_EXPECTED", 1e9)
+    monkeypatch.setattr(postgres_plans, "KEYED_TEXT_FIRST_MAX_SEGMENTS", cap)
+    database = await open_database_target(fresh_store)
+    try:
+        if database.dialect == "postgresql":
+            await database.execute("ANALYZE")  # the plan choice reads the keys' statistics
+        now = time.time()
+        for fields in [
+            {"agent": "A1"},
+            {"campaign": "billing", "has_alerts": True},
+            {"language": "es"},
+            {"date_from": now - 5 * DAY},
+            {"agent": "a1", "sort": "relevance"},
+            {"alert_level": "warning", "offset": 1},
+        ]:
+            query = SearchQuery(text="refund OR cancel", **fields)  # type: ignore[arg-type]
+            exact = await search_calls(database, query, plan="text-first")
+            page = await search_calls(database, query)
+            assert [h.call_id for h in page.hits] == [h.call_id for h in exact.hits], fields
+            if database.dialect == "postgresql" and cap:
+                assert page.plan == "text-first" and page.total == exact.total, fields
+    finally:
+        await database.close()
 
 
 async def test_page_past_the_end_still_counts(bulk_store: str) -> None:
