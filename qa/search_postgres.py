@@ -32,9 +32,9 @@ The plans mirror SQLite's, for the same reasons:
   once (a notice says so; SQLite ranks the newest matching segments); after
   `RELEVANCE_WALK` calls per ranked call without filling the window,
   text-first ranks every match instead.
+- ``filters`` when there is no text.
 
 Both walks live in qa/search_postgres_walks.py.
-- ``filters`` when there is no text.
 
 Differences from SQLite, by design of the ``simple`` configuration: accents
 are kept (``café`` finds ``café`` but not ``cafe``), HTML-like tags in a
@@ -53,6 +53,7 @@ from ingest.storage.database import Queries, Row
 from qa.database import table_exists
 from qa.filters import (
     CALL_FIELDS,
+    CallFilter,
     call_filter,
     segment_call_key_sets,
     segment_call_keys_sql,
@@ -108,48 +109,7 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         )
         chosen = "filters"
     else:
-        q, terms = tsquery_sql(parsed.alternatives)
-        params.update(terms)
-        many = plan == "calls-first" or (
-            plan is None and await _many_matches(db, q, terms, parsed.alternatives)
-        )
-        walked = None
-        now = time.time()
-        if many and plan is None and await _few_keyed_matches(db, query, parsed.alternatives, now):
-            # The words are common but the filters' call keys are expected to
-            # leave few of their segments: those are found in the index and
-            # read, as long as they stay few (else the walk answers).
-            capped = _hits_sql(q, query, now, cap=KEYED_TEXT_FIRST_MAX_SEGMENTS)
-            walked = await _text_first(
-                db, capped, query, where.sql(), params, cap=KEYED_TEXT_FIRST_MAX_SEGMENTS
-            )
-            if walked is not None:
-                chosen = "text-first"
-                total = (
-                    walked[0]["total"]
-                    if walked
-                    else await _count_when_empty(db, capped, query, where.sql(), params)
-                )
-        if walked is not None:
-            pass
-        elif many and query.sort == "relevance" and plan is None:
-            walked = await relevance_window(db, q, query, where.sql(), params)
-            total, chosen = None, "relevance-window"
-            if walked is not None:
-                notices.append(
-                    f"very common words: relevance ranks the newest {RELEVANCE_CALLS:,} matching calls"
-                )
-        elif many:
-            walked = await calls_first(db, q, query, where.sql(), params, bounded=plan is None)
-            total, chosen = None, "calls-first"
-        if walked is not None:
-            rows = walked
-        else:  # few matches, or the filters kept the walk away from them
-            grouped = _hits_sql(q, query, now)
-            rows, chosen = await _text_first(db, grouped, query, where.sql(), params) or [], "text-first"
-            total = (
-                rows[0]["total"] if rows else await _count_when_empty(db, grouped, query, where.sql(), params)
-            )
+        rows, total, chosen = await _search_text(db, query, parsed.alternatives, where, params, plan, notices)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     snippets: dict[str, list[Snippet]] = {}
@@ -160,6 +120,45 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         )  # fmt: skip
     hits = tuple(_hit(row, snippets.get(row["id"], ())) for row in rows)
     return SearchPage(hits, total, has_more, query, parsed.expression, tuple(notices), chosen)
+
+
+async def _search_text(
+    db: Queries,
+    query: SearchQuery,
+    alternatives: Sequence[Sequence[str]],
+    where: CallFilter,
+    params: dict[str, Any],
+    plan: str | None,
+    notices: list[str],
+) -> tuple[list[Row], int | None, str]:
+    """The page's rows (one more than the page when there are more), the total
+    when known, and the plan that found them (see the module docstring)."""
+    q, terms = tsquery_sql(alternatives)
+    params.update(terms)
+    now = time.time()
+    many = plan == "calls-first" or (plan is None and await _many_matches(db, q, terms, alternatives))
+    if many and plan is None and await _few_keyed_matches(db, query, alternatives, now):
+        # Common words, but the filters' call keys are expected to leave few of
+        # their segments: found in the index and read, while they stay few.
+        capped = _hits_sql(q, query, now, cap=KEYED_TEXT_FIRST_MAX_SEGMENTS)
+        rows = await _capped_text_first(db, capped, query, where.sql(), params, KEYED_TEXT_FIRST_MAX_SEGMENTS)
+        if rows is not None:
+            return rows, await _total(db, rows, capped, query, where.sql(), params), "text-first"
+    if many and query.sort == "relevance" and plan is None:
+        walked = await relevance_window(db, q, query, where.sql(), params)
+        if walked is not None:
+            notices.append(
+                f"very common words: relevance ranks the newest {RELEVANCE_CALLS:,} matching calls"
+            )
+            return walked, None, "relevance-window"
+    elif many:
+        walked = await calls_first(db, q, query, where.sql(), params, bounded=plan is None)
+        if walked is not None:
+            return walked, None, "calls-first"
+    # Few matches, or the filters kept the walk away from them.
+    grouped = _hits_sql(q, query, now)
+    rows = await _text_first(db, grouped, query, where.sql(), params)
+    return rows, await _total(db, rows, grouped, query, where.sql(), params), "text-first"
 
 
 def _storable(value: Any) -> Any:
@@ -214,8 +213,8 @@ async def _few_keyed_matches(
     db: Queries, query: SearchQuery, alternatives: Sequence[Sequence[str]], now: float
 ) -> bool:
     """Whether the segments matching the words and the filters' call keys are
-    expected to be at most `KEYED_TEXT_FIRST_MAX_SEGMENTS` (a guess: keys taken
-    as independent of the words and of one another)."""
+    expected to be at most `KEYED_TEXT_FIRST_EXPECTED` (a guess: keys taken as
+    independent of the words and of one another)."""
     required, groups = segment_call_key_sets(query, now)
     statistics = await lexeme_statistics(db)
     if not (required or groups) or statistics is None or not statistics.key_frequencies:
@@ -247,21 +246,29 @@ def _hits_sql(q: str, query: SearchQuery, now: float, cap: int | None = None) ->
     )
 
 
-async def _text_first(
-    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any], cap: int | None = None
-) -> list[Row] | None:
-    """The page from the hits, sorted and counted; with `cap` (the hits were
-    capped at ``cap + 1`` segments), None when the cap was passed."""
-    page = (
-        f"SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
+def _text_first_page(query: SearchQuery, where: str) -> str:
+    return (
+        "SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
         f" FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c"
         f" ORDER BY {order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset"
     )
-    if cap is None:
-        return await db.fetch_all(f"WITH hits AS MATERIALIZED ({hits}) {page}", params)
+
+
+async def _text_first(
+    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any]
+) -> list[Row]:
+    """The page from the `hits`, sorted, each row with the total."""
+    return await db.fetch_all(f"WITH hits AS MATERIALIZED ({hits}) {_text_first_page(query, where)}", params)
+
+
+async def _capped_text_first(
+    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any], cap: int
+) -> list[Row] | None:
+    """`_text_first` over hits read up to ``cap + 1`` segments; None when the
+    cap was passed (the hits are then incomplete)."""
     # One row even for an empty page, to carry how many segments were read.
     rows = await db.fetch_all(
-        f"WITH hits AS MATERIALIZED ({hits}), page AS ({page})"
+        f"WITH hits AS MATERIALIZED ({hits}), page AS ({_text_first_page(query, where)})"
         " SELECT c.*, read.segments AS segments_read"
         " FROM (SELECT coalesce(sum(matching), 0) AS segments FROM hits) AS read"
         f" LEFT JOIN page AS c ON true ORDER BY {order(query, 'c.relevance')}",
@@ -270,6 +277,12 @@ async def _text_first(
     if rows and rows[0]["segments_read"] > cap:
         return None
     return [row for row in rows if row["id"] is not None]
+
+
+async def _total(
+    db: Queries, rows: list[Row], hits: str, query: SearchQuery, where: str, params: dict[str, Any]
+) -> int:
+    return int(rows[0]["total"]) if rows else await _count_when_empty(db, hits, query, where, params)
 
 
 async def _count_when_empty(
