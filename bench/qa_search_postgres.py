@@ -25,6 +25,7 @@ import psycopg
 
 from alerts.store import AlertStore
 from ingest.storage import CallStore
+from ingest.storage.schema import CORE_MIGRATIONS
 from qa import ScorecardStore
 from tests.support.postgres import PostgresServer
 
@@ -53,10 +54,25 @@ def stored_segments(url: str) -> int | None:
         return int(row[0]) if row else 0
 
 
+def schema_is_current(url: str) -> bool:
+    """Whether the database at `url` has every core migration of this checkout
+    (a store loaded by an older one is reloaded, not searched with old indexes)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('schema_migrations')").fetchone() == (None,):
+            return False
+        row = conn.execute("SELECT max(version) FROM schema_migrations WHERE component = 'core'").fetchone()
+        return bool(row and row[0] == len(CORE_MIGRATIONS))
+
+
 def load_postgres(sqlite_path: Path, url: str) -> float:
-    """Copy the bench store at `sqlite_path` into the (empty) database at `url`;
-    returns the seconds it took."""
+    """Copy the bench store at `sqlite_path` into the database at `url`, replacing
+    what it held; returns the seconds it took."""
     began = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Emptied before migrating: a new step then has no old rows to rewrite.
+        present = [t for t in TABLES if conn.execute("SELECT to_regclass(%s)", (t,)).fetchone() != (None,)]
+        if present:
+            conn.execute(f"TRUNCATE {', '.join(present)} CASCADE")
 
     async def create_schema() -> None:
         for opener in (CallStore.open, AlertStore.open, ScorecardStore.open):
