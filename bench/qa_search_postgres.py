@@ -6,10 +6,11 @@ data. The schema is created by the real stores (`CallStore`, `AlertStore`,
 `ScorecardStore` opened on the URL); the secondary indexes are dropped, the
 rows loaded with ``COPY`` and the indexes rebuilt from their own definitions
 (one sorted build, far quicker than keeping a GIN index up to date row by
-row), then ``VACUUM (ANALYZE)``: statistics for the planner and QA search's
-plan choice, and the visibility map and hint bits a long-running database
-has from autovacuum (without them the first searches would write back
-every page they read).
+row). Segments are staged and given their call's keys in one join, not by
+the per-row trigger. Then ``VACUUM (ANALYZE)``: statistics for the planner
+and QA search's plan choice, and the visibility map and hint bits a
+long-running database has from autovacuum (without them the first searches
+would write back every page they read).
 """
 
 from __future__ import annotations
@@ -119,10 +120,27 @@ def _copy_table(source: sqlite3.Connection, conn: psycopg.Connection, table: str
     columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})") if row[1] in writable]
     names = ", ".join(f'"{c}"' for c in columns)
     cursor = source.execute(f"SELECT {names} FROM {table}")
-    with conn.cursor() as pg, pg.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    keyed = table == "segments" and "call_keys" in writable
+    target = table
+    if keyed:
+        # Each segment row takes its call's keys in a trigger, a statement per
+        # row: the rows are staged, then inserted with their keys in one join.
+        conn.execute(f"CREATE TEMP TABLE segments_load AS SELECT {names} FROM segments WITH NO DATA")
+        target = "segments_load"
+    with conn.cursor() as pg, pg.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         while batch := cursor.fetchmany(BATCH_ROWS):
             for row in batch:
                 copy.write_row(row)
+    if keyed:
+        staged = ", ".join(f's."{c}"' for c in columns)
+        conn.execute("ALTER TABLE segments DISABLE TRIGGER segments_take_call_keys")
+        conn.execute(
+            f"INSERT INTO segments ({names}, call_keys) SELECT {staged}, callmon_call_keys(c.language,"
+            " c.agent, c.campaign, c.in_group, c.started_at, c.alert_count)"
+            " FROM segments_load s JOIN calls c ON c.id = s.call_id"
+        )
+        conn.execute("ALTER TABLE segments ENABLE TRIGGER segments_take_call_keys")
+        conn.execute("DROP TABLE segments_load")
     # Ids were copied as they are: move an identity's sequence past them.
     sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
     if sequence and sequence[0]:
