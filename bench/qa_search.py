@@ -7,7 +7,8 @@ p50/p95 per query plus the database size. Goal: p95 <= 50 ms.
 
 ``--backend postgres`` (or ``both``, side by side) copies the same store into
 PostgreSQL (bench/qa_search_postgres.py): into ``--database-url`` when given
-(loaded once, reused while it holds the same number of segments), else into a
+(loaded once, reused while it holds the same number of segments and every
+schema migration of this checkout), else into a
 throwaway server started for the run. The last column says whether both
 backends found the same calls on the page.
 
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from alerts.store import AlertStore
 from bench.harness import percentile
-from bench.qa_search_postgres import bench_server, load_postgres, stored_segments
+from bench.qa_search_postgres import bench_server, load_postgres, schema_is_current, stored_segments
 from ingest.storage import CallStore
 from ingest.storage.database import PostgresDatabase
 from qa import ScorecardStore, SearchQuery, search_calls
@@ -411,7 +412,7 @@ def main() -> None:
         results["sqlite"] = asyncio.run(measure(path, queries, args.runs))
     if args.backend in ("postgres", "both"):
         with postgres_url(args.database_url) as url:
-            if stored_segments(url) != segments or args.fresh:
+            if stored_segments(url) != segments or args.fresh or not schema_is_current(url):
                 print(f"loaded PostgreSQL in {load_postgres(path, url):.0f} s")
             results["postgres"] = asyncio.run(measure_postgres(url, queries, args.runs))
     report(results)

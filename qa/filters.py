@@ -6,6 +6,7 @@ parameters, only fixed fragments are pasted into the SQL.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,74 @@ def call_filter(
     if query.max_duration is not None:
         where.add(f"{col('duration')} <= :max_duration", max_duration=query.max_duration)
     return where
+
+
+KEYED_DAYS_MAX = 31
+"""A date range up to this many days long is also matched by day keys."""
+DAY_S = 86400
+
+
+def segment_call_key_sets(query: SearchQuery, now: float) -> tuple[list[str], list[list[str]]]:
+    """The call keys `segment_call_keys_sql` asks for, as Python sees them (pure):
+    keys a segment must hold, and groups of which it must hold one. For
+    estimates only (case is folded by Python here, by the server there)."""
+    required = []
+    if query.language:
+        required.append(f"language:{query.language}")
+    if query.agent:
+        required.append(f"agent:{query.agent.lower()}")
+    if query.has_alerts is True or query.alert_level:
+        required.append("alerts")
+    groups = []
+    if query.campaign:
+        groups.append([f"campaign:{query.campaign.lower()}", f"in_group:{query.campaign.lower()}"])
+    if _keyed_days(query, now):
+        assert query.date_from is not None
+        end = query.date_to if query.date_to is not None else now
+        first, last = math.floor(query.date_from / DAY_S), math.floor(end / DAY_S)
+        groups.append([f"day:{day}" for day in range(first, last + 1)])
+    return required, groups
+
+
+def _keyed_days(query: SearchQuery, now: float) -> bool:
+    end = query.date_to if query.date_to is not None else now
+    return query.date_from is not None and end - query.date_from <= KEYED_DAYS_MAX * DAY_S
+
+
+def segment_call_keys_sql(query: SearchQuery, now: float, alias: str = "s") -> str:
+    """PostgreSQL: the call filters a segment can answer from its own copy of its
+    call's keys (``segments.call_keys``, see schema_postgres.SEGMENT_CALL_KEYS),
+    or ``""``. The same parameters as `call_filter`'s, compared as it compares
+    them (language exactly, the others lower-cased). A segment whose call
+    passes the filters always passes these; a date range is matched by whole
+    UTC days, a superset, so the call row is still checked too. A range longer
+    than `KEYED_DAYS_MAX` days (as of `now` when open-ended) is left to the call
+    rows: its day keys would cost more than they save."""
+    required = []
+    if query.language:
+        required.append("'language:' || CAST(:language AS text)")
+    if query.agent:
+        required.append("'agent:' || lower(CAST(:agent AS text))")
+    if query.has_alerts is True or query.alert_level:
+        required.append("'alerts'")
+    parts = [f"{alias}.call_keys @> ARRAY[{', '.join(required)}]"] if required else []
+    if query.campaign:
+        parts.append(
+            f"{alias}.call_keys && ARRAY['campaign:' || lower(CAST(:campaign AS text)),"
+            " 'in_group:' || lower(CAST(:campaign AS text))]"
+        )
+    if _keyed_days(query, now):
+        last = (
+            "CAST(:date_to AS double precision)"
+            if query.date_to is not None
+            else "(SELECT max(c.started_at) FROM calls c)"  # calls stamped after `now` too
+        )
+        parts.append(
+            f"{alias}.call_keys && ARRAY(SELECT 'day:' || day FROM generate_series("
+            "CAST(floor(CAST(:date_from AS double precision) / 86400) AS bigint),"
+            f" CAST(floor({last} / 86400) AS bigint)) AS day)"
+        )
+    return " AND ".join(parts)
 
 
 def segment_sentiment_sql(query: SearchQuery, alias: str = "s") -> str:

@@ -17,7 +17,7 @@ import re
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.storage.database import Queries
@@ -33,9 +33,27 @@ class LexemeStatistics:
     floor: float
     """The frequency of the rarest listed lexeme: a bound for every unlisted one."""
     read_at: float
+    key_frequencies: dict[str, float] = field(default_factory=dict)
+    """The same for ``segments.call_keys`` (empty before it was analysed)."""
+    key_floor: float = 1.0
 
 
 _cache: weakref.WeakKeyDictionary[Any, LexemeStatistics] = weakref.WeakKeyDictionary()
+
+
+def key_fraction(
+    statistics: LexemeStatistics, required: Sequence[str], any_of: Sequence[Sequence[str]]
+) -> float:
+    """The fraction of segments holding every `required` call key and one key of
+    each group in `any_of`, as if the keys were independent of one another
+    (pure). Words and keys are often not independent (a Spanish word in
+    Spanish calls): this guesses, it does not bound."""
+    fraction = 1.0
+    for key in required:
+        fraction *= statistics.key_frequencies.get(key, statistics.key_floor)
+    for group in any_of:
+        fraction *= min(1.0, sum(statistics.key_frequencies.get(key, statistics.key_floor) for key in group))
+    return fraction
 
 
 def estimate_matches(statistics: LexemeStatistics, alternatives: Sequence[Sequence[str]]) -> float:
@@ -54,29 +72,43 @@ async def lexeme_statistics(db: Queries) -> LexemeStatistics | None:
     cached = _cached(db)
     if cached is not None and time.monotonic() - cached.read_at < STATISTICS_TTL_S:
         return cached
-    row = await db.fetch_one(
-        "SELECT CAST(CAST(st.most_common_elems AS text) AS text[]) AS lexemes,"
+    rows = await db.fetch_all(
+        "SELECT st.attname AS name, CAST(CAST(st.most_common_elems AS text) AS text[]) AS elements,"
         " st.most_common_elem_freqs AS frequencies, c.reltuples AS rows"
         " FROM pg_stats st JOIN pg_class c ON c.oid = to_regclass('segments')"
         " WHERE st.schemaname = current_schema() AND st.tablename = 'segments'"
-        " AND st.attname = 'search_vector'"
+        " AND st.attname IN ('search_vector', 'call_keys')"
     )
-    if row is None or row["lexemes"] is None or not row["frequencies"] or row["rows"] <= 0:
+    by_column = {row["name"]: row for row in rows}
+    words = by_column.get("search_vector")
+    if words is None or words["elements"] is None or not words["frequencies"] or words["rows"] <= 0:
         return None
-    lexemes, frequencies = list(row["lexemes"]), [float(f) for f in row["frequencies"]]
-    # most_common_elem_freqs ends with three more numbers: the least and greatest
-    # frequency and the frequency of empty vectors.
+    lexemes, lexeme_floor = _frequencies(words)
+    keys, key_floor = _frequencies(by_column["call_keys"]) if "call_keys" in by_column else ({}, 1.0)
     statistics = LexemeStatistics(
-        rows=float(row["rows"]),
-        frequencies=dict(zip(lexemes, frequencies[: len(lexemes)], strict=True)),
-        floor=frequencies[len(lexemes)] if len(frequencies) > len(lexemes) else min(frequencies),
+        rows=float(words["rows"]),
+        frequencies=lexemes,
+        floor=lexeme_floor,
         read_at=time.monotonic(),
+        key_frequencies=keys,
+        key_floor=key_floor if keys else 1.0,
     )
     try:
         _cache[db] = statistics
     except TypeError:  # an object that cannot be weakly referenced: no cache
         pass
     return statistics
+
+
+def _frequencies(row: Any) -> tuple[dict[str, float], float]:
+    """An element -> fraction map from a ``pg_stats`` row, and the bound for the
+    unlisted: most_common_elem_freqs ends with three more numbers, the least and
+    greatest frequency and the frequency of empty values."""
+    if row["elements"] is None or not row["frequencies"]:
+        return {}, 1.0
+    elements, frequencies = list(row["elements"]), [float(f) for f in row["frequencies"]]
+    listed = dict(zip(elements, frequencies[: len(elements)], strict=True))
+    return listed, frequencies[len(elements)] if len(frequencies) > len(elements) else min(frequencies)
 
 
 def _cached(db: Queries) -> LexemeStatistics | None:

@@ -13,16 +13,28 @@ use as the GIN index condition.
 The plans mirror SQLite's, for the same reasons:
 
 - ``text-first`` when few segments match: group them by call through the
-  GIN index, then filter, sort and count the calls. Exact total.
+  GIN index, then filter, sort and count the calls. Exact total. The index
+  also holds each segment's copy of its call's keys (``segments.call_keys``:
+  language, agent, campaign, in-group, day, has alerts): those filters are
+  intersected with the words inside the index, so a word against a filter
+  that excludes most of its matches reads none of those segments' rows.
+- ``text-first`` also when many segments match but the filters' call keys
+  are expected to leave few of them (`KEYED_TEXT_FIRST_EXPECTED`, from the
+  keys' statistics): the intersection is read from the index, as long as it
+  stays under `KEYED_TEXT_FIRST_MAX_SEGMENTS` (else the walk answers).
 - ``calls-first`` when many match: walk the calls in page order, keep each
   one with a matching segment (looked up through ``segments_by_call``), stop
   when the page is full; at most `CALLS_FIRST_WALK` calls per needed row are
   looked at, then text-first answers instead (filters far from the matches).
 - ``relevance-window`` for relevance order with many matches: ranking every
   match of a common word costs its whole posting list, so only the newest
-  `RELEVANCE_CALLS` matching calls are ranked (a notice says so; SQLite
-  ranks the newest matching segments).
+  `RELEVANCE_CALLS` matching calls are ranked, reading each one's segments
+  once (a notice says so; SQLite ranks the newest matching segments); after
+  `RELEVANCE_WALK` calls per ranked call without filling the window,
+  text-first ranks every match instead.
 - ``filters`` when there is no text.
+
+Both walks live in qa/search_postgres_walks.py.
 
 Differences from SQLite, by design of the ``simple`` configuration: accents
 are kept (``café`` finds ``café`` but not ``cafe``), HTML-like tags in a
@@ -33,6 +45,7 @@ Relevance is ``-ts_rank`` so that, as with bm25, smaller is better.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,21 +53,23 @@ from ingest.storage.database import Queries, Row
 from qa.database import table_exists
 from qa.filters import (
     CALL_FIELDS,
+    CallFilter,
     call_filter,
-    order_by,
+    segment_call_key_sets,
+    segment_call_keys_sql,
     segment_sentiment_params,
     segment_sentiment_sql,
 )
 from qa.query import CallHit, SearchPage, SearchQuery, Snippet
-from qa.search_estimate import estimate_matches, lexeme_statistics
+from qa.search_estimate import estimate_matches, key_fraction, lexeme_statistics
+from qa.search_postgres_walks import RELEVANCE_CALLS, calls_first, order, relevance_window, within_call
 from qa.text import CLOSE_MARK, OPEN_MARK, parse_search_text, spans_from_highlight
 
 TEXT_FIRST_MAX_SEGMENTS = 4_000
-CALLS_FIRST_WALK = 4
-"""Calls looked at per row the page needs before the walk gives way to text-first."""
-CALLS_FIRST_MIN_WALK = 150
-RELEVANCE_CALLS = 100
-"""With very common words, relevance ranks the newest this many matching calls."""
+KEYED_TEXT_FIRST_EXPECTED = 1_000
+"""Common words with call-key filters: text-first when the intersection looks this small..."""
+KEYED_TEXT_FIRST_MAX_SEGMENTS = 2_000
+"""...and while it turns out no bigger than this (else the walk answers)."""
 FILTER_COUNT_CAP = 100_000
 HEADLINE_OPTIONS = f'StartSel="{OPEN_MARK}", StopSel="{CLOSE_MARK}", HighlightAll=true'
 
@@ -94,26 +109,7 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
         )
         chosen = "filters"
     else:
-        q, terms = tsquery_sql(parsed.alternatives)
-        params.update(terms)
-        many = plan == "calls-first" or (
-            plan is None and await _many_matches(db, q, terms, parsed.alternatives)
-        )
-        walked = None
-        if many and query.sort == "relevance" and plan is None:
-            walked = await _relevance_window(db, q, query, where.sql(), params)
-            total, chosen = None, "relevance-window"
-            notices.append(
-                f"very common words: relevance ranks the newest {RELEVANCE_CALLS:,} matching calls"
-            )
-        elif many:
-            walked = await _calls_first(db, q, query, where.sql(), params, bounded=plan is None)
-            total, chosen = None, "calls-first"
-        if walked is not None:
-            rows = walked
-        else:  # few matches, or the filters kept the walk away from them
-            rows, chosen = await _text_first(db, q, query, where.sql(), params), "text-first"
-            total = rows[0]["total"] if rows else await _count_when_empty(db, q, query, where.sql(), params)
+        rows, total, chosen = await _search_text(db, query, parsed.alternatives, where, params, plan, notices)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     snippets: dict[str, list[Snippet]] = {}
@@ -126,23 +122,50 @@ async def search_postgres(db: Queries, query: SearchQuery, plan: str | None = No
     return SearchPage(hits, total, has_more, query, parsed.expression, tuple(notices), chosen)
 
 
+async def _search_text(
+    db: Queries,
+    query: SearchQuery,
+    alternatives: Sequence[Sequence[str]],
+    where: CallFilter,
+    params: dict[str, Any],
+    plan: str | None,
+    notices: list[str],
+) -> tuple[list[Row], int | None, str]:
+    """The page's rows (one more than the page when there are more), the total
+    when known, and the plan that found them (see the module docstring)."""
+    q, terms = tsquery_sql(alternatives)
+    params.update(terms)
+    now = time.time()
+    many = plan == "calls-first" or (plan is None and await _many_matches(db, q, terms, alternatives))
+    if many and plan is None and await _few_keyed_matches(db, query, alternatives, now):
+        # Common words, but the filters' call keys are expected to leave few of
+        # their segments: found in the index and read, while they stay few.
+        capped = _hits_sql(q, query, now, cap=KEYED_TEXT_FIRST_MAX_SEGMENTS)
+        rows = await _capped_text_first(db, capped, query, where.sql(), params, KEYED_TEXT_FIRST_MAX_SEGMENTS)
+        if rows is not None:
+            return rows, await _total(db, rows, capped, query, where.sql(), params), "text-first"
+    if many and query.sort == "relevance" and plan is None:
+        walked = await relevance_window(db, q, query, where.sql(), params)
+        if walked is not None:
+            notices.append(
+                f"very common words: relevance ranks the newest {RELEVANCE_CALLS:,} matching calls"
+            )
+            return walked, None, "relevance-window"
+    elif many:
+        walked = await calls_first(db, q, query, where.sql(), params, bounded=plan is None)
+        if walked is not None:
+            return walked, None, "calls-first"
+    # Few matches, or the filters kept the walk away from them.
+    grouped = _hits_sql(q, query, now)
+    rows = await _text_first(db, grouped, query, where.sql(), params)
+    return rows, await _total(db, rows, grouped, query, where.sql(), params), "text-first"
+
+
 def _storable(value: Any) -> Any:
     """PostgreSQL text cannot hold NUL, and refuses a parameter with one (SQLite
     takes it): a filter typed with NUL matches nothing stored either way, so it
     is made storable with a character no id holds instead of failing the search."""
     return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
-
-
-def _within_call(q: str) -> str:
-    """The match test for segments already narrowed to a few calls. It is ``@@``
-    written as its function, which no index serves: the planner then reads the
-    call's rows through ``segments_by_call`` instead of AND-ing them with the
-    word's whole GIN posting list (which costs as much as the word is common)."""
-    return f"ts_match_vq(s.search_vector, {q})"
-
-
-def _order(query: SearchQuery, relevance: str | None = None) -> str:
-    return order_by(query, relevance=relevance, dialect="postgresql")
 
 
 def _with_segment_sentiment(query: SearchQuery, where: str) -> str:
@@ -155,7 +178,7 @@ def _with_segment_sentiment(query: SearchQuery, where: str) -> str:
 async def _filters_only(db: Queries, query: SearchQuery, where: str, params: dict[str, Any]) -> list[Row]:
     return await db.fetch_all(
         f"SELECT {CALL_FIELDS} FROM calls c WHERE {_with_segment_sentiment(query, where)}"
-        f" ORDER BY {_order(query)} LIMIT :limit OFFSET :offset",
+        f" ORDER BY {order(query)} LIMIT :limit OFFSET :offset",
         params,
     )
 
@@ -186,37 +209,90 @@ async def _many_matches(
     return bool(row and row["n"] > TEXT_FIRST_MAX_SEGMENTS)
 
 
-def _hits_sql(q: str, query: SearchQuery, with_relevance: bool) -> str:
-    """Matching segments grouped by call, found through the GIN index."""
-    sentiment = segment_sentiment_sql(query)
-    relevance = f"-max(ts_rank(s.search_vector, {q}))" if with_relevance else "CAST(NULL AS real)"
+async def _few_keyed_matches(
+    db: Queries, query: SearchQuery, alternatives: Sequence[Sequence[str]], now: float
+) -> bool:
+    """Whether the segments matching the words and the filters' call keys are
+    expected to be at most `KEYED_TEXT_FIRST_EXPECTED` (a guess: keys taken as
+    independent of the words and of one another)."""
+    required, groups = segment_call_key_sets(query, now)
+    statistics = await lexeme_statistics(db)
+    if not (required or groups) or statistics is None or not statistics.key_frequencies:
+        return False
+    expected = estimate_matches(statistics, alternatives) * key_fraction(statistics, required, groups)
+    return expected <= KEYED_TEXT_FIRST_EXPECTED
+
+
+def _hits_sql(q: str, query: SearchQuery, now: float, cap: int | None = None) -> str:
+    """Matching segments grouped by call, found through the GIN index, which
+    also holds each segment's call keys: language, agent, campaign, alerts
+    and short date ranges are intersected with the words there, before any
+    segment row is read. With `cap`, at most ``cap + 1`` segments are read."""
+    conditions = [
+        f"s.search_vector @@ {q}",
+        segment_call_keys_sql(query, now),
+        segment_sentiment_sql(query),
+    ]
+    where = " AND ".join(c for c in conditions if c)
+    source = (
+        "segments s"
+        if cap is None
+        else (f"(SELECT s.call_id, s.search_vector FROM segments s WHERE {where} LIMIT {cap + 1}) AS s")
+    )
+    relevance = f"-max(ts_rank(s.search_vector, {q}))" if query.sort == "relevance" else "CAST(NULL AS real)"
     return (
-        f"SELECT s.call_id, count(*) AS matching, {relevance} AS relevance FROM segments s"
-        f" WHERE s.search_vector @@ {q} {'AND ' + sentiment if sentiment else ''} GROUP BY s.call_id"
+        f"SELECT s.call_id, count(*) AS matching, {relevance} AS relevance FROM {source}"
+        f"{f' WHERE {where}' if cap is None else ''} GROUP BY s.call_id"
+    )
+
+
+def _text_first_page(query: SearchQuery, where: str) -> str:
+    return (
+        "SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
+        f" FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c"
+        f" ORDER BY {order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset"
     )
 
 
 async def _text_first(
-    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
+    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any]
 ) -> list[Row]:
-    hits = _hits_sql(q, query, with_relevance=query.sort == "relevance")
-    return await db.fetch_all(
-        f"WITH hits AS MATERIALIZED ({hits})"
-        f" SELECT c.*, hits.matching, hits.relevance, count(*) OVER () AS total"
-        f" FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c"
-        f" ORDER BY {_order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset",
+    """The page from the `hits`, sorted, each row with the total."""
+    return await db.fetch_all(f"WITH hits AS MATERIALIZED ({hits}) {_text_first_page(query, where)}", params)
+
+
+async def _capped_text_first(
+    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any], cap: int
+) -> list[Row] | None:
+    """`_text_first` over hits read up to ``cap + 1`` segments; None when the
+    cap was passed (the hits are then incomplete)."""
+    # One row even for an empty page, to carry how many segments were read.
+    rows = await db.fetch_all(
+        f"WITH hits AS MATERIALIZED ({hits}), page AS ({_text_first_page(query, where)})"
+        " SELECT c.*, read.segments AS segments_read"
+        " FROM (SELECT coalesce(sum(matching), 0) AS segments FROM hits) AS read"
+        f" LEFT JOIN page AS c ON true ORDER BY {order(query, 'c.relevance')}",
         params,
     )
+    if rows and rows[0]["segments_read"] > cap:
+        return None
+    return [row for row in rows if row["id"] is not None]
+
+
+async def _total(
+    db: Queries, rows: list[Row], hits: str, query: SearchQuery, where: str, params: dict[str, Any]
+) -> int:
+    return int(rows[0]["total"]) if rows else await _count_when_empty(db, hits, query, where, params)
 
 
 async def _count_when_empty(
-    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
+    db: Queries, hits: str, query: SearchQuery, where: str, params: dict[str, Any]
 ) -> int:
     """A page past the end has no row to carry the total: count on its own."""
     if query.offset == 0:
         return 0
     row = await db.fetch_one(
-        f"WITH hits AS MATERIALIZED ({_hits_sql(q, query, False)})"
+        f"WITH hits AS MATERIALIZED ({hits})"
         f" SELECT count(*) AS n FROM hits CROSS JOIN LATERAL ({_call_of_hit(where)}) AS c",
         params,
     )
@@ -229,56 +305,6 @@ def _call_of_hit(where: str) -> str:
     reads every call: there are at most a few thousand hits here, and the
     planner cannot know how few (the tsquery is an init plan)."""
     return f"SELECT {CALL_FIELDS} FROM calls c WHERE c.id = hits.call_id AND {where} OFFSET 0"
-
-
-async def _relevance_window(
-    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any]
-) -> list[Row]:
-    """Relevance among the newest `RELEVANCE_CALLS` matching calls: ranking every
-    segment of a common word costs as much as reading its whole posting list."""
-    sentiment = segment_sentiment_sql(query)
-    by_date = "c.started_at DESC, c.id DESC"
-    window = max(RELEVANCE_CALLS, query.offset + query.limit + 1)
-    return await db.fetch_all(
-        f"WITH newest AS MATERIALIZED (SELECT {CALL_FIELDS} FROM calls c"
-        f" WHERE {where} AND c.segment_count > 0 AND EXISTS (SELECT 1 FROM segments s"
-        f" WHERE s.call_id = c.id AND {_within_call(q)} {'AND ' + sentiment if sentiment else ''})"
-        f" ORDER BY {by_date} LIMIT {window})"
-        " SELECT c.*, hits.matching, hits.relevance FROM newest AS c CROSS JOIN LATERAL"
-        f" (SELECT count(*) AS matching, -max(ts_rank(s.search_vector, {q})) AS relevance"
-        f" FROM segments s WHERE s.call_id = c.id AND {_within_call(q)}"
-        f" {'AND ' + sentiment if sentiment else ''}) AS hits"
-        f" ORDER BY {_order(query, 'hits.relevance')} LIMIT :limit OFFSET :offset",
-        params,
-    )
-
-
-async def _calls_first(
-    db: Queries, q: str, query: SearchQuery, where: str, params: dict[str, Any], *, bounded: bool
-) -> list[Row] | None:
-    """The page by walking calls in page order, or None when a bounded walk ran
-    out of calls to look at before the page was full (text-first is then exact
-    and, the filters being far from the matches, no dearer)."""
-    sentiment = segment_sentiment_sql(query)
-    needed = query.offset + query.limit + 1
-    walk = max(CALLS_FIRST_MIN_WALK, CALLS_FIRST_WALK * needed) if bounded else None
-    # The walk is a subquery with its own LIMIT, so the planner cannot turn it
-    # into a join over every matching segment: calls are read in page order and
-    # each is checked through its own segments only.
-    candidates = (
-        f"SELECT {CALL_FIELDS} FROM calls c WHERE {where} AND c.segment_count > 0"
-        f" ORDER BY {_order(query)}{f' LIMIT {walk}' if walk else ''}"
-    )
-    rows = await db.fetch_all(
-        f"SELECT c.*, CAST(NULL AS bigint) AS matching, CAST(NULL AS real) AS relevance"
-        f" FROM ({candidates}) AS c WHERE EXISTS (SELECT 1 FROM segments s WHERE s.call_id = c.id"
-        f" AND {_within_call(q)} {'AND ' + sentiment if sentiment else ''})"
-        f" ORDER BY {_order(query)} LIMIT :limit OFFSET :offset",
-        params,
-    )
-    if walk is not None and len(rows) < query.limit + 1:
-        return None  # the walk may have stopped short of matches further on
-    return rows
 
 
 async def fetch_snippets_postgres(
@@ -306,7 +332,7 @@ async def fetch_snippets_postgres(
         f" ELSE ts_headline('simple', m.translation, {q}, :options) END AS marked_translation"
         ' FROM (SELECT s.call_id, s.id, s.speaker, s."start", s."end", s.sentiment_score, s.text,'
         ' s.translation, row_number() OVER (PARTITION BY s.call_id ORDER BY s."start", s.id) AS n'
-        f" FROM segments s WHERE s.call_id IN ({marks}) AND {_within_call(q)}"
+        f" FROM segments s WHERE s.call_id IN ({marks}) AND {within_call(q)}"
         f" {'AND ' + sentiment_sql if sentiment_sql else ''}) AS m"
         ' WHERE m.n <= :per_call ORDER BY m."start", m.id',
         params,

@@ -142,6 +142,10 @@ ALTER TABLE calls ADD COLUMN worker_id TEXT;
 CREATE INDEX calls_by_worker ON calls (status, worker_id);
 """
 
+# PostgreSQL only (see schema_postgres.SEGMENT_CALL_KEYS): SQLite's search
+# plans need no copy of the call's values on its segments.
+_SEGMENT_CALL_KEYS = "-- nothing to do on SQLite"
+
 CORE_MIGRATIONS: tuple[MigrationStep, ...] = (
     MigrationStep(_CALLS_AND_SEGMENTS, schema_postgres.CALLS_AND_SEGMENTS),
     MigrationStep(_SEGMENT_SEARCH, schema_postgres.SEGMENT_SEARCH),
@@ -149,4 +153,5 @@ CORE_MIGRATIONS: tuple[MigrationStep, ...] = (
     MigrationStep(_CASE_INSENSITIVE_FILTERS, schema_postgres.CASE_INSENSITIVE_FILTERS),
     MigrationStep.portable(_WORD_CONFIDENCE_AND_LANGUAGE),
     MigrationStep.portable(_LATE_SEGMENTS_AND_CALL_OWNER),
+    MigrationStep(_SEGMENT_CALL_KEYS, schema_postgres.SEGMENT_CALL_KEYS),
 )

@@ -88,3 +88,72 @@ DROP INDEX calls_by_in_group;
 CREATE INDEX calls_by_campaign_nocase ON calls (lower(campaign), started_at);
 CREATE INDEX calls_by_in_group_nocase ON calls (lower(in_group), started_at);
 """
+
+# QA search with a word and a filter on the call: every segment carries keys
+# of its call, indexed in one GIN index with the words: 'language:en',
+# 'agent:...', 'campaign:...', 'in_group:...' (lower-cased, as the filters
+# compare them), 'day:<UTC day number of started_at>' and 'alerts' (the call
+# has at least one). So "cancelar in English calls", "cancelar last week" or
+# "cancelar with alerts" intersect posting lists inside the index instead of
+# reading every matching segment's row to learn its call. A text[] column
+# needs no extension (btree_gin would, and a non-superuser may not be allowed
+# to create it). Triggers keep the copies exact: a new segment takes its
+# call's keys, a call whose keys change (details set later, a first alert)
+# rewrites its segments' copies. The segment's trigger locks the call row as
+# the segment's own aggregate UPDATE will, so a concurrent change of the call
+# either waits for the segment (and its trigger then sees it) or commits
+# first (and the segment reads the new values).
+SEGMENT_CALL_KEYS = """
+CREATE FUNCTION callmon_call_keys(
+    call_language TEXT, call_agent TEXT, call_campaign TEXT, call_in_group TEXT,
+    call_started_at DOUBLE PRECISION, call_alert_count INTEGER
+) RETURNS TEXT[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT array_remove(ARRAY[
+        'language:' || call_language,
+        'agent:' || lower(call_agent),
+        'campaign:' || lower(call_campaign),
+        'in_group:' || lower(call_in_group),
+        'day:' || CAST(floor(call_started_at / 86400) AS BIGINT),
+        CASE WHEN call_alert_count > 0 THEN 'alerts' END
+    ], NULL)
+$$;
+
+ALTER TABLE segments ADD COLUMN call_keys TEXT[] NOT NULL DEFAULT '{}';
+
+CREATE FUNCTION callmon_segment_takes_call_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    keys TEXT[];
+BEGIN
+    SELECT callmon_call_keys(c.language, c.agent, c.campaign, c.in_group, c.started_at, c.alert_count)
+    INTO keys FROM calls c WHERE c.id = NEW.call_id FOR NO KEY UPDATE;
+    NEW.call_keys := COALESCE(keys, '{}');  -- no call: the foreign key refuses the row
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER segments_take_call_keys BEFORE INSERT OR UPDATE OF call_id ON segments
+    FOR EACH ROW EXECUTE FUNCTION callmon_segment_takes_call_keys();
+
+CREATE FUNCTION callmon_call_keys_to_segments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE segments SET call_keys = callmon_call_keys(
+        NEW.language, NEW.agent, NEW.campaign, NEW.in_group, NEW.started_at, NEW.alert_count
+    ) WHERE call_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER calls_keys_to_segments
+    AFTER UPDATE OF language, agent, campaign, in_group, started_at, alert_count ON calls
+    FOR EACH ROW
+    WHEN (callmon_call_keys(OLD.language, OLD.agent, OLD.campaign, OLD.in_group, OLD.started_at,
+                            OLD.alert_count)
+          IS DISTINCT FROM callmon_call_keys(NEW.language, NEW.agent, NEW.campaign, NEW.in_group,
+                                             NEW.started_at, NEW.alert_count))
+    EXECUTE FUNCTION callmon_call_keys_to_segments();
+
+-- Existing segments: filled before the index exists (one build, not a million inserts).
+DROP INDEX segments_search;
+UPDATE segments s SET call_keys = callmon_call_keys(
+    c.language, c.agent, c.campaign, c.in_group, c.started_at, c.alert_count
+) FROM calls c WHERE c.id = s.call_id;
+CREATE INDEX segments_search ON segments USING GIN (search_vector, call_keys);
+"""

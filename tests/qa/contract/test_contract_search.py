@@ -7,6 +7,9 @@ import time
 
 import pytest
 
+import qa.search_postgres as postgres_plans
+from ingest.events import CallStarted
+from ingest.storage import CallStore
 from ingest.storage.database import open_database_target
 from qa import SearchQuery, search_calls
 from tests.qa.conftest import DAY
@@ -173,6 +176,94 @@ async def test_plans_agree_with_filters(bulk_store: str) -> None:
     calls_first = await search_calls(bulk_store, query, plan="calls-first")
     assert [h.call_id for h in text_first.hits] == [h.call_id for h in calls_first.hits]
     assert text_first.total == len(text_first.hits) > 0 and calls_first.total is None
+
+
+@pytest.mark.parametrize("plan", [None, "text-first", "calls-first"])
+async def test_filters_follow_call_details_changed_after_the_segments(
+    fresh_store: str, plan: str | None
+) -> None:
+    # c06 (agent a3, billing, English, 95 days ago, no alert) said "zanzibar"; it is
+    # changed after its segments were stored (PostgreSQL keeps a copy of these on
+    # every segment).
+    now = time.time()
+    store = await CallStore.open(fresh_store)
+    try:
+        await store.update_call("c06", agent="Zed", campaign="Winback", in_group="VIP", language="de")
+        await store.count_alert("c06")
+        await store.start_call(CallStarted("c06", "simulated", now - 200 * DAY))  # it began earlier
+    finally:
+        await store.close()
+    for fields, expected in [
+        ({"agent": "zed"}, {"c06"}),
+        ({"agent": "a3"}, set()),
+        ({"campaign": "WINBACK"}, {"c06"}),
+        ({"campaign": "vip"}, {"c06"}),  # the campaign filter also matches the in-group
+        ({"campaign": "billing"}, set()),
+        ({"language": "de"}, {"c06"}),
+        ({"language": "en"}, set()),
+        ({"has_alerts": True}, {"c06"}),
+        ({"has_alerts": False}, set()),
+        ({"date_from": now - 201 * DAY, "date_to": now - 199 * DAY}, {"c06"}),
+        ({"date_from": now - 96 * DAY, "date_to": now - 94 * DAY}, set()),
+        ({"date_from": now - 201 * DAY}, {"c06"}),
+        ({"agent": "Zed", "campaign": "vip", "language": "de", "has_alerts": True}, {"c06"}),
+    ]:
+        page = await search_calls(fresh_store, SearchQuery(text="zanzibar", **fields), plan=plan)  # type: ignore[arg-type]
+        assert {h.call_id for h in page.hits} == expected, fields
+
+
+@pytest.mark.parametrize("plan", [None, "text-first", "calls-first"])
+async def test_short_date_ranges_keep_calls_at_the_edges_of_a_day(fresh_store: str, plan: str | None) -> None:
+    # A range matched by whole UTC days on PostgreSQL must still be exact to the second.
+    store = await CallStore.open(fresh_store)
+    try:
+        row = await store.database.fetch_one("SELECT started_at FROM calls WHERE id = 'c06'")
+    finally:
+        await store.close()
+    assert row is not None
+    started = row["started_at"]
+    for date_from, date_to, expected in [
+        (started, started + 1, {"c06"}),  # inclusive start
+        (started - 1, started, set()),  # exclusive end
+        (started + 0.001, started + DAY, set()),
+        (started - 3 * DAY, started + 3 * DAY, {"c06"}),
+    ]:
+        query = SearchQuery(text="zanzibar", date_from=date_from, date_to=date_to)
+        page = await search_calls(fresh_store, query, plan=plan)  # type: ignore[arg-type]
+        assert {h.call_id for h in page.hits} == expected, (date_from - started, date_to - started)
+
+
+@pytest.mark.parametrize("cap", [0, 10_000])
+async def test_common_words_with_call_key_filters_find_what_text_first_finds(
+    fresh_store: str, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    # On PostgreSQL: every word counts as common and every key filter as
+    # selective, so the keyed text-first is tried; `cap` 0 makes it give way to
+    # the walks. SQLite answers the same questions its own way.
+    monkeypatch.setattr(postgres_plans, "TEXT_FIRST_MAX_SEGMENTS", 0)
+    monkeypatch.setattr(postgres_plans, "KEYED_TEXT_FIRST_EXPECTED", 1e9)
+    monkeypatch.setattr(postgres_plans, "KEYED_TEXT_FIRST_MAX_SEGMENTS", cap)
+    database = await open_database_target(fresh_store)
+    try:
+        if database.dialect == "postgresql":
+            await database.execute("ANALYZE")  # the plan choice reads the keys' statistics
+        now = time.time()
+        for fields in [
+            {"agent": "A1"},
+            {"campaign": "billing", "has_alerts": True},
+            {"language": "es"},
+            {"date_from": now - 5 * DAY},
+            {"agent": "a1", "sort": "relevance"},
+            {"alert_level": "warning", "offset": 1},
+        ]:
+            query = SearchQuery(text="refund OR cancel", **fields)  # type: ignore[arg-type]
+            exact = await search_calls(database, query, plan="text-first")
+            page = await search_calls(database, query)
+            assert [h.call_id for h in page.hits] == [h.call_id for h in exact.hits], fields
+            if database.dialect == "postgresql" and cap:
+                assert page.plan == "text-first" and page.total == exact.total, fields
+    finally:
+        await database.close()
 
 
 async def test_page_past_the_end_still_counts(bulk_store: str) -> None:
