@@ -137,3 +137,41 @@ def test_the_lexicon_file_adds_its_own_slots():
     assert "i've lost my debit card" in phrases
     assert "report a burst pipe" in phrases
     assert all("<" not in phrase for phrase in phrases)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # second pass (classes from blind2's misses, read after its figure was recorded)
+        "we've still not had a penny from the insurer",
+        "the case has been pending since april",
+        "that's what we were told last month",
+        "that's what the other advisor said too",
+        "my dad can't manage without his oxygen delivery",
+        "the app says delivered but there's nothing on the doorstep",
+        "my deposit is just sitting in your account",
+        "we paid for fibre and we're not getting it",
+        "the portal keeps logging me out",
+        "i'm going to write a scathing review",
+        "they took the money without even an email",
+    ],
+)
+def test_a_second_pass_class_reads_negative(line):
+    score = score_sentiment(line).score
+    assert score <= thresholds.NEGATIVE, line
+    assert score > thresholds.CRITICAL, line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "my bike was stolen from the station, how do i claim",
+        "i need to dispute the fine i got in the post",
+        "i'd like to freeze my debit card for a few days",
+        "i'm calling to close my late mother's account",
+        "the shoes don't fit, how do i send them back",
+        "i had a minor accident in the car park",
+    ],
+)
+def test_more_requests_with_negative_words_stay_neutral(line):
+    assert score_sentiment(line).label == "neutral", line
