@@ -122,7 +122,18 @@ def score_sentiment(text: str) -> Sentiment:
 
 
 def _compound(prepared: str) -> float:
-    return float(_analyzer().polarity_scores(prepared)["compound"])
+    return float(
+        _analyzer().polarity_scores(_CLAUSE_END_NEGATION.sub(CLAUSE_END_TOKEN, prepared))["compound"]
+    )
+
+
+_CLAUSE_END_NEGATION = re.compile(
+    r"(?<![\w'])(?:not|never|nothing|none|nope|\w+n't)(?=\s*[,.;:!?])", re.IGNORECASE
+)
+"""A negator that ends its clause ("if it's not, I'm cancelling"): VADER would
+let it flip the next clause's words (it looks three words back, across the
+comma), so it is scored as this neutral token instead."""
+CLAUSE_END_TOKEN = "callmon_clause_negation"
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> tuple[dict[str, LexiconEntry], dict[str, LexiconEntry]]:

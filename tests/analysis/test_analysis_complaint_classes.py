@@ -175,3 +175,11 @@ def test_a_second_pass_class_reads_negative(line):
 )
 def test_more_requests_with_negative_words_stay_neutral(line):
     assert score_sentiment(line).label == "neutral", line
+
+
+def test_a_negation_that_ends_its_clause_does_not_flip_the_next():
+    # VADER looks three words back, across the comma: "not, i'm cancelling" read as "not cancelling".
+    assert score_sentiment("and if they don't, i'm cancelling the lot").label == "negative"
+    assert score_sentiment("no it isn't, it's broken again").label == "negative"
+    assert score_sentiment("i'm not happy with the repair").label == "negative"
+    assert score_sentiment("it's not bad at all").label == "positive"
