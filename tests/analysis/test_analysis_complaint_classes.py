@@ -93,6 +93,11 @@ def test_service_requests_with_negative_words_stay_neutral(line):
         "i missed your call yesterday",
         "the train left at six",
         "can you freeze my card while i look for it",
+        "it's not on my statement yet",
+        "i left my umbrella in your branch on high street",
+        "i'd like to put twenty pounds down as a deposit",
+        "my account has been open since two thousand and ten",
+        "i'll leave an honest review when it arrives",
     ],
 )
 def test_ordinary_lines_are_not_complaints(line):
