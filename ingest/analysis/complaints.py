@@ -10,7 +10,9 @@ nobody wrote down.
 `mark_complaints()` replaces the first complaint in a line with one token
 that `ingest.analysis.sentiment` scores as a plainly negative word, and any
 further ones with a neutral token: a line stating two facts is still one
-complaint (see the data file's header).
+complaint (see the data file's header). `sarcastic_clause()` finds the
+clause before a line-final positive interjection ("..., brilliant"), for the
+scorer to read as sarcasm when that clause is negative.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ _NUMBER = (
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
 )
 """`<number>` in a class: digits, or a number word with its units ("forty five")."""
+
+
+_SARCASM_LEAD = r"(?:(?:oh|well|just|how|really|so)\s+)*"
+"""Words that may come before a sarcastic interjection ("oh just brilliant")."""
 
 
 class ComplaintPattern(NamedTuple):
@@ -103,6 +109,17 @@ def mark_complaints(text: str) -> str:
     return "".join(pieces)
 
 
+def sarcastic_clause(text: str) -> str | None:
+    """The clause before a line-final lone positive interjection, or None.
+
+    "so I was lied to, brilliant" -> "so I was lied to". Whether it is
+    sarcasm depends on the clause being negative on its own, which the
+    sentiment scorer decides.
+    """
+    match = _sarcasm_matcher().match(text)
+    return match.group("clause") if match and match.group("clause").strip() else None
+
+
 def _class_forms(words: tuple[str, ...]) -> list[str]:
     forms: dict[str, None] = {}
     for word in words:
@@ -128,3 +145,15 @@ def _matcher() -> re.Pattern[str]:
     ordered = sorted(compiled, key=len, reverse=True)
     body = "|".join(f"(?:{regex})" for regex in ordered)
     return re.compile(rf"(?<![\w'-])(?:{body})(?![\w'-])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _sarcasm_matcher() -> re.Pattern[str]:
+    data = tomllib.loads(COMPLAINTS_FILE.read_text(encoding="utf-8"))
+    interjections = [str(word).lower() for word in data.get("sarcasm", {}).get("interjections", ())]
+    if not interjections:
+        return re.compile(r"(?!)")  # never matches
+    return re.compile(
+        rf"^(?P<clause>.*?\w.*?)\s*[,.;!]+\s*{_SARCASM_LEAD}{_alternatives(interjections)}\s*[.!?]*\s*$",
+        re.IGNORECASE | re.DOTALL,
+    )

@@ -21,7 +21,10 @@ never on top of the line's other negative words: such a line reads as
 negative as its strongest part. A
 line that opens with the answer "no," or "fine," is scored without it:
 "no, that's everything" answers a question, it is not negative, and a curt
-"fine." is acceptance, not delight.
+"fine." is acceptance, not delight. A line that ends on a lone positive
+interjection after a clause that is negative on its own ("so I was lied to,
+brilliant") is sarcasm and scores as that clause (the interjections are in
+data/lexicon/complaints.toml, [sarcasm]).
 """
 
 from __future__ import annotations
@@ -34,7 +37,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
-from ingest.analysis.complaints import COMPLAINT_TOKEN, COMPLAINT_VALENCE, REPEATED_TOKEN, mark_complaints
+from ingest.analysis.complaints import (
+    COMPLAINT_TOKEN,
+    COMPLAINT_VALENCE,
+    REPEATED_TOKEN,
+    mark_complaints,
+    sarcastic_clause,
+)
 from ingest.analysis.keywords import inflections
 from ingest.analysis.thresholds import LABEL_NEGATIVE, LABEL_POSITIVE
 
@@ -95,6 +104,13 @@ def score_sentiment(text: str) -> Sentiment:
     said = _ANSWER_NO.sub("", text)
     if not said.strip():
         return Sentiment(0.0, "neutral")
+    clause = sarcastic_clause(said)
+    if clause is not None:
+        # "so I was lied to, brilliant": after a negative clause the lone
+        # interjection is sarcasm, and the line is as negative as the clause.
+        before = score_sentiment(clause)
+        if before.label == "negative":
+            return before
     marked = mark_complaints(said)
     compound = _compound(join_phrases(marked))
     if marked != said:
@@ -106,25 +122,41 @@ def score_sentiment(text: str) -> Sentiment:
 
 
 def _compound(prepared: str) -> float:
-    return float(_analyzer().polarity_scores(prepared)["compound"])
+    return float(
+        _analyzer().polarity_scores(_CLAUSE_END_NEGATION.sub(CLAUSE_END_TOKEN, prepared))["compound"]
+    )
+
+
+_CLAUSE_END_NEGATION = re.compile(
+    r"(?<![\w'])(?:not|never|nothing|none|nope|\w+n't)(?=\s*[,.;:!?])", re.IGNORECASE
+)
+"""A negator that ends its clause ("if it's not, I'm cancelling"): VADER would
+let it flip the next clause's words (it looks three words back, across the
+comma), so it is scored as this neutral token instead."""
+CLAUSE_END_TOKEN = "callmon_clause_negation"
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> tuple[dict[str, LexiconEntry], dict[str, LexiconEntry]]:
     """(words, phrases) from a lexicon file; phrase slots expanded."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     words = {_squash(key): _entry(key, value) for key, value in data.get("words", {}).items()}
+    # The file may add slots of its own ([slots] item = ["card", ...] -> <item>).
+    slots = SLOTS | {
+        f"<{name}>": tuple(_squash(str(word)) for word in members)
+        for name, members in data.get("slots", {}).items()
+    }
     phrases: dict[str, LexiconEntry] = {}
     for key, value in data.get("phrases", {}).items():
         entry = _entry(key, value)
-        for phrase in expand_slots(_squash(key)):
+        for phrase in expand_slots(_squash(key), slots):
             phrases.setdefault(phrase, entry)
     return words, phrases
 
 
-def expand_slots(phrase: str) -> Iterator[str]:
+def expand_slots(phrase: str, slots: Mapping[str, tuple[str, ...]] = SLOTS) -> Iterator[str]:
     """Every phrase a slotted one stands for: "down since <day>" -> "down since friday", ..."""
     parts = re.split(r"(<\w+>)", phrase)
-    choices = [SLOTS.get(part, (part,)) for part in parts]
+    choices = [slots.get(part, (part,)) for part in parts]
     for combination in itertools.product(*choices):
         yield " ".join("".join(combination).split())
 

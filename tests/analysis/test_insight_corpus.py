@@ -1,5 +1,9 @@
 """The labelled call corpus of bench/insight.py is well formed and the bench runs on it."""
 
+from pathlib import Path
+
+import pytest
+
 from alerts.config import AlertSettings
 from bench.insight import evaluate, main
 from bench.insight_corpus import derived_alerts, load_corpus
@@ -23,6 +27,16 @@ def test_the_corpus_is_big_and_varied():
 
 def test_written_expectations_follow_from_the_line_labels():
     assert [call.id for call in load_corpus() if derived_alerts(call) != call.expect] == []
+
+
+@pytest.mark.parametrize("name", ["heldout", "blind2"])
+def test_the_other_corpora_expect_what_their_line_labels_say(name):
+    # `python -m bench.insight --corpus data/insight/<name>.toml --check-labels`
+    path = Path(__file__).resolve().parents[2] / "data" / "insight" / f"{name}.toml"
+    calls = load_corpus(path)
+    assert len(calls) >= 12
+    assert all(call.expect <= RULES for call in calls)
+    assert [call.id for call in calls if derived_alerts(call) != call.expect] == []
 
 
 def test_lines_follow_each_other_on_the_call_clock():

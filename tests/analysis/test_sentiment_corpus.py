@@ -9,6 +9,10 @@ Round 3 added caller_lines.dev2.tsv (read while writing the complaint
 patterns) and caller_lines.blind.tsv (written before that tuning, never read
 for misses): the blind figure is what callmon does on lines it was not
 written against, and is guarded against regressions, below the goal.
+
+Round 4 added caller_lines.blind2.tsv (102 lines, eight domains), written
+before that round's entries: 0.598 before them, 0.775 after the first pass
+(the honest figure); a second pass then read its misses, so it is a dev set now.
 """
 
 from pathlib import Path
@@ -19,8 +23,11 @@ from ingest.analysis import score_sentiment
 
 LINES = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 GOAL = 0.85
-BLIND_FLOOR = 0.8
-"""The blind set's figure after round 3 (0.83) less a little: a regression guard."""
+BLIND_FLOOR = 0.85
+"""The blind set's figure after round 4 (0.873; 0.825 after round 3) less a little: a regression guard."""
+BLIND2_FLOOR = 0.9
+"""The second blind set's figure: 0.598 before round 4, 0.775 after its first pass (the
+honest figure), 0.922 after a second pass that read its misses (a dev set since)."""
 
 
 def labelled(half: str) -> list[tuple[str, str]]:
@@ -58,3 +65,12 @@ def test_the_blind_set_does_not_regress():
     score = agreement(rows)
     print(f"caller-line sign agreement (blind, {len(rows)} lines): {score:.3f}")
     assert score >= BLIND_FLOOR
+
+
+def test_the_second_blind_set_does_not_regress():
+    rows = labelled("blind2")
+    assert len(rows) >= 80
+    assert len({text for _, text in rows}) == len(rows)
+    score = agreement(rows)
+    print(f"caller-line sign agreement (blind2, {len(rows)} lines): {score:.3f}")
+    assert score >= BLIND2_FLOOR
