@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ingest.analysis.phrases import find_phrase
+from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, tokens
 
 DEFAULT_ALERT_KEYWORDS: tuple[str, ...] = (
     "cancel", "supervisor", "manager", "complaint", "legal", "lawyer", "sue",
@@ -199,14 +199,24 @@ def _matcher(
 
 
 def _tolerant_extra(text: str, matcher: WordMatcher, found: tuple[str, ...]) -> tuple[str, ...]:
+    """Multiword keywords heard with a word a little off. Only phrases with two or more
+    content words: in "your boss" the tolerance would all fall on "boss", a fuzzy match
+    of one word ("sorry for your loss"), which the transcript's exact words and the
+    engines' keyword spotting already cover better."""
     extra = dict.fromkeys(found)
     for form, keyword in matcher.multiword_forms.items():
         if (
             keyword not in extra
+            and _content_words(form) >= 2
             and find_phrase(text, form, TOLERANT_MAX_COST, TOLERANT_WORD_DISTANCE) is not None
         ):
             extra.setdefault(keyword, None)
     return tuple(extra)
+
+
+@functools.lru_cache(maxsize=1024)
+def _content_words(phrase: str) -> int:
+    return sum(1 for word in tokens(phrase) if word not in FUNCTION_WORDS)
 
 
 @functools.lru_cache(maxsize=1)

@@ -45,6 +45,15 @@ def test_multi_word_keywords_tolerate_a_misheard_word_only_when_asked():
     assert spot_keywords("I will discuss the charge", ["dispute the charge"], tolerant=True) == ()
 
 
+def test_a_phrase_with_one_content_word_is_not_matched_tolerantly():
+    """The tolerance would all fall on its one word: "your loss" is not "your boss"."""
+    synonyms = (("supervisor", ("your boss",)),)
+    assert spot_keywords("get me your boss", ["supervisor"], synonyms=synonyms, tolerant=True) == (
+        "supervisor",
+    )
+    assert spot_keywords("so sorry for your loss", ["supervisor"], synonyms=synonyms, tolerant=True) == ()
+
+
 def test_context_exceptions_do_not_count():
     assert spot_keywords("could you cancel the hold please") == ()
     assert spot_keywords("my account   manager called") == ()
