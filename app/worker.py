@@ -324,6 +324,7 @@ class IngestWorker:
             "recognition": {
                 **backlog.to_dict(),
                 **(self._pool.stats().to_dict() if self._pool is not None else {}),
+                "pool_restarts": self._pool.pool_restarts if self._pool is not None else 0,
                 "thresholds": asdict(self.health_thresholds),
             },
             "pacing": self._pacing_health(),

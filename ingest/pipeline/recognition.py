@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import itertools
+import logging
 import math
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -36,7 +38,12 @@ from ingest.events import Recognition
 from ingest.pipeline.recognition_queue import Postponed, QueueStats, RecognitionQueue
 from ingest.settings import IngestSettings
 
+log = logging.getLogger(__name__)
+
 GIL_BOUND_ENGINES = frozenset({"sphinx"})
+POOL_RESTARTS_PER_UTTERANCE = 2
+"""How many new process pools one utterance may be tried on after its recognizer
+process died (an engine that crashes on this audio every time must not restart forever)."""
 _PR_SET_PDEATHSIG = 1
 _PARENT_CHECK_S = 1.0
 
@@ -180,16 +187,21 @@ class RecognitionPool:
         self.backlog = backlog or RecognitionBacklog()
         workers = max(1, settings.asr_threads)
         self._executor: Executor
+        self.pool_restarts = 0
+        """Times a recognizer process died (a crash in the engine, the OOM killer) and
+        the pool was started again."""
         if engine.name in GIL_BOUND_ENGINES:
             worker_settings = settings.model_copy(update={"asr": engine.name})
-            self._executor = ProcessPoolExecutor(
+            self._new_process_pool: Callable[[], Executor] | None = lambda: ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
                 initargs=(worker_settings, os.getpid(), keywords),
             )
+            self._executor = self._new_process_pool()
             self._local_engine: UtteranceRecognizer | None = None
         else:
+            self._new_process_pool = None
             self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
             self._local_engine = engine
         self.queue: RecognitionQueue[TimedRecognition] = RecognitionQueue(
@@ -244,9 +256,32 @@ class RecognitionPool:
                 return
         self.backlog.finished(token)
 
-    def _run(self, span: SpeechSpan, language: str | None) -> asyncio.Future[TimedRecognition]:
+    async def _run(self, span: SpeechSpan, language: str | None) -> TimedRecognition:
+        """One utterance on the pool. A recognizer process that died breaks the whole
+        `ProcessPoolExecutor` for good (every later call fails at once): a new pool is
+        started and the utterance tried again, up to `POOL_RESTARTS_PER_UTTERANCE`
+        times, so one bad moment costs no call its transcript."""
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._executor, _recognize, span, self._local_engine, language)
+        attempt = 0
+        while True:
+            executor = self._executor
+            try:
+                return await loop.run_in_executor(executor, _recognize, span, self._local_engine, language)
+            except BrokenProcessPool:
+                if attempt >= POOL_RESTARTS_PER_UTTERANCE:
+                    raise
+                attempt += 1
+                self._replace_broken(executor)
+
+    def _replace_broken(self, broken: Executor) -> None:
+        if broken is not self._executor or self._new_process_pool is None:
+            return  # another utterance already replaced it
+        self.pool_restarts += 1
+        log.error(
+            "a speech-to-text process died; starting a new pool (%d restarts so far)", self.pool_restarts
+        )
+        broken.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new_process_pool()
 
     def close(self) -> None:
         self.queue.close()
