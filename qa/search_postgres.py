@@ -1,9 +1,10 @@
 """`search_calls()` on PostgreSQL: the same contract as the SQLite search
 (qa/search.py), over ``segments.search_vector`` (a stored ``tsvector`` with a
-GIN index, built by the core schema with the ``simple`` configuration).
+GIN index, built by the core schema with the ``callmon_search`` configuration:
+``simple`` with accents folded, see ingest/storage/schema_postgres.py).
 
 The typed text is parsed by our own reader (qa/text.py) into alternatives of
-words and phrases; each one becomes ``phraseto_tsquery('simple', term)`` with
+words and phrases; each one becomes ``phraseto_tsquery('callmon_search', term)`` with
 the term as a parameter, joined by ``&&`` and ``||``: user text never reaches
 ``to_tsquery``'s syntax, so no input can be a syntax error. Each statement
 holds that expression as a scalar subquery, which the server evaluates once
@@ -84,7 +85,7 @@ def tsquery_sql(alternatives: Sequence[Sequence[str]]) -> tuple[str, dict[str, s
         for term in terms:
             name = f"term_{len(params)}"
             params[name] = term
-            ands.append(f"phraseto_tsquery('simple', CAST(:{name} AS text))")
+            ands.append(f"phraseto_tsquery('callmon_search', CAST(:{name} AS text))")
         ors.append(ands[0] if len(ands) == 1 else "(" + " && ".join(ands) + ")")
     return "(SELECT " + " || ".join(ors) + ")", params
 
@@ -327,9 +328,9 @@ async def fetch_snippets_postgres(
     # Headlines only for the segments shown: ts_headline parses the text again.
     rows = await db.fetch_all(
         'SELECT m.call_id, m.id, m.speaker, m."start", m."end", m.sentiment_score, m.text,'
-        f" m.translation, ts_headline('simple', m.text, {q}, :options) AS marked_text,"
+        f" m.translation, ts_headline('callmon_search', m.text, {q}, :options) AS marked_text,"
         " CASE WHEN m.translation IS NULL THEN NULL"
-        f" ELSE ts_headline('simple', m.translation, {q}, :options) END AS marked_translation"
+        f" ELSE ts_headline('callmon_search', m.translation, {q}, :options) END AS marked_translation"
         ' FROM (SELECT s.call_id, s.id, s.speaker, s."start", s."end", s.sentiment_score, s.text,'
         ' s.translation, row_number() OVER (PARTITION BY s.call_id ORDER BY s."start", s.id) AS n'
         f" FROM segments s WHERE s.call_id IN ({marks}) AND {within_call(q)}"

@@ -146,6 +146,10 @@ CREATE INDEX calls_by_worker ON calls (status, worker_id);
 # plans need no copy of the call's values on its segments.
 _SEGMENT_CALL_KEYS = "-- nothing to do on SQLite"
 
+# PostgreSQL only (see schema_postgres.SEARCH_FOLDS_ACCENTS): FTS5's unicode61
+# tokenizer has always folded accents.
+_SEARCH_FOLDS_ACCENTS = "-- nothing to do on SQLite"
+
 CORE_MIGRATIONS: tuple[MigrationStep, ...] = (
     MigrationStep(_CALLS_AND_SEGMENTS, schema_postgres.CALLS_AND_SEGMENTS),
     MigrationStep(_SEGMENT_SEARCH, schema_postgres.SEGMENT_SEARCH),
@@ -154,4 +158,5 @@ CORE_MIGRATIONS: tuple[MigrationStep, ...] = (
     MigrationStep.portable(_WORD_CONFIDENCE_AND_LANGUAGE),
     MigrationStep.portable(_LATE_SEGMENTS_AND_CALL_OWNER),
     MigrationStep(_SEGMENT_CALL_KEYS, schema_postgres.SEGMENT_CALL_KEYS),
+    MigrationStep(_SEARCH_FOLDS_ACCENTS, schema_postgres.SEARCH_FOLDS_ACCENTS),
 )

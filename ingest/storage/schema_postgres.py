@@ -73,6 +73,7 @@ CREATE INDEX call_events_by_call ON call_events (call_id, at);
 
 # The 'simple' configuration: no stemming and no stop words, so every word
 # a reviewer types is searchable in any language, as with FTS5's unicode61.
+# (Since core migration 8 it is `callmon_search`, which also folds accents.)
 SEGMENT_SEARCH = """
 ALTER TABLE segments ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
     to_tsvector('simple', coalesce(text, '') || ' ' || coalesce(translation, ''))
@@ -155,5 +156,39 @@ DROP INDEX segments_search;
 UPDATE segments s SET call_keys = callmon_call_keys(
     c.language, c.agent, c.campaign, c.in_group, c.started_at, c.alert_count
 ) FROM calls c WHERE c.id = s.call_id;
+CREATE INDEX segments_search ON segments USING GIN (search_vector, call_keys);
+"""
+
+
+# Accents folded as SQLite's unicode61 tokenizer folds them (`cafe` finds
+# `café`): a text search configuration `callmon_search`, 'simple' with the
+# `unaccent` dictionary in front (the pattern PostgreSQL's unaccent documentation
+# gives). `unaccent` is a trusted contrib extension, so the database's owner may
+# create it; where it cannot be created (no privilege, no contrib package) the
+# configuration is plain 'simple' and accents count, as before. The words'
+# column is generated again from the new configuration: this rewrites every
+# segment (about a minute per million; the README says so).
+SEARCH_FOLDS_ACCENTS = """
+DO $$
+BEGIN
+    CREATE EXTENSION IF NOT EXISTS unaccent;
+EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
+    RAISE WARNING 'extension unaccent unavailable (%): QA search on PostgreSQL keeps accents apart', SQLERRM;
+END
+$$;
+CREATE TEXT SEARCH CONFIGURATION callmon_search (COPY = simple);
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent') THEN
+        ALTER TEXT SEARCH CONFIGURATION callmon_search
+            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+    END IF;
+END
+$$;
+DROP INDEX segments_search;
+ALTER TABLE segments DROP COLUMN search_vector;
+ALTER TABLE segments ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('callmon_search', coalesce(text, '') || ' ' || coalesce(translation, ''))
+) STORED;
 CREATE INDEX segments_search ON segments USING GIN (search_vector, call_keys);
 """

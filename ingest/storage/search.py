@@ -38,4 +38,4 @@ def match_expression(query: str) -> str | None:
 def tsquery_sql(terms: list[str]) -> str:
     """PostgreSQL: a tsquery expression over `terms` (one ``?`` per term, bound
     to the term): every phrase must match, words of a phrase adjacent."""
-    return " && ".join("phraseto_tsquery('simple', ?)" for _ in terms)
+    return " && ".join("phraseto_tsquery('callmon_search', ?)" for _ in terms)

@@ -16,7 +16,7 @@ def test_every_term_is_a_parameter_never_sql() -> None:
     sql, params = tsquery_sql(parsed.alternatives)
 
     def term(n: int) -> str:
-        return f"phraseto_tsquery('simple', CAST(:term_{n} AS text))"
+        return f"phraseto_tsquery('callmon_search', CAST(:term_{n} AS text))"
 
     assert sql == (f"(SELECT ({term(0)} && {term(1)}) || {term(2)} || ({term(3)} && {term(4)} && {term(5)}))")
     assert params == {
