@@ -215,9 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the keyword-spotting pass; count spots at this closeness (default 0.85)",
     )
     parser.add_argument("--jobs", type=int, default=1, help="decoding processes")
+    parser.add_argument("--every", type=int, default=1, help="every Nth sentence only (a quicker screen)")
     args = parser.parse_args(argv)
     halves = HALVES if args.half == "both" else {args.half: HALVES[args.half]}
-    sentences = load_sentences()
+    sentences = load_sentences()[:: args.every]
     samples = telephone_samples([voice for voices in halves.values() for voice in voices], sentences)
     print(f"{len(sentences)} sentences x {len(samples) // len(sentences)} voices")
     results = []

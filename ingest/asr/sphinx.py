@@ -43,6 +43,12 @@ a word on digital silence (it hears "dog" in all-zero audio)."""
 LANGUAGES = frozenset({"en"})
 """The wheel carries a US English model only."""
 _NOT_WORDS = ("<s>", "</s>", "<sil>")
+FRONT_END_OPTIONS = frozenset(
+    {"samprate", "nfft", "lowerf", "upperf", "nfilt", "remove_noise", "cmn", "cmninit", "dither"}
+)
+"""Feature options the model's feat.params overrides when the decoder loads it
+(passed to `Decoder()` they are silently replaced, and an 8 kHz rate fails
+against the model's 6800 Hz upper filter): set after loading instead."""
 
 
 class SphinxRecognizer:
@@ -133,7 +139,9 @@ class SphinxRecognizer:
                 raise EngineUnavailable(
                     f"pocketsphinx is not installed ({error}); pip install pocketsphinx"
                 ) from error
-            decoder = Decoder(**self._decoder_options)
+            general = {k: v for k, v in self._decoder_options.items() if k not in FRONT_END_OPTIONS}
+            decoder = Decoder(**general)
+            _set_front_end(decoder, self._decoder_options)
             self._local.language_model = decoder.current_search()
             self._local.spotting = self._add_keyword_search(decoder)
             self._local.decoder = decoder
@@ -152,6 +160,16 @@ class SphinxRecognizer:
         finally:
             os.unlink(file.name)
         return True
+
+
+def _set_front_end(decoder: Any, options: dict[str, Any]) -> None:
+    chosen = {key: value for key, value in options.items() if key in FRONT_END_OPTIONS}
+    if not chosen:
+        return
+    config = decoder.config
+    for key, value in chosen.items():
+        config[key] = value
+    decoder.reinit_feat(config)
 
 
 def _decode(decoder: Any, pcm: bytes, search: str, back_to: str) -> tuple[str | None, list[Any]]:
