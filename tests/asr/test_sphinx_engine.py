@@ -65,9 +65,3 @@ def test_the_default_options_are_the_settings_default() -> None:
     for name, value in parse_decoder_options(IngestSettings().sphinx_options).items():
         assert config[name] == value
 
-
-def test_decodes_telephone_audio_at_its_own_8khz(speak) -> None:
-    recognizer = SphinxRecognizer(samprate=8000, nfft=256, upperf=3800)
-    assert recognizer._decoder().config["samprate"] == 8000
-    result = recognizer.recognize(speak("can i speak to your supervisor please", "awb"))
-    assert "supervisor" in result.text.split()
