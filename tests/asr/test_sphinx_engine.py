@@ -64,4 +64,3 @@ def test_the_default_options_are_the_settings_default() -> None:
     config = engine._decoder().config
     for name, value in parse_decoder_options(IngestSettings().sphinx_options).items():
         assert config[name] == value
-
