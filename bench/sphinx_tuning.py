@@ -63,7 +63,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 """One change from the model's defaults each (its feat.params: 25 filters over
 130-6800 Hz, batch cepstral mean over the whole utterance, so `cmninit` has
-no effect on whole utterances; noise removal on; lw 6.5)."""
+no effect on whole utterances; noise removal on; lw 6.5). callmon's own default
+(CALLMON_SPHINX_OPTIONS) is "no-remove-noise", the one change that helped both halves."""
 
 
 @dataclass(frozen=True, slots=True)
