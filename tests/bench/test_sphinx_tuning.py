@@ -15,9 +15,8 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def test_the_tuning_sentences_are_not_the_evaluation_corpus() -> None:
     sentences = load_sentences()
     assert 40 <= len(sentences) <= 60
-    corpus = " ".join(
-        normalize(path.read_text(encoding="utf-8")) for path in (DATA / "insight").glob("*.toml")
-    )
+    texts = [path.read_text(encoding="utf-8") for path in (DATA / "insight").glob("*.toml")]
+    corpus = " ".join(" ".join(normalize(text)) for text in texts)
     assert not [sentence for sentence in sentences if " ".join(normalize(sentence)) in corpus]
 
 
