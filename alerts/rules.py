@@ -274,7 +274,19 @@ def check_keywords(
         )
 
     in_text = _union(spot(text) for text in _texts(segment))
-    spotted = [(spot(word.word), word.confidence) for word in segment.spotted]
+    # A spot is the same word the transcript heard: where the transcript has
+    # the keyword only inside a context exception ("my account manager"),
+    # the spot of it is excepted too.
+    excepted = set(
+        _union(
+            spot_keywords(text, rule.keywords, (), rule.synonyms, inflect=rule.inflections)
+            for text in _texts(segment)
+        )
+    ) - set(in_text)
+    spotted = [
+        (tuple(keyword for keyword in spot(word.word) if keyword not in excepted), word.confidence)
+        for word in segment.spotted
+    ]
     found = _union([in_text, *(keywords for keywords, _ in spotted)])
     heard = [(spot(word.word), word.confidence) for word in segment.words]
     found = tuple(

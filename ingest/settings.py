@@ -19,12 +19,49 @@ from ingest.call_language import LanguageMapError, parse_language_map
 from ingest.settings_base import CallmonSettings, SettingsError
 from ingest.storage.database import DatabaseTarget, parse_database_url
 
-__all__ = ["ASR_ENGINES", "VAD_ENGINES", "IngestSettings", "SettingsError", "VadSettings"]
+__all__ = [
+    "ASR_ENGINES",
+    "VAD_ENGINES",
+    "IngestSettings",
+    "SettingsError",
+    "VadSettings",
+    "parse_decoder_options",
+]
 
 ASR_ENGINES = ("sphinx", "whisper", "deepgram", "openai")
 
 
 VAD_ENGINES = ("silero", "webrtc")
+
+DecoderOption = bool | int | float | str
+
+
+def parse_decoder_options(text: str) -> dict[str, DecoderOption]:
+    """``"lw=8, remove_noise=no"`` -> ``{"lw": 8, "remove_noise": False}`` (pure).
+
+    Values read as numbers where they are numbers, yes/no/true/false as
+    booleans, anything else as text; names are checked by the decoder itself.
+    """
+    options: dict[str, DecoderOption] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        name, equals, raw = (part.strip() for part in item.partition("="))
+        if not equals or not name.isidentifier() or not raw:
+            raise ValueError(f"expected name=value, got {item.strip()!r}")
+        options[name] = _option_value(raw)
+    return options
+
+
+def _option_value(raw: str) -> DecoderOption:
+    if raw.lower() in ("yes", "true", "no", "false"):
+        return raw.lower() in ("yes", "true")
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            continue
+    return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +125,11 @@ class IngestSettings(CallmonSettings):
     (`calls.db` -> `calls.spool/`). Each worker process needs its own."""
     asr: str = "sphinx"
     """Speech-to-text engine: sphinx, whisper or deepgram."""
+    sphinx_options: str = "remove_noise=no"
+    """pocketsphinx decoder options over the model's defaults, ``key=value`` comma list
+    (e.g. ``lw=8,beam=1e-60``). Default: the model's spectral noise removal off, which on
+    telephone speech (bench/sphinx_tuning, fresh sentences, 8 voices in two halves) cut WER
+    0.641->0.577 and 0.545->0.454 and raised keyword recall 0.29->0.34 and 0.45->0.55."""
     whisper_model: str = "small"
     """faster-whisper model: a size name or a local model folder."""
     whisper_device: str = "cpu"
@@ -199,6 +241,10 @@ class IngestSettings(CallmonSettings):
                 raise SettingsError(f"CALLMON_{name.upper()}={port} is not a TCP port")
         if self.active_call_heartbeat_s <= 0:
             raise SettingsError("CALLMON_ACTIVE_CALL_HEARTBEAT_S must be > 0")
+        try:
+            parse_decoder_options(self.sphinx_options)
+        except ValueError as error:
+            raise SettingsError(f"CALLMON_SPHINX_OPTIONS={self.sphinx_options!r}: {error}") from None
         try:
             parse_language_map(self.ingroup_languages)
         except LanguageMapError as error:

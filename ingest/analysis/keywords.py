@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, tokens
+from ingest.analysis.spelling import PROFANITY_FILE, normalise_spelling
 
 DEFAULT_ALERT_KEYWORDS: tuple[str, ...] = (
     "cancel", "supervisor", "manager", "complaint", "legal", "lawyer", "sue",
@@ -36,7 +37,6 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "credit report",
 )
 
-PROFANITY_FILE = Path(__file__).resolve().parents[2] / "data" / "profanity.txt"
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "keywords.toml"
 
 Synonyms = tuple[tuple[str, tuple[str, ...]], ...]
@@ -59,8 +59,10 @@ def spot_keywords(
     """The keywords said in `text` (lower case, first occurrence order, no repeats).
 
     `synonyms` None means the built-in table (data/lexicon/keywords.toml);
-    pass ``()`` for none.
+    pass ``()`` for none. Spelling variants count as the word ("cancelation",
+    see `ingest.analysis.spelling`).
     """
+    text = normalise_spelling(text)
     chosen = default_synonyms() if synonyms is None else synonyms
     matcher = _matcher(_normalised(keywords), _normalised(exceptions), chosen, inflect)
     found = matcher.find(text)
@@ -103,8 +105,12 @@ def default_synonyms() -> Synonyms:
 
 
 def spot_profanity(text: str) -> tuple[str, ...]:
-    """The profane words in `text`, as spelled in data/profanity.txt."""
-    return _profanity_matcher().find(text)
+    """The profane words in `text`, as spelled in data/profanity.txt.
+
+    Variants and masks count as the word they spell ("dammit" and "damn it"
+    are "damn", "f***" is "fuck"; see `ingest.analysis.spelling`).
+    """
+    return _profanity_matcher().find(normalise_spelling(text))
 
 
 def load_word_list(path: Path) -> tuple[str, ...]:

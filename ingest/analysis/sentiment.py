@@ -14,7 +14,9 @@ phrase then counts once, as one word, its own words no longer count, and
 VADER's rules still apply to it (a preceding "not" flips it, "really"
 boosts it, ALL CAPS emphasises it, "but" weighs what follows).
 
-Before that, implicit complaints ("I took the day off for it") are marked
+Spelling variants are written the one way the lexicons know first
+("dammit" -> "damn it", "pissed-off" -> "pissed off"; `ingest.analysis.spelling`).
+Then implicit complaints ("I took the day off for it") are marked
 by `ingest.analysis.complaints` and count once per line as a plainly
 negative word, whatever negation precedes them (they carry their own), and
 never on top of the line's other negative words: such a line reads as
@@ -45,6 +47,7 @@ from ingest.analysis.complaints import (
     sarcastic_clause,
 )
 from ingest.analysis.keywords import inflections
+from ingest.analysis.spelling import normalise_spelling
 from ingest.analysis.thresholds import LABEL_NEGATIVE, LABEL_POSITIVE
 
 SentimentLabel = Literal["positive", "negative", "neutral"]
@@ -101,7 +104,8 @@ def score_sentiment(text: str) -> Sentiment:
     """Score one utterance (English; score a translation for other languages)."""
     if not text.strip():
         return Sentiment(0.0, "neutral")
-    said = _ANSWER_NO.sub("", text)
+    # VADER knows "damn", not "dammit": one spelling per word first.
+    said = _ANSWER_NO.sub("", normalise_spelling(text))
     if not said.strip():
         return Sentiment(0.0, "neutral")
     clause = sarcastic_clause(said)

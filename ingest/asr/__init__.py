@@ -16,7 +16,7 @@ from ingest.asr.base import (
     StreamResult,
     UtteranceRecognizer,
 )
-from ingest.settings import IngestSettings
+from ingest.settings import IngestSettings, parse_decoder_options
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def create_engine(
 
     from ingest.asr.sphinx import SphinxRecognizer  # noqa: PLC0415 (only the chosen engine loads)
 
-    return SphinxRecognizer(keywords=keywords)
+    return SphinxRecognizer(keywords=keywords, **parse_decoder_options(settings.sphinx_options))
 
 
 def _create_openai_engine(settings: IngestSettings, keywords: tuple[str, ...]) -> UtteranceRecognizer:

@@ -28,6 +28,7 @@ from ingest.asr.sphinx_keywords import (
     keyword_list,
     plain_word,
 )
+from ingest.audio.resample import resample_pcm16
 from ingest.events import Recognition, WordConfidence
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,12 @@ a word on digital silence (it hears "dog" in all-zero audio)."""
 LANGUAGES = frozenset({"en"})
 """The wheel carries a US English model only."""
 _NOT_WORDS = ("<s>", "</s>", "<sil>")
+FRONT_END_OPTIONS = frozenset(
+    {"samprate", "nfft", "lowerf", "upperf", "nfilt", "remove_noise", "cmn", "cmninit", "dither"}
+)
+"""Feature options the model's feat.params overrides when the decoder loads it
+(passed to `Decoder()` they are silently replaced, and an 8 kHz rate fails
+against the model's 6800 Hz upper filter): set after loading instead."""
 
 
 class SphinxRecognizer:
@@ -69,6 +76,9 @@ class SphinxRecognizer:
 
     def __init__(self, keywords: Iterable[str] = (), **decoder_options: Any) -> None:
         self._decoder_options = {"logfn": "/dev/null", **decoder_options}
+        # Utterances arrive at 16 kHz; a decoder set to another rate (telephone
+        # audio fed at its own 8 kHz) gets them resampled to that rate.
+        self._decoder_rate = int(self._decoder_options.get("samprate", SAMPLE_RATE))
         self._keywords = tuple(keywords)
         self._local = threading.local()
         self._decoder()  # fail at start-up, not on the first call
@@ -82,7 +92,8 @@ class SphinxRecognizer:
             return Recognition(text="", confidence=0.0, language="en")
         decoder = self._decoder()
         lm = self._local.language_model
-        hypothesis, segments = _decode(decoder, pcm16k, lm, lm)
+        pcm = resample_pcm16(pcm16k, SAMPLE_RATE, self._decoder_rate)
+        hypothesis, segments = _decode(decoder, pcm, lm, lm)
         if hypothesis is None:
             return Recognition(text="", confidence=0.0, language="en")
         words = tuple(
@@ -101,13 +112,13 @@ class SphinxRecognizer:
             confidence=round(confidence, 3),
             language="en",
             words=words,
-            spotted=self._spot(decoder, pcm16k, segments),
+            spotted=self._spot(decoder, pcm, segments),
         )
 
-    def _spot(self, decoder: Any, pcm16k: bytes, heard: list[Any]) -> tuple[WordConfidence, ...]:
+    def _spot(self, decoder: Any, pcm: bytes, heard: list[Any]) -> tuple[WordConfidence, ...]:
         if not self._local.spotting:
             return ()
-        _, spots = _decode(decoder, pcm16k, SEARCH_NAME, self._local.language_model)
+        _, spots = _decode(decoder, pcm, SEARCH_NAME, self._local.language_model)
 
         def phones_of(word: str) -> list[str]:
             return str(decoder.lookup_word(plain_word(word)) or "").split()
@@ -128,7 +139,9 @@ class SphinxRecognizer:
                 raise EngineUnavailable(
                     f"pocketsphinx is not installed ({error}); pip install pocketsphinx"
                 ) from error
-            decoder = Decoder(**self._decoder_options)
+            general = {k: v for k, v in self._decoder_options.items() if k not in FRONT_END_OPTIONS}
+            decoder = Decoder(**general)
+            _set_front_end(decoder, self._decoder_options)
             self._local.language_model = decoder.current_search()
             self._local.spotting = self._add_keyword_search(decoder)
             self._local.decoder = decoder
@@ -149,13 +162,23 @@ class SphinxRecognizer:
         return True
 
 
-def _decode(decoder: Any, pcm16k: bytes, search: str, back_to: str) -> tuple[str | None, list[Any]]:
+def _set_front_end(decoder: Any, options: dict[str, Any]) -> None:
+    chosen = {key: value for key, value in options.items() if key in FRONT_END_OPTIONS}
+    if not chosen:
+        return
+    config = decoder.config
+    for key, value in chosen.items():
+        config[key] = value
+    decoder.reinit_feat(config)
+
+
+def _decode(decoder: Any, pcm: bytes, search: str, back_to: str) -> tuple[str | None, list[Any]]:
     """One utterance through `search`, from a fresh front end; `back_to` is active after."""
     decoder.activate_search(search)
     try:
         decoder.reinit_feat()  # no adaptation carried over from earlier utterances
         decoder.start_utt()
-        decoder.process_raw(pcm16k, full_utt=True)
+        decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
         hypothesis = decoder.hyp()
         text = hypothesis.hypstr.strip() if hypothesis is not None else ""

@@ -36,7 +36,7 @@ def test_keyword_detected_is_a_warning_naming_the_words():
 
 
 def test_keyword_detected_ignores_other_words_and_exceptions():
-    assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("the cancelation fee went fine"), CALL) is None
+    assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("the fee is not cancellable, fine"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("please cancel the hold"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("my account manager knows"), CALL) is None
 

@@ -113,6 +113,21 @@ def test_a_keyword_only_spotted_counts_when_the_transcript_sounds_just_like_it()
     assert AlertEngine(AlertSettings(min_spot_confidence=0.7)).on_segment(loose) is not None
 
 
+def test_a_spot_of_a_keyword_the_transcript_has_only_inside_an_exception_is_excepted() -> None:
+    # The transcript heard "my account manager" exactly; the spotting pass heard "manager" in it.
+    line = dataclasses.replace(
+        make_segment("hi my account manager asked me to call you", confidence=0.8),
+        spotted=words(("manager", 1.0)),
+    )
+    assert check_rule(DEFAULT_KEYWORD_RULE, line, CALL) is None
+    # Said outside the exception as well, it counts.
+    both = dataclasses.replace(line, text="my account manager said ask for your manager")
+    assert check_rule(DEFAULT_KEYWORD_RULE, both, CALL) is not None
+    # A spot the transcript does not have at all still counts on its own.
+    lost = dataclasses.replace(line, text="can i speak to your man ager", spotted=words(("manager", 0.9)))
+    assert check_rule(DEFAULT_KEYWORD_RULE, lost, CALL) is not None
+
+
 def test_untranscribed_speech_raises_nothing_and_moves_no_mood() -> None:
     engine = AlertEngine(AlertSettings())
     silent = dataclasses.replace(

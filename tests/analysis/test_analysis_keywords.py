@@ -12,7 +12,7 @@ def test_whole_words_any_case_first_occurrence_order():
 
 
 def test_parts_of_words_do_not_count():
-    assert spot_keywords("the reporter's lien; she's a liability; cancelation fee") == ()
+    assert spot_keywords("the reporter's lien; she's a liability; a cancelbot") == ()
 
 
 def test_inflections_and_synonyms_report_the_keyword():
@@ -78,7 +78,7 @@ def test_profanity_whole_words_and_variants():
     assert spot_profanity("what the FUCK is this bullshit, damn it") == ("fuck", "bullshit", "damn")
     assert spot_profanity("fucking useless") == ("fucking",)
     assert spot_profanity("you son of a bitch") == ("son of a bitch",)
-    assert spot_profanity("f*** this") == ("f***",)
+    assert spot_profanity("f*** this") == ("fuck",)  # the mask filled in (ingest.analysis.spelling)
 
 
 def test_profanity_ignores_innocent_words_containing_it():

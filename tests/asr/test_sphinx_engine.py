@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ingest.asr import UtteranceRecognizer, create_engine
 from ingest.asr.sphinx import SphinxRecognizer
-from ingest.settings import IngestSettings
+from ingest.settings import IngestSettings, parse_decoder_options
 
 
 def test_recognizes_caller_voice_through_telephone_path(speak) -> None:
@@ -48,3 +48,19 @@ def test_create_engine_builds_sphinx_by_default() -> None:
     assert isinstance(engine, SphinxRecognizer)
     assert isinstance(engine, UtteranceRecognizer)
     assert engine.name == "sphinx"
+
+
+def test_configured_decoder_options_reach_the_decoder() -> None:
+    # Front-end options too, which the model's feat.params would otherwise override.
+    engine = create_engine(IngestSettings(sphinx_options="lw=9.5, upperf=3700, remove_noise=no"))
+    assert isinstance(engine, SphinxRecognizer)
+    config = engine._decoder().config
+    assert (config["lw"], config["upperf"], config["remove_noise"]) == (9.5, 3700.0, False)
+
+
+def test_the_default_options_are_the_settings_default() -> None:
+    engine = create_engine(IngestSettings())
+    assert isinstance(engine, SphinxRecognizer)
+    config = engine._decoder().config
+    for name, value in parse_decoder_options(IngestSettings().sphinx_options).items():
+        assert config[name] == value

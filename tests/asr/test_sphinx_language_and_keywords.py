@@ -133,6 +133,13 @@ def test_create_engine_passes_the_alert_keywords_down(speak) -> None:
     ]
 
 
+def test_decodes_telephone_audio_at_its_own_8khz(speak) -> None:
+    recognizer = SphinxRecognizer(samprate=8000, nfft=256, upperf=3800)
+    assert recognizer._decoder().config["samprate"] == 8000
+    result = recognizer.recognize(speak("can i speak to your supervisor please", "awb"))
+    assert "supervisor" in result.text.split()
+
+
 # ---------------------------------------------------------------- pure parts
 
 

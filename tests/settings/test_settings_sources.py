@@ -9,7 +9,7 @@ import pytest
 
 from chat.settings import ChatSettings
 from dashboard.settings import DashboardConfigError, DashboardSettings
-from ingest.settings import IngestSettings, SettingsError
+from ingest.settings import IngestSettings, SettingsError, parse_decoder_options
 from ingest.translation.settings import TranslationSettings
 from qa.settings import QASettings
 from vicidial.settings import ViciDialSettings, ViciDialSettingsError
@@ -114,6 +114,7 @@ def test_vicidial_stays_off_without_a_host_anywhere(tmp_path: Path) -> None:
         ({"CALLMON_ASR": "julius"}, "CALLMON_ASR='julius' is not an engine"),
         ({"CALLMON_VAD_AGGRESSIVENESS": "7"}, "CALLMON_VAD_AGGRESSIVENESS must be 0, 1, 2 or 3"),
         ({"HF_HUB_OFFLINE": "maybe"}, "HF_HUB_OFFLINE='maybe'"),
+        ({"CALLMON_SPHINX_OPTIONS": "lw"}, "CALLMON_SPHINX_OPTIONS='lw': expected name=value"),
     ],
 )
 def test_bad_environment_values_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -188,3 +189,13 @@ def test_a_blank_variable_does_not_hide_the_file(tmp_path: Path) -> None:
     path.write_text('[vicidial]\nhost = "vici-db"\n', encoding="utf-8")
     settings = ViciDialSettings.from_env({"CALLMON_VICIDIAL_HOST": "  ", "CALLMON_CONFIG": str(path)})
     assert settings is not None and settings.host == "vici-db"
+
+
+def test_decoder_options_are_typed() -> None:
+    assert parse_decoder_options(" lw=8, beam=1e-60 ,remove_noise=no,cmn=batch,") == {
+        "lw": 8,
+        "beam": 1e-60,
+        "remove_noise": False,
+        "cmn": "batch",
+    }
+    assert parse_decoder_options("") == {}
