@@ -15,6 +15,7 @@ confirm it on half B; one that helps A but not B is fitted to those voices.
     python -m bench.sphinx_tuning                         # every configuration, both halves
     python -m bench.sphinx_tuning --configs default,lw10 --half A
     python -m bench.sphinx_tuning --spots                 # with the keyword-spotting pass
+    python -m bench.sphinx_tuning --snr 15                # babble underneath, 15 dB down
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
 from bench.asr import normalize, word_errors
 from bench.insight_render import synthesize
+from bench.vad import add_noise
 from ingest.analysis import spot_keywords, spot_profanity
 from ingest.asr.sphinx import SphinxRecognizer
 from ingest.audio.mulaw import decode_mulaw, encode_mulaw
@@ -64,7 +66,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
 """One change from the model's defaults each (its feat.params: 25 filters over
 130-6800 Hz, batch cepstral mean over the whole utterance, so `cmninit` has
 no effect on whole utterances; noise removal on; lw 6.5). callmon's own default
-(CALLMON_SPHINX_OPTIONS) is "no-remove-noise", the one change that helped both halves."""
+(CALLMON_SPHINX_OPTIONS) is "no-remove-noise", the one change that helped both halves.
+Under babble at 15 dB (`--snr 15`, every other sentence) it is a wash on words
+(WER 0.807 against 0.810) and costs some keyword recall (0.31 against 0.35):
+noise removal is worth its keep only in noise, and clean calls are the many."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +137,19 @@ def alert_words(text: str, min_spot: float | None = None, spotted: Sequence[Any]
     return found
 
 
-def telephone_samples(voices: Iterable[str], sentences: list[str]) -> list[Sample]:
-    """Each sentence by each voice, through the telephone path, at 16 kHz."""
+def telephone_samples(
+    voices: Iterable[str], sentences: list[str], snr_db: float | None = None
+) -> list[Sample]:
+    """Each sentence by each voice, through the telephone path, at 16 kHz; with
+    `snr_db`, babble (other voices talking) underneath at that level below the speech."""
     samples = []
-    for voice in voices:
-        for text in sentences:
+    for index, voice in enumerate(voices):
+        for number, text in enumerate(sentences):
             pcm8k = synthesize(text, voice, CACHE_DIR)
-            pcm8k = decode_mulaw(encode_mulaw(pcm8k))
             padded = bytes(int(PAD_BEFORE_S * 8000) * 2) + pcm8k + bytes(int(PAD_AFTER_S * 8000) * 2)
+            if snr_db is not None:
+                padded = add_noise(padded, "babble", snr_db, seed=1000 * index + number)
+            padded = decode_mulaw(encode_mulaw(padded))
             samples.append(Sample(voice, text, resample_pcm16(padded, 8000)))
     return samples
 
@@ -217,11 +227,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="decoding processes")
     parser.add_argument("--every", type=int, default=1, help="every Nth sentence only (a quicker screen)")
+    parser.add_argument(
+        "--snr", type=float, default=None, help="babble underneath at this many dB below the speech"
+    )
     args = parser.parse_args(argv)
     halves = HALVES if args.half == "both" else {args.half: HALVES[args.half]}
     sentences = load_sentences()[:: args.every]
-    samples = telephone_samples([voice for voices in halves.values() for voice in voices], sentences)
-    print(f"{len(sentences)} sentences x {len(samples) // len(sentences)} voices")
+    samples = telephone_samples(
+        [voice for voices in halves.values() for voice in voices], sentences, args.snr
+    )
+    noise = f", babble at {args.snr:g} dB SNR" if args.snr is not None else ""
+    print(f"{len(sentences)} sentences x {len(samples) // len(sentences)} voices{noise}")
     results = []
     for name in args.configs.split(","):
         result = run_config(name, CONFIGS[name], samples, args.spots, args.jobs)
