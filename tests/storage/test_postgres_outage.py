@@ -12,7 +12,7 @@ from ingest.events import CallStarted, TranscriptSegment
 from ingest.storage import CallStore
 from ingest.storage.rows import segment_values
 from ingest.storage.segments_postgres import add_segment_postgresql
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, running_postgres
 from tests.support.waiting import wait_until
 
 Make = Callable[..., TranscriptSegment]
@@ -21,12 +21,8 @@ Make = Callable[..., TranscriptSegment]
 @pytest.fixture
 def own_server() -> Iterator[PostgresServer]:
     """A cluster of this test's own: it is stopped and started under the store."""
-    server = PostgresServer()
-    try:
-        server.start()
+    with running_postgres() as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def test_segments_written_across_a_server_restart_are_all_stored_once(

@@ -12,6 +12,7 @@ owned by the ``postgres`` system user and every server command runs through
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -19,6 +20,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -155,3 +157,14 @@ class PostgresServer:
                 f"{program} failed ({result.returncode}):\n{result.stdout.decode(errors='replace')}"
                 f"\n{result.stderr.decode(errors='replace')}\n{self.log_tail()}"
             )
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A started cluster, stopped and removed afterwards."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
