@@ -25,6 +25,7 @@ from typing import Any
 from alerts.levels import Level, level_rank
 from ingest.bus import Bus
 from ingest.bus.channels import ALERTS, EVENTS, interim_channel, sentiment_channel, transcript_channel
+from ingest.bus.subscription import Subscription
 from ingest.call_identity import agent_display_name
 from ingest.events import (
     AlertAcknowledged,
@@ -46,6 +47,8 @@ HISTORY_EVENTS = (TranscriptSegment, AlertRaised, AlertAcknowledged)
 """What of an active call's history the wallboard needs at start-up."""
 
 HEALTH_POLL_S = 0.5
+RESUBSCRIBE_WAIT_S = 5.0
+"""How long a recovered bus may take to resubscribe the feed before the watch polls again."""
 LAG_SHOWN_S = 10.0
 """Transcript lag below this is normal recognition delay, not worth a supervisor's eye."""
 
@@ -123,6 +126,7 @@ class LiveFeed:
         self._load_open_alerts = load_open_alerts
         self._store = store
         self._watch: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
         self.resyncs = 0
         self.calls: dict[str, LiveCall] = {}
         self.alerts: OrderedDict[str, AlertRaised] = OrderedDict()
@@ -170,6 +174,10 @@ class LiveFeed:
                 was_down = True
                 continue
             if was_down or recovered:
+                # Reload only once the feed hears the bus again: an event published
+                # between the reload and the resubscription would reach neither.
+                if not await self._subscription_live():
+                    continue
                 try:
                     await self.resync(last_up)
                 except Exception:
@@ -178,6 +186,17 @@ class LiveFeed:
                 recoveries = health.get("recoveries", 0)
                 was_down = False
             last_up = now()
+
+    async def _subscription_live(self) -> bool:
+        subscription = self._subscription
+        if subscription is None:
+            return False
+        try:
+            async with asyncio.timeout(RESUBSCRIBE_WAIT_S):
+                await subscription.live.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def resync(self, down_since: float) -> None:
         """Reload live state after an outage that began at `down_since` (epoch s), then
@@ -221,6 +240,7 @@ class LiveFeed:
 
     async def _pump(self, subscribed: asyncio.Event) -> None:
         async with self._bus.subscribe(*CHANNELS) as events:
+            self._subscription = events
             subscribed.set()
             async for event in events:
                 self.take(event)

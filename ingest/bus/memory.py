@@ -61,6 +61,7 @@ class MemoryBus:
         subscription = Subscription(channels, max_queued=self._max_queued)
         for channel in channels:
             self._subscribers[channel].add(subscription)
+        subscription.live.set()  # in-process: no outage can come between
         try:
             yield subscription
         finally:

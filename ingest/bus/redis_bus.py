@@ -329,6 +329,7 @@ class RedisBus:
             try:
                 await self._subscribe(pubsub, subscription)
                 subscribed.set()
+                subscription.live.set()
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if message is not None and message["type"] == "message":
@@ -338,6 +339,7 @@ class RedisBus:
             except RedisError as error:
                 log.error("subscription to %s failed: %s", subscription.channels, error)
             finally:
+                subscription.live.clear()
                 await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
             # Wait for the reconnect task to see Redis back, then resubscribe.
             await self._up.wait()

@@ -35,6 +35,11 @@ class Subscription:
         self.dropped = 0
         self.skipped = 0
         """Messages that could not be decoded into an event."""
+        self.live = asyncio.Event()
+        """Set while the bus delivers to this subscription; cleared during an outage
+        (messages published then are lost to it), set again once it is resubscribed.
+        A reader that reloads state after an outage waits for it first, or a message
+        published between its reload and the resubscription would be lost."""
 
     def deliver(self, channel: str, data: bytes) -> None:
         """Queue one encoded message (called by the bus; never blocks)."""
