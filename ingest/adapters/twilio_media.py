@@ -307,7 +307,7 @@ class MediaStreamSession:
             return
         self.stats.frames += 1
         lag = timestamp_ms * _SAMPLES_PER_MS - clock.skipped - clock.emitted
-        if self._pacing.burst_s > 0 and not self._paced(clock, lag, len(mulaw)):
+        if self._pacing.enabled and not self._paced(clock, lag, len(mulaw)):
             return
         # Almost every frame lands where the track's audio ends: no gap, no overlap.
         skip = 0 if -_JITTER_SAMPLES < lag < _JITTER_SAMPLES else self._place(clock, lag, len(mulaw), call_id)

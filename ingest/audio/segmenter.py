@@ -162,8 +162,8 @@ class TrackSegmenter:
             pcm = self._resampler.feed(pcm)
         if not self._pending and len(pcm) == self._frame_bytes:
             # The usual case, a whole 20 ms frame with nothing pending (Twilio, AudioSocket):
-            # no buffering. It runs per frame on every live track.
-            self._pending_time = audio_time + FRAME_MS / 1000
+            # no buffering. It runs per frame on every live track. (With nothing pending,
+            # the next chunk takes its time from its own `audio_time`.)
             span = self.segmenter.push(pcm, self._detector.is_speech(pcm, self._rate), audio_time)
             return [] if span is None else [span]
         if self._pending_time is None or not self._pending:
