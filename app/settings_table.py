@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -158,6 +158,8 @@ def type_name(field: FieldInfo) -> str:
     origin = get_origin(annotation)
     if origin is tuple or origin is list:
         return "comma list"
+    if origin is Literal:
+        return " or ".join(str(choice) for choice in get_args(annotation))
     if isinstance(annotation, type):
         if issubclass(annotation, Path):
             return "path"

@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 
+from app import event_loop
 from app.worker import IngestWorker
 from bench.harness import FrameLagProbe, SentenceRecognizer
 from ingest.settings import IngestSettings
@@ -47,4 +48,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    event_loop.run(main(), IngestSettings.from_env().event_loop)

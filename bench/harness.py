@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
 
+from app.event_loop import EventLoopName
 from ingest.events import AudioReceived, CallEvent, Recognition
 
 LATE_S = 0.1
+
+# The event loop a benchmark runs its in-process worker on: CALLMON_EVENT_LOOP,
+# as the worker itself reads it (uvloop by default).
+BENCH_LOOP: EventLoopName = "asyncio" if os.environ.get("CALLMON_EVENT_LOOP") == "asyncio" else "uvloop"
 """A frame handed to the pipeline more than 100 ms after it was due is late."""
 
 

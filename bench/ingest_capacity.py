@@ -24,10 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from app import event_loop
 from app.worker import IngestWorker
 from bench.capacity_fleet import compare
 from bench.fleet import run_fleet
-from bench.harness import LATE_S, FrameLagProbe, SentenceRecognizer, percentile
+from bench.harness import BENCH_LOOP, LATE_S, FrameLagProbe, SentenceRecognizer, percentile
 from ingest.settings import IngestSettings
 
 
@@ -94,13 +95,13 @@ def main() -> None:
             [int(c) for c in args.calls.split(",")], args.workers, args.seconds, args.senders, args.redis_url
         )
         return
-    print(f"VAD: {os.environ.get('CALLMON_VAD_ENGINE', 'silero')}")
+    print(f"VAD: {os.environ.get('CALLMON_VAD_ENGINE', 'silero')}; event loop: {BENCH_LOOP}")
     print(
         f"{'calls':>6} {'frames':>8} {'late':>6} {'lag p50':>8} {'lag p99':>8} {'lag max':>8} "
         f"{'worker CPU':>10} {'CPU/call':>9} {'segments':>8} {'sender late':>11}"
     )
     for calls in (int(c) for c in args.calls.split(",")):
-        r = asyncio.run(measure(calls, args.seconds, args.senders))
+        r = event_loop.run(measure(calls, args.seconds, args.senders), BENCH_LOOP)
         print(
             f"{r['calls']:>6} {r['frames']:>8} {r['late']:>6} {r['lag_p50_ms']:>6.1f}ms {r['lag_p99_ms']:>6.1f}ms "
             f"{r['lag_max_ms']:>6.1f}ms {r['cpu_pct']:>9.1f}% {r['cpu_ms_per_call_s']:>6.2f}ms/s "

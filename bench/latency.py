@@ -18,14 +18,14 @@ worker's; webrtc is the dense-worker option).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import tempfile
 from pathlib import Path
 
+from app import event_loop
 from app.worker import IngestWorker
 from bench.fleet import run_fleet
-from bench.harness import SentenceRecognizer, percentile
+from bench.harness import BENCH_LOOP, SentenceRecognizer, percentile
 from ingest.pipeline import SegmentTiming
 from ingest.settings import IngestSettings
 
@@ -68,7 +68,7 @@ def main() -> None:
         help="a real engine instead of the fixed-sentence stand-in",
     )
     args = parser.parse_args()
-    timings = asyncio.run(measure(args.calls, args.seconds, args.asr))
+    timings = event_loop.run(measure(args.calls, args.seconds, args.asr), BENCH_LOOP)
     engine = args.asr or SentenceRecognizer.name
     print(
         f"latency: {args.calls} concurrent Twilio calls, {args.seconds:.0f} s each, engine {engine}, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
@@ -117,6 +118,9 @@ class IngestSettings(CallmonSettings):
     """Listens a worker relays at most, each way, for supervisors whose listen socket
     reached another worker of the fleet (over CALLMON_REDIS_URL); 0: no relay, such a
     listen is refused with 4404."""
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    """The worker's event loop: uvloop (libuv; less CPU per Twilio media frame, so more
+    calls per process) or Python's own asyncio loop."""
     reuse_port: bool = False
     """Bind the AudioSocket and HTTP ports with SO_REUSEPORT, so several worker processes share
     them (`callmon ingest --workers N` sets it for its workers)."""

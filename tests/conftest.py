@@ -7,13 +7,23 @@ worker starts its own session servers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from tests.support.postgres import PostgresServer, running_postgres
 from tests.support.servers import RedisServer
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Async tests run on uvloop, the event loop callmon's processes run on
+    (app/event_loop.py): a difference between loops shows up here, not in production."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(scope="session")

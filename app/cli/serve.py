@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from app import event_loop
 from app.cli.live_log import print_live_log
 from app.cli.options import load_component_settings, load_settings, worker_options
 from app.cli.workers import check_fleet_settings, supervise
@@ -51,7 +52,7 @@ def ingest(workers: int, **options: Any) -> None:
     """
     settings = load_settings(**options)
     if workers == 1:
-        asyncio.run(_serve(settings, live_log=False, demo=None))
+        event_loop.run(_serve(settings, live_log=False, demo=None), settings.event_loop)
         return
     check_fleet_settings(settings, workers)
     asyncio.run(supervise(settings, workers))
@@ -97,8 +98,9 @@ def run(
             dashboard = DashboardSettings.from_env(port=dashboard_port, demo=demo)
         except DashboardConfigError as error:
             raise click.UsageError(str(error)) from None
-    asyncio.run(
-        _serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None, dashboard=dashboard)
+    event_loop.run(
+        _serve(settings, live_log=not quiet, demo=(demo_calls, speed) if demo else None, dashboard=dashboard),
+        settings.event_loop,
     )
 
 

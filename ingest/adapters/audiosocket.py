@@ -38,6 +38,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Iterable
+from typing import cast
 from uuid import UUID
 
 from ingest.adapters.audiosocket_access import (
@@ -290,8 +291,8 @@ class _Connection(asyncio.Protocol):
     # -- asyncio.Protocol ----------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream server's transport; uvloop's does not subclass asyncio.Transport.
+        self._transport = cast("asyncio.Transport", transport)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         sock = transport.get_extra_info("socket")
