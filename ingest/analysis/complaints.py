@@ -37,11 +37,26 @@ COMPLAINT_VALENCE = -2.1
 
 _GAP = r"(?:\s+(?!but\b)[\w'-]+){0,4}?"
 """`~`: up to four words, never across punctuation or a "but"."""
-_NUMBER = (
-    r"(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_TENS = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
 )
-"""`<number>` in a class: digits, or a number word with its units ("forty five")."""
+_SMALL = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|a|" + _TENS + ")"
+_NUMBER = (
+    rf"(?:\d[\d,.]*|{_SMALL}\s+(?:hundred|thousand|grand)(?:\s+and\s+{_SMALL})?"
+    rf"(?:\s+(?:hundred|thousand|grand))?|{_TENS})"
+)
+"""`<number>` in a class: digits, a number word with its units ("forty five"), or an
+amount in hundreds or thousands ("three hundred and forty", "two grand"): money lost is
+said as an amount (round 5)."""
+_WORD_TOKENS = {
+    "<word>": r"(?!but\b)[\w'-]+",
+    "<ing>": r"[\w']+ing",
+    "<ed>": r"[\w']+(?:ed|en)",
+}
+"""Open word slots of a pattern (round 5): any one word, an -ing form, a past form.
+They let a pattern describe a construction ("nobody even <ed>", "you're still <ing>")
+instead of listing its verbs."""
 
 
 _SARCASM_LEAD = r"(?:(?:oh|well|just|how|really|so)\s+)*"
@@ -77,7 +92,9 @@ def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str
             continue
         optional = token.endswith("?")
         token = token.rstrip("?")
-        if token.startswith("{") and token.endswith("}"):
+        if token in _WORD_TOKENS:
+            body = _WORD_TOKENS[token]
+        elif token.startswith("{") and token.endswith("}"):
             name = token[1:-1]
             if name not in classes:
                 raise ValueError(f"complaint pattern {pattern!r}: unknown class {{{name}}}")
