@@ -106,6 +106,11 @@ def score_sentiment(text: str) -> Sentiment:
         return Sentiment(0.0, "neutral")
     # VADER knows "damn", not "dammit": one spelling per word first.
     said = _ANSWER_NO.sub("", normalise_spelling(text))
+    # "..., love": a term of address is no feeling (VADER 'love' is +3.2).
+    said = _VOCATIVE.sub("", said)
+    # "I'd be grateful, though I was told that in July too": a mid-line
+    # "though" contrasts as "but" does, and VADER knows only "but".
+    said = _CONTRAST.sub(", but ", said)
     if not said.strip():
         return Sentiment(0.0, "neutral")
     clause = sarcastic_clause(said)
@@ -122,7 +127,35 @@ def score_sentiment(text: str) -> Sentiment:
         # line as negative as its strongest part, a complaint alone or the rest.
         rest = _compound(join_phrases(marked.replace(COMPLAINT_TOKEN, REPEATED_TOKEN)))
         compound = max(compound, min(rest, _compound(COMPLAINT_TOKEN)))
+    elif _ENQUIRY.match(said) and abs(compound) < ENQUIRY_NEUTRAL:
+        # A question or request that states no complaint takes its words from
+        # the topic ("is there a penalty", "the transfer value"), not a feeling.
+        compound = 0.0
     return Sentiment(compound, label_for(compound))
+
+
+_VOCATIVE = re.compile(
+    r"\s*,\s*(?:my\s+)?(?:love|luv|pet|pal|mate|dear|darling|hun|hon|duck|sweetheart|chief|boss|buddy|friend)"
+    r"\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+"""A line-final term of address ("..., love", "..., pal"): British and
+American support calls are full of them, and they carry no sentiment."""
+_CONTRAST = re.compile(r"\s*,\s*(?:though|although)\s+(?=\w)", re.IGNORECASE)
+"""", though <clause>": a contrast VADER should weigh as it weighs "but"."""
+_ENQUIRY = re.compile(
+    r"^\s*(?:(?:ok|okay|so|and|hello|hi|hiya|right|please|um|er|oh)\s*,?\s+)*"
+    r"(?:can|could|would|will|do|does|did|is|are|was|were|what|what's|when|where|which|who"
+    r"|how\s+(?:much|long|many|do|does|often)|i'd\s+like\s+to|i\s+would\s+like\s+to"
+    r"|i\s+need\s+to|i\s+need\s+the|is\s+there|please\s+can|please\s+could)(?![\w'])",
+    re.IGNORECASE,
+)
+"""How an enquiry or a request opens. "why" and "how can you" open protests,
+and "I want to ..." on a support line is a demand ("I want to speak to your
+manager"): all left out."""
+ENQUIRY_NEUTRAL = 0.5
+"""An enquiry scored weaker than this either way is neutral: stronger words
+("can you believe this rubbish", "could you thank her for me") still count."""
 
 
 def _compound(prepared: str) -> float:
