@@ -83,12 +83,21 @@ def load_patterns(path: Path = COMPLAINTS_FILE) -> tuple[dict[str, tuple[str, ..
 def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str:
     """The regular expression (no flags, no anchors) for one pattern of the data file."""
     tokens = pattern.lower().split()
-    if not tokens or tokens[0] == "~" or tokens[0].endswith("?"):
+    # "^" first: only at the start of the line ("^ {span} {unit} ," is a bare
+    # duration opening the line, the answer to "how long has it been").
+    anchored = bool(tokens) and tokens[0] == "^"
+    if anchored:
+        tokens = tokens[1:]
+    if not tokens or tokens[0] in ("~", ",") or tokens[0].endswith("?"):
         raise ValueError(f"complaint pattern {pattern!r}: must start with a word or a class")
     parts: list[str] = []
     for token in tokens:
         if token == "~":
             parts.append(_GAP)
+            continue
+        if token == ",":
+            # A comma right after the previous word, as it is written.
+            parts.append(r"\s*,")
             continue
         optional = token.endswith("?")
         token = token.rstrip("?")
@@ -103,7 +112,8 @@ def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str
             body = _alternatives(token.split("|"))
         parts.append(rf"(?:\s+{body})?" if optional else rf"\s+{body}")
     # Every part starts with its own space; the first (a required word) needs none.
-    return "".join(parts).removeprefix(r"\s+")
+    body = "".join(parts).removeprefix(r"\s+")
+    return rf"^\s*{body}" if anchored else body
 
 
 def find_complaints(text: str) -> list[tuple[int, int]]:
