@@ -103,6 +103,9 @@ def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str
         token = token.rstrip("?")
         if token in _WORD_TOKENS:
             body = _WORD_TOKENS[token]
+        elif token.startswith("!"):
+            # Any one word but these ("!i|we was supposed to": not the caller's own duty).
+            body = rf"(?!{_alternatives(token[1:].split('|'))}(?![\w'-])){_WORD_TOKENS['<word>']}"
         elif token.startswith("{") and token.endswith("}"):
             name = token[1:-1]
             if name not in classes:
