@@ -126,7 +126,12 @@ def score_sentiment(text: str) -> Sentiment:
         # A stated fact does not stack on the line's other words: it makes the
         # line as negative as its strongest part, a complaint alone or the rest.
         rest = _compound(join_phrases(marked.replace(COMPLAINT_TOKEN, REPEATED_TOKEN)))
-        compound = max(compound, min(rest, _compound(COMPLAINT_TOKEN)))
+        if rest < INCIDENTAL_POSITIVE:
+            # Positive words weaker than praise ("the courtesy car never turned
+            # up", "my credit balance") are incidental: the complaint is the point.
+            compound = min(rest, _compound(COMPLAINT_TOKEN))
+        else:
+            compound = max(compound, min(rest, _compound(COMPLAINT_TOKEN)))
     elif _ENQUIRY.match(said) and abs(compound) < ENQUIRY_NEUTRAL:
         # A question or request that states no complaint takes its words from
         # the topic ("is there a penalty", "the transfer value"), not a feeling.
@@ -153,6 +158,9 @@ _ENQUIRY = re.compile(
 """How an enquiry or a request opens. "why" and "how can you" open protests,
 and "I want to ..." on a support line is a demand ("I want to speak to your
 manager"): all left out."""
+INCIDENTAL_POSITIVE = 0.5
+"""Below this the rest of a complaining line is incidental wording, not praise
+or thanks that could outweigh the complaint ("two weeks, that's fine, no rush")."""
 ENQUIRY_NEUTRAL = 0.5
 """An enquiry scored weaker than this either way is neutral: stronger words
 ("can you believe this rubbish", "could you thank her for me") still count."""
