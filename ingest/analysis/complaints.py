@@ -150,6 +150,20 @@ def sarcastic_clause(text: str) -> str | None:
     return match.group("clause") if match and match.group("clause").strip() else None
 
 
+def sarcastic_opening(text: str) -> str | None:
+    """The clause after a line-opening "oh"/"well" + positive interjection, or None.
+
+    "oh great, another automated message" -> "another automated message". A
+    bare opening "perfect, that's one less thing to worry about" is real
+    relief far more often (round 4 and 5 both lost lines to it), so the
+    interjection must come with its sarcastic lead ("oh", "well that's just"). As
+    with `sarcastic_clause`, the scorer reads it as sarcasm only when that
+    clause is negative on its own.
+    """
+    match = _sarcasm_opening_matcher().match(text)
+    return match.group("clause") if match else None
+
+
 def _class_forms(words: tuple[str, ...]) -> list[str]:
     forms: dict[str, None] = {}
     for word in words:
@@ -185,5 +199,18 @@ def _sarcasm_matcher() -> re.Pattern[str]:
         return re.compile(r"(?!)")  # never matches
     return re.compile(
         rf"^(?P<clause>.*?\w.*?)\s*[,.;!]+\s*{_SARCASM_LEAD}{_alternatives(interjections)}\s*[.!?]*\s*$",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _sarcasm_opening_matcher() -> re.Pattern[str]:
+    data = tomllib.loads(COMPLAINTS_FILE.read_text(encoding="utf-8"))
+    interjections = [str(word).lower() for word in data.get("sarcasm", {}).get("interjections", ())]
+    if not interjections:
+        return re.compile(r"(?!)")  # never matches
+    return re.compile(
+        rf"^\s*(?:oh|well|how)\s*,?\s+(?:that's\s+)?(?:just\s+|really\s+)?{_alternatives(interjections)}"
+        rf"\s*[,.;!]+\s*(?P<clause>.*\w.*)$",
         re.IGNORECASE | re.DOTALL,
     )

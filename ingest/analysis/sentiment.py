@@ -45,6 +45,7 @@ from ingest.analysis.complaints import (
     REPEATED_TOKEN,
     mark_complaints,
     sarcastic_clause,
+    sarcastic_opening,
 )
 from ingest.analysis.keywords import inflections
 from ingest.analysis.spelling import normalise_spelling
@@ -120,6 +121,13 @@ def score_sentiment(text: str) -> Sentiment:
         before = score_sentiment(clause)
         if before.label == "negative":
             return before
+    opening = sarcastic_opening(said)
+    if opening is not None:
+        # "oh great, another automated message": before a clause that is
+        # negative on its own the opening interjection is sarcasm too.
+        after = score_sentiment(opening)
+        if after.label == "negative":
+            return after
     marked = mark_complaints(said)
     compound = _compound(join_phrases(marked))
     if marked != said:

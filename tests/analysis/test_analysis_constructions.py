@@ -142,3 +142,14 @@ def test_pattern_slots_and_anchors():
     assert past.search("nobody delivered it") and not past.search("nobody else")
     comma = re.compile(compile_pattern("<word> , again", classes))
     assert comma.search("lost it, again")
+
+
+def test_an_opening_interjection_with_its_sarcastic_lead_before_a_complaint_is_sarcasm():
+    assert score_sentiment("oh brilliant, the app has logged me out again").label == "negative"
+    assert score_sentiment("well that's just lovely, another month of estimated bills").label == "negative"
+
+
+def test_a_bare_opening_interjection_is_relief():
+    # No "oh"/"well": real relief, even when the clause has worried words in it.
+    assert score_sentiment("perfect, that's one less thing to worry about").label == "positive"
+    assert score_sentiment("oh lovely, that's sorted then").label == "positive"
