@@ -107,6 +107,9 @@ def score_sentiment(text: str) -> Sentiment:
         return Sentiment(0.0, "neutral")
     # VADER knows "damn", not "dammit": one spelling per word first.
     said = _ANSWER_NO.sub("", normalise_spelling(text))
+    # "nothing but problems" means only problems: VADER reads "nothing" as a
+    # negation (flipping "problems" to praise) and "but" as a contrast.
+    said = _NOTHING_BUT.sub("only", said)
     # "..., love": a term of address is no feeling (VADER 'love' is +3.2).
     said = _VOCATIVE.sub("", said)
     # "I'd be grateful, though I was told that in July too": a mid-line
@@ -154,16 +157,23 @@ _VOCATIVE = re.compile(
 )
 """A line-final term of address ("..., love", "..., pal"): British and
 American support calls are full of them, and they carry no sentiment."""
+_NOTHING_BUT = re.compile(r"(?<![\w'])nothing\s+but(?![\w'])", re.IGNORECASE)
 _CONTRAST = re.compile(r"\s*,\s*(?:though|although)\s+(?=\w)", re.IGNORECASE)
 """", though <clause>": a contrast VADER should weigh as it weighs "but"."""
 _ENQUIRY = re.compile(
     r"^\s*(?:(?:ok|okay|so|and|hello|hi|hiya|right|please|um|er|oh)\s*,?\s+)*"
     r"(?:can|could|would|will|do|does|did|is|are|was|were|what|what's|when|where|which|who"
     r"|how\s+(?:much|long|many|do|does|often)|i'd\s+like\s+to|i\s+would\s+like\s+to"
-    r"|i\s+need\s+to|i\s+need\s+the|is\s+there|please\s+can|please\s+could)(?![\w'])",
+    r"|i\s+need\s+to|i\s+need\s+the|is\s+there|please\s+can|please\s+could"
+    r"|i've\s+got\s+a\s+question|i\s+have\s+a\s+question|(?:i'm\s+)?just\s+checking"
+    r"|i\s+wanted\s+to\s+(?:ask|check|know))(?![\w'])"
+    # A report followed by its request ("the light is broken, can someone fix it").
+    r"|^[^,]*,\s*(?:so\s+)?(?:can|could|would)\s+(?:you|someone|somebody|i)(?![\w'])",
     re.IGNORECASE,
 )
-"""How an enquiry or a request opens. "why" and "how can you" open protests,
+"""How an enquiry or a request opens, or a one-clause report followed by its
+request: the caller is asking for something, and the fault words name the
+subject, not a feeling. "why" and "how can you" open protests,
 and "I want to ..." on a support line is a demand ("I want to speak to your
 manager"): all left out."""
 INCIDENTAL_POSITIVE = 0.5

@@ -153,3 +153,34 @@ def test_a_bare_opening_interjection_is_relief():
     # No "oh"/"well": real relief, even when the clause has worried words in it.
     assert score_sentiment("perfect, that's one less thing to worry about").label == "positive"
     assert score_sentiment("oh lovely, that's sorted then").label == "positive"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "it's been nothing but hassle since the upgrade",  # "nothing but" is "only", no negation
+        "the whole thing is a total joke",
+        "honestly i'm running out of patience",
+        "you lot never read the notes",
+        "why is it so difficult to cancel a direct debit",
+        "i couldn't get through to the claims line all morning",
+        "the kettle icon has been spinning for twenty minutes",
+        "right, we'll see, won't we",
+    ],
+)
+def test_round5_idioms_and_protests_read_negative(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "you never know, it might just work",
+        "we'll see you on friday then, thanks",
+        "the boiler's making a banging noise, could you send an engineer",
+        "i've got a question about the late payment fee",
+        "just checking the damage claim has gone through",
+    ],
+)
+def test_reports_with_their_request_and_idioms_said_calmly_are_not_negative(line):
+    assert score_sentiment(line).label != "negative", line

@@ -31,11 +31,13 @@ from ingest.analysis import score_sentiment
 
 LINES = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 GOAL = 0.85
-BLIND_FLOOR = 0.85
-"""The blind set's figure after round 4 (0.873; 0.825 after round 3) less a little: a regression guard."""
-BLIND2_FLOOR = 0.9
+BLIND_FLOOR = 0.95
+"""The blind set's figure after round 5 (0.984; 0.889 after round 4, 0.825 after round 3) less a
+little: a regression guard."""
+BLIND2_FLOOR = 0.93
 """The second blind set's figure: 0.598 before round 4, 0.775 after its first pass (the
-honest figure), 0.922 after a second pass that read its misses (a dev set since)."""
+honest figure), 0.922 after a second pass that read its misses (a dev set since), 0.951
+after round 5."""
 BLIND4_FLOOR = 0.65
 """The fourth blind set's figure with round 5 (0.676; 0.620 with round 4's rules), less a
 little: a regression guard, far below the goal, and the honest generalisation figure."""
