@@ -137,7 +137,7 @@ def score_sentiment(text: str) -> Sentiment:
         # A stated fact does not stack on the line's other words: it makes the
         # line as negative as its strongest part, a complaint alone or the rest.
         rest = _compound(join_phrases(marked.replace(COMPLAINT_TOKEN, REPEATED_TOKEN)))
-        if rest < INCIDENTAL_POSITIVE:
+        if rest < INCIDENTAL_POSITIVE and not _GRATITUDE.search(said):
             # Positive words weaker than praise ("the courtesy car never turned
             # up", "my credit balance") are incidental: the complaint is the point.
             compound = min(rest, _compound(COMPLAINT_TOKEN))
@@ -178,7 +178,10 @@ and "I want to ..." on a support line is a demand ("I want to speak to your
 manager"): all left out."""
 INCIDENTAL_POSITIVE = 0.5
 """Below this the rest of a complaining line is incidental wording, not praise
-or thanks that could outweigh the complaint ("two weeks, that's fine, no rush")."""
+that could outweigh the complaint ("two weeks, that's fine, no rush")."""
+_GRATITUDE = re.compile(r"(?<![\w'])(?:thank|thanks|cheers|appreciate|grateful|ta)(?![\w'])", re.IGNORECASE)
+"""Thanks is never incidental: "it took three weeks, thank you for sorting it"
+weighs the complaint against the thanks as before."""
 ENQUIRY_NEUTRAL = 0.5
 """An enquiry scored weaker than this either way is neutral: stronger words
 ("can you believe this rubbish", "could you thank her for me") still count."""

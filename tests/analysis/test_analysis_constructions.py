@@ -184,3 +184,10 @@ def test_round5_idioms_and_protests_read_negative(line):
 )
 def test_reports_with_their_request_and_idioms_said_calmly_are_not_negative(line):
     assert score_sentiment(line).label != "negative", line
+
+
+def test_a_complaint_outweighs_incidental_positive_words_but_not_thanks():
+    # "courtesy" and "credit" are nouns here, not praise: the complaint is the point.
+    assert score_sentiment("the courtesy phone they lent me has been dead since friday").label == "negative"
+    # Thanks is weighed against the complaint as before, never overruled by it.
+    assert score_sentiment("it took three weeks but thanks for getting it done").label == "positive"
