@@ -11,8 +11,9 @@ nobody wrote down.
 that `ingest.analysis.sentiment` scores as a plainly negative word, and any
 further ones with a neutral token: a line stating two facts is still one
 complaint (see the data file's header). `sarcastic_clause()` finds the
-clause before a line-final positive interjection ("..., brilliant"), for the
-scorer to read as sarcasm when that clause is negative.
+clause before a line-final positive interjection ("..., brilliant"), and
+`sarcastic_opening()` the clause after an opening one with its lead ("oh
+great, ..."), for the scorer to read as sarcasm when that clause is negative.
 """
 
 from __future__ import annotations

@@ -26,7 +26,15 @@ line that opens with the answer "no," or "fine," is scored without it:
 "fine." is acceptance, not delight. A line that ends on a lone positive
 interjection after a clause that is negative on its own ("so I was lied to,
 brilliant") is sarcasm and scores as that clause (the interjections are in
-data/lexicon/complaints.toml, [sarcasm]).
+data/lexicon/complaints.toml, [sarcasm]); so is an opening one with its lead
+("oh great, another automated message").
+
+Round 5 (issue 11) reads a few constructions before scoring: a line-final
+term of address ("..., love") is dropped, ", though" contrasts as "but",
+"nothing but X" is "only X" (not a negation). After scoring, a complaining
+line's weakly positive words (below INCIDENTAL_POSITIVE, not thanks) do not
+cancel the complaint, and an enquiry or request that states no complaint
+("is there a penalty if I leave early") is neutral below ENQUIRY_NEUTRAL.
 """
 
 from __future__ import annotations
