@@ -11,8 +11,9 @@ nobody wrote down.
 that `ingest.analysis.sentiment` scores as a plainly negative word, and any
 further ones with a neutral token: a line stating two facts is still one
 complaint (see the data file's header). `sarcastic_clause()` finds the
-clause before a line-final positive interjection ("..., brilliant"), for the
-scorer to read as sarcasm when that clause is negative.
+clause before a line-final positive interjection ("..., brilliant"), and
+`sarcastic_opening()` the clause after an opening one with its lead ("oh
+great, ..."), for the scorer to read as sarcasm when that clause is negative.
 """
 
 from __future__ import annotations
@@ -37,11 +38,26 @@ COMPLAINT_VALENCE = -2.1
 
 _GAP = r"(?:\s+(?!but\b)[\w'-]+){0,4}?"
 """`~`: up to four words, never across punctuation or a "but"."""
-_NUMBER = (
-    r"(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_TENS = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
 )
-"""`<number>` in a class: digits, or a number word with its units ("forty five")."""
+_SMALL = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|a|" + _TENS + ")"
+_NUMBER = (
+    rf"(?:\d[\d,.]*|{_SMALL}\s+(?:hundred|thousand|grand)(?:\s+and\s+{_SMALL})?"
+    rf"(?:\s+(?:hundred|thousand|grand))?|{_TENS})"
+)
+"""`<number>` in a class: digits, a number word with its units ("forty five"), or an
+amount in hundreds or thousands ("three hundred and forty", "two grand"): money lost is
+said as an amount (round 5)."""
+_WORD_TOKENS = {
+    "<word>": r"(?!but\b)[\w'-]+",
+    "<ing>": r"[\w']+ing",
+    "<ed>": r"[\w']+(?:ed|en)",
+}
+"""Open word slots of a pattern (round 5): any one word, an -ing form, a past form.
+They let a pattern describe a construction ("nobody even <ed>", "you're still <ing>")
+instead of listing its verbs."""
 
 
 _SARCASM_LEAD = r"(?:(?:oh|well|just|how|really|so)\s+)*"
@@ -68,16 +84,30 @@ def load_patterns(path: Path = COMPLAINTS_FILE) -> tuple[dict[str, tuple[str, ..
 def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str:
     """The regular expression (no flags, no anchors) for one pattern of the data file."""
     tokens = pattern.lower().split()
-    if not tokens or tokens[0] == "~" or tokens[0].endswith("?"):
+    # "^" first: only at the start of the line ("^ {span} {unit} ," is a bare
+    # duration opening the line, the answer to "how long has it been").
+    anchored = bool(tokens) and tokens[0] == "^"
+    if anchored:
+        tokens = tokens[1:]
+    if not tokens or tokens[0] in ("~", ",") or tokens[0].endswith("?"):
         raise ValueError(f"complaint pattern {pattern!r}: must start with a word or a class")
     parts: list[str] = []
     for token in tokens:
         if token == "~":
             parts.append(_GAP)
             continue
+        if token == ",":
+            # A comma right after the previous word, as it is written.
+            parts.append(r"\s*,")
+            continue
         optional = token.endswith("?")
         token = token.rstrip("?")
-        if token.startswith("{") and token.endswith("}"):
+        if token in _WORD_TOKENS:
+            body = _WORD_TOKENS[token]
+        elif token.startswith("!"):
+            # Any one word but these ("!i|we was supposed to": not the caller's own duty).
+            body = rf"(?!{_alternatives(token[1:].split('|'))}(?![\w'-])){_WORD_TOKENS['<word>']}"
+        elif token.startswith("{") and token.endswith("}"):
             name = token[1:-1]
             if name not in classes:
                 raise ValueError(f"complaint pattern {pattern!r}: unknown class {{{name}}}")
@@ -86,7 +116,8 @@ def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str
             body = _alternatives(token.split("|"))
         parts.append(rf"(?:\s+{body})?" if optional else rf"\s+{body}")
     # Every part starts with its own space; the first (a required word) needs none.
-    return "".join(parts).removeprefix(r"\s+")
+    body = "".join(parts).removeprefix(r"\s+")
+    return rf"^\s*{body}" if anchored else body
 
 
 def find_complaints(text: str) -> list[tuple[int, int]]:
@@ -118,6 +149,20 @@ def sarcastic_clause(text: str) -> str | None:
     """
     match = _sarcasm_matcher().match(text)
     return match.group("clause") if match and match.group("clause").strip() else None
+
+
+def sarcastic_opening(text: str) -> str | None:
+    """The clause after a line-opening "oh"/"well" + positive interjection, or None.
+
+    "oh great, another automated message" -> "another automated message". A
+    bare opening "perfect, that's one less thing to worry about" is real
+    relief far more often (round 4 and 5 both lost lines to it), so the
+    interjection must come with its sarcastic lead ("oh", "well that's just"). As
+    with `sarcastic_clause`, the scorer reads it as sarcasm only when that
+    clause is negative on its own.
+    """
+    match = _sarcasm_opening_matcher().match(text)
+    return match.group("clause") if match else None
 
 
 def _class_forms(words: tuple[str, ...]) -> list[str]:
@@ -155,5 +200,18 @@ def _sarcasm_matcher() -> re.Pattern[str]:
         return re.compile(r"(?!)")  # never matches
     return re.compile(
         rf"^(?P<clause>.*?\w.*?)\s*[,.;!]+\s*{_SARCASM_LEAD}{_alternatives(interjections)}\s*[.!?]*\s*$",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _sarcasm_opening_matcher() -> re.Pattern[str]:
+    data = tomllib.loads(COMPLAINTS_FILE.read_text(encoding="utf-8"))
+    interjections = [str(word).lower() for word in data.get("sarcasm", {}).get("interjections", ())]
+    if not interjections:
+        return re.compile(r"(?!)")  # never matches
+    return re.compile(
+        rf"^\s*(?:oh|well|how)\s*,?\s+(?:that's\s+)?(?:just\s+|really\s+)?{_alternatives(interjections)}"
+        rf"\s*[,.;!]+\s*(?P<clause>.*\w.*)$",
         re.IGNORECASE | re.DOTALL,
     )

@@ -26,7 +26,15 @@ line that opens with the answer "no," or "fine," is scored without it:
 "fine." is acceptance, not delight. A line that ends on a lone positive
 interjection after a clause that is negative on its own ("so I was lied to,
 brilliant") is sarcasm and scores as that clause (the interjections are in
-data/lexicon/complaints.toml, [sarcasm]).
+data/lexicon/complaints.toml, [sarcasm]); so is an opening one with its lead
+("oh great, another automated message").
+
+Round 5 (issue 11) reads a few constructions before scoring: a line-final
+term of address ("..., love") is dropped, ", though" contrasts as "but",
+"nothing but X" is "only X" (not a negation). After scoring, a complaining
+line's weakly positive words (below INCIDENTAL_POSITIVE, not thanks) do not
+cancel the complaint, and an enquiry or request that states no complaint
+("is there a penalty if I leave early") is neutral below ENQUIRY_NEUTRAL.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from ingest.analysis.complaints import (
     REPEATED_TOKEN,
     mark_complaints,
     sarcastic_clause,
+    sarcastic_opening,
 )
 from ingest.analysis.keywords import inflections
 from ingest.analysis.spelling import normalise_spelling
@@ -106,6 +115,14 @@ def score_sentiment(text: str) -> Sentiment:
         return Sentiment(0.0, "neutral")
     # VADER knows "damn", not "dammit": one spelling per word first.
     said = _ANSWER_NO.sub("", normalise_spelling(text))
+    # "nothing but problems" means only problems: VADER reads "nothing" as a
+    # negation (flipping "problems" to praise) and "but" as a contrast.
+    said = _NOTHING_BUT.sub("only", said)
+    # "..., love": a term of address is no feeling (VADER 'love' is +3.2).
+    said = _VOCATIVE.sub("", said)
+    # "I'd be grateful, though I was told that in July too": a mid-line
+    # "though" contrasts as "but" does, and VADER knows only "but".
+    said = _CONTRAST.sub(", but ", said)
     if not said.strip():
         return Sentiment(0.0, "neutral")
     clause = sarcastic_clause(said)
@@ -115,14 +132,67 @@ def score_sentiment(text: str) -> Sentiment:
         before = score_sentiment(clause)
         if before.label == "negative":
             return before
+    opening = sarcastic_opening(said)
+    if opening is not None:
+        # "oh great, another automated message": before a clause that is
+        # negative on its own the opening interjection is sarcasm too.
+        after = score_sentiment(opening)
+        if after.label == "negative":
+            return after
     marked = mark_complaints(said)
     compound = _compound(join_phrases(marked))
     if marked != said:
         # A stated fact does not stack on the line's other words: it makes the
         # line as negative as its strongest part, a complaint alone or the rest.
         rest = _compound(join_phrases(marked.replace(COMPLAINT_TOKEN, REPEATED_TOKEN)))
-        compound = max(compound, min(rest, _compound(COMPLAINT_TOKEN)))
+        if rest < INCIDENTAL_POSITIVE and not _GRATITUDE.search(said):
+            # Positive words weaker than praise ("the courtesy car never turned
+            # up", "my credit balance") are incidental: the complaint is the point.
+            compound = min(rest, _compound(COMPLAINT_TOKEN))
+        else:
+            compound = max(compound, min(rest, _compound(COMPLAINT_TOKEN)))
+    elif _ENQUIRY.match(said) and abs(compound) < ENQUIRY_NEUTRAL:
+        # A question or request that states no complaint takes its words from
+        # the topic ("is there a penalty", "the transfer value"), not a feeling.
+        compound = 0.0
     return Sentiment(compound, label_for(compound))
+
+
+_VOCATIVE = re.compile(
+    r"\s*,\s*(?:my\s+)?(?:love|luv|pet|pal|mate|dear|darling|hun|hon|duck|sweetheart|chief|boss|buddy|friend)"
+    r"\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+"""A line-final term of address ("..., love", "..., pal"): British and
+American support calls are full of them, and they carry no sentiment."""
+_NOTHING_BUT = re.compile(r"(?<![\w'])nothing\s+but(?![\w'])", re.IGNORECASE)
+_CONTRAST = re.compile(r"\s*,\s*(?:though|although)\s+(?=\w)", re.IGNORECASE)
+"""", though <clause>": a contrast VADER should weigh as it weighs "but"."""
+_ENQUIRY = re.compile(
+    r"^\s*(?:(?:ok|okay|so|and|hello|hi|hiya|right|please|um|er|oh)\s*,?\s+)*"
+    r"(?:can|could|would|will|do|does|did|is|are|was|were|what|what's|when|where|which|who"
+    r"|how\s+(?:much|long|many|do|does|often)|i'd\s+like\s+to|i\s+would\s+like\s+to"
+    r"|i\s+need\s+to|i\s+need\s+the|is\s+there|please\s+can|please\s+could"
+    r"|i've\s+got\s+a\s+question|i\s+have\s+a\s+question|(?:i'm\s+)?just\s+checking"
+    r"|i\s+wanted\s+to\s+(?:ask|check|know))(?![\w'])"
+    # A report followed by its request ("the light is broken, can someone fix it").
+    r"|^[^,]*,\s*(?:so\s+)?(?:can|could|would)\s+(?:you|someone|somebody|i)(?![\w'])",
+    re.IGNORECASE,
+)
+"""How an enquiry or a request opens, or a one-clause report followed by its
+request: the caller is asking for something, and the fault words name the
+subject, not a feeling. "why" and "how can you" open protests,
+and "I want to ..." on a support line is a demand ("I want to speak to your
+manager"): all left out."""
+INCIDENTAL_POSITIVE = 0.5
+"""Below this the rest of a complaining line is incidental wording, not praise
+that could outweigh the complaint ("two weeks, that's fine, no rush")."""
+_GRATITUDE = re.compile(r"(?<![\w'])(?:thank|thanks|cheers|appreciate|grateful|ta)(?![\w'])", re.IGNORECASE)
+"""Thanks is never incidental: "it took three weeks, thank you for sorting it"
+weighs the complaint against the thanks as before."""
+ENQUIRY_NEUTRAL = 0.5
+"""An enquiry scored weaker than this either way is neutral: stronger words
+("can you believe this rubbish", "could you thank her for me") still count."""
 
 
 def _compound(prepared: str) -> float:

@@ -29,7 +29,7 @@ def test_written_expectations_follow_from_the_line_labels():
     assert [call.id for call in load_corpus() if derived_alerts(call) != call.expect] == []
 
 
-@pytest.mark.parametrize("name", ["heldout", "blind2"])
+@pytest.mark.parametrize("name", ["heldout", "blind2", "blind3", "blind4"])
 def test_the_other_corpora_expect_what_their_line_labels_say(name):
     # `python -m bench.insight --corpus data/insight/<name>.toml --check-labels`
     path = Path(__file__).resolve().parents[2] / "data" / "insight" / f"{name}.toml"

@@ -13,6 +13,14 @@ written against, and is guarded against regressions, below the goal.
 Round 4 added caller_lines.blind2.tsv (102 lines, eight domains), written
 before that round's entries: 0.598 before them, 0.775 after the first pass
 (the honest figure); a second pass then read its misses, so it is a dev set now.
+
+Round 5 added caller_lines.blind3.tsv (118 lines, ten new domains, varied
+register), written before that round's changes: 0.695 before them (the
+honest figure); the round's constructions were then written from its misses
+and blind2's, so it is a dev set too (0.983 after). caller_lines.blind4.tsv
+(71 lines, twelve more domains) was written after round 5's changes and is
+scored only as a whole, never read for misses: 0.620 with round 4's rules,
+0.676 with round 5's: the constructions carry only partly to unseen lines.
 """
 
 from pathlib import Path
@@ -23,11 +31,19 @@ from ingest.analysis import score_sentiment
 
 LINES = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 GOAL = 0.85
-BLIND_FLOOR = 0.85
-"""The blind set's figure after round 4 (0.873; 0.825 after round 3) less a little: a regression guard."""
-BLIND2_FLOOR = 0.9
+BLIND_FLOOR = 0.95
+"""The blind set's figure after round 5 (0.984; 0.889 after round 4, 0.825 after round 3) less a
+little: a regression guard."""
+BLIND2_FLOOR = 0.93
 """The second blind set's figure: 0.598 before round 4, 0.775 after its first pass (the
-honest figure), 0.922 after a second pass that read its misses (a dev set since)."""
+honest figure), 0.922 after a second pass that read its misses (a dev set since), 0.951
+after round 5."""
+BLIND4_FLOOR = 0.65
+"""The fourth blind set's figure with round 5 (0.676; 0.620 with round 4's rules), less a
+little: a regression guard, far below the goal, and the honest generalisation figure."""
+BLIND3_FLOOR = 0.95
+"""The third blind set's figure: 0.695 before round 5 (the honest figure), 0.983 after
+(its misses were read, a dev set since), less a little: a regression guard."""
 
 
 def labelled(half: str) -> list[tuple[str, str]]:
@@ -74,3 +90,24 @@ def test_the_second_blind_set_does_not_regress():
     score = agreement(rows)
     print(f"caller-line sign agreement (blind2, {len(rows)} lines): {score:.3f}")
     assert score >= BLIND2_FLOOR
+
+
+def test_the_third_blind_set_does_not_regress():
+    rows = labelled("blind3")
+    assert len(rows) >= 100
+    assert len({text for _, text in rows}) == len(rows)
+    labels = [label for label, _ in rows]
+    assert min(labels.count(name) for name in ("positive", "negative", "neutral")) >= 10
+    score = agreement(rows)
+    print(f"caller-line sign agreement (blind3, {len(rows)} lines): {score:.3f}")
+    assert score >= BLIND3_FLOOR
+
+
+def test_the_fourth_blind_set_does_not_regress():
+    # Scored as a whole only: reading its misses would make it one more dev set.
+    rows = labelled("blind4")
+    assert len(rows) >= 60
+    assert len({text for _, text in rows}) == len(rows)
+    score = agreement(rows)
+    print(f"caller-line sign agreement (blind4, {len(rows)} lines): {score:.3f}")
+    assert score >= BLIND4_FLOOR
