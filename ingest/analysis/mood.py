@@ -14,19 +14,20 @@ worse there than reading an agent line into it.
 
 The dispute context (issue 11, `DISPUTE_CONTEXT`): a person reading a call
 hears "i posted it in may, i've got the receipt" between two complaints as
-part of the complaint, though it has no feeling word of its own. So one
+part of the complaint, though it has no feeling word of its own. So a
 neutral caller line (no feeling word: score within +-0.05) right after a
-negative one is *held*: it raises nothing itself and the streak shows 0
-meanwhile. If the caller's next line is negative again, the held line is
-read as part of the dispute: the streak counts it (negative, held line,
-negative = 3 in a row) and its score in the rolling average becomes the
-mean of the two complaints either side of it. If the next line is neutral
-or positive, the held line stays what it was and the streak is broken, as
-without the context. So a caller who mentions one problem and then chats is
-never affected, and only one line can be held: two neutral lines in a row
-end a dispute. The counts (positive, negative, neutral) keep each line's
-own label; `context_lines` says how many lines of the current streak were
-read in context, so an alert can say so.
+negative one is *held*, and so is a second neutral line after it
+(`MAX_HELD_LINES`): a held line raises nothing itself and the streak shows
+0 meanwhile. If the caller's next line is negative again, the held lines
+are read as part of the dispute: the streak counts them (negative, held
+line, negative = 3 in a row) and their scores in the rolling average become
+the mean of the two complaints either side of them. If the next line is
+positive, or a third neutral one, the held lines stay what they were and
+the streak is broken, as without the context. So a caller who mentions one
+problem and then chats is never affected: nothing is re-read until the
+caller complains again within two lines. The counts (positive, negative,
+neutral) keep each line's own label; `context_lines` says how many lines of
+the current streak were read in context, so an alert can say so.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from dataclasses import dataclass, field, replace
 from ingest.analysis.thresholds import DEFAULT_ROLLING_WINDOW
 
 DISPUTE_CONTEXT = True
-"""Whether `update_mood` reads a lone neutral line between two complaints as
-part of the dispute (module docstring); the default when no `context` is given."""
+"""Whether `update_mood` reads neutral lines between two complaints as part
+of the dispute (module docstring); the default when no `context` is given."""
+MAX_HELD_LINES = 2
+"""How many neutral lines in a row the dispute context can hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,11 @@ class CallMood:
     context_lines: int = 0
     """How many of the `consecutive_negative` lines were neutral lines read in
     the dispute's context (0 without the context)."""
+    held_lines: int = 0
+    """Neutral lines held since the last negative one (0: none held)."""
     held_streak: int = 0
-    """The streak a neutral line after a negative one is holding open (0: no
-    line held); the streak resumes from it if the next line is negative."""
+    """The streak the held lines are holding open; it resumes through them if
+    the next line is negative."""
     held_context: int = 0
     """The held streak's `context_lines`."""
     held_after: float = 0.0
@@ -82,8 +87,9 @@ def update_mood(
 ) -> CallMood:
     """The mood after one more scored utterance.
 
-    `context` (default `DISPUTE_CONTEXT`): read a lone neutral line between
-    two negative ones as part of the dispute (module docstring).
+    `context` (default `DISPUTE_CONTEXT`): read up to `MAX_HELD_LINES`
+    neutral lines between two negative ones as part of the dispute (module
+    docstring).
     """
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
@@ -96,44 +102,54 @@ def update_mood(
         negative=mood.negative + (label == "negative"),
         neutral=mood.neutral + (label == "neutral"),
     )
-    if context and label == "neutral" and mood.consecutive_negative and mood.recent:
-        return _with_score(
-            replace(
-                counted,
-                held_streak=mood.consecutive_negative,
-                held_context=mood.context_lines,
-                held_after=mood.recent[-1],
-            ),
-            mood.recent,
-            score,
-            window,
-        )
+    if context and label == "neutral":
+        held = _held(mood, counted)
+        if held is not None:
+            return _with_score(held, mood.recent, score, window)
     if label != "negative":
         return _with_score(counted, mood.recent, score, window)
-    if context and mood.held_streak and mood.recent:
-        # The held line was part of the dispute: it takes the mean of the
-        # complaints either side of it, and the streak runs through it.
+    if context and mood.held_lines:
+        # The held lines were part of the dispute: they take the mean of the
+        # complaints either side of them, and the streak runs through them.
         in_context = (mood.held_after + score) / 2
-        return _with_score(
-            replace(
-                counted,
-                consecutive_negative=mood.held_streak + 2,
-                context_lines=mood.held_context + 1,
-            ),
-            (*mood.recent[:-1], in_context),
-            score,
-            window,
-        )
-    return _with_score(
-        replace(
+        kept = min(mood.held_lines, len(mood.recent))
+        streak = replace(
             counted,
-            consecutive_negative=mood.consecutive_negative + 1,
-            context_lines=mood.context_lines,
-        ),
-        mood.recent,
-        score,
-        window,
+            consecutive_negative=mood.held_streak + mood.held_lines + 1,
+            context_lines=mood.held_context + mood.held_lines,
+        )
+        return _with_score(
+            streak, (*mood.recent[: len(mood.recent) - kept], *(in_context,) * kept), score, window
+        )
+    streak = replace(
+        counted, consecutive_negative=mood.consecutive_negative + 1, context_lines=mood.context_lines
     )
+    return _with_score(streak, mood.recent, score, window)
+
+
+def _held(mood: CallMood, counted: CallMood) -> CallMood | None:
+    """`counted` holding one more neutral line of a dispute, or None when none is open.
+
+    A dispute is open right after a negative line, and stays open over up
+    to `MAX_HELD_LINES` neutral ones.
+    """
+    if mood.consecutive_negative and mood.recent:
+        return replace(
+            counted,
+            held_lines=1,
+            held_streak=mood.consecutive_negative,
+            held_context=mood.context_lines,
+            held_after=mood.recent[-1],
+        )
+    if 0 < mood.held_lines < MAX_HELD_LINES:
+        return replace(
+            counted,
+            held_lines=mood.held_lines + 1,
+            held_streak=mood.held_streak,
+            held_context=mood.held_context,
+            held_after=mood.held_after,
+        )
+    return None
 
 
 def _with_score(mood: CallMood, recent: tuple[float, ...], score: float, window: int) -> CallMood:

@@ -93,15 +93,23 @@ def test_a_held_line_raises_nothing_until_the_caller_complains_again():
 
 
 def test_a_calm_caller_who_mentions_one_problem_is_not_in_a_dispute():
-    for calls in ([NEG, NEU, NEU, NEG], [NEG, NEU, POS, NEG], [NEG, NEU, NEU, NEU]):
+    for calls in ([NEG, NEU, NEU, NEU, NEG], [NEG, NEU, POS, NEG], [NEG, NEU, NEU, NEU]):
         mood = feed(calls, context=True)
         assert mood.consecutive_negative <= 1 and mood.context_lines == 0
         assert mood.recent[:3] == tuple(score for score, _ in calls[:3])  # nothing re-read
 
 
-def test_a_neutral_line_after_a_held_one_ends_the_dispute():
-    mood = feed([NEG, NEG, NEU, NEU, NEG, NEU, NEG], context=True)
-    assert mood.consecutive_negative == 3 and mood.context_lines == 1
+def test_two_neutral_lines_can_be_held_a_third_ends_the_dispute():
+    mood = feed([NEG, NEU, NEU, (-0.7, "negative")], context=True)
+    assert (mood.consecutive_negative, mood.context_lines) == (4, 2)
+    assert mood.recent == pytest.approx((-0.5, -0.6, -0.6, -0.7))
+    mood = feed([NEG, NEG, NEU, NEU, NEU, NEG, NEU, NEG], context=True)
+    assert (mood.consecutive_negative, mood.context_lines) == (3, 1)
+
+
+def test_a_held_line_never_reaches_past_the_window():
+    mood = feed([NEG, NEU, NEU, (-0.7, "negative")], window=2, context=True)
+    assert mood.recent == pytest.approx((-0.6, -0.7))
 
 
 def test_context_lines_add_up_over_one_streak():
