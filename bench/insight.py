@@ -12,6 +12,7 @@ with a person's label.
     python -m bench.insight --details       # every miss and false alert, by call
     python -m bench.insight --check-labels  # hand-written expectations vs the line labels
     python -m bench.insight --corpus data/insight/heldout.toml  # another corpus (held out)
+    python -m bench.insight --no-dispute-context  # the caller's mood without the dispute context
 
 Goals (issue 11), on true words: alert recall >= 0.97, precision >= 0.97,
 caller-line sign agreement >= 0.85. The same calls spoken, phoned into a
@@ -30,7 +31,7 @@ from pathlib import Path
 from alerts.config import AlertSettings, load_alert_settings
 from alerts.engine import AlertEngine
 from bench.insight_corpus import CORPUS, Call, Line, derived_alerts, load_corpus
-from ingest.analysis import analyse_text, spot_keywords, spot_profanity
+from ingest.analysis import analyse_text, mood, spot_keywords, spot_profanity
 from ingest.events import TranscriptSegment
 
 GOAL_ALERTS = 0.97
@@ -220,11 +221,22 @@ def main(argv: list[str] | None = None) -> int:
         default=CORPUS,
         help="the corpus file (default data/insight/calls.toml; data/insight/heldout.toml is held out)",
     )
+    parser.add_argument(
+        "--no-dispute-context",
+        action="store_true",
+        help="score the caller's mood without the dispute context (the figures before issue 11's change)",
+    )
     args = parser.parse_args(argv)
     calls = load_corpus(args.corpus)
     if args.check_labels:
         return 1 if check_labels(calls) else 0
-    report = evaluate(load_alert_settings(env={}), calls)
+    # The engine reads the mood module's default; the flag swaps it for this run only.
+    with_context = mood.DISPUTE_CONTEXT
+    mood.DISPUTE_CONTEXT = with_context and not args.no_dispute_context
+    try:
+        report = evaluate(load_alert_settings(env={}), calls)
+    finally:
+        mood.DISPUTE_CONTEXT = with_context
     print_report(report, calls, details=args.details)
     return 0
 

@@ -1,12 +1,13 @@
 import pytest
 
 from ingest.analysis import CallMood, PartyMoods, update_mood, update_party_moods
+from ingest.analysis import mood as mood_module
 
 
-def feed(scores_and_labels, window=5):
+def feed(scores_and_labels, window=5, context=None):
     mood = CallMood()
     for score, label in scores_and_labels:
-        mood = update_mood(mood, score, label, window)
+        mood = update_mood(mood, score, label, window, context)
     return mood
 
 
@@ -24,7 +25,8 @@ def test_counts_and_streak():
             (0.0, "neutral"),
             (-0.2, "negative"),
             (-0.3, "negative"),
-        ]
+        ],
+        context=False,
     )
     assert (mood.positive, mood.negative, mood.neutral, mood.count) == (0, 4, 1, 5)
     assert mood.consecutive_negative == 2
@@ -70,3 +72,71 @@ def test_average_of_the_last_few():
     mood = feed([(1.0, "positive"), (-0.5, "negative"), (-0.3, "negative")], window=10)
     assert mood.average_of_last(2) == pytest.approx(-0.4)
     assert CallMood().average_of_last(5) == 0.0
+
+
+NEG, NEU, POS = (-0.5, "negative"), (0.0, "neutral"), (0.5, "positive")
+
+
+def test_a_neutral_line_between_two_complaints_is_part_of_the_dispute():
+    # "i posted it in may, i've got the receipt" between two complaints
+    mood = feed([(-0.4, "negative"), NEU, (-0.6, "negative")], context=True)
+    assert mood.consecutive_negative == 3 and mood.context_lines == 1
+    assert mood.recent == pytest.approx((-0.4, -0.5, -0.6))  # the mean of its neighbours
+    assert (mood.negative, mood.neutral) == (2, 1)  # the counts keep each line's own label
+
+
+def test_a_held_line_raises_nothing_until_the_caller_complains_again():
+    held = feed([NEG, NEG, NEG, NEU], context=True)
+    assert held.consecutive_negative == 0 and held.held_streak == 3
+    assert held.recent[-1] == 0.0
+    assert update_mood(held, *NEG, context=True).consecutive_negative == 5
+
+
+def test_a_calm_caller_who_mentions_one_problem_is_not_in_a_dispute():
+    for calls in ([NEG, NEU, NEU, NEU, NEG], [NEG, NEU, POS, NEG], [NEG, NEU, NEU, NEU]):
+        mood = feed(calls, context=True)
+        assert mood.consecutive_negative <= 1 and mood.context_lines == 0
+        assert mood.recent[:3] == tuple(score for score, _ in calls[:3])  # nothing re-read
+
+
+def test_two_neutral_lines_can_be_held_a_third_ends_the_dispute():
+    mood = feed([NEG, NEU, NEU, (-0.7, "negative")], context=True)
+    assert (mood.consecutive_negative, mood.context_lines) == (4, 2)
+    assert mood.recent == pytest.approx((-0.5, -0.6, -0.6, -0.7))
+    mood = feed([NEG, NEG, NEU, NEU, NEU, NEG, NEU, NEG], context=True)
+    assert (mood.consecutive_negative, mood.context_lines) == (3, 1)
+
+
+def test_a_held_line_never_reaches_past_the_window():
+    mood = feed([NEG, NEU, NEU, (-0.7, "negative")], window=2, context=True)
+    assert mood.recent == pytest.approx((-0.6, -0.7))
+
+
+def test_context_lines_add_up_over_one_streak():
+    mood = feed([NEG, NEU, NEG, NEU, NEG], context=True)
+    assert (mood.consecutive_negative, mood.context_lines) == (5, 2)
+    assert feed([NEG, NEU, NEG, POS, NEG], context=True).context_lines == 0
+
+
+def test_the_held_line_is_re_read_inside_a_short_window():
+    mood = feed([NEG, NEU, (-0.7, "negative")], window=2, context=True)
+    assert mood.recent == pytest.approx((-0.6, -0.7))
+    assert feed([NEG, NEU, NEG], window=1, context=True).recent == (-0.5,)
+
+
+def test_without_the_context_a_neutral_line_breaks_the_streak():
+    mood = feed([NEG, NEU, NEG], context=False)
+    assert (mood.consecutive_negative, mood.context_lines, mood.recent) == (1, 0, (-0.5, 0.0, -0.5))
+
+
+def test_the_context_reaches_the_caller_mood_of_party_moods():
+    moods = PartyMoods()
+    for speaker, (score, label) in [
+        ("caller", NEG),
+        ("agent", NEG),
+        ("caller", NEU),
+        ("agent", POS),
+        ("caller", NEG),
+    ]:
+        moods = update_party_moods(moods, speaker, score, label)
+    assert moods.caller.consecutive_negative == (3 if mood_module.DISPUTE_CONTEXT else 1)
