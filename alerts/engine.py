@@ -122,6 +122,30 @@ def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[Ca
     return dataclasses.replace(call, disclosure_reported=True), merge_hits([hit])
 
 
+def replay_call(
+    settings: AlertSettings, call_id: str, segments: list[TranscriptSegment]
+) -> list[tuple[Verdict, TranscriptSegment | None]]:
+    """What the rules raise over a stored call: its segments in audio-time order, then its end.
+
+    Each verdict comes with the segment that raised it (None: the call's end).
+    Live, the two tracks' segments arrive in the order they were recognised;
+    in audio-time order a rule change is judged on what was said when, so a
+    change to the rules can be measured on recorded calls in seconds
+    (bench/insight_e2e --rescore --realert).
+    """
+    engine = AlertEngine(settings)
+    engine.start_call(call_id)
+    raised: list[tuple[Verdict, TranscriptSegment | None]] = []
+    for segment in sorted(segments, key=lambda segment: (segment.start, segment.end)):
+        verdict = engine.on_segment(segment)
+        if verdict is not None:
+            raised.append((verdict, segment))
+    verdict = engine.end_call(call_id)
+    if verdict is not None:
+        raised.append((verdict, None))
+    return raised
+
+
 ENDED_CALLS_KEPT = 10_000
 """How many ended calls' final states are remembered for stragglers."""
 

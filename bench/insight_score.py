@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from alerts.config import AlertSettings
+from alerts.engine import replay_call
 from bench.asr import normalize, word_errors
 from bench.insight import Tally, keywords_in
 from bench.insight_corpus import Call
@@ -105,6 +106,31 @@ def _best_line(
         return None
     best = max(candidates, key=overlap)  # without overlap, the least negative is the nearest line
     return best if overlap(best) >= -max_gap else None
+
+
+def realert(
+    settings: AlertSettings, call_id: str, segments: Sequence[TranscriptSegment]
+) -> list[AlertRaised]:
+    """The alerts the current rules raise over a call's stored segments (audio-time order, then its end).
+
+    Stands in for the alerts a run stored, so a rule change is measured on
+    recorded recognition without sending the audio again.
+    """
+    return [
+        AlertRaised(
+            id=f"{call_id}-{index}",
+            call_id=call_id,
+            level=verdict.level,
+            rules=verdict.rules,
+            reasons=verdict.reasons,
+            text=segment.text if segment else "",
+            speaker=segment.speaker if segment else "agent",
+            score=segment.sentiment_score if segment else None,
+            rolling_score=segment.rolling_sentiment if segment else None,
+            raised_at=segment.start if segment else 0.0,
+        )
+        for index, (verdict, segment) in enumerate(replay_call(settings, call_id, list(segments)))
+    ]
 
 
 def heard_text(segments: Sequence[TranscriptSegment]) -> str:
