@@ -12,6 +12,28 @@ The phrase is matched tolerantly (`ingest.analysis.phrases`): "good call may
 be recorded", "this call maybe recorded" and the translation "This call can
 be recorded" all count; "this call may be transferred" does not. It fires at
 most once per call.
+
+On a noisy line (babble: other agents talking behind this one) the agent's
+lines can come back as a few of their words drowned in guessed ones: "you
+got boggling customer service fiscal leave the record" for "thank you for
+calling customer service, this call may be recorded". Such a line cannot
+show that the phrase was missing, and SPEC.md says segments below the
+confidence thresholds raise no alert. So the rule judges only agent lines it
+heard (`DisclosureRule.min_heard_share` of their words past the word gate,
+`alerts.trust.heard_share`):
+
+- the phrase heard (in any line, however unclear): nothing;
+- an agent line of the window heard clearly, and no phrase: the urgent
+  `missing_disclosure` alert, as before. An agent who spoke clearly and
+  never disclosed is always reported, noise or not;
+- every agent line of the window too unclear to judge: no urgent alert, but a
+  `disclosure_unverified` notice (a warning by default): stored with the
+  call's alerts, shown on the dashboard (warnings go to no channel unless it
+  asks for them) and found by QA's alert filter, so whoever reviews the call
+  knows the recording must be listened to. It says what it is ("could not
+  verify"), never that the agent failed;
+- no agent line in the window at all, but speech later: `missing_disclosure`
+  (nothing was said, so nothing was disclosed).
 """
 
 from __future__ import annotations
@@ -21,6 +43,7 @@ import re
 
 from alerts.rules import DisclosureRule, RuleHit
 from alerts.state import CallAlertState
+from alerts.trust import heard_share
 from ingest.analysis.phrases import find_any_phrase
 from ingest.events import TranscriptSegment
 
@@ -28,14 +51,23 @@ _TAIL_WORDS = 20
 _NOT_WORD = re.compile(r"[^\w']+")
 
 
+UNVERIFIED = "disclosure_unverified"
+"""The notice's rule name: the disclosure could not be judged (see the module doc)."""
+
+
 def observe_disclosure(
-    rule: DisclosureRule, call: CallAlertState, segment: TranscriptSegment
+    rule: DisclosureRule, call: CallAlertState, segment: TranscriptSegment, min_word_confidence: float = 0.0
 ) -> CallAlertState:
-    """Note whether this segment (with the agent's previous words) holds a disclosure."""
+    """Note whether this segment (with the agent's previous words) holds a disclosure,
+    and whether it was heard clearly enough to show one missing."""
     if not rule.enabled or call.disclosure_heard or segment.speaker not in rule.speakers:
         return call
     if segment.start > rule.within_s:
         return call  # too late to count
+    if heard_share(segment, min_word_confidence) >= rule.min_heard_share:
+        call = dataclasses.replace(call, agent_heard=True)
+    else:
+        call = dataclasses.replace(call, agent_unclear=call.agent_unclear + 1)
     # The utterance may have been cut in the middle of the phrase.
     spoken = f"{call.agent_tail} {normalise(segment.text)}".strip()
     candidates = [spoken, normalise(segment.translation or "")]
@@ -69,6 +101,16 @@ def normalise(text: str) -> str:
 def _missing(rule: DisclosureRule, call: CallAlertState) -> RuleHit | None:
     if not rule.enabled or call.disclosure_heard or call.disclosure_reported:
         return None
+    if call.agent_unclear and not call.agent_heard:
+        if not rule.report_unverified:
+            return None
+        return RuleHit(
+            UNVERIFIED,
+            rule.unverified_level,
+            f'could not verify the required disclosure ("{rule.phrases[0]}"): the agent\'s '
+            f"speech in the first {rule.within_s:g} s was too unclear to judge "
+            f"({call.agent_unclear} unclear line{'s' if call.agent_unclear != 1 else ''}; noise?)",
+        )
     return RuleHit(
         rule.name,
         rule.level,

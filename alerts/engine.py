@@ -65,7 +65,7 @@ def evaluate_segment(
     call = dataclasses.replace(
         call, segments_seen=call.segments_seen + 1, last_time=max(call.last_time, segment.end)
     )
-    call = observe_disclosure(settings.missing_disclosure, call, segment)
+    call = observe_disclosure(settings.missing_disclosure, call, segment, settings.min_confidence)
     sentiment_trusted = segment.confidence >= settings.min_sentiment_confidence
     if sentiment_trusted:
         call = observe_moods(settings.segment_rules, call, segment)

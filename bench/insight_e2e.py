@@ -352,6 +352,7 @@ def print_side_by_side(oracle: Report, reports: dict[str, EndToEndReport], *, de
     rows: list[tuple[str, str, list[str]]] = [
         ("quiet calls alerting", f"{len(oracle.quiet_alerted)}/{oracle.quiet_calls}",
          [f"{len(r.quiet_alerted)}/{r.quiet_calls}" for r in reports.values()]),
+        ("disclosure unverified", "0", [str(len(r.unverified)) for r in reports.values()]),
         ("keyword recall", f"{oracle.keywords.recall:.3f}", [f"{r.keywords.recall:.3f}" for r in reports.values()]),
         ("keyword precision", f"{oracle.keywords.precision:.3f}",
          [f"{r.keywords.precision:.3f}" for r in reports.values()]),
@@ -368,6 +369,9 @@ def print_side_by_side(oracle: Report, reports: dict[str, EndToEndReport], *, de
     quiet = [f"{name}: {', '.join(r.quiet_alerted)}" for name, r in reports.items() if r.quiet_alerted]
     if quiet:
         print("  quiet calls that alerted: " + "; ".join(quiet))
+    unverified = [f"{name}: {', '.join(r.unverified)}" for name, r in reports.items() if r.unverified]
+    if unverified:
+        print("  disclosure unverified (a notice, not an alert): " + "; ".join(unverified))
     voices = sorted(set().union(*(report.wer_by_voice for report in reports.values())))
     print("\nWER per voice")
     print(f"  {'':26}" + "".join(f" {name:>13}" for name in names))

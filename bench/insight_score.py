@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from alerts.compliance import UNVERIFIED
 from alerts.config import AlertSettings
 from alerts.engine import replay_call
 from bench.asr import normalize, word_errors
@@ -57,6 +58,9 @@ class EndToEndReport:
     utterances: int = 0
     lines_unheard: int = 0
     stray_segments: int = 0
+    unverified: list[str] = field(default_factory=list)
+    """Calls with a `disclosure_unverified` notice: scored apart from the alerts (it
+    claims nothing went wrong); "(missing)" marks the ones that really lacked it."""
     not_transcribed: list[str] = field(default_factory=list)
     """One sentence per call the engine could not transcribe (language)."""
     details: list[str] = field(default_factory=list)
@@ -154,7 +158,9 @@ def score_call(
     transcribable: bool,
 ) -> None:
     """Add one call's stored segments and alerts to `report`."""
-    fired = {rule for alert in alerts for rule in alert.rules}
+    fired = {rule for alert in alerts for rule in alert.rules if rule != UNVERIFIED}
+    if any(UNVERIFIED in alert.rules for alert in alerts):
+        report.unverified.append(call.id + (" (missing)" if "missing_disclosure" in call.expect else ""))
     if not transcribable:
         reasons = sorted({s.not_transcribed for s in segments if s.not_transcribed})
         texts = [s.text for s in segments if s.transcribed and s.text]

@@ -1,9 +1,12 @@
 """The required-disclosure rule over a call's timeline."""
 
+import dataclasses
+
 from alert_support import make_segment
 
 from alerts.config import settings_from_mapping
 from alerts.engine import AlertEngine
+from ingest.events import WordConfidence
 
 REASON = 'required disclosure ("this call may be recorded") not said by the agent in the first 30 s'
 
@@ -189,3 +192,79 @@ def test_a_silent_call_is_not_judged_again_by_a_straggler():
     engine.start_call("call-1")
     assert engine.end_call("call-1") is None
     assert engine.on_segment(agent("hello", 40)) is None
+
+
+def heard_as(text, start, confidences, speaker="agent"):
+    """An agent line with per-word confidences (a noisy line: most words guessed)."""
+    words = tuple(WordConfidence(word, c) for word, c in zip(text.split(), confidences, strict=True))
+    segment = make_segment(text, speaker=speaker, start=start, confidence=sum(confidences) / len(confidences))
+    return dataclasses.replace(segment, words=words)
+
+
+BABBLE = "you got boggling customer service fiscal leave the record"
+BABBLE_CONFIDENCES = [0.19, 0.10, 0.08, 0.99, 0.99, 0.05, 0.08, 0.89, 0.34]
+UNVERIFIED_REASON = (
+    'could not verify the required disclosure ("this call may be recorded"): the agent\'s speech'
+    " in the first 30 s was too unclear to judge (1 unclear line; noise?)"
+)
+
+
+def test_an_agent_drowned_in_babble_raises_a_notice_not_the_urgent_alert():
+    # Most words of the agent's only line in the window were guesses: the line cannot
+    # show the phrase missing (SPEC: segments below the confidence thresholds raise no alert).
+    engine = AlertEngine(settings_from_mapping({}))
+    assert engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES)) is None
+    verdict = engine.on_segment(agent("is there anything else", 32))
+    assert (verdict.level, verdict.rules, verdict.reasons) == (
+        "warning",
+        ("disclosure_unverified",),
+        (UNVERIFIED_REASON,),
+    )
+    assert engine.end_call("call-1") is None  # judged once
+
+
+def test_the_notice_also_comes_at_the_end_of_a_short_call():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.end_call("call-1").rules == ("disclosure_unverified",)
+
+
+def test_an_agent_heard_clearly_without_the_phrase_is_alerted_even_beside_unclear_lines():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    engine.on_segment(heard_as("hello how can i help you today", 9, [0.9, 0.8, 0.3, 0.9, 0.95, 0.7, 0.6]))
+    verdict = engine.on_segment(agent("anything else", 35))
+    assert (verdict.level, verdict.rules, verdict.reasons) == ("urgent", ("missing_disclosure",), (REASON,))
+
+
+def test_a_disclosure_heard_in_an_unclear_line_still_counts():
+    engine = AlertEngine(settings_from_mapping({}))
+    said = "the military this call may be recorded lottery island dinner"
+    engine.on_segment(heard_as(said, 1, [0.01, 0.03, 0.6, 0.5, 0.3, 0.2, 0.35, 0.05, 0.02, 0.01]))
+    assert engine.on_segment(agent("anything else", 35)) is None
+    assert engine.end_call("call-1") is None
+
+
+def test_an_agent_silent_in_the_window_is_alerted_as_before():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(caller("hello? is anyone there", 3))
+    assert engine.on_segment(agent("sorry, how can i help", 34)).rules == ("missing_disclosure",)
+
+
+def test_the_notice_can_be_turned_off_or_raised_and_the_share_changed():
+    quiet = settings_from_mapping({"rules": {"missing_disclosure": {"report_unverified": False}}})
+    engine = AlertEngine(quiet)
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.on_segment(agent("anything else", 35)) is None
+    assert engine.end_call("call-1") is None
+
+    louder = settings_from_mapping({"rules": {"missing_disclosure": {"unverified_level": "urgent"}}})
+    engine = AlertEngine(louder)
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.end_call("call-1").level == "urgent"
+
+    # Two of nine words heard clearly is enough when the share asked for is 0.2.
+    lenient = settings_from_mapping({"rules": {"missing_disclosure": {"min_heard_share": 0.2}}})
+    engine = AlertEngine(lenient)
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.end_call("call-1").rules == ("missing_disclosure",)
