@@ -140,7 +140,6 @@ RULE_FIELDS: dict[str, Check] = {
     "synonyms": synonyms,
     "inflections": boolean,
     "tolerant": boolean,
-    "min_heard_share": number(0, 1),
     "report_unverified": boolean,
     "unverified_level": level,
 }

@@ -18,9 +18,9 @@ lines can come back as a few of their words drowned in guessed ones: "you
 got boggling customer service fiscal leave the record" for "thank you for
 calling customer service, this call may be recorded". Such a line cannot
 show that the phrase was missing, and SPEC.md says segments below the
-confidence thresholds raise no alert. So the rule judges only agent lines it
-heard (`DisclosureRule.min_heard_share` of their words past the word gate,
-`alerts.trust.heard_share`):
+confidence thresholds raise no alert. So the rule judges only agent lines at
+the segment gate (`AlertSettings.min_sentiment_confidence`, below which a
+line's sentiment is not believed either):
 
 - the phrase heard (in any line, however unclear): nothing;
 - an agent line of the window heard clearly, and no phrase: the urgent
@@ -43,7 +43,6 @@ import re
 
 from alerts.rules import DisclosureRule, RuleHit
 from alerts.state import CallAlertState
-from alerts.trust import heard_share
 from ingest.analysis.phrases import find_any_phrase
 from ingest.events import TranscriptSegment
 
@@ -56,7 +55,7 @@ UNVERIFIED = "disclosure_unverified"
 
 
 def observe_disclosure(
-    rule: DisclosureRule, call: CallAlertState, segment: TranscriptSegment, min_word_confidence: float = 0.0
+    rule: DisclosureRule, call: CallAlertState, segment: TranscriptSegment, min_confidence: float = 0.0
 ) -> CallAlertState:
     """Note whether this segment (with the agent's previous words) holds a disclosure,
     and whether it was heard clearly enough to show one missing."""
@@ -64,7 +63,7 @@ def observe_disclosure(
         return call
     if segment.start > rule.within_s:
         return call  # too late to count
-    if heard_share(segment, min_word_confidence) >= rule.min_heard_share:
+    if segment.confidence >= min_confidence:
         call = dataclasses.replace(call, agent_heard=True)
     else:
         call = dataclasses.replace(call, agent_unclear=call.agent_unclear + 1)

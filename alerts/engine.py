@@ -21,6 +21,7 @@ from alerts.config import AlertSettings
 from alerts.levels import Level, highest
 from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, check_rule
 from alerts.state import CallAlertState, mood_key
+from alerts.trust import heard_sentiment
 from ingest.analysis import label_for, update_mood
 from ingest.events import TranscriptSegment
 
@@ -65,7 +66,10 @@ def evaluate_segment(
     call = dataclasses.replace(
         call, segments_seen=call.segments_seen + 1, last_time=max(call.last_time, segment.end)
     )
-    call = observe_disclosure(settings.missing_disclosure, call, segment, settings.min_confidence)
+    call = observe_disclosure(settings.missing_disclosure, call, segment, settings.min_sentiment_confidence)
+    if settings.sentiment_on_heard_words:
+        # Only the sentiment changes: word rules still read every word, each on its own confidence.
+        segment = heard_sentiment(segment, settings.min_confidence)
     sentiment_trusted = segment.confidence >= settings.min_sentiment_confidence
     if sentiment_trusted:
         call = observe_moods(settings.segment_rules, call, segment)

@@ -149,9 +149,6 @@ class DisclosureRule:
     within_s: float = 30.0
     enabled: bool = True
     speakers: tuple[Speaker, ...] = ("agent", "unknown")
-    min_heard_share: float = 0.5
-    """An agent line counts as heard when this share of its words passes the word
-    gate (`alerts.trust.heard_share`); only heard lines can show the phrase missing."""
     report_unverified: bool = True
     """When every agent line of the first `within_s` was too unclear to judge, leave a
     `disclosure_unverified` notice at `unverified_level` instead of the alert."""

@@ -201,8 +201,9 @@ def heard_as(text, start, confidences, speaker="agent"):
     return dataclasses.replace(segment, words=words)
 
 
-BABBLE = "you got boggling customer service fiscal leave the record"
-BABBLE_CONFIDENCES = [0.19, 0.10, 0.08, 0.99, 0.99, 0.05, 0.08, 0.89, 0.34]
+# "thanks for calling, this call may be recorded" under babble: mean confidence 0.23.
+BABBLE = "yeah thankfully i didn't call him beat the record"
+BABBLE_CONFIDENCES = [0.09, 0.08, 0.35, 0.15, 0.64, 0.02, 0.01, 0.56, 0.21]
 UNVERIFIED_REASON = (
     'could not verify the required disclosure ("this call may be recorded"): the agent\'s speech'
     " in the first 30 s was too unclear to judge (1 unclear line; noise?)"
@@ -210,7 +211,7 @@ UNVERIFIED_REASON = (
 
 
 def test_an_agent_drowned_in_babble_raises_a_notice_not_the_urgent_alert():
-    # Most words of the agent's only line in the window were guesses: the line cannot
+    # The agent's only line in the window is below the segment gate: it cannot
     # show the phrase missing (SPEC: segments below the confidence thresholds raise no alert).
     engine = AlertEngine(settings_from_mapping({}))
     assert engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES)) is None
@@ -251,7 +252,7 @@ def test_an_agent_silent_in_the_window_is_alerted_as_before():
     assert engine.on_segment(agent("sorry, how can i help", 34)).rules == ("missing_disclosure",)
 
 
-def test_the_notice_can_be_turned_off_or_raised_and_the_share_changed():
+def test_the_notice_can_be_turned_off_or_raised_and_the_gate_changed():
     quiet = settings_from_mapping({"rules": {"missing_disclosure": {"report_unverified": False}}})
     engine = AlertEngine(quiet)
     engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
@@ -263,8 +264,8 @@ def test_the_notice_can_be_turned_off_or_raised_and_the_share_changed():
     engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
     assert engine.end_call("call-1").level == "urgent"
 
-    # Two of nine words heard clearly is enough when the share asked for is 0.2.
-    lenient = settings_from_mapping({"rules": {"missing_disclosure": {"min_heard_share": 0.2}}})
+    # The segment gate is the sentiment rules' (min_sentiment_confidence).
+    lenient = settings_from_mapping({"min_sentiment_confidence": 0.2})
     engine = AlertEngine(lenient)
     engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
     assert engine.end_call("call-1").rules == ("missing_disclosure",)

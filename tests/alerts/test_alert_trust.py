@@ -6,7 +6,9 @@ import pytest
 from alert_support import make_segment
 
 from alerts.config import ConfigError, settings_from_mapping
-from alerts.trust import heard_share
+from alerts.engine import AlertEngine
+from alerts.trust import heard_sentiment, heard_share
+from ingest.analysis import score_sentiment
 from ingest.events import WordConfidence
 
 
@@ -32,7 +34,56 @@ def test_without_per_word_figures_the_segment_confidence_stands_for_every_word()
 
 
 def test_the_disclosure_settings_are_checked():
-    with pytest.raises(ConfigError, match="min_heard_share: expected a number between 0 and 1"):
-        settings_from_mapping({"rules": {"missing_disclosure": {"min_heard_share": 2}}})
+    with pytest.raises(ConfigError, match="report_unverified: expected true or false"):
+        settings_from_mapping({"rules": {"missing_disclosure": {"report_unverified": "maybe"}}})
     with pytest.raises(ConfigError, match="unverified_level"):
         settings_from_mapping({"rules": {"missing_disclosure": {"unverified_level": "loud"}}})
+
+
+def heard(text: str, confidences: list[float], **fields: object):
+    words = tuple(WordConfidence(word, c) for word, c in zip(text.split(), confidences, strict=True))
+    sentiment = score_sentiment(text)
+    segment = make_segment(text, confidence=sum(confidences) / len(confidences), **fields)  # type: ignore[arg-type]
+    return dataclasses.replace(
+        segment, words=words, sentiment_score=sentiment.score, sentiment_label=sentiment.label
+    )
+
+
+GUESSED = "he died hello this call may be recorded a threat today"
+GUESSED_CONFIDENCES = [0.06, 0.06, 0.99, 0.84, 0.39, 0.84, 0.84, 0.84, 0.20, 0.00, 0.07]
+
+
+def test_sentiment_is_scored_over_the_words_heard_clearly():
+    segment = heard(GUESSED, GUESSED_CONFIDENCES, speaker="agent")
+    assert segment.sentiment_score < -0.7
+    judged = heard_sentiment(segment, 0.4)
+    assert judged.sentiment_label == "neutral" and judged.text == segment.text
+    assert judged.words == segment.words
+
+
+def test_a_line_mostly_heard_or_without_word_figures_or_translated_keeps_its_score():
+    # Right short words often get low posteriors on a clean line: half heard is heard.
+    mostly = heard("what a terrible day", [0.12, 0.07, 0.9, 0.8])
+    assert heard_sentiment(mostly, 0.4) is mostly
+    plain = make_segment("this is terrible", score=-0.5, confidence=0.2)
+    assert heard_sentiment(plain, 0.4) is plain
+    translated = dataclasses.replace(
+        heard("esto es terrible", [0.9, 0.1, 0.9], score=-0.5), translation="this is terrible", language="es"
+    )
+    assert heard_sentiment(translated, 0.4) is translated
+
+
+def test_guessed_words_raise_no_sentiment_alert_unless_configured_to():
+    segment = heard(GUESSED, GUESSED_CONFIDENCES, speaker="agent")
+    assert AlertEngine(settings_from_mapping({})).on_segment(segment) is None
+    every_word = AlertEngine(settings_from_mapping({"sentiment_on_heard_words": False}))
+    assert every_word.on_segment(segment).rules == ("agent_conduct",)
+
+
+def test_clearly_heard_negative_words_still_alert():
+    segment = heard(
+        "the military i'm sick and tired of your excuses this is unacceptable",
+        [0.07, 0.07, 0.88, 0.82, 0.45, 1.0, 0.91, 1.0, 0.57, 0.9, 0.8, 0.76],
+    )
+    verdict = AlertEngine(settings_from_mapping({})).on_segment(segment)
+    assert verdict is not None and "very_negative" in verdict.rules
