@@ -18,6 +18,18 @@ figures on their true words ("oracle").
     python -m bench.insight_e2e --engine faster-whisper  # any engine the worker knows
     python -m bench.insight_e2e --conditions noise15 --keep runs/  # keep the run's database
     python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db
+    python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db --realert
+
+--rescore scores the calls a run left in a database again (the alerts it
+stored); with --realert the current alert rules judge the stored segments
+instead (their word confidences and speakers, in audio-time order, then the
+call's end), so a rule change is measured on recorded recognition, noisy
+or clean, in seconds rather than a 20-minute run. The stored sentiment
+scores are the run's: a lexicon change needs a new run.
+
+A `disclosure_unverified` notice (the agent's first 30 s too unclear to judge
+the disclosure) is counted apart from the alerts: it claims nothing went
+wrong, only that the recording needs a listen.
 
 Calls in a language the engine has no model for (pocketsphinx: English only)
 are not scored for alerts; the bench checks that they raised nothing and
