@@ -23,6 +23,10 @@ the segment gate (`AlertSettings.min_sentiment_confidence`, below which a
 line's sentiment is not believed either):
 
 - the phrase heard (in any line, however unclear): nothing;
+- only part of it heard ("fiscal leave the record", "it already recorded":
+  closer to a phrase than `DisclosureRule.near_cost` but not within
+  `max_cost`): a disclosure garbled by noise, which can neither be verified
+  nor show the phrase missing: the `disclosure_unverified` notice below;
 - an agent line of the window heard clearly, and no phrase: the urgent
   `missing_disclosure` alert, as before. An agent who spoke clearly and
   never disclosed is always reported, noise or not;
@@ -71,9 +75,17 @@ def observe_disclosure(
     spoken = f"{call.agent_tail} {normalise(segment.text)}".strip()
     candidates = [spoken, normalise(segment.translation or "")]
     wanted = (*rule.phrases, *rule.variants)
-    heard = any(find_any_phrase(text, wanted, rule.max_cost) is not None for text in candidates if text)
+    loosest = max(rule.max_cost, rule.near_cost)
+    matches = [
+        (match, text) for text in candidates if text if (match := find_any_phrase(text, wanted, loosest))
+    ]
+    heard = any(match.cost <= rule.max_cost for match, _ in matches)
+    near = call.disclosure_near
+    if not heard and matches and not near:
+        match, text = min(matches, key=lambda found: found[0].cost)
+        near = " ".join(text.split()[match.start : match.end])
     tail = " ".join(spoken.split()[-_TAIL_WORDS:])
-    return dataclasses.replace(call, disclosure_heard=heard, agent_tail=tail)
+    return dataclasses.replace(call, disclosure_heard=heard, disclosure_near=near, agent_tail=tail)
 
 
 def check_disclosure_deadline(
@@ -100,15 +112,18 @@ def normalise(text: str) -> str:
 def _missing(rule: DisclosureRule, call: CallAlertState) -> RuleHit | None:
     if not rule.enabled or call.disclosure_heard or call.disclosure_reported:
         return None
-    if call.agent_unclear and not call.agent_heard:
+    if call.disclosure_near or (call.agent_unclear and not call.agent_heard):
         if not rule.report_unverified:
             return None
+        if call.disclosure_near:
+            why = f'only part of it was heard ("{call.disclosure_near}")'
+        else:
+            lines = f"{call.agent_unclear} unclear line{'s' if call.agent_unclear != 1 else ''}"
+            why = f"the agent's speech in the first {rule.within_s:g} s was too unclear to judge ({lines}; noise?)"
         return RuleHit(
             UNVERIFIED,
             rule.unverified_level,
-            f'could not verify the required disclosure ("{rule.phrases[0]}"): the agent\'s '
-            f"speech in the first {rule.within_s:g} s was too unclear to judge "
-            f"({call.agent_unclear} unclear line{'s' if call.agent_unclear != 1 else ''}; noise?)",
+            f'could not verify the required disclosure ("{rule.phrases[0]}"): {why}',
         )
     return RuleHit(
         rule.name,

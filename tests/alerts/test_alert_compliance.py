@@ -201,9 +201,9 @@ def heard_as(text, start, confidences, speaker="agent"):
     return dataclasses.replace(segment, words=words)
 
 
-# "thanks for calling, this call may be recorded" under babble: mean confidence 0.23.
-BABBLE = "yeah thankfully i didn't call him beat the record"
-BABBLE_CONFIDENCES = [0.09, 0.08, 0.35, 0.15, 0.64, 0.02, 0.01, 0.56, 0.21]
+# An agent line under babble: mean confidence 0.23, nothing like the phrase.
+BABBLE = "the military at i can't i mean we love them"
+BABBLE_CONFIDENCES = [0.25, 0.03, 0.82, 0.20, 0.03, 0.13, 0.24, 0.06, 0.30, 0.07]
 UNVERIFIED_REASON = (
     'could not verify the required disclosure ("this call may be recorded"): the agent\'s speech'
     " in the first 30 s was too unclear to judge (1 unclear line; noise?)"
@@ -236,6 +236,27 @@ def test_an_agent_heard_clearly_without_the_phrase_is_alerted_even_beside_unclea
     engine.on_segment(heard_as("hello how can i help you today", 9, [0.9, 0.8, 0.3, 0.9, 0.95, 0.7, 0.6]))
     verdict = engine.on_segment(agent("anything else", 35))
     assert (verdict.level, verdict.rules, verdict.reasons) == ("urgent", ("missing_disclosure",), (REASON,))
+
+
+def test_a_disclosure_heard_only_in_part_cannot_be_verified_even_from_a_clear_line():
+    # "thank you for calling customer service, this call may be recorded" under babble.
+    engine = AlertEngine(settings_from_mapping({}))
+    garbled = "you got boggling customer service fiscal leave the record"
+    engine.on_segment(heard_as(garbled, 0.3, [0.19, 0.10, 0.08, 0.99, 0.99, 0.05, 0.08, 0.89, 0.34]))
+    verdict = engine.on_segment(agent("is there anything else", 32))
+    assert (verdict.level, verdict.rules) == ("warning", ("disclosure_unverified",))
+    assert verdict.reasons == (
+        'could not verify the required disclosure ("this call may be recorded"):'
+        ' only part of it was heard ("the record")',
+    )
+    # Nothing near the phrase: a clearly heard agent who never said it is alerted.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("hello how can i help you, can i have your postcode", 1))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
+    # near_cost at max_cost turns the near miss off.
+    engine = AlertEngine(settings_from_mapping({"rules": {"missing_disclosure": {"near_cost": 0.45}}}))
+    engine.on_segment(heard_as(garbled, 0.3, [0.19, 0.10, 0.08, 0.99, 0.99, 0.05, 0.08, 0.89, 0.34]))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
 
 
 def test_a_disclosure_heard_in_an_unclear_line_still_counts():
