@@ -19,9 +19,9 @@ from alerts.compliance import (
 )
 from alerts.config import AlertSettings
 from alerts.levels import Level, highest
-from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, check_rule
+from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, WordGate, check_rule
 from alerts.state import CallAlertState, mood_key
-from alerts.trust import heard_sentiment
+from alerts.trust import MOSTLY_HEARD, heard_sentiment, heard_share
 from ingest.analysis import label_for, update_mood
 from ingest.events import TranscriptSegment
 
@@ -73,6 +73,7 @@ def evaluate_segment(
     sentiment_trusted = segment.confidence >= settings.min_sentiment_confidence
     if sentiment_trusted:
         call = observe_moods(settings.segment_rules, call, segment)
+    gate = word_gate_for(settings, segment)
     hits: list[RuleHit] = []
     for rule in settings.segment_rules:
         # Word rules judge each matched word on its own confidence (a low one
@@ -85,7 +86,7 @@ def evaluate_segment(
             segment,
             call,
             settings.exceptions,
-            gate=settings.word_gate,
+            gate=gate,
         )
         if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
             hits.append(hit)
@@ -97,6 +98,25 @@ def evaluate_segment(
         fired = {hit.rule: at for hit in hits}
         call = dataclasses.replace(call, last_fired={**call.last_fired, **fired})
     return call, merge_hits(hits)
+
+
+def word_gate_for(settings: AlertSettings, segment: TranscriptSegment) -> WordGate:
+    """The word gate for `segment`: in a line mostly guessed, only words heard clearly.
+
+    A keyword spot rescues a keyword the transcript heard at a low posterior
+    ("i'm suing your company": "suing" at 0.13 on a clean line). In a line
+    whose words are mostly guesses (`alerts.trust.MOSTLY_HEARD`) the spot
+    agrees with a guess: under babble the keywords of other people's calls
+    ("taking this to the ombudsman" at 0.13, "a refund" at 0.38) are heard
+    that way. There a keyword counts only on its own confidence.
+    """
+    if heard_share(segment, settings.min_confidence) >= MOSTLY_HEARD:
+        return settings.word_gate
+    return dataclasses.replace(settings.word_gate, min_spot_confidence=SPOTS_OFF)
+
+
+SPOTS_OFF = 2.0
+"""A spot closeness no spot reaches (they run 0..1)."""
 
 
 def observe_moods(

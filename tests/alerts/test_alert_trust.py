@@ -87,3 +87,37 @@ def test_clearly_heard_negative_words_still_alert():
     )
     verdict = AlertEngine(settings_from_mapping({})).on_segment(segment)
     assert verdict is not None and "very_negative" in verdict.rules
+
+
+def test_in_a_mostly_guessed_line_a_spot_does_not_rescue_a_guessed_keyword():
+    # Babble: another caller's "taking this to the ombudsman", heard at 0.13 and spotted.
+    text = "i am a firm hired a health thing taking this to the ombudsman and her hand"
+    confidences = [
+        0.57,
+        0.11,
+        0.79,
+        0.0,
+        0.01,
+        0.88,
+        0.01,
+        0.0,
+        0.79,
+        0.56,
+        0.1,
+        0.13,
+        0.13,
+        0.07,
+        0.02,
+        0.06,
+    ]
+    babble = dataclasses.replace(heard(text, confidences), spotted=(WordConfidence("ombudsman", 1.0),))
+    assert AlertEngine(settings_from_mapping({})).on_segment(babble) is None
+    # The same spot in a line mostly heard counts, whatever the word's own posterior.
+    clear = dataclasses.replace(
+        heard("i will take this to the ombudsman", [0.9, 0.8, 0.7, 0.9, 0.8, 0.9, 0.13]),
+        spotted=(WordConfidence("ombudsman", 1.0),),
+    )
+    assert AlertEngine(settings_from_mapping({})).on_segment(clear).rules == ("legal_threat",)
+    # A keyword heard clearly counts in any line.
+    loud = heard("the military area i want a refund plane", [0.1, 0.05, 0.9, 0.2, 0.1, 0.3, 0.95, 0.1])
+    assert AlertEngine(settings_from_mapping({})).on_segment(loud).rules == ("keyword_detected",)
