@@ -89,35 +89,22 @@ def test_clearly_heard_negative_words_still_alert():
     assert verdict is not None and "very_negative" in verdict.rules
 
 
-def test_in_a_mostly_guessed_line_a_spot_does_not_rescue_a_guessed_keyword():
-    # Babble: another caller's "taking this to the ombudsman", heard at 0.13 and spotted.
-    text = "i am a firm hired a health thing taking this to the ombudsman and her hand"
-    confidences = [
-        0.57,
-        0.11,
-        0.79,
-        0.0,
-        0.01,
-        0.88,
-        0.01,
-        0.0,
-        0.79,
-        0.56,
-        0.1,
-        0.13,
-        0.13,
-        0.07,
-        0.02,
-        0.06,
-    ]
-    babble = dataclasses.replace(heard(text, confidences), spotted=(WordConfidence("ombudsman", 1.0),))
+def test_in_a_line_below_the_segment_gate_a_spot_does_not_rescue_a_guessed_keyword():
+    # Babble on a quiet call: a neighbour's "refund" heard at 0.38 and spotted, in a line at 0.23.
+    text = "the area he and i am help or high of seven to one anger and pain and a refund or a plane"
+    confidences = [0.7, 0.93, 0.01, 0.39, 0.71, 0.16, 0.02, 0.08, 0.24, 0.01, 0.15, 0.34, 0.33]
+    confidences += [0.04, 0.04, 0.0, 0.2, 0.17, 0.38, 0.1, 0.95, 0.18]
+    babble = dataclasses.replace(heard(text, confidences), spotted=(WordConfidence("refund", 1.0),))
+    assert babble.confidence < 0.3
     assert AlertEngine(settings_from_mapping({})).on_segment(babble) is None
-    # The same spot in a line mostly heard counts, whatever the word's own posterior.
+    # A caller's line at the gate: the spot rescues "ombudsman" at 0.13.
+    said = "i will be taking this to the ombudsman"
     clear = dataclasses.replace(
-        heard("i will take this to the ombudsman", [0.9, 0.8, 0.7, 0.9, 0.8, 0.9, 0.13]),
+        heard(said, [0.86, 0.87, 1.0, 0.79, 0.56, 0.1, 0.13, 0.13]),
         spotted=(WordConfidence("ombudsman", 1.0),),
     )
     assert AlertEngine(settings_from_mapping({})).on_segment(clear).rules == ("legal_threat",)
     # A keyword heard clearly counts in any line.
-    loud = heard("the military area i want a refund plane", [0.1, 0.05, 0.9, 0.2, 0.1, 0.3, 0.95, 0.1])
+    loud = heard("the military area i want a refund plane", [0.1, 0.05, 0.2, 0.2, 0.1, 0.1, 0.95, 0.1])
+    assert loud.confidence < 0.3
     assert AlertEngine(settings_from_mapping({})).on_segment(loud).rules == ("keyword_detected",)
