@@ -38,6 +38,11 @@ line's sentiment is not believed either):
   verify"), never that the agent failed;
 - no agent line in the window at all, but speech later: `missing_disclosure`
   (nothing was said, so nothing was disclosed).
+
+On a mixed stream (`unknown`, both parties on one recording) a clearly heard
+line may be the caller's, so it cannot show the agent spoke clearly: one
+unclear line in the window leaves the disclosure unverified; only when every
+line of the window was clear does a missing phrase raise the alert.
 """
 
 from __future__ import annotations
@@ -68,7 +73,10 @@ def observe_disclosure(
     if segment.start > rule.within_s:
         return call  # too late to count
     if segment.confidence >= min_confidence:
-        call = dataclasses.replace(call, agent_heard=True)
+        # On a mixed stream a clear line may be the caller's: it cannot show that
+        # the agent spoke clearly (an unclear line of it may be the agent's disclosure).
+        if segment.speaker != "unknown":
+            call = dataclasses.replace(call, agent_heard=True)
     else:
         call = dataclasses.replace(call, agent_unclear=call.agent_unclear + 1)
     # The utterance may have been cut in the middle of the phrase.

@@ -290,3 +290,16 @@ def test_the_notice_can_be_turned_off_or_raised_and_the_gate_changed():
     engine = AlertEngine(lenient)
     engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
     assert engine.end_call("call-1").rules == ("missing_disclosure",)
+
+
+def test_on_a_mixed_stream_a_clear_line_beside_an_unclear_one_cannot_show_the_phrase_missing():
+    # The clear line may be the caller's; the unclear one may have held the disclosure.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES, speaker="unknown"))
+    engine.on_segment(make_segment("i'm calling to pay my gas bill", speaker="unknown", start=9))
+    assert engine.end_call("call-1").rules == ("disclosure_unverified",)
+    # Every line clear and no phrase: alerted, as on two legs.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(make_segment("hello how can i help", speaker="unknown", start=1))
+    engine.on_segment(make_segment("i'm calling to pay my gas bill", speaker="unknown", start=9))
+    assert engine.end_call("call-1").rules == ("missing_disclosure",)
