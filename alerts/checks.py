@@ -140,5 +140,8 @@ RULE_FIELDS: dict[str, Check] = {
     "synonyms": synonyms,
     "inflections": boolean,
     "tolerant": boolean,
+    "near_cost": number(0, 1),
+    "report_unverified": boolean,
+    "unverified_level": level,
 }
 """Checks for every setting a rule may have, by key."""

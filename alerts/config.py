@@ -143,6 +143,10 @@ class AlertSettings:
     min_sentiment_confidence: float = 0.3
     """Sentiment rules (and the moods) ignore segments the recogniser was less sure of:
     misrecognised speech ("all evil illegal") scores as garbage."""
+    sentiment_on_heard_words: bool = True
+    """Sentiment rules read an utterance's score over the words heard at `min_confidence`
+    or better, not over every recognised word: under babble the guessed words ("he died",
+    "a threat") carry the score (`alerts.trust.heard_sentiment`)."""
     exceptions: tuple[str, ...] = DEFAULT_EXCEPTIONS
     """Phrases in which a keyword does not count ("cancel the hold")."""
     keyword_detected: KeywordRule = DEFAULT_KEYWORD_RULE
@@ -270,6 +274,7 @@ def _settings(document: AlertDocument) -> AlertSettings:
             "min_confidence",
             "min_spot_confidence",
             "min_sentiment_confidence",
+            "sentiment_on_heard_words",
             "exceptions",
         )
         if key in document.model_fields_set

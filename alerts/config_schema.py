@@ -152,6 +152,7 @@ class AlertDocument(BaseModel):
     min_confidence: checked(checks.number(0, 1)) = None
     min_spot_confidence: checked(checks.number(0, 1)) = None
     min_sentiment_confidence: checked(checks.number(0, 1)) = None
+    sentiment_on_heard_words: checked(checks.boolean) = None
     exceptions: checked(_strings_or_empty) = None
     rules: RulesTable = RulesTable()
     custom_rules: dict[checked(_custom_rule_name), CustomRuleTable] = {}

@@ -19,8 +19,9 @@ from alerts.compliance import (
 )
 from alerts.config import AlertSettings
 from alerts.levels import Level, highest
-from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, check_rule
+from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, WordGate, check_rule
 from alerts.state import CallAlertState, mood_key
+from alerts.trust import heard_sentiment
 from ingest.analysis import label_for, update_mood
 from ingest.events import TranscriptSegment
 
@@ -65,10 +66,14 @@ def evaluate_segment(
     call = dataclasses.replace(
         call, segments_seen=call.segments_seen + 1, last_time=max(call.last_time, segment.end)
     )
-    call = observe_disclosure(settings.missing_disclosure, call, segment)
+    call = observe_disclosure(settings.missing_disclosure, call, segment, settings.min_sentiment_confidence)
+    if settings.sentiment_on_heard_words:
+        # Only the sentiment changes: word rules still read every word, each on its own confidence.
+        segment = heard_sentiment(segment, settings.min_confidence)
     sentiment_trusted = segment.confidence >= settings.min_sentiment_confidence
     if sentiment_trusted:
         call = observe_moods(settings.segment_rules, call, segment)
+    gate = word_gate_for(settings, segment)
     hits: list[RuleHit] = []
     for rule in settings.segment_rules:
         # Word rules judge each matched word on its own confidence (a low one
@@ -81,7 +86,7 @@ def evaluate_segment(
             segment,
             call,
             settings.exceptions,
-            gate=settings.word_gate,
+            gate=gate,
         )
         if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
             hits.append(hit)
@@ -93,6 +98,26 @@ def evaluate_segment(
         fired = {hit.rule: at for hit in hits}
         call = dataclasses.replace(call, last_fired={**call.last_fired, **fired})
     return call, merge_hits(hits)
+
+
+def word_gate_for(settings: AlertSettings, segment: TranscriptSegment) -> WordGate:
+    """The word gate for `segment`: in a line below the segment gate, only words heard clearly.
+
+    A keyword spot rescues a keyword the transcript heard at a low posterior
+    ("i'm suing your company": "suing" at 0.13 on a clean line). In a line
+    below the segment gate (`min_sentiment_confidence`; SPEC: such segments
+    raise no alert) the spot agrees with a guess: under babble a neighbour's
+    "a refund" (0.38, in a line at 0.23) is heard that way on a quiet call.
+    There a keyword counts only on its own confidence, as the SPEC's
+    exception for a clearly heard word ("lawyer" at 0.9 in a mumbled line).
+    """
+    if segment.confidence >= settings.min_sentiment_confidence:
+        return settings.word_gate
+    return dataclasses.replace(settings.word_gate, min_spot_confidence=SPOTS_OFF)
+
+
+SPOTS_OFF = 2.0
+"""A spot closeness no spot reaches (they run 0..1)."""
 
 
 def observe_moods(
@@ -120,6 +145,30 @@ def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[Ca
     if hit is None:
         return call, None
     return dataclasses.replace(call, disclosure_reported=True), merge_hits([hit])
+
+
+def replay_call(
+    settings: AlertSettings, call_id: str, segments: list[TranscriptSegment]
+) -> list[tuple[Verdict, TranscriptSegment | None]]:
+    """What the rules raise over a stored call: its segments in audio-time order, then its end.
+
+    Each verdict comes with the segment that raised it (None: the call's end).
+    Live, the two tracks' segments arrive in the order they were recognised;
+    in audio-time order a rule change is judged on what was said when, so a
+    change to the rules can be measured on recorded calls in seconds
+    (bench/insight_e2e --rescore --realert).
+    """
+    engine = AlertEngine(settings)
+    engine.start_call(call_id)
+    raised: list[tuple[Verdict, TranscriptSegment | None]] = []
+    for segment in sorted(segments, key=lambda segment: (segment.start, segment.end)):
+        verdict = engine.on_segment(segment)
+        if verdict is not None:
+            raised.append((verdict, segment))
+    verdict = engine.end_call(call_id)
+    if verdict is not None:
+        raised.append((verdict, None))
+    return raised
 
 
 ENDED_CALLS_KEPT = 10_000

@@ -149,6 +149,14 @@ class DisclosureRule:
     within_s: float = 30.0
     enabled: bool = True
     speakers: tuple[Speaker, ...] = ("agent", "unknown")
+    near_cost: float = 0.7
+    """A stretch of the agent's words this close to a phrase, but further than `max_cost`
+    ("fiscal leave the record"), is a disclosure garbled by noise: it cannot be verified,
+    and cannot show the phrase missing either. At or below `max_cost`: off."""
+    report_unverified: bool = True
+    """When every agent line of the first `within_s` was too unclear to judge, leave a
+    `disclosure_unverified` notice at `unverified_level` instead of the alert."""
+    unverified_level: Level = "warning"
 
 
 SegmentRule = (

@@ -25,6 +25,12 @@ class CallAlertState:
     """Latest segment end seen, in seconds since the call started."""
     disclosure_heard: bool = False
     disclosure_reported: bool = False
+    agent_heard: bool = False
+    """An agent line of the disclosure window was heard clearly enough to judge."""
+    agent_unclear: int = 0
+    """Agent lines of the disclosure window too unclear to judge (babble, noise)."""
+    disclosure_near: str = ""
+    """Agent words of the window close to a disclosure but not close enough to count."""
     agent_tail: str = ""
     """The agent's last words, so a disclosure cut across two segments still counts."""
     moods: Mapping[MoodKey, CallMood] = field(default_factory=dict)

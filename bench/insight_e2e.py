@@ -16,6 +16,20 @@ figures on their true words ("oracle").
     python -m bench.insight_e2e --calls 6 --conditions clean
     python -m bench.insight_e2e --details                # misses and false alerts, heard vs true
     python -m bench.insight_e2e --engine faster-whisper  # any engine the worker knows
+    python -m bench.insight_e2e --conditions noise15 --keep runs/  # keep the run's database
+    python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db
+    python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db --realert
+
+--rescore scores the calls a run left in a database again (the alerts it
+stored); with --realert the current alert rules judge the stored segments
+instead (their word confidences and speakers, in audio-time order, then the
+call's end), so a rule change is measured on recorded recognition, noisy
+or clean, in seconds rather than a 20-minute run. The stored sentiment
+scores are the run's: a lexicon change needs a new run.
+
+A `disclosure_unverified` notice (the agent's first 30 s too unclear to judge
+the disclosure) is counted apart from the alerts: it claims nothing went
+wrong, only that the recording needs a listen.
 
 Calls in a language the engine has no model for (pocketsphinx: English only)
 are not scored for alerts; the bench checks that they raised nothing and
@@ -29,13 +43,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import math
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from alerts.config import AlertSettings, load_alert_settings
@@ -45,7 +60,7 @@ from bench.asr import normalize, word_errors
 from bench.insight import Report, Tally, evaluate
 from bench.insight_corpus import Call, load_corpus
 from bench.insight_render import CACHE_DIR, CONDITIONS, RenderedCall, RenderedLine, render_call
-from bench.insight_score import EndToEndReport, heard_text, score_call
+from bench.insight_score import EndToEndReport, align, heard_text, realert, score_call
 from ingest.events import AlertRaised, CallSummary, TranscriptSegment
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
@@ -68,6 +83,10 @@ class Outcome:
     lines: tuple[RenderedLine, ...]
     segments: list[TranscriptSegment]
     alerts: list[AlertRaised]
+    call_id: str = ""
+    """The worker's id of the call (its database's)."""
+    ended_at: float | None = None
+    """Seconds of audio from the call's start to its end, where known."""
 
 
 def call_language(call: Call) -> str:
@@ -194,7 +213,7 @@ async def run_condition(
                         failures.append(f"{call.id}: {error}")
                         return
                 segments = await worker.store.list_segments(call_id)
-                outcomes.append(Outcome(call, protocol, rendered.lines, segments, raised))
+                outcomes.append(Outcome(call, protocol, rendered.lines, segments, raised, call_id))
                 if not quiet:
                     print(
                         f"  {condition:8} {call.id:40} {protocol:17} {len(segments):3d} segments", flush=True
@@ -203,16 +222,29 @@ async def run_condition(
             await asyncio.gather(*(one(index, call, rendered[call.id]) for index, call in enumerate(calls)))
         finally:
             await alerts.close()
+    # Which stored call is which corpus call, for --rescore (AudioSocket calls carry no name).
+    names = {outcome.call_id: {"call": outcome.call.id, "protocol": outcome.protocol} for outcome in outcomes}
+    calls_file(settings.db_path).write_text(json.dumps(names, indent=1), encoding="utf-8")
     order = {call.id: index for index, call in enumerate(calls)}
     return sorted(outcomes, key=lambda outcome: order[outcome.call.id])
 
 
-async def outcomes_from_database(calls: Sequence[Call], condition: str, db_path: Path) -> list[Outcome]:
+def calls_file(db_path: Path) -> Path:
+    """Beside a run's database: which stored call is which corpus call."""
+    return db_path.with_suffix(".calls.json")
+
+
+async def outcomes_from_database(
+    calls: Sequence[Call], condition: str, db_path: Path, cache_dir: Path = CACHE_DIR
+) -> list[Outcome]:
     """The ended calls a run left in `db_path`, scored again without sending audio.
 
-    Twilio calls name their corpus call in their metadata (`script`); the
-    others are matched to the remaining corpus call whose true words their
-    recognised words are closest to.
+    A run with --keep wrote which stored call is which corpus call beside the
+    database (`calls_file`). Without it, Twilio calls name their corpus call
+    in their metadata (`script`); the others are matched to the remaining
+    corpus call their segments fit best: on the call clock first (segments
+    that fall on no line of their speaker, lines nothing was heard on), then
+    on the words (under noise the words alone pick wrong calls).
     """
     store = await CallStore.open(db_path)
     alerts = await AlertStore.open(db_path)
@@ -225,40 +257,77 @@ async def outcomes_from_database(calls: Sequence[Call], condition: str, db_path:
     finally:
         await alerts.close()
         await store.close()
+    names: dict[str, dict[str, str]] = {}
+    if calls_file(db_path).exists():
+        names = json.loads(calls_file(db_path).read_text(encoding="utf-8"))
     by_id = {call.id: call for call in calls}
     outcomes: list[Outcome] = []
     unnamed = []
     for summary, segments, raised in found:
-        named = by_id.pop(summary.metadata.get("script", ""), None)
+        named_as = names.get(summary.call_id, {})
+        named = by_id.pop(named_as.get("call") or summary.metadata.get("script", ""), None)
         if named is None:
             unnamed.append((summary, segments, raised))
-        else:
-            outcomes.append(_outcome(named, "twilio", condition, segments, raised))
-    for _summary, segments, raised in unnamed:
-        if not by_id:
-            break
-        heard = heard_text(segments)
-        closest = min(by_id.values(), key=lambda c: _distance(" ".join(line.say for line in c.lines), heard))
-        del by_id[closest.id]
-        protocol: Protocol = "audiosocket-mixed" if closest.mixed else "audiosocket"
-        outcomes.append(_outcome(closest, protocol, condition, segments, raised))
+            continue
+        lines = render_call(named, condition, cache_dir).lines
+        outcomes.append(
+            Outcome(named, _protocol_of(summary, named), lines, segments, raised, summary.call_id)
+        )
+    rendered = {call.id: render_call(call, condition, cache_dir).lines for call in by_id.values() if unnamed}
+    for summary, segments, raised, closest in _match_by_fit(unnamed, list(by_id.values()), rendered):
+        protocol = _protocol_of(summary, closest)
+        outcomes.append(Outcome(closest, protocol, rendered[closest.id], segments, raised, summary.call_id))
     order = {call.id: index for index, call in enumerate(calls)}
     return sorted(outcomes, key=lambda outcome: order[outcome.call.id])
 
 
-def _outcome(
-    call: Call,
-    protocol: Protocol,
-    condition: str,
-    segments: list[TranscriptSegment],
-    raised: list[AlertRaised],
-) -> Outcome:
-    return Outcome(call, protocol, render_call(call, condition).lines, segments, raised)
+def _protocol_of(summary: CallSummary, call: Call) -> Protocol:
+    if summary.source == "twilio":
+        return "twilio"
+    return "audiosocket-mixed" if call.mixed else "audiosocket"
+
+
+Stored = tuple[CallSummary, list[TranscriptSegment], list[AlertRaised]]
+
+
+def _match_by_fit(
+    unnamed: list[Stored], candidates: list[Call], rendered: dict[str, tuple[RenderedLine, ...]]
+) -> list[tuple[CallSummary, list[TranscriptSegment], list[AlertRaised], Call]]:
+    """Each unnamed stored call with the corpus call it fits best, best fits first (greedy)."""
+    costs = sorted(
+        (_fit(rendered[call.id], stored[1], call), index, position)
+        for index, stored in enumerate(unnamed)
+        for position, call in enumerate(candidates)
+    )
+    matched: list[tuple[CallSummary, list[TranscriptSegment], list[AlertRaised], Call]] = []
+    used_stored: set[int] = set()
+    used_calls: set[int] = set()
+    for _cost, index, position in costs:
+        if index in used_stored or position in used_calls:
+            continue
+        used_stored.add(index)
+        used_calls.add(position)
+        matched.append((*unnamed[index], candidates[position]))
+    return matched
+
+
+def _fit(lines: Sequence[RenderedLine], segments: list[TranscriptSegment], call: Call) -> tuple[float, float]:
+    """How badly `segments` fit `call`: timing (strays and unheard lines per line), then words."""
+    per_line, strays = align(lines, segments)
+    unheard = sum(1 for heard in per_line if not heard)
+    words = _distance(" ".join(line.say for line in call.lines), heard_text(segments))
+    return (len(strays) + unheard) / max(1, len(lines)), words
 
 
 def _distance(truth: str, heard: str) -> float:
     reference = normalize(truth)
     return word_errors(reference, normalize(heard)) / max(1, len(reference))
+
+
+def realerted(outcome: Outcome, settings: AlertSettings) -> Outcome:
+    """`outcome` with the alerts the current rules raise over its stored segments."""
+    call_id = outcome.call_id or next((segment.call_id for segment in outcome.segments), outcome.call.id)
+    return replace(outcome, alerts=realert(settings, call_id, outcome.segments))
 
 
 def score(outcomes: Sequence[Outcome], settings: AlertSettings, engine: str) -> EndToEndReport:
@@ -295,6 +364,7 @@ def print_side_by_side(oracle: Report, reports: dict[str, EndToEndReport], *, de
     rows: list[tuple[str, str, list[str]]] = [
         ("quiet calls alerting", f"{len(oracle.quiet_alerted)}/{oracle.quiet_calls}",
          [f"{len(r.quiet_alerted)}/{r.quiet_calls}" for r in reports.values()]),
+        ("disclosure unverified", "0", [str(len(r.unverified)) for r in reports.values()]),
         ("keyword recall", f"{oracle.keywords.recall:.3f}", [f"{r.keywords.recall:.3f}" for r in reports.values()]),
         ("keyword precision", f"{oracle.keywords.precision:.3f}",
          [f"{r.keywords.precision:.3f}" for r in reports.values()]),
@@ -311,6 +381,9 @@ def print_side_by_side(oracle: Report, reports: dict[str, EndToEndReport], *, de
     quiet = [f"{name}: {', '.join(r.quiet_alerted)}" for name, r in reports.items() if r.quiet_alerted]
     if quiet:
         print("  quiet calls that alerted: " + "; ".join(quiet))
+    unverified = [f"{name}: {', '.join(r.unverified)}" for name, r in reports.items() if r.unverified]
+    if unverified:
+        print("  disclosure unverified (a notice, not an alert): " + "; ".join(unverified))
     voices = sorted(set().union(*(report.wer_by_voice for report in reports.values())))
     print("\nWER per voice")
     print(f"  {'':26}" + "".join(f" {name:>13}" for name in names))
@@ -345,12 +418,21 @@ async def run(args: argparse.Namespace) -> int:
     reports: dict[str, EndToEndReport] = {}
     if args.rescore:
         outcomes = await outcomes_from_database(calls, conditions[0], Path(args.rescore))
+        if args.realert:
+            outcomes = [realerted(outcome, alert_settings) for outcome in outcomes]
         ran = {outcome.call.id for outcome in outcomes}
         reports[conditions[0]] = score(outcomes, alert_settings, args.engine)
-        print(f"rescored {len(outcomes)} ended calls of {args.rescore} as condition {conditions[0]}")
+        alerts_from = "the current rules" if args.realert else "the run"
+        print(
+            f"rescored {len(outcomes)} ended calls of {args.rescore} as condition {conditions[0]}, "
+            f"alerts by {alerts_from}"
+        )
         oracle = evaluate(alert_settings, [call for call in scored if call.id in ran])
         print_side_by_side(oracle, reports, details=args.details)
         return 0
+    keep = Path(args.keep) if args.keep else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="insight-e2e-") as tmp:
         for condition in conditions:
             began = time.monotonic()
@@ -362,7 +444,7 @@ async def run(args: argparse.Namespace) -> int:
                 speed=args.speed,
                 concurrency=args.concurrency,
                 alert_settings=alert_settings,
-                workdir=Path(tmp),
+                workdir=keep or Path(tmp),
                 failures=failures,
             )
             for failure in failures:
@@ -397,7 +479,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rescore", metavar="DB", help="score the calls a run left in this database (first --conditions)"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="leave each condition's database (insight-CONDITION.db, with which call is which) in DIR",
+    )
+    parser.add_argument(
+        "--realert",
+        action="store_true",
+        help="with --rescore: judge the stored segments with the current alert rules, not the stored alerts",
+    )
     args = parser.parse_args(argv)
+    if args.realert and not args.rescore:
+        parser.error("--realert re-judges a run's stored segments: it needs --rescore DB")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(run(args))
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from alerts.compliance import UNVERIFIED
 from alerts.config import AlertSettings
+from alerts.engine import replay_call
 from bench.asr import normalize, word_errors
 from bench.insight import Tally, keywords_in
 from bench.insight_corpus import Call
@@ -56,6 +58,9 @@ class EndToEndReport:
     utterances: int = 0
     lines_unheard: int = 0
     stray_segments: int = 0
+    unverified: list[str] = field(default_factory=list)
+    """Calls with a `disclosure_unverified` notice: scored apart from the alerts (it
+    claims nothing went wrong); "(missing)" marks the ones that really lacked it."""
     not_transcribed: list[str] = field(default_factory=list)
     """One sentence per call the engine could not transcribe (language)."""
     details: list[str] = field(default_factory=list)
@@ -107,6 +112,31 @@ def _best_line(
     return best if overlap(best) >= -max_gap else None
 
 
+def realert(
+    settings: AlertSettings, call_id: str, segments: Sequence[TranscriptSegment]
+) -> list[AlertRaised]:
+    """The alerts the current rules raise over a call's stored segments (audio-time order, then its end).
+
+    Stands in for the alerts a run stored, so a rule change is measured on
+    recorded recognition without sending the audio again.
+    """
+    return [
+        AlertRaised(
+            id=f"{call_id}-{index}",
+            call_id=call_id,
+            level=verdict.level,
+            rules=verdict.rules,
+            reasons=verdict.reasons,
+            text=segment.text if segment else "",
+            speaker=segment.speaker if segment else "agent",
+            score=segment.sentiment_score if segment else None,
+            rolling_score=segment.rolling_sentiment if segment else None,
+            raised_at=segment.start if segment else 0.0,
+        )
+        for index, (verdict, segment) in enumerate(replay_call(settings, call_id, list(segments)))
+    ]
+
+
 def heard_text(segments: Sequence[TranscriptSegment]) -> str:
     return " ".join(segment.text for segment in segments if segment.transcribed).strip()
 
@@ -128,7 +158,9 @@ def score_call(
     transcribable: bool,
 ) -> None:
     """Add one call's stored segments and alerts to `report`."""
-    fired = {rule for alert in alerts for rule in alert.rules}
+    fired = {rule for alert in alerts for rule in alert.rules if rule != UNVERIFIED}
+    if any(UNVERIFIED in alert.rules for alert in alerts):
+        report.unverified.append(call.id + (" (missing)" if "missing_disclosure" in call.expect else ""))
     if not transcribable:
         reasons = sorted({s.not_transcribed for s in segments if s.not_transcribed})
         texts = [s.text for s in segments if s.transcribed and s.text]

@@ -1,9 +1,12 @@
 """The required-disclosure rule over a call's timeline."""
 
+import dataclasses
+
 from alert_support import make_segment
 
 from alerts.config import settings_from_mapping
 from alerts.engine import AlertEngine
+from ingest.events import WordConfidence
 
 REASON = 'required disclosure ("this call may be recorded") not said by the agent in the first 30 s'
 
@@ -189,3 +192,114 @@ def test_a_silent_call_is_not_judged_again_by_a_straggler():
     engine.start_call("call-1")
     assert engine.end_call("call-1") is None
     assert engine.on_segment(agent("hello", 40)) is None
+
+
+def heard_as(text, start, confidences, speaker="agent"):
+    """An agent line with per-word confidences (a noisy line: most words guessed)."""
+    words = tuple(WordConfidence(word, c) for word, c in zip(text.split(), confidences, strict=True))
+    segment = make_segment(text, speaker=speaker, start=start, confidence=sum(confidences) / len(confidences))
+    return dataclasses.replace(segment, words=words)
+
+
+# An agent line under babble: mean confidence 0.23, nothing like the phrase.
+BABBLE = "the military at i can't i mean we love them"
+BABBLE_CONFIDENCES = [0.25, 0.03, 0.82, 0.20, 0.03, 0.13, 0.24, 0.06, 0.30, 0.07]
+UNVERIFIED_REASON = (
+    'could not verify the required disclosure ("this call may be recorded"): the agent\'s speech'
+    " in the first 30 s was too unclear to judge (1 unclear line; noise?)"
+)
+
+
+def test_an_agent_drowned_in_babble_raises_a_notice_not_the_urgent_alert():
+    # The agent's only line in the window is below the segment gate: it cannot
+    # show the phrase missing (SPEC: segments below the confidence thresholds raise no alert).
+    engine = AlertEngine(settings_from_mapping({}))
+    assert engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES)) is None
+    verdict = engine.on_segment(agent("is there anything else", 32))
+    assert (verdict.level, verdict.rules, verdict.reasons) == (
+        "warning",
+        ("disclosure_unverified",),
+        (UNVERIFIED_REASON,),
+    )
+    assert engine.end_call("call-1") is None  # judged once
+
+
+def test_the_notice_also_comes_at_the_end_of_a_short_call():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.end_call("call-1").rules == ("disclosure_unverified",)
+
+
+def test_an_agent_heard_clearly_without_the_phrase_is_alerted_even_beside_unclear_lines():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    engine.on_segment(heard_as("hello how can i help you today", 9, [0.9, 0.8, 0.3, 0.9, 0.95, 0.7, 0.6]))
+    verdict = engine.on_segment(agent("anything else", 35))
+    assert (verdict.level, verdict.rules, verdict.reasons) == ("urgent", ("missing_disclosure",), (REASON,))
+
+
+def test_a_disclosure_heard_only_in_part_cannot_be_verified_even_from_a_clear_line():
+    # "thank you for calling customer service, this call may be recorded" under babble.
+    engine = AlertEngine(settings_from_mapping({}))
+    garbled = "you got boggling customer service fiscal leave the record"
+    engine.on_segment(heard_as(garbled, 0.3, [0.19, 0.10, 0.08, 0.99, 0.99, 0.05, 0.08, 0.89, 0.34]))
+    verdict = engine.on_segment(agent("is there anything else", 32))
+    assert (verdict.level, verdict.rules) == ("warning", ("disclosure_unverified",))
+    assert verdict.reasons == (
+        'could not verify the required disclosure ("this call may be recorded"):'
+        ' only part of it was heard ("the record")',
+    )
+    # Nothing near the phrase: a clearly heard agent who never said it is alerted.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(agent("hello how can i help you, can i have your postcode", 1))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
+    # near_cost at max_cost turns the near miss off.
+    engine = AlertEngine(settings_from_mapping({"rules": {"missing_disclosure": {"near_cost": 0.45}}}))
+    engine.on_segment(heard_as(garbled, 0.3, [0.19, 0.10, 0.08, 0.99, 0.99, 0.05, 0.08, 0.89, 0.34]))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
+
+
+def test_a_disclosure_heard_in_an_unclear_line_still_counts():
+    engine = AlertEngine(settings_from_mapping({}))
+    said = "the military this call may be recorded lottery island dinner"
+    engine.on_segment(heard_as(said, 1, [0.01, 0.03, 0.6, 0.5, 0.3, 0.2, 0.35, 0.05, 0.02, 0.01]))
+    assert engine.on_segment(agent("anything else", 35)) is None
+    assert engine.end_call("call-1") is None
+
+
+def test_an_agent_silent_in_the_window_is_alerted_as_before():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(caller("hello? is anyone there", 3))
+    assert engine.on_segment(agent("sorry, how can i help", 34)).rules == ("missing_disclosure",)
+
+
+def test_the_notice_can_be_turned_off_or_raised_and_the_gate_changed():
+    quiet = settings_from_mapping({"rules": {"missing_disclosure": {"report_unverified": False}}})
+    engine = AlertEngine(quiet)
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.on_segment(agent("anything else", 35)) is None
+    assert engine.end_call("call-1") is None
+
+    louder = settings_from_mapping({"rules": {"missing_disclosure": {"unverified_level": "urgent"}}})
+    engine = AlertEngine(louder)
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.end_call("call-1").level == "urgent"
+
+    # The segment gate is the sentiment rules' (min_sentiment_confidence).
+    lenient = settings_from_mapping({"min_sentiment_confidence": 0.2})
+    engine = AlertEngine(lenient)
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES))
+    assert engine.end_call("call-1").rules == ("missing_disclosure",)
+
+
+def test_on_a_mixed_stream_a_clear_line_beside_an_unclear_one_cannot_show_the_phrase_missing():
+    # The clear line may be the caller's; the unclear one may have held the disclosure.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(BABBLE, 0.3, BABBLE_CONFIDENCES, speaker="unknown"))
+    engine.on_segment(make_segment("i'm calling to pay my gas bill", speaker="unknown", start=9))
+    assert engine.end_call("call-1").rules == ("disclosure_unverified",)
+    # Every line clear and no phrase: alerted, as on two legs.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(make_segment("hello how can i help", speaker="unknown", start=1))
+    engine.on_segment(make_segment("i'm calling to pay my gas bill", speaker="unknown", start=9))
+    assert engine.end_call("call-1").rules == ("missing_disclosure",)

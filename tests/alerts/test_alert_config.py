@@ -109,7 +109,7 @@ webhook_url = "hooks.slack.com/x"
         f'{path}: notify.slack.webhook_url: expected an http:// or https:// URL, got "hooks.slack.com/x"',
         f"{path}: colour: unknown key; expected one of min_confidence,"
         " min_spot_confidence,"
-        " min_sentiment_confidence, exceptions, rules, custom_rules, notify",
+        " min_sentiment_confidence, sentiment_on_heard_words, exceptions, rules, custom_rules, notify",
     ]
 
 

@@ -64,6 +64,8 @@ def test_a_doubtful_keyword_counts_when_the_spotting_pass_agrees_on_it() -> None
     )
     assert AlertEngine(AlertSettings()).on_segment(line) is not None
     assert AlertEngine(AlertSettings()).on_segment(dataclasses.replace(line, spotted=())) is None
+    # In a line below the segment gate (babble) the spot agrees with a guess: it does not count.
+    assert AlertEngine(AlertSettings()).on_segment(dataclasses.replace(line, confidence=0.25)) is None
 
 
 def test_an_inflected_keyword_is_judged_on_its_own_word() -> None:
