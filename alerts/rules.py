@@ -317,10 +317,15 @@ def check_profanity(
 
 
 def check_negative_streak(rule: NegativeStreakRule, call: CallAlertState) -> RuleHit | None:
-    streak = call.mood(rule.speakers).consecutive_negative
+    mood = call.mood(rule.speakers)
+    streak = mood.consecutive_negative
     if streak < rule.count:
         return None
-    return RuleHit(rule.name, rule.level, f"{streak} negative {_whose(rule.speakers)}utterances in a row")
+    reason = f"{streak} negative {_whose(rule.speakers)}utterances in a row"
+    if mood.context_lines:
+        # The dispute context (ingest/analysis/mood.py): say which lines were read into it.
+        reason += f" ({mood.context_lines} of them neutral, between complaints)"
+    return RuleHit(rule.name, rule.level, reason)
 
 
 def check_very_negative(rule: VeryNegativeRule, segment: TranscriptSegment) -> RuleHit | None:

@@ -83,6 +83,20 @@ def test_negative_trend_at_three_caller_lines_in_a_row():
     assert hit == ("negative_trend", "warning", "3 negative caller utterances in a row")
 
 
+def test_a_streak_through_a_neutral_line_says_it_was_read_in_context():
+    # negative, neutral (held: no feeling of its own), negative: the dispute runs through it.
+    held = call_after(("caller", -0.4), ("caller", 0.0), ("caller", -0.5))
+    hit = check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.5), held)
+    assert hit == (
+        "negative_trend",
+        "warning",
+        "3 negative caller utterances in a row (1 of them neutral, between complaints)",
+    )
+    # A positive line in between breaks it, as SPEC counts.
+    broken = call_after(("caller", -0.4), ("caller", 0.4), ("caller", -0.5))
+    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.5), broken) is None
+
+
 def test_agent_lines_neither_break_nor_extend_the_callers_streak():
     apologised = call_after(
         ("caller", -0.4), ("agent", 0.6), ("caller", -0.5), ("agent", -0.3), ("caller", -0.2)
