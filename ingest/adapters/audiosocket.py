@@ -290,9 +290,9 @@ class _Connection(asyncio.Protocol):
 
     # -- asyncio.Protocol ----------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
         # A stream server's transport; uvloop's does not subclass asyncio.Transport.
-        self._transport = cast("asyncio.Transport", transport)
+        transport = self._transport = cast("asyncio.Transport", base)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         sock = transport.get_extra_info("socket")
