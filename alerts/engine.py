@@ -133,9 +133,13 @@ def observe_moods(
     if label not in ("positive", "negative", "neutral"):
         label = label_for(segment.sentiment_score)  # bad wire input: trust the score
     moods = dict(call.moods)
+    # On a mixed stream the neutral line between two complaints is as likely the
+    # agent's as the caller's: the dispute context (ingest/analysis/mood.py) is
+    # for lines known to be the caller's.
+    context = False if segment.speaker == "unknown" else None
     for key in keys:
         if segment.speaker in key:
-            moods[key] = update_mood(call.mood(key), segment.sentiment_score, label, MOOD_WINDOW)
+            moods[key] = update_mood(call.mood(key), segment.sentiment_score, label, MOOD_WINDOW, context)
     return dataclasses.replace(call, moods=moods)
 
 

@@ -243,6 +243,8 @@ class CallSession:
                 analysis.sentiment.score,
                 analysis.sentiment.label,
                 window=services.settings.rolling_window,
+                # A mixed stream's neutral line may be the agent's: no dispute context there.
+                context=False if heard.speaker == "unknown" else None,
             )
         segment = TranscriptSegment(
             call_id=self.call_id,

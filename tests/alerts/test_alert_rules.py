@@ -97,6 +97,12 @@ def test_a_streak_through_a_neutral_line_says_it_was_read_in_context():
     assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.5), broken) is None
 
 
+def test_a_mixed_stream_reads_no_neutral_line_into_a_dispute():
+    # On one recording of both parties the neutral line may be the agent's reply.
+    mixed = call_after(("unknown", -0.4), ("unknown", 0.0), ("unknown", -0.5))
+    assert check_rule(DEFAULT_NEGATIVE_TREND, make_segment(score=-0.5, speaker="unknown"), mixed) is None
+
+
 def test_agent_lines_neither_break_nor_extend_the_callers_streak():
     apologised = call_after(
         ("caller", -0.4), ("agent", 0.6), ("caller", -0.5), ("agent", -0.3), ("caller", -0.2)
