@@ -23,7 +23,7 @@ from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, WordGate,
 from alerts.state import CallAlertState, mood_key
 from alerts.trust import heard_sentiment
 from ingest.analysis import label_for, update_mood
-from ingest.events import TranscriptSegment
+from ingest.events import AlertRaised, TranscriptSegment
 
 MOOD_WINDOW = 20
 """Scores kept per mood; a declining rule averages its own `window` of them."""
@@ -149,6 +149,30 @@ def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[Ca
     if hit is None:
         return call, None
     return dataclasses.replace(call, disclosure_reported=True), merge_hits([hit])
+
+
+def alert_for(
+    alert_id: str,
+    call_id: str,
+    verdict: Verdict,
+    segment: TranscriptSegment | None,
+    raised_at: float,
+    agent: str | None = None,
+) -> AlertRaised:
+    """The alert `verdict` raises on `segment` (None: at the call's end, the agent's rule)."""
+    return AlertRaised(
+        id=alert_id,
+        call_id=call_id,
+        level=verdict.level,
+        rules=verdict.rules,
+        reasons=verdict.reasons,
+        text=segment.text if segment else "",
+        speaker=segment.speaker if segment else "agent",
+        score=segment.sentiment_score if segment else None,
+        rolling_score=segment.rolling_sentiment if segment else None,
+        raised_at=raised_at,
+        agent=agent,
+    )
 
 
 def replay_call(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alerts.config import AlertSettings
 from alerts.dispatcher import NotificationDispatcher
-from alerts.engine import AlertEngine, Verdict
+from alerts.engine import AlertEngine, Verdict, alert_for
 from alerts.notifiers import Notifier, build_notifiers
 from alerts.store import AlertQuery, AlertStore, StoredAlert
 from ingest.call_identity import agent_from_metadata
@@ -135,19 +135,7 @@ class AlertService:
         await self.store.close()
 
     def _alert(self, call_id: str, verdict: Verdict, segment: TranscriptSegment | None) -> AlertRaised:
-        return AlertRaised(
-            id=uuid.uuid4().hex,
-            call_id=call_id,
-            level=verdict.level,
-            rules=verdict.rules,
-            reasons=verdict.reasons,
-            text=segment.text if segment else "",
-            speaker=segment.speaker if segment else "agent",
-            score=segment.sentiment_score if segment else None,
-            rolling_score=segment.rolling_sentiment if segment else None,
-            raised_at=now(),
-            agent=self._agents.get(call_id),
-        )
+        return alert_for(uuid.uuid4().hex, call_id, verdict, segment, now(), self._agents.get(call_id))
 
     async def _raise(self, alert: AlertRaised) -> None:
         await self.store.add_alert(alert)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from alerts.compliance import UNVERIFIED
 from alerts.config import AlertSettings
-from alerts.engine import replay_call
+from alerts.engine import alert_for, replay_call
 from bench.asr import normalize, word_errors
 from bench.insight import Tally, keywords_in
 from bench.insight_corpus import Call
@@ -121,18 +121,7 @@ def realert(
     recorded recognition without sending the audio again.
     """
     return [
-        AlertRaised(
-            id=f"{call_id}-{index}",
-            call_id=call_id,
-            level=verdict.level,
-            rules=verdict.rules,
-            reasons=verdict.reasons,
-            text=segment.text if segment else "",
-            speaker=segment.speaker if segment else "agent",
-            score=segment.sentiment_score if segment else None,
-            rolling_score=segment.rolling_sentiment if segment else None,
-            raised_at=segment.start if segment else 0.0,
-        )
+        alert_for(f"{call_id}-{index}", call_id, verdict, segment, segment.start if segment else 0.0)
         for index, (verdict, segment) in enumerate(replay_call(settings, call_id, list(segments)))
     ]
 
