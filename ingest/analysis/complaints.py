@@ -193,9 +193,15 @@ def _matcher() -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _sarcasm_matcher() -> re.Pattern[str]:
+def _sarcasm_interjections() -> tuple[str, ...]:
+    """The data file's [sarcasm] interjections ("brilliant", "great", ...), read once."""
     data = tomllib.loads(COMPLAINTS_FILE.read_text(encoding="utf-8"))
-    interjections = [str(word).lower() for word in data.get("sarcasm", {}).get("interjections", ())]
+    return tuple(str(word).lower() for word in data.get("sarcasm", {}).get("interjections", ()))
+
+
+@functools.lru_cache(maxsize=1)
+def _sarcasm_matcher() -> re.Pattern[str]:
+    interjections = _sarcasm_interjections()
     if not interjections:
         return re.compile(r"(?!)")  # never matches
     return re.compile(
@@ -206,8 +212,7 @@ def _sarcasm_matcher() -> re.Pattern[str]:
 
 @functools.lru_cache(maxsize=1)
 def _sarcasm_opening_matcher() -> re.Pattern[str]:
-    data = tomllib.loads(COMPLAINTS_FILE.read_text(encoding="utf-8"))
-    interjections = [str(word).lower() for word in data.get("sarcasm", {}).get("interjections", ())]
+    interjections = _sarcasm_interjections()
     if not interjections:
         return re.compile(r"(?!)")  # never matches
     return re.compile(
