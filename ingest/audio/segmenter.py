@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ingest.audio.resample import StreamResampler
-from ingest.audio.voice_activity import make_detector
+from ingest.audio.voice_activity import WebRtcDetector, make_detector
 from ingest.settings import VadSettings
 
 FRAME_MS = 20
@@ -147,9 +147,13 @@ class TrackSegmenter:
         rate = sample_rate if self._resampler is None else self._resampler.to_rate
         self._rate = rate
         self._detector = make_detector(settings, rate)
+        self._decide_now = self._detector.decide if isinstance(self._detector, WebRtcDetector) else None
+        """A detector that decides every frame at once skips the queue of undecided frames."""
         self._frame_bytes = rate * FRAME_MS // 1000 * 2
         self._pending = bytearray()
         self._pending_time: float | None = None
+        self._undecided: deque[tuple[float, bytes]] = deque()
+        """Frames fed to the detector and not yet decided: (audio time, frame)."""
         self.segmenter = UtteranceSegmenter(settings, rate)
 
     @property
@@ -164,8 +168,7 @@ class TrackSegmenter:
             # The usual case, a whole 20 ms frame with nothing pending (Twilio, AudioSocket):
             # no buffering. It runs per frame on every live track. (With nothing pending,
             # the next chunk takes its time from its own `audio_time`.)
-            span = self.segmenter.push(pcm, self._detector.is_speech(pcm, self._rate), audio_time)
-            return [] if span is None else [span]
+            return self._judged(pcm, audio_time)
         if self._pending_time is None or not self._pending:
             self._pending_time = audio_time - len(self._pending) / (2 * self._rate)
         self._pending += pcm
@@ -175,16 +178,36 @@ class TrackSegmenter:
         frame_s = FRAME_MS / 1000
         time = self._pending_time
         for offset in range(0, usable, size):
-            frame = bytes(self._pending[offset : offset + size])
-            span = self.segmenter.push(frame, self._detector.is_speech(frame, self._rate), time)
-            if span is not None:
-                spans.append(span)
+            spans += self._judged(bytes(self._pending[offset : offset + size]), time)
             time += frame_s
         del self._pending[:usable]
         self._pending_time = time
         return spans
 
+    def _judged(self, frame: bytes, audio_time: float) -> list[SpeechSpan]:
+        """Hand one frame to the detector and the frames it has now decided (in order)
+        to the segmenter."""
+        if self._decide_now is not None:
+            span = self.segmenter.push(frame, self._decide_now(frame), audio_time)
+            return [] if span is None else [span]
+        decisions = self._detector.feed(frame)
+        if not self._undecided and len(decisions) == 1:
+            span = self.segmenter.push(frame, decisions[0], audio_time)
+            return [] if span is None else [span]
+        self._undecided.append((audio_time, frame))
+        return self._push(decisions)
+
+    def _push(self, decisions: list[bool]) -> list[SpeechSpan]:
+        spans = []
+        for voiced in decisions:
+            audio_time, frame = self._undecided.popleft()
+            span = self.segmenter.push(frame, voiced, audio_time)
+            if span is not None:
+                spans.append(span)
+        return spans
+
     def flush(self) -> list[SpeechSpan]:
+        spans = self._push(self._detector.flush())
         span = self.segmenter.flush()
         self._pending.clear()
-        return [span] if span is not None else []
+        return [*spans, span] if span is not None else spans
