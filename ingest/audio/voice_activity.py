@@ -21,8 +21,8 @@ Frames go in one by one and their decisions come out in order, possibly a
 little later (`VoiceDetector.feed`): Silero judges a track's audio in runs of
 up to `SILERO_BATCH_WINDOWS` windows (96 ms) per network call, because one
 call costs about 170 us of which 100 is fixed overhead, and every 20 ms frame
-gets the decision of the window that holds its end, the frame's own audio,
-not a neighbour's. While a track sits at its noise floor (no frame in a run
+gets the decision of the window complete two windows before its end (the lag
+the detector had when it judged frame by frame; see SILERO_LABEL_LAG_WINDOWS). While a track sits at its noise floor (no frame in a run
 passes `NoiseFloorGate`) no speech can pass, so the network is not run for
 that stretch; its state starts afresh, as at a stream's start, when the line
 rises again. On a conversation that skips about half the runs. Together this
@@ -118,6 +118,19 @@ class WebRtcDetector:
 
 SILERO_BATCH_WINDOWS = 3
 """Windows judged per network call once a track has them (see the module docstring)."""
+SILERO_QUIET_WINDOWS_BEFORE_SKIP = 16
+"""The network is not run once the line has sat at its noise floor this long (0.5 s):
+its state then starts afresh, as at a stream's start. Skipping sooner (any quiet 96 ms)
+reset the network inside lines, between soft syllables, and under hiss at 10 dB SNR
+line starts were found up to 2 s late (bench/vad onset p95)."""
+SILERO_LABEL_LAG_WINDOWS = 2
+"""A frame takes the decision of the window complete this many windows before its end.
+Judged frame by frame, the detector used to resample each 20 ms frame on its own, and
+the resampler's filter held back 12-100 ms of audio, so a frame's decision came from
+audio about 70 ms older than the frame; the thresholds and the recognisers were
+measured with that lag. Without it utterances started and ended 75 ms earlier (less
+trailing audio), and pocketsphinx's word error rose from 0.305 to 0.321
+(bench/insight_e2e clean, same load)."""
 _FRAME_16K = SILERO_RATE * 20 // 1000
 
 
@@ -145,6 +158,8 @@ class SileroDetector:
         self._window_speech: deque[bool] = deque()
         """Speech or not for judged windows from `_first_window` on."""
         self._first_window = 0
+        self._quiet_windows = 0
+        """Windows in a row, up to the newest judged, with no frame above the noise floor."""
         self.runs = 0
         self.runs_skipped = 0
         self.last_probability = 0.0
@@ -191,12 +206,15 @@ class SileroDetector:
         )
         windows = self._samples[: count * _WINDOW].reshape(count, _WINDOW)
         self._samples = self._samples[count * _WINDOW :]
-        if not any(self._loud[k - self._frames_decided] for k in frames):
+        quiet = not any(self._loud[k - self._frames_decided] for k in frames)
+        quiet_before, self._quiet_windows = self._quiet_windows, self._quiet_windows + count if quiet else 0
+        if quiet and quiet_before >= SILERO_QUIET_WINDOWS_BEFORE_SKIP:
             self.runs_skipped += 1
-            self._context = np.zeros(_CONTEXT, dtype=np.float32)
-            self._h = np.zeros(_STATE_SHAPE, dtype=np.float32)
-            self._c = np.zeros(_STATE_SHAPE, dtype=np.float32)
-            self._speaking = False
+            if quiet_before < SILERO_QUIET_WINDOWS_BEFORE_SKIP + count:  # the first run skipped
+                self._context = np.zeros(_CONTEXT, dtype=np.float32)
+                self._h = np.zeros(_STATE_SHAPE, dtype=np.float32)
+                self._c = np.zeros(_STATE_SHAPE, dtype=np.float32)
+                self._speaking = False
             self._window_speech.extend([False] * count)
         else:
             self.runs += 1
@@ -213,17 +231,18 @@ class SileroDetector:
         self._windows_judged += count
 
     def _decided(self) -> list[bool]:
-        """Decisions for the undecided frames whose last sample lies in a judged window."""
+        """Decisions for the undecided frames whose window has been judged: a frame takes
+        the decision of the window complete `SILERO_LABEL_LAG_WINDOWS` before its end."""
         decided: list[bool] = []
         while self._loud:
-            window = ((self._frames_decided + 1) * _FRAME_16K - 1) // _WINDOW
+            window = (self._frames_decided + 1) * _FRAME_16K // _WINDOW - 1 - SILERO_LABEL_LAG_WINDOWS
             if window >= self._windows_judged:
                 break
             while self._first_window < window:
                 self._window_speech.popleft()
                 self._first_window += 1
             loud = self._loud.popleft()
-            decided.append(self._window_speech[0] and loud)
+            decided.append(window >= 0 and self._window_speech[0] and loud)
             self._frames_decided += 1
         return decided
 
