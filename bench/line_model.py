@@ -16,6 +16,7 @@ caller lines of data/insight/*.toml, each file one corpus), then:
 
     python -m bench.line_model               # LOCO table, then write the model
     python -m bench.line_model --no-write    # the table only
+    python -m bench.line_model --no-loco     # only retrain and write the model (seconds)
     python -m bench.line_model --details data/insight/blind7.toml  # each line, its top features
 
 Training uses numpy; scoring is a plain dot product over the JSON weights.
@@ -316,6 +317,7 @@ def print_details(held: HeldOut) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print the LOCO table only")
+    parser.add_argument("--no-loco", action="store_true", help="only train on everything and write the model")
     parser.add_argument("--no-alerts", action="store_true", help="skip the per-corpus alert figures")
     parser.add_argument(
         "--grid", action="store_true", help="the blend's settings grid (how they were chosen)"
@@ -327,12 +329,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.details:
         print_details(hold_out(lines, corpus_name(args.details), l2=args.l2))
         return 0
-    table = loco(lines, l2=args.l2)
-    print_table(table)
-    if args.grid:
-        print_grid(table)
-    if not args.no_alerts:
-        print_alerts(table)
+    if not args.no_loco:
+        table = loco(lines, l2=args.l2)
+        print_table(table)
+        if args.grid:
+            print_grid(table)
+        if not args.no_alerts:
+            print_alerts(table)
     if not args.no_write:
         model = train(lines, l2=args.l2)
         about = {
