@@ -280,7 +280,7 @@ def _alert_line(report: Report) -> str:
     quiet = f"{len(report.quiet_alerted)}/{report.quiet_calls}"
     return (
         f"recall {report.overall.recall:.3f} precision {report.overall.precision:.3f} "
-        f"quiet alerted {quiet} sign {report.sign_agree / max(report.caller_lines, 1):.3f}"
+        f"quiet alerted {quiet} {' '.join(report.quiet_alerted)} sign {report.sign_agree / max(report.caller_lines, 1):.3f}"
     )
 
 
