@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -31,6 +32,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,7 +45,9 @@ from bench.insight_corpus import Call, load_corpus
 from bench.insight_e2e import pick_calls
 from bench.insight_render import CACHE_DIR, RATE, RenderedCall, render_call
 from bench.insight_score import align
+from ingest.asr import sphinx
 from ingest.asr.sphinx import SphinxRecognizer
+from ingest.audio import denoise
 from ingest.audio.denoise import SuppressionSettings
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from ingest.audio.segmenter import TrackSegmenter
@@ -128,11 +132,14 @@ def _mix(agent: bytes, caller: bytes) -> bytes:
 
 
 _engine: Any = None
+_engine_key = ""
 
 
 def _start_engine(options: dict[str, Any], keywords: tuple[str, ...]) -> None:
     """`denoise=yes` and `denoise_FIELD=value` (SuppressionSettings) are the front end's, the rest the decoder's."""
-    global _engine
+    global _engine, _engine_key
+    code = b"".join(Path(module.__file__ or "").read_bytes() for module in (sphinx, denoise))
+    _engine_key = repr((sorted(options.items()), keywords, hashlib.sha256(code).hexdigest()))
     options = dict(options)
     suppression = {
         k.removeprefix("denoise_"): options.pop(k) for k in list(options) if k.startswith("denoise_")
@@ -143,9 +150,19 @@ def _start_engine(options: dict[str, Any], keywords: tuple[str, ...]) -> None:
 
 
 def _recognize(pcm8k: bytes) -> tuple[Recognition, float]:
+    """One utterance, or what an earlier run of the same engine settings made of it (a run
+    stopped half way keeps what it did; the CPU time is the first run's)."""
+    key = hashlib.sha256(_engine_key.encode() + pcm8k).hexdigest()[:32]
+    cached = CACHE_DIR / "recognitions" / f"{key}.pickle"
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())  # type: ignore[no-any-return]  # written below
     began = time.process_time()
     recognition = _engine.recognize(resample_pcm16(pcm8k, RATE, ASR_RATE))
-    return recognition, time.process_time() - began
+    done = (recognition, time.process_time() - began)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.with_suffix(f".{os.getpid()}").write_bytes(pickle.dumps(done))
+    cached.with_suffix(f".{os.getpid()}").replace(cached)
+    return done
 
 
 def recognize_all(
@@ -153,7 +170,7 @@ def recognize_all(
 ) -> tuple[list[Recognition], float]:
     """Every utterance through a fresh engine per process; the results and CPU seconds spent."""
     with ProcessPoolExecutor(jobs, initializer=_start_engine, initargs=(options, keywords)) as pool:
-        done = list(pool.map(_recognize, [u.pcm8k for u in utterances], chunksize=4))
+        done = list(pool.map(_recognize, [u.pcm8k for u in utterances], chunksize=1))
     return [recognition for recognition, _ in done], sum(cpu for _, cpu in done)
 
 
@@ -253,7 +270,8 @@ def print_breakdown(label: str, result: Breakdown, cpu_s: float, audio_s: float)
         f"ins {result.rate('ins'):.3f}: outside lines {result.rate('ins outside any line'):.3f}, "
         f"inside {result.rate('ins inside a line'):.3f}) keyword recall {result.keywords.recall:.3f} "
         f"precision {result.keywords.precision:.3f}; {counts['ok']} right, {counts['stray words']} stray words; "
-        f"CPU {cpu_s / audio_s * 1000:.0f} ms per utterance second"
+        f"CPU {cpu_s / audio_s * 1000:.0f} ms per utterance second",
+        flush=True,
     )
 
 
@@ -283,20 +301,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="decoding processes")
     parser.add_argument("--sweep", action="store_true", help="also score with low-confidence words dropped")
+    parser.add_argument(
+        "--no-spotting", action="store_true", help="skip the keyword-spotting pass (WER only, twice as fast)"
+    )
     args = parser.parse_args(argv)
 
     settings = IngestSettings()
     variants = [v.split("=", 1) for v in args.variant] or [["worker", settings.sphinx_options]]
     alert_settings = load_alert_settings(env={})
-    keywords = boost_keywords(alert_settings.segment_rules)
+    keywords = () if args.no_spotting else boost_keywords(alert_settings.segment_rules)
     english = [c for c in load_corpus() if all(line.lang == "en" for line in c.lines)]
     calls = pick_calls(english, args.calls)
-    print(f"{len(calls)} English calls, {os.cpu_count()} CPUs, {args.jobs} decoding process(es)")
+    print(f"{len(calls)} English calls, {os.cpu_count()} CPUs, {args.jobs} decoding process(es)", flush=True)
     for condition in args.conditions.split(","):
         rendered = [(call, render_call(call, condition)) for call in calls]
         utterances = [u for call, r in rendered for u in cut_utterances(r, call.mixed, settings.vad)]
         audio_s = sum(len(u.pcm8k) / 2 / RATE for u in utterances)
-        print(f"\n{condition}: {len(utterances)} utterances, {audio_s:.0f} s")
+        print(f"\n{condition}: {len(utterances)} utterances, {audio_s:.0f} s", flush=True)
         for name, options in variants:
             recognitions, cpu_s = recognize_all(
                 utterances, parse_decoder_options(options), keywords, args.jobs

@@ -33,6 +33,15 @@ class SuppressionSettings:
     """No cell is turned down further: deeper cuts distort the speech under it."""
     smoothing: float = 0.96
     """Weight of the previous frame in the decision-directed a-priori SNR."""
+    level_gate_db: float | None = None
+    """Frames whose level (held over `gate_hold_s` either side) stays this far
+    below the utterance's loud frames are turned down to the gain floor: on a
+    noisy line an utterance often runs on through background talk after the
+    speaker has finished, and the recogniser transcribes that talk. None: off."""
+    gate_hold_s: float = 0.15
+    """Pauses between a speaker's words are shorter than twice this."""
+    wiener: bool = True
+    """The spectral filter; off leaves only the level gate (if any)."""
     clean_snr_db: float = 30.0
     """An utterance whose speech stands this far above its quietest frames is
     left as it is: there is nothing to remove, and filtering would only
@@ -56,7 +65,13 @@ def suppress_noise(pcm: bytes, sample_rate: int, settings: SuppressionSettings |
     noise = noise_spectrum(power, settings.noise_quantile)
     if utterance_snr_db(power, noise) >= settings.clean_snr_db:
         return pcm
-    gains = wiener_gains(power, noise * settings.over_subtraction, settings)
+    if settings.wiener:
+        gains = wiener_gains(power, noise * settings.over_subtraction, settings)
+    else:
+        gains = np.ones_like(power)
+    if settings.level_gate_db is not None:
+        held = round(settings.gate_hold_s * sample_rate / hop)
+        gains *= level_gate(power, settings.level_gate_db, held, settings.gain_floor_db)[:, None]
     cleaned = np.fft.irfft(spectrum * gains, n=frame, axis=1) * window
     out = np.zeros(padded.size)
     for index in range(count):
@@ -77,6 +92,17 @@ def utterance_snr_db(power: np.ndarray, noise: np.ndarray) -> float:
     energy = np.sort(power.sum(axis=1))
     loud = energy[-max(1, len(energy) // 10) :].mean()
     return float(10 * np.log10(loud / noise.sum()))
+
+
+def level_gate(power: np.ndarray, below_db: float, held_frames: int, floor_db: float) -> np.ndarray:
+    """Per-frame gains: 1 near the loud frames' level, the floor for stretches far below it."""
+    level = 10 * np.log10(power.sum(axis=1) + 1e-9)
+    loud = float(np.mean(np.sort(level)[-max(1, len(level) // 10) :]))
+    padded = np.pad(level, held_frames, mode="edge")
+    held = np.lib.stride_tricks.sliding_window_view(padded, 2 * held_frames + 1).max(axis=1)
+    gate = np.where(held >= loud - below_db, 1.0, 10 ** (floor_db / 20))
+    ramp = np.ones(3) / 3  # no clicks where the gate opens or closes
+    return np.asarray(np.convolve(np.pad(gate, 1, mode="edge"), ramp, mode="valid"))
 
 
 def wiener_gains(power: np.ndarray, noise: np.ndarray, settings: SuppressionSettings) -> np.ndarray:
