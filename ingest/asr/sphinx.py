@@ -71,6 +71,10 @@ class SphinxRecognizer:
     `keywords` (the alert configuration's) are also listened for by a
     keyword-list search over the same audio (see `ingest.asr.sphinx_keywords`);
     its finds come back in `Recognition.spotted`.
+
+    `noise_suppression` puts `ingest.audio.denoise` before the decoder (off
+    by default: on 15 dB babble it cut words invented in background talk but
+    also a quarter to a third of the right words; README, "Alerts on a noisy line").
     """
 
     name = "sphinx"
