@@ -7,6 +7,7 @@ package costs nothing until an engine is created.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ingest.asr.base import (
     EngineUnavailable,
@@ -82,7 +83,9 @@ def create_engine(
 
     from ingest.asr.sphinx import SphinxRecognizer  # noqa: PLC0415 (only the chosen engine loads)
 
-    return SphinxRecognizer(keywords=keywords, **parse_decoder_options(settings.sphinx_options))
+    # Decoder options are pocketsphinx's own names; none of them is a keyword of the class.
+    decoder_options: dict[str, Any] = dict(parse_decoder_options(settings.sphinx_options))
+    return SphinxRecognizer(keywords=keywords, **decoder_options)
 
 
 def _create_openai_engine(settings: IngestSettings, keywords: tuple[str, ...]) -> UtteranceRecognizer:

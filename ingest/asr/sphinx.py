@@ -82,6 +82,7 @@ class SphinxRecognizer:
     def __init__(
         self,
         keywords: Iterable[str] = (),
+        *,
         noise_suppression: SuppressionSettings | None = None,
         **decoder_options: Any,
     ) -> None:
