@@ -47,9 +47,14 @@ async def in_browser(action: Callable[[], T]) -> T:
 
 
 def wait_for(driver: Any, condition: Callable[[Any], T], timeout: float = 60.0) -> T:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
+    # A live page re-renders while the condition reads it: an element gone stale
+    # between finding and reading it means "not yet", not a failure.
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition)
 
 
 def screenshot(driver: Any, name: str) -> Path:

@@ -91,7 +91,9 @@ class LiveCall:
                     )
                     await writer.drain()
                     await asyncio.sleep(0.2)  # pacing: real-time audio, not synchronisation
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, RuntimeError):
+            # uvloop raises RuntimeError ("the handler is closed") for a write to a
+            # transport its peer already closed; asyncio's loop raises ConnectionError.
             self.connection_lost = True
 
     async def hang_up(self) -> None:
