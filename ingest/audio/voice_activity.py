@@ -132,6 +132,8 @@ measured with that lag. Without it utterances started and ended 75 ms earlier (l
 trailing audio), and pocketsphinx's word error rose from 0.305 to 0.321
 (bench/insight_e2e clean, same load)."""
 _FRAME_16K = SILERO_RATE * 20 // 1000
+_RECENT_FRAMES = 64
+"""More than the frames a run of windows can hold plus what the resampler holds back."""
 
 
 class SileroDetector:
@@ -152,6 +154,8 @@ class SileroDetector:
         self._gate = NoiseFloorGate()
         self._loud: deque[bool] = deque()
         """The gate's verdict on each undecided frame, oldest first."""
+        self._recent_loud: deque[bool] = deque(maxlen=_RECENT_FRAMES)
+        """The gate's verdict on the newest frames fed, decided or not."""
         self._frames_fed = 0
         self._frames_decided = 0
         self._windows_judged = 0
@@ -165,7 +169,9 @@ class SileroDetector:
         self.last_probability = 0.0
 
     def feed(self, frame: bytes) -> list[bool]:
-        self._loud.append(self._gate.passes(frame))
+        loud = self._gate.passes(frame)
+        self._loud.append(loud)
+        self._recent_loud.append(loud)
         self._frames_fed += 1
         self._unresampled += frame
         wanted = SILERO_BATCH_WINDOWS * _WINDOW - len(self._samples)
@@ -197,16 +203,19 @@ class SileroDetector:
         self._samples = np.concatenate((self._samples, fresh)) if len(self._samples) else fresh
 
     def _judge(self, count: int) -> None:
-        """Judge the next `count` whole windows of `_samples` in one network call,
-        or none when no frame they hold stands above the noise floor."""
+        """Judge the next `count` whole windows of `_samples` in one network call, or
+        skip them when no frame they hold stands above the noise floor and none has
+        for `SILERO_QUIET_WINDOWS_BEFORE_SKIP` windows before them."""
         first = self._windows_judged
+        recent = self._recent_loud
+        oldest_recent = self._frames_fed - len(recent)
         frames = range(
-            max(self._frames_decided, first * _WINDOW // _FRAME_16K),
+            max(oldest_recent, first * _WINDOW // _FRAME_16K),
             min(self._frames_fed, -(-(first + count) * _WINDOW // _FRAME_16K)),
         )
         windows = self._samples[: count * _WINDOW].reshape(count, _WINDOW)
         self._samples = self._samples[count * _WINDOW :]
-        quiet = not any(self._loud[k - self._frames_decided] for k in frames)
+        quiet = not any(recent[k - oldest_recent] for k in frames)
         quiet_before, self._quiet_windows = self._quiet_windows, self._quiet_windows + count if quiet else 0
         if quiet and quiet_before >= SILERO_QUIET_WINDOWS_BEFORE_SKIP:
             self.runs_skipped += 1
