@@ -166,7 +166,6 @@ class SileroDetector:
         """Windows in a row, up to the newest judged, with no frame above the noise floor."""
         self.runs = 0
         self.runs_skipped = 0
-        self.last_probability = 0.0
 
     def feed(self, frame: bytes) -> list[bool]:
         loud = self._gate.passes(frame)
@@ -234,7 +233,6 @@ class SileroDetector:
                 None, {"input": batch, "h": self._h, "c": self._c}
             )
             for probability in np.asarray(probabilities, dtype=np.float64).reshape(-1).tolist():
-                self.last_probability = probability
                 self._speaking = probability >= (self._release if self._speaking else self._threshold)
                 self._window_speech.append(self._speaking)
         self._windows_judged += count
