@@ -47,7 +47,7 @@ from bench.insight_render import CACHE_DIR, RATE, RenderedCall, render_call
 from bench.insight_score import align
 from ingest.asr import sphinx
 from ingest.asr.sphinx import SphinxRecognizer
-from ingest.audio import denoise
+from ingest.audio import denoise, segmenter, voice_activity
 from ingest.audio.denoise import SuppressionSettings
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from ingest.audio.segmenter import TrackSegmenter
@@ -98,6 +98,8 @@ def cut_utterances(rendered: RenderedCall, mixed: bool, vad: VadSettings) -> lis
     tracks = {"unknown": _mix(rendered.agent, rendered.caller)} if mixed else {
         "agent": rendered.agent, "caller": rendered.caller}  # fmt: skip
     key = hashlib.sha256(repr((vad, sorted(tracks))).encode())
+    for module in (segmenter, voice_activity):  # the cuts change with the code, not only the settings
+        key.update(Path(module.__file__ or "").read_bytes())
     for pcm in tracks.values():
         key.update(hashlib.sha256(pcm).digest())
     cached = CACHE_DIR / "cuts" / f"{key.hexdigest()[:24]}.json"
@@ -106,11 +108,11 @@ def cut_utterances(rendered: RenderedCall, mixed: bool, vad: VadSettings) -> lis
     else:
         spans = []
         for speaker, pcm in tracks.items():
-            segmenter = TrackSegmenter(vad, RATE)
+            track = TrackSegmenter(vad, RATE)
             found = []
             for offset in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
-                found += segmenter.feed(pcm[offset : offset + FRAME_BYTES], offset / 2 / RATE)
-            found += segmenter.flush()
+                found += track.feed(pcm[offset : offset + FRAME_BYTES], offset / 2 / RATE)
+            found += track.flush()
             spans += [(speaker, span.start, span.end) for span in found]
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps(spans))
@@ -306,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    settings = IngestSettings()
+    settings = IngestSettings.from_env()  # as the worker reads them: CALLMON_VAD_... apply
     variants = [v.split("=", 1) for v in args.variant] or [["worker", settings.sphinx_options]]
     alert_settings = load_alert_settings(env={})
     keywords = () if args.no_spotting else boost_keywords(alert_settings.segment_rules)
