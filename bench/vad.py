@@ -14,6 +14,11 @@ per engine and condition:
 - spurious utterances: ones that overlap no line (noise taken for speech),
 - utterances cut by the length cap instead of by silence (a segmenter that
   hears speech in the noise never closes an utterance),
+- median utterance length, and speech share: the part of the utterances' time
+  that falls on the speaker's own lines (with 0.2 s either side). Under
+  babble a segmenter that takes the room's talk for the speaker's keeps
+  utterances open past the line, and the recogniser turns that stretch into
+  invented words,
 - onset error: where the utterance that covers most of a line starts, minus
   where the line's voice starts (first 10 ms above 3 % of its peak level),
   p50 and p95 in ms: positive means the start of the line was cut off (lost
@@ -28,6 +33,7 @@ per engine and condition:
     python -m bench.vad
     python -m bench.vad --words   # also first words lost (pocketsphinx)
     python -m bench.vad --threshold 0.5 --release-threshold 0.35   # Silero as it was before issue 11
+    python -m bench.vad --speaker-range-db 0   # without the speaker-level check
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ CONDITIONS: tuple[tuple[str, float | None, str | None, bool], ...] = (
 )
 """(label, SNR in dB, noise kind, sharp telephone band)"""
 RATE = 8000
+LINE_MARGIN_S = 0.2
+"""Utterance time this close to a line of the speaker counts as on the line (speech share)."""
 
 
 @dataclass
@@ -76,6 +84,8 @@ class Tally:
     first_checked: int = 0
     first_lost: int = 0
     onset_errors: list[float] = field(default_factory=list)
+    utterance_s: list[float] = field(default_factory=list)
+    on_lines_s: float = 0.0
     cpu_s: float = 0.0
     audio_s: float = 0.0
 
@@ -177,6 +187,12 @@ def score(
     tally.utterances += len(spans)
     tally.capped += sum(s.end - s.start >= max_s - 0.05 for s in spans)
     tally.spurious += sum(not any(s.start < line.end and s.end > line.start for line in lines) for s in spans)
+    for span in spans:
+        tally.utterance_s.append(span.end - span.start)
+        tally.on_lines_s += sum(
+            max(0.0, min(span.end, line.end + LINE_MARGIN_S) - max(span.start, line.start - LINE_MARGIN_S))
+            for line in lines
+        )
     for line in lines:
         overlaps = [(min(s.end, line.end) - max(s.start, line.start), s) for s in spans]
         overlaps = [(length, s) for length, s in overlaps if length > 0]
@@ -200,16 +216,26 @@ def main() -> None:
     parser.add_argument(
         "--release-threshold", type=float, default=defaults.release_threshold, help="Silero: closes speech"
     )
+    parser.add_argument(
+        "--speaker-range-db",
+        type=float,
+        default=defaults.speaker_range_db,
+        help="Silero: frames this far below the speaker are background (0: off, as before)",
+    )
     parser.add_argument("--words", action="store_true", help="also count first words lost (pocketsphinx)")
     args = parser.parse_args()
     check = FirstWordCheck() if args.words else None
     calls: list[CallAudio] = [render_call(script) for script in bundled_scripts()]
     max_s = VadSettings().max_utterance_s
     print(f"{len(calls)} calls, {sum(len(c.lines) for c in calls)} lines, two tracks each")
-    print(f"Silero opens at {args.threshold:g}, releases below {args.release_threshold:g}\n")
+    print(
+        f"Silero opens at {args.threshold:g}, releases below {args.release_threshold:g}, "
+        f"speaker range {args.speaker_range_db:g} dB\n"
+    )
     print(
         f"{'condition':<18} {'engine':<7} {'utt/line':>8} {'found':>7} {'spurious':>8} {'capped':>6} "
-        f"{'onset p50':>9} {'onset p95':>9} {'1st lost':>8} {'CPU ms per audio s':>19}"
+        f"{'median s':>8} {'speech':>6} {'onset p50':>9} {'onset p95':>9} {'1st lost':>8} "
+        f"{'CPU ms per audio s':>19}"
     )
     for name, snr, kind, band in CONDITIONS:
         label = name if snr is None else f"{name} {snr:g} dB"
@@ -225,6 +251,7 @@ def main() -> None:
                         engine=engine,
                         threshold=args.threshold,
                         release_threshold=args.release_threshold,
+                        speaker_range_db=args.speaker_range_db,
                     )
                     spans, cpu = segment(pcm, settings)
                     own_lines = [line for line in call.lines if line.speaker == speaker]
@@ -240,7 +267,9 @@ def main() -> None:
             lost = f"{tally.first_lost}/{tally.first_checked}" if tally.first_checked else "-"
             print(
                 f"{label:<18} {engine:<7} {tally.utterances / tally.lines:8.2f} "
-                f"{tally.found:3d}/{tally.lines:<3d} {tally.spurious:8d} {tally.capped:6d} {p50:9.0f} {p95:9.0f} {lost:>8} "
+                f"{tally.found:3d}/{tally.lines:<3d} {tally.spurious:8d} {tally.capped:6d} "
+                f"{float(np.median(tally.utterance_s)):8.2f} {tally.on_lines_s / sum(tally.utterance_s):6.2f} "
+                f"{p50:9.0f} {p95:9.0f} {lost:>8} "
                 f"{1000 * tally.cpu_s / tally.audio_s:19.2f}"
             )
 

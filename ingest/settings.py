@@ -83,6 +83,9 @@ class VadSettings:
     """Voiced audio needed to open an utterance (shorter blips are noise)."""
     padding_ms: int = 200
     """Audio kept before the first voiced frame, so onsets are not clipped."""
+    speaker_range_db: float = 12.0
+    """Silero: a frame this far below the speaker's loud frames of the last 15 s, and less
+    than this far above the background, is not their speech (background talk); 0: off."""
 
 
 class IngestSettings(CallmonSettings):
@@ -198,6 +201,11 @@ class IngestSettings(CallmonSettings):
     """Voiced audio needed to open an utterance (shorter blips are noise)."""
     vad_padding_ms: int = 200
     """Audio kept before the first voiced frame, so onsets are not clipped."""
+    vad_speaker_range_db: float = Field(12.0, ge=0)
+    """Silero: a frame more than this far below the track's loud frames of the last 15 s
+    (its speaker), and less than this far above the line's background, does not count as
+    their speech, so background talk about 15 dB below them no longer holds their
+    utterance open; 0 turns the check off."""
     audiosocket_allow: str = "127.0.0.0/8,::1"
     """Source networks allowed to connect to AudioSocket (comma list; it has no authentication)."""
     audiosocket_max_connections: int = 400
@@ -302,6 +310,7 @@ class IngestSettings(CallmonSettings):
             max_utterance_s=self.vad_max_utterance_s,
             min_speech_ms=self.vad_min_speech_ms,
             padding_ms=self.vad_padding_ms,
+            speaker_range_db=self.vad_speaker_range_db,
         )
 
 

@@ -131,3 +131,57 @@ def test_silero_closes_utterances_in_15_db_noise(seed: int) -> None:
     spans += track.flush()
     assert len(spans) == 2, [(round(s.start, 2), round(s.end, 2)) for s in spans]
     assert all(span.end - span.start < 6.0 for span in spans), "closed by silence, not by the length cap"
+
+
+def _background_talk(samples: int, level_db: float, reference: bytes) -> np.ndarray:
+    """Two other people talking on and on (a busy room), `level_db` below `reference`'s speech."""
+    talk = [
+        np.frombuffer(speak(text, voice), dtype=np.int16).astype(np.float64)
+        for text, voice in (
+            ("the delivery should arrive on tuesday morning and we will call you first", "unknown"),
+            ("could you spell the postcode for me please and the house number", "agent"),
+        )
+    ]
+    out = np.zeros(samples)
+    for index, voice in enumerate(talk):
+        cursor = 1200 * index
+        while cursor < samples:
+            end = min(samples, cursor + len(voice))
+            out[cursor:end] += voice[: end - cursor]
+            cursor = end + 1600
+    speech = np.frombuffer(reference, dtype=np.int16).astype(np.float64)
+    voiced = speech[np.abs(speech) > 100]
+    return out * np.sqrt(
+        float(np.mean(voiced**2)) / 10 ** (level_db / 10) / float(np.mean(out[out != 0] ** 2))
+    )
+
+
+def _cut(pcm: bytes, settings: VadSettings) -> list[tuple[float, float]]:
+    track = TrackSegmenter(settings, 8000)
+    spans = []
+    for offset in range(0, len(pcm), 320):
+        spans += track.feed(pcm[offset : offset + 320], offset / 16000)
+    spans += track.flush()
+    return [(round(span.start, 2), round(span.end, 2)) for span in spans]
+
+
+@pytest.mark.parametrize("line", ["my broadband has been down since friday", "i want to speak to a manager"])
+def test_a_line_ends_when_the_speaker_stops_although_others_talk_behind_them(line: str) -> None:
+    """Babble 15 dB under the caller, who speaks, then listens for 6 s (the agent is on
+    the other track) while the room goes on talking: the caller's utterance ends with
+    their line, instead of running on through the babble to the length cap."""
+    spoken = speak(line, "caller")
+    lead, listening = 8000 * 2, 8000 * 2 * 6
+    clean = np.zeros((lead + len(spoken) + listening) // 2)
+    clean[lead // 2 : (lead + len(spoken)) // 2] = np.frombuffer(spoken, dtype=np.int16)
+    noisy = clean + _background_talk(len(clean), 15.0, spoken)
+    pcm = np.clip(noisy, -32768, 32767).astype(np.int16).tobytes()
+    line_end = (lead + len(spoken)) / 16000
+
+    spans = _cut(pcm, VadSettings(engine="silero"))
+    covering = [span for span in spans if span[0] < line_end and span[1] > lead / 16000]
+    assert len(covering) == 1, spans
+    assert covering[0][1] < line_end + 1.0, f"the line ends at {line_end:.2f} s: {spans}"
+    # Without the speaker-level check the babble after the line is taken for their speech.
+    unchecked = _cut(pcm, VadSettings(engine="silero", speaker_range_db=0))
+    assert max(end for _, end in unchecked) > line_end + 2.0, unchecked

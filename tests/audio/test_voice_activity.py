@@ -93,3 +93,21 @@ def test_noise_floor_gate_opens_for_speech_over_steady_hiss() -> None:
     assert not any(gate.passes(frame) for frame in _frames(hiss)[50:]), "the floor alone never passes"
     loud = (np.frombuffer(speak("hello", "caller"), dtype=np.int16).astype(np.int32) * 2).clip(-32768, 32767)
     assert any(gate.passes(frame) for frame in _frames(loud.astype(np.int16).tobytes()))
+
+
+def test_noise_floor_gate_drops_what_is_far_below_the_speaker() -> None:
+    """1 s of quiet, 3 s of a speaker, then 3 s of sound 15 dB below them (background
+    talk while they listen): only the speaker-level check tells the last apart."""
+    rng = np.random.default_rng(5)
+
+    def sound(seconds: float, rms: float) -> list[bytes]:
+        samples = rng.standard_normal(int(8000 * seconds)) * rms
+        return _frames(samples.clip(-32768, 32767).astype(np.int16).tobytes())
+
+    track = sound(1, 20) + sound(3, 3000) + sound(3, 3000 * 10 ** (-15 / 20))
+    checked, unchecked = NoiseFloorGate(speaker_range_db=12), NoiseFloorGate(speaker_range_db=0)
+    heard = [(checked.passes(frame), unchecked.passes(frame)) for frame in track]
+    speaker, behind = heard[50:200], heard[200:]
+    assert all(a and b for a, b in speaker[10:]), "the speaker passes both"
+    assert not any(a for a, _ in behind[10:]), "15 dB below the speaker is not their speech"
+    assert all(b for _, b in behind[:50]), "the floor (the first second's quiet) alone lets it through"
