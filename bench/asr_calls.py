@@ -47,8 +47,7 @@ from bench.insight_render import CACHE_DIR, RATE, RenderedCall, render_call
 from bench.insight_score import align
 from ingest.asr import sphinx
 from ingest.asr.sphinx import SphinxRecognizer
-from ingest.audio import denoise, segmenter, voice_activity
-from ingest.audio.denoise import SuppressionSettings
+from ingest.audio import segmenter, voice_activity
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from ingest.audio.segmenter import TrackSegmenter
 from ingest.events import Recognition, TranscriptSegment
@@ -138,17 +137,11 @@ _engine_key = ""
 
 
 def _start_engine(options: dict[str, Any], keywords: tuple[str, ...]) -> None:
-    """`denoise=yes` and `denoise_FIELD=value` (SuppressionSettings) are the front end's, the rest the decoder's."""
+    """The decoder with `options` (pocketsphinx's), in this decoding process."""
     global _engine, _engine_key
-    code = b"".join(Path(module.__file__ or "").read_bytes() for module in (sphinx, denoise))
+    code = Path(sphinx.__file__ or "").read_bytes()
     _engine_key = repr((sorted(options.items()), keywords, hashlib.sha256(code).hexdigest()))
-    options = dict(options)
-    suppression = {
-        k.removeprefix("denoise_"): options.pop(k) for k in list(options) if k.startswith("denoise_")
-    }
-    wanted = bool(options.pop("denoise", False)) or bool(suppression)
-    settings = SuppressionSettings(**suppression) if wanted else None
-    _engine = SphinxRecognizer(keywords=keywords, noise_suppression=settings, **options)
+    _engine = SphinxRecognizer(keywords=keywords, **options)
 
 
 def _recognize(pcm8k: bytes) -> tuple[Recognition, float]:

@@ -28,7 +28,6 @@ from ingest.asr.sphinx_keywords import (
     keyword_list,
     plain_word,
 )
-from ingest.audio.denoise import SuppressionSettings, suppress_noise
 from ingest.audio.resample import resample_pcm16
 from ingest.events import Recognition, WordConfidence
 
@@ -71,22 +70,11 @@ class SphinxRecognizer:
     `keywords` (the alert configuration's) are also listened for by a
     keyword-list search over the same audio (see `ingest.asr.sphinx_keywords`);
     its finds come back in `Recognition.spotted`.
-
-    `noise_suppression` puts `ingest.audio.denoise` before the decoder (off
-    by default: on 15 dB babble it cut words invented in background talk but
-    also a quarter to a third of the right words; README, "Alerts on a noisy line").
     """
 
     name = "sphinx"
 
-    def __init__(
-        self,
-        keywords: Iterable[str] = (),
-        *,
-        noise_suppression: SuppressionSettings | None = None,
-        **decoder_options: Any,
-    ) -> None:
-        self._noise_suppression = noise_suppression
+    def __init__(self, keywords: Iterable[str] = (), **decoder_options: Any) -> None:
         self._decoder_options = {"logfn": "/dev/null", **decoder_options}
         # Utterances arrive at 16 kHz; a decoder set to another rate (telephone
         # audio fed at its own 8 kHz) gets them resampled to that rate.
@@ -105,8 +93,6 @@ class SphinxRecognizer:
         decoder = self._decoder()
         lm = self._local.language_model
         pcm = resample_pcm16(pcm16k, SAMPLE_RATE, self._decoder_rate)
-        if self._noise_suppression is not None:
-            pcm = suppress_noise(pcm, self._decoder_rate, self._noise_suppression)
         hypothesis, segments = _decode(decoder, pcm, lm, lm)
         if hypothesis is None:
             return Recognition(text="", confidence=0.0, language="en")
