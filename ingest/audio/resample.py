@@ -28,16 +28,25 @@ def pcm16_to_float32(pcm: bytes) -> np.ndarray:
 
 
 class StreamResampler:
-    """Chunk-by-chunk resampling that keeps filter state between chunks."""
+    """Chunk-by-chunk resampling that keeps filter state between chunks.
+
+    The stream works in float32 and rounds to 16 bits itself: a soxr stream with
+    int16 output dithers with a seed taken from the clock, so the same audio came
+    out different on every run, and the voice detector behind it moved
+    utterance starts by 20-60 ms from one run to the next."""
 
     def __init__(self, from_rate: int, to_rate: int = ASR_RATE) -> None:
         self.from_rate = from_rate
         self.to_rate = to_rate
-        self._stream = soxr.ResampleStream(from_rate, to_rate, 1, dtype="int16", quality="HQ")
+        self._stream = soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="HQ")
 
     def feed(self, pcm: bytes) -> bytes:
-        samples = np.frombuffer(pcm, dtype=np.int16)
-        return bytes(self._stream.resample_chunk(samples).tobytes())
+        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
+        return _to_pcm16(self._stream.resample_chunk(samples))
 
     def flush(self) -> bytes:
-        return bytes(self._stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True).tobytes())
+        return _to_pcm16(self._stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+
+
+def _to_pcm16(samples: np.ndarray) -> bytes:
+    return bytes(np.clip(np.rint(samples), -32768, 32767).astype(np.int16).tobytes())
