@@ -16,12 +16,22 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.audio.resample import StreamResampler
 from ingest.audio.voice_activity import WebRtcDetector, make_detector
 from ingest.settings import VadSettings
 
 FRAME_MS = 20
 VAD_RATES = (8000, 16000, 32000, 48000)
+TRIM_STRONG_DB = 6.0
+"""A speaker's strong frames are within this of the utterance's loud frames (its 95th
+percentile): vowels of their words, above babble peaks some 10-15 dB below them."""
+TRIM_KEEP_S = 0.3
+"""Audio kept before the first strong frame and after the last (soft onsets and endings)."""
+TRIM_MIN_LEAD_S = 0.5
+TRIM_MIN_TAIL_S = 1.0
+"""Shorter stretches before or after the speaker are left as they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,9 @@ class UtteranceSegmenter:
         self._last_voiced_index = -1
         self.voiced_seen = 0
         """Voiced frames pushed so far (lets callers time the last one)."""
+        self._trim = settings.speaker_range_db > 0
+        """Trim background talk off the utterance's ends (`trimmed_to_speaker`), with the
+        gate's speaker check (the same setting turns both on)."""
 
     @property
     def in_speech(self) -> bool:
@@ -118,15 +131,17 @@ class UtteranceSegmenter:
         # Keep a little trailing silence (engines like a soft ending), unless cut mid-speech.
         cut = len(frames) if keep_speaking else min(len(frames), self._last_voiced_index + 1 + self._padding)
         kept = frames[:cut]
+        if self._trim:
+            kept = trimmed_to_speaker(kept, trim_end=not keep_speaking)
         frame_s = FRAME_MS / 1000
+        end = kept[-1][0] + frame_s
+        voiced_end = frames[self._last_voiced_index][0] + frame_s if self._last_voiced_index >= 0 else end
         span = SpeechSpan(
             start=kept[0][0],
-            end=kept[-1][0] + frame_s,
+            end=end,
             pcm=b"".join(f for _, f in kept),
             sample_rate=self.sample_rate,
-            voiced_end=frames[self._last_voiced_index][0] + frame_s
-            if self._last_voiced_index >= 0
-            else kept[-1][0] + frame_s,
+            voiced_end=min(voiced_end, end),
         )
         enough = self._voiced_frames >= self._min_speech
         self._frames = []
@@ -135,6 +150,39 @@ class UtteranceSegmenter:
         self._last_voiced_index = -1
         self._in_speech = keep_speaking
         return span if enough or keep_speaking else None
+
+
+def trimmed_to_speaker(frames: list[tuple[float, bytes]], *, trim_end: bool) -> list[tuple[float, bytes]]:
+    """`frames` (one utterance) without long stretches before the speaker's first strong
+    frame and after their last: background talk the utterance opened on or ran into.
+
+    A track's first line, or one after the speaker has listened for more than 15 s,
+    starts before the gate knows the speaker's level (`NoiseFloorGate`), so under
+    babble the utterance opens on the room's talk, seconds before the speaker, and the
+    recogniser turns those seconds into words. Once the utterance is whole, its own
+    loud frames say how loud the speaker is. A stretch is cut only when it is long
+    (`TRIM_MIN_LEAD_S`, `TRIM_MIN_TAIL_S`): on a quiet line the utterance already
+    starts 200 ms before the voice and ends soon after it, and nothing is cut."""
+    if len(frames) < 2:
+        return frames
+    size = len(frames[0][1])
+    if any(len(frame) != size for _, frame in frames):
+        return frames
+    samples = np.frombuffer(b"".join(frame for _, frame in frames), dtype="<i2").astype(np.float32)
+    by_frame = samples.reshape(len(frames), size // 2)
+    levels = np.einsum("ij,ij->i", by_frame, by_frame)
+    strong = np.flatnonzero(levels >= float(np.percentile(levels, 95)) * 10 ** (-TRIM_STRONG_DB / 10))
+    if not len(strong):
+        return frames
+    frame_s = FRAME_MS / 1000
+    keep = round(TRIM_KEEP_S / frame_s)
+    start = max(0, int(strong[0]) - keep)
+    end = min(len(frames), int(strong[-1]) + 1 + keep)
+    if start * frame_s < TRIM_MIN_LEAD_S:
+        start = 0
+    if not trim_end or (len(frames) - end) * frame_s < TRIM_MIN_TAIL_S:
+        end = len(frames)
+    return frames[start:end]
 
 
 class TrackSegmenter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.audio.segmenter import TrackSegmenter, UtteranceSegmenter
+from ingest.audio.segmenter import TrackSegmenter, UtteranceSegmenter, trimmed_to_speaker
 from ingest.settings import VadSettings
 from simulator.speech import speak
 
@@ -134,7 +134,7 @@ def test_silero_closes_utterances_in_15_db_noise(seed: int) -> None:
 
 
 def _background_talk(samples: int, level_db: float, reference: bytes) -> np.ndarray:
-    """Two other people talking on and on (a busy room), `level_db` below `reference`'s speech."""
+    """Other people talking on and on (a busy room), `level_db` below `reference`'s speech."""
     talk = [
         np.frombuffer(speak(text, voice), dtype=np.int16).astype(np.float64)
         for text, voice in (
@@ -185,3 +185,28 @@ def test_a_line_ends_when_the_speaker_stops_although_others_talk_behind_them(lin
     # Without the speaker-level check the babble after the line is taken for their speech.
     unchecked = _cut(pcm, VadSettings(engine="silero", speaker_range_db=0))
     assert max(end for _, end in unchecked) > line_end + 2.0, unchecked
+
+
+def test_trimming_leaves_a_quiet_line_as_it_is() -> None:
+    voice = speak("thank you for calling how can i help", "agent")
+    pcm = bytes(3200) + voice + bytes(6400)
+    frames = [
+        (index * 0.02, pcm[offset : offset + 320])
+        for index, offset in enumerate(range(0, len(pcm) - 319, 320))
+    ]
+    assert trimmed_to_speaker(frames, trim_end=True) == frames
+
+
+def test_trimming_cuts_long_quiet_stretches_around_the_speaker() -> None:
+    voice = speak("i have called three times already", "caller")
+    murmur = (np.sin(np.arange(8000 * 2) * 0.3) * 400).astype(np.int16).tobytes()  # 2 s, 25 dB down
+    pcm = murmur + voice + murmur
+    frames = [
+        (index * 0.02, pcm[offset : offset + 320])
+        for index, offset in enumerate(range(0, len(pcm) - 319, 320))
+    ]
+    kept = trimmed_to_speaker(frames, trim_end=True)
+    assert 1.4 <= kept[0][0] <= 2.0, "starts at most 0.3 s (and a little) before the voice"
+    voice_end = (len(murmur) + len(voice)) / 16000
+    assert voice_end - 0.5 <= kept[-1][0] <= voice_end + 0.3
+    assert trimmed_to_speaker(frames, trim_end=False)[-1] == frames[-1], "a cut mid-speech keeps its end"
