@@ -85,7 +85,8 @@ class VadSettings:
     """Audio kept before the first voiced frame, so onsets are not clipped."""
     speaker_range_db: float = 12.0
     """Silero: a frame this far below the speaker's loud frames of the last 15 s, and less
-    than this far above the background, is not their speech (background talk); 0: off."""
+    than this far above the background, is not their speech (background talk); any
+    detector: utterances are trimmed to their speaker (`trimmed_to_speaker`). 0: off."""
 
 
 class IngestSettings(CallmonSettings):
@@ -205,7 +206,8 @@ class IngestSettings(CallmonSettings):
     """Silero: a frame more than this far below the track's loud frames of the last 15 s
     (its speaker), and less than this far above the line's background, does not count as
     their speech, so background talk about 15 dB below them no longer holds their
-    utterance open; 0 turns the check off."""
+    utterance open. With either detector, a finished utterance also loses long stretches
+    of background before and after its speaker. 0 turns both off."""
     audiosocket_allow: str = "127.0.0.0/8,::1"
     """Source networks allowed to connect to AudioSocket (comma list; it has no authentication)."""
     audiosocket_max_connections: int = 400

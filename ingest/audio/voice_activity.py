@@ -70,9 +70,9 @@ class VadUnavailable(RuntimeError):
 
 
 BACKGROUND_PERCENTILE = 30.0
-"""The line's background level for the speaker check (`NoiseFloorGate`): a percentile of
-the last 5 s above the floor's 10th, because babble dips between words and a floor read
-in its dips let the room's talk through (bench/vad babble 15 dB: speech share 0.57
+"""The line's background level for the speaker check (`NoiseFloorGate`): this percentile
+of the last 5 s, higher than the floor's 10th, because babble dips between words and a
+floor read in its dips let the room's talk through (bench/vad babble 15 dB: speech share 0.57
 against 0.71); on a quiet line it is still near zero while the speaker talks under 70% of
 the time, and the check stands aside."""
 
@@ -89,17 +89,18 @@ class NoiseFloorGate:
       talks). On a quiet line the floor is near zero and this always passes;
     - it is within `speaker_range_db` of the speaker's own level (a high
       percentile of the levels of the last `speaker_window_frames`, 15 s), or
-      as far above the line's background (`BACKGROUND_PERCENTILE`). Under babble 15 dB below the caller, the room's
-      talk otherwise passes the first test whenever it swells, the detector
-      hears speech in it, and the caller's utterance runs on through the
-      stretch where they only listen (median 7.5 s against 3.0 s on clean
-      lines, bench/vad); the recogniser turns that stretch into invented
-      words. Speech keeps a syllable within that range of its loudest every few
-      hundred ms, so pauses inside a line are unchanged. On a quiet line the
-      background is near zero, so "as far above the background" lets through
-      everything the first test does: a check without that part split lines
-      at commas and trimmed their soft endings (pocketsphinx's WER on the clean
-      insight calls rose from 0.309 to 0.347, bench/asr_calls). Where nobody has spoken for 15 s the
+      as far above the line's background (`BACKGROUND_PERCENTILE`). Under
+      babble 15 dB below the caller, the room's talk otherwise passes the
+      first test whenever it swells, the detector hears speech in it, and the
+      caller's utterance runs on through the stretch where they only listen
+      (median 7.5 s against 3.0 s on clean lines, bench/vad); the recogniser
+      turns that stretch into invented words. Speech keeps a syllable within
+      that range of its loudest every few hundred ms, so pauses inside a line
+      are unchanged. On a quiet line the background is near zero, so "as far
+      above the background" lets through everything the first test does: a
+      check without that part split lines at commas and trimmed their soft
+      endings (pocketsphinx's WER on the clean insight calls rose from 0.309
+      to 0.347, bench/asr_calls). Where nobody has spoken for 15 s the
       percentile is the background's own peak, and the check passes it.
       Off when `speaker_range_db` is 0.
     """
