@@ -56,6 +56,10 @@ from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT_S = 5.0
+"""How long `close` waits for its tasks and connections: shutting down must not hang on a
+Redis that went away and came back (a test teardown once waited for ever after a restart)."""
+
 HEARTBEATS_TO_EXPIRY = 3
 """A call's alive key outlives this many missed heartbeats."""
 
@@ -421,10 +425,16 @@ class RedisBus:
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.wait(tasks)
+            _, stuck = await asyncio.wait(tasks, timeout=CLOSE_WAIT_S)
+            if stuck:
+                names = ", ".join(sorted(task.get_name() for task in stuck))
+                log.warning("closing the redis bus: %s did not stop within %.0f s", names, CLOSE_WAIT_S)
         if self._outbox:
             log.warning("closing the redis bus with %d unwritten history updates", len(self._outbox))
-        await self._client.aclose()
+        try:
+            await asyncio.wait_for(self._client.aclose(), CLOSE_WAIT_S)
+        except TimeoutError:
+            log.warning("closing the redis bus: the client did not close within %.0f s", CLOSE_WAIT_S)
 
 
 def _log_command_errors(results: list[Any], what: str) -> None:
