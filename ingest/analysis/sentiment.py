@@ -41,6 +41,9 @@ data/lexicon/line_model.json) then reads the line from general features and
 may overrule the rules' label when it disagrees with confidence: a line it
 moves scores a plain +-0.5, and a line the rules read as extreme (beyond
 MAX_OVERRIDE) or through a lexicon phrase keeps the rules' reading.
+A line that insults the other party ("you people are useless", "what a
+stupid question"; `ingest.analysis.abuse`) scores at most ABUSE_SCORE: a
+supervisor reads abuse as extreme where VADER reads one negative word.
 `score_by_rules` is the hand-written scorer alone; `read_line` keeps the
 evidence (the model's probabilities and features) for --details prints.
 """
@@ -56,6 +59,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
+from ingest.analysis.abuse import ABUSE_SCORE, directed_abuse
 from ingest.analysis.complaints import (
     COMPLAINT_TOKEN,
     COMPLAINT_VALENCE,
@@ -197,7 +201,15 @@ def use_line_model(model: LineModel | None) -> Iterator[None]:
 
 
 def score_by_rules(text: str) -> Sentiment:
-    """The hand-written scorer alone: VADER, the lexicon and the complaint patterns."""
+    """The hand-written scorer alone: VADER, the lexicon, the complaint patterns
+    and directed abuse (`ingest.analysis.abuse`: at most ABUSE_SCORE)."""
+    sentiment = _score_words(text)
+    if sentiment.score > ABUSE_SCORE and directed_abuse(normalise_spelling(text)) is not None:
+        return Sentiment(ABUSE_SCORE, label_for(ABUSE_SCORE))
+    return sentiment
+
+
+def _score_words(text: str) -> Sentiment:
     if not text.strip():
         return Sentiment(0.0, "neutral")
     # VADER knows "damn", not "dammit": one spelling per word first.
@@ -216,14 +228,14 @@ def score_by_rules(text: str) -> Sentiment:
     if clause is not None:
         # "so I was lied to, brilliant": after a negative clause the lone
         # interjection is sarcasm, and the line is as negative as the clause.
-        before = score_by_rules(clause)
+        before = _score_words(clause)
         if before.label == "negative":
             return before
     opening = sarcastic_opening(said)
     if opening is not None:
         # "oh great, another automated message": before a clause that is
         # negative on its own the opening interjection is sarcasm too.
-        after = score_by_rules(opening)
+        after = _score_words(opening)
         if after.label == "negative":
             return after
     marked = _marked(said)
