@@ -71,6 +71,19 @@ def spot_keywords(
     return found
 
 
+def excepted_keywords(
+    text: str,
+    keywords: Iterable[str] = DEFAULT_ALERT_KEYWORDS,
+    exceptions: Iterable[str] = DEFAULT_EXCEPTIONS,
+) -> tuple[str, ...]:
+    """The keywords `text` says only inside a context exception ("manager" in
+    "my account manager asked me to call"). A keyword-spotting pass hearing
+    the same word there is excepted with it."""
+    anywhere = spot_keywords(text, keywords, ())
+    counted = set(spot_keywords(text, keywords, exceptions))
+    return tuple(keyword for keyword in anywhere if keyword not in counted)
+
+
 def inflections(word: str) -> tuple[str, ...]:
     """Regular English inflections of one word (plural/3rd person, past, -ing).
 

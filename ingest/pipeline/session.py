@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.analysis import PartyMoods, spot_keywords, update_party_moods
+from ingest.analysis.keywords import excepted_keywords
 from ingest.call_identity import agent_from_metadata
 from ingest.call_language import call_language, language_to_ask, parse_language_map
 from ingest.events import (
@@ -257,7 +258,7 @@ class CallSession:
             engine=services.engine_name,
             sentiment_score=analysis.sentiment.score,
             sentiment_label=analysis.sentiment.label,
-            keywords=merged_keywords(analysis.keywords, timed.recognition.spotted),
+            keywords=merged_keywords(analysis.keywords, timed.recognition.spotted, understood.english),
             profanity=analysis.profanity,
             translation=understood.translation,
             # The speaker's own party's mood: a caller line shows the caller's.
@@ -349,12 +350,18 @@ def _setter(event: asyncio.Event) -> Job:
     return set_it
 
 
-def merged_keywords(heard: tuple[str, ...], spotted: tuple[WordConfidence, ...]) -> tuple[str, ...]:
+def merged_keywords(
+    heard: tuple[str, ...], spotted: tuple[WordConfidence, ...], text: str = ""
+) -> tuple[str, ...]:
     """The keywords in the text, then those only the engine's keyword-spotting
-    pass heard ("unacceptable" where the text says "on acceptable")."""
+    pass heard ("unacceptable" where the text says "on acceptable"), except
+    those `text` says only inside a context exception: the spot of "manager"
+    in "my account manager" is the same harmless word (the alert rules
+    except it too)."""
+    excepted = set(excepted_keywords(text)) if text else set()
     found = dict.fromkeys(heard)
     for spot in spotted:
-        found.update(dict.fromkeys(spot_keywords(spot.word)))
+        found.update(dict.fromkeys(k for k in spot_keywords(spot.word) if k not in excepted))
     return tuple(found)
 
 

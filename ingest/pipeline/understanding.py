@@ -25,6 +25,8 @@ class Understanding:
     language: str | None
     translation: str | None
     analysis: TextAnalysis
+    english: str
+    """The text the analysis read: the words, or their English translation."""
 
 
 async def understand(
@@ -48,7 +50,7 @@ async def understand(
             english = translation or text
         else:
             english = await _translate(translator, text, language, ANALYSIS_LANGUAGE) or text
-    return Understanding(language, translation, analyse_text(english))
+    return Understanding(language, translation, analyse_text(english), english)
 
 
 async def _translate(translator: Translator, text: str, source: str, target: str) -> str | None:

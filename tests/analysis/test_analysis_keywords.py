@@ -1,7 +1,7 @@
 import pytest
 
 from ingest.analysis import spot_keywords, spot_profanity
-from ingest.analysis.keywords import PROFANITY_FILE, load_word_list
+from ingest.analysis.keywords import PROFANITY_FILE, excepted_keywords, load_word_list
 
 
 def test_whole_words_any_case_first_occurrence_order():
@@ -60,6 +60,13 @@ def test_context_exceptions_do_not_count():
     # ...but the same word elsewhere in the utterance still counts.
     assert spot_keywords("cancel the hold, then cancel my plan") == ("cancel",)
     assert spot_keywords("get me your manager, not my account manager") == ("manager",)
+
+
+def test_keywords_said_only_inside_an_exception_are_named():
+    assert excepted_keywords("my account manager asked me to call") == ("manager",)
+    # Said once harmlessly and once for real: it counts, so it is not excepted.
+    assert excepted_keywords("not my account manager, your manager") == ()
+    assert excepted_keywords("i want a refund") == ()
 
 
 def test_custom_lists_and_multi_word_keywords():

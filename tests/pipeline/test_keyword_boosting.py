@@ -37,6 +37,14 @@ def test_spotted_keywords_join_the_segments_keywords() -> None:
     assert merged_keywords(("cancel",), ()) == ("cancel",)
 
 
+def test_a_spot_of_a_word_the_text_excepts_is_excepted_too() -> None:
+    manager = (WordConfidence("manager", 1.0),)
+    # The transcript heard it right, inside "account manager": no keyword.
+    assert merged_keywords((), manager, "hi my account manager asked me to call you") == ()
+    assert merged_keywords((), manager, "get me your manager") == ("manager",)
+    assert merged_keywords((), manager, "i want the mangler") == ("manager",)
+
+
 async def test_a_spotted_keyword_raises_its_alert(tmp_path: Path) -> None:
     settings = IngestSettings(db_path=tmp_path / "callmon.db", asr="sphinx", asr_threads=1)
     silence = bytes(int(0.8 * RATE) * 2)
