@@ -121,15 +121,16 @@ def alert_keywords(settings: AlertSettings, line: Line) -> set[str]:
     return keywords_in(settings, line.say)
 
 
-def keywords_in(settings: AlertSettings, text: str) -> set[str]:
-    """The alert keywords (both keyword rules' lists, as the rules match them) said in `text`."""
+def keywords_in(settings: AlertSettings, text: str, exceptions: tuple[str, ...] | None = None) -> set[str]:
+    """The alert keywords (both keyword rules' lists, as the rules match them) said in
+    `text`; `exceptions` None means the settings' context exceptions."""
     found: set[str] = set()
     for rule in (settings.keyword_detected, settings.legal_threat):
         found.update(
             spot_keywords(
                 text,
                 rule.keywords,
-                settings.exceptions,
+                settings.exceptions if exceptions is None else exceptions,
                 rule.synonyms,
                 inflect=rule.inflections,
                 tolerant=rule.tolerant,

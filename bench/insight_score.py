@@ -176,7 +176,10 @@ def score_call(
         report.lines_unheard += not heard
         report.wer.add(truth.say, text)
         report.wer_by_voice.setdefault(rendered.voice, WordErrors()).add(truth.say, text)
-        found_keywords = keywords_in(settings, f"{text} {spotted}")
+        # A spot of a word the text says inside a context exception ("account
+        # manager") is that harmless word, as the rules and the segment read it.
+        excepted = keywords_in(settings, text, exceptions=()) - keywords_in(settings, text)
+        found_keywords = keywords_in(settings, text) | (keywords_in(settings, spotted) - excepted)
         report.keywords.add(truth.keywords, found_keywords)
         found_profanity = {word for segment in heard for word in segment.profanity} | set(
             spot_profanity(text)

@@ -121,7 +121,9 @@ class NoiseFloorGate:
         self._percentile = percentile
         self._floor = 0.0
         self._count = 0
-        self._speaker_levels = np.zeros(speaker_window_frames, dtype=np.float64)
+        self._speaker_levels = np.zeros(
+            speaker_window_frames if speaker_range_db > 0 else 1, dtype=np.float64
+        )
         self._speaker_range = 10 ** (-speaker_range_db / 10) if speaker_range_db > 0 else None
         self._speaker_percentile = speaker_percentile
         self._speaker_bar = 0.0
@@ -131,7 +133,8 @@ class NoiseFloorGate:
         level = float(np.dot(samples, samples)) / len(samples) if len(samples) else 0.0
         count = self._count
         self._levels[count % len(self._levels)] = level
-        self._speaker_levels[count % len(self._speaker_levels)] = level
+        if self._speaker_range is not None:
+            self._speaker_levels[count % len(self._speaker_levels)] = level
         self._count = count = count + 1
         if count % 10 == 1:  # the levels move slowly: no need to sort every frame
             recent = self._levels[: min(count, len(self._levels))]

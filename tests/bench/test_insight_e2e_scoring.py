@@ -10,7 +10,7 @@ from bench.insight_corpus import Call, Line
 from bench.insight_e2e import call_language, pick_calls, protocol_for, transcribable
 from bench.insight_render import RenderedLine, apply_condition, scale, voice_for, voice_language
 from bench.insight_score import EndToEndReport, WordErrors, align, heard_label, score_call
-from ingest.events import AlertRaised, TranscriptSegment
+from ingest.events import AlertRaised, TranscriptSegment, WordConfidence
 
 
 def line(who: str, say: str, start: float, end: float, **labels: object) -> Line:
@@ -144,6 +144,22 @@ def test_score_call_tallies_alerts_keywords_sign_and_utterances():
     assert report.utterances_per_line == 1.0 and report.lines_unheard == 0
     assert report.wer.errors == 1
     assert any("candle" in note for note in report.details)
+
+
+def test_spotted_keywords_count_unless_the_text_says_them_inside_an_exception():
+    truth = call(
+        line("caller", "my account manager asked me to call", 0.5, 2.5),
+        line("caller", "it's totally unacceptable", 3.0, 5.0, kw=("unacceptable",)),
+    )
+    manager, unacceptable = WordConfidence("manager", 1.0), WordConfidence("unacceptable", 0.9)
+    heard = [
+        segment("caller", 0.5, 2.5, "my account manager asked me to call", spotted=(manager,)),
+        segment("caller", 3.0, 5.0, "it's totally on acceptable", spotted=(unacceptable,)),
+    ]
+    report = EndToEndReport()
+    lines = [rendered(item) for item in truth.lines]
+    score_call(report, load_alert_settings(env={}), truth, lines, heard, [], transcribable=True)
+    assert (report.keywords.hit, report.keywords.missed, report.keywords.false) == (1, 0, 0)
 
 
 def test_a_quiet_call_that_alerts_is_named():
