@@ -35,6 +35,13 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "account manager",
     "relationship manager",
     "credit report",
+    # Said to deny a complaint: "I'm not complaining, I just didn't know"
+    # (round 8: the unseen blind8 corpus raised a keyword on a quiet call).
+    "not complaining",
+    "not a complaint",
+    "not making a complaint",
+    "no complaints",
+    "can't complain",
 )
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "keywords.toml"

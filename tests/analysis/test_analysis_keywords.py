@@ -62,6 +62,18 @@ def test_context_exceptions_do_not_count():
     assert spot_keywords("get me your manager, not my account manager") == ("manager",)
 
 
+def test_denying_a_complaint_is_not_one():
+    assert spot_keywords("that's great, i'm not complaining, i just didn't know") == ()
+    assert spot_keywords("no complaints from me") == ()
+    assert spot_keywords("i'm not complaining, but i do want to make a complaint") == ("complaint",)
+
+
+def test_an_amount_wanted_back_is_a_refund():
+    assert spot_keywords("i'll be wanting the nine hundred pounds back") == ("refund",)
+    assert spot_keywords("can i get my deposit back") == ("refund",)
+    assert spot_keywords("i want to pay back the loan early") == ()
+
+
 def test_keywords_said_only_inside_an_exception_are_named():
     assert excepted_keywords("my account manager asked me to call") == ("manager",)
     # Said once harmlessly and once for real: it counts, so it is not excepted.
