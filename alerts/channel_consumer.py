@@ -89,6 +89,14 @@ class ChannelConsumer:
                 delay = next(delays)
                 log.warning("%s: Redis refused (%s); starting over in %.1f s", self.group.group, error, delay)
                 await asyncio.sleep(delay)
+            except Exception:  # a consumer that dies leaves its channel undelivered here
+                # uvloop reports a write to a transport the peer closed as
+                # RuntimeError, which is no redis error: start over as after an outage.
+                delay = next(delays)
+                log.exception(
+                    "%s: consuming failed unexpectedly; starting over in %.1f s", self.group.group, delay
+                )
+                await asyncio.sleep(delay)
 
     async def close(self, grace_s: float) -> None:
         """Give deliveries in flight `grace_s` to finish; the rest stay pending in

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_S = 5.0
 """How long `close` waits for its tasks and connections: shutting down must not hang on a
 Redis that went away and came back (a test teardown once waited for ever after a restart)."""
+PUMP_RETRY_S = 1.0
+"""A subscription that broke in an unexpected way is made again after this long."""
 
 HEARTBEATS_TO_EXPIRY = 3
 """A call's alive key outlives this many missed heartbeats."""
@@ -213,10 +215,11 @@ class RedisBus:
             if self._own_live and not self._down:
                 try:
                     await self._beat()
-                except RedisError as error:
-                    # One refused command must not end the heartbeat: without it every
-                    # live call of this worker would leave the wallboards.
-                    log.error("refreshing active calls failed: %s", error)
+                except Exception as error:
+                    # One refused command (or uvloop's RuntimeError on a closed
+                    # transport) must not end the heartbeat: without it every live
+                    # call of this worker would leave the wallboards.
+                    log.error("refreshing active calls failed: %r", error)
 
     async def _beat(self) -> None:
         """Refresh every own live call's alive key; put back a hash entry that a
@@ -272,6 +275,11 @@ class RedisBus:
             except TRANSPORT_ERRORS as error:
                 log.debug("redis at %s still unreachable: %s", self._where, error)
                 continue
+            except Exception as error:
+                # Not a transport error but no way back either: a reconnect task that
+                # died would leave the bus down for good (nothing else respawns it).
+                log.error("reconnecting to redis at %s failed: %r; trying again", self._where, error)
+                continue
             # No await between the outbox running empty and this: publishers
             # cannot slip an entry in that would be written out of order.
             self._down = False
@@ -322,7 +330,9 @@ class RedisBus:
         finally:
             subscription.close()
             pump.cancel()
-            await asyncio.wait([pump])
+            _, stuck = await asyncio.wait([pump], timeout=CLOSE_WAIT_S)
+            if stuck:
+                log.warning("a redis subscription to %s did not stop within %.0f s", channels, CLOSE_WAIT_S)
             self._pumps.discard(pump)
             self._subscriptions.discard(subscription)
 
@@ -342,12 +352,29 @@ class RedisBus:
                 self._went_down(error)
             except RedisError as error:
                 log.error("subscription to %s failed: %s", subscription.channels, error)
+            except Exception as error:  # a pump that dies leaves its subscribers silent for good
+                # uvloop reports a write to a transport the peer closed as
+                # RuntimeError ("the handler is closed"), not ConnectionError.
+                log.error("subscription to %s broke (%r); resubscribing", subscription.channels, error)
+                await asyncio.sleep(PUMP_RETRY_S)
             finally:
                 subscription.live.clear()
-                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
+                await self._close_pubsub(pubsub)
             # Wait for the reconnect task to see Redis back, then resubscribe.
             await self._up.wait()
             await asyncio.sleep(0.05)
+
+    async def _close_pubsub(self, pubsub: aioredis.client.PubSub) -> None:
+        """Close a subscription's connection, at most `timeout_s` and never raising:
+        after an outage its socket may be half dead, and the pump (or the bus's
+        close) must not wait on it or die of it."""
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
+        except TimeoutError:
+            log.warning("a redis subscription's connection did not close within %.1f s", self._timeout_s)
+        except Exception as error:  # closing a broken connection may fail in any way
+            log.info("a redis subscription's connection failed to close cleanly: %r", error)
 
     async def _subscribe(self, pubsub: aioredis.client.PubSub, subscription: Subscription) -> None:
         """Subscribe and wait for Redis to confirm every channel, so nothing

@@ -241,6 +241,32 @@ async def test_rides_out_a_redis_restart_that_loses_the_group(
         await bus.close()
 
 
+async def test_a_consumer_broken_in_an_unexpected_way_starts_over(
+    start_dispatcher, http_server, redis_url, store, monkeypatch
+):
+    # uvloop reports a write to a closed transport as RuntimeError, no redis error:
+    # the consumer must not die of it and leave its channel undelivered.
+    real_read_new = AlertGroup.read_new
+    broken: list[int] = []
+
+    async def breaks_once(self: AlertGroup, *args: Any, **kwargs: Any) -> Any:
+        if not broken:
+            broken.append(1)
+            raise RuntimeError("the handler is closed")
+        return await real_read_new(self, *args, **kwargs)
+
+    monkeypatch.setattr(AlertGroup, "read_new", breaks_once)
+    await start_dispatcher(stream_settings(http_server.url))
+    bus = RedisBus(redis_url)
+    try:
+        await bus.publish(make_alert(1))
+        await http_server.next_request()
+        await wait_until(lambda: store.list_deliveries("al-1"), message="the delivery record")
+        assert broken == [1]
+    finally:
+        await bus.close()
+
+
 async def _is_zero(count: Awaitable[int]) -> bool:
     return await count == 0
 

@@ -133,3 +133,33 @@ async def test_kill_9_of_a_real_worker_takes_its_live_call_off_the_board(
             process.kill()
             process.wait()
         await dashboard.close()
+
+
+async def test_a_heartbeat_that_breaks_unexpectedly_keeps_beating(redis_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # uvloop reports a write to a closed transport as RuntimeError, no redis error:
+    # a heartbeat that died of it would take every live call of the worker off the board.
+    real_beat = RedisBus._beat
+    broken: list[int] = []
+
+    async def breaks_once(self: RedisBus) -> None:
+        if not broken:
+            broken.append(1)
+            raise RuntimeError("the handler is closed")
+        await real_beat(self)
+
+    monkeypatch.setattr(RedisBus, "_beat", breaks_once)
+    worker = RedisBus(redis_server.url, heartbeat_s=0.2)
+    dashboard = RedisBus(redis_server.url)
+    try:
+        await worker.publish(CallStarted("c1", "audiosocket", 1.0))
+        await until(lambda: _broken(broken), 10, "the first heartbeat to break")
+        # Several expiry periods later the call is still there: the heartbeat went on.
+        await asyncio.sleep(2.0)
+        assert set(await dashboard.active_calls()) == {"c1"}
+    finally:
+        await worker.close()
+        await dashboard.close()
+
+
+async def _broken(broken: list[int]) -> bool:
+    return bool(broken)

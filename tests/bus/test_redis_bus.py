@@ -190,3 +190,33 @@ async def test_a_full_outbox_drops_the_oldest_updates(redis_server, caplog: pyte
         await bus.close()
     assert bus_warnings(caplog, "outbox full")
     assert bus_warnings(caplog, "5 oldest were dropped", logging.INFO)
+
+
+async def test_a_subscription_broken_in_an_unexpected_way_is_made_again(
+    redis_server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # uvloop reports a write to a transport the peer closed as RuntimeError,
+    # which is no redis error: the pump must not die of it and leave the
+    # subscriber silent for good.
+    real_get_message = aioredis.client.PubSub.get_message
+    broken = []
+
+    async def breaks_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        message = await real_get_message(self, *args, **kwargs)
+        if not broken and message is not None and message["type"] == "message":
+            broken.append(message)
+            raise RuntimeError("the handler is closed")
+        return message
+
+    monkeypatch.setattr(aioredis.client.PubSub, "get_message", breaks_once)
+    bus = RedisBus(redis_server.url, timeout_s=0.5, max_backoff_s=0.2)
+    try:
+        async with bus.subscribe("calls:events") as messages:
+            await bus.publish(CallStarted("c-lost", "twilio"))
+            async with asyncio.timeout(30):  # the old pump died here: nothing came again
+                first = await receive_eventually(bus, messages, "5")
+            assert (type(first), first.digit) == (DtmfReceived, "5")
+            assert len(broken) == 1
+    finally:
+        await bus.close()
+    assert bus_warnings(caplog, "resubscribing", logging.ERROR)
