@@ -212,6 +212,10 @@ class ListenRelay:
             except CHANNEL_ERRORS as error:
                 # Once a minute at most: a Redis outage is already reported by the bus.
                 dropped.warning("requests", "listen relay: lost the request channel (%s); retrying", error)
+            except Exception as error:
+                # uvloop reports a write to a closed transport as RuntimeError, no redis
+                # error: a relay that died of it would refuse every listen-in for good.
+                dropped.warning("requests", "listen relay: the request channel broke (%r); retrying", error)
             await asyncio.sleep(pause)
             pause = min(pause * 2, 5.0)
 

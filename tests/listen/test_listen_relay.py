@@ -22,7 +22,7 @@ from app.listen_route import FRAME_HEADER
 from app.worker import ComponentSettings, IngestWorker
 from bench.crash_worker import SlowNumberedRecognizer, crash_settings
 from bench.live_call import LiveCall, numbered_frame
-from ingest.bus.raw_channels import RawChannels
+from ingest.bus.raw_channels import RawChannels, RawSubscription
 from ingest.pipeline.listen import ListenFrame, ListenTap
 from ingest.pipeline.listen_relay import (
     REPLY_PREFIX,
@@ -340,3 +340,32 @@ async def test_every_listen_on_a_shared_port_hears_the_call(tmp_path: Path, redi
             for audit in audits:
                 await audit.close()
         assert len(via_b) == relayed
+
+
+async def test_a_request_channel_broken_in_an_unexpected_way_is_made_again(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # uvloop reports a write to a closed transport as RuntimeError, no redis error:
+    # a relay that died of it would refuse every listen-in to its calls for good.
+    real_next = RawSubscription.next
+    broken: list[int] = []
+
+    async def breaks_once(self: RawSubscription, timeout_s: float) -> bytes | None:
+        if not broken:
+            broken.append(1)
+            raise RuntimeError("the handler is closed")
+        return await real_next(self, timeout_s)
+
+    monkeypatch.setattr(RawSubscription, "next", breaks_once)
+    async with (
+        start_worker(tmp_path, "a", redis_url) as worker_a,
+        start_worker(tmp_path, "b", redis_url) as worker_b,
+        LiveCall(worker_a.audiosocket_port) as call,
+    ):
+        await until_live(worker_a, call.call_id)
+        token = issue_listen_token(SECRET, call.call_id, "sue", "supervisor", "caller")
+        async with websockets.connect(listen_url(worker_b, call.call_id, token)) as socket:
+            hello = orjson.loads(await asyncio.wait_for(socket.recv(), 10))
+            assert hello["type"] == "listening"
+            assert len(await consecutive_frames(socket, 5)) == 5
+    assert broken == [1]
