@@ -24,7 +24,7 @@ from typing import NamedTuple
 from alerts.levels import Level
 from alerts.state import CallAlertState
 from ingest.analysis import DEFAULT_EXCEPTIONS, spot_keywords, spot_profanity
-from ingest.analysis.keywords import Synonyms, default_synonyms
+from ingest.analysis.keywords import Synonyms, default_synonyms, excepted_keywords
 from ingest.events import Speaker, TranscriptSegment
 
 CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
@@ -287,7 +287,7 @@ def check_keywords(
     # the spot of it is excepted too.
     excepted = set(
         _union(
-            spot_keywords(text, rule.keywords, (), rule.synonyms, inflect=rule.inflections)
+            excepted_keywords(text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections)
             for text in _texts(segment)
         )
     ) - set(in_text)

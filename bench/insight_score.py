@@ -178,8 +178,9 @@ def score_call(
         report.wer_by_voice.setdefault(rendered.voice, WordErrors()).add(truth.say, text)
         # A spot of a word the text says inside a context exception ("account
         # manager") is that harmless word, as the rules and the segment read it.
-        excepted = keywords_in(settings, text, exceptions=()) - keywords_in(settings, text)
-        found_keywords = keywords_in(settings, text) | (keywords_in(settings, spotted) - excepted)
+        in_text = keywords_in(settings, text)
+        excepted = keywords_in(settings, text, exceptions=()) - in_text
+        found_keywords = in_text | (keywords_in(settings, spotted) - excepted)
         report.keywords.add(truth.keywords, found_keywords)
         found_profanity = {word for segment in heard for word in segment.profanity} | set(
             spot_profanity(text)

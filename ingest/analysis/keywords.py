@@ -82,12 +82,17 @@ def excepted_keywords(
     text: str,
     keywords: Iterable[str] = DEFAULT_ALERT_KEYWORDS,
     exceptions: Iterable[str] = DEFAULT_EXCEPTIONS,
+    synonyms: Synonyms | None = None,
+    *,
+    inflect: bool = True,
 ) -> tuple[str, ...]:
     """The keywords `text` says only inside a context exception ("manager" in
     "my account manager asked me to call"). A keyword-spotting pass hearing
-    the same word there is excepted with it."""
-    anywhere = spot_keywords(text, keywords, ())
-    counted = set(spot_keywords(text, keywords, exceptions))
+    the same word there is excepted with it (the segment's keywords and the
+    keyword rules both ask)."""
+    keywords = tuple(keywords)
+    anywhere = spot_keywords(text, keywords, (), synonyms, inflect=inflect)
+    counted = set(spot_keywords(text, keywords, exceptions, synonyms, inflect=inflect))
     return tuple(keyword for keyword in anywhere if keyword not in counted)
 
 
