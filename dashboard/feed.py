@@ -243,7 +243,12 @@ class LiveFeed:
             self._subscription = events
             subscribed.set()
             async for event in events:
-                self.take(event)
+                try:
+                    self.take(event)
+                except Exception:
+                    # One event the wallboard cannot file must not end live updates
+                    # for every page of this dashboard.
+                    log.exception("the live feed could not file a %s event; skipped", event.type)
 
     async def _load_current_state(self) -> None:
         try:

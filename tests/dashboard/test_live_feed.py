@@ -126,3 +126,26 @@ def test_the_agent_is_decided_the_same_way_for_storage_alerts_and_pages() -> Non
         "c", "twilio", "active", 0.0, agent="6002", agent_name="Ann", metadata={"agent": "6001"}
     )
     assert (call_agent(stored), agent_display_name(stored)) == ("6002", "Ann")
+
+
+async def test_an_event_the_feed_cannot_file_is_skipped_and_live_updates_go_on(
+    bus: MemoryBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = LiveFeed(bus)
+    file_event = feed._file
+
+    def file_or_fail(event: Event) -> None:
+        if isinstance(event, TranscriptSegment) and event.text == "boom":
+            raise ValueError("a bug in filing one event")
+        file_event(event)
+
+    monkeypatch.setattr(feed, "_file", file_or_fail)
+    await feed.start()
+    try:
+        await bus.publish(CallStarted("c1", "twilio", started_at=1.0))
+        await bus.publish(segment("c1", "boom", -0.5))
+        await bus.publish(segment("c1", "still here", -0.2))
+        await until(lambda: "c1" in feed.calls and feed.calls["c1"].last_text == "still here")
+        assert feed.messages_seen >= 3
+    finally:
+        await feed.close()
