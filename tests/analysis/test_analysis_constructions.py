@@ -14,6 +14,7 @@ import pytest
 from ingest.analysis import score_sentiment
 from ingest.analysis.complaints import compile_pattern, find_complaints
 from ingest.analysis.sentiment import score_by_rules
+from ingest.analysis.thresholds import CRITICAL
 
 
 @pytest.mark.parametrize(
@@ -199,3 +200,12 @@ def test_a_complaint_outweighs_incidental_positive_words_but_not_thanks():
     assert score_sentiment("the courtesy phone they lent me has been dead since friday").label == "negative"
     # Thanks is weighed against the complaint as before, never overruled by it.
     assert score_sentiment("it took three weeks but thanks for getting it done").label == "positive"
+
+
+def test_a_hedged_feeling_is_negative_but_not_extreme():
+    # VADER sums the damage words on top of the feeling: -0.8 before round 9.
+    line = "my box came and honestly i was a bit disappointed, the biscuits were crushed and the jam had leaked everywhere"
+    assert CRITICAL < score_sentiment(line).score < 0
+    assert score_sentiment(line).label == "negative"
+    # The hedge caps only the hedged feeling: abuse in the same line stays extreme.
+    assert score_sentiment("i'm a bit annoyed, you lot are useless idiots").score < CRITICAL
