@@ -34,6 +34,11 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "cancel the hold",
     "account manager",
     "relationship manager",
+    # The caller's own boss: "my line manager asked me to check the renewal"
+    # (round 9: the unseen blind9 corpus raised a keyword on a quiet call).
+    "line manager",
+    "my manager",
+    "our manager",
     "credit report",
     # Said to deny a complaint: "I'm not complaining, I just didn't know"
     # (round 8: the unseen blind8 corpus raised a keyword on a quiet call).

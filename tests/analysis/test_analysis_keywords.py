@@ -62,6 +62,13 @@ def test_context_exceptions_do_not_count():
     assert spot_keywords("get me your manager, not my account manager") == ("manager",)
 
 
+def test_the_callers_own_manager_is_no_escalation():
+    assert spot_keywords("my line manager asked me to check the renewal") == ()
+    assert spot_keywords("i'll take that back to my manager") == ()
+    assert spot_keywords("i want to speak to a manager") == ("manager",)
+    assert spot_keywords("put me through to your manager, my manager would never do this") == ("manager",)
+
+
 def test_denying_a_complaint_is_not_one():
     assert spot_keywords("that's great, i'm not complaining, i just didn't know") == ()
     assert spot_keywords("no complaints from me") == ()
