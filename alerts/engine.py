@@ -23,6 +23,7 @@ from alerts.rules import MOOD_RULES, WORD_RULES, RuleHit, SegmentRule, WordGate,
 from alerts.state import CallAlertState, mood_key
 from alerts.trust import heard_sentiment
 from ingest.analysis import label_for, update_mood
+from ingest.analysis.mood import dispute_context_for
 from ingest.events import AlertRaised, TranscriptSegment
 
 MOOD_WINDOW = 20
@@ -133,10 +134,7 @@ def observe_moods(
     if label not in ("positive", "negative", "neutral"):
         label = label_for(segment.sentiment_score)  # bad wire input: trust the score
     moods = dict(call.moods)
-    # On a mixed stream the neutral line between two complaints is as likely the
-    # agent's as the caller's: the dispute context (ingest/analysis/mood.py) is
-    # for lines known to be the caller's.
-    context = False if segment.speaker == "unknown" else None
+    context = dispute_context_for(segment.speaker, segment.translation or segment.text)
     for key in keys:
         if segment.speaker in key:
             moods[key] = update_mood(call.mood(key), segment.sentiment_score, label, MOOD_WINDOW, context)

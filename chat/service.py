@@ -23,6 +23,7 @@ from chat.playback import StreamPlayback, SynthesisFailed, synthesize
 from chat.settings import ChatSettings
 from chat.store import Chat, ChatMessage, ChatStore
 from ingest.analysis import PartyMoods, update_party_moods
+from ingest.analysis.mood import dispute_context_for
 from ingest.bus import Bus
 from ingest.bus.channels import transcript_channel
 from ingest.events import CallEnded, CallStarted, Event, Speaker, TranscriptSegment
@@ -294,7 +295,12 @@ class ChatService:
         )
         sentiment = understood.analysis.sentiment
         moods = update_party_moods(
-            self._moods.get(chat_id, PartyMoods()), speaker, sentiment.score, sentiment.label, ROLLING_WINDOW
+            self._moods.get(chat_id, PartyMoods()),
+            speaker,
+            sentiment.score,
+            sentiment.label,
+            ROLLING_WINDOW,
+            context=dispute_context_for(speaker, understood.english),
         )
         self._moods[chat_id] = moods
         segment = TranscriptSegment(

@@ -25,6 +25,7 @@ from typing import Any
 
 from ingest.analysis import PartyMoods, spot_keywords, update_party_moods
 from ingest.analysis.keywords import excepted_keywords
+from ingest.analysis.mood import dispute_context_for
 from ingest.call_identity import agent_from_metadata
 from ingest.call_language import call_language, language_to_ask, parse_language_map
 from ingest.events import (
@@ -244,8 +245,7 @@ class CallSession:
                 analysis.sentiment.score,
                 analysis.sentiment.label,
                 window=services.settings.rolling_window,
-                # A mixed stream's neutral line may be the agent's: no dispute context there.
-                context=False if heard.speaker == "unknown" else None,
+                context=dispute_context_for(heard.speaker, understood.english),
             )
         segment = TranscriptSegment(
             call_id=self.call_id,

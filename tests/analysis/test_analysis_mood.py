@@ -140,3 +140,31 @@ def test_the_context_reaches_the_caller_mood_of_party_moods():
     ]:
         moods = update_party_moods(moods, speaker, score, label)
     assert moods.caller.consecutive_negative == (3 if mood_module.DISPUTE_CONTEXT else 1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["h f three three nine zero one", "it's six zero zero four one two nine eight",
+     "henderson, l e five, two r t", "it's marsh, fourth of june nineteen fifty two",
+     "yeah it's 4471 0092"],
+)  # fmt: skip
+def test_a_line_that_only_identifies_is_no_part_of_a_dispute(line):
+    assert mood_module.identification_answer(line)
+    assert mood_module.dispute_context_for("caller", line) is False
+    # So the streak breaks there, as SPEC's plain rule says.
+    after = update_mood(
+        feed([NEG, NEG]), 0.0, "neutral", context=mood_module.dispute_context_for("caller", line)
+    )
+    assert update_mood(after, *NEG).consecutive_negative == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["i posted it in may, i've got the receipt", "i have the bank statement right here",
+     "three weeks and nobody came", "two hundred pounds", "i was told five to seven working days",
+     "yes that's right", "four hundred and fifty pounds", "six weeks on the twelfth"],
+)  # fmt: skip
+def test_a_line_about_the_dispute_may_still_be_held(line):
+    assert not mood_module.identification_answer(line)
+    assert mood_module.dispute_context_for("caller", line) is None
+    assert mood_module.dispute_context_for("unknown", line) is False
