@@ -408,7 +408,7 @@ def _pair(tally: Tally | None) -> str:
 
 async def run(args: argparse.Namespace) -> int:
     alert_settings = load_alert_settings(env={})
-    calls = pick_calls(load_corpus(), args.calls)
+    calls = pick_calls(load_corpus(Path(args.corpus)) if args.corpus else load_corpus(), args.calls)
     conditions = args.conditions.split(",")
     unknown = set(conditions) - set(CONDITIONS)
     if unknown:
@@ -467,6 +467,11 @@ async def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=(__doc__ or "").splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--corpus",
+        metavar="TOML",
+        help="the call corpus (default data/insight/calls.toml; the blind*.toml sets were never tuned on)",
     )
     parser.add_argument("--calls", type=int, default=None, help="run N calls spread over the corpus")
     parser.add_argument(

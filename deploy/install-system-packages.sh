@@ -7,7 +7,7 @@ PACKAGES=(
   redis-server                                       # live fan-out (tests start their own)
   mariadb-server                                     # ViciDial enrichment tests
   postgresql                                         # the PostgreSQL storage backend (tests start their own)
-  flite festival festvox-kallpc16k espeak-ng sox libsox-fmt-all  # test speech and audio tools (kal_diphone: bench/insight)
+  flite festival festvox-kallpc16k festvox-kdlpc16k espeak-ng sox libsox-fmt-all  # test speech and audio tools (kal_diphone, ked_diphone: bench/insight)
   apertium apertium-eng-spa apertium-spa-ita         # offline translation (es-it: pivot tests)
   chromium chromium-driver                           # real-browser dashboard tests
   nginx haproxy openssl systemd                      # deploy/ configuration checks (systemd-analyze verify)
