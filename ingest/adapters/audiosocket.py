@@ -62,7 +62,7 @@ from ingest.adapters.audiosocket_frames import (
     silence_frame,
 )
 from ingest.adapters.audiosocket_legs import leg_of
-from ingest.adapters.pacing import OFF, AudioPacer, Pace, PacingPolicy
+from ingest.adapters.pacing import KEY_PRESS_S, OFF, AudioPacer, Pace, PacingPolicy, keypad_policy
 from ingest.events import (
     AudioReceived,
     CallEnded,
@@ -287,6 +287,8 @@ class _Connection(asyncio.Protocol):
         self._seconds_before_kind = 0.0  # audio time accumulated at earlier rates
         self._samples = 0  # samples received at the current kind's rate
         self._pacer: AudioPacer | None = None
+        self._keypad: AudioPacer | None = None
+        self._bad_digits = 0
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -362,7 +364,9 @@ class _Connection(asyncio.Protocol):
                 self.close(f"refused: {refused}")
                 return
             self.call_id, self.speaker = call_id, speaker
-            self._pacer = AudioPacer(self.server.pacing, asyncio.get_running_loop().time())
+            now = asyncio.get_running_loop().time()
+            self._pacer = AudioPacer(self.server.pacing, now)
+            self._keypad = AudioPacer(keypad_policy(self.server.pacing), now)
             log.info("AudioSocket %s: call %s, %s leg (UUID %s)", self.peer, call_id, speaker, uuid)
 
     def _on_audio(self, frame: Frame) -> None:
@@ -402,10 +406,27 @@ class _Connection(asyncio.Protocol):
         return False
 
     def _on_dtmf(self, payload: bytes) -> None:
-        assert self.call_id is not None
+        assert self.call_id is not None and self._keypad is not None
+        pace = self._keypad.admit(KEY_PRESS_S, asyncio.get_running_loop().time())
+        if pace is Pace.CLOSE:
+            self.server.connections_flooding += 1
+            self.server.admission.count_flood("audiosocket", self.call_id)
+            self.close("flood: key presses faster than a keypad (more than 10 a second)")
+            return
+        if pace is Pace.DROP:
+            return
         digit = payload.decode("ascii", errors="replace")
         if digit not in DTMF_DIGITS:
-            log.warning("AudioSocket %s: call %s: dropped DTMF %r", self.peer, self.call_id, payload)
+            self._bad_digits += 1
+            # The first few, then every 100th: a stream of them must not flood the log.
+            if self._bad_digits <= 3 or self._bad_digits % 100 == 0:
+                log.warning(
+                    "AudioSocket %s: call %s: dropped DTMF %r (%d invalid so far)",
+                    self.peer,
+                    self.call_id,
+                    payload[:8],
+                    self._bad_digits,
+                )
             return
         self.server.emit(DtmfReceived(self.call_id, self.speaker, digit, self._audio_time()))
 

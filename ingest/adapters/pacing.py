@@ -13,6 +13,13 @@ wire). Dropped audio also fills a second, leaky bucket that drains at
 within about `FLOOD_WINDOW_S` means the sender keeps flooding, and the adapter
 closes the connection (AudioSocket: the socket; Twilio: WebSocket close 1008).
 
+Key presses (DTMF) are paced the same way (`keypad_policy`): each press is
+`KEY_PRESS_S` of keypad time, so a leg may send 20 at once and then 10 a
+second, more than a keypad can (a 40 ms tone and a 40 ms gap: 12 a second
+at most, and people press far slower). Each press is an event stored in
+its own row: unpaced, a flood of them grew a worker by a gigabyte and kept
+its database busy for minutes after the hang-up.
+
 `burst_s = 0` turns pacing off: tests, the simulator's fast mode and the
 benchmarks that replay calls faster than real time on purpose run that way.
 Pure: the caller passes the clock.
@@ -55,6 +62,18 @@ class PacingPolicy:
 
 
 OFF = PacingPolicy(burst_s=0.0)
+
+KEY_PRESS_S = 0.1
+"""One key press as keypad time: the bucket refills one second a second, 10 presses."""
+KEYPAD = PacingPolicy(burst_s=2.0, flood_s=5.0)
+"""Key presses: 20 at once, then 10 a second; 50 dropped within about
+FLOOD_WINDOW_S close the connection."""
+
+
+def keypad_policy(audio: PacingPolicy) -> PacingPolicy:
+    """The key-press policy that goes with an audio policy: off when audio pacing is off
+    (a replay faster than real time sends its presses faster too)."""
+    return KEYPAD if audio.enabled else OFF
 
 
 class AudioPacer:

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from ingest.adapters.pacing import OFF, AudioPacer, Pace, PacingPolicy
+from ingest.adapters.pacing import KEY_PRESS_S, OFF, AudioPacer, Pace, PacingPolicy, keypad_policy
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
 from ingest.adapters.twilio_limits import (
     MAX_PARAMETER_NAME,
@@ -139,6 +139,7 @@ class MediaStreamSession:
         self._call_id: str | None = None
         self._ended = False
         self._clocks: dict[str, _TrackClock] = {}
+        self._keypad = AudioPacer(keypad_policy(pacing), clock())
         self.stats = StreamStats()
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "media": self._on_media,
@@ -378,6 +379,17 @@ class MediaStreamSession:
     def _on_dtmf(self, message: dict[str, Any]) -> None:
         if self._call_id is None:
             self._ignore("dtmf before start")
+            return
+        pace = self._keypad.admit(KEY_PRESS_S, self._clock())
+        if pace is Pace.CLOSE:
+            reason = "flood: key presses faster than a keypad (more than 10 a second)"
+            self._admission.count_flood("twilio", self._call_id)
+            self._end("flood")
+            self.refusal = reason
+            log.warning("twilio stream %s: closing: %s", self._connection, reason)
+            return
+        if pace is Pace.DROP:
+            self._ignore("dtmf faster than a keypad")
             return
         dtmf = message.get("dtmf")
         if type(dtmf) is not dict:

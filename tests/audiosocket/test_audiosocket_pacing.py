@@ -11,8 +11,8 @@ import uuid
 
 from audiosocket_helpers import WAIT_LIMIT, CollectingSink, wait_closed_by_server
 
-from ingest.adapters.pacing import OFF, AudioPacer, Pace, PacingPolicy
-from ingest.events import AudioReceived, CallEnded
+from ingest.adapters.pacing import KEY_PRESS_S, OFF, AudioPacer, Pace, PacingPolicy, keypad_policy
+from ingest.events import AudioReceived, CallEnded, DtmfReceived
 from simulator.audiosocket_dialer import AudioSocketDialer
 
 SECOND = bytes(8000 * 2)  # one second of 8 kHz silence
@@ -97,3 +97,35 @@ def audio_times_follow_on(audio: list[AudioReceived]) -> bool:
             return False
         position += len(event.pcm) / 2 / event.sample_rate
     return True
+
+
+def test_key_presses_are_paced_like_a_keypad_and_off_with_audio_pacing() -> None:
+    keypad = AudioPacer(keypad_policy(PacingPolicy()), now=0.0)
+    at_once = [keypad.admit(KEY_PRESS_S, 0.0) for _ in range(40)]
+    assert at_once[:20] == [Pace.ADMIT] * 20 and set(at_once[20:]) == {Pace.DROP}
+    # A person pressing four keys a second for ten minutes never loses one.
+    person = AudioPacer(keypad_policy(PacingPolicy()), now=0.0)
+    assert {person.admit(KEY_PRESS_S, n * 0.25) for n in range(2400)} == {Pace.ADMIT}
+    assert keypad_policy(OFF) == OFF
+
+
+async def test_a_key_press_flood_is_closed_and_only_a_keypads_worth_gets_in(
+    start_server, sink: CollectingSink
+) -> None:
+    server = await start_server(pacing=PacingPolicy())
+    call_id = uuid.uuid4()
+    dialer = AudioSocketDialer()
+    await dialer.connect("127.0.0.1", server.port, call_id)
+    try:
+        await dialer.send_raw(
+            bytes([0x03, 0x00, 0x01, ord("5")]) * 5000 + bytes([0x03, 0x00, 0x01, ord("Z")]) * 5000
+        )
+    except ConnectionError:
+        pass  # closed under our feet: expected
+    await wait_closed_by_server(dialer)
+    events = await asyncio.wait_for(sink.wait_call_ended(str(call_id)), WAIT_LIMIT)
+    await dialer.close()
+    assert sum(isinstance(e, DtmfReceived) for e in events) <= 21
+    ended = events[-1]
+    assert isinstance(ended, CallEnded) and ended.reason.startswith("flood: key presses")
+    assert server.admission.refused["audio-flood"] == 1

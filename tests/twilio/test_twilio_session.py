@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import Any
 
 import orjson
 import pytest
 from twilio_test_support import CollectingSink, track_audio
 
+from ingest.adapters.pacing import PacingPolicy
 from ingest.adapters.twilio_media import MediaStreamSession
 from ingest.audio.mulaw import decode_mulaw
 from ingest.events import AudioReceived, CallEnded, CallStarted, DtmfReceived
@@ -46,7 +48,7 @@ def media_message(track: str, timestamp_ms: int | str, payload: bytes = FRAME) -
     }
 
 
-def started_session(**kwargs: float) -> tuple[MediaStreamSession, CollectingSink]:
+def started_session(**kwargs: Any) -> tuple[MediaStreamSession, CollectingSink]:
     sink = CollectingSink()
     session = MediaStreamSession(sink, connection="test", **kwargs)
     session.receive_text(orjson.dumps(start_message()))
@@ -106,6 +108,23 @@ def test_dtmf_takes_the_track_position_and_speaker() -> None:
     session.receive_message({"event": "dtmf", "dtmf": {"track": "outbound_track", "digit": "#"}})
     dtmf = [e for e in sink.events if isinstance(e, DtmfReceived)]
     assert [(d.speaker, d.digit, d.audio_time) for d in dtmf] == [("caller", "7", 0.02), ("agent", "#", 0.0)]
+
+
+def test_key_presses_faster_than_a_keypad_are_dropped_then_the_stream_is_ended() -> None:
+    now = [0.0]
+    session, sink = started_session(pacing=PacingPolicy(), clock=lambda: now[0])
+    press = {"event": "dtmf", "dtmf": {"track": "inbound_track", "digit": "5"}}
+    for _ in range(30):
+        session.receive_message(press)
+    assert sum(isinstance(e, DtmfReceived) for e in sink.events) == 20 and not session.ended
+    now[0] = 1.0  # a second later a keypad's worth more gets in
+    for _ in range(10):
+        session.receive_message(press)
+    assert sum(isinstance(e, DtmfReceived) for e in sink.events) == 30
+    for _ in range(200):
+        session.receive_message(press)
+    assert session.ended and session.refusal is not None and "key presses" in session.refusal
+    assert [e.reason for e in sink.events if isinstance(e, CallEnded)] == ["flood"]
 
 
 def test_close_without_stop_ends_the_call_once() -> None:
