@@ -26,7 +26,7 @@ from chat.playback import StreamPlayback
 from chat.service import ChatService
 from ingest.adapters.stream_tokens import TOKEN_PARAMETER, issue_stream_token
 from ingest.adapters.twilio_media import MediaStreamSession
-from ingest.adapters.twilio_routes import accept_signed_stream, pump_stream, signed_form_fields
+from ingest.adapters.twilio_routes import OpenStreams, accept_signed_stream, pump_stream, signed_form_fields
 from ingest.adapters.twilio_security import TwilioSignatureChecker, public_request_url
 from ingest.events import CallEventSink
 from ingest.pipeline.admission import CallAdmission
@@ -47,6 +47,7 @@ def build_chat_router(
     checker = TwilioSignatureChecker(settings.twilio_auth_token) if settings.twilio_auth_token else None
     chat_settings = chat_service.settings
     router = APIRouter()
+    streams = OpenStreams(settings.twilio_max_streams)
 
     def url(request: Request, path: str, **query: Any) -> str:
         base = public_request_url(str(request.base_url).rstrip("/") + path, settings.public_url)
@@ -164,7 +165,7 @@ def build_chat_router(
 
     @router.websocket("/twilio/chat/media/stream", name=STREAM_ROUTE_NAME)
     async def chat_media_stream(websocket: WebSocket) -> None:
-        peer = await accept_signed_stream(websocket, checker, settings, "twilio chat stream")
+        peer = await accept_signed_stream(websocket, checker, settings, "twilio chat stream", streams)
         if peer is None:
             return
         session = MediaStreamSession(
@@ -174,7 +175,10 @@ def build_chat_router(
             auth_token=settings.twilio_auth_token,
             pacing=settings.pacing,
         )
-        await _run_chat_stream(websocket, session, chat_service)
+        try:
+            await _run_chat_stream(websocket, session, chat_service)
+        finally:
+            streams.give_back()
 
     return router
 

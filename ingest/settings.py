@@ -212,6 +212,9 @@ class IngestSettings(CallmonSettings):
     """Source networks allowed to connect to AudioSocket (comma list; it has no authentication)."""
     audiosocket_max_connections: int = 400
     """AudioSocket connections open at once (a split call uses two)."""
+    twilio_max_streams: int = Field(400, ge=1)
+    """Twilio Media Streams sockets open at once (a call uses one); further upgrades are
+    closed with 1013, so idle sockets cannot use up the worker's open files."""
     max_calls: int = 200
     """Concurrent calls over every source; new ones beyond it are refused (0: no limit)."""
     audio_burst_s: float = Field(5.0, ge=0)

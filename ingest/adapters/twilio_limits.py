@@ -18,6 +18,16 @@ MAX_MESSAGE_BYTES = 64 * 1024
 start within the parameter limits below under 10 KiB. Larger closes with 1009."""
 MESSAGE_TOO_BIG = 1009
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+START_TIMEOUT_S = 10.0
+"""A stream must send its `start` this soon after the upgrade (Twilio sends it at
+once): a socket that never does only holds memory (about 70 KB each) and a file."""
+IDLE_TIMEOUT_S = 30.0
+"""A started stream silent this long is dead: Twilio sends 50 media frames a second
+per track, silence included (AudioSocket's idle timeout is the same)."""
+MAX_WEBHOOK_BYTES = 64 * 1024
+"""Largest voice-webhook body read before its signature is checked: Twilio's is
+form-encoded and under 4 KiB; a multipart upload would be spooled to disk first."""
 MAX_PARAMETERS = 32
 MAX_PARAMETER_NAME = 64
 MAX_PARAMETER_VALUE = 1024
