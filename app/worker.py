@@ -40,6 +40,7 @@ from ingest.bus import Bus, open_bus
 from ingest.bus.raw_channels import RawChannels
 from ingest.bus.worker_registry import WorkerRegistry
 from ingest.events import CallEvent, CallEventSink
+from ingest.http_guard import connection_cap, guarded_http_protocol
 from ingest.pipeline import CallPipeline, PipelineServices, SegmentTiming
 from ingest.pipeline.admission import CallAdmission
 from ingest.pipeline.fleet import WorkerFleet, default_worker_id
@@ -406,6 +407,8 @@ class IngestWorker:
             log_level="warning",
             lifespan="off",
             ws_max_size=1 << 20,
+            # A head within 10 s, and no more connections than the open-file limit allows.
+            http=guarded_http_protocol(connection_cap()),
             # Behind a TLS proxy on another host: trust its X-Forwarded-Proto (https/wss).
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )

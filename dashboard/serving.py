@@ -25,6 +25,7 @@ from dashboard.app import install
 from dashboard.login_guard import SecureCookiesOverHttps
 from dashboard.services import DashboardServices
 from dashboard.settings import DashboardConfigError
+from ingest.http_guard import connection_cap, guarded_http_protocol
 from ingest.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,8 @@ class DashboardServer:
             log_level="warning",
             lifespan="on",
             ws_max_size=1 << 20,
+            # A head within 10 s, and no more connections than the open-file limit allows.
+            http=guarded_http_protocol(connection_cap()),
         )
         listener = _bind(settings.host, settings.port)  # a taken port fails here, with its reason
         self._server = _ServerWithoutSignals(config)

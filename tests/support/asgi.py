@@ -37,13 +37,14 @@ class ServedApp:
         await asyncio.wait_for(self.task, HANG_GUARD_S)
 
 
-async def serve_asgi(app: Any) -> ServedApp:
-    """Start uvicorn on an already bound socket (no port race) and wait until it serves."""
+async def serve_asgi(app: Any, **config: Any) -> ServedApp:
+    """Start uvicorn on an already bound socket (no port race) and wait until it serves;
+    `config`: further `uvicorn.Config` options."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **config))
     task = spawn(server.serve(sockets=[listener]), name=f"uvicorn-{port}")
 
     def started() -> bool:
