@@ -5,7 +5,9 @@ signature is one constant value per URL and can be replayed for any callSid.
 The voice webhook (which *is* signed over the call's form) therefore adds a
 `<Parameter name="callmon_token">`: ``<expiry>.<HMAC-SHA256(callSid.expiry)>``
 keyed by a secret derived from the auth token. A `start` must carry a valid
-token for its own callSid, or the stream is closed with 1008.
+token for its own callSid, or the stream is closed with 1008. A token admits
+one stream (`CallAdmission.spend`): replayed after its call ended, it cannot
+reopen the call and rewrite its parameters.
 """
 
 from __future__ import annotations
@@ -46,3 +48,8 @@ def stream_token_valid(auth_token: str, call_sid: str, token: object, *, now: fl
     if expiry < (time.time() if now is None else now):
         return False
     return hmac.compare_digest(mac, _mac(auth_token, call_sid, expiry))
+
+
+def token_expiry(token: str) -> float:
+    """The epoch second a (valid) token expires."""
+    return float(token.partition(".")[0])

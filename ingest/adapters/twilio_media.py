@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from ingest.adapters.pacing import KEY_PRESS_S, OFF, AudioPacer, Pace, PacingPolicy, keypad_policy
-from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid
+from ingest.adapters.stream_tokens import TOKEN_PARAMETER, stream_token_valid, token_expiry
 from ingest.adapters.twilio_limits import (
     MAX_PARAMETER_NAME,
     MAX_PARAMETER_VALUE,
@@ -241,6 +241,11 @@ class MediaStreamSession:
             self.refuse(f"call {call_sid[:64]!r}: missing, expired or foreign {TOKEN_PARAMETER}")
             return
         refused = self._admission.claim(call_sid, self)
+        if refused is None and self._auth_token is not None:
+            token = str(custom.get(TOKEN_PARAMETER))
+            refused = self._admission.spend(token, token_expiry(token))
+            if refused is not None:
+                self._admission.release(call_sid, self)
         if refused is not None:
             self.refuse(f"call {call_sid[:64]!r}: {refused}")
             return

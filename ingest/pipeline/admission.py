@@ -11,11 +11,15 @@ counted by reason for `/healthz`.
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+import time
+from collections import Counter, defaultdict, deque
 
 log = logging.getLogger(__name__)
 
 REFUSED_IN_USE = "call-id-in-use"
+REFUSED_SPENT = "stream-token-used"
+"""A stream token admits one stream: presented again (a replayed `start` after its
+call ended) it would reopen the stored call and merge the replayer's parameters."""
 REFUSED_FULL = "max-calls"
 CLOSED_FLOOD = "audio-flood"
 """Not a refusal at the start: a live call whose sender kept sending audio faster
@@ -33,6 +37,8 @@ class CallAdmission:
         """Audio seconds dropped for arriving faster than real time, by adapter."""
         self.floods_closed: Counter[str] = Counter()
         """Connections cut off for flooding, by adapter."""
+        self._spent: dict[str, float] = {}
+        self._spent_order: deque[tuple[float, str]] = deque()
 
     @property
     def live_calls(self) -> int:
@@ -53,6 +59,22 @@ class CallAdmission:
         self.refused[reason] += 1
         log.warning("call %s refused: %s (%d live calls)", call_id, reason, len(self._owners))
         return reason
+
+    def spend(self, ticket: str, valid_until: float, now: float | None = None) -> str | None:
+        """None the first time a one-time credential (a stream token, valid until the
+        epoch second `valid_until`) is presented, else why not (counted). Remembered
+        until it expires, when it is refused for its age anyway."""
+        now = time.time() if now is None else now
+        while self._spent_order and self._spent_order[0][0] < now:
+            _, old = self._spent_order.popleft()
+            self._spent.pop(old, None)
+        if ticket in self._spent:
+            self.refused[REFUSED_SPENT] += 1
+            log.warning("stream refused: %s", REFUSED_SPENT)
+            return REFUSED_SPENT
+        self._spent[ticket] = valid_until
+        self._spent_order.append((valid_until, ticket))
+        return None
 
     def count_dropped(self, source: str, seconds: float) -> None:
         """`source`'s adapter dropped `seconds` of audio that ran ahead of real time."""

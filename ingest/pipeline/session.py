@@ -163,7 +163,9 @@ class CallSession:
         summary = await services.store.start_call(self.started)
         if services.worker_id is not None:
             await services.store.own_call(self.call_id, services.worker_id)
-        fields = call_fields_from_metadata(self.started.metadata)
+        # From the stored metadata: on a call reopened after it ended, what it was
+        # stored with stands (`CallStore.start_call`).
+        fields = call_fields_from_metadata(summary.metadata or self.started.metadata)
         if fields:
             summary = await services.store.update_call(self.call_id, **fields)
         await services.bus.publish(self.started)

@@ -81,9 +81,14 @@ class CallStore(ComponentStore):
             if not created:
                 row = await _fetch_call_row(tx, event.call_id, for_update=True)
                 assert row is not None, f"call {event.call_id} vanished inside its own transaction"
+                stored = from_json(row["metadata"], {})
                 if row["status"] == "ended":
                     log.info("call %s started again after it ended; reopening it", event.call_id)
-                metadata = {**from_json(row["metadata"], {}), **event.metadata}
+                    # What the call was stored with stands (its agent, campaign): a stream
+                    # replayed for a finished call may add parameters, never rewrite them.
+                    metadata = {**event.metadata, **stored}
+                else:
+                    metadata = {**stored, **event.metadata}
                 source = event.source if row["source"] == UNKNOWN_SOURCE else row["source"]
                 await tx.execute(
                     "UPDATE calls SET source = ?, started_at = ?, metadata = ?,"

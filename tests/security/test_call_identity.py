@@ -130,6 +130,26 @@ async def test_with_a_token_a_start_needs_the_per_call_token_of_its_own_call_sid
     await good.stop()
     await good.close()
 
+    async def ended() -> object:
+        summary = await worker.store.get_call("CAissued")
+        return summary if summary is not None and summary.status == "ended" else None
+
+    await until(ended, "the issued call to end")
+    # Its token replayed after the call ended, with other parameters: refused, and the
+    # stored call keeps its own (an adversarial review reopened it and changed its agent).
+    replay = TwilioStreamDialer()
+    await replay.connect(
+        url,
+        call_sid="CAissued",
+        custom_parameters={**parameters, "agent_id": "mallory"},
+        auth_token=TOKEN,
+        stream_token=False,
+    )
+    assert await asyncio.wait_for(replay.wait_closed(), WAIT_S) == POLICY_VIOLATION
+    summary = await worker.store.get_call("CAissued")
+    assert summary is not None and summary.status == "ended" and summary.agent != "mallory"
+    assert (await healthz(worker.http_port))["refused_calls"] == {"stream-token-used": 1}
+
 
 async def test_audiosocket_legs_join_only_by_the_leg_convention(start_worker: StartWorker) -> None:
     worker = await start_worker()

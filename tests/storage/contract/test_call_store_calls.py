@@ -44,12 +44,16 @@ async def test_second_leg_merges_metadata_and_keeps_counters(
 
 
 async def test_reconnect_after_end_reopens_the_call(store: CallStore) -> None:
-    await store.start_call(CallStarted("c1", "audiosocket", started_at=100.0))
+    await store.start_call(CallStarted("c1", "audiosocket", started_at=100.0, metadata={"agent_id": "alice"}))
     await store.end_call(CallEnded("c1", "eof", ended_at=110.0))
-    reopened = await store.start_call(CallStarted("c1", "audiosocket", started_at=111.0))
+    reopened = await store.start_call(
+        CallStarted("c1", "audiosocket", started_at=111.0, metadata={"agent_id": "mallory", "leg": "caller"})
+    )
     assert reopened.status == "active"
     assert reopened.ended_at is None and reopened.duration is None
     assert reopened.started_at == 100.0
+    # A finished call's stored parameters stand; a late start only adds new ones.
+    assert reopened.metadata == {"agent_id": "alice", "leg": "caller"}
 
 
 async def test_end_call_sets_duration_and_is_idempotent(store: CallStore) -> None:
