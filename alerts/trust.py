@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 
 from ingest.analysis import score_sentiment
+from ingest.analysis.thresholds import CRITICAL
 from ingest.events import TranscriptSegment
 
 
@@ -46,14 +47,21 @@ def heard_sentiment(segment: TranscriptSegment, min_word_confidence: float) -> T
     sentiment: "he died hello this call may be recorded ... a threat today"
     scores -0.76 on "died" (0.06) and "threat" (0.00), though the agent said
     "hello, this call may be recorded, how can i help". Scored over its clear
-    words it is neutral. A line mostly heard keeps its score; a segment without
-    per-word figures, or whose score comes from a translation (its words are
-    another language's), is left as it is.
+    words it is neutral. A line mostly heard keeps its score, unless the score
+    is extreme (below CRITICAL) and its clear words alone are not: an extreme
+    reading must rest on words heard clearly ("... all of you idiot on
+    thursday" with "you idiot" at 0.12 and 0.03 was the agent's "... with you
+    on thursday"; "the murderer in a row" at 0.19 was "the third order in a
+    row"). A segment without per-word figures, or whose score comes from a
+    translation (its words are another language's), is left as it is.
     """
     if not segment.words or segment.translation is not None or segment.language not in (None, "en"):
         return segment
-    if heard_share(segment, min_word_confidence) >= MOSTLY_HEARD:
+    extreme = segment.sentiment_score < CRITICAL
+    if heard_share(segment, min_word_confidence) >= MOSTLY_HEARD and not extreme:
         return segment
     heard = [word.word for word in segment.words if word.confidence >= min_word_confidence]
     sentiment = score_sentiment(" ".join(heard))
+    if extreme and sentiment.score < CRITICAL:
+        return segment  # extreme on its clear words too: the whole line's score stands
     return dataclasses.replace(segment, sentiment_score=sentiment.score, sentiment_label=sentiment.label)

@@ -73,6 +73,47 @@ def test_a_line_mostly_heard_or_without_word_figures_or_translated_keeps_its_sco
     assert heard_sentiment(translated, 0.4) is translated
 
 
+def test_an_extreme_reading_must_rest_on_clearly_heard_words():
+    # Recognised from "thanks, i can send you a full replacement box out today" (blind9,
+    # end to end): half its words pass the gate, but the insult is two guesses.
+    agent = heard(
+        "and i can't then you fall replacement dog pound a day in all of you idiot on thursday",
+        [
+            0.93,
+            1.0,
+            0.44,
+            0.78,
+            0.68,
+            0.01,
+            0.44,
+            0.0,
+            0.01,
+            0.05,
+            0.05,
+            0.56,
+            0.07,
+            0.02,
+            0.12,
+            0.03,
+            0.75,
+            0.45,
+        ],
+        speaker="agent",
+    )
+    assert agent.sentiment_score < -0.7 and heard_share(agent, 0.4) == 0.5
+    assert heard_sentiment(agent, 0.4).sentiment_score > -0.7
+    assert AlertEngine(settings_from_mapping({})).on_segment(agent) is None
+    # "the third order in a row with something missing", 'third order' heard as a guessed "murderer".
+    caller = heard(
+        "this is the murderer in a row with something missing",
+        [0.71, 0.89, 0.31, 0.19, 0.42, 0.17, 0.96, 0.97, 1.0, 0.95],
+    )
+    assert caller.sentiment_score < -0.7 < heard_sentiment(caller, 0.4).sentiment_score
+    # Extreme on its clear words too: the line's own score stands.
+    shouted = heard("you people are useless idiots", [0.9, 0.9, 0.3, 0.9, 0.9])
+    assert heard_sentiment(shouted, 0.4) is shouted
+
+
 def test_guessed_words_raise_no_sentiment_alert_unless_configured_to():
     segment = heard(GUESSED, GUESSED_CONFIDENCES, speaker="agent")
     assert AlertEngine(settings_from_mapping({})).on_segment(segment) is None
