@@ -30,10 +30,12 @@ from ingest.adapters.twilio_media import MediaStreamSession
 from ingest.adapters.twilio_security import TwilioSignatureChecker, proxy_setup_problem, public_request_url
 from ingest.adapters.twilio_voice import build_voice_twiml
 from ingest.events import CallEventSink
+from ingest.log_limits import RateLimitedLog
 from ingest.pipeline.admission import CallAdmission
 from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
+_timeouts_log = RateLimitedLog(log)
 MAX_FORM_FIELDS = 200
 """Twilio's voice webhook sends about 20 fields."""
 
@@ -130,9 +132,14 @@ async def pump_stream(websocket: WebSocket, session: MediaStreamSession) -> Asyn
             async with asyncio.timeout(wait):
                 message = await websocket.receive()
         except TimeoutError:
-            reason = f"idle: no message for {IDLE_TIMEOUT_S:g} s" if started else "no start"
-            log.warning(
-                "twilio stream: %s, closing", reason if started else f"no start within {START_TIMEOUT_S:g} s"
+            reason = (
+                f"idle: no message for {IDLE_TIMEOUT_S:g} s"
+                if started
+                else f"no start within {START_TIMEOUT_S:g} s"
+            )
+            # Once a minute per kind at most: thousands of idle sockets must not flood the log.
+            _timeouts_log.warning(
+                reason.split(":")[0].split(" within")[0], "twilio stream: %s, closing", reason
             )
             session.close("idle-timeout")
             try:
