@@ -138,9 +138,7 @@ async def pump_stream(websocket: WebSocket, session: MediaStreamSession) -> Asyn
                 else f"no start within {START_TIMEOUT_S:g} s"
             )
             # Once a minute per kind at most: thousands of idle sockets must not flood the log.
-            _timeouts_log.warning(
-                reason.split(":")[0].split(" within")[0], "twilio stream: %s, closing", reason
-            )
+            _timeouts_log.warning("idle" if started else "no start", "twilio stream: %s, closing", reason)
             session.close("idle-timeout")
             try:
                 await websocket.close(code=POLICY_VIOLATION, reason=reason)
