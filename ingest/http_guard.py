@@ -25,12 +25,15 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ingest.log_limits import RateLimitedLog
+
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _UvicornHttp
 except ImportError:  # uvicorn without httptools parses with h11
     _UvicornHttp = H11Protocol  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
+_closures_log = RateLimitedLog(log)
 
 HEAD_TIMEOUT_S = 10.0
 """Time from connecting to the end of the first request's head (a browser or
@@ -75,8 +78,12 @@ def guarded_http_protocol(cap: int, head_timeout_s: float = HEAD_TIMEOUT_S) -> t
         def _head_overdue(self) -> None:
             self._head_timer = None
             if self.cycle is None and not self.transport.is_closing():
-                log.info(
-                    "HTTP connection from %s closed: no request head within %g s", self.client, head_timeout_s
+                # Once a minute at most, with a count: a slow-head flood must not flood the log.
+                _closures_log.warning(
+                    "no head",
+                    "HTTP connection from %s closed: no request head within %g s",
+                    self.client,
+                    head_timeout_s,
                 )
                 self.transport.close()
 
