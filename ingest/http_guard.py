@@ -51,26 +51,23 @@ def connection_cap(files_kept_back: int = FILES_KEPT_BACK, most: int = MOST_CONN
     return max(32, min(most, soft - files_kept_back))
 
 
-def guarded_http_protocol(cap: int, head_timeout_s: float = HEAD_TIMEOUT_S) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol class with the head deadline and the connection cap
-    (pass it as `uvicorn.Config(http=...)`)."""
+def guarded_http_protocol(
+    cap: int, head_timeout_s: float = HEAD_TIMEOUT_S, base: type[asyncio.Protocol] = _UvicornHttp
+) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class (`base`: the one uvicorn would pick) with the head
+    deadline and the connection cap (pass it as `uvicorn.Config(http=...)`)."""
 
-    class GuardedHttp(_UvicornHttp):
-        refused = 0
-
+    class GuardedHttp(base):  # type: ignore[valid-type,misc]
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._head_timer: asyncio.TimerHandle | None = None
             if len(self.connections) > cap:
-                GuardedHttp.refused += 1
-                if GuardedHttp.refused <= 10 or GuardedHttp.refused % 100 == 0:
-                    log.warning(
-                        "HTTP connection from %s refused: %d open (the cap below the open-file limit); "
-                        "%d refused so far",
-                        self.client,
-                        len(self.connections) - 1,
-                        GuardedHttp.refused,
-                    )
+                _closures_log.warning(
+                    "over the cap",
+                    "HTTP connection from %s refused: %d open (the cap below the open-file limit)",
+                    self.client,
+                    len(self.connections) - 1,
+                )
                 transport.close()
                 return
             self._head_timer = self.loop.call_later(head_timeout_s, self._head_overdue)
@@ -88,8 +85,8 @@ def guarded_http_protocol(cap: int, head_timeout_s: float = HEAD_TIMEOUT_S) -> t
                 self.transport.close()
 
         def _head_arrived(self) -> None:
-            if getattr(self, "_head_timer", None) is not None:
-                self._head_timer.cancel()  # type: ignore[union-attr]
+            if self._head_timer is not None:
+                self._head_timer.cancel()
                 self._head_timer = None
 
         def on_headers_complete(self) -> None:
@@ -97,7 +94,7 @@ def guarded_http_protocol(cap: int, head_timeout_s: float = HEAD_TIMEOUT_S) -> t
             super().on_headers_complete()
 
         def handle_events(self) -> None:  # h11: the head is parsed in here
-            super().handle_events()  # type: ignore[misc]
+            super().handle_events()
             if self.cycle is not None:
                 self._head_arrived()
 

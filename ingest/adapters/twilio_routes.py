@@ -36,6 +36,7 @@ from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 _timeouts_log = RateLimitedLog(log)
+_refusals_log = RateLimitedLog(log)
 MAX_FORM_FIELDS = 200
 """Twilio's voice webhook sends about 20 fields."""
 
@@ -50,11 +51,9 @@ class OpenStreams:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.open = 0
-        self.refused = 0
 
     def take(self) -> bool:
         if self.open >= self.limit:
-            self.refused += 1
             return False
         self.open += 1
         return True
@@ -181,15 +180,14 @@ async def accept_signed_stream(
     HTTP 403)."""
     peer = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
     if not streams.take():
+        _refusals_log.warning(
+            "too many streams",
+            "%s %s: %d streams open (CALLMON_TWILIO_MAX_STREAMS), refusing",
+            what,
+            peer,
+            streams.open,
+        )
         await websocket.accept()
-        if streams.refused <= 10 or streams.refused % 100 == 0:
-            log.warning(
-                "%s %s: %d streams open (CALLMON_TWILIO_MAX_STREAMS), refusing (%d refused so far)",
-                what,
-                peer,
-                streams.open,
-                streams.refused,
-            )
         await websocket.close(code=TRY_AGAIN_LATER, reason="too many streams")
         return None
     signature_ok = checker is None or checker.is_valid(
@@ -198,7 +196,11 @@ async def accept_signed_stream(
         websocket.headers,
         also_accept_scheme_twin=True,
     )
-    await websocket.accept()
+    try:
+        await websocket.accept()
+    except BaseException:
+        streams.give_back()  # the peer went before the upgrade completed: the slot is free
+        raise
     if signature_ok:
         return peer
     streams.give_back()

@@ -5,9 +5,13 @@ requests and WebSockets are untouched (real uvicorn, raw sockets)."""
 from __future__ import annotations
 
 import asyncio
+import resource
 
 import httpx
+import pytest
 from fastapi import FastAPI, WebSocket
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from websockets.asyncio.client import connect
 
 from ingest.http_guard import connection_cap, guarded_http_protocol
@@ -37,8 +41,13 @@ async def closed_by_server(reader: asyncio.StreamReader, within_s: float) -> boo
         return False
 
 
-async def test_a_slow_head_is_closed_and_real_requests_and_websockets_stay() -> None:
-    served = await serve_asgi(app(), http=guarded_http_protocol(cap=100, head_timeout_s=0.5))
+# uvicorn parses with httptools when it is installed (it is here), with h11 otherwise.
+PARSERS = pytest.mark.parametrize("base", [HttpToolsProtocol, H11Protocol], ids=["httptools", "h11"])
+
+
+@PARSERS
+async def test_a_slow_head_is_closed_and_real_requests_and_websockets_stay(base: type) -> None:
+    served = await serve_asgi(app(), http=guarded_http_protocol(cap=100, head_timeout_s=0.5, base=base))
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
         writer.write(b"POST /ping HTTP/1.1\r\nHost: x\r\n")  # and never the rest
@@ -55,8 +64,9 @@ async def test_a_slow_head_is_closed_and_real_requests_and_websockets_stay() -> 
         await served.stop()
 
 
-async def test_connections_beyond_the_cap_are_closed_at_once() -> None:
-    served = await serve_asgi(app(), http=guarded_http_protocol(cap=3, head_timeout_s=30))
+@PARSERS
+async def test_connections_beyond_the_cap_are_closed_at_once(base: type) -> None:
+    served = await serve_asgi(app(), http=guarded_http_protocol(cap=3, head_timeout_s=30, base=base))
     try:
         held = [await asyncio.open_connection("127.0.0.1", served.port) for _ in range(3)]
         reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
@@ -72,8 +82,6 @@ async def test_connections_beyond_the_cap_are_closed_at_once() -> None:
 
 
 def test_the_cap_stays_below_the_open_file_limit() -> None:
-    import resource
-
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     cap = connection_cap()
     assert 32 <= cap <= 4096
