@@ -7,7 +7,10 @@ The voice webhook (which *is* signed over the call's form) therefore adds a
 keyed by a secret derived from the auth token. A `start` must carry a valid
 token for its own callSid, or the stream is closed with 1008. A token admits
 one stream (`CallAdmission.spend`): replayed after its call ended, it cannot
-reopen the call and rewrite its parameters.
+reopen the call and rewrite its parameters. Nor can a replay of the signed
+voice webhook mint a fresh one: once a call has streamed, its webhook is
+answered with a hang-up (`CallAdmission.refuse_replayed_webhook`; remembered
+by the worker process, so a replay after a restart is not caught).
 """
 
 from __future__ import annotations

@@ -246,6 +246,8 @@ class MediaStreamSession:
             refused = self._admission.spend(token, token_expiry(token))
             if refused is not None:
                 self._admission.release(call_sid, self)
+            else:
+                self._admission.note_streamed(call_sid)
         if refused is not None:
             self.refuse(f"call {call_sid[:64]!r}: {refused}")
             return

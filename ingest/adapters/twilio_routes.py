@@ -28,7 +28,7 @@ from ingest.adapters.twilio_limits import (
 )
 from ingest.adapters.twilio_media import MediaStreamSession
 from ingest.adapters.twilio_security import TwilioSignatureChecker, proxy_setup_problem, public_request_url
-from ingest.adapters.twilio_voice import build_voice_twiml
+from ingest.adapters.twilio_voice import build_voice_twiml, hang_up_twiml
 from ingest.events import CallEventSink
 from ingest.log_limits import RateLimitedLog
 from ingest.pipeline.admission import CallAdmission
@@ -92,6 +92,15 @@ def build_twilio_router(
         )
         token = settings.twilio_auth_token
         call_sid = fields.get("CallSid", "")
+        if token and call_sid and admission.refuse_replayed_webhook(call_sid):
+            # Twilio asks once per call: a signed answer for a call that has already
+            # streamed is a replay, and would mint a fresh token to reopen it.
+            _refusals_log.warning(
+                "replayed voice webhook",
+                "twilio voice webhook for call %r, which has already streamed: a replay, hung up",
+                call_sid[:64],
+            )
+            return Response(hang_up_twiml(), media_type="application/xml")
         stream_token = issue_stream_token(token, call_sid) if token and call_sid else None
         twiml = build_voice_twiml(stream_url, fields, settings.twilio_dial_number, stream_token)
         return Response(twiml, media_type="application/xml")

@@ -45,3 +45,10 @@ def build_voice_twiml(
         response.say(NOT_CONFIGURED_MESSAGE)
         response.hangup()
     return str(response.to_xml())
+
+
+def hang_up_twiml() -> str:
+    """TwiML that ends the call: the answer to a webhook callmon will not serve."""
+    response = VoiceResponse()
+    response.hangup()
+    return str(response.to_xml())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, OrderedDict, defaultdict, deque
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,16 @@ REFUSED_IN_USE = "call-id-in-use"
 REFUSED_SPENT = "stream-token-used"
 """A stream token admits one stream: presented again (a replayed `start` after its
 call ended) it would reopen the stored call and merge the replayer's parameters."""
+REFUSED_STREAMED = "call-already-streamed"
+"""A voice webhook for a call that has already streamed: Twilio asks once per call,
+so it is a replay, and answering it would issue a fresh stream token for the call."""
 REFUSED_FULL = "max-calls"
 CLOSED_FLOOD = "audio-flood"
 """Not a refusal at the start: a live call whose sender kept sending audio faster
 than real time (`ingest.adapters.pacing`) and was cut off; counted with the refusals."""
+
+STREAMED_KEPT = 100_000
+"""Call ids remembered as streamed: days of calls at a busy site."""
 
 
 class CallAdmission:
@@ -39,6 +45,7 @@ class CallAdmission:
         """Connections cut off for flooding, by adapter."""
         self._spent: dict[str, float] = {}
         self._spent_order: deque[tuple[float, str]] = deque()
+        self._streamed: OrderedDict[str, None] = OrderedDict()
 
     @property
     def live_calls(self) -> int:
@@ -75,6 +82,22 @@ class CallAdmission:
         self._spent[ticket] = valid_until
         self._spent_order.append((valid_until, ticket))
         return None
+
+    def note_streamed(self, call_id: str) -> None:
+        """`call_id` was admitted with its one-time stream token: a later voice webhook
+        for it is a replay (`refuse_replayed_webhook`). The newest `STREAMED_KEPT` are
+        remembered (a few hundred bytes each), in this process only."""
+        self._streamed[call_id] = None
+        self._streamed.move_to_end(call_id)
+        while len(self._streamed) > STREAMED_KEPT:
+            self._streamed.popitem(last=False)
+
+    def refuse_replayed_webhook(self, call_id: str) -> str | None:
+        """None when a voice webhook for `call_id` may be answered, else why not (counted)."""
+        if call_id not in self._streamed:
+            return None
+        self.refused[REFUSED_STREAMED] += 1
+        return REFUSED_STREAMED
 
     def count_dropped(self, source: str, seconds: float) -> None:
         """`source`'s adapter dropped `seconds` of audio that ran ahead of real time."""

@@ -151,6 +151,46 @@ async def test_with_a_token_a_start_needs_the_per_call_token_of_its_own_call_sid
     assert (await healthz(worker.http_port))["refused_calls"] == {"stream-token-used": 1}
 
 
+async def test_a_replayed_voice_webhook_cannot_mint_a_token_for_a_call_that_streamed(
+    start_worker: StartWorker,
+) -> None:
+    """Twilio signs the webhook over its form, with no time in it: replayed after the
+    call streamed, it would issue a fresh token that reopens the ended call."""
+    worker = await start_worker(twilio_auth_token=TOKEN, twilio_dial_number="+15550123")
+    base = f"http://127.0.0.1:{worker.http_port}"
+    form = {"CallSid": "CAonce", "From": "+15550100", "To": "+15550199"}
+    signed = build_signed_voice_request(f"{base}/twilio/voice", form, TOKEN)
+    async with httpx.AsyncClient() as client:
+        answer = await client.send(signed)
+        # Asked again before any stream started (a retried webhook): still served.
+        again = await client.send(build_signed_voice_request(f"{base}/twilio/voice", form, TOKEN))
+    assert ET.fromstring(again.text).find("./Start/Stream") is not None
+    stream = ET.fromstring(answer.text).find("./Start/Stream")
+    assert stream is not None
+    parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    url = f"ws://127.0.0.1:{worker.http_port}/twilio/media"
+    call = TwilioStreamDialer()
+    await call.connect(
+        url, call_sid="CAonce", custom_parameters=parameters, auth_token=TOKEN, stream_token=False
+    )
+    await until(lambda: _is_live(worker, "CAonce"), "the call to go live")
+    await call.stop()
+    await call.close()
+
+    async with httpx.AsyncClient() as client:
+        replayed = await client.send(build_signed_voice_request(f"{base}/twilio/voice", form, TOKEN))
+    assert replayed.status_code == 200
+    twiml = ET.fromstring(replayed.text)
+    assert twiml.find("./Start/Stream") is None and twiml.find("./Hangup") is not None
+    assert TOKEN_PARAMETER not in replayed.text
+    assert (await healthz(worker.http_port))["refused_calls"] == {"call-already-streamed": 1}
+    # Another call is still answered as ever.
+    other = {**form, "CallSid": "CAother"}
+    async with httpx.AsyncClient() as client:
+        fresh = await client.send(build_signed_voice_request(f"{base}/twilio/voice", other, TOKEN))
+    assert ET.fromstring(fresh.text).find("./Start/Stream") is not None
+
+
 async def test_audiosocket_legs_join_only_by_the_leg_convention(start_worker: StartWorker) -> None:
     worker = await start_worker()
     mixed = uuid.uuid4()
