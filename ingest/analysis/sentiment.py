@@ -258,6 +258,11 @@ def _score_words(text: str) -> Sentiment:
         after = _score_words(opening)
         if after.label == "negative":
             return after
+        if _MORE_OF_THE_SAME.match(opening):
+            # "oh great, another form": the bare "another <thing>" after the
+            # interjection is the complaint, however neutral the thing.
+            compound = _compound(COMPLAINT_TOKEN)
+            return Sentiment(compound, label_for(compound))
     marked = _marked(said)
     compound = _compound(_joined(marked))
     if marked != said:
@@ -284,6 +289,13 @@ _VOCATIVE = re.compile(
 )
 """A line-final term of address ("..., love", "..., pal"): British and
 American support calls are full of them, and they carry no sentiment."""
+_MORE_OF_THE_SAME = re.compile(
+    r"^\s*(?:yet\s+another|another|even\s+more|more)\s+(?:[\w'-]+\s+){0,2}[\w'-]+\s*(?:$|[,.;!?])",
+    re.IGNORECASE,
+)
+"""The clause after a sarcastic opening that is only "another <thing>" ("oh
+great, another form", "oh brilliant, more paperwork"; round 10): up to three
+words and no verb, so "oh great, another slot opened up" (real news) is not it."""
 _NOTHING_BUT = re.compile(r"(?<![\w'])nothing\s+but(?![\w'])", re.IGNORECASE)
 _CONTRAST = re.compile(r"\s*,\s*(?:though|although)\s+(?=\w)", re.IGNORECASE)
 """", though <clause>": a contrast VADER should weigh as it weighs "but"."""
