@@ -105,6 +105,9 @@ def protocol_for(index: int, call: Call) -> Protocol:
 
 
 def transcribable(call: Call, engine: str) -> bool:
+    """`engine` as the report names it ("sphinx", "whisper", "whisper:tiny.en")."""
+    if engine.endswith(".en"):  # an English-only Whisper model
+        return call_language(call) == "en"
     languages = ENGINE_LANGUAGES.get(engine)
     return languages is None or call_language(call) in languages
 
@@ -157,6 +160,7 @@ async def run_condition(
     concurrency: int,
     alert_settings: AlertSettings,
     workdir: Path,
+    whisper_model: str | None = None,
     cache_dir: Path = CACHE_DIR,
     choose_protocol: Callable[[int, Call], Protocol] = protocol_for,
     quiet: bool = False,
@@ -174,6 +178,7 @@ async def run_condition(
         http_port=0,
         asr=engine,
         asr_threads=2,
+        **({"whisper_model": whisper_model} if whisper_model else {}),
         # Signed like Twilio: each stream carries the per-call token /twilio/voice would issue.
         twilio_auth_token="bench-insight-token",
         # Calls are replayed faster than real time and judged on what is heard,
@@ -413,7 +418,12 @@ async def run(args: argparse.Namespace) -> int:
     unknown = set(conditions) - set(CONDITIONS)
     if unknown:
         raise SystemExit(f"unknown conditions {sorted(unknown)}; choose from {', '.join(CONDITIONS)}")
-    scored = [call for call in calls if transcribable(call, args.engine)]
+    engine_name = (
+        f"{args.engine}:{args.whisper_model}"
+        if args.engine == "whisper" and args.whisper_model
+        else args.engine
+    )
+    scored = [call for call in calls if transcribable(call, engine_name)]
     oracle = evaluate(alert_settings, scored)
     reports: dict[str, EndToEndReport] = {}
     if args.rescore:
@@ -421,7 +431,7 @@ async def run(args: argparse.Namespace) -> int:
         if args.realert:
             outcomes = [realerted(outcome, alert_settings) for outcome in outcomes]
         ran = {outcome.call.id for outcome in outcomes}
-        reports[conditions[0]] = score(outcomes, alert_settings, args.engine)
+        reports[conditions[0]] = score(outcomes, alert_settings, engine_name)
         alerts_from = "the current rules" if args.realert else "the run"
         print(
             f"rescored {len(outcomes)} ended calls of {args.rescore} as condition {conditions[0]}, "
@@ -445,18 +455,19 @@ async def run(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 alert_settings=alert_settings,
                 workdir=keep or Path(tmp),
+                whisper_model=args.whisper_model,
                 failures=failures,
             )
             for failure in failures:
                 print(f"  [{condition}] NOT RUN {failure}", flush=True)
-            reports[condition] = score(outcomes, alert_settings, args.engine)
+            reports[condition] = score(outcomes, alert_settings, engine_name)
             print(f"  {condition}: {len(outcomes)} calls in {time.monotonic() - began:.0f} s", flush=True)
             if condition != conditions[-1]:
                 # The figures so far, in case a long run is stopped before the end.
                 print_side_by_side(oracle, reports, details=False)
                 print(flush=True)
     print(
-        f"\nbench/insight end to end: engine {args.engine}, {len(calls)} calls "
+        f"\nbench/insight end to end: engine {engine_name}, {len(calls)} calls "
         f"({len(scored)} scored for alerts; the rest in a language the engine has no model for), "
         f"send rate {'as fast as possible' if args.speed is None else f'{args.speed}x real time'}"
     )
@@ -478,6 +489,10 @@ def main(argv: list[str] | None = None) -> int:
         "--conditions", default=",".join(CONDITIONS), help=f"comma list of {', '.join(CONDITIONS)}"
     )
     parser.add_argument("--engine", default="sphinx", help="the worker's speech-to-text engine")
+    parser.add_argument(
+        "--whisper-model",
+        help="faster-whisper model for --engine whisper (tiny.en: the one installed from the registry)",
+    )
     parser.add_argument("--speed", type=float, default=None, help="send at this multiple of real time")
     parser.add_argument("--concurrency", type=int, default=2, help="calls in flight at once")
     parser.add_argument("--details", action="store_true", help="misses and false alerts, heard vs true")

@@ -1,8 +1,9 @@
 """faster-whisper (CTranslate2): the accurate local engine.
 
-Models come from the Hugging Face hub on first use, which offline machines
-cannot reach; loading then fails fast with `EngineUnavailable` so the caller
-can fall back to pocketsphinx.
+Models come from a package installed from the registry (`tiny.en`:
+`ingest.asr.whisper_bundled`), a local folder, or the Hugging Face hub on
+first use, which offline machines cannot reach; loading then fails fast with
+`EngineUnavailable` so the caller can fall back to pocketsphinx.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.asr.base import EngineUnavailable, base_language, no_model_for
+from ingest.asr.whisper_bundled import packaged_model_folder
 from ingest.asr.whisper_languages import WHISPER_LANGUAGES
 from ingest.audio.resample import pcm16_to_float32
 from ingest.events import Recognition, WordConfidence
@@ -77,11 +79,16 @@ class WhisperRecognizer:
             download_root=download_root,
             offline=offline,
         )
+        self.multilingual = bool(getattr(getattr(self._model, "model", None), "is_multilingual", True))
+        """False for the English-only models (``*.en``): other languages get no transcript."""
+        self.languages = WHISPER_LANGUAGES if self.multilingual else frozenset({"en"})
 
     def recognize(self, pcm16k: bytes, language: str | None = None) -> Recognition:
         language = base_language(language) if language else self.language
-        if language is not None and language not in WHISPER_LANGUAGES:
+        if language is not None and language not in self.languages:
             return no_model_for(language)
+        if not self.multilingual:
+            language = "en"  # an English-only model (tiny.en, ...) detects nothing
         if len(pcm16k) % 2:
             pcm16k = pcm16k[:-1]
         audio = pcm16_to_float32(pcm16k)
@@ -124,7 +131,10 @@ def _words(segments: list[Any]) -> tuple[WordConfidence, ...]:
             if text:
                 probability = min(1.0, max(0.0, float(word.probability)))
                 words.append(
-                    WordConfidence(text, round(probability, 3), round(word.start, 2), round(word.end, 2))
+                    # Word times come back as numpy floats, which the store's JSON cannot take.
+                    WordConfidence(
+                        text, round(probability, 3), round(float(word.start), 2), round(float(word.end), 2)
+                    )
                 )
     return tuple(words)
 
@@ -158,6 +168,9 @@ def _load_model(model: str, *, offline: bool, **options: Any) -> Any:
             f"faster-whisper is not installed ({error}); pip install faster-whisper"
         ) from error
 
+    packaged = packaged_model_folder(model)
+    if packaged is not None:
+        return _construct(WhisperModel, str(packaged), options)
     if _looks_like_path(model):
         folder = Path(model).expanduser()
         if not (folder / "model.bin").is_file():
