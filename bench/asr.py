@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.asr.base import EngineUnavailable
+from ingest.asr.whisper_bundled import MODEL_PACKAGES, packaged_model_folder
 from ingest.audio.mulaw import decode_mulaw, encode_mulaw
 from ingest.audio.resample import ASR_RATE, resample_pcm16
 from simulator.scripts import CallScript, load_script
@@ -156,9 +157,17 @@ async def _finals(stream: Any):
 def local_whisper_models(extra: list[str]) -> list[tuple[str, str]]:
     """(model, note) for the test model, cached hub models and given folders."""
     found = [(str(TINY_RANDOM), "RANDOM weights (test model): its WER is meaningless")]
-    found += [(size, "hub cache") for size in WHISPER_SIZES if _cached(size)]
+    found += [(size, "installed from the registry") for size in MODEL_PACKAGES if _packaged(size)]
+    found += [(size, "hub cache") for size in WHISPER_SIZES if size not in MODEL_PACKAGES and _cached(size)]
     found += [(path, "given folder") for path in extra]
     return found
+
+
+def _packaged(size: str) -> bool:
+    try:
+        return packaged_model_folder(size) is not None
+    except EngineUnavailable:
+        return False
 
 
 def _cached(size: str) -> bool:

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ingest.asr import UtteranceRecognizer, create_engine
 from ingest.asr.sphinx import SphinxRecognizer
+from ingest.asr.whisper import WhisperRecognizer
 from ingest.settings import IngestSettings, parse_decoder_options
 
 
@@ -43,8 +44,10 @@ def test_threads_share_one_recognizer(speak) -> None:
     assert all("supervisor" in text for text in texts[1::2])
 
 
-def test_create_engine_builds_sphinx_by_default() -> None:
-    engine = create_engine(IngestSettings())
+def test_create_engine_builds_whisper_tiny_en_by_default_and_sphinx_when_asked() -> None:
+    default = create_engine(IngestSettings(hf_hub_offline=True))
+    assert isinstance(default, WhisperRecognizer) and default.model_name == "tiny.en"
+    engine = create_engine(IngestSettings(asr="sphinx"))
     assert isinstance(engine, SphinxRecognizer)
     assert isinstance(engine, UtteranceRecognizer)
     assert engine.name == "sphinx"
@@ -52,14 +55,16 @@ def test_create_engine_builds_sphinx_by_default() -> None:
 
 def test_configured_decoder_options_reach_the_decoder() -> None:
     # Front-end options too, which the model's feat.params would otherwise override.
-    engine = create_engine(IngestSettings(sphinx_options="lw=9.5, upperf=3700, remove_noise=no"))
+    engine = create_engine(
+        IngestSettings(asr="sphinx", sphinx_options="lw=9.5, upperf=3700, remove_noise=no")
+    )
     assert isinstance(engine, SphinxRecognizer)
     config = engine._decoder().config
     assert (config["lw"], config["upperf"], config["remove_noise"]) == (9.5, 3700.0, False)
 
 
 def test_the_default_options_are_the_settings_default() -> None:
-    engine = create_engine(IngestSettings())
+    engine = create_engine(IngestSettings(asr="sphinx"))
     assert isinstance(engine, SphinxRecognizer)
     config = engine._decoder().config
     for name, value in parse_decoder_options(IngestSettings().sphinx_options).items():

@@ -126,7 +126,7 @@ def test_same_audio_same_result_whatever_came_before(speak) -> None:
 
 
 def test_create_engine_passes_the_alert_keywords_down(speak) -> None:
-    engine = create_engine(IngestSettings(), ("unacceptable",))
+    engine = create_engine(IngestSettings(asr="sphinx"), ("unacceptable",))
     assert isinstance(engine, SphinxRecognizer)
     assert [w.word for w in engine.recognize(speak("this is totally unacceptable", "kal")).spotted] == [
         "unacceptable"

@@ -69,7 +69,7 @@ def test_environment_is_typed_and_empty_means_unset() -> None:
         }
     )
     assert settings.db_path == Path("/var/lib/callmon/calls.db")
-    assert settings.vad.max_utterance_s == 9.5 and settings.asr == "sphinx" and settings.hf_hub_offline
+    assert settings.vad.max_utterance_s == 9.5 and settings.asr == "whisper" and settings.hf_hub_offline
 
 
 def test_plain_names_win_over_their_callmon_spelling() -> None:
