@@ -13,8 +13,9 @@ import sys
 import pytest
 
 from ingest.asr import EngineUnavailable, create_engine, whisper_bundled
-from ingest.asr.whisper import WhisperRecognizer
+from ingest.asr.whisper import WhisperRecognizer, without_trailing_artifacts
 from ingest.asr.whisper_bundled import MODEL_PACKAGES, ModelPackage, packaged_model_folder
+from ingest.events import WordConfidence
 from ingest.settings import IngestSettings
 
 
@@ -85,3 +86,18 @@ def test_create_engine_takes_the_packaged_model_by_its_size_name(offline) -> Non
         IngestSettings(asr="whisper", whisper_model="tiny.en", hf_hub_offline=True), ("refund",)
     )
     assert isinstance(engine, WhisperRecognizer) and not engine.multilingual and engine.hotwords == "refund"
+
+
+def test_zero_probability_letters_that_end_a_line_are_dropped() -> None:
+    words = (
+        WordConfidence("plan", 0.88, 4.58, 4.74),
+        WordConfidence("number", 0.99, 4.74, 5.16),
+        WordConfidence("m", 0.0, 5.16, 5.2),
+        WordConfidence("t", 0.0, 5.2, 5.4),
+    )
+    text, kept = without_trailing_artifacts("do you have a plan number m t", words)
+    assert text == "do you have a plan number" and kept == words[:2]
+    # A real last letter (heard with probability) and a lone real word stay.
+    said = (WordConfidence("plan", 0.9), WordConfidence("b.", 0.7))
+    assert without_trailing_artifacts("plan b.", said) == ("plan b.", said)
+    assert without_trailing_artifacts("i", (WordConfidence("i", 0.0),)) == ("", ())
