@@ -56,6 +56,13 @@ def telephone_speech(text: str, voice: str, tmp: Path, rate: int = 16000) -> byt
 
 
 @pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No model hub and an empty model cache, as on a machine without internet."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+
+
+@pytest.fixture
 def speak(tmp_path: Path) -> Callable[..., bytes]:
     def speak(text: str, voice: str = "rms", rate: int = 16000) -> bytes:
         return telephone_speech(text, voice, tmp_path, rate)

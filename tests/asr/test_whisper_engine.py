@@ -26,13 +26,6 @@ from ingest.settings import IngestSettings
 TINY_WHISPER = Path(__file__).resolve().parents[2] / "data" / "models" / "whisper-tiny-random"
 
 
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """No hub and an empty model cache, as on a machine without internet."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-
-
 @pytest.fixture(scope="module")
 def tiny_whisper() -> WhisperRecognizer:
     return WhisperRecognizer(str(TINY_WHISPER), "cpu", "int8", num_workers=2, vad_filter=False)

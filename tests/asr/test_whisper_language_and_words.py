@@ -7,19 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import ctranslate2
-import pytest
 
 from ingest.asr import create_engine
 from ingest.asr.whisper import WhisperRecognizer
 from ingest.settings import IngestSettings
 
 TINY_WHISPER = Path(__file__).resolve().parents[2] / "data" / "models" / "whisper-tiny-random"
-
-
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
 
 
 def test_words_come_with_probabilities_and_hotwords_are_accepted(offline, speak) -> None:

@@ -19,13 +19,6 @@ from ingest.events import WordConfidence
 from ingest.settings import IngestSettings
 
 
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """No hub and an empty model cache, as on a machine without internet."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-
-
 @pytest.fixture(scope="module")
 def tiny_en() -> WhisperRecognizer:
     return WhisperRecognizer("tiny.en", offline=True, num_workers=1)

@@ -93,6 +93,17 @@ async def _is_live(worker: object, call_id: str) -> bool:
     return call_id in worker.pipeline.active_call_ids  # type: ignore[attr-defined]
 
 
+async def _stream_and_hang_up(worker: object, url: str, call_sid: str, parameters: dict[str, object]) -> None:
+    """Open `call_sid`'s stream with the webhook's `parameters`, see it live, hang up."""
+    call = TwilioStreamDialer()
+    await call.connect(
+        url, call_sid=call_sid, custom_parameters=parameters, auth_token=TOKEN, stream_token=False
+    )
+    await until(lambda: _is_live(worker, call_sid), f"call {call_sid} to go live")
+    await call.stop()
+    await call.close()
+
+
 async def test_with_a_token_a_start_needs_the_per_call_token_of_its_own_call_sid(
     start_worker: StartWorker,
 ) -> None:
@@ -122,13 +133,7 @@ async def test_with_a_token_a_start_needs_the_per_call_token_of_its_own_call_sid
         assert await asyncio.wait_for(attacker.wait_closed(), WAIT_S) == POLICY_VIOLATION, name
     assert worker.pipeline.active_call_ids == []
 
-    good = TwilioStreamDialer()
-    await good.connect(
-        url, call_sid="CAissued", custom_parameters=parameters, auth_token=TOKEN, stream_token=False
-    )
-    await until(lambda: _is_live(worker, "CAissued"), "the call with the issued token")
-    await good.stop()
-    await good.close()
+    await _stream_and_hang_up(worker, url, "CAissued", parameters)
 
     async def ended() -> object:
         summary = await worker.store.get_call("CAissued")
@@ -169,13 +174,7 @@ async def test_a_replayed_voice_webhook_cannot_mint_a_token_for_a_call_that_stre
     assert stream is not None
     parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
     url = f"ws://127.0.0.1:{worker.http_port}/twilio/media"
-    call = TwilioStreamDialer()
-    await call.connect(
-        url, call_sid="CAonce", custom_parameters=parameters, auth_token=TOKEN, stream_token=False
-    )
-    await until(lambda: _is_live(worker, "CAonce"), "the call to go live")
-    await call.stop()
-    await call.close()
+    await _stream_and_hang_up(worker, url, "CAonce", parameters)
 
     async with httpx.AsyncClient() as client:
         replayed = await client.send(build_signed_voice_request(f"{base}/twilio/voice", form, TOKEN))
