@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 ASR_ENGINES = ("sphinx", "whisper", "deepgram", "openai")
+ASR_HELP = "Speech-to-text engine.  [default: whisper (tiny.en), sphinx when it cannot load]"
+"""The `--asr` option's help in every command that takes it."""
 
 
 VAD_ENGINES = ("silero", "webrtc")

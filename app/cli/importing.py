@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from app.cli.options import DB_OPTION, load_component_settings, load_settings
 from app.worker import IngestWorker
 from ingest.adapters.recordings import Recording, RecordingError, inspect_recording, recording_events
-from ingest.settings import ASR_ENGINES, IngestSettings
+from ingest.settings import ASR_ENGINES, ASR_HELP, IngestSettings
 
 
 @click.command("import")
@@ -22,7 +22,7 @@ from ingest.settings import ASR_ENGINES, IngestSettings
     type=click.Choice(ASR_ENGINES),
     envvar="CALLMON_ASR",
     show_envvar=True,
-    help="Speech-to-text engine.  [default: sphinx]",
+    help=ASR_HELP,
 )
 @click.option("--force", is_flag=True, help="Import files again even if already imported.")
 def import_recordings(files: tuple[Path, ...], db_path: Path | None, asr: str | None, force: bool) -> None:

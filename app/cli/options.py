@@ -12,7 +12,7 @@ from alerts.config import ConfigError, load_alert_settings
 from app.worker import ComponentSettings
 from chat.settings import ChatSettings
 from dashboard.settings import DashboardSettings
-from ingest.settings import ASR_ENGINES, IngestSettings, SettingsError
+from ingest.settings import ASR_ENGINES, ASR_HELP, IngestSettings, SettingsError
 from ingest.translation import TranslationSettings
 from vicidial.settings import ViciDialSettings
 
@@ -48,7 +48,7 @@ def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Choice(ASR_ENGINES),
             envvar="CALLMON_ASR",
             show_envvar=True,
-            help="Speech-to-text engine.  [default: sphinx]",
+            help=ASR_HELP,
         ),
         click.option(
             "--redis-url",
