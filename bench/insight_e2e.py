@@ -418,11 +418,9 @@ async def run(args: argparse.Namespace) -> int:
     unknown = set(conditions) - set(CONDITIONS)
     if unknown:
         raise SystemExit(f"unknown conditions {sorted(unknown)}; choose from {', '.join(CONDITIONS)}")
-    engine_name = (
-        f"{args.engine}:{args.whisper_model}"
-        if args.engine == "whisper" and args.whisper_model
-        else args.engine
-    )
+    # Which languages the run can transcribe depends on the Whisper model (tiny.en: English).
+    whisper_model = args.whisper_model or IngestSettings.model_fields["whisper_model"].default
+    engine_name = f"whisper:{whisper_model}" if args.engine == "whisper" else args.engine
     scored = [call for call in calls if transcribable(call, engine_name)]
     oracle = evaluate(alert_settings, scored)
     reports: dict[str, EndToEndReport] = {}
@@ -488,10 +486,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--conditions", default=",".join(CONDITIONS), help=f"comma list of {', '.join(CONDITIONS)}"
     )
-    parser.add_argument("--engine", default="sphinx", help="the worker's speech-to-text engine")
+    parser.add_argument(
+        "--engine",
+        default="sphinx",
+        help="the worker's speech-to-text engine (default sphinx, as in earlier rounds' figures; "
+        "the worker's own default is whisper)",
+    )
     parser.add_argument(
         "--whisper-model",
-        help="faster-whisper model for --engine whisper (tiny.en: the one installed from the registry)",
+        help="faster-whisper model for --engine whisper (default: the worker's, tiny.en, installed from the registry)",
     )
     parser.add_argument("--speed", type=float, default=None, help="send at this multiple of real time")
     parser.add_argument("--concurrency", type=int, default=2, help="calls in flight at once")
