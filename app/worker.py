@@ -200,6 +200,7 @@ class IngestWorker:
     async def _start(self) -> None:
         settings = self.settings
         self.store = await CallStore.open(settings.database)
+        self.admission.on_record = self._call_on_record
         self.bus = open_bus(
             settings.redis_url,
             heartbeat_s=settings.active_call_heartbeat_s,
@@ -270,6 +271,10 @@ class IngestWorker:
             settings.database.describe(),
             "redis" if settings.redis_url else "in-process",
         )
+
+    async def _call_on_record(self, call_id: str) -> bool:
+        """Whether the store holds `call_id` (a voice webhook for it is then a replay)."""
+        return await self.store.get_call(call_id) is not None
 
     async def _recover(self) -> None:
         """Finish what this worker left when it last died; with Redis, join the

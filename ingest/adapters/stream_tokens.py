@@ -9,8 +9,9 @@ token for its own callSid, or the stream is closed with 1008. A token admits
 one stream (`CallAdmission.spend`): replayed after its call ended, it cannot
 reopen the call and rewrite its parameters. Nor can a replay of the signed
 voice webhook mint a fresh one: once a call has streamed, its webhook is
-answered with a hang-up (`CallAdmission.refuse_replayed_webhook`; remembered
-by the worker process, so a replay after a restart is not caught).
+answered with a hang-up (`CallAdmission.refuse_replayed_webhook`: known from
+the worker's memory, or from the store, so a replay after a restart or to
+another worker sharing the store is caught too).
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def build_twilio_router(
         )
         token = settings.twilio_auth_token
         call_sid = fields.get("CallSid", "")
-        if token and call_sid and admission.refuse_replayed_webhook(call_sid):
+        if token and call_sid and await admission.refuse_replayed_webhook(call_sid):
             # Twilio asks once per call: a signed answer for a call that has already
             # streamed is a replay, and would mint a fresh token to reopen it.
             _refusals_log.warning(

@@ -10,9 +10,11 @@ counted by reason for `/healthz`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, OrderedDict, defaultdict, deque
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,13 @@ than real time (`ingest.adapters.pacing`) and was cut off; counted with the refu
 
 STREAMED_KEPT = 100_000
 """Call ids remembered as streamed: days of calls at a busy site."""
+RECORD_LOOKUP_S = 2.0
+"""How long a voice webhook waits for the store to say whether its call is on record
+(Twilio waits 15 s for the answer); past it, only this process's memory decides."""
+
+CallOnRecord = Callable[[str], Awaitable[bool]]
+"""Whether the store holds a call with this id: it outlives a restart and is shared by
+every worker of a fleet, where this process's memory of streamed calls is not."""
 
 
 class CallAdmission:
@@ -46,6 +55,8 @@ class CallAdmission:
         self._spent: dict[str, float] = {}
         self._spent_order: deque[tuple[float, str]] = deque()
         self._streamed: OrderedDict[str, None] = OrderedDict()
+        self.on_record: CallOnRecord | None = None
+        """Set by the worker once its store is open (`refuse_replayed_webhook`)."""
 
     @property
     def live_calls(self) -> int:
@@ -86,15 +97,30 @@ class CallAdmission:
     def note_streamed(self, call_id: str) -> None:
         """`call_id` was admitted with its one-time stream token: a later voice webhook
         for it is a replay (`refuse_replayed_webhook`). The newest `STREAMED_KEPT` are
-        remembered (a few hundred bytes each), in this process only."""
+        remembered here (a few hundred bytes each); the store (`on_record`) knows the rest."""
         self._streamed[call_id] = None
         self._streamed.move_to_end(call_id)
         while len(self._streamed) > STREAMED_KEPT:
             self._streamed.popitem(last=False)
 
-    def refuse_replayed_webhook(self, call_id: str) -> str | None:
-        """None when a voice webhook for `call_id` may be answered, else why not (counted)."""
-        if call_id not in self._streamed:
+    async def refuse_replayed_webhook(self, call_id: str) -> str | None:
+        """None when a voice webhook for `call_id` may be answered, else why not (counted).
+        A call is known to have streamed when this process admitted its stream, or when
+        the store holds it (a replay after a restart, or to another worker of the fleet).
+        A store that cannot answer within `RECORD_LOOKUP_S` does not stop a real call
+        being answered: the webhook is served on this process's memory alone, and logged."""
+        known = call_id in self._streamed
+        if not known and self.on_record is not None:
+            try:
+                async with asyncio.timeout(RECORD_LOOKUP_S):
+                    known = await self.on_record(call_id)
+            except Exception as error:  # a store problem must not refuse a real call
+                log.warning(
+                    "voice webhook for call %r: the store could not say whether it already streamed (%s); answered",
+                    call_id[:64],
+                    type(error).__name__,
+                )
+        if not known:
             return None
         self.refused[REFUSED_STREAMED] += 1
         return REFUSED_STREAMED

@@ -190,6 +190,39 @@ async def test_a_replayed_voice_webhook_cannot_mint_a_token_for_a_call_that_stre
     assert ET.fromstring(fresh.text).find("./Start/Stream") is not None
 
 
+async def test_a_webhook_replayed_after_a_restart_is_refused_from_the_store(
+    start_worker: StartWorker,
+) -> None:
+    """The worker's memory of streamed calls dies with it; the store does not. A new
+    worker on the same store (a restart, or another worker of the fleet) hangs up."""
+    first = await start_worker(twilio_auth_token=TOKEN, twilio_dial_number="+15550123")
+    form = {"CallSid": "CArestart", "From": "+15550100", "To": "+15550199"}
+    async with httpx.AsyncClient() as client:
+        answer = await client.send(
+            build_signed_voice_request(f"http://127.0.0.1:{first.http_port}/twilio/voice", form, TOKEN)
+        )
+    stream = ET.fromstring(answer.text).find("./Start/Stream")
+    assert stream is not None
+    parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    await _stream_and_hang_up(
+        first, f"ws://127.0.0.1:{first.http_port}/twilio/media", "CArestart", parameters
+    )
+    await first.stop()
+
+    second = await start_worker(twilio_auth_token=TOKEN, twilio_dial_number="+15550123")
+    base = f"http://127.0.0.1:{second.http_port}"
+    async with httpx.AsyncClient() as client:
+        replayed = await client.send(build_signed_voice_request(f"{base}/twilio/voice", form, TOKEN))
+        fresh = await client.send(
+            build_signed_voice_request(f"{base}/twilio/voice", {**form, "CallSid": "CAnext"}, TOKEN)
+        )
+    twiml = ET.fromstring(replayed.text)
+    assert twiml.find("./Start/Stream") is None and twiml.find("./Hangup") is not None
+    assert TOKEN_PARAMETER not in replayed.text
+    assert (await healthz(second.http_port))["refused_calls"] == {"call-already-streamed": 1}
+    assert ET.fromstring(fresh.text).find("./Start/Stream") is not None
+
+
 async def test_audiosocket_legs_join_only_by_the_leg_convention(start_worker: StartWorker) -> None:
     worker = await start_worker()
     mixed = uuid.uuid4()
