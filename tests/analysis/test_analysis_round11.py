@@ -1,0 +1,155 @@
+"""Round 11 (issue 11): constructions, not sentences.
+
+The classes come from the misses of the blind11 corpus and caller_lines.blind8
+(read only after their first figures were recorded), but every sentence here
+is new, and each class has lines beside it that share its words and must
+keep their reading.
+"""
+
+import pytest
+
+from ingest.analysis import score_sentiment
+from ingest.analysis.keywords import spot_keywords
+from ingest.analysis.thresholds import CRITICAL
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the accounts manager at our place wants a copy of the receipt",
+        "both our account managers are off this week",
+        "my line manager's approval came through this morning",
+        "i've cancelled the hold on the parcel already",
+        "could you cancel thursday's visit and rebook us for the fourteenth",
+        "we need to cancel the fitting and reschedule once the plaster dries",
+        "can i rearrange the delivery for saturday and cancel the friday slot",
+        "i'd like to cancel that lesson and rebook it after half term",
+    ],
+)
+def test_a_keyword_inside_an_inflected_or_gapped_exception_is_harmless(line):
+    assert "manager" not in spot_keywords(line) and "cancel" not in spot_keywords(line), line
+
+
+@pytest.mark.parametrize(
+    ("line", "keyword"),
+    [
+        ("i want to speak to a manager about the accounts", "manager"),
+        ("get me your manager, the accounts team are useless", "manager"),
+        ("cancel the whole contract, i won't rebook with you", "cancel"),
+        ("just cancel it, i'm never going to rebook after this", "cancel"),
+        ("i want to cancel my membership today", "cancel"),
+        ("cancel it and refund me, there's nothing to rebook", "cancel"),
+        ("i'm cancelling, and you can tell your boss i said why", "cancel"),
+    ],
+)
+def test_the_keyword_still_counts_outside_the_exception(line, keyword):
+    assert keyword in spot_keywords(line), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "honestly it feels like we're being fobbed off every time we ring",
+        "i've been palmed off onto three different departments",
+        "they've given us the runaround since march",
+        "we've been strung along with promises for weeks",
+        "i'm sick of being messed about by your drivers",
+        "i feel like i'm being ignored by the whole company",
+        "what a shambles this whole booking has been",
+        "what a joke of a service",
+        "oh brilliant, another password to remember",
+        "oh great, more hoops to jump through",
+        "brilliant, so i've wasted a whole morning waiting in",
+        "great, so now the parcel is lost as well",
+        "perfect, so i'm stuck without heating for another weekend",
+    ],
+)
+def test_being_fobbed_off_exclamations_and_sarcastic_consequences_are_negative(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the driver was lovely, you've made my day",
+        "we couldn't have asked for more from the team",
+        "my mum's chuffed to bits with the new chair",
+        "that's a real weight off my mind, thank you",
+        "the kids are getting on famously with the new coach",
+        "no fuss at all, the fitter was in and out before lunch",
+        "what a lovely surprise, it arrived early",
+        "perfect, so the engineer comes tomorrow then, thanks",
+        "great, so that's all booked in for friday",
+    ],
+)
+def test_understated_and_british_praise_is_positive(line):
+    assert score_sentiment(line).label == "positive", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "i feel like the meter might be in the garage, i'll go and check",
+        "nothing's wrong with the card, i just want a new pin",
+        "it's only a question, nothing is wrong with the order",
+        "what a time to call, sorry, is now all right",
+        "oh great, another slot opened up on thursday",
+        "another form to fill in is fine, just email it over",
+        "so i pay the balance on arrival, is that right",
+    ],
+)
+def test_calm_lines_sharing_those_words_stay_calm_or_glad(line):
+    assert score_sentiment(line).label != "negative", line
+
+
+# Speech-to-text writes no punctuation (pocketsphinx never, tiny.en under the keyword
+# prompt not either). The true-word corpora read without it lost alerts; these
+# constructions must read the same with and without their commas.
+def _bare(line: str) -> str:
+    return " ".join(line.replace(",", " ").replace(".", " ").replace("?", " ").split())
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        ("no, that's everything for today", "neutral"),
+        ("no, you're right, it's the twelfth", "neutral"),
+        ("no, there's nothing else", "neutral"),
+        ("so the refund was refused again, lovely", "negative"),
+        ("oh fantastic, and now the app has logged me out", "negative"),
+    ],
+)
+def test_answers_and_sarcasm_read_the_same_without_commas(line, label):
+    assert score_sentiment(line).label == label, line
+    assert score_sentiment(_bare(line)).label == label, _bare(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "honestly, that's complete shit, i waited in all day",
+        "this is bullshit, we pay every month for this",
+        "i asked for one thing, you useless lot",
+        "it's not rocket science, you absolute clowns",
+    ],
+)
+def test_extreme_lines_stay_extreme_without_commas(line):
+    assert score_sentiment(line).score <= CRITICAL, line
+    assert score_sentiment(_bare(line)).score <= CRITICAL, _bare(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "no one has rung me back since tuesday",
+        "no idea why it keeps tripping and it's driving me mad",
+        "i'm not saying you're useless, it's the system",
+        "it was a shit week and the boiler went as well",
+    ],
+)
+def test_what_the_bare_forms_must_not_swallow(line):
+    bare = _bare(line)
+    if line.startswith("no"):
+        assert score_sentiment(bare).label == "negative", bare
+    else:
+        assert score_sentiment(bare).score > CRITICAL, bare
