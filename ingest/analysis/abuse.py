@@ -29,6 +29,12 @@ limit (0.6), so the reading stands."""
 MAX_GAP_WORDS = 4
 """Intensifiers allowed between the target and the insult ("you lot are
 absolutely bloody useless")."""
+NEGATION_REACH_WORDS = 5
+"""How far before an insult a negator can undo it, within its clause ("I'm not
+saying you're incompetent"). Speech-to-text writes no commas, so the clause
+alone can reach back over an earlier sentence: "it's not my job to hold your
+hand you pathetic little man" (round 11)."""
+_WORD = re.compile(r"[\w']+")
 _CLAUSE_START = re.compile(r"[,.;:!?]|(?<![\w'])(?:but|and|so|because)(?![\w'])")
 
 
@@ -68,7 +74,9 @@ class AbuseReader:
     def _negated(self, said: str, start: int, end: int) -> bool:
         """A negator in the insult or earlier in its clause ("not saying you're ...")."""
         clause_start = max((m.end() for m in _CLAUSE_START.finditer(said, 0, start)), default=0)
-        return self._negator.search(said, clause_start, end) is not None
+        words_before = [m.start() for m in _WORD.finditer(said, 0, start)]
+        reach = words_before[-NEGATION_REACH_WORDS] if len(words_before) >= NEGATION_REACH_WORDS else 0
+        return self._negator.search(said, max(clause_start, reach), end) is not None
 
 
 def _alternation(words: list[str]) -> str:

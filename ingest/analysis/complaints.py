@@ -157,11 +157,13 @@ def sarcastic_opening(text: str) -> str | None:
     "oh great, another automated message" -> "another automated message". A
     bare opening "perfect, that's one less thing to worry about" is real
     relief far more often (round 4 and 5 both lost lines to it), so the
-    interjection must come with its sarcastic lead ("oh", "well that's just"). As
+    interjection must come with its sarcastic lead ("oh", "well that's just"),
+    or be followed by its consequence ("lovely, so I get to pay for your
+    mistake", "great, so now I wait another week"; round 11). As
     with `sarcastic_clause`, the scorer reads it as sarcasm only when that
     clause is negative on its own.
     """
-    match = _sarcasm_opening_matcher().match(text)
+    match = _sarcasm_opening_matcher().match(text) or _sarcasm_consequence_matcher().match(text)
     return match.group("clause") if match else None
 
 
@@ -205,7 +207,20 @@ def _sarcasm_matcher() -> re.Pattern[str]:
     if not interjections:
         return re.compile(r"(?!)")  # never matches
     return re.compile(
-        rf"^(?P<clause>.*?\w.*?)\s*[,.;!]+\s*{_SARCASM_LEAD}{_alternatives(interjections)}\s*[.!?]*\s*$",
+        rf"^(?P<clause>.*?\w.*?)(?:\s*[,.;!]+\s*|\s+){_SARCASM_LEAD}{_alternatives(interjections)}\s*[.!?]*\s*$",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _sarcasm_consequence_matcher() -> re.Pattern[str]:
+    """A bare interjection, then "so" and what follows from it ("brilliant, so I'm
+    paying twice"): the consequence is the point, and if it is negative so is the line."""
+    interjections = _sarcasm_interjections()
+    if not interjections:
+        return re.compile(r"(?!)")  # never matches
+    return re.compile(
+        rf"^\s*(?:that's\s+)?(?:just\s+)?{_alternatives(interjections)}(?:\s*[,.;!]+\s*|\s+)(?P<clause>so\s+.*\w.*)$",
         re.IGNORECASE | re.DOTALL,
     )
 
@@ -217,6 +232,6 @@ def _sarcasm_opening_matcher() -> re.Pattern[str]:
         return re.compile(r"(?!)")  # never matches
     return re.compile(
         rf"^\s*(?:oh|well|how)\s*,?\s+(?:that's\s+)?(?:just\s+|really\s+)?{_alternatives(interjections)}"
-        rf"\s*[,.;!]+\s*(?P<clause>.*\w.*)$",
+        rf"(?:\s*[,.;!]+\s*|\s+)(?P<clause>.*\w.*)$",
         re.IGNORECASE | re.DOTALL,
     )

@@ -104,8 +104,15 @@ class LexiconEntry(NamedTuple):
 GOVERNED_WORDS = 4
 """How many words after a governing idiom are its object."""
 _CLAUSE_BREAK = r"(?:and|but|so|because|or|then|although|though)"
-_ANSWER_NO = re.compile(r"^\s*(?:(?:oh|um|er|well)\s*,?\s+)?(?:no|fine)\s*(?:[,.!;]+\s*|$)", re.IGNORECASE)
-"""A line opening with the answer "no," or "fine,": an answer, not a feeling."""
+_ANSWER_NO = re.compile(
+    r"^\s*(?:(?:oh|um|er|well)\s*,?\s+)?(?:no|fine)\s*(?:[,.!;]+\s*|$"
+    r"|(?=(?:that|that's|thats|it|it's|its|i|i'm|i've|i'll|i'd|you|you're|we|we're|we've|they|they're"
+    r"|he|she|there|there's|the|this|thanks|thank|not|sorry|fair|actually|just|everything|everyone|all)(?![\w'])))",
+    re.IGNORECASE,
+)
+"""A line opening with the answer "no," or "fine,": an answer, not a feeling. Speech-to-text
+writes no comma, so "no" before the start of a clause ("no that's all", "no you're right")
+is the answer too; "no one", "no need", "no idea" are not answers (round 11)."""
 
 
 HEDGED_FLOOR = -0.55
@@ -290,18 +297,21 @@ _VOCATIVE = re.compile(
 """A line-final term of address ("..., love", "..., pal"): British and
 American support calls are full of them, and they carry no sentiment."""
 _MORE_OF_THE_SAME = re.compile(
-    r"^\s*(?:yet\s+another|another|even\s+more|more)\s+(?:[\w'-]+\s+){0,2}[\w'-]+\s*(?:$|[,.;!?])",
+    r"^\s*(?:yet\s+another|another|even\s+more|more)\s+(?:[\w'-]+\s+){0,2}[\w'-]+"
+    r"(?:\s+to\s+[\w'-]+(?:\s+(?:in|out|through|up|on|off|for|with|about))?)?\s*(?:$|[,.;!?])",
     re.IGNORECASE,
 )
 """The clause after a sarcastic opening that is only "another <thing>" ("oh
-great, another form", "oh brilliant, more paperwork"; round 10): up to three
-words and no verb, so "oh great, another slot opened up" (real news) is not it."""
+great, another form", "oh brilliant, more paperwork"; round 10), maybe with
+the chore it brings ("another form to fill in", "more hoops to jump through";
+round 11): up to three words and no finite verb, so "oh great, another slot
+opened up" (real news) is not it."""
 _NOTHING_BUT = re.compile(r"(?<![\w'])nothing\s+but(?![\w'])", re.IGNORECASE)
 _CONTRAST = re.compile(r"\s*,\s*(?:though|although)\s+(?=\w)", re.IGNORECASE)
 """", though <clause>": a contrast VADER should weigh as it weighs "but"."""
 _ENQUIRY = re.compile(
     r"^\s*(?:(?:ok|okay|so|and|hello|hi|hiya|right|please|um|er|oh)\s*,?\s+)*"
-    r"(?:can|could|would|will|do|does|did|is|are|was|were|what|what's|when|where|which|who"
+    r"(?:can|could|would|will|do|does|did|is|are|was|were|what(?!\s+an?\s)|what's|when|where|which|who"
     r"|how\s+(?:much|long|many|do|does|often)|i'd\s+like\s+to|i\s+would\s+like\s+to"
     r"|i\s+need\s+to|i\s+need\s+the|is\s+there|please\s+can|please\s+could"
     r"|i've\s+got\s+a\s+question|i\s+have\s+a\s+question|(?:i'm\s+)?just\s+checking"
