@@ -19,13 +19,17 @@ figures on their true words ("oracle").
     python -m bench.insight_e2e --conditions noise15 --keep runs/  # keep the run's database
     python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db
     python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db --realert
+    python -m bench.insight_e2e --conditions noise15 --rescore runs/insight-noise15.db --realert --reread
 
 --rescore scores the calls a run left in a database again (the alerts it
 stored); with --realert the current alert rules judge the stored segments
 instead (their word confidences and speakers, in audio-time order, then the
 call's end), so a rule change is measured on recorded recognition, noisy
-or clean, in seconds rather than a 20-minute run. The stored sentiment
-scores are the run's: a lexicon change needs a new run.
+or clean, in seconds rather than a 20-minute run. With --reread the stored
+words are read again too (sentiment, keywords and profanity, by the current
+lexicon and line model, from the words or their stored translation, with the
+engine's keyword spots kept), so a lexicon change is measured the same way:
+recognition is deterministic, and the lexicon does not feed it.
 
 A `disclosure_unverified` notice (the agent's first 30 s too unclear to judge
 the disclosure) is counted apart from the alerts: it claims nothing went
@@ -61,7 +65,10 @@ from bench.insight import Report, Tally, evaluate
 from bench.insight_corpus import Call, load_corpus
 from bench.insight_render import CACHE_DIR, CONDITIONS, RenderedCall, RenderedLine, render_call
 from bench.insight_score import EndToEndReport, align, heard_text, realert, score_call
+from ingest.analysis import analyse_text
 from ingest.events import AlertRaised, CallSummary, TranscriptSegment
+from ingest.pipeline.session import merged_keywords
+from ingest.pipeline.understanding import ANALYSIS_LANGUAGE
 from ingest.settings import IngestSettings
 from ingest.storage import CallStore
 from simulator.dialing import Protocol, Target, dial_audiosocket, dial_twilio
@@ -329,6 +336,30 @@ def _distance(truth: str, heard: str) -> float:
     return word_errors(reference, normalize(heard)) / max(1, len(reference))
 
 
+def reread(outcome: Outcome) -> Outcome:
+    """`outcome` with its stored segments read again by the current analysis, as the
+    worker reads them (`ingest.pipeline.session`): the words, or for another language
+    their stored English translation; the engine's keyword spots merged as live."""
+    segments = []
+    for segment in outcome.segments:
+        if not segment.transcribed:
+            segments.append(segment)
+            continue
+        foreign = segment.language not in (None, ANALYSIS_LANGUAGE) and segment.translation
+        english = segment.translation if foreign and segment.translation else segment.text
+        analysis = analyse_text(english)
+        segments.append(
+            replace(
+                segment,
+                sentiment_score=analysis.sentiment.score,
+                sentiment_label=analysis.sentiment.label,
+                keywords=merged_keywords(analysis.keywords, segment.spotted, english),
+                profanity=analysis.profanity,
+            )
+        )
+    return replace(outcome, segments=segments)
+
+
 def realerted(outcome: Outcome, settings: AlertSettings) -> Outcome:
     """`outcome` with the alerts the current rules raise over its stored segments."""
     call_id = outcome.call_id or next((segment.call_id for segment in outcome.segments), outcome.call.id)
@@ -426,11 +457,15 @@ async def run(args: argparse.Namespace) -> int:
     reports: dict[str, EndToEndReport] = {}
     if args.rescore:
         outcomes = await outcomes_from_database(calls, conditions[0], Path(args.rescore))
+        if args.reread:
+            outcomes = [reread(outcome) for outcome in outcomes]
         if args.realert:
             outcomes = [realerted(outcome, alert_settings) for outcome in outcomes]
         ran = {outcome.call.id for outcome in outcomes}
         reports[conditions[0]] = score(outcomes, alert_settings, engine_name)
         alerts_from = "the current rules" if args.realert else "the run"
+        if args.reread:
+            alerts_from += ", the words read by the current lexicon"
         print(
             f"rescored {len(outcomes)} ended calls of {args.rescore} as condition {conditions[0]}, "
             f"alerts by {alerts_from}"
@@ -512,9 +547,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --rescore: judge the stored segments with the current alert rules, not the stored alerts",
     )
+    parser.add_argument(
+        "--reread",
+        action="store_true",
+        help="with --rescore --realert: read the stored words again with the current lexicon first",
+    )
     args = parser.parse_args(argv)
     if args.realert and not args.rescore:
         parser.error("--realert re-judges a run's stored segments: it needs --rescore DB")
+    if args.reread and not args.realert:
+        parser.error(
+            "--reread reads a run's stored words again for the rules to judge: it needs --rescore DB --realert"
+        )
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(run(args))
 

@@ -3,11 +3,13 @@ segments to true lines, and the per-call tallies (no speech, no worker)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from alerts.config import load_alert_settings
 from bench.insight_corpus import Call, Line
-from bench.insight_e2e import call_language, pick_calls, protocol_for, transcribable
+from bench.insight_e2e import Outcome, call_language, pick_calls, protocol_for, reread, transcribable
 from bench.insight_render import RenderedLine, apply_condition, scale, voice_for, voice_language
 from bench.insight_score import EndToEndReport, WordErrors, align, heard_label, score_call
 from ingest.events import AlertRaised, TranscriptSegment, WordConfidence
@@ -243,3 +245,24 @@ def test_the_quiet_condition_lowers_the_caller_by_6_db_and_leaves_the_agent():
     ratio = np.abs(np.frombuffer(caller, np.int16)).max() / np.abs(np.frombuffer(tone, np.int16)).max()
     assert abs(20 * np.log10(ratio) + 6) < 0.1
     assert scale(tone, 0.0) == tone
+
+
+def test_reread_scores_the_stored_words_again_as_the_worker_would():
+    """--reread: a lexicon change measured on a run's recognition, without a new run."""
+    truth = line("caller", "i'm being fobbed off", 0.0, 2.0, feel="neg")
+    spotted = (WordConfidence("lawyer", 0.9),)
+    stored = [
+        # Read by an older lexicon as glad, with an engine's spot of a word it missed.
+        segment("caller", 0.0, 2.0, "i feel like i'm being fobbed off by the manager", 0.4, spotted=spotted),
+        # Spanish: the analysis reads the stored English translation, not the words.
+        replace(
+            segment("caller", 2.0, 3.0, "quiero cancelar"), language="es", translation="i want to cancel"
+        ),
+        replace(segment("caller", 3.0, 4.0), not_transcribed="no model for es"),
+    ]
+    outcome = Outcome(call(truth), "twilio", (rendered(truth),), stored, [])
+    first, foreign, untranscribed = reread(outcome).segments
+    assert first.sentiment_label == "negative" and first.sentiment_score < 0
+    assert first.keywords == ("manager", "lawyer")  # the text's, then the engine's spot
+    assert foreign.keywords == ("cancel",) and foreign.sentiment_label == "negative"
+    assert untranscribed == stored[2]
