@@ -24,7 +24,12 @@ from typing import NamedTuple
 from alerts.levels import Level
 from alerts.state import CallAlertState
 from ingest.analysis import DEFAULT_EXCEPTIONS, spot_keywords, spot_profanity
-from ingest.analysis.keywords import Synonyms, default_synonyms, excepted_keywords
+from ingest.analysis.keywords import (
+    Synonyms,
+    default_synonyms,
+    excepted_keywords,
+    keywords_in_unsure_exceptions,
+)
 from ingest.events import Speaker, TranscriptSegment
 
 CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
@@ -296,6 +301,16 @@ def check_keywords(
         for word in segment.spotted
     ]
     found = _union([in_text, *(keywords for keywords, _ in spotted)])
+    # "high-mile count manager": an exception's word heard as an unsure guess
+    # may have been the exception ("my account manager"), which is no alert.
+    misheard = keywords_in_unsure_exceptions(
+        [(word.word, word.confidence) for word in segment.words],
+        rule.keywords,
+        exceptions,
+        rule.synonyms,
+        inflect=rule.inflections,
+    )
+    found = tuple(keyword for keyword in found if keyword not in misheard)
     heard = [(spot(word.word), word.confidence) for word in segment.words]
     found = tuple(
         keyword

@@ -21,10 +21,11 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, tokens
+from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, spelled_distance, tokens, word_distance
 from ingest.analysis.spelling import PROFANITY_FILE, normalise_spelling
 
 DEFAULT_ALERT_KEYWORDS: tuple[str, ...] = (
@@ -114,6 +115,129 @@ def excepted_keywords(
     anywhere = spot_keywords(text, keywords, (), synonyms, inflect=inflect)
     counted = set(spot_keywords(text, keywords, exceptions, synonyms, inflect=inflect))
     return tuple(keyword for keyword in anywhere if keyword not in counted)
+
+
+UNSURE_CONFIDENCE = 0.5
+"""A recognised word below this probability may have been another word."""
+UNSURE_SPELLING = 0.6
+UNSURE_SOUND = 0.5
+"""How close (`spelled_distance`, `word_distance`) an unsure word must be to an
+exception's word to stand for it: "count manager" for "account manager"."""
+UNSURE_MIN_LETTERS = 4
+"""Shorter exception words ("my", "our", "not", "no") must be heard as they are."""
+
+
+def keywords_in_unsure_exceptions(
+    words: Sequence[tuple[str, float]],
+    keywords: Iterable[str] = DEFAULT_ALERT_KEYWORDS,
+    exceptions: Iterable[str] = DEFAULT_EXCEPTIONS,
+    synonyms: Synonyms | None = None,
+    *,
+    inflect: bool = True,
+) -> tuple[str, ...]:
+    """The keywords every occurrence of which sits in a context exception that was
+    perhaps misheard: each of its other words heard as it is, or as an unsure word
+    (probability below `UNSURE_CONFIDENCE`) close to it. Speech-to-text keeps a
+    clear "manager" and guesses at the word before it: "high-mile count manager"
+    (count 0.3) may be "my account manager", while "cancel the whole" (whole 0.73)
+    is heard too surely to be "cancel the hold". `words` are the engine's words
+    with their probabilities, in order.
+    """
+    keywords = _normalised(keywords)
+    chosen = default_synonyms() if synonyms is None else synonyms
+    heard = [(token, confidence) for word, confidence in words for token in tokens(word)]
+    phrases = [_exception_parts(phrase) for phrase in _normalised(exceptions)]
+    covered: defaultdict[str, list[bool]] = defaultdict(list)
+    for position, (token, _) in enumerate(heard):
+        for keyword in spot_keywords(token, keywords, (), chosen, inflect=inflect):
+            covered[keyword].append(
+                any(
+                    _heard_around(heard, position, parts, part, index)
+                    for parts in phrases
+                    for part, words_of in enumerate(parts)
+                    for index, word in enumerate(words_of)
+                    if keyword in spot_keywords(word, keywords, (), chosen, inflect=inflect)
+                )
+            )
+    return tuple(keyword for keyword, places in covered.items() if all(places))
+
+
+def _exception_parts(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """ "cancel ... rebook" -> (("cancel",), ("rebook",))."""
+    parts: list[list[str]] = [[]]
+    for word in phrase.split():
+        if word == EXCEPTION_GAP:
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    return tuple(tuple(part) for part in parts if part)
+
+
+def _heard_around(
+    heard: list[tuple[str, float]], position: int, parts: tuple[tuple[str, ...], ...], part: int, index: int
+) -> bool:
+    """Whether the exception `parts` was (perhaps) said with word `index` of `part` at `position`."""
+    start = position - index
+    if not _part_heard(heard, start, parts[part], skip=index):
+        return False
+    end = start + len(parts[part])
+    for later in parts[part + 1 :]:
+        found = next((at for at in _gap_starts(heard, end) if _part_heard(heard, at, later)), None)
+        if found is None:
+            return False
+        end = found + len(later)
+    begin = start
+    for earlier in reversed(parts[:part]):
+        found = next(
+            (at for at in _gap_starts_before(heard, begin, len(earlier)) if _part_heard(heard, at, earlier)),
+            None,
+        )
+        if found is None:
+            return False
+        begin = found
+    return True
+
+
+def _gap_starts(heard: list[tuple[str, float]], end: int) -> Iterable[int]:
+    """Where the part after a gap may start: at most `EXCEPTION_GAP_WORDS` words on, none a negation."""
+    for skipped in range(EXCEPTION_GAP_WORDS + 1):
+        if skipped and end + skipped - 1 < len(heard) and _is_negation(heard[end + skipped - 1][0]):
+            return
+        yield end + skipped
+
+
+def _gap_starts_before(heard: list[tuple[str, float]], begin: int, length: int) -> Iterable[int]:
+    for skipped in range(EXCEPTION_GAP_WORDS + 1):
+        if skipped and 0 <= begin - skipped < len(heard) and _is_negation(heard[begin - skipped][0]):
+            return
+        yield begin - skipped - length
+
+
+def _is_negation(token: str) -> bool:
+    return token in ("not", "no", "never", "nothing") or token.endswith("n't")
+
+
+def _part_heard(heard: list[tuple[str, float]], start: int, part: tuple[str, ...], skip: int = -1) -> bool:
+    if start < 0 or start + len(part) > len(heard):
+        return False
+    for index, expected in enumerate(part):
+        if index == skip:
+            continue
+        token, confidence = heard[start + index]
+        if token == expected or token in inflections(expected) or token in (f"{expected}s", f"{expected}'s"):
+            continue
+        if (
+            len(expected) >= UNSURE_MIN_LETTERS
+            and expected not in FUNCTION_WORDS
+            and confidence < UNSURE_CONFIDENCE
+            and (
+                word_distance(token, expected) <= UNSURE_SOUND
+                or spelled_distance(token, expected) <= UNSURE_SPELLING
+            )
+        ):
+            continue
+        return False
+    return True
 
 
 def inflections(word: str) -> tuple[str, ...]:

@@ -96,6 +96,13 @@ _SOUND_CLASS = {
 
 
 @functools.lru_cache(maxsize=65_536)
+def spelled_distance(heard: str, expected: str) -> float:
+    """Letter edits per letter of the longer word: 0 (same) .. 1."""
+    if heard == expected:
+        return 0.0
+    return _levenshtein(heard, expected) / max(len(heard), len(expected), 1)
+
+
 def word_distance(heard: str, expected: str) -> float:
     """0 (same word) .. 1 (unrelated): spelling or sound, whichever is closer.
 

@@ -18,6 +18,7 @@ from alerts.rules import (
     check_rule,
 )
 from alerts.state import CallAlertState
+from ingest.events import WordConfidence
 
 CALL = CallAlertState("call-1", segments_seen=1)
 
@@ -39,6 +40,35 @@ def test_keyword_detected_ignores_other_words_and_exceptions():
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("the fee is not cancellable, fine"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("please cancel the hold"), CALL) is None
     assert check_rule(DEFAULT_KEYWORD_RULE, make_segment("my account manager knows"), CALL) is None
+
+
+def test_a_keyword_inside_an_exception_heard_as_an_unsure_guess_is_no_alert():
+    """Speech-to-text kept a clear "manager" and guessed at "account" (round 11)."""
+
+    def heard(text: str, unsure: tuple[str, ...]) -> object:
+        words = tuple(WordConfidence(word, 0.2 if word in unsure else 0.9) for word in text.split())
+        return dataclasses.replace(make_segment(text), words=words)
+
+    assert (
+        check_rule(DEFAULT_KEYWORD_RULE, heard("high mile count manager asked me", ("count",)), CALL) is None
+    )
+    assert (
+        check_rule(DEFAULT_KEYWORD_RULE, heard("can you cancel the visit and report it", ("report",)), CALL)
+        is None
+    )
+    # Heard surely, the same words are what was said: "cancel the whole" is no hold.
+    hit = check_rule(DEFAULT_KEYWORD_RULE, heard("high mile count manager asked me", ()), CALL)
+    assert hit is not None and hit.reason == 'keyword "manager"'
+    hit = check_rule(DEFAULT_KEYWORD_RULE, heard("cancel the whole thing", ()), CALL)
+    assert hit is not None and hit.reason == 'keyword "cancel"'
+    # An unsure word that sounds nothing like the exception's is no excuse.
+    hit = check_rule(DEFAULT_KEYWORD_RULE, heard("get me your bloody manager", ("bloody",)), CALL)
+    assert hit is not None and hit.reason == 'keyword "manager"'
+    # Nor is one occurrence in an exception, when the keyword is said again outside it.
+    hit = check_rule(
+        DEFAULT_KEYWORD_RULE, heard("my count manager is away so get me yours manager", ("count",)), CALL
+    )
+    assert hit is not None
 
 
 def test_keywords_in_the_translation_count():

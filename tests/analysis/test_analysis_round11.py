@@ -9,7 +9,7 @@ keep their reading.
 import pytest
 
 from ingest.analysis import score_sentiment
-from ingest.analysis.keywords import spot_keywords
+from ingest.analysis.keywords import keywords_in_unsure_exceptions, spot_keywords
 from ingest.analysis.thresholds import CRITICAL
 
 
@@ -153,3 +153,24 @@ def test_what_the_bare_forms_must_not_swallow(line):
         assert score_sentiment(bare).label == "negative", bare
     else:
         assert score_sentiment(bare).score > CRITICAL, bare
+
+
+def _heard(text: str, unsure: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+    return [(word, 0.2 if word in unsure else 0.9) for word in text.split()]
+
+
+@pytest.mark.parametrize(
+    ("text", "unsure", "excepted"),
+    [
+        ("my count manager sent it", ("count",), ("manager",)),
+        ("our relation manager said so", ("relation",), ("manager",)),
+        ("please cancel the visit and rebok it", ("rebok",), ("cancel",)),
+        ("please cancel the fold on my card", ("fold",), ("cancel",)),  # unsure, one letter from 'hold'
+        ("cancel it now i won't rebok", ("rebok",), ()),  # a negation in the gap
+        ("my count manager is off so put your manager on", ("count",), ()),  # said again outside
+        ("get me your bloody manager", ("bloody",), ()),  # nothing like an exception's word
+        ("my count manager sent it", (), ()),  # heard surely: it was 'count'
+    ],
+)
+def test_keywords_in_exceptions_heard_as_unsure_guesses(text, unsure, excepted):
+    assert keywords_in_unsure_exceptions(_heard(text, unsure)) == excepted
