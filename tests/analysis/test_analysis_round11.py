@@ -57,6 +57,9 @@ def test_the_keyword_still_counts_outside_the_exception(line, keyword):
         "i feel like i'm being ignored by the whole company",
         "what a shambles this whole booking has been",
         "what a joke of a service",
+        "we were quite let down by the fitting, if i'm honest",
+        "to be honest, i'm fed up of chasing this",
+        "in all honesty the second visit was worse than the first",
         "oh brilliant, another password to remember",
         "oh great, more hoops to jump through",
         "brilliant, so i've wasted a whole morning waiting in",
@@ -80,6 +83,9 @@ def test_being_fobbed_off_exclamations_and_sarcastic_consequences_are_negative(l
         "what a lovely surprise, it arrived early",
         "perfect, so the engineer comes tomorrow then, thanks",
         "great, so that's all booked in for friday",
+        "smashing, you've sorted it in one call",
+        "oh that's handy, thank you",
+        "to be honest the new driver was brilliant",
     ],
 )
 def test_understated_and_british_praise_is_positive(line):
@@ -96,6 +102,9 @@ def test_understated_and_british_praise_is_positive(line):
         "oh great, another slot opened up on thursday",
         "another form to fill in is fine, just email it over",
         "so i pay the balance on arrival, is that right",
+        "keep your reference number handy when you ring",
+        "i think it was the tuesday or something like that",
+        "to be honest i don't mind which day it is",
     ],
 )
 def test_calm_lines_sharing_those_words_stay_calm_or_glad(line):
