@@ -8,8 +8,9 @@ the keyword itself, so a rule's reason reads the same however it was said.
 Context exceptions are phrases in which a keyword is harmless: "cancel"
 inside "cancel the hold" or "manager" inside "account manager" does not
 count. An exception's content words match their inflections and possessives
-too ("accounts manager", "cancelled the hold"), and ``...`` in one stands
-for up to `EXCEPTION_GAP_WORDS` words, none a negation ("cancel ... rebook"
+too ("accounts manager", "cancelled the hold"); ``*`` in one stands for any
+one word ("our * manager": "our office manager") and ``...`` for up to
+`EXCEPTION_GAP_WORDS` words, none of them a negation ("cancel ... rebook"
 covers "cancel the appointment and rebook", not "cancel it, I won't rebook"). Multi-word keywords may also be matched tolerantly (`tolerant=True`)
 with `ingest.analysis.phrases`, for speech-to-text that mishears a word of
 them. Patterns are compiled once per word list and reused for every
@@ -60,9 +61,30 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "rebook ... cancel",
     "reschedule ... cancel",
     "rearrange ... cancel",
+    # The caller's own side (round 11: blind12's quiet calls): "our office manager
+    # wants a third one", "my supervisor at work needs me on the desk"; a refund
+    # that has come, and a reminder cancelled, are no grievance ("the refund never
+    # arrived" still counts: a gap holds no negation).
+    "my * manager",
+    "our * manager",
+    "my supervisor",
+    "our supervisor",
+    "my * supervisor",
+    "our * supervisor",
+    "refund ... arrived",
+    "refund ... came through",
+    "refund ... come through",
+    "got the refund",
+    "got my refund",
+    "received the refund",
+    "received my refund",
+    "cancel the reminder",
+    "cancel the notification",
+    "cancel the alert",
 )
 EXCEPTION_GAP = "..."
-EXCEPTION_GAP_WORDS = 5
+EXCEPTION_ANY_WORD = "*"
+EXCEPTION_GAP_WORDS = 8
 """How many words ``...`` in a context exception stands for, at most."""
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "keywords.toml"
@@ -224,6 +246,10 @@ def _part_heard(heard: list[tuple[str, float]], start: int, part: tuple[str, ...
         if index == skip:
             continue
         token, confidence = heard[start + index]
+        if expected == EXCEPTION_ANY_WORD:
+            if _is_negation(token):
+                return False
+            continue
         if token == expected or token in inflections(expected) or token in (f"{expected}s", f"{expected}'s"):
             continue
         if (
@@ -382,6 +408,8 @@ _GAP_WORD = r"(?!(?:not|no|never|nothing)(?!\w)|[\w'-]*n't(?!\w))[\w'-]+"
 
 
 def _exception_word(word: str) -> str:
+    if word == EXCEPTION_ANY_WORD:
+        return _GAP_WORD
     if word in FUNCTION_WORDS or not word.isalpha() or len(word) < 3:
         return re.escape(word)
     forms = sorted(inflections(word), key=len, reverse=True)
