@@ -9,6 +9,7 @@ keep their reading.
 import pytest
 
 from ingest.analysis import score_sentiment
+from ingest.analysis.abuse import directed_abuse
 from ingest.analysis.keywords import keywords_in_unsure_exceptions, spot_keywords
 from ingest.analysis.thresholds import CRITICAL
 
@@ -213,3 +214,23 @@ def _heard(text: str, unsure: tuple[str, ...] = ()) -> list[tuple[str, float]]:
 )
 def test_keywords_in_exceptions_heard_as_unsure_guesses(text, unsure, excepted):
     assert keywords_in_unsure_exceptions(_heard(text, unsure)) == excepted
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "you absolute halfwit, read the notes",
+        "you lot are a bunch of numpties",
+        "you pillock, i said tuesday",
+    ],
+)
+def test_insult_nouns_aimed_at_the_other_party_are_abuse(line):
+    assert directed_abuse(line), line
+    assert score_sentiment(line).score <= CRITICAL, line
+
+
+@pytest.mark.parametrize(
+    "line", ["i felt a right numpty when i saw the date", "my brother's a bit of a prat about parking"]
+)
+def test_the_same_nouns_not_aimed_at_anyone_here_are_no_abuse(line):
+    assert directed_abuse(line) is None, line
