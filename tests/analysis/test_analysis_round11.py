@@ -230,7 +230,13 @@ def test_insult_nouns_aimed_at_the_other_party_are_abuse(line):
 
 
 @pytest.mark.parametrize(
-    "line", ["i felt a right numpty when i saw the date", "my brother's a bit of a prat about parking"]
+    "line",
+    [
+        "i felt a right numpty when i saw the date",
+        "my brother's a bit of a prat about parking",
+        "can you send me that useless form again, the link was broken",
+        "did you see that useless referee last night",
+    ],
 )
 def test_the_same_nouns_not_aimed_at_anyone_here_are_no_abuse(line):
     assert directed_abuse(line) is None, line
