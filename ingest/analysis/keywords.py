@@ -383,7 +383,8 @@ def _alternation(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def _exception_alternation(exceptions: tuple[str, ...]) -> re.Pattern[str] | None:
     """The context exceptions as one pattern: content words with their inflections
-    and possessives, ``...`` as a short gap of any words."""
+    and possessives, ``*`` as any one word and ``...`` as a short gap, neither
+    holding a negation."""
     bodies = []
     for phrase in sorted(exceptions, key=len, reverse=True):
         body = ""
