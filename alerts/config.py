@@ -134,6 +134,12 @@ class AlertSettings:
     min_confidence: float = 0.4
     """Keyword and profanity rules ignore words the recogniser was less sure of: the
     matched word's own confidence, or the segment's when the engine gives none."""
+    min_whisper_word_confidence: float = 0.2
+    """`min_confidence` for faster-whisper's words, whose probabilities are not
+    pocketsphinx's posteriors: on the tiny.en runs of bench/insight_e2e (six runs, 92
+    keywords heard right, 34 wrong) every wrong keyword below 0.5 was a prompted
+    keyword written at a segment's edge at 0.00-0.04 ("ombudsman yearly price
+    change"), while right ones reach down to 0.35 ("taking this to the ombudsman")."""
     min_spot_confidence: float = 0.85
     """A keyword found by the engine's keyword-spotting pass (pocketsphinx) counts at
     this closeness between the keyword's sounds and the transcript's words over it
@@ -272,6 +278,7 @@ def _settings(document: AlertDocument) -> AlertSettings:
         key: getattr(document, key)
         for key in (
             "min_confidence",
+            "min_whisper_word_confidence",
             "min_spot_confidence",
             "min_sentiment_confidence",
             "sentiment_on_heard_words",

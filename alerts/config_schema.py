@@ -150,6 +150,7 @@ class AlertDocument(BaseModel):
 
     model_config = _TABLE
     min_confidence: checked(checks.number(0, 1)) = None
+    min_whisper_word_confidence: checked(checks.number(0, 1)) = None
     min_spot_confidence: checked(checks.number(0, 1)) = None
     min_sentiment_confidence: checked(checks.number(0, 1)) = None
     sentiment_on_heard_words: checked(checks.boolean) = None

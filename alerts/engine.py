@@ -111,10 +111,19 @@ def word_gate_for(settings: AlertSettings, segment: TranscriptSegment) -> WordGa
     "a refund" (0.38, in a line at 0.23) is heard that way on a quiet call.
     There a keyword counts only on its own confidence, as the SPEC's
     exception for a clearly heard word ("lawyer" at 0.9 in a mumbled line).
+    faster-whisper's words are judged against their own threshold.
     """
+    gate = settings.word_gate
+    if segment.engine == WHISPER_ENGINE:
+        gate = dataclasses.replace(gate, min_confidence=settings.min_whisper_word_confidence)
     if segment.confidence >= settings.min_sentiment_confidence:
-        return settings.word_gate
-    return dataclasses.replace(settings.word_gate, min_spot_confidence=SPOTS_OFF)
+        return gate
+    return dataclasses.replace(gate, min_spot_confidence=SPOTS_OFF)
+
+
+WHISPER_ENGINE = "whisper"
+"""The engine name of faster-whisper's segments, whose word probabilities have their
+own gate (`AlertSettings.min_whisper_word_confidence`)."""
 
 
 SPOTS_OFF = 2.0

@@ -108,7 +108,7 @@ webhook_url = "hooks.slack.com/x"
         f"{path}: notify.retries: expected an integer between 0 and 20, got -1",
         f'{path}: notify.slack.webhook_url: expected an http:// or https:// URL, got "hooks.slack.com/x"',
         f"{path}: colour: unknown key; expected one of min_confidence,"
-        " min_spot_confidence,"
+        " min_whisper_word_confidence, min_spot_confidence,"
         " min_sentiment_confidence, sentiment_on_heard_words, exceptions, rules, custom_rules, notify",
     ]
 

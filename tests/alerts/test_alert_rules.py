@@ -71,6 +71,29 @@ def test_a_keyword_inside_an_exception_heard_as_an_unsure_guess_is_no_alert():
     assert hit is not None
 
 
+def test_faster_whispers_words_have_their_own_gate():
+    """Its probabilities run lower than pocketsphinx's posteriors on words heard right,
+    and a prompted keyword it writes without hearing it sits near zero."""
+    settings = AlertSettings()
+    text = "i will be taking this to the ombudsman"
+
+    def said(engine: str, probability: float) -> object:
+        words = tuple(
+            WordConfidence(word, probability if word == "ombudsman" else 0.95) for word in text.split(" ")
+        )
+        segment = make_segment(text)
+        return dataclasses.replace(segment, words=words, engine=engine)
+
+    def raised(segment: object) -> bool:
+        _, verdict = evaluate_segment(settings, CALL, segment)
+        return verdict is not None and "legal_threat" in verdict.rules
+
+    assert raised(said("whisper", 0.35))
+    assert not raised(said("whisper", 0.02))  # written from the prompt, not heard
+    assert not raised(said("sphinx", 0.35))  # pocketsphinx keeps min_confidence (0.4)
+    assert raised(said("sphinx", 0.45))
+
+
 def test_keywords_in_the_translation_count():
     segment = make_segment(
         "quiero hablar con su supervisor", translation="I want to speak to your supervisor"
