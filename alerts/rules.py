@@ -303,14 +303,15 @@ def check_keywords(
     found = _union([in_text, *(keywords for keywords, _ in spotted)])
     # "high-mile count manager": an exception's word heard as an unsure guess
     # may have been the exception ("my account manager"), which is no alert.
-    misheard = keywords_in_unsure_exceptions(
-        [(word.word, word.confidence) for word in segment.words],
-        rule.keywords,
-        exceptions,
-        rule.synonyms,
-        inflect=rule.inflections,
-    )
-    found = tuple(keyword for keyword in found if keyword not in misheard)
+    if found and segment.words:
+        misheard = keywords_in_unsure_exceptions(
+            [(word.word, word.confidence) for word in segment.words],
+            rule.keywords,
+            exceptions,
+            rule.synonyms,
+            inflect=rule.inflections,
+        )
+        found = tuple(keyword for keyword in found if keyword not in misheard)
     heard = [(spot(word.word), word.confidence) for word in segment.words]
     found = tuple(
         keyword

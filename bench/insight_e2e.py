@@ -345,7 +345,7 @@ def reread(outcome: Outcome) -> Outcome:
         if not segment.transcribed:
             segments.append(segment)
             continue
-        foreign = segment.language not in (None, ANALYSIS_LANGUAGE) and segment.translation
+        foreign = segment.language not in (None, ANALYSIS_LANGUAGE)
         english = segment.translation if foreign and segment.translation else segment.text
         analysis = analyse_text(english)
         segments.append(

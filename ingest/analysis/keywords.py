@@ -235,8 +235,12 @@ def _gap_starts_before(heard: list[tuple[str, float]], begin: int, length: int) 
         yield begin - skipped - length
 
 
+NEGATIONS = ("not", "no", "never", "nothing")
+"""Words (with any "...n't") that no exception wildcard or gap may hold."""
+
+
 def _is_negation(token: str) -> bool:
-    return token in ("not", "no", "never", "nothing") or token.endswith("n't")
+    return token in NEGATIONS or token.endswith("n't")
 
 
 def _part_heard(heard: list[tuple[str, float]], start: int, part: tuple[str, ...], skip: int = -1) -> bool:
@@ -404,7 +408,7 @@ def _exception_alternation(exceptions: tuple[str, ...]) -> re.Pattern[str] | Non
     return re.compile(rf"(?<!\w)(?:{'|'.join(bodies)})(?!\w)", re.IGNORECASE)
 
 
-_GAP_WORD = r"(?!(?:not|no|never|nothing)(?!\w)|[\w'-]*n't(?!\w))[\w'-]+"
+_GAP_WORD = rf"(?!(?:{'|'.join(NEGATIONS)})(?!\w)|[\w'-]*n't(?!\w))[\w'-]+"
 """A word a gap may hold: any but a negation ("cancel it, I won't rebook" is leaving)."""
 
 
