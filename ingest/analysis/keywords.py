@@ -81,6 +81,37 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "cancel the reminder",
     "cancel the notification",
     "cancel the alert",
+    # The keyword names a person, a job or a place, and threatens nothing (round 12:
+    # the unseen blind13 corpus raised keywords on five of its ten quiet calls):
+    # "my lawyer friend recommended you", "i'm a legal secretary", "beside the
+    # tennis court", "i'm the site manager at the church hall".
+    "lawyer friend",
+    "solicitor friend",
+    "attorney friend",
+    "legal secretary",
+    "legal assistant",
+    "legal executive",
+    "tennis court",
+    "squash court",
+    "basketball court",
+    "netball court",
+    "badminton court",
+    "volleyball court",
+    "food court",
+    "i'm the manager",
+    "i'm the * manager",
+    "i am the manager",
+    "i am the * manager",
+    "i'm a * manager",
+    "i'm the supervisor",
+    "i'm the * supervisor",
+    # A cancellation that is done is no caller leaving: "the cancellation went
+    # through fine, thanks". Moving a booking is rescheduling: "cancel my thursday
+    # cut and colour and move it to saturday". (A cancellation someone else made,
+    # "my flight was cancelled", stays a keyword: earlier corpora's people count it.)
+    "cancellation ... went through",
+    "cancellation ... gone through",
+    "cancel ... and move it",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"
