@@ -25,8 +25,11 @@ line's sentiment is not believed either):
 - the phrase heard (in any line, however unclear): nothing;
 - only part of it heard ("fiscal leave the record", "it already recorded":
   closer to a phrase than `DisclosureRule.near_cost` but not within
-  `max_cost`): a disclosure garbled by noise, which can neither be verified
-  nor show the phrase missing: the `disclosure_unverified` notice below;
+  `max_cost`) where the engine guessed at a word of that part or next to it,
+  or a word of the phrase ("call", "recorded") among three or more guessed
+  words: a disclosure garbled by noise, which can neither be verified nor
+  show the phrase missing: the `disclosure_unverified` notice below. A part
+  heard surely is about something else ("the irish records are patchy");
 - an agent line of the window heard clearly, and no phrase: the urgent
   `missing_disclosure` alert, as before. An agent who spoke clearly and
   never disclosed is always reported, noise or not;
@@ -48,11 +51,12 @@ line of the window was clear does a missing phrase raise the alert.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from alerts.rules import DisclosureRule, RuleHit
 from alerts.state import CallAlertState
-from ingest.analysis.phrases import find_any_phrase
+from ingest.analysis.phrases import FUNCTION_WORDS, find_any_phrase
 from ingest.events import TranscriptSegment
 
 _TAIL_WORDS = 20
@@ -91,9 +95,80 @@ def observe_disclosure(
     near = call.disclosure_near
     if not heard and matches and not near:
         match, text = min(matches, key=lambda found: found[0].cost)
-        near = " ".join(text.split()[match.start : match.end])
+        if _garbled(segment, text, match.start, match.end, min_confidence):
+            near = " ".join(text.split()[match.start : match.end])
+    if not heard and not near:
+        near = _garbled_phrase_word(rule, segment)
     tail = " ".join(spoken.split()[-_TAIL_WORDS:])
     return dataclasses.replace(call, disclosure_heard=heard, disclosure_near=near, agent_tail=tail)
+
+
+NEAR_WORD_CONFIDENCE = 0.5
+"""A part of the phrase shows a garbled disclosure only where the engine guessed at a
+word of it or next to it (below this probability): "cold our recorded for training"
+(cold 0.16, our 0.08). Words heard surely say what was said: "the irish records
+before 1864 are patchy" (0.95, 0.89, 0.86) is about archives, not a disclosure."""
+
+
+def _garbled(segment: TranscriptSegment, text: str, start: int, end: int, min_confidence: float) -> bool:
+    """Whether the words `start:end` of `text` (the agent's recent words, ending with
+    `segment`'s), with a word either side, may be a disclosure misheard: the line is
+    below the segment gate, or one of those words was heard unsurely.
+
+    A part found in a translation, or in a line whose engine gave no word
+    confidences, is judged by the line's confidence alone; a part that lies wholly
+    in the tail of an earlier line counts as garbled, as every part did before."""
+    if segment.confidence < min_confidence:
+        return True
+    own = [(token, word.confidence) for word in segment.words for token in normalise(word.word).split()]
+    tokens = text.split()
+    offset = len(tokens) - len(own)
+    if not own or offset < 0 or [token for token, _ in own] != tokens[offset:]:
+        return False  # no word confidences for this text (a translation, an engine without them)
+    window = range(max(start - 1, offset), min(end + 1, len(tokens)))
+    if not window:
+        return True  # the part lies in the tail of an earlier line: judged as before
+    return any(own[at - offset][1] < NEAR_WORD_CONFIDENCE for at in window)
+
+
+GARBLED_RUN = 3
+"""This many words in a row heard below `NEAR_WORD_CONFIDENCE` are a stretch the engine
+could not make out: as long as the shortest wording of the phrase ("calls are recorded")."""
+
+
+def _garbled_phrase_word(rule: DisclosureRule, segment: TranscriptSegment) -> str:
+    """A word of the phrase ("call", "recorded") inside, or next to, a stretch of words
+    the engine could not make out: the disclosure garbled beyond alignment ("kip higher
+    cold or a call or go ahead" for "skip hire, calls are recorded, go ahead"). A
+    business name guessed at ("high shear bliss salon") holds no word of the phrase."""
+    stems = _phrase_word_forms((*rule.phrases, *rule.variants))
+    words = segment.words
+    run_start = None
+    for index in range(len(words) + 1):
+        unsure = index < len(words) and words[index].confidence < NEAR_WORD_CONFIDENCE
+        if unsure and run_start is None:
+            run_start = index
+        if not unsure and run_start is not None:
+            if index - run_start >= GARBLED_RUN:
+                for word in words[max(0, run_start - 1) : index + 1]:
+                    token = normalise(word.word)
+                    if token in stems:
+                        return token
+            run_start = None
+    return ""
+
+
+@functools.lru_cache(maxsize=8)
+def _phrase_word_forms(phrases: tuple[str, ...]) -> frozenset[str]:
+    """The content words of the phrases with their plain inflections: "call", "calls",
+    "called", "record", "recorded", ... ("calling", as in "thanks for calling", is not one)."""
+    stems = {
+        word.rstrip("s").removesuffix("ed")
+        for phrase in phrases
+        for word in normalise(phrase).split()
+        if word not in FUNCTION_WORDS and len(word) >= 4
+    }
+    return frozenset(f"{stem}{ending}" for stem in stems for ending in ("", "s", "ed"))
 
 
 def check_disclosure_deadline(

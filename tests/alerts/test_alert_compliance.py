@@ -303,3 +303,38 @@ def test_on_a_mixed_stream_a_clear_line_beside_an_unclear_one_cannot_show_the_ph
     engine.on_segment(make_segment("hello how can i help", speaker="unknown", start=1))
     engine.on_segment(make_segment("i'm calling to pay my gas bill", speaker="unknown", start=9))
     assert engine.end_call("call-1").rules == ("missing_disclosure",)
+
+
+GREETING = "hello family history how can i help"
+GREETING_CONFIDENCES = [0.6, 0.9, 0.9, 0.8, 0.99, 0.9, 0.99]
+
+
+def test_part_of_the_phrase_heard_surely_is_about_something_else_and_shows_it_missing():
+    # Round 12 (blind13): a genealogist's "the irish records before 1864 are patchy",
+    # every word heard surely, had stood for a garbled disclosure and hid a late one.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(GREETING, 1, GREETING_CONFIDENCES))
+    sure = "we keep the parish records for every county"
+    engine.on_segment(heard_as(sure, 12, [0.9, 0.95, 0.9, 0.85, 0.88, 0.97, 0.93, 0.9]))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
+    # The same words with one of them guessed at may be the phrase garbled.
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(heard_as(GREETING, 1, GREETING_CONFIDENCES))
+    engine.on_segment(heard_as(sure, 12, [0.9, 0.95, 0.9, 0.3, 0.88, 0.97, 0.93, 0.9]))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("disclosure_unverified",)
+
+
+def test_a_word_of_the_phrase_among_guessed_words_cannot_show_it_missing():
+    # "skip hire, calls are recorded, go ahead" heard as guesses around a "call".
+    engine = AlertEngine(settings_from_mapping({}))
+    garbled = "kip higher cold or a call or go ahead"
+    engine.on_segment(heard_as(garbled, 1, [0.11, 0.49, 0.18, 0.41, 0.63, 0.17, 0.22, 0.40, 0.98]))
+    engine.on_segment(heard_as("where do we want it", 10, [0.9, 0.8, 0.9, 0.9, 0.95]))
+    verdict = engine.on_segment(agent("is there anything else", 32))
+    assert verdict.rules == ("disclosure_unverified",)
+    assert verdict.reasons[0].endswith('only part of it was heard ("call")')
+    # A business name guessed at holds no word of the phrase: the agent never disclosed.
+    engine = AlertEngine(settings_from_mapping({}))
+    guessed_name = "high shear bliss salon how can i help"
+    engine.on_segment(heard_as(guessed_name, 1, [0.01, 0.3, 0.17, 0.78, 0.7, 0.99, 0.67, 0.91]))
+    assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
