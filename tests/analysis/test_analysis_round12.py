@@ -105,3 +105,29 @@ def test_warnings_and_put_downs_are_negative(line):
 )
 def test_lines_sharing_those_words_keep_their_reading(line, label):
     assert score_sentiment(line).label == label, line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "that's four letters now and not one reply",
+        "i've sent them six emails about the boiler",
+        "i must have left you three voicemails already",
+        "please just get it right this time",
+        "could you send the correct size properly this time",
+    ],
+)
+def test_repeat_contact_counted_in_messages_and_demands_naming_past_failures_are_complaints(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "i sent two emails to my sister about the party",
+        "you should get three emails, one for each ticket",
+        "what time this time tomorrow would suit",
+    ],
+)
+def test_messages_and_this_time_without_a_grievance_stay_calm(line):
+    assert score_sentiment(line).label != "negative", line
