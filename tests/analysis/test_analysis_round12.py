@@ -10,6 +10,7 @@ import pytest
 
 from ingest.analysis import score_sentiment
 from ingest.analysis.keywords import spot_keywords
+from ingest.analysis.thresholds import CRITICAL
 
 
 @pytest.mark.parametrize(
@@ -131,3 +132,29 @@ def test_repeat_contact_counted_in_messages_and_demands_naming_past_failures_are
 )
 def test_messages_and_this_time_without_a_grievance_stay_calm(line):
     assert score_sentiment(line).label != "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "i've wasted my whole saturday on this crap",
+        "i'm sick of this shit, every single month",
+        "you can keep your crappy router, i'm done",
+        "what the fuck is taking so long",
+        "honestly, it's a fucking disgrace",
+    ],
+)
+def test_a_swear_word_as_contempt_for_the_matter_or_their_things_is_extreme(line):
+    assert score_sentiment(line).score <= CRITICAL, line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "oh crap, i've left my card upstairs, one second",
+        "my crap old laptop won't open the page",
+        "what the heck, go on then, i'll take the upgrade",
+    ],
+)
+def test_a_swear_word_about_the_callers_own_things_or_an_interjection_is_not_extreme(line):
+    assert score_sentiment(line).score > CRITICAL, line
