@@ -59,6 +59,7 @@ def create_engine(
                 settings.whisper_device,
                 settings.whisper_compute_type,
                 num_workers=max(1, settings.asr_threads),
+                beam_size=settings.whisper_beam_size,
                 offline=settings.hf_hub_offline,
                 keywords=keywords,
             )
