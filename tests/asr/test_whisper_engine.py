@@ -130,3 +130,10 @@ def test_create_engine_loads_a_local_whisper_folder(offline) -> None:
     )
     assert isinstance(engine, WhisperRecognizer)
     assert engine.name == "whisper"
+    assert engine.beam_size == 5  # the default beam (round 12: fewer words and keywords guessed)
+    narrow = create_engine(
+        IngestSettings(
+            asr="whisper", whisper_model=str(TINY_WHISPER), hf_hub_offline=True, whisper_beam_size=1
+        )
+    )
+    assert isinstance(narrow, WhisperRecognizer) and narrow.beam_size == 1
