@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from ingest.asr import EngineUnavailable, create_engine, whisper_bundled
-from ingest.asr.whisper import WhisperRecognizer, without_trailing_artifacts
+from ingest.asr.whisper import WhisperRecognizer, without_fillers, without_trailing_artifacts
 from ingest.asr.whisper_bundled import MODEL_PACKAGES, ModelPackage, packaged_model_folder
 from ingest.events import WordConfidence
 from ingest.settings import IngestSettings
@@ -94,3 +94,21 @@ def test_zero_probability_letters_that_end_a_line_are_dropped() -> None:
     said = (WordConfidence("plan", 0.9), WordConfidence("b.", 0.7))
     assert without_trailing_artifacts("plan b.", said) == ("plan b.", said)
     assert without_trailing_artifacts("i", (WordConfidence("i", 0.0),)) == ("", ())
+
+
+def test_hesitation_sounds_are_left_out_of_text_and_words() -> None:
+    words = (
+        WordConfidence("i", 0.9),
+        WordConfidence("need", 0.95),
+        WordConfidence("uh,", 0.4),
+        WordConfidence("a", 0.9),
+        WordConfidence("refund", 0.9),
+        WordConfidence("uh...", 0.2),
+    )
+    text, kept = without_fillers("i need uh, a refund uh...", words)
+    assert text == "i need a refund"
+    assert [word.word for word in kept] == ["i", "need", "a", "refund"]
+    # Words that only start like a filler stay ("umbrella", "errand", "hmmm" is not one we know).
+    said = (WordConfidence("umbrella", 0.9), WordConfidence("errand", 0.9))
+    assert without_fillers("umbrella errand", said) == ("umbrella errand", said)
+    assert without_fillers("uh...", (WordConfidence("uh...", 0.3),)) == ("", ())
