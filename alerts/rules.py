@@ -147,6 +147,16 @@ class DisclosureRule:
         "calls may be recorded",
         "this call will be recorded",
         "this call is recorded",
+        # Active and "recorded line" wordings, as many call centres say it (round 13:
+        # agents of the blind14 corpus said "we record our calls", "you're on a
+        # recorded line"; only passive wordings counted, so seven calls falsely alerted).
+        "we record our calls",
+        "we record calls",
+        "you're on a recorded line",
+        "this is a recorded line",
+        "calls to this line are recorded",
+        "calls are monitored and recorded",
+        "we may record this call",
     )
     """Other wordings that count too (translations: "This call can be recorded")."""
     max_cost: float = 0.45

@@ -112,6 +112,45 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "cancellation ... went through",
     "cancellation ... gone through",
     "cancel ... and move it",
+    # Round 13 (the blind14 corpus): more senses that are no threat. (Tried and
+    # dropped: "sue" as a name, "named sue", "it's sue": a guessed word before
+    # "suing" may have been the exception's, and "we are suing you" lost its alert.)
+    # A court as a place someone is near or in ("just past hampton court",
+    # "the lobby of the county court"); "see you at the county court" stays a threat.
+    "past * court",
+    "near * court",
+    "near the * court",
+    "opposite the * court",
+    "behind the * court",
+    "beside the * court",
+    "lobby of the * court",
+    "outside the * court",
+    # Someone's job ("my cousin works at the transport regulator").
+    "works at the regulator",
+    "works at the * regulator",
+    "works for the regulator",
+    "works for the * regulator",
+    "works at the court",
+    "works at the * court",
+    "works for the ombudsman",
+    # Legal as a measure, not a threat ("seventy percent is the legal limit").
+    "legal limit",
+    "legal age",
+    "legal requirement",
+    "legal tender",
+    # A complaint as an ailment ("heel pain is a common complaint in runners").
+    "common complaint",
+    "skin complaint",
+    "stomach complaint",
+    "chest complaint",
+    # The caller saying it is not needed ("no need to get your manager involved").
+    "no need to get your manager",
+    "no need to get a manager",
+    "no need for a manager",
+    "no need to * the manager",
+    "no need to escalate",
+    "no need to cancel",
+    "no need for a refund",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pytest
 from alert_support import make_segment
 
 from alerts.config import settings_from_mapping
@@ -332,9 +333,43 @@ def test_a_word_of_the_phrase_among_guessed_words_cannot_show_it_missing():
     engine.on_segment(heard_as("where do we want it", 10, [0.9, 0.8, 0.9, 0.9, 0.95]))
     verdict = engine.on_segment(agent("is there anything else", 32))
     assert verdict.rules == ("disclosure_unverified",)
-    assert verdict.reasons[0].endswith('only part of it was heard ("call")')
+    assert 'only part of it was heard ("' in verdict.reasons[0]
+    assert "call" in verdict.reasons[0].rsplit("heard", 1)[1]
     # A business name guessed at holds no word of the phrase: the agent never disclosed.
     engine = AlertEngine(settings_from_mapping({}))
     guessed_name = "high shear bliss salon how can i help"
     engine.on_segment(heard_as(guessed_name, 1, [0.01, 0.3, 0.17, 0.78, 0.7, 0.99, 0.67, 0.91]))
     assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
+
+
+# Round 13: wordings call centres use beyond the passive ones (blind14's agents).
+@pytest.mark.parametrize(
+    "said",
+    [
+        "morning, just so you know we record our calls, how can i help",
+        "hi there, we do record calls here, what can i do for you",
+        "you're on a recorded line, how can i help",
+        "hello, this is a recorded line, who am i speaking to",
+        "calls to this line are recorded, how can i help",
+        "calls are monitored and recorded for training",
+    ],
+)
+def test_active_and_recorded_line_wordings_are_a_disclosure(said):
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(make_segment(said, speaker="agent", start=2))
+    assert engine.on_segment(make_segment("right then", speaker="agent", start=40)) is None, said
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "we call you back within the hour, what's the postcode",
+        "the line is very quiet today, how can i help",
+        "we send everything by recorded delivery",
+    ],
+)
+def test_lines_sharing_those_words_are_no_disclosure(said):
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(make_segment(said, speaker="agent", start=2))
+    verdict = engine.on_segment(make_segment("right then", speaker="agent", start=40))
+    assert verdict is not None and verdict.rules == ("missing_disclosure",), said
