@@ -87,20 +87,40 @@ def observe_disclosure(
     spoken = f"{call.agent_tail} {normalise(segment.text)}".strip()
     candidates = [spoken, normalise(segment.translation or "")]
     wanted = (*rule.phrases, *rule.variants)
-    loosest = max(rule.max_cost, rule.near_cost)
-    matches = [
-        (match, text) for text in candidates if text if (match := find_any_phrase(text, wanted, loosest))
-    ]
-    heard = any(match.cost <= rule.max_cost for match, _ in matches)
+    heard = any(find_any_phrase(text, wanted, rule.max_cost) for text in candidates if text)
     near = call.disclosure_near
-    if not heard and matches and not near:
-        match, text = min(matches, key=lambda found: found[0].cost)
-        if _garbled(segment, text, match.start, match.end, min_confidence):
-            near = " ".join(text.split()[match.start : match.end])
+    if not heard and not near:
+        near = _heard_in_part(rule, segment, candidates, min_confidence)
     if not heard and not near:
         near = _garbled_phrase_word(rule, segment)
     tail = " ".join(spoken.split()[-_TAIL_WORDS:])
     return dataclasses.replace(call, disclosure_heard=heard, disclosure_near=near, agent_tail=tail)
+
+
+def _heard_in_part(
+    rule: DisclosureRule, segment: TranscriptSegment, candidates: list[str], min_confidence: float
+) -> str:
+    """The stretch of the agent's words closer to a wording than `near_cost` (but not
+    within `max_cost`) where the engine guessed, or "". Only wordings that hold the
+    words most wordings share ("call", "recorded") are looked for in part: part of a
+    wording without them ("you're on a recorded line") is too near everyday words
+    ("which resort are you staying in")."""
+    common = _phrase_word_forms((*rule.phrases, *rule.variants), share=0.5)
+    typical = tuple(
+        phrase
+        for phrase in (*rule.phrases, *rule.variants)
+        if {_stem(word) for word in normalise(phrase).split()} >= {_stem(word) for word in common}
+    )
+    loosest = max(rule.max_cost, rule.near_cost)
+    matches = [
+        (match, text) for text in candidates if text if (match := find_any_phrase(text, typical, loosest))
+    ]
+    if not matches:
+        return ""
+    match, text = min(matches, key=lambda found: found[0].cost)
+    if not _garbled(segment, text, match.start, match.end, min_confidence):
+        return ""
+    return " ".join(text.split()[match.start : match.end])
 
 
 NEAR_WORD_CONFIDENCE = 0.5
@@ -141,7 +161,7 @@ def _garbled_phrase_word(rule: DisclosureRule, segment: TranscriptSegment) -> st
     the engine could not make out: the disclosure garbled beyond alignment ("kip higher
     cold or a call or go ahead" for "skip hire, calls are recorded, go ahead"). A
     business name guessed at ("high shear bliss salon") holds no word of the phrase."""
-    stems = _phrase_word_forms((*rule.phrases, *rule.variants))
+    stems = _phrase_word_forms((*rule.phrases, *rule.variants), share=0.5)
     words = segment.words
     run_start = None
     for index in range(len(words) + 1):
@@ -158,17 +178,29 @@ def _garbled_phrase_word(rule: DisclosureRule, segment: TranscriptSegment) -> st
     return ""
 
 
-@functools.lru_cache(maxsize=8)
-def _phrase_word_forms(phrases: tuple[str, ...]) -> frozenset[str]:
-    """The content words of the phrases with their plain inflections: "call", "calls",
-    "called", "record", "recorded", ... ("calling", as in "thanks for calling", is not one)."""
-    stems = {
-        word.rstrip("s").removesuffix("ed")
+@functools.lru_cache(maxsize=16)
+def _phrase_word_forms(phrases: tuple[str, ...], share: float) -> frozenset[str]:
+    """The content words that at least `share` of the phrases hold, with their plain
+    inflections: "call", "calls", "called", "record", "recorded", ... ("calling", as in
+    "thanks for calling", is not one). A word only some wordings use ("line" of
+    "you're on a recorded line") says too little: "which resort are you staying in"
+    came within `near_cost` of that wording. With no word that common (phrases of
+    one's own), any content word of them counts."""
+    stem_sets = [
+        {
+            _stem(word)
+            for word in normalise(phrase).split()
+            if word not in FUNCTION_WORDS and len(word) >= 4 and "'" not in word
+        }
         for phrase in phrases
-        for word in normalise(phrase).split()
-        if word not in FUNCTION_WORDS and len(word) >= 4
-    }
-    return frozenset(f"{stem}{ending}" for stem in stems for ending in ("", "s", "ed"))
+    ]
+    every = set().union(*stem_sets)
+    common = {stem for stem in every if sum(stem in stems for stems in stem_sets) >= share * len(stem_sets)}
+    return frozenset(f"{stem}{ending}" for stem in (common or every) for ending in ("", "s", "ed"))
+
+
+def _stem(word: str) -> str:
+    return word.rstrip("s").removesuffix("ed")
 
 
 def check_disclosure_deadline(

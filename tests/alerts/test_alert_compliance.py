@@ -373,3 +373,21 @@ def test_lines_sharing_those_words_are_no_disclosure(said):
     engine.on_segment(make_segment(said, speaker="agent", start=2))
     verdict = engine.on_segment(make_segment("right then", speaker="agent", start=40))
     assert verdict is not None and verdict.rules == ("missing_disclosure",), said
+
+
+def test_part_of_a_wording_without_call_or_recorded_is_no_garbled_disclosure():
+    # "which resort are you staying in" lies within near_cost of "you're on a recorded
+    # line"; with a word guessed beside it, it once left the disclosure "unverified".
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_segment(
+        heard_as("hello alpine pikki hire how can i help", 1, [0.9, 0.6, 0.2, 0.3, 0.9, 0.9, 0.9, 0.9])
+    )
+    engine.on_segment(
+        heard_as("lovely which resort are you staying in", 12, [0.4, 0.9, 0.8, 0.9, 0.9, 0.9, 0.9])
+    )
+    assert engine.on_segment(agent("that's booked then", 32)).rules == ("missing_disclosure",)
+    # "calls are recorded" heard as "all their report is", guessed at: still unverifiable.
+    engine = AlertEngine(settings_from_mapping({}))
+    garbled = "you're through the island fairies looking all their report is for quality"
+    engine.on_segment(heard_as(garbled, 1, [0.9, 0.8, 0.9, 0.5, 0.3, 0.2, 0.2, 0.3, 0.2, 0.6, 0.9, 0.9]))
+    assert engine.on_segment(agent("that's booked then", 32)).rules == ("disclosure_unverified",)
