@@ -90,6 +90,7 @@ def test_praise_idioms_are_positive(line):
         ("could you send someone out on tuesday", "neutral"),
         ("the hedge at the back needs trimming too", "neutral"),
         ("what difference does the premium make", "neutral"),
+        ("a stiff neck is a common complaint after long drives", "neutral"),
     ],
 )
 def test_lines_sharing_those_words_keep_their_reading(line, label):
