@@ -112,9 +112,14 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "cancellation ... went through",
     "cancellation ... gone through",
     "cancel ... and move it",
-    # Round 13 (the blind14 corpus): more senses that are no threat. (Tried and
-    # dropped: "sue" as a name, "named sue", "it's sue": a guessed word before
-    # "suing" may have been the exception's, and "we are suing you" lost its alert.)
+    # Round 13 (the blind14 corpus): more senses that are no threat.
+    # A caller giving her name ("hi, this is sue from the parish office"). Only
+    # these forms: a guessed word before "suing" must not pass for the name's
+    # (keywords_in_unsure_exceptions): "named sue" took "we are suing you",
+    # "called sue" took "could sue you", "it's sue" took "i'm suing".
+    "this is sue",
+    "name is sue",
+    "name's sue",
     # A court as a place someone is near or in ("just past hampton court",
     # "the lobby of the county court"); "see you at the county court" stays a threat.
     "past * court",
