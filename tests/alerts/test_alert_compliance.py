@@ -342,37 +342,29 @@ def test_a_word_of_the_phrase_among_guessed_words_cannot_show_it_missing():
     assert engine.on_segment(agent("is there anything else", 32)).rules == ("missing_disclosure",)
 
 
-# Round 13: wordings call centres use beyond the passive ones (blind14's agents).
+# Round 13: wordings call centres use beyond the passive ones (blind14's agents),
+# beside lines that share their words and disclose nothing.
 @pytest.mark.parametrize(
-    "said",
+    ("said", "disclosed"),
     [
-        "morning, just so you know we record our calls, how can i help",
-        "hi there, we do record calls here, what can i do for you",
-        "you're on a recorded line, how can i help",
-        "hello, this is a recorded line, who am i speaking to",
-        "calls to this line are recorded, how can i help",
-        "calls are monitored and recorded for training",
+        ("morning, just so you know we record our calls, how can i help", True),
+        ("hi there, we do record calls here, what can i do for you", True),
+        ("you're on a recorded line, how can i help", True),
+        ("hello, this is a recorded line, who am i speaking to", True),
+        ("calls to this line are recorded, how can i help", True),
+        ("calls are monitored and recorded for training", True),
+        ("we call you back within the hour, what's the postcode", False),
+        ("the line is very quiet today, how can i help", False),
+        ("we send everything by recorded delivery", False),
     ],
 )
-def test_active_and_recorded_line_wordings_are_a_disclosure(said):
-    engine = AlertEngine(settings_from_mapping({}))
-    engine.on_segment(make_segment(said, speaker="agent", start=2))
-    assert engine.on_segment(make_segment("right then", speaker="agent", start=40)) is None, said
-
-
-@pytest.mark.parametrize(
-    "said",
-    [
-        "we call you back within the hour, what's the postcode",
-        "the line is very quiet today, how can i help",
-        "we send everything by recorded delivery",
-    ],
-)
-def test_lines_sharing_those_words_are_no_disclosure(said):
+def test_active_and_recorded_line_wordings_are_a_disclosure(said, disclosed):
     engine = AlertEngine(settings_from_mapping({}))
     engine.on_segment(make_segment(said, speaker="agent", start=2))
     verdict = engine.on_segment(make_segment("right then", speaker="agent", start=40))
-    assert verdict is not None and verdict.rules == ("missing_disclosure",), said
+    assert (verdict is None) is disclosed, said
+    if not disclosed:
+        assert verdict.rules == ("missing_disclosure",), said
 
 
 def test_part_of_a_wording_without_call_or_recorded_is_no_garbled_disclosure():
