@@ -337,9 +337,8 @@ ENQUIRY_NEUTRAL = 0.5
 
 
 def _compound(prepared: str) -> float:
-    return float(
-        _analyzer().polarity_scores(_CLAUSE_END_NEGATION.sub(CLAUSE_END_TOKEN, prepared))["compound"]
-    )
+    prepared = _CLAUSE_END_NEGATION.sub(CLAUSE_END_TOKEN, prepared)
+    return float(_analyzer().polarity_scores(_BUT.sub(_BUT_PADDED, prepared))["compound"])
 
 
 _CLAUSE_END_NEGATION = re.compile(
@@ -349,6 +348,12 @@ _CLAUSE_END_NEGATION = re.compile(
 let it flip the next clause's words (it looks three words back, across the
 comma), so it is scored as this neutral token instead."""
 CLAUSE_END_TOKEN = "callmon_clause_negation"
+_BUT = re.compile(r"(?<![\w'])but(?![\w'])", re.IGNORECASE)
+_BUT_PADDED = "but callmon_contrast callmon_contrast"
+"""A negation does not reach across "but": VADER looks three words back, so in "not
+cheap, but worth every penny" it flipped the praise after "but" to -0.58. Two
+neutral tokens after "but" keep its look-back inside the second clause; "but" itself
+still weighs what follows, and a negation after it ("but not great") still flips."""
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> tuple[dict[str, LexiconEntry], dict[str, LexiconEntry]]:

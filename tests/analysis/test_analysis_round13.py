@@ -97,3 +97,17 @@ def test_praise_idioms_are_positive(line):
 )
 def test_lines_sharing_those_words_keep_their_reading(line, label):
     assert score_sentiment(line).label == label, line
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        ("not cheap, but lovely", "positive"),
+        ("i'm not angry, but disappointed", "negative"),
+        ("not the quickest, but brilliant in the end", "positive"),
+        ("it's not bad, but not great either", "negative"),
+    ],
+)
+def test_a_negation_does_not_reach_across_but(line, label):
+    # VADER looks three words back across "but": "not cheap, but worth every penny" read -0.58.
+    assert score_sentiment(line).label == label, line
