@@ -105,12 +105,7 @@ def _heard_in_part(
     words most wordings share ("call", "recorded") are looked for in part: part of a
     wording without them ("you're on a recorded line") is too near everyday words
     ("which resort are you staying in")."""
-    common = _phrase_word_forms((*rule.phrases, *rule.variants), share=0.5)
-    typical = tuple(
-        phrase
-        for phrase in (*rule.phrases, *rule.variants)
-        if {_stem(word) for word in normalise(phrase).split()} >= {_stem(word) for word in common}
-    )
+    typical = _typical_wordings((*rule.phrases, *rule.variants))
     loosest = max(rule.max_cost, rule.near_cost)
     matches = [
         (match, text) for text in candidates if text if (match := find_any_phrase(text, typical, loosest))
@@ -178,14 +173,21 @@ def _garbled_phrase_word(rule: DisclosureRule, segment: TranscriptSegment) -> st
     return ""
 
 
-@functools.lru_cache(maxsize=16)
 def _phrase_word_forms(phrases: tuple[str, ...], share: float) -> frozenset[str]:
     """The content words that at least `share` of the phrases hold, with their plain
     inflections: "call", "calls", "called", "record", "recorded", ... ("calling", as in
-    "thanks for calling", is not one). A word only some wordings use ("line" of
-    "you're on a recorded line") says too little: "which resort are you staying in"
-    came within `near_cost` of that wording. With no word that common (phrases of
-    one's own), any content word of them counts."""
+    "thanks for calling", is not one)."""
+    return frozenset(
+        f"{stem}{ending}" for stem in _common_stems(phrases, share) for ending in ("", "s", "ed")
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _common_stems(phrases: tuple[str, ...], share: float) -> frozenset[str]:
+    """The stems of the content words that at least `share` of the phrases hold. A word
+    only some wordings use ("line" of "you're on a recorded line") says too little:
+    "which resort are you staying in" came within `near_cost` of that wording. With no
+    word that common (phrases of one's own), every content word of them counts."""
     stem_sets = [
         {
             _stem(word)
@@ -196,7 +198,16 @@ def _phrase_word_forms(phrases: tuple[str, ...], share: float) -> frozenset[str]
     ]
     every = set().union(*stem_sets)
     common = {stem for stem in every if sum(stem in stems for stems in stem_sets) >= share * len(stem_sets)}
-    return frozenset(f"{stem}{ending}" for stem in (common or every) for ending in ("", "s", "ed"))
+    return frozenset(common or every)
+
+
+@functools.lru_cache(maxsize=16)
+def _typical_wordings(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """The phrases that hold every word most of them share ("call", "recorded")."""
+    common = _common_stems(phrases, 0.5)
+    return tuple(
+        phrase for phrase in phrases if {_stem(word) for word in normalise(phrase).split()} >= common
+    )
 
 
 def _stem(word: str) -> str:

@@ -108,7 +108,7 @@ def test_hesitation_sounds_are_left_out_of_text_and_words() -> None:
     text, kept = without_fillers("i need uh, a refund uh...", words)
     assert text == "i need a refund"
     assert [word.word for word in kept] == ["i", "need", "a", "refund"]
-    # Words that only start like a filler stay ("umbrella", "errand", "hmmm" is not one we know).
+    # Words that only start like a filler stay ("umbrella", "errand").
     said = (WordConfidence("umbrella", 0.9), WordConfidence("errand", 0.9))
     assert without_fillers("umbrella errand", said) == ("umbrella errand", said)
     assert without_fillers("uh...", (WordConfidence("uh...", 0.3),)) == ("", ())
