@@ -49,6 +49,8 @@ HISTORY_EVENTS = (TranscriptSegment, AlertRaised, AlertAcknowledged)
 HEALTH_POLL_S = 0.5
 RESUBSCRIBE_WAIT_S = 5.0
 """How long a recovered bus may take to resubscribe the feed before the watch polls again."""
+CLOSE_WAIT_S = 5.0
+"""How long `LiveFeed.close` waits for its tasks."""
 LAG_SHOWN_S = 10.0
 """Transcript lag below this is normal recognition delay, not worth a supervisor's eye."""
 
@@ -155,7 +157,13 @@ class LiveFeed:
         tasks = [t for t in (self._task, self._watch) if t is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if not tasks:
+            return
+        # Bounded: closing the dashboard must not hang on a task stuck in a bus call.
+        _, stuck = await asyncio.wait(tasks, timeout=CLOSE_WAIT_S)
+        if stuck:
+            names = ", ".join(sorted(task.get_name() for task in stuck))
+            log.warning("closing the live feed: %s did not stop within %.0f s", names, CLOSE_WAIT_S)
 
     async def _watch_bus(self) -> None:
         """Resync when the bus comes back after being down. A bus that counts its

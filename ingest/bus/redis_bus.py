@@ -337,8 +337,12 @@ class RedisBus:
             self._subscriptions.discard(subscription)
 
     async def _pump(self, subscription: Subscription, subscribed: asyncio.Event) -> None:
-        """Move messages from Redis into `subscription`, resubscribing after outages."""
-        while True:
+        """Move messages from Redis into `subscription`, resubscribing after outages,
+        until the subscription or the bus is closed. The loop checks for that itself:
+        a cancellation that a Redis read turned into a timeout or a connection error
+        must not leave a pump resubscribing for ever (a test's event loop once hung
+        at teardown waiting for one)."""
+        while not (self._closed or subscription.closed):
             pubsub = self._client.pubsub()
             try:
                 await self._subscribe(pubsub, subscription)
@@ -360,6 +364,8 @@ class RedisBus:
             finally:
                 subscription.live.clear()
                 await self._close_pubsub(pubsub)
+            if self._closed or subscription.closed:
+                return
             # Wait for the reconnect task to see Redis back, then resubscribe.
             await self._up.wait()
             await asyncio.sleep(0.05)

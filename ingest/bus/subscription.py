@@ -57,6 +57,10 @@ class Subscription:
         self._queue.append((channel, data))
         self._wakeup.set()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """End iteration once the messages already queued are read."""
         if not self._closed:
