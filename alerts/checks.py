@@ -140,6 +140,7 @@ RULE_FIELDS: dict[str, Check] = {
     "synonyms": synonyms,
     "inflections": boolean,
     "tolerant": boolean,
+    "senses": boolean,
     "near_cost": number(0, 1),
     "report_unverified": boolean,
     "unverified_level": level,

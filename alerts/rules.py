@@ -24,12 +24,15 @@ from typing import NamedTuple
 from alerts.levels import Level
 from alerts.state import CallAlertState
 from ingest.analysis import DEFAULT_EXCEPTIONS, spot_keywords, spot_profanity
+from ingest.analysis.keyword_sense import Sense
 from ingest.analysis.keywords import (
     Synonyms,
     default_synonyms,
     excepted_keywords,
+    keyword_senses_in,
     keywords_in_unsure_exceptions,
 )
+from ingest.analysis.thresholds import LABEL_NEGATIVE, NEGATIVE
 from ingest.events import Speaker, TranscriptSegment
 
 CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
@@ -61,6 +64,9 @@ class KeywordRule:
     """Also match "sued", "suing" for "sue"."""
     tolerant: bool = True
     """Match multi-word keywords despite one misheard word."""
+    senses: bool = True
+    """Read how the word is said: a calm caller only mentioning it ("my cousin's a
+    lawyer", "the food court") raises nothing; "noise-cancelling" is no "cancel"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +279,7 @@ def check_rule(
     if not rule.enabled or segment.speaker not in rule.speakers or not segment.transcribed:
         return None
     if isinstance(rule, KeywordRule):
-        return check_keywords(rule, segment, exceptions, gate)
+        return check_keywords(rule, segment, exceptions, gate, calm=caller_calm(segment, call, rule.speakers))
     if isinstance(rule, ProfanityRule):
         return check_profanity(rule, segment, gate)
     if isinstance(rule, NegativeStreakRule):
@@ -285,12 +291,28 @@ def check_rule(
     return check_declining_call(rule, call)
 
 
+def caller_calm(segment: TranscriptSegment, call: CallAlertState, speakers: Iterable[str]) -> bool:
+    """The line does not read negative and the speaker's mood has no negative streak
+    and is not going badly: a legal word or job title only mentioned then is no threat."""
+    mood = call.mood(speakers)
+    return (
+        segment.sentiment_score > LABEL_NEGATIVE
+        and mood.consecutive_negative == 0
+        and mood.rolling_average > NEGATIVE
+    )
+
+
 def check_keywords(
     rule: KeywordRule,
     segment: TranscriptSegment,
     exceptions: tuple[str, ...],
     gate: WordGate = WordGate(),
+    *,
+    calm: bool = False,
 ) -> RuleHit | None:
+    """`calm`: keywords the transcript only mentions (`keyword_senses_in`) do not
+    count; words inside another word ("noise-cancelling") never count."""
+
     def spot(text: str) -> tuple[str, ...]:
         return spot_keywords(
             text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections, tolerant=rule.tolerant
@@ -306,6 +328,10 @@ def check_keywords(
             for text in _texts(segment)
         )
     ) - set(in_text)
+    if rule.senses:
+        unaimed = _unaimed(segment, rule, exceptions, calm)
+        in_text = tuple(keyword for keyword in in_text if keyword not in unaimed)
+        excepted |= unaimed
     spotted = [
         (tuple(keyword for keyword in spot(word.word) if keyword not in excepted), word.confidence)
         for word in segment.spotted
@@ -407,6 +433,20 @@ def _trusted_profanity(segment: TranscriptSegment, gate: WordGate) -> tuple[str,
 def _whose(speakers: tuple[Speaker, ...]) -> str:
     # "3 negative caller utterances in a row" when the rule listens to the caller.
     return "caller " if "caller" in speakers and "agent" not in speakers else ""
+
+
+def _unaimed(
+    segment: TranscriptSegment, rule: KeywordRule, exceptions: tuple[str, ...], calm: bool
+) -> set[str]:
+    """Keywords no text of the segment aims at the company: only parts of other
+    words, or (when `calm`) only mentions."""
+    excused: tuple[Sense, ...] = ("compound", "mention") if calm else ("compound",)
+    said: dict[str, bool] = {}
+    for text in _texts(segment):
+        senses = keyword_senses_in(text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections)
+        for keyword, sense in senses.items():
+            said[keyword] = said.get(keyword, True) and sense in excused
+    return {keyword for keyword, unaimed in said.items() if unaimed}
 
 
 def _texts(segment: TranscriptSegment) -> list[str]:

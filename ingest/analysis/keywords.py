@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ingest.analysis.keyword_sense import Sense, keyword_senses
 from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, spelled_distance, tokens, word_distance
 from ingest.analysis.spelling import PROFANITY_FILE, normalise_spelling
 
@@ -156,6 +157,9 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "no need to escalate",
     "no need to cancel",
     "no need for a refund",
+    # Round 14 (the blind15 corpus): a legal document, not a lawyer ("my son has
+    # power of attorney over my finances").
+    "power of attorney",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"
@@ -194,6 +198,22 @@ def spot_keywords(
     if tolerant:
         found = _tolerant_extra(text, matcher, found)
     return found
+
+
+def keyword_senses_in(
+    text: str,
+    keywords: Iterable[str] = DEFAULT_ALERT_KEYWORDS,
+    exceptions: Iterable[str] = DEFAULT_EXCEPTIONS,
+    synonyms: Synonyms | None = None,
+    *,
+    inflect: bool = True,
+) -> Mapping[str, Sense]:
+    """How `text` says each keyword it holds (see `ingest.analysis.keyword_sense`):
+    aimed at the company, only mentioned, or part of another word."""
+    text = normalise_spelling(text)
+    chosen = default_synonyms() if synonyms is None else synonyms
+    matcher = _matcher(_normalised(keywords), _normalised(exceptions), chosen, inflect)
+    return keyword_senses(text, matcher.occurrences(text))
 
 
 def excepted_keywords(
@@ -415,20 +435,23 @@ class WordMatcher:
         self._exceptions = _exception_alternation(exceptions) if exceptions else None
 
     def find(self, text: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(word for _, _, word in self.occurrences(text)))
+
+    def occurrences(self, text: str) -> list[tuple[int, int, str]]:
+        """Every ``(start, end, word)`` found in `text` outside the context exceptions."""
         if self._words is None or not text:
-            return ()
+            return []
         excluded = (
             [match.span() for match in self._exceptions.finditer(text)]
             if self._exceptions is not None
             else []
         )
-        found: dict[str, None] = {}
+        spans = []
         for match in self._words.finditer(text):
             start, end = match.span()
-            if any(lo <= start and end <= hi for lo, hi in excluded):
-                continue
-            found.setdefault(self._canonical[_squash(match.group(0))], None)
-        return tuple(found)
+            if not any(lo <= start and end <= hi for lo, hi in excluded):
+                spans.append((start, end, self._canonical[_squash(match.group(0))]))
+        return spans
 
     @property
     def multiword_forms(self) -> dict[str, str]:

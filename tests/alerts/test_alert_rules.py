@@ -274,3 +274,33 @@ def test_low_confidence_skips_word_rules_then_sentiment_rules():
     sure = dataclasses.replace(shaky, confidence=0.95)
     _, verdict = evaluate_segment(settings, CallAlertState("call-1"), sure)
     assert verdict.rules == ("keyword_detected", "profanity", "very_negative")
+
+
+def test_a_calm_caller_only_mentioning_a_legal_word_or_job_raises_nothing():
+    calm = CALL
+    assert (
+        check_rule(
+            DEFAULT_LEGAL_RULE, make_segment("my aunt's a solicitor, she sent me to you", score=0.3), calm
+        )
+        is None
+    )
+    assert (
+        check_rule(DEFAULT_KEYWORD_RULE, make_segment("i'm a shift supervisor so evenings suit me"), calm)
+        is None
+    )
+    # The same shapes in anger are threats: the line reads negative ...
+    angry = make_segment("my aunt's a solicitor and she'll be hearing about this", score=-0.6)
+    assert check_rule(DEFAULT_LEGAL_RULE, angry, calm).reason == 'legal threat "solicitor"'
+    # ... or the caller's mood has turned, even on a line that reads neutral.
+    soured = call_after(("caller", -0.6), ("caller", -0.5), ("caller", 0.0))
+    flat = make_segment("my aunt's a solicitor, she has read the contract", score=0.0)
+    assert check_rule(DEFAULT_LEGAL_RULE, flat, soured).reason == 'legal threat "solicitor"'
+    # A keyword inside another word never counts, calm or not.
+    headphones = make_segment("these noise-cancelling headphones are rubbish", score=-0.6)
+    assert check_rule(DEFAULT_KEYWORD_RULE, headphones, soured) is None
+
+
+def test_reading_senses_can_be_turned_off():
+    literal = dataclasses.replace(DEFAULT_LEGAL_RULE, senses=False)
+    hit = check_rule(literal, make_segment("my aunt's a solicitor, she sent me to you", score=0.3), CALL)
+    assert hit is not None and hit.reason == 'legal threat "solicitor"'
