@@ -142,6 +142,7 @@ RULE_FIELDS: dict[str, Check] = {
     "tolerant": boolean,
     "senses": boolean,
     "near_cost": number(0, 1),
+    "any_recording_wording": boolean,
     "report_unverified": boolean,
     "unverified_level": level,
 }

@@ -87,7 +87,9 @@ def observe_disclosure(
     spoken = f"{call.agent_tail} {normalise(segment.text)}".strip()
     candidates = [spoken, normalise(segment.translation or "")]
     wanted = (*rule.phrases, *rule.variants)
-    heard = any(find_any_phrase(text, wanted, rule.max_cost) for text in candidates if text)
+    heard = any(find_any_phrase(text, wanted, rule.max_cost) for text in candidates if text) or (
+        rule.any_recording_wording and any(says_calls_are_recorded(text) for text in candidates if text)
+    )
     near = call.disclosure_near
     if not heard and not near:
         near = _heard_in_part(rule, segment, candidates, min_confidence)
@@ -95,6 +97,38 @@ def observe_disclosure(
         near = _garbled_phrase_word(rule, segment)
     tail = " ".join(spoken.split()[-_TAIL_WORDS:])
     return dataclasses.replace(call, disclosure_heard=heard, disclosure_near=near, agent_tail=tail)
+
+
+CHANNEL_WORDS = frozenset({
+    "call", "calls", "call's", "conversation", "conversations", "line", "lines", "chat", "chats",
+})  # fmt: skip
+"""What a disclosure says is recorded."""
+RECORDED_WORDS = frozenset({"recorded", "monitored"})
+PROGRESSIVE = frozenset({"is", "are", "be", "being", "we're", "call's", "line's"})
+NOT_SO = frozenset({"not", "never", "isn't", "aren't", "won't", "wasn't", "don't", "no"})
+RECORDED_REACH = 5
+"""How many words before "recorded" the call or line may be ("calls here may be recorded")."""
+
+
+def says_calls_are_recorded(text: str) -> bool:
+    """Any wording that says the call is recorded, not only the listed ones: "this
+    conversation is recorded", "calls here may be monitored", "this line is recorded",
+    "we record these calls", "we're recording this call". Exact words only (the listed
+    wordings carry the tolerance for misheard ones); a negation between the two
+    ("this call is not recorded") says the opposite. Round 14: the blind15 corpus's
+    agents disclosed in 22 wordings, and "this conversation is recorded" alerted."""
+    words = normalise(text).split()
+    for index, word in enumerate(words):
+        progressive = word == "recording" and index > 0 and words[index - 1] in PROGRESSIVE
+        if word in RECORDED_WORDS or progressive:
+            before = words[max(0, index - RECORDED_REACH) : index]
+            if any(w in CHANNEL_WORDS for w in before) and not any(w in NOT_SO for w in before):
+                return True
+        if word in ("record", "recording") and index > 0 and words[index - 1] in ("we", "we're", "do"):
+            after = words[index + 1 : index + 1 + RECORDED_REACH - 1]
+            if any(w in CHANNEL_WORDS for w in after):
+                return True
+    return False
 
 
 def _heard_in_part(

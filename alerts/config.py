@@ -291,6 +291,8 @@ def _settings(document: AlertDocument) -> AlertSettings:
         updates = changes(table)
         if name == "missing_disclosure" and "phrases" in updates and "variants" not in updates:
             updates["variants"] = ()  # the built-in variants are wordings of the built-in phrases only
+        if name == "missing_disclosure" and "phrases" in updates and "any_recording_wording" not in updates:
+            updates["any_recording_wording"] = False  # a script of one's own is read out as written
         values[name] = dataclasses.replace(default, **updates)
     values["custom_rules"] = tuple(
         dataclasses.replace(

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 from alert_support import make_segment
 
+from alerts.compliance import says_calls_are_recorded
 from alerts.config import settings_from_mapping
 from alerts.engine import AlertEngine
 from ingest.events import WordConfidence
@@ -383,3 +384,38 @@ def test_part_of_a_wording_without_call_or_recorded_is_no_garbled_disclosure():
     garbled = "you're through the island fairies looking all their report is for quality"
     engine.on_segment(heard_as(garbled, 1, [0.9, 0.8, 0.9, 0.5, 0.3, 0.2, 0.2, 0.3, 0.2, 0.6, 0.9, 0.9]))
     assert engine.on_segment(agent("that's booked then", 32)).rules == ("disclosure_unverified",)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "good morning, i should let you know this conversation is recorded",
+        "hi, calls here may be monitored for quality",
+        "this line is recorded, for your information",
+        "heads up, we record these calls",
+        "we're recording this call for training",
+    ],
+)
+def test_any_wording_that_says_the_call_is_recorded_counts(said):
+    engine = AlertEngine(settings_from_mapping({}))
+    assert rules_fired(engine, [agent(said, 2), agent("how can i help", 35)]) == [None, None]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "this call is not recorded",  # says the opposite
+        "i'll record the call reference for you",  # record as in note down
+        "can i get a copy of the call recording",
+        "your details are recorded on the line below",
+    ],
+)
+def test_record_words_that_disclose_nothing_are_no_wording_of_it(said):
+    assert not says_calls_are_recorded(said)
+
+
+def test_only_the_listed_wordings_count_when_any_wording_is_turned_off():
+    settings = settings_from_mapping({"rules": {"missing_disclosure": {"any_recording_wording": False}}})
+    engine = AlertEngine(settings)
+    fired = rules_fired(engine, [agent("this conversation is recorded", 2), agent("how can i help", 35)])
+    assert fired == [None, ("missing_disclosure",)]
