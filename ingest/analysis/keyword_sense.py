@@ -20,9 +20,10 @@ names nobody listed:
   claims court"), or someone else being in court ("she's in court all week");
 - *legal as a quality*: "is it legal", "it's legal from fourteen".
 
-The same shapes carry real threats said in anger ("my son's a solicitor and
-he'll be in touch"), so a mention only excuses the word when the caller is calm
-(the caller rule decides that: `alerts.rules`). A word the speaker owns
+The same shapes carry real threats. A lawyer who is said to act on the matter
+("my son's a solicitor and he'll be in touch", "...and she's drafting the
+letter") is aimed; and a mention only excuses the word when the caller is calm
+(the caller rule decides that: `alerts.rules`), for threats said in anger. A word the speaker owns
 ("my lawyer", "our solicitors", "your manager") is never a mention. A keyword
 joined to the word before it by a hyphen ("noise-cancelling") is part of
 another word and never a keyword at all.
@@ -117,12 +118,11 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     after_text = text[end:]
     possessive = after_text.startswith(("'s", "’s"))
     after = _words(_clause_after(after_text[2:] if possessive else after_text))
-    if _someone_elses(before):
-        return "mention"
+    if _someone_elses(before) or (not _owned_by_speaker(before) and _identity(before, keyword)):
+        # "my son's a solicitor and he'll be in touch": that someone acting on this.
+        return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(text[end:]) else "mention"
     if _owned_by_speaker(before):
         return "aimed"
-    if _identity(before, keyword):
-        return "mention"
     if keyword in LEGAL_WORDS and not possessive and _describes_next(after):
         return "mention"
     if keyword == "court" and (_named_place(before) or _someone_in_court(before)):
@@ -201,6 +201,18 @@ def _named_place(before: list[str]) -> bool:
         and name not in OWNERS
         and name not in ("into", "see", "go", "take", "taking", "off", "through", "via")
     )
+
+
+ACTING = re.compile(
+    r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
+    r"involved|contact\w*|onto you|deal with|action|claims?|proceedings|su(?:e|ed|es|ing)|case|"
+    r"warned|advised|says? (?:you|we|i)|told (?:me|us))\b"
+)
+"""After the mention, words that show the lawyer acting on this dispute."""
+
+
+def _acts_on_it(after: str) -> bool:
+    return ACTING.search(after.lower()) is not None
 
 
 def _someone_in_court(before: list[str]) -> bool:

@@ -60,6 +60,9 @@ def test_mentions(text: str, keyword: str) -> None:
         ("this is a complaint about your driver", "complaint"),
         ("i want to cancel", "cancel"),
         ("a solicitor's letter is on its way to you", "solicitor"),
+        ("my nephew's a solicitor and he'll be in touch", "solicitor"),
+        ("my wife's a lawyer and she's drafting a letter tonight", "lawyer"),
+        ("my neighbour's a barrister, she's looked at your terms", "lawyer"),
     ],
 )
 def test_threats_and_requests_stay_aimed(text: str, keyword: str) -> None:
