@@ -153,26 +153,47 @@ def _owned_by_speaker(before: list[str]) -> bool:
 
 
 def _identity(before: list[str], keyword: str) -> bool:
-    """ "…'s a lawyer", "i'm a shift supervisor", "works as a solicitor"."""
+    """What someone is: "…'s a lawyer", "i'm a shift supervisor", "works as a solicitor"."""
     if keyword not in PEOPLE:
         return False
     for skip in (0, 1):  # "a lawyer", "a family lawyer"
         if len(before) >= 2 + skip and before[-1 - skip] in ("a", "an"):
-            link = before[-2 - skip]
-            return link in COPULAS or (link.endswith("'s") and link not in NOT_OWNERS) or link == "works"
+            at = len(before) - 2 - skip
+            return before[at] in COPULAS or _owner_noun(before, at) or before[at] == "works"
     return False
 
 
 def _someone_elses(before: list[str]) -> bool:
-    """ "my lender's legal team", "the club's team manager": a third party's, right
-    before the word or before one word describing it."""
-    if before and _owner_noun(before[-1]):
+    """A third party's, right before the word or before one word describing it:
+    "my lender's legal team", "the club's team manager"."""
+    if before and _owner_noun(before, len(before) - 1):
         return True
-    return len(before) >= 2 and _owner_noun(before[-2]) and before[-1] not in FUNCTION_WORDS
+    return len(before) >= 2 and _owner_noun(before, len(before) - 2) and before[-1] not in FUNCTION_WORDS
 
 
-def _owner_noun(word: str) -> bool:
-    return word.endswith("'s") and word not in NOT_OWNERS and word not in COPULAS
+DETERMINERS = frozenset({"my", "our", "his", "her", "their", "the"})
+MENTIONABLE_FORMS = frozenset(
+    {"lawyers", "attorneys", "solicitors", "courts", "regulators", "managers", "supervisors"}
+)
+
+
+def _owner_noun(before: list[str], at: int) -> bool:
+    """Whether the word at `at` names someone owning what follows: "cousin's", or as
+    speech to text writes it, without the apostrophe after a determiner ("my lenders
+    legal team", "my sisters a solicitor")."""
+    word = before[at]
+    if word.endswith("'s"):
+        return word not in NOT_OWNERS and word not in COPULAS
+    return (
+        at > 0
+        and before[at - 1] in DETERMINERS
+        and word.endswith("s")
+        and not word.endswith("ss")
+        and len(word) > 3
+        and word.isalpha()
+        and word not in FUNCTION_WORDS
+        and word not in MENTIONABLE_FORMS
+    )
 
 
 def _describes_next(after: list[str]) -> bool:

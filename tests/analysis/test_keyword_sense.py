@@ -26,6 +26,9 @@ def senses(text: str) -> dict[str, str]:
         # someone else's
         ("the landlord's legal team sent the inventory over", "lawyer"),
         ("my daughter's football manager booked the minibus", "manager"),
+        # as speech to text writes it, without the apostrophe
+        ("my landlords legal team sent the inventory over", "lawyer"),
+        ("my sisters a solicitor in leeds, she recommended you", "solicitor"),
         # a legal word describing the next noun
         ("we met at a court reporter's conference", "court"),
         ("we've been watching a legal drama on telly", "legal"),
