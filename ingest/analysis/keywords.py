@@ -192,8 +192,7 @@ def spot_keywords(
     see `ingest.analysis.spelling`).
     """
     text = normalise_spelling(text)
-    chosen = default_synonyms() if synonyms is None else synonyms
-    matcher = _matcher(_normalised(keywords), _normalised(exceptions), chosen, inflect)
+    matcher = _keyword_matcher(keywords, exceptions, synonyms, inflect)
     found = matcher.find(text)
     if tolerant:
         found = _tolerant_extra(text, matcher, found)
@@ -211,9 +210,15 @@ def keyword_senses_in(
     """How `text` says each keyword it holds (see `ingest.analysis.keyword_sense`):
     aimed at the company, only mentioned, or part of another word."""
     text = normalise_spelling(text)
-    chosen = default_synonyms() if synonyms is None else synonyms
-    matcher = _matcher(_normalised(keywords), _normalised(exceptions), chosen, inflect)
+    matcher = _keyword_matcher(keywords, exceptions, synonyms, inflect)
     return keyword_senses(text, matcher.occurrences(text))
+
+
+def _keyword_matcher(
+    keywords: Iterable[str], exceptions: Iterable[str], synonyms: Synonyms | None, inflect: bool
+) -> WordMatcher:
+    chosen = default_synonyms() if synonyms is None else synonyms
+    return _matcher(_normalised(keywords), _normalised(exceptions), chosen, inflect)
 
 
 def excepted_keywords(
