@@ -64,7 +64,8 @@ THREAT_NOUNS = frozenset({
     "action", "actions", "advice", "proceedings", "route", "steps", "letter", "letters", "claim",
     "claims", "case", "cases", "challenge", "fees", "costs", "papers", "summons", "date",
     "hearing", "dispute", "battle", "fight", "threat", "avenue", "avenues", "options", "help",
-    "representation", "department", "departments", "people", "matter", "process",
+    "representation", "department", "departments", "people", "matter", "process", "complaint",
+    "complaints", "report", "investigation", "ruling", "judgment", "judgement",
 })  # fmt: skip
 """After a legal word, these make it the threat itself ("legal action", "court
 claim", "our legal department")."""
@@ -123,7 +124,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(text[end:]) else "mention"
     if _owned_by_speaker(before):
         return "aimed"
-    if keyword in LEGAL_WORDS and not possessive and _describes_next(after):
+    single_word = " " not in text[start:end].strip()  # not "legal action", "small claims"
+    if keyword in LEGAL_WORDS and single_word and not possessive and _describes_next(after):
         return "mention"
     if keyword == "court" and (_named_place(before) or _someone_in_court(before)):
         return "mention"

@@ -55,6 +55,8 @@ def test_mentions(text: str, keyword: str) -> None:
         ("our solicitors have the paperwork", "solicitor"),
         ("my divorce lawyer will hear about this", "lawyer"),
         ("i'm taking legal action", "lawyer"),
+        ("we'll take legal action against you", "lawyer"),
+        ("i'm filing a regulator complaint today", "regulator"),
         ("expect a court claim from me", "court"),
         ("i'm reporting you to the regulator", "regulator"),
         ("put me through to your manager", "manager"),
