@@ -119,6 +119,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     after_text = text[end:]
     possessive = after_text.startswith(("'s", "’s"))
     after = _words(_clause_after(after_text[2:] if possessive else after_text))
+    if keyword in LEGAL_WORDS and _speaker_is(before):
+        return "aimed"  # "i'm a lawyer and this contract is unenforceable": the law in person
     if _someone_elses(before) or (not _owned_by_speaker(before) and _identity(before, keyword)):
         # "my son's a solicitor and he'll be in touch": that someone acting on this.
         return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(text[end:]) else "mention"
@@ -229,9 +231,11 @@ def _named_place(before: list[str]) -> bool:
 ACTING = re.compile(
     r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
     r"involved|contact\w*|onto you|deal with|action|claims?|proceedings|su(?:e|ed|es|ing)|case|"
-    r"warned|advised|says? (?:you|we|i)|told (?:me|us))\b"
+    r"warned|advised|says? (?:you|we|i)|told (?:me|us)|sort (?:you|this|it) out|breach|liable|"
+    r"unlawful|illegal|rights|field day|about this)\b"
 )
-"""After the mention, words that show the lawyer acting on this dispute."""
+"""After the mention, words that show the lawyer acting on this dispute, or the law
+brought to bear on it ("my dad's a lawyer, he'll sort you out", "...you're in breach")."""
 
 
 def _acts_on_it(after: str) -> bool:
@@ -246,9 +250,24 @@ def _someone_in_court(before: list[str]) -> bool:
 THIRD_PARTY_THERE = frozenset({"she's", "he's", "they're", "she", "he", "they", "was", "were", "is", "been"})
 
 
+def _speaker_is(before: list[str]) -> bool:
+    """ "i'm a lawyer", "as a solicitor", "i work as a paralegal": the speaker's own trade."""
+    return (
+        len(before) >= 2
+        and before[-1] in ("a", "an")
+        and (
+            before[-2] in ("i'm", "am", "we're")
+            or (before[-2] == "as" and (len(before) == 2 or "i" in before[-5:-2]))
+        )
+    )
+
+
 def _quality(before: list[str], after: list[str]) -> bool:
-    """ "is it legal", "it's legal from fourteen", "perfectly legal"."""
+    """ "is it legal", "it's legal from fourteen", "perfectly legal"; not "that's not
+    legal" or "is it even legal" (an accusation)."""
     if after and after[0] in THREAT_NOUNS:
+        return False
+    if any(word in ("not", "even", "hardly", "never") or word.endswith("n't") for word in before[-3:]):
         return False
     if not after or after[0] in AFTER_QUALITY:
         return True
