@@ -175,7 +175,7 @@ def _owner(before: list[str], at: int) -> bool:
     word = before[at]
     known = before[at - 1] in THIRD_PARTY or (at >= 2 and before[at - 2] in THIRD_PARTY)
     if word.endswith("'s"):
-        return known and word[:-2].isalpha()
+        return known and word[:-2].replace("-", "").isalpha()  # "great-grandfather's"
     return (
         before[at - 1] in THIRD_PARTY
         and word.endswith("s")

@@ -24,6 +24,7 @@ def senses(text: str) -> dict[str, str]:
         ("my landlord's legal team sent the inventory over", "lawyer"),
         ("my daughter's football manager booked the minibus", "manager"),
         ("my landlords legal team sent the inventory over", "lawyer"),  # as speech to text writes it
+        ("it came from my great-uncle's solicitor's office", "solicitor"),
         # what someone else is; the caller's own job when it is no legal trade
         ("my aunt's a solicitor in leeds, she recommended you", "solicitor"),
         ("my sisters a solicitor in leeds, she recommended you", "solicitor"),
