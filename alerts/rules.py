@@ -65,8 +65,9 @@ class KeywordRule:
     tolerant: bool = True
     """Match multi-word keywords despite one misheard word."""
     senses: bool = True
-    """Read how the word is said: a calm caller only mentioning it ("my cousin's a
-    lawyer", "the food court") raises nothing; "noise-cancelling" is no "cancel"."""
+    """Read how the word is said (`ingest.analysis.keyword_sense`): a calm caller only
+    mentioning it ("my cousin's a lawyer", "a court artist") raises nothing;
+    "noise-cancelling" is no "cancel"."""
 
 
 @dataclass(frozen=True, slots=True)

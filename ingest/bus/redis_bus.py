@@ -340,8 +340,7 @@ class RedisBus:
         """Move messages from Redis into `subscription`, resubscribing after outages,
         until the subscription or the bus is closed. The loop checks for that itself:
         a cancellation that a Redis read turned into a timeout or a connection error
-        must not leave a pump resubscribing for ever (a test's event loop once hung
-        at teardown waiting for one)."""
+        must not leave a pump resubscribing for ever after its bus is gone."""
         while not (self._closed or subscription.closed):
             pubsub = self._client.pubsub()
             try:
