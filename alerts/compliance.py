@@ -8,6 +8,13 @@ silent call has nothing to report). A caller's segment past the deadline
 proves nothing: the agent's track is recognised in parallel and an earlier
 agent segment holding the disclosure may still be on its way.
 
+Under overload an agent line from inside the window can go late
+(`ingest.pipeline.recognition_queue`): the agent's later lines are stored
+without it, and it comes back after them, maybe at the call's end. The worker
+says so (`UtteranceLate`); while such a line waits, the deadline holds its
+verdict, which is given once the last of them has settled (recognised and
+judged, or found empty), or at the call's end, which waits for them anyway.
+
 The phrase is matched tolerantly (`ingest.analysis.phrases`): "good call may
 be recorded", "this call maybe recorded" and the translation "This call can
 be recorded" all count; "this call may be transferred" does not. It fires at
@@ -57,7 +64,7 @@ import re
 from alerts.rules import DisclosureRule, RuleHit
 from alerts.state import CallAlertState
 from ingest.analysis.phrases import FUNCTION_WORDS, find_any_phrase
-from ingest.events import TranscriptSegment
+from ingest.events import TranscriptSegment, UtteranceLate
 
 _TAIL_WORDS = 20
 _NOT_WORD = re.compile(r"[^\w']+")
@@ -250,11 +257,35 @@ def _stem(word: str) -> str:
 
 def check_disclosure_deadline(
     rule: DisclosureRule, call: CallAlertState, segment: TranscriptSegment
-) -> RuleHit | None:
-    """Fires when the agent's `segment` starts past the deadline and no disclosure was heard."""
+) -> tuple[CallAlertState, RuleHit | None]:
+    """Fires when the agent's `segment` starts past the deadline and no disclosure was heard;
+    holds the verdict while an agent line from inside the window is late."""
     if segment.start <= rule.within_s or segment.speaker not in rule.speakers:
-        return None
-    return _missing(rule, call)
+        return call, None
+    if call.late_in_window:
+        if rule.enabled and not call.disclosure_heard and not call.disclosure_reported:
+            call = dataclasses.replace(call, disclosure_held=True)
+        return call, None
+    return _reported(call, _missing(rule, call))
+
+
+def note_late_utterance(
+    rule: DisclosureRule, call: CallAlertState, late: UtteranceLate
+) -> tuple[CallAlertState, RuleHit | None]:
+    """An agent line of the window went late (remembered) or settled: once none
+    waits, a verdict the deadline held is given."""
+    if late.speaker not in rule.speakers or late.start > rule.within_s:
+        return call, None
+    if not late.settled:
+        return dataclasses.replace(call, late_in_window=call.late_in_window | {late.start}), None
+    call = dataclasses.replace(call, late_in_window=call.late_in_window - {late.start})
+    if call.late_in_window or not call.disclosure_held:
+        return call, None
+    return _reported(dataclasses.replace(call, disclosure_held=False), _missing(rule, call))
+
+
+def _reported(call: CallAlertState, hit: RuleHit | None) -> tuple[CallAlertState, RuleHit | None]:
+    return (call, None) if hit is None else (dataclasses.replace(call, disclosure_reported=True), hit)
 
 
 def check_disclosure_at_end(rule: DisclosureRule, call: CallAlertState) -> RuleHit | None:

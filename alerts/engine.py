@@ -15,6 +15,7 @@ from typing import NamedTuple
 from alerts.compliance import (
     check_disclosure_at_end,
     check_disclosure_deadline,
+    note_late_utterance,
     observe_disclosure,
 )
 from alerts.config import AlertSettings
@@ -24,7 +25,7 @@ from alerts.state import CallAlertState, mood_key
 from alerts.trust import heard_sentiment
 from ingest.analysis import label_for, update_mood
 from ingest.analysis.mood import dispute_context_for
-from ingest.events import AlertRaised, TranscriptSegment
+from ingest.events import AlertRaised, TranscriptSegment, UtteranceLate
 
 MOOD_WINDOW = 20
 """Scores kept per mood; a declining rule averages its own `window` of them."""
@@ -91,10 +92,9 @@ def evaluate_segment(
         )
         if hit is not None and cooled_down(call, rule.name, rule.cooldown_s, at):
             hits.append(hit)
-    disclosure = check_disclosure_deadline(settings.missing_disclosure, call, segment)
+    call, disclosure = check_disclosure_deadline(settings.missing_disclosure, call, segment)
     if disclosure is not None:
         hits.append(disclosure)
-        call = dataclasses.replace(call, disclosure_reported=True)
     if hits:
         fired = {hit.rule: at for hit in hits}
         call = dataclasses.replace(call, last_fired={**call.last_fired, **fired})
@@ -148,6 +148,14 @@ def observe_moods(
         if segment.speaker in key:
             moods[key] = update_mood(call.mood(key), segment.sentiment_score, label, MOOD_WINDOW, context)
     return dataclasses.replace(call, moods=moods)
+
+
+def evaluate_late_utterance(
+    settings: AlertSettings, call: CallAlertState, late: UtteranceLate
+) -> tuple[CallAlertState, Verdict | None]:
+    """What a line going late, or settling, raises: a disclosure verdict the deadline held."""
+    call, hit = note_late_utterance(settings.missing_disclosure, call, late)
+    return call, merge_hits([hit] if hit is not None else [])
 
 
 def evaluate_call_end(settings: AlertSettings, call: CallAlertState) -> tuple[CallAlertState, Verdict | None]:
@@ -233,10 +241,18 @@ class AlertEngine:
 
     def on_segment(self, segment: TranscriptSegment) -> Verdict | None:
         state, verdict = evaluate_segment(self.settings, self.state(segment.call_id), segment)
-        if segment.call_id in self._ended and segment.call_id not in self._calls:
-            self._ended[segment.call_id] = state
+        self._keep(segment.call_id, state)
+        return verdict
+
+    def _keep(self, call_id: str, state: CallAlertState) -> None:
+        if call_id in self._ended and call_id not in self._calls:
+            self._ended[call_id] = state
         else:
-            self._calls[segment.call_id] = state
+            self._calls[call_id] = state
+
+    def on_late_utterance(self, late: UtteranceLate) -> Verdict | None:
+        state, verdict = evaluate_late_utterance(self.settings, self.state(late.call_id), late)
+        self._keep(late.call_id, state)
         return verdict
 
     def end_call(self, call_id: str) -> Verdict | None:

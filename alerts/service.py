@@ -25,6 +25,7 @@ from ingest.events import (
     CallStarted,
     Event,
     TranscriptSegment,
+    UtteranceLate,
     now,
 )
 from ingest.storage.database import DatabaseTarget
@@ -83,6 +84,15 @@ class AlertService:
         if verdict is None:
             return None
         alert = self._alert(segment.call_id, verdict, segment)
+        await self._raise(alert)
+        return alert
+
+    async def on_late_utterance(self, late: UtteranceLate) -> AlertRaised | None:
+        """A line of the call went late under overload, or settled (see `alerts.compliance`)."""
+        verdict = self.engine.on_late_utterance(late)
+        if verdict is None:
+            return None
+        alert = self._alert(late.call_id, verdict, None)
         await self._raise(alert)
         return alert
 

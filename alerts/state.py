@@ -33,6 +33,11 @@ class CallAlertState:
     """Agent words of the window close to a disclosure but not close enough to count."""
     agent_tail: str = ""
     """The agent's last words, so a disclosure cut across two segments still counts."""
+    late_in_window: frozenset[float] = frozenset()
+    """Starts of agent lines from inside the disclosure window that went late under
+    overload and are still being recognised: one may hold the disclosure."""
+    disclosure_held: bool = False
+    """The deadline passed while such a line waited: judged once the last one settles."""
     moods: Mapping[MoodKey, CallMood] = field(default_factory=dict)
     """One mood per set of speakers a sentiment rule listens to: the caller's
     streak is counted over caller lines only, whatever the agent says between."""

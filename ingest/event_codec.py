@@ -34,6 +34,7 @@ from ingest.events import (
     LegEnded,
     SentimentPoint,
     TranscriptSegment,
+    UtteranceLate,
 )
 
 BUS_EVENTS: tuple[type[Event], ...] = (
@@ -51,8 +52,9 @@ BUS_EVENTS: tuple[type[Event], ...] = (
 )
 """Every event that travels on the bus, hence every type `decode_event` knows."""
 
-LOCAL_EVENTS: tuple[type[Event], ...] = (AudioReceived,)
-"""Events that never leave the process (audio is not published)."""
+LOCAL_EVENTS: tuple[type[Event], ...] = (AudioReceived, UtteranceLate)
+"""Events that never leave the process (audio is not published; a late utterance
+matters only to the worker's own alert engine)."""
 
 
 class EventDecodeError(ValueError):

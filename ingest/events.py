@@ -239,6 +239,22 @@ class TranscriptSegment(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class UtteranceLate(Event):
+    """An utterance of a live call went late under overload (``settled`` False:
+    the call goes on without it, `ingest.pipeline.recognition_queue`), or its late
+    recognition is over (``settled`` True), whether a segment came of it or not.
+
+    Never published: the alert engine holds the disclosure's verdict while an
+    agent line from inside its window waits (`alerts.compliance`)."""
+
+    call_id: str
+    speaker: Speaker
+    start: float
+    end: float
+    settled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SentimentPoint(Event):
     """One point of a call's sentiment chart: what ``calls:sentiment:*`` carries
     instead of the whole segment, so charts need not parse transcripts."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.asr.base import StreamingRecognizer
-from ingest.events import CallEnded, CallStarted, TranscriptSegment
+from ingest.events import CallEnded, CallStarted, TranscriptSegment, UtteranceLate
 from ingest.pipeline.recognition import RecognitionPool
 from ingest.pipeline.spool import UtteranceSpool
 from ingest.settings import IngestSettings
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class AlertHook(Protocol):
     async def on_call_started(self, event: CallStarted) -> Any: ...
     async def on_segment(self, segment: TranscriptSegment) -> Any: ...
+    async def on_late_utterance(self, late: UtteranceLate) -> Any: ...
     async def on_call_ended(self, event: CallEnded) -> Any: ...
 
 

@@ -11,7 +11,9 @@ marked ``late`` whenever it has been recognised. The call's end still waits
 for its late lines (its end time stays the hang-up's), so whatever reads a
 call at its end (alert rules, summaries) sees all of it. A late line is
 scored and alerted on like any other but does not move the running mood,
-which follows the live conversation.
+which follows the live conversation. The alert service hears when a line goes
+late and when it settles (`UtteranceLate`), so a rule judged by a deadline
+(the disclosure) waits for a line from inside its window.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ingest.events import (
     Recognition,
     Speaker,
     TranscriptSegment,
+    UtteranceLate,
     WordConfidence,
 )
 from ingest.pipeline.recognition import TimedRecognition
@@ -194,6 +197,7 @@ class CallSession:
             outcome.later.add_done_callback(
                 lambda later: self._jobs.put_nowait(lambda: self._store_late(heard, later))
             )
+            await self._tell_alerts_late(heard, settled=False)
             return
         await self._store_recognised(heard, outcome)
 
@@ -204,12 +208,21 @@ class CallSession:
             error = later.exception()
             if error is not None:
                 self._recognition_failed(heard, error)
-                return
-            await self._store_recognised(heard, later.result(), late=True)
+            else:
+                await self._store_recognised(heard, later.result(), late=True)
+            # Stored and judged, or nothing came of it: either way it no longer waits.
+            await self._tell_alerts_late(heard, settled=True)
         finally:
             self._late_waiting -= 1
             if not self._late_waiting:
                 self._no_late_waiting.set()
+
+    async def _tell_alerts_late(self, heard: HeardUtterance, *, settled: bool) -> None:
+        """The alert rules that judge by a deadline (the disclosure) wait for a late line."""
+        if self.services.alerts is None:
+            return
+        late = UtteranceLate(self.call_id, heard.speaker, round(heard.start, 3), round(heard.end, 3), settled)
+        await self.services.alerts.on_late_utterance(late)
 
     def _recognition_failed(self, heard: HeardUtterance, error: BaseException) -> None:
         # The audio stays in the spool: the next start tries it again.

@@ -8,7 +8,7 @@ from alert_support import make_segment
 from alerts.compliance import says_calls_are_recorded
 from alerts.config import settings_from_mapping
 from alerts.engine import AlertEngine
-from ingest.events import WordConfidence
+from ingest.events import UtteranceLate, WordConfidence
 
 REASON = 'required disclosure ("this call may be recorded") not said by the agent in the first 30 s'
 
@@ -63,6 +63,51 @@ def test_a_late_arriving_agent_segment_before_the_deadline_still_counts():
     )
     assert fired == [None, None, None, None]
     assert engine.end_call("call-1") is None
+
+
+def late(start, settled=False, speaker="agent"):
+    return UtteranceLate("call-1", speaker, start, start + 3, settled)
+
+
+def test_an_agent_line_of_the_window_gone_late_holds_the_deadline_until_it_is_judged():
+    # Overload: the agent's disclosure at 6 s waits in the spool while the agent's
+    # next lines are stored; it comes back after them (SPEC: a late segment cannot
+    # cause a false alert).
+    engine = AlertEngine(settings_from_mapping({}))
+    assert engine.on_late_utterance(late(6.0)) is None
+    assert rules_fired(engine, [agent("hello", 1), agent("how can I help", 35), agent("right", 40)]) == [
+        None,
+        None,
+        None,
+    ]
+    assert rules_fired(
+        engine, [dataclasses.replace(agent("this call is recorded for training", 6.0), late=True)]
+    ) == [None]
+    assert engine.on_late_utterance(late(6.0, settled=True)) is None
+    assert engine.end_call("call-1") is None
+
+
+def test_a_held_deadline_fires_once_the_last_late_line_settles_without_the_phrase():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_late_utterance(late(6.0))
+    engine.on_late_utterance(late(12.0))
+    engine.on_late_utterance(late(8.0, speaker="caller"))  # the caller's cannot hold it
+    assert rules_fired(engine, [agent("hello", 1), agent("how can I help", 35)]) == [None, None]
+    assert rules_fired(engine, [dataclasses.replace(agent("my name is sam", 6.0), late=True)]) == [None]
+    assert engine.on_late_utterance(late(6.0, settled=True)) is None  # 12 s still waits
+    verdict = engine.on_late_utterance(late(12.0, settled=True))  # recognised as nothing at all
+    assert verdict is not None and verdict.rules == ("missing_disclosure",)
+    assert engine.end_call("call-1") is None  # reported once
+
+
+def test_a_late_line_past_the_window_or_a_late_caller_line_holds_nothing():
+    engine = AlertEngine(settings_from_mapping({}))
+    engine.on_late_utterance(late(31.0))
+    engine.on_late_utterance(late(5.0, speaker="caller"))
+    assert rules_fired(engine, [agent("hello", 1), agent("how can I help", 35)]) == [
+        None,
+        ("missing_disclosure",),
+    ]
 
 
 def test_misheard_and_translated_disclosures_count():
