@@ -107,34 +107,101 @@ def observe_disclosure(
 
 
 CHANNEL_WORDS = frozenset({
-    "call", "calls", "call's", "conversation", "conversations", "line", "lines", "chat", "chats",
+    "call", "calls", "call's", "conversation", "conversations", "conversation's", "line", "lines",
+    "line's", "chat", "chats", "chat's",
 })  # fmt: skip
 """What a disclosure says is recorded."""
+SAID_WORDS = frozenset({"everything", "everything's", "anything", "you", "you're"})
+"""Subjects that say what is said is recorded ("everything we say is recorded",
+"you're being recorded"): unlike a call, "you are recorded as the account
+holder" notes a fact, so with these a following NOTED_AS word says "noted"."""
+NOTED_AS = frozenset({"as", "on", "in", "against", "under", "at", "with", "onto", "into", "to"})
+POSTAL = frozenset({"delivery", "post", "mail", "signed"})
+"""After "recorded": the postal service ("sent by recorded delivery"), never a disclosure."""
 RECORDED_WORDS = frozenset({"recorded", "monitored"})
-PROGRESSIVE = frozenset({"is", "are", "be", "being", "we're", "call's", "line's"})
+PROGRESSIVE = frozenset({"is", "are", "be", "being", "we're", "i'm", "am", "call's", "line's"})
+RECORDERS = frozenset({"we", "we're", "do", "i'm"})
+"""Before "record"/"recording": who records ("we record our calls", "I'm recording
+this call"). Not "I'll record", which is mostly noting down ("I'll record the call
+reference")."""
+CALL_DETAILS = frozenset({
+    "reference", "ref", "number", "numbers", "id", "details", "notes", "log", "logs", "time",
+    "times", "date", "outcome", "summary", "history", "back", "length", "duration", "charge",
+    "charges", "cost", "costs", "rate", "rates", "reason", "type", "queue", "centre", "center",
+    "volumes", "handler", "handlers", "script",
+})  # fmt: skip
+"""After a channel word, a detail of the call, which is what gets noted down ("I'm
+recording the call reference"), not the call."""
+SOMETHING_ELSE = frozenset({"a", "an", "some", "my", "his", "her", "their", "its"})
+"""Right after "we're recording": an object that is not this call."""
+THESE_CALLS = frozenset({"this", "our", "all", "these", "every", "your", "each", "the"})
 NOT_SO = frozenset({"not", "never", "isn't", "aren't", "won't", "wasn't", "don't", "no"})
 RECORDED_REACH = 5
 """How many words before "recorded" the call or line may be ("calls here may be recorded")."""
+RECORDING_REACH = 7
+"""How many words after "we record" the call may be ("we're recording this one, as we do all calls")."""
 
 
 def says_calls_are_recorded(text: str) -> bool:
-    """Any wording that says the call is recorded, not only the listed ones: "this
-    conversation is recorded", "calls here may be monitored", "this line is recorded",
-    "we record these calls", "we're recording this call". Exact words only (the listed
-    wordings carry the tolerance for misheard ones); a negation between the two
-    ("this call is not recorded") says the opposite. Round 14: the blind15 corpus's
-    agents disclosed in 22 wordings, and "this conversation is recorded" alerted."""
+    """Any wording that says the call is recorded, not only the listed ones. Round 14
+    (blind15's agents disclosed in 22 wordings) and round 15 (blind16's 23):
+
+    - the call recorded: "this conversation is recorded", "calls here may be
+      monitored", "this line's recorded";
+    - what is said recorded: "everything we say is recorded", "you're being
+      recorded" (not "you're recorded as the account holder");
+    - someone recording it: "we record these calls", "I'm recording this call",
+      "we're recording this one, as we do all calls" (not "I'm recording the
+      call reference");
+    - recordings of it: "we keep recordings of our phone calls", "a recording of
+      this call will be kept".
+
+    Exact words only (the listed wordings carry the tolerance for misheard ones);
+    a negation between the two ("this call is not recorded") says the opposite."""
     words = normalise(text).split()
-    for index, word in enumerate(words):
-        progressive = word == "recording" and index > 0 and words[index - 1] in PROGRESSIVE
-        if word in RECORDED_WORDS or progressive:
-            before = words[max(0, index - RECORDED_REACH) : index]
-            if any(w in CHANNEL_WORDS for w in before) and not any(w in NOT_SO for w in before):
-                return True
-        if word in ("record", "recording") and index > 0 and words[index - 1] in ("we", "we're", "do"):
-            after = words[index + 1 : index + 1 + RECORDED_REACH - 1]
-            if any(w in CHANNEL_WORDS for w in after):
-                return True
+    return any(_discloses_at(words, index) for index in range(len(words)))
+
+
+def _discloses_at(words: list[str], index: int) -> bool:
+    word = words[index]
+    previous = words[index - 1] if index else ""
+    if word in RECORDED_WORDS or (word == "recording" and previous in PROGRESSIVE):
+        before = words[max(0, index - RECORDED_REACH) : index]
+        if any(w in NOT_SO for w in before):
+            return False
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if following in POSTAL:
+            return False
+        if any(w in CHANNEL_WORDS for w in before) or (
+            any(w in SAID_WORDS for w in before) and following not in NOTED_AS
+        ):
+            return True
+    if word in ("record", "recording") and _recorder_before(words, index):
+        return _names_the_call(words[index + 1 : index + 1 + RECORDING_REACH])
+    if word in ("recording", "recordings") and index + 1 < len(words) and words[index + 1] == "of":
+        # "recordings of (all) our phone calls": a determiner, a word or two, then the call.
+        after = words[index + 2 : index + 6]
+        return bool(after) and after[0] in THESE_CALLS and after[0] != "the" and _names_the_call(after[1:])
+    return False
+
+
+def _recorder_before(words: list[str], index: int) -> bool:
+    previous = words[index - 1] if index else ""
+    if previous in RECORDERS:
+        return True
+    # "I am recording", "we are recording"
+    return previous in ("am", "are") and index >= 2 and words[index - 2] in ("i", "we")
+
+
+def _names_the_call(after: list[str]) -> bool:
+    """A channel word among `after` that is the call itself, not a detail of it, nor
+    something else that is being recorded ("a new hold message for the calls queue")."""
+    if after and after[0] in SOMETHING_ELSE:
+        return False
+    for position, word in enumerate(after):
+        if word in CHANNEL_WORDS:
+            following = after[position + 1] if position + 1 < len(after) else ""
+            return following not in CALL_DETAILS
     return False
 
 

@@ -439,6 +439,14 @@ def test_part_of_a_wording_without_call_or_recorded_is_no_garbled_disclosure():
         "this line is recorded, for your information",
         "heads up, we record these calls",
         "we're recording this call for training",
+        # Round 15 (blind16's agents): what is said, who records, recordings of it.
+        "everything you say on this line is recorded",
+        "just so you know, you are being recorded",
+        "i am recording this conversation, for our files",
+        "we're recording this one, as we do all calls",
+        "we keep recordings of all our phone calls",
+        "a recording of this conversation is kept for a year",
+        "heads up, this chat's recorded",
     ],
 )
 def test_any_wording_that_says_the_call_is_recorded_counts(said):
@@ -453,6 +461,14 @@ def test_any_wording_that_says_the_call_is_recorded_counts(said):
         "i'll record the call reference for you",  # record as in note down
         "can i get a copy of the call recording",
         "your details are recorded on the line below",
+        "you're recorded as the account holder",
+        "you are recorded on our system as moving in may",
+        "i'm recording the call reference now",
+        "i can send you a recording of the call from tuesday",
+        "the recordings of the concert are on our website",
+        "we're recording a new hold message for the calls queue",
+        "we sent everything by recorded delivery",
+        "i'm not recording anything",
     ],
 )
 def test_record_words_that_disclose_nothing_are_no_wording_of_it(said):
