@@ -160,6 +160,11 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     # Round 14 (the blind15 corpus): a legal document, not a lawyer ("my son has
     # power of attorney over my finances").
     "power of attorney",
+    # Round 15 (blind16): the idiom for offsetting ("the two discounts would
+    # nearly cancel each other out"), not cancelling anything.
+    "cancel out",
+    "cancel each other out",
+    "cancel one another out",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"
