@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ingest.analysis import score_sentiment
+from ingest.analysis.sentiment import score_by_rules
 from ingest.analysis.thresholds import CRITICAL
 from ingest.events import TranscriptSegment
 
@@ -53,7 +53,8 @@ def heard_sentiment(segment: TranscriptSegment, min_word_confidence: float) -> T
     thursday" with "you idiot" at 0.12 and 0.03 was the agent's "... with you
     on thursday"; "the murderer in a row" at 0.19 was "the third order in a
     row"). A segment without per-word figures, or whose score comes from a
-    translation (its words are another language's), is left as it is.
+    translation (its words are another language's), is left as it is. The clear
+    words are scored by the rules alone (`score_by_rules`).
     """
     if not segment.words or segment.translation is not None or segment.language not in (None, "en"):
         return segment
@@ -61,7 +62,10 @@ def heard_sentiment(segment: TranscriptSegment, min_word_confidence: float) -> T
     if heard_share(segment, min_word_confidence) >= MOSTLY_HEARD and not extreme:
         return segment
     heard = [word.word for word in segment.words if word.confidence >= min_word_confidence]
-    sentiment = score_sentiment(" ".join(heard))
+    # The clear words are a fragment, not a line: the learned line model, trained on
+    # whole lines, reads a lone "you" (of "okay thank you", "okay" and "thank" unclear)
+    # as a curt complaint. The rules read only the words' own feeling.
+    sentiment = score_by_rules(" ".join(heard))
     if extreme and sentiment.score < CRITICAL:
         return segment  # extreme on its clear words too: the whole line's score stands
     return dataclasses.replace(segment, sentiment_score=sentiment.score, sentiment_label=sentiment.label)

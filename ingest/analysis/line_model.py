@@ -221,13 +221,13 @@ def model_from_json(text: str) -> LineModel:
 
 
 def model_to_json(model: LineModel, about: Mapping[str, object]) -> str:
-    """A deterministic, diff-friendly file: one feature a line, sorted, weights to 4 places.
+    """A deterministic, diff-friendly file: one feature a line, sorted, weights to 3 places.
 
     Features whose weights all round to zero are left out (they change nothing).
     """
     rows = []
     for name in sorted(model.weights):
-        rounded = [round(weight, 4) for weight in model.weights[name]]
+        rounded = [round(weight, 3) for weight in model.weights[name]]
         if any(rounded):
             rows.append(f"{json.dumps(name)}: {json.dumps(rounded)}")
     head = f'{{"about": {json.dumps(dict(about), sort_keys=True)},\n"classes": {json.dumps(list(CLASSES))},\n'

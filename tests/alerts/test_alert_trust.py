@@ -61,6 +61,17 @@ def test_sentiment_is_scored_over_the_words_heard_clearly():
     assert judged.words == segment.words
 
 
+def test_the_clear_words_of_a_line_are_read_by_their_own_feeling_not_as_a_line():
+    # "okay thank you" with only "you" heard clearly (0.12, 0.19, 0.997): the learned
+    # line model, trained on whole lines, reads a lone "you" as a curt complaint.
+    thanks = heard("okay thank you", [0.12, 0.19, 0.997])
+    assert thanks.sentiment_label == "positive"
+    assert heard_sentiment(thanks, 0.4).sentiment_label == "neutral"
+    # The clear words keep their own feeling.
+    rude = heard("er um well so you are useless", [0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9])
+    assert heard_sentiment(rude, 0.4).sentiment_label == "negative"
+
+
 def test_a_line_mostly_heard_or_without_word_figures_or_translated_keeps_its_score():
     # Right short words often get low posteriors on a clean line: half heard is heard.
     mostly = heard("what a terrible day", [0.12, 0.07, 0.9, 0.8])
