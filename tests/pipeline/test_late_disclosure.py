@@ -19,9 +19,9 @@ import pytest
 from alerts.config import settings_from_mapping
 from app.worker import ComponentSettings, IngestWorker
 from ingest.events import Recognition
-from ingest.settings import IngestSettings
 from simulator.audiosocket_dialer import AudioSocketDialer
 from simulator.speech import speak
+from tests.support.loopback import loopback_settings
 from tests.support.replay import UNPACED
 from tests.support.waiting import wait_until
 
@@ -69,16 +69,7 @@ async def late_disclosure_call(tmp_path: Path, said: str) -> tuple[list, list]:
     # The deadline falls between the disclosure's start and the next line's.
     within_s = round((disclosure_starts + next_starts) / 2, 1)
     alerts = settings_from_mapping({"rules": {"missing_disclosure": {"within_s": within_s}}})
-    settings = IngestSettings(
-        db_path=tmp_path / "calls.db",
-        audiosocket_host="127.0.0.1",
-        audiosocket_port=0,
-        http_host="127.0.0.1",
-        http_port=0,
-        asr_threads=1,
-        recognition_newest_first=True,
-        **UNPACED,
-    )
+    settings = loopback_settings(tmp_path, recognition_newest_first=True, **UNPACED)
     engine = LongestLineIsTheDisclosure((opening + after + disclosure) / 3 + 0.5, said)
     call_id = uuid.uuid4()
     async with IngestWorker(settings, ComponentSettings(alerts=alerts), engine=engine) as worker:

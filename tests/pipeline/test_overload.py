@@ -20,6 +20,7 @@ from bench.crash_worker import LINES, SlowNumberedRecognizer
 from ingest.settings import IngestSettings
 from simulator.audiosocket_dialer import AudioSocketDialer
 from simulator.speech import speak
+from tests.support.loopback import loopback_settings
 from tests.support.replay import UNPACED
 from tests.support.waiting import wait_until
 
@@ -33,15 +34,7 @@ def three_lines() -> bytes:
 
 
 def settings(tmp_path: Path, **values: Any) -> IngestSettings:
-    return IngestSettings(
-        db_path=tmp_path / "calls.db",
-        audiosocket_host="127.0.0.1",
-        audiosocket_port=0,
-        http_host="127.0.0.1",
-        http_port=0,
-        asr_threads=1,
-        **values,
-    )
+    return loopback_settings(tmp_path, **values)
 
 
 async def dial(worker: IngestWorker, call_id: uuid.UUID) -> AudioSocketDialer:
