@@ -58,6 +58,12 @@ class AbuseReader:
             re.compile(_filled(entry["pattern"], slots)) for entry in table["patterns"].values()
         ]
         self._negator = re.compile(rf"(?<![\w'])(?:{_alternation(words['negators'])})(?![\w'])")
+        single = [word for word in words["insults"] if " " not in word]
+        self._negated_insult = re.compile(
+            rf"(?<![\w'])(?:{_alternation(words['negators'])})((?:\s+[\w']+){{0,3}}?\s+)"
+            rf"(?:{_alternation(single)})(?![\w'])",
+            re.IGNORECASE,
+        )
 
     def find(self, text: str) -> str | None:
         """The first insult aimed at the other party in `text`, or None."""
@@ -70,6 +76,13 @@ class AbuseReader:
             if found is not None:
                 return found.group(0).strip(" ,.;!?")
         return None
+
+    def without_negated_insults(self, text: str) -> str:
+        """`text` with each insult that a negation precedes (within three words)
+        replaced by `NEGATED_INSULT`, a word no lexicon scores."""
+        return self._negated_insult.sub(
+            lambda found: found.group(0)[: found.end(1) - found.start(0)] + NEGATED_INSULT, text
+        )
 
     def _negated(self, said: str, start: int, end: int) -> bool:
         """A negator in the insult or earlier in its clause ("not saying you're ...")."""
@@ -94,6 +107,18 @@ def _filled(pattern: str, slots: dict[str, str]) -> str:
 @functools.cache
 def default_reader() -> AbuseReader:
     return AbuseReader()
+
+
+NEGATED_INSULT = "callmon_negated_insult"
+"""What a negated insult is scored as: nothing. VADER flips a negated word, so
+"put someone on who isn't a complete moron" read as praise (+0.8); a negated
+insult is never praise ("I'm not an idiot, I plugged it in"), and rarely calm."""
+
+
+def without_negated_insults(text: str) -> str:
+    """Round 15: "someone who isn't a complete moron" -> "... isn't a complete
+    callmon_negated_insult"."""
+    return default_reader().without_negated_insults(text)
 
 
 def directed_abuse(text: str) -> str | None:

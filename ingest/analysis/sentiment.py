@@ -59,7 +59,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
-from ingest.analysis.abuse import ABUSE_SCORE, directed_abuse
+from ingest.analysis.abuse import ABUSE_SCORE, directed_abuse, without_negated_insults
 from ingest.analysis.complaints import (
     COMPLAINT_TOKEN,
     COMPLAINT_VALENCE,
@@ -241,6 +241,8 @@ def _score_words(text: str) -> Sentiment:
         return Sentiment(0.0, "neutral")
     # VADER knows "damn", not "dammit": one spelling per word first.
     said = _ANSWER_NO.sub("", normalise_spelling(text))
+    # "someone who isn't a complete moron": a negated insult is no praise.
+    said = without_negated_insults(said)
     # "nothing but problems" means only problems: VADER reads "nothing" as a
     # negation (flipping "problems" to praise) and "but" as a contrast.
     said = _NOTHING_BUT.sub("only", said)

@@ -1,4 +1,4 @@
-"""Round 15 (issue 11): lexicon entries and keyword exceptions read from the first,
+"""Round 15 (issue 11): lexicon entries, keyword exceptions and negated insults read from the first,
 blind reading of the blind16 corpus (the disclosure's wordings are tested in
 tests/alerts/test_alert_compliance.py). Every sentence here is new; each class
 stands beside lines that share its words and must keep their reading."""
@@ -6,6 +6,7 @@ stands beside lines that share its words and must keep their reading."""
 import pytest
 
 from ingest.analysis import score_sentiment, spot_keywords
+from ingest.analysis.abuse import NEGATED_INSULT, without_negated_insults
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,38 @@ def test_offsetting_is_no_cancellation(line):
 )
 def test_a_cancellation_beside_out_still_counts(line):
     assert "cancel" in spot_keywords(line), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "get me someone who isn't a total muppet, please",
+        "i'm not an idiot, i've restarted it four times",
+        "i am not wasting another afternoon on hold to you lot",
+        "i won't waste any more of my evening on this",
+        "the engineer's coming thursday? god help us",
+    ],
+)
+def test_negated_insults_and_refusals_to_waste_time_are_no_praise(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the lad who fitted it was not clueless at all, he knew his stuff, thanks",
+        "no, he's not a liar, that's my brother, he's on the account too",
+        "can god help us with the flood? ha, no, can you send a plumber",
+    ],
+)
+def test_lines_sharing_those_words_keep_their_reading(line):
+    assert score_sentiment(line).label != "negative", line
+
+
+def test_a_negated_insult_scores_nothing_rather_than_praise():
+    assert without_negated_insults("someone who isn't a complete moron, thanks") == (
+        f"someone who isn't a complete {NEGATED_INSULT}, thanks"
+    )
+    # Only within three words of the negation, and never across a comma.
+    assert without_negated_insults("not once, you moron") == "not once, you moron"
+    assert without_negated_insults("i never said the man was an idiot") == "i never said the man was an idiot"
