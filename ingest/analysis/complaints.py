@@ -89,7 +89,7 @@ def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str
     anchored = bool(tokens) and tokens[0] == "^"
     if anchored:
         tokens = tokens[1:]
-    if not tokens or tokens[0] in ("~", ",") or tokens[0].endswith("?"):
+    if not tokens or tokens[0] in ("~", ",", ".") or tokens[0].endswith("?"):
         raise ValueError(f"complaint pattern {pattern!r}: must start with a word or a class")
     parts: list[str] = []
     for token in tokens:
@@ -99,6 +99,10 @@ def compile_pattern(pattern: str, classes: Mapping[str, tuple[str, ...]]) -> str
         if token == ",":
             # A comma right after the previous word, as it is written.
             parts.append(r"\s*,")
+            continue
+        if token == ".":
+            # A full stop (or "!") right after the previous word: the sentence ends there.
+            parts.append(r"\s*[.!]")
             continue
         optional = token.endswith("?")
         token = token.rstrip("?")

@@ -89,3 +89,26 @@ def test_a_negated_insult_scores_nothing_rather_than_praise():
     # Only within three words of the negation, and never across a comma.
     assert without_negated_insults("not once, you moron") == "not once, you moron"
     assert without_negated_insults("i never said the man was an idiot") == "i never said the man was an idiot"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "so now i get to explain it all over again to someone else",
+        "great, so we get to pay for the skip twice",
+        "the van's not coming. we'll see. i'll believe it when it's here",
+    ],
+)
+def test_a_chore_presented_as_a_treat_and_scepticism_are_complaints(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "do we get to pay in two halves?",
+        "oh lovely, now we get to choose the tiles",
+    ],
+)
+def test_getting_to_do_something_welcome_stays_calm(line):
+    assert score_sentiment(line).label != "negative", line
