@@ -56,7 +56,7 @@ THIRD_PERSON = frozenset({"he's", "she's", "they're"})
 COURT_THINGS = frozenset({
     "artist", "artists", "sketch", "sketches", "reporter", "reporters", "usher", "ushers", "clerk",
     "stenographer", "drama", "dramas", "shoes", "shoe", "jester", "painting", "paintings", "dress",
-    "jeweller", "musician", "musicians",
+    "jeweller", "musician", "musicians", "judge", "judges",
 })  # fmt: skip
 LEGAL_THINGS = frozenset({
     "drama", "dramas", "show", "shows", "series", "thriller", "thrillers", "pad", "pads", "paper",

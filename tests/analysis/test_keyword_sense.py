@@ -34,6 +34,7 @@ def senses(text: str) -> dict[str, str]:
         ("we met at a court reporter's conference", "court"),
         ("we've been watching a legal drama on telly", "legal"),
         ("the regulator valve on the tank is stiff", "regulator"),
+        ("my neighbour's a retired crown court judge", "court"),  # round 15
         # a court as a place, or someone else in court
         ("the flats at Maple Court have no lift", "court"),
         ("my husband's a barrister and he's in court all week", "court"),
@@ -97,6 +98,8 @@ def test_mentions(text: str, keyword: str) -> None:
         ("i'm a lawyer and this contract is unenforceable", "lawyer"),
         ("as a solicitor i can tell you that's unlawful", "solicitor"),
         ("he worked as an attorney and he says you're liable", "attorney"),
+        ("a county court judge will decide it, not me", "court"),
+        ("i'll be telling the court judge about this", "court"),
     ],
 )
 def test_threats_and_requests_stay_aimed(text: str, keyword: str) -> None:
