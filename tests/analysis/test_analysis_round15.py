@@ -7,6 +7,7 @@ import pytest
 
 from ingest.analysis import score_sentiment, spot_keywords
 from ingest.analysis.abuse import NEGATED_INSULT, without_negated_insults
+from ingest.analysis.sentiment import score_by_rules
 
 
 @pytest.mark.parametrize(
@@ -112,3 +113,27 @@ def test_a_chore_presented_as_a_treat_and_scepticism_are_complaints(line):
 )
 def test_getting_to_do_something_welcome_stays_calm(line):
     assert score_sentiment(line).label != "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "to be honest i'm not sure we'll renew after the way this went",
+        "i'm not sure i'll keep paying for it if it carries on",
+        "we're thinking of leaving once the contract is up",
+    ],
+)
+def test_churn_said_as_doubt_is_a_complaint(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "not sure i will keep the red one, can i swap it for the green",
+        "not sure i'll stay for the whole talk, can i slip out early",
+        "we're thinking of switching to the annual plan, how much is it",
+    ],
+)
+def test_doubts_about_other_things_are_no_churn(line):
+    assert score_by_rules(line).label != "negative", line
