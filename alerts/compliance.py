@@ -113,8 +113,15 @@ CHANNEL_WORDS = frozenset({
 """What a disclosure says is recorded."""
 SAID_WORDS = frozenset({"everything", "everything's", "anything", "you", "you're"})
 """Subjects that say what is said is recorded ("everything we say is recorded",
-"you're being recorded"): unlike a call, "you are recorded as the account
-holder" notes a fact, so with these a following NOTED_AS word says "noted"."""
+"you're being recorded"): right before "recorded" but for AUXILIARIES (and for
+everything, the SPEECH words: "everything said here"). Unlike a call, "you are
+recorded as the account holder" notes a fact, so with these a following
+NOTED_AS word says "noted"."""
+AUXILIARIES = frozenset({
+    "is", "are", "be", "being", "been", "may", "might", "will", "could", "can", "would", "also",
+    "always", "all", "am", "was", "were", "get", "gets", "getting",
+})  # fmt: skip
+SPEECH = frozenset({"we", "you", "i", "say", "said", "discuss", "tell", "here", "today"})
 NOTED_AS = frozenset({"as", "on", "in", "against", "under", "at", "with", "onto", "into", "to"})
 POSTAL = frozenset({"delivery", "post", "mail", "signed"})
 """After "recorded": the postal service ("sent by recorded delivery"), never a disclosure."""
@@ -134,7 +141,7 @@ CALL_DETAILS = frozenset({
 recording the call reference"), not the call."""
 SOMETHING_ELSE = frozenset({"a", "an", "some", "my", "his", "her", "their", "its"})
 """Right after "we're recording": an object that is not this call."""
-THESE_CALLS = frozenset({"this", "our", "all", "these", "every", "your", "each", "the"})
+THESE_CALLS = frozenset({"this", "our", "all", "these", "every", "your", "each"})
 NOT_SO = frozenset({"not", "never", "isn't", "aren't", "won't", "wasn't", "don't", "no"})
 RECORDED_REACH = 5
 """How many words before "recorded" the call or line may be ("calls here may be recorded")."""
@@ -173,16 +180,32 @@ def _discloses_at(words: list[str], index: int) -> bool:
         if following in POSTAL:
             return False
         if any(w in CHANNEL_WORDS for w in before) or (
-            any(w in SAID_WORDS for w in before) and following not in NOTED_AS
+            _said_is_the_subject(before) and following not in NOTED_AS
         ):
             return True
+        if previous == "a" and following in CHANNEL_WORDS:
+            return True  # "you're on a recorded line", "this is a monitored call"
     if word in ("record", "recording") and _recorder_before(words, index):
         return _names_the_call(words[index + 1 : index + 1 + RECORDING_REACH])
     if word in ("recording", "recordings") and index + 1 < len(words) and words[index + 1] == "of":
         # "recordings of (all) our phone calls": a determiner, a word or two, then the call.
         after = words[index + 2 : index + 6]
-        return bool(after) and after[0] in THESE_CALLS and after[0] != "the" and _names_the_call(after[1:])
+        return bool(after) and after[0] in THESE_CALLS and _names_the_call(after[1:])
     return False
+
+
+def _said_is_the_subject(before: list[str]) -> bool:
+    """ "you're being recorded", "everything we say is recorded", not "thank you,
+    your payment is recorded" (`before`: the words before "recorded", in order)."""
+    at = len(before) - 1
+    while at >= 0 and before[at] in AUXILIARIES:
+        at -= 1
+    if at >= 0 and before[at] in SAID_WORDS:
+        return True
+    subject = at
+    while subject >= 0 and at - subject < 3 and before[subject] in SPEECH:
+        subject -= 1
+    return subject < at and subject >= 0 and before[subject] in ("everything", "everything's", "anything")
 
 
 def _recorder_before(words: list[str], index: int) -> bool:

@@ -462,6 +462,8 @@ def test_any_wording_that_says_the_call_is_recorded_counts(said):
         "can i get a copy of the call recording",
         "your details are recorded on the line below",
         "you're recorded as the account holder",
+        "thank you, your payment is recorded",
+        "thank you, that's all recorded now",
         "you are recorded on our system as moving in may",
         "i'm recording the call reference now",
         "i can send you a recording of the call from tuesday",
@@ -480,3 +482,11 @@ def test_only_the_listed_wordings_count_when_any_wording_is_turned_off():
     engine = AlertEngine(settings)
     fired = rules_fired(engine, [agent("this conversation is recorded", 2), agent("how can i help", 35)])
     assert fired == [None, ("missing_disclosure",)]
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["you're on a recorded line, how can i help", "this is a monitored call", "you are being recorded today"],
+)
+def test_a_recorded_line_and_a_recorded_you_are_read_without_the_listed_wordings(said):
+    assert says_calls_are_recorded(said)
