@@ -173,7 +173,8 @@ class DisclosureRule:
     speakers: tuple[Speaker, ...] = ("agent", "unknown")
     any_recording_wording: bool = True
     """Also count any wording that says the call is recorded ("this conversation is
-    recorded", "we record these calls"; `alerts.compliance.says_calls_are_recorded`).
+    recorded", "we record these calls", "you're being recorded", "we keep recordings
+    of our calls"; `alerts.compliance.says_calls_are_recorded`).
     Turn off when the required phrase is a particular script that must be read out."""
     near_cost: float = 0.7
     """A stretch of the agent's words this close to a phrase, but further than `max_cost`
