@@ -165,6 +165,12 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "cancel out",
     "cancel each other out",
     "cancel one another out",
+    # A refund received, as "refund ... arrived" ("my tax refund finally came in").
+    "refund ... came in",
+    "refund ... come in",
+    "refund ... went in",
+    "refund ... gone in",
+    "refund ... landed",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"

@@ -137,3 +137,23 @@ def test_churn_said_as_doubt_is_a_complaint(line):
 )
 def test_doubts_about_other_things_are_no_churn(line):
     assert score_by_rules(line).label != "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["my council tax refund finally came in last week", "the refund went in on monday, thanks for that"],
+)
+def test_a_refund_received_is_no_refund_request(line):
+    assert "refund" not in spot_keywords(line), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "i need a refund, nothing came in the post",
+        "the refund never came in",
+        "refund me, the box came in pieces",
+    ],
+)
+def test_a_refund_asked_for_or_missing_still_counts(line):
+    assert "refund" in spot_keywords(line), line
