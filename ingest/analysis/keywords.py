@@ -170,7 +170,6 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "refund ... come in",
     "refund ... went in",
     "refund ... gone in",
-    "refund ... landed",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"
