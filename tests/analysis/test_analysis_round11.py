@@ -12,12 +12,7 @@ from ingest.analysis import score_sentiment
 from ingest.analysis.abuse import directed_abuse
 from ingest.analysis.keywords import keywords_in_unsure_exceptions, spot_keywords
 from ingest.analysis.thresholds import CRITICAL
-
-MODEL_MISREADS = pytest.mark.xfail(
-    strict=True,
-    reason="round 15: the line model retrained on every labelled set overrules the rules' "
-    "reading of this line (README, 'The learned caller-line model'); strict: passing again fails",
-)
+from tests.support.known_misreads import MODEL_MISREADS
 
 
 @pytest.mark.parametrize(
