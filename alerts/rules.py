@@ -32,7 +32,7 @@ from ingest.analysis.keywords import (
     keyword_senses_in,
     keywords_in_unsure_exceptions,
 )
-from ingest.analysis.thresholds import LABEL_NEGATIVE, NEGATIVE
+from ingest.analysis.thresholds import ALERT, LABEL_NEGATIVE, NEGATIVE
 from ingest.events import Speaker, TranscriptSegment
 
 CUSTOMER: tuple[Speaker, ...] = ("caller", "unknown")
@@ -298,12 +298,19 @@ def check_rule(
 
 
 def caller_calm(segment: TranscriptSegment, call: CallAlertState, speakers: Iterable[str]) -> bool:
-    """The line does not read negative and the speaker's mood has no negative streak
-    and is not going badly: a legal word or job title only mentioned then is no threat."""
+    """The speaker had no negative streak before this line, the call is not going
+    badly, and the line itself does not read bad enough for a supervisor's attention
+    (`ALERT`): a legal word or job title only mentioned then is no threat.
+
+    A mildly negative line alone does not make a caller upset: neutral lines
+    that tell a small mishap ("my flight got cancelled", "the courier left it
+    in the porch") read slightly negative, and on blind17 they turned mentions
+    into threats (round 16)."""
     mood = call.mood(speakers)
+    this_line = 1 if segment.sentiment_score <= LABEL_NEGATIVE else 0
     return (
-        segment.sentiment_score > LABEL_NEGATIVE
-        and mood.consecutive_negative == 0
+        segment.sentiment_score > ALERT
+        and mood.consecutive_negative - this_line <= 0
         and mood.rolling_average > NEGATIVE
     )
 
@@ -446,7 +453,7 @@ def _unaimed(
 ) -> set[str]:
     """Keywords no text of the segment aims at the company: only parts of other
     words, or (when `calm`) only mentions."""
-    excused: tuple[Sense, ...] = ("compound", "mention") if calm else ("compound",)
+    excused: tuple[Sense, ...] = ("compound", "name", "mention") if calm else ("compound", "name")
     said: dict[str, bool] = {}
     for text in _texts(segment):
         senses = keyword_senses_in(text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections)

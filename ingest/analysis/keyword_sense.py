@@ -24,6 +24,21 @@ on positive evidence of one of these shapes; anything else is *aimed*:
 - *legal as a plain question or fact*: "is it legal to...", "it's legal from
   sixteen", "perfectly legal".
 
+- *someone else's word or deed*: a word reported after "quote" ("said his
+  weight was, quote, unacceptable"); someone else sued ("is it true the club
+  got sued by the marina"); something that grew worse ("the water fight
+  escalated, as they do");
+- *a legal word with nothing taking it up* (round 16): a legal word the caller
+  does not take up is only named ("there's a lot of court post", "a present
+  from the legal department"). It is aimed when its clause holds the caller
+  ("i'll...", "...against me"), the caller's own lawyer ("my solicitor"), a
+  step towards the law ("calling a lawyer", "going to court", "the small claims
+  court"), this matter ("this will end up in court"), or anything anyone will
+  or could do ("the regulator would want to know").
+
+"Sue" as a name ("a boy named sue", "it's sue from the tuesday club") is no
+keyword at all, calm or not.
+
 Whatever the shape, the word is aimed when its clause speaks to the other party
 ("...legal team, they'll be writing to you") or doubts the law ("how is that
 legal"), or when the person mentioned is said to act on the matter ("...and
@@ -39,7 +54,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-Sense = Literal["aimed", "mention", "compound"]
+Sense = Literal["aimed", "mention", "compound", "name"]
 
 MENTIONABLE = frozenset(
     {"lawyer", "attorney", "solicitor", "court", "legal", "regulator", "manager", "supervisor"}
@@ -86,6 +101,29 @@ QUALITY_AFTER = frozenset({"to", "from", "in", "for", "here", "there", "now", "a
 QUALITY_BEFORE = frozenset({"it's", "perfectly", "completely", "totally", "entirely", "fully", "street"})
 PARTICIPLE_PREFIXES_NOT = frozenset({"re", "counter", "pre", "co", "over", "under", "full", "self"})
 
+FIRST_PERSON = frozenset({
+    "i", "i'll", "i'm", "i've", "i'd", "im", "ive", "we", "we'll", "we're", "we've", "we'd", "me", "us",
+    "myself", "ourselves",
+})  # fmt: skip
+TOWARDS_THE_LAW = frozenset({
+    "call", "calling", "ring", "ringing", "phone", "phoning", "get", "getting", "hire", "hiring",
+    "instruct", "instructing", "consult", "consulting", "contact", "contacting", "speak", "speaking",
+    "talk", "talking", "see", "seeing", "take", "taking", "report", "reporting", "go", "going", "file",
+    "filing", "expect", "send", "sending", "bring", "bringing", "involve", "involving", "threaten",
+    "consider", "considering", "pursue", "pursuing", "straight", "until", "unless", "otherwise",
+})  # fmt: skip
+"""Before a legal word, these take the matter to the law ("calling a lawyer")."""
+MODALS = frozenset({
+    "will", "won't", "would", "wouldn't", "could", "can", "might", "may", "must", "should", "shall",
+})  # fmt: skip
+_MODAL = re.compile(r"\b(?:will|won't|would|could|can|might|must|should|shall|gonna)\b|'ll\b|\bgoing to\b")
+REPORTING = frozenset({"said", "says", "called", "told", "wrote", "writes", "described", "reckoned"})
+NAMING = frozenset({"named", "called", "it's", "its", "i'm", "im", "name's", "names"})
+PASSIVE = frozenset({"got", "get", "gets", "getting", "was", "were", "been", "being", "is", "are", "be"})
+ASKING = frozenset({"want", "wanted", "need", "needs", "like", "have", "had", "has", "please", "get"})
+GREW = frozenset({"as", "quickly", "fast", "from", "into", "when", "after", "so", "and", "but", "then",
+                  "very", "pretty", "badly", "a", "at", "over", "last", "out"})  # fmt: skip
+
 ACTING = re.compile(
     r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
     r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing)|case|"
@@ -114,7 +152,7 @@ def keyword_senses(text: str, occurrences: list[tuple[int, int, str]]) -> Mappin
     return senses
 
 
-_RANK: dict[Sense, int] = {"compound": 0, "mention": 1, "aimed": 2}
+_RANK: dict[Sense, int] = {"compound": 0, "name": 0, "mention": 1, "aimed": 2}
 
 
 def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
@@ -122,14 +160,22 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     said = text[start:end]
     if _participle_compound(text, start, said):
         return "compound"
-    if keyword not in MENTIONABLE:
-        return "aimed"
     clause_before = _clause_before(text[:start])
     before = _words(clause_before)
     after_text = text[end:]
     possessive = after_text.startswith(("'s", "’s"))
     after = _words(_clause_after(after_text[2:] if possessive else after_text))
+    if keyword == "sue" and said.lower() == "sue" and _a_name(before, after):
+        return "name"  # "sue from accounts said you'd ring me" is no threat either
     if any(word in LISTENER for word in (*before, *after)) or any(word in DOUBT for word in before):
+        return "aimed"
+    if _reported(_words(text[:start])):
+        return "mention"  # someone else's word: "she said his weight was, quote, unacceptable"
+    if keyword == "sue":
+        return "mention" if _someone_else_sued(before, said) else "aimed"
+    if keyword == "escalate":
+        return "mention" if _grew_worse(before, after, said) else "aimed"
+    if keyword not in MENTIONABLE:
         return "aimed"
     single_word = " " not in said.strip()
     mention = (
@@ -139,9 +185,11 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         or (keyword == "court" and (_named_place(clause_before, said) or _someone_in_court(before)))
         or (keyword == "legal" and _plain_quality(before, after))
     )
-    if not mention:
-        return "aimed"
-    return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(after_text) else "mention"
+    if mention:
+        return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(after_text) else "mention"
+    if keyword in LEGAL_WORDS and not _aimed_at_the_dispute(before, after, after_text, keyword):
+        return "mention"
+    return "aimed"
 
 
 def _participle_compound(text: str, start: int, said: str) -> bool:
@@ -235,3 +283,64 @@ def _plain_quality(before: list[str], after: list[str]) -> bool:
 
 def _acts_on_it(after: str) -> bool:
     return ACTING.search(after.lower()) is not None
+
+
+def _aimed_at_the_dispute(before: list[str], after: list[str], after_text: str, keyword: str) -> bool:
+    """A legal word with no shape of a mention is still aimed when its clause shows
+    the caller (or this matter) taking it up: the caller as a party ("i'll...",
+    "...with me"), the caller's own lawyer ("my solicitor", "our legal team"), an
+    action towards the law ("calling a lawyer", "take it to court", "the small
+    claims court"), this matter ("this will end up in court"), or anything anyone
+    will or could do ("the regulator would want to know"). Without any of these
+    ("there's a lot of court post", "a present from the legal department") the
+    word is only mentioned."""
+    clause = (*before, *after)
+    if len(clause) <= 3:
+        return True  # the word is the caller's whole point: "next stop, the court", "court it is then"
+    if any(word in FIRST_PERSON or word == "this" for word in clause):
+        return True
+    if any(word in ("my", "our") for word in before[-2:]) and not (
+        len(before) >= 2 and before[-2] in ("my", "our") and before[-1].endswith("'s")
+    ):
+        return True  # "my solicitor", "our legal team"; not "my landlord's legal team"
+    if any(word in TOWARDS_THE_LAW for word in before) or _MODAL.search(" ".join(before)):
+        return True
+    if keyword == "court" and before[-1:] in (["to"], ["in"]):
+        return True  # "going to court", "it ends up in court"
+    if keyword == "court" and any(word in COURTS_OF_LAW for word in before[-2:]):
+        return True  # "the small claims court"
+    return _acts_on_it(after_text) or any(word in MODALS for word in after)
+
+
+def _reported(words_before: list[str]) -> bool:
+    """ "she said his weight was, quote, unacceptable": the word right after "quote",
+    with someone's saying of it shortly before."""
+    return words_before[-1:] == ["quote"] and any(word in REPORTING for word in words_before[-10:-1])
+
+
+def _a_name(before: list[str], after: list[str]) -> bool:
+    """ "a boy named sue", "hello, it's sue from the tuesday club"."""
+    return (bool(before) and before[-1] in NAMING) or (after[:1] == ["from"] and before[-1:] != ["to"])
+
+
+def _someone_else_sued(before: list[str], said: str) -> bool:
+    """ "is it true the club got sued by the marina": someone else was sued, told
+    as news (not "i got sued because of you", "we're being sued")."""
+    return (
+        said.lower().endswith("sued")
+        and bool(before)
+        and before[-1] in PASSIVE
+        and not any(word in FIRST_PERSON for word in before)
+    )
+
+
+def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
+    """ "the kids' water fight escalated, as they do": something grew worse; not
+    "i want this escalated", "it's been escalated", "escalate my complaint"."""
+    return (
+        said.lower() == "escalated"
+        and bool(before)
+        and before[-1] not in PASSIVE
+        and not any(word in FIRST_PERSON or word in ASKING for word in before)
+        and (not after or after[0] in GREW)
+    )

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ingest.analysis.keyword_sense import Sense, keyword_senses
 from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, spelled_distance, tokens, word_distance
-from ingest.analysis.spelling import PROFANITY_FILE, normalise_spelling
+from ingest.analysis.spelling import PROFANITY_EXCEPTIONS_FILE, PROFANITY_FILE, normalise_spelling
 
 DEFAULT_ALERT_KEYWORDS: tuple[str, ...] = (
     "cancel", "supervisor", "manager", "complaint", "legal", "lawyer", "sue",
@@ -170,6 +170,13 @@ DEFAULT_EXCEPTIONS: tuple[str, ...] = (
     "refund ... come in",
     "refund ... went in",
     "refund ... gone in",
+    # Round 16 (blind17): complaining said not to happen ("the dog certainly
+    # won't complain"), as "can't complain".
+    "won't complain",
+    "wouldn't complain",
+    "never complain",
+    "don't complain",
+    "didn't complain",
 )
 EXCEPTION_GAP = "..."
 EXCEPTION_ANY_WORD = "*"
@@ -575,4 +582,4 @@ def _content_words(phrase: str) -> int:
 
 @functools.lru_cache(maxsize=1)
 def _profanity_matcher() -> WordMatcher:
-    return WordMatcher(load_word_list(PROFANITY_FILE))
+    return WordMatcher(load_word_list(PROFANITY_FILE), load_word_list(PROFANITY_EXCEPTIONS_FILE))

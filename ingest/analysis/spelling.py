@@ -23,6 +23,8 @@ from typing import Any
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SPELLINGS_FILE = DATA_DIR / "lexicon" / "spellings.toml"
 PROFANITY_FILE = DATA_DIR / "profanity.txt"
+PROFANITY_EXCEPTIONS_FILE = DATA_DIR / "profanity_exceptions.txt"
+"""Phrases in which a listed word is no swearing ("a skin prick test"), as context exceptions."""
 
 _MASKED = re.compile(r"(?<![\w*])[a-z]*\*+[a-z*]*(?![\w*])", re.IGNORECASE)
 """A word with asterisks standing for some of its letters ("f***", "a**hole")."""

@@ -300,6 +300,17 @@ def test_a_calm_caller_only_mentioning_a_legal_word_or_job_raises_nothing():
     assert check_rule(DEFAULT_KEYWORD_RULE, headphones, soured) is None
 
 
+def test_a_mildly_negative_line_alone_does_not_make_a_mention_a_threat():
+    # Round 16 (blind17): a small mishap told calmly reads slightly negative.
+    mishap = make_segment("she's a barrister, so there's a lot of court post, it gets lost", score=-0.3)
+    assert check_rule(DEFAULT_LEGAL_RULE, mishap, call_after(("caller", 0.2), ("caller", -0.3))) is None
+    # A line bad enough for a supervisor's attention, or a streak before it, still counts.
+    upset = make_segment("she's a barrister, so there's a lot of court post, it gets lost", score=-0.6)
+    assert check_rule(DEFAULT_LEGAL_RULE, upset, call_after(("caller", 0.2), ("caller", -0.6))) is not None
+    streak = call_after(("caller", -0.4), ("caller", -0.3))
+    assert check_rule(DEFAULT_LEGAL_RULE, mishap, streak) is not None
+
+
 def test_reading_senses_can_be_turned_off():
     literal = dataclasses.replace(DEFAULT_LEGAL_RULE, senses=False)
     hit = check_rule(literal, make_segment("my aunt's a solicitor, she sent me to you", score=0.3), CALL)
