@@ -5,7 +5,7 @@ Each shape is tested beside threats and requests that share its words."""
 import pytest
 
 from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
-from ingest.analysis import spot_keywords, spot_profanity
+from ingest.analysis import score_sentiment, spot_keywords, spot_profanity
 from ingest.analysis.keywords import keyword_senses_in
 
 LEGAL = DEFAULT_LEGAL_RULE.keywords
@@ -119,3 +119,29 @@ def test_trade_words_are_no_swearing(line):
 )
 def test_swearing_beside_or_without_a_trade_word_still_counts(line):
     assert spot_profanity(line), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "would've been good to know that before we yarded the sheep",
+        "it would have been nice to be told before i drove over",
+        "it would be nice if someone rang me back for once",
+        "a hold, i appreciate that, though i'd appreciate it more if i weren't being fined",
+    ],
+)
+def test_praise_the_company_did_not_earn_said_as_a_counterfactual_is_a_complaint(line):
+    assert score_sentiment(line).label == "negative", line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "that would be nice, thank you",
+        "it would be nice to have it by friday if you can",
+        "i'd appreciate it if you could check",
+        "you never know, it might just work",
+    ],
+)
+def test_wishes_thanks_and_hope_keep_their_reading(line):
+    assert score_sentiment(line).label != "negative", line
