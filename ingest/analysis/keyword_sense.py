@@ -71,12 +71,14 @@ THIRD_PERSON = frozenset({"he's", "she's", "they're"})
 COURT_THINGS = frozenset({
     "artist", "artists", "sketch", "sketches", "reporter", "reporters", "usher", "ushers", "clerk",
     "stenographer", "drama", "dramas", "shoes", "shoe", "jester", "painting", "paintings", "dress",
-    "jeweller", "musician", "musicians", "judge", "judges",
+    "jeweller", "musician", "musicians", "judge", "judges", "road", "street", "lane", "avenue", "close",
+    "gardens", "mews", "flats", "apartments", "hotel", "farm",
 })  # fmt: skip
 LEGAL_THINGS = frozenset({
     "drama", "dramas", "show", "shows", "series", "thriller", "thrillers", "pad", "pads", "paper",
     "size", "studies", "degree", "course", "career", "profession", "secretary", "assistant",
-    "executive", "blonde", "eagles",
+    "executive", "blonde", "eagles", "name", "names", "guardian", "guardians", "owner", "owners", "holder",
+    "sector", "blind", "allowed",
 })  # fmt: skip
 THINGS = {
     "court": COURT_THINGS,
@@ -118,6 +120,16 @@ MODALS = frozenset({
 })  # fmt: skip
 _MODAL = re.compile(r"\b(?:will|won't|would|could|can|might|must|should|shall|gonna)\b|'ll\b|\bgoing to\b")
 REPORTING = frozenset({"said", "says", "called", "told", "wrote", "writes", "described", "reckoned"})
+BEFORE_A_NAME = frozenset({
+    "of", "for", "with", "wife", "husband", "sister", "brother", "mum", "mother", "daughter", "son", "aunt",
+    "auntie", "friend", "colleague", "neighbour", "neighbor", "partner", "nan", "gran", "cousin", "niece",
+    "boss",
+})  # fmt: skip
+"""Right before "sue", a word after which it can only be a name ("care of sue", "my wife sue")."""
+PERFECT = frozenset({"have", "has", "had", "'ve", "they've", "people've", "who've"})
+LIVING = frozenset({"live", "lives", "living", "lived", "address", "moved", "moving"})
+"""In the clause before "court", a home: "i live at seven willow court"."""
+_NEXT_STEP = re.compile(r"\bnext (?:step|stop|port of call)\b")
 NAMING = frozenset({"named", "called", "it's", "its", "i'm", "im", "name's", "names"})
 PASSIVE = frozenset({"got", "get", "gets", "getting", "was", "were", "been", "being", "is", "are", "be"})
 ASKING = frozenset({"want", "wanted", "need", "needs", "like", "have", "had", "has", "please", "get"})
@@ -129,7 +141,7 @@ ACTING = re.compile(
     r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing)|case|"
     r"warned|advised|says?|said|told|reckons?|sort (?:you|this|it) out|breach|liable|unlawful|"
     r"illegal|rights|field day|about this|represent\w*|read (?:the|your|it|this)|seen (?:the|your)|"
-    r"further|'ll|will|going to|gonna|shall|not happy|forward\w*|pass(?:ed|ing)? (?:it|this|them)|"
+    r"further|'ll|will|going to|gonna|shall|not happy|forward\w*|notice|pass(?:ed|ing)? (?:it|this|them)|"
     r"show(?:ed|n|ing)? (?:it|this|them|him|her))\b"
 )
 """After a mention, words that show the person acting on this dispute, or anything
@@ -165,14 +177,19 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     after_text = text[end:]
     possessive = after_text.startswith(("'s", "’s"))
     after = _words(_clause_after(after_text[2:] if possessive else after_text))
-    if keyword == "sue" and said.lower() == "sue" and _a_name(before, after):
+    if (
+        keyword == "sue"
+        and said.lower() == "sue"
+        and _a_name(_words(text[:start]), before, after, after_text)
+    ):
         return "name"  # "sue from accounts said you'd ring me" is no threat either
     if any(word in LISTENER for word in (*before, *after)) or any(word in DOUBT for word in before):
         return "aimed"
     if _reported(_words(text[:start])):
         return "mention"  # someone else's word: "she said his weight was, quote, unacceptable"
     if keyword == "sue":
-        return "mention" if _someone_else_sued(before, said) else "aimed"
+        rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
+        return "mention" if _someone_else_sued(before, said, rest_of_sentence) else "aimed"
     if keyword == "escalate":
         return "mention" if _grew_worse(before, after, said) else "aimed"
     if keyword not in MENTIONABLE:
@@ -183,11 +200,12 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         or _what_someone_is(before, keyword)
         or (single_word and not possessive and _a_thing(keyword, after))
         or (keyword == "court" and (_named_place(clause_before, said) or _someone_in_court(before)))
+        or (keyword == "court" and any(word in LIVING for word in before))
         or (keyword == "legal" and _plain_quality(before, after))
     )
     if mention:
         return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(after_text) else "mention"
-    if keyword in LEGAL_WORDS and not _aimed_at_the_dispute(before, after, after_text, keyword):
+    if keyword in LEGAL_WORDS and not _aimed_at_the_dispute(before, after, after_text, keyword, said):
         return "mention"
     return "aimed"
 
@@ -285,7 +303,9 @@ def _acts_on_it(after: str) -> bool:
     return ACTING.search(after.lower()) is not None
 
 
-def _aimed_at_the_dispute(before: list[str], after: list[str], after_text: str, keyword: str) -> bool:
+def _aimed_at_the_dispute(
+    before: list[str], after: list[str], after_text: str, keyword: str, said: str
+) -> bool:
     """A legal word with no shape of a mention is still aimed when its clause shows
     the caller (or this matter) taking it up: the caller as a party ("i'll...",
     "...with me"), the caller's own lawyer ("my solicitor", "our legal team"), an
@@ -295,8 +315,12 @@ def _aimed_at_the_dispute(before: list[str], after: list[str], after_text: str, 
     ("there's a lot of court post", "a present from the legal department") the
     word is only mentioned."""
     clause = (*before, *after)
-    if len(clause) <= 3:
-        return True  # the word is the caller's whole point: "next stop, the court", "court it is then"
+    if len(clause) <= 3 or " " in said.strip():
+        return True  # the caller's whole point ("next stop, the court"), or a phrase ("legal action")
+    if said.lower().endswith("courts") or _NEXT_STEP.search(" ".join(clause)):
+        return (
+            True  # the law itself ("a matter for the courts now"), the next step ("is the regulator next?")
+        )
     if any(word in FIRST_PERSON or word == "this" for word in clause):
         return True
     if any(word in ("my", "our") for word in before[-2:]) and not (
@@ -318,20 +342,27 @@ def _reported(words_before: list[str]) -> bool:
     return words_before[-1:] == ["quote"] and any(word in REPORTING for word in words_before[-10:-1])
 
 
-def _a_name(before: list[str], after: list[str]) -> bool:
-    """ "a boy named sue", "hello, it's sue from the tuesday club"."""
-    return (bool(before) and before[-1] in NAMING) or (after[:1] == ["from"] and before[-1:] != ["to"])
-
-
-def _someone_else_sued(before: list[str], said: str) -> bool:
-    """ "is it true the club got sued by the marina": someone else was sued, told
-    as news (not "i got sued because of you", "we're being sued")."""
+def _a_name(words_before: list[str], before: list[str], after: list[str], next_text: str) -> bool:
+    """ "a boy named sue", "hello, it's sue from the tuesday club", "my wife, sue",
+    "care of sue thompson", "sue, my sister, is the second holder"."""
     return (
-        said.lower().endswith("sued")
-        and bool(before)
-        and before[-1] in PASSIVE
-        and not any(word in FIRST_PERSON for word in before)
+        (bool(before) and before[-1] in NAMING)
+        or (after[:1] == ["from"] and before[-1:] != ["to"])
+        or (bool(words_before) and words_before[-1] in BEFORE_A_NAME)
+        or (not before and next_text.lstrip().startswith(","))
     )
+
+
+def _someone_else_sued(before: list[str], said: str, rest: list[str]) -> bool:
+    """ "is it true the club got sued by the marina", "some bloke sued a burger chain
+    years ago": someone else sued or was sued, told as news; not "i got sued because
+    of you", "we're being sued", "people have sued for less", nor with the caller in
+    the rest of the sentence ("he sued them and won, and i'll do the same")."""
+    if not said.lower().endswith("sued") or not before:
+        return False
+    if any(word in FIRST_PERSON for word in (*before, *rest)):
+        return False
+    return before[-1] in PASSIVE or before[-1] not in PERFECT | MODALS
 
 
 def _grew_worse(before: list[str], after: list[str], said: str) -> bool:

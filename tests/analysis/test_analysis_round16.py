@@ -30,6 +30,13 @@ def senses(text: str) -> dict[str, str]:
         # something that grew worse
         ("the kids' water fight escalated, as they do", "escalate"),
         ("the argument at the party escalated quickly", "escalate"),
+        # the caller's details and homes, someone else's lawsuit told as news
+        ("my legal name is katherine but everyone calls me kate", "legal"),
+        ("i'm the legal guardian of my nephew, so i'm adding him", "legal"),
+        ("i'm over eighteen so i'm legally allowed to open it myself", "legal"),
+        ("i live at seven willow court", "court"),
+        ("i live on court road, number twelve", "court"),
+        ("some bloke sued a burger chain over hot coffee years ago, mad isn't it", "sue"),
         # someone else's word, reported
         ("the vet said his weight was, quote, unacceptable for his age", "unacceptable"),
     ],
@@ -45,6 +52,10 @@ def test_mentions(text: str, keyword: str) -> None:
         "hello, it's sue from the tuesday club",
         "sue from accounts said you'd ring me back",
         "i'm sue, i called yesterday",
+        "could you put a note for my wife, sue",
+        "can you send it care of sue thompson",
+        "sue, my sister, is the second account holder",
+        "my wife sue is the main account holder",
     ],
 )
 def test_sue_as_a_name_is_no_keyword(text: str) -> None:
@@ -67,6 +78,15 @@ def test_sue_as_a_name_is_no_keyword(text: str) -> None:
         ("i got sued because of your mistake", "sue"),
         ("we're being sued over this", "sue"),
         ("i'm going to sue", "sue"),
+        ("that's a matter for the courts now, i'm afraid", "court"),
+        ("legal action is the next step", "lawyer"),
+        ("my advocate is preparing the legal notice", "legal"),
+        ("is the regulator the next step, then", "regulator"),
+        ("people have sued for less", "sue"),
+        ("he sued them and won, and i'll do the same", "sue"),
+        ("they sued us over the fence, you lot will be next", "sue"),
+        ("we're now looking at litigation", "sue"),
+        ("i'll take it to the consumer goods and services ombud", "ombudsman"),
         ("i'm suing", "sue"),
         ("i want this escalated", "escalate"),
         ("it's been escalated twice and nothing happened", "escalate"),
