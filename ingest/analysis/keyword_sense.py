@@ -23,6 +23,12 @@ on positive evidence of one of these shapes; anything else is *aimed*:
   someone else in court ("she's in court all week");
 - *legal as a plain question or fact*: "is it legal to...", "it's legal from
   sixteen", "perfectly legal".
+- *a court as the place someone is* (round 17): "jury service at the crown
+  court", "a judge at the county court", a squash or food court; not with a
+  modal ("i'll see you at the county court");
+- *what someone is, set off by commas*: "my neighbour, a retired solicitor,
+  recommended you";
+- *the caller's hedge*: "i'm not a lawyer, but that seems fair".
 
 - *someone else's word or deed*: a word reported after "quote" ("said his
   weight was, quote, unacceptable"); someone else sued ("is it true the club
@@ -87,6 +93,15 @@ THINGS = {
     "lawyer": frozenset({"friend", "friends", "joke", "jokes", "show", "drama", "series"}),
 }
 """Nouns after a legal word that make it a thing, not a threat ("court artist")."""
+KINDS_OF_COURT = frozenset({
+    "food", "tennis", "squash", "badminton", "basketball", "netball", "volleyball", "pickleball", "padel",
+    "clay", "grass", "indoor", "outdoor", "centre", "center", "royal", "king's", "queen's",
+})  # fmt: skip
+"""Before "court", words that make it a place to play, eat or a royal household, not a court of law."""
+AT_A_PLACE = frozenset({"at", "outside", "near", "opposite", "past", "beside", "behind", "by", "across"})
+"""Right before "the ... court", where someone is, not where a dispute goes ("jury service at
+the crown court", "a judge at the county court")."""
+HEDGE = frozenset({"i'm", "im", "i", "am"})
 COURTS_OF_LAW = frozenset({
     "county", "claims", "high", "crown", "magistrates", "supreme", "district", "federal", "civil",
     "criminal", "family", "small", "appeal", "appeals", "employment", "circuit", "superior",
@@ -183,6 +198,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         and _a_name(_words(text[:start]), before, after, after_text)
     ):
         return "name"  # "sue from accounts said you'd ring me" is no threat either
+    if keyword in PEOPLE and _not_a_lawyer_myself(before, after_text) and not _acts_on_it(after_text):
+        return "mention"  # "i'm not a lawyer, but that seems fair": a hedge, not a threat
     if any(word in LISTENER for word in (*before, *after)) or any(word in DOUBT for word in before):
         return "aimed"
     if _reported(_words(text[:start])):
@@ -201,6 +218,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         or (single_word and not possessive and _a_thing(keyword, after))
         or (keyword == "court" and (_named_place(clause_before, said) or _someone_in_court(before)))
         or (keyword == "court" and any(word in LIVING for word in before))
+        or (keyword == "court" and _a_place_someone_is(before, said))
+        or (keyword in PEOPLE and _apposed_to_someone_else(text[:start], before))
         or (keyword == "legal" and _plain_quality(before, after))
     )
     if mention:
@@ -375,3 +394,42 @@ def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
         and not any(word in FIRST_PERSON or word in ASKING for word in before)
         and (not after or after[0] in GREW)
     )
+
+
+def _not_a_lawyer_myself(before: list[str], after_text: str) -> bool:
+    """ "i'm not a lawyer, but that seems fair", "i'm no solicitor, so...": the
+    caller's hedge before an opinion; not "i'm not a lawyer, i'm getting one"."""
+    tail = before[-4:]
+    return (
+        len(tail) >= 2
+        and (tail[-2:] in (["not", "a"], ["not", "an"]) or tail[-1] == "no")
+        and any(word in HEDGE for word in tail)
+        and bool({"but", "so", "though", "obviously"} & set(_words(after_text)[:2]))
+    )
+
+
+def _a_place_someone_is(before: list[str], said: str) -> bool:
+    """ "i've got jury service at the crown court next week", "my dad's a judge at the
+    county court", "meet me at the food court", "the squash court": a court as a
+    place, not where this dispute goes. Not "the court", "courts" or a step to it
+    ("i'll see you at the county court" is aimed by its modal and listener)."""
+    if said.lower() != "court" or not before:
+        return False
+    if before[-1] in KINDS_OF_COURT:
+        return True
+    near = before[-4:]
+    if "the" not in near:
+        return False
+    at = len(before) - len(near) + near.index("the") - 1
+    return at >= 0 and before[at] in AT_A_PLACE and not _MODAL.search(" ".join(before))
+
+
+def _apposed_to_someone_else(text_before: str, before: list[str]) -> bool:
+    """ "my neighbour, a retired solicitor, recommended you": the word names what
+    someone the caller knows is, set off by commas after them."""
+    if not before or before[0] not in ("a", "an") or len(before) > 3:
+        return False
+    this_clause = _clause_before(text_before)
+    previous_clause = _clause_before(text_before[: len(text_before) - len(this_clause)].rstrip(",; "))
+    earlier = _words(previous_clause)
+    return any(word in THIRD_PARTY for word in earlier[-3:]) or earlier[-3:] == ["friend", "of", "mine"]

@@ -1,0 +1,55 @@
+"""Round 17: more shapes of a legal word only mentioned, each beside the threat
+that shares its words."""
+
+import pytest
+
+from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
+from ingest.analysis.keywords import keyword_senses_in
+
+LEGAL = DEFAULT_LEGAL_RULE.keywords
+KEYWORDS = DEFAULT_KEYWORD_RULE.keywords
+
+
+def senses(text: str) -> dict[str, str]:
+    return {**keyword_senses_in(text, LEGAL), **keyword_senses_in(text, KEYWORDS)}
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        # a court as the place someone is
+        ("i've got jury service at the crown court next week, so can we move the appointment", "court"),
+        ("my dad's a judge at the county court, he's retired now", "court"),
+        ("my husband's on jury duty at the magistrates court", "court"),
+        ("i'm a witness at the crown court on tuesday, can we rebook", "court"),
+        ("my mum works as an usher at the county court", "court"),
+        # what someone the caller knows is, set off by commas
+        ("my neighbour, a retired solicitor, recommended the service", "solicitor"),
+        ("my sister's husband, an attorney, set the account up for us", "attorney"),
+        # the caller's hedge before an opinion
+        ("i'm not a lawyer, but that seems fine to me", "lawyer"),
+        ("i'm no solicitor, so i wouldn't know", "solicitor"),
+    ],
+)
+def test_mentions(text: str, keyword: str) -> None:
+    assert senses(text)[keyword] == "mention"
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("i'll see you at the county court", "court"),
+        ("we'll meet at the small claims court then", "court"),
+        ("i was at the county court yesterday filing the claim against you", "court"),
+        ("i've been to the county court twice over this", "court"),
+        ("my neighbour, a retired solicitor, says you can't charge that", "solicitor"),
+        ("my solicitor, a very patient woman, will be writing to you", "solicitor"),
+        ("a solicitor, that's who i'm calling next", "solicitor"),
+        ("i'm not a lawyer, i'm getting one", "lawyer"),
+        ("i'm not a lawyer but i'll be getting one", "lawyer"),
+        ("i'm not a lawyer but i know my rights", "lawyer"),
+        ("i'm not a lawyer but this is illegal", "lawyer"),
+    ],
+)
+def test_threats_stay_aimed(text: str, keyword: str) -> None:
+    assert senses(text)[keyword] == "aimed"
