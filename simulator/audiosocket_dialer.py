@@ -102,8 +102,22 @@ class AudioSocketDialer:
             self._received_changed.clear()
             await self._received_changed.wait()
 
-    async def close(self) -> None:
+    async def close(self, linger_s: float = 2.0) -> None:
+        """Close as a well-behaved peer does: half-close, let the server read what was
+        sent and close its side (up to `linger_s`), then close. Closing at once with
+        the server's frames unread makes the kernel reset the connection, and a reset
+        throws away what the server had not yet read (a CI run on a loaded machine
+        once saw a call's last frames and its hangup cut off mid-frame)."""
         if self._writer is not None:
+            with contextlib.suppress(OSError, TimeoutError):
+                if (
+                    self._read_task is not None
+                    and not self.closed_by_server.is_set()
+                    and not self._writer.is_closing()
+                    and self._writer.can_write_eof()
+                ):
+                    self._writer.write_eof()
+                    await asyncio.wait_for(self.closed_by_server.wait(), linger_s)
             self._writer.close()
             with contextlib.suppress(ConnectionError):
                 await self._writer.wait_closed()
