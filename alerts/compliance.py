@@ -145,6 +145,11 @@ THESE_CALLS = frozenset({"this", "our", "all", "these", "every", "your", "each"}
 NOT_SO = frozenset({"not", "never", "isn't", "aren't", "won't", "wasn't", "don't", "no"})
 RECORDED_REACH = 5
 """How many words before "recorded" the call or line may be ("calls here may be recorded")."""
+ON_STATES = frozenset({"on", "running", "active", "enabled", "switched", "turned"})
+"""After "recording is": recording as a state that is on ("recording is on for this call")."""
+NOT_AN_OBJECT = frozenset({"for", "so", "to", "now", "as", "because", "and", "here", "today", "throughout"})
+"""Right after "we're recording" (past "just", "only", "also"), a word that starts no object:
+the call itself is what is recorded ("we're recording, just for our records")."""
 RECORDING_REACH = 7
 """How many words after "we record" the call may be ("we're recording this one, as we do all calls")."""
 
@@ -186,7 +191,10 @@ def _discloses_at(words: list[str], index: int) -> bool:
         if previous == "a" and following in CHANNEL_WORDS:
             return True  # "you're on a recorded line", "this is a monitored call"
     if word in ("record", "recording") and _recorder_before(words, index):
-        return _names_the_call(words[index + 1 : index + 1 + RECORDING_REACH])
+        after = words[index + 1 : index + 1 + RECORDING_REACH]
+        return _names_the_call(after) or (word == "recording" and _no_object(after))
+    if word in ("recording", "recording's") and _recording_is_on(words, index):
+        return True
     if word in ("recording", "recordings") and index + 1 < len(words) and words[index + 1] == "of":
         # "recordings of (all) our phone calls": a determiner, a word or two, then the call.
         after = words[index + 2 : index + 6]
@@ -214,6 +222,25 @@ def _recorder_before(words: list[str], index: int) -> bool:
         return True
     # "I am recording", "we are recording"
     return previous in ("am", "are") and index >= 2 and words[index - 2] in ("i", "we")
+
+
+def _no_object(after: list[str]) -> bool:
+    """ "we're recording, just for our records", "i'm recording now": recording with
+    no object, so the call is what is recorded; not "we're recording a new message"."""
+    rest = after[1:] if after[:1] in (["just"], ["only"], ["also"]) else after
+    return not rest or rest[0] in NOT_AN_OBJECT
+
+
+def _recording_is_on(words: list[str], index: int) -> bool:
+    """ "recording is on for this call", "call recording's on": recording as a state of
+    the call, with the call named before or after it."""
+    at = index + 1 if words[index] == "recording's" else index + 2
+    if at == index + 2 and words[index + 1 : index + 2] != ["is"]:
+        return False
+    if at >= len(words) or words[at] not in ON_STATES:
+        return False
+    near = (*words[max(0, index - 2) : index], *words[index + 2 : index + 2 + RECORDED_REACH])
+    return any(w in CHANNEL_WORDS for w in near)
 
 
 def _names_the_call(after: list[str]) -> bool:

@@ -490,3 +490,32 @@ def test_only_the_listed_wordings_count_when_any_wording_is_turned_off():
 )
 def test_a_recorded_line_and_a_recorded_you_are_read_without_the_listed_wordings(said):
     assert says_calls_are_recorded(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "stitchworks service desk, recording is on for this call, for quality, go ahead",
+        "call recording's on, how can i help",
+        "yeah, blade masters, we're recording, just for our records, what do you need",
+        "i'm recording now, so go ahead",
+    ],
+)
+def test_recording_as_a_state_and_recording_with_no_object_disclose(said):
+    """Round 17 (blind18): recording said to be on, and "we're recording" with
+    nothing else as its object."""
+    assert says_calls_are_recorded(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "we're recording a new hold message",
+        "i'm recording just the serial number",
+        "the recording is on its way to you",
+        "recording is on the website",
+        "we're not recording, just for the record",
+    ],
+)
+def test_recording_of_something_else_or_a_recording_sent_discloses_nothing(said):
+    assert not says_calls_are_recorded(said)
