@@ -151,6 +151,25 @@ ASKING = frozenset({"want", "wanted", "need", "needs", "like", "have", "had", "h
 GREW = frozenset({"as", "quickly", "fast", "from", "into", "when", "after", "so", "and", "but", "then",
                   "very", "pretty", "badly", "a", "at", "over", "last", "out"})  # fmt: skip
 
+COMPANY_ROLES = frozenset({
+    "account", "accounts", "case", "relationship", "client", "customer", "claims", "claim", "portfolio",
+    "service", "contract", "billing",
+})  # fmt: skip
+"""Before "manager"/"supervisor" after "my": a role the company gives the caller ("my account
+manager"), not the caller's own boss ("my line manager", "my old phd supervisor")."""
+COMPARATIVES = frozenset({"closer", "nearer", "more", "longer", "further", "worse", "later", "bigger"})
+_JOKING = re.compile(
+    r"\b(?:i'm|i am|im|he's|she's|they're|we're|he|she|they|only|just)\s+(?:\w+\s+)?"
+    r"(?:kidding|joking|jokes|joked|jesting)\b|\b(?:jokes|joked|joking)\s+(?:that|about|he|she|they)\b|"
+    r"\b(?:in jest|as a joke|jokingly)\b"
+)
+"""Someone's own jest: "no i'm kidding", "only joking", "my husband jokes he'll sue you";
+not the caller's outrage ("are you kidding me", "you must be joking", "this is a joke")."""
+_SERIOUS = re.compile(
+    r"\b(?:not|no|n't|never)\s+(?:\w+\s+)?(?:jok\w*|kidding|kid|jest\w*)\b|\bjok\w*\s+aside\b|\bjokes? over\b"
+)
+"""A joke marker said not to hold: "i'm not joking", "no joke", "joking aside"."""
+
 ACTING = re.compile(
     r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
     r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing)|case|"
@@ -198,6 +217,10 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         and _a_name(_words(text[:start]), before, after, after_text)
     ):
         return "name"  # "sue from accounts said you'd ring me" is no threat either
+    if _said_in_jest(text):
+        return "mention"  # "don't lose the hawk or he'll sue you, no i'm kidding"
+    if keyword in ("manager", "supervisor") and (_my_own_boss(before) or _at_another_place(after)):
+        return "mention"  # "my old phd supervisor", "the practice manager at the surgery said..."
     if keyword in PEOPLE and _not_a_lawyer_myself(before, after_text) and not _acts_on_it(after_text):
         return "mention"  # "i'm not a lawyer, but that seems fair": a hedge, not a threat
     if any(word in LISTENER for word in (*before, *after)) or any(word in DOUBT for word in before):
@@ -209,6 +232,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention" if _someone_else_sued(before, said, rest_of_sentence) else "aimed"
     if keyword == "escalate":
         return "mention" if _grew_worse(before, after, said) else "aimed"
+    if keyword == "complaint" and _someone_elses_complaint(before):
+        return "mention"  # "our neighbour's only complaint so far is the shrieking"
     if keyword not in MENTIONABLE:
         return "aimed"
     single_word = " " not in said.strip()
@@ -388,12 +413,49 @@ def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
     """ "the kids' water fight escalated, as they do": something grew worse; not
     "i want this escalated", "it's been escalated", "escalate my complaint"."""
     return (
-        said.lower() == "escalated"
+        said.lower() in ("escalated", "escalates", "escalating")
         and bool(before)
-        and before[-1] not in PASSIVE
+        and before[-1] not in PASSIVE | {"keep", "keeps", "kept", "stop", "start", "be", "by"}
         and not any(word in FIRST_PERSON or word in ASKING for word in before)
-        and (not after or after[0] in GREW)
+        and (
+            not after
+            or after[0] in GREW
+            or (after[:1] == ["the"] and len(after) > 1 and after[1] in COMPARATIVES)
+        )
     )
+
+
+def _said_in_jest(text: str) -> bool:
+    """ "he'll sue you, no i'm kidding", "only joking": a joke marker in the line that
+    nothing says is no joke ("i'm not joking", "joking aside")."""
+    lowered = text.lower().replace("’", "'")
+    return _JOKING.search(lowered) is not None and _SERIOUS.search(lowered) is None
+
+
+def _my_own_boss(before: list[str]) -> bool:
+    """ "my line manager", "my old phd supervisor", "her manager": the caller's or someone
+    else's own boss; not "my account manager", a role the company gives the caller."""
+    near = before[-3:]
+    for at, word in enumerate(near):
+        if word in THIRD_PARTY or word == "our":
+            modifiers = near[at + 1 :]
+            return not any(modifier in COMPANY_ROLES or modifier.endswith("'s") for modifier in modifiers)
+    return False
+
+
+def _at_another_place(after: list[str]) -> bool:
+    """ "the practice manager at the surgery", "a supervisor from my work": someone of
+    another place; not "the manager at your branch"."""
+    return len(after) >= 3 and after[0] in ("at", "from") and after[1] in ("the", "my", "our", "his", "her")
+
+
+def _someone_elses_complaint(before: list[str]) -> bool:
+    """ "our neighbour's only complaint", "my wife's one complaint": someone else's."""
+    for at in range(max(1, len(before) - 3), len(before)):
+        word = before[at]
+        if word.endswith("'s") and before[at - 1] in THIRD_PARTY | {"our"} and word[:-2].isalpha():
+            return True
+    return False
 
 
 def _not_a_lawyer_myself(before: list[str], after_text: str) -> bool:

@@ -29,6 +29,16 @@ def senses(text: str) -> dict[str, str]:
         # the caller's hedge before an opinion
         ("i'm not a lawyer, but that seems fine to me", "lawyer"),
         ("i'm no solicitor, so i wouldn't know", "solicitor"),
+        # said in jest
+        ("just don't lose the hawk or he'll sue you, no i'm kidding, he'd only want another go", "sue"),
+        ("my husband jokes he'll sue you if the hawk doesn't come back", "sue"),
+        # someone's own boss, or a manager of another place
+        ("my old phd supervisor was a radio astronomer and he said get a small dobsonian", "supervisor"),
+        ("right so, the practice manager at the surgery said you'd sort out the rest", "manager"),
+        # someone else's complaint, a fear that grows
+        ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint"),
+        ("my fear of flying sort of escalates the closer i get to the airport", "escalate"),
+        ("the fear it escalates when i see the airport", "escalate"),
     ],
 )
 def test_mentions(text: str, keyword: str) -> None:
@@ -49,6 +59,17 @@ def test_mentions(text: str, keyword: str) -> None:
         ("i'm not a lawyer but i'll be getting one", "lawyer"),
         ("i'm not a lawyer but i know my rights", "lawyer"),
         ("i'm not a lawyer but this is illegal", "lawyer"),
+        ("i'm not kidding, i'll sue you", "sue"),
+        ("joking aside, i will take you to court", "court"),
+        ("are you kidding me? i'm cancelling", "cancel"),
+        ("you must be joking, i want a refund", "refund"),
+        ("this is a joke, i'm calling my solicitor", "solicitor"),
+        ("the manager at your branch said you'd refund me", "manager"),
+        ("put me through to your manager", "manager"),
+        ("my wife's complaint is you never turned up", "complaint"),
+        ("i want to make a complaint", "complaint"),
+        ("i'm escalating this", "escalate"),
+        ("this keeps escalating and nobody helps", "escalate"),
     ],
 )
 def test_threats_stay_aimed(text: str, keyword: str) -> None:
