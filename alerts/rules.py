@@ -453,7 +453,9 @@ def _unaimed(
 ) -> set[str]:
     """Keywords no text of the segment aims at the company: only parts of other
     words, or (when `calm`) only mentions."""
-    excused: tuple[Sense, ...] = ("compound", "name", "mention") if calm else ("compound", "name")
+    excused: tuple[Sense, ...] = (
+        ("compound", "name", "other", "mention") if calm else ("compound", "name", "other")
+    )
     said: dict[str, bool] = {}
     for text in _texts(segment):
         senses = keyword_senses_in(text, rule.keywords, exceptions, rule.synonyms, inflect=rule.inflections)

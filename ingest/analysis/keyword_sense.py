@@ -32,8 +32,10 @@ on positive evidence of one of these shapes; anything else is *aimed*:
 
 - *someone else's word or deed*: a word reported after "quote" ("said his
   weight was, quote, unacceptable"); someone else sued ("is it true the club
-  got sued by the marina"); something that grew worse ("the water fight
-  escalated, as they do");
+  got sued by the marina"); someone else's complaint ("our neighbour's only
+  complaint"); the caller's own boss ("my line manager", "my old phd
+  supervisor") or a manager of another place ("the practice manager at the
+  surgery");
 - *a legal word with nothing taking it up* (round 16): a legal word the caller
   does not take up is only named ("there's a lot of court post", "a present
   from the legal department"). It is aimed when its clause holds the caller
@@ -43,7 +45,10 @@ on positive evidence of one of these shapes; anything else is *aimed*:
   or could do ("the regulator would want to know").
 
 "Sue" as a name ("a boy named sue", "it's sue from the tuesday club") is no
-keyword at all, calm or not.
+keyword at all, calm or not; nor is a word in another meaning (sense "other",
+round 17): something that grew worse ("the water fight escalated", "my fear
+escalates the closer i get"), or a threat the speaker says is a joke ("he'll
+sue you, no i'm kidding"), which an upset caller does not mean either.
 
 Whatever the shape, the word is aimed when its clause speaks to the other party
 ("...legal team, they'll be writing to you") or doubts the law ("how is that
@@ -60,7 +65,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-Sense = Literal["aimed", "mention", "compound", "name"]
+Sense = Literal["aimed", "mention", "compound", "name", "other"]
 
 MENTIONABLE = frozenset(
     {"lawyer", "attorney", "solicitor", "court", "legal", "regulator", "manager", "supervisor"}
@@ -198,7 +203,7 @@ def keyword_senses(text: str, occurrences: list[tuple[int, int, str]]) -> Mappin
     return senses
 
 
-_RANK: dict[Sense, int] = {"compound": 0, "name": 0, "mention": 1, "aimed": 2}
+_RANK: dict[Sense, int] = {"compound": 0, "name": 0, "other": 0, "mention": 1, "aimed": 2}
 
 
 def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
@@ -218,7 +223,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     ):
         return "name"  # "sue from accounts said you'd ring me" is no threat either
     if _said_in_jest(text):
-        return "mention"  # "don't lose the hawk or he'll sue you, no i'm kidding"
+        return "other"  # "don't lose the hawk or he'll sue you, no i'm kidding"
     if keyword in ("manager", "supervisor") and (_my_own_boss(before) or _at_another_place(after)):
         return "mention"  # "my old phd supervisor", "the practice manager at the surgery said..."
     if keyword in PEOPLE and _not_a_lawyer_myself(before, after_text) and not _acts_on_it(after_text):
@@ -231,7 +236,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
         return "mention" if _someone_else_sued(before, said, rest_of_sentence) else "aimed"
     if keyword == "escalate":
-        return "mention" if _grew_worse(before, after, said) else "aimed"
+        return "other" if _grew_worse(before, after, said) else "aimed"
     if keyword == "complaint" and _someone_elses_complaint(before):
         return "mention"  # "our neighbour's only complaint so far is the shrieking"
     if keyword not in MENTIONABLE:

@@ -311,6 +311,20 @@ def test_a_mildly_negative_line_alone_does_not_make_a_mention_a_threat():
     assert check_rule(DEFAULT_LEGAL_RULE, mishap, streak) is not None
 
 
+def test_a_word_in_another_meaning_raises_nothing_even_from_an_upset_caller():
+    # Round 17 (blind18): a phobia that grows worse, a threat the caller calls a joke.
+    upset = call_after(("caller", -0.6), ("caller", -0.6), ("caller", -0.8))
+    fear = make_segment("the fear it escalates when i see the airport, at the gate i am shaking", score=-0.8)
+    assert check_rule(DEFAULT_KEYWORD_RULE, fear, upset) is None
+    jest = make_segment("he'll sue you if the hawk goes, no i'm kidding", score=-0.6)
+    assert check_rule(DEFAULT_LEGAL_RULE, jest, upset) is None
+    # The same words as a request or a threat still count.
+    request = make_segment("escalate this when i'm off the phone", score=-0.6)
+    assert check_rule(DEFAULT_KEYWORD_RULE, request, upset) is not None
+    serious = make_segment("i'm not kidding, i'll sue you", score=-0.6)
+    assert check_rule(DEFAULT_LEGAL_RULE, serious, upset) is not None
+
+
 def test_reading_senses_can_be_turned_off():
     literal = dataclasses.replace(DEFAULT_LEGAL_RULE, senses=False)
     hit = check_rule(literal, make_segment("my aunt's a solicitor, she sent me to you", score=0.3), CALL)

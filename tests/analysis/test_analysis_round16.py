@@ -27,9 +27,6 @@ def senses(text: str) -> dict[str, str]:
         # someone else sued, told as news
         ("is it true the club got sued by the marina a few years back", "sue"),
         ("the old owners were sued over the boundary, that's why it was cheap", "sue"),
-        # something that grew worse
-        ("the kids' water fight escalated, as they do", "escalate"),
-        ("the argument at the party escalated quickly", "escalate"),
         # the caller's details and homes, someone else's lawsuit told as news
         ("my legal name is katherine but everyone calls me kate", "legal"),
         ("i'm the legal guardian of my nephew, so i'm adding him", "legal"),

@@ -29,20 +29,32 @@ def senses(text: str) -> dict[str, str]:
         # the caller's hedge before an opinion
         ("i'm not a lawyer, but that seems fine to me", "lawyer"),
         ("i'm no solicitor, so i wouldn't know", "solicitor"),
-        # said in jest
-        ("just don't lose the hawk or he'll sue you, no i'm kidding, he'd only want another go", "sue"),
-        ("my husband jokes he'll sue you if the hawk doesn't come back", "sue"),
         # someone's own boss, or a manager of another place
         ("my old phd supervisor was a radio astronomer and he said get a small dobsonian", "supervisor"),
         ("right so, the practice manager at the surgery said you'd sort out the rest", "manager"),
-        # someone else's complaint, a fear that grows
+        # someone else's complaint
         ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint"),
-        ("my fear of flying sort of escalates the closer i get to the airport", "escalate"),
-        ("the fear it escalates when i see the airport", "escalate"),
     ],
 )
 def test_mentions(text: str, keyword: str) -> None:
     assert senses(text)[keyword] == "mention"
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        # something that grew worse (round 16's blind17, round 17's blind18)
+        ("the kids' water fight escalated, as they do", "escalate"),
+        ("the argument at the party escalated quickly", "escalate"),
+        ("my fear of flying sort of escalates the closer i get to the airport", "escalate"),
+        ("the fear it escalates when i see the airport", "escalate"),
+        # a threat the speaker calls a joke
+        ("just don't lose the hawk or he'll sue you, no i'm kidding, he'd only want another go", "sue"),
+        ("my husband jokes he'll sue you if the hawk doesn't come back", "sue"),
+    ],
+)
+def test_another_meaning_is_no_keyword_whatever_the_mood(text: str, keyword: str) -> None:
+    assert senses(text)[keyword] == "other"
 
 
 @pytest.mark.parametrize(
