@@ -4,6 +4,7 @@ that shares its words."""
 import pytest
 
 from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
+from ingest.analysis import score_sentiment
 from ingest.analysis.keywords import keyword_senses_in
 
 LEGAL = DEFAULT_LEGAL_RULE.keywords
@@ -86,3 +87,22 @@ def test_another_meaning_is_no_keyword_whatever_the_mood(text: str, keyword: str
 )
 def test_threats_stay_aimed(text: str, keyword: str) -> None:
     assert senses(text)[keyword] == "aimed"
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        ("much obliged, i'll drop it in on saturday", "positive"),
+        ("the hampers went down a storm with the staff", "positive"),
+        ("the lodge staff went above and beyond for us, please tell them", "positive"),
+        ("the sauna's up to heat in fifteen minutes, exactly as promised", "positive"),
+        ("the hut was spotless and the view was something else", "positive"),
+        ("the engineer didn't come as promised", "negative"),
+        ("i have been very patient, now kindly put me through to your supervisor", "negative"),
+        ("you've been very patient with me, thank you", "positive"),
+        ("kindly note the reference", "neutral"),
+        ("is it all above board with a road kill bird, no paperwork?", "neutral"),
+    ],
+)
+def test_call_centre_idioms_of_round_17(line: str, label: str) -> None:
+    assert score_sentiment(line).label == label, line
