@@ -421,7 +421,13 @@ def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
         said.lower() in ("escalated", "escalates", "escalating")
         and bool(before)
         and before[-1] not in PASSIVE | {"keep", "keeps", "kept", "stop", "start", "be", "by"}
-        and not any(word in FIRST_PERSON or word in ASKING for word in before)
+        # "escalates" has its third-person subject right before it: a speech to text
+        # line without commas may hold the caller anywhere earlier ("i am fine in
+        # the train but the fear it escalates when...").
+        and not any(
+            word in FIRST_PERSON or word in ASKING
+            for word in (before[-3:] if said.lower() == "escalates" else before)
+        )
         and (
             not after
             or after[0] in GREW

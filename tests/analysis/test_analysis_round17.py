@@ -49,6 +49,11 @@ def test_mentions(text: str, keyword: str) -> None:
         ("the argument at the party escalated quickly", "escalate"),
         ("my fear of flying sort of escalates the closer i get to the airport", "escalate"),
         ("the fear it escalates when i see the airport", "escalate"),
+        # as speech to text writes it, without commas
+        (
+            "in the car i am fine in the train fine but the fear it escalates when i see the airport",
+            "escalate",
+        ),
         # a threat the speaker calls a joke
         ("just don't lose the hawk or he'll sue you, no i'm kidding, he'd only want another go", "sue"),
         ("my husband jokes he'll sue you if the hawk doesn't come back", "sue"),
@@ -83,6 +88,7 @@ def test_another_meaning_is_no_keyword_whatever_the_mood(text: str, keyword: str
         ("i want to make a complaint", "complaint"),
         ("i'm escalating this", "escalate"),
         ("this keeps escalating and nobody helps", "escalate"),
+        ("i want it sorted and if nobody calls me it escalates from here", "escalate"),
     ],
 )
 def test_threats_stay_aimed(text: str, keyword: str) -> None:
