@@ -28,7 +28,17 @@ on positive evidence of one of these shapes; anything else is *aimed*:
   modal ("i'll see you at the county court");
 - *what someone is, set off by commas*: "my neighbour, a retired solicitor,
   recommended you";
-- *the caller's hedge*: "i'm not a lawyer, but that seems fair".
+- *the caller's hedge*: "i'm not a lawyer, but that seems fair";
+- *what the caller says they do not want* (cancel, refund, complaint,
+  escalate, a manager): "i'm not ringing to cancel anything", "i'm not after a
+  refund", "you don't need to escalate anything"; not when the sentence turns
+  ("i don't want to cancel, but i will if...") or is a threat ("don't make me
+  cancel");
+- *a manager of somewhere else*: "the store manager in cork sorted it out";
+  not the company's own ("the manager on duty", "...at head office needs to
+  call me") nor one asked for ("put me through to the manager at the branch");
+  a court with a game in the sentence ("my son plays basketball, the court's
+  down the road").
 
 - *someone else's word or deed*: a word reported after "quote" ("said his
   weight was, quote, unacceptable"); someone else sued ("is it true the club
@@ -103,6 +113,12 @@ KINDS_OF_COURT = frozenset({
     "clay", "grass", "indoor", "outdoor", "centre", "center", "royal", "king's", "queen's",
 })  # fmt: skip
 """Before "court", words that make it a place to play, eat or a royal household, not a court of law."""
+SPORTS = frozenset({
+    "tennis", "squash", "badminton", "basketball", "netball", "volleyball", "pickleball", "padel", "futsal",
+    "racquetball", "handball", "dodgeball",
+})  # fmt: skip
+"""Anywhere in the sentence, a game played on a court ("my son plays basketball, the court's
+just down the road")."""
 AT_A_PLACE = frozenset({"at", "outside", "near", "opposite", "past", "beside", "behind", "by", "across"})
 """Right before "the ... court", where someone is, not where a dispute goes ("jury service at
 the crown court", "a judge at the county court")."""
@@ -153,6 +169,28 @@ _NEXT_STEP = re.compile(r"\bnext (?:step|stop|port of call)\b")
 NAMING = frozenset({"named", "called", "it's", "its", "i'm", "im", "name's", "names"})
 PASSIVE = frozenset({"got", "get", "gets", "getting", "was", "were", "been", "being", "is", "are", "be"})
 ASKING = frozenset({"want", "wanted", "need", "needs", "like", "have", "had", "has", "please", "get"})
+ON_THE_JOB = frozenset({
+    "charge", "duty", "shift", "call", "hand", "site", "today", "now", "head", "headquarters", "hq",
+    "customer", "billing", "accounts", "complaints",
+})  # fmt: skip
+"""After "manager in"/"on": the company's own person at work ("the manager on duty")."""
+WANTABLE = frozenset({"cancel", "refund", "complaint", "escalate", "manager", "supervisor"})
+"""Keywords that name what a caller wants done, so a caller can say they do not want it."""
+_NOT_WANTED = re.compile(
+    r"\b(?:not|never)\s+(?:ringing|calling|phoning|writing|here|trying|going|planning|out|wanting|"
+    r"looking|asking|wishing|hoping)\s+(?:to|for)(?:\s+(?:a|an|any))?\s*$"
+    r"|\b(?:don't|doesn't|didn't|do not|does not|won't|wouldn't)\s+(?:want|need|wish|plan|intend)"
+    r"(?:\s+to|\s+(?:a|an|any))\s*$"
+    r"|\bnot\s+after\s+(?:a|an|any)\s*$"
+)
+"""Right before the keyword: the caller says they do not want it ("i'm not ringing to",
+"i'm not after a", "you don't need to", "i'm not looking for a")."""
+_BUT_LATER = re.compile(r"\b(?:but|unless|if|otherwise|or else|until|yet)\b|'ll\b|\bwill\b|\bgoing to\b")
+REQUESTING = frozenset({
+    "speak", "speaking", "talk", "talking", "put", "through", "transfer", "see", "ask", "asking", "fetch",
+    "call", "ring", "phone", "contact", "escalate", "where's", "who's",
+})  # fmt: skip
+"""Before "manager"/"supervisor", words that ask for the person ("put me through to the manager")."""
 GREW = frozenset({"as", "quickly", "fast", "from", "into", "when", "after", "so", "and", "but", "then",
                   "very", "pretty", "badly", "a", "at", "over", "last", "out"})  # fmt: skip
 
@@ -177,7 +215,8 @@ _SERIOUS = re.compile(
 
 ACTING = re.compile(
     r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
-    r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing)|case|"
+    r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing|it)|case|"
+    r"fil(?:e|es|ed|ing)|against (?:you|y'all|your|ye|yous|the company|this)|"
     r"warned|advised|says?|said|told|reckons?|sort (?:you|this|it) out|breach|liable|unlawful|"
     r"illegal|rights|field day|about this|represent\w*|read (?:the|your|it|this)|seen (?:the|your)|"
     r"further|'ll|will|going to|gonna|shall|not happy|forward\w*|notice|pass(?:ed|ing)? (?:it|this|them)|"
@@ -222,9 +261,15 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         and _a_name(_words(text[:start]), before, after, after_text)
     ):
         return "name"  # "sue from accounts said you'd ring me" is no threat either
+    if keyword in WANTABLE and _said_not_wanted(before, text[end:]):
+        return "mention"  # "i'm not ringing to cancel anything", "you don't need to escalate"
     if _said_in_jest(text):
         return "other"  # "don't lose the hawk or he'll sue you, no i'm kidding"
-    if keyword in ("manager", "supervisor") and (_my_own_boss(before) or _at_another_place(after)):
+    if (
+        keyword in ("manager", "supervisor")
+        and (_my_own_boss(before) or _at_another_place(after))
+        and not _asks_for_someone(before)
+    ):
         return "mention"  # "my old phd supervisor", "the practice manager at the surgery said..."
     if keyword in PEOPLE and _not_a_lawyer_myself(before, after_text) and not _acts_on_it(after_text):
         return "mention"  # "i'm not a lawyer, but that seems fair": a hedge, not a threat
@@ -249,6 +294,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         or (keyword == "court" and (_named_place(clause_before, said) or _someone_in_court(before)))
         or (keyword == "court" and any(word in LIVING for word in before))
         or (keyword == "court" and _a_place_someone_is(before, said))
+        or (keyword == "court" and bool(SPORTS & set(_words(_sentence_of(text, start)))))
         or (keyword in PEOPLE and _apposed_to_someone_else(text[:start], before))
         or (keyword == "legal" and _plain_quality(before, after))
     )
@@ -420,7 +466,11 @@ def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
     return (
         said.lower() in ("escalated", "escalates", "escalating")
         and bool(before)
-        and before[-1] not in PASSIVE | {"keep", "keeps", "kept", "stop", "start", "be", "by"}
+        and (
+            before[-1] not in PASSIVE | {"keep", "keeps", "kept", "stop", "start", "be", "by"}
+            # "prices are escalating everywhere": the progressive, nobody escalating anything
+            or (said.lower() == "escalating" and before[-1] in ("is", "are", "was", "were", "'s"))
+        )
         # "escalates" has its third-person subject right before it: a speech to text
         # line without commas may hold the caller anywhere earlier ("i am fine in
         # the train but the fear it escalates when...").
@@ -430,7 +480,7 @@ def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
         )
         and (
             not after
-            or after[0] in GREW
+            or after[0] in GREW | {"everywhere", "again", "now", "lately", "fast"}
             or (after[:1] == ["the"] and len(after) > 1 and after[1] in COMPARATIVES)
         )
     )
@@ -457,7 +507,28 @@ def _my_own_boss(before: list[str]) -> bool:
 def _at_another_place(after: list[str]) -> bool:
     """ "the practice manager at the surgery", "a supervisor from my work": someone of
     another place; not "the manager at your branch"."""
-    return len(after) >= 3 and after[0] in ("at", "from") and after[1] in ("the", "my", "our", "his", "her")
+    return (
+        len(after) >= 2
+        and after[0] in ("at", "from", "in", "on")
+        and after[1] not in LISTENER | ON_THE_JOB
+        and after[1:3] not in (["the", "phone"], ["the", "line"], ["this", "call"])
+        and "please" not in after
+        and not _MODAL.search(" ".join(after))
+        and not {"need", "needs", "needed"} & set(after)
+    )
+
+
+def _asks_for_someone(before: list[str]) -> bool:
+    """ "put me through to the manager at the cork branch", "i want the supervisor":
+    the caller asks for the person, wherever they work."""
+    return any(word in ASKING or word in REQUESTING for word in before)
+
+
+def _sentence_of(text: str, start: int) -> str:
+    """The sentence around `start` (between full stops, question or exclamation marks)."""
+    opening = max(text.rfind(mark, 0, start) for mark in ".?!") + 1
+    ends = [at for at in (text.find(mark, start) for mark in ".?!") if at != -1]
+    return text[opening : min(ends) if ends else len(text)]
 
 
 def _someone_elses_complaint(before: list[str]) -> bool:
@@ -506,3 +577,16 @@ def _apposed_to_someone_else(text_before: str, before: list[str]) -> bool:
     previous_clause = _clause_before(text_before[: len(text_before) - len(this_clause)].rstrip(",; "))
     earlier = _words(previous_clause)
     return any(word in THIRD_PARTY for word in earlier[-3:]) or earlier[-3:] == ["friend", "of", "mine"]
+
+
+def _said_not_wanted(before: list[str], rest: str) -> bool:
+    """ "i'm not ringing to cancel anything", "i'm not after a refund", "you don't need to
+    escalate anything": the caller says the thing is not wanted; not when the sentence
+    goes on to a condition or a change of mind ("i don't want to cancel, but i will if
+    ...", "don't make me escalate this" has no negation right before it)."""
+    if not _NOT_WANTED.search(" ".join(before[-6:])):
+        return False
+    if any(word in ("make", "force", "let") for word in before[-4:]):
+        return False  # "don't make me cancel", "don't force me to complain"
+    rest_of_sentence = re.split(r"[.?!]", rest, maxsplit=1)[0].lower()
+    return _BUT_LATER.search(rest_of_sentence) is None

@@ -33,6 +33,16 @@ def senses(text: str) -> dict[str, str]:
         # someone's own boss, or a manager of another place
         ("my old phd supervisor was a radio astronomer and he said get a small dobsonian", "supervisor"),
         ("right so, the practice manager at the surgery said you'd sort out the rest", "manager"),
+        # a manager or supervisor somewhere else, a court to play on
+        ("the store manager in cork sorted out my old phone, fair play to her", "manager"),
+        ("the supervisor on my building site lets us take calls at lunch", "supervisor"),
+        ("my son plays basketball, the court's just down the road from me", "court"),
+        # what the caller says they do not want
+        ("don't worry, i'm not ringing to cancel anything", "cancel"),
+        ("i'm not after a refund, i just want to understand the charge", "refund"),
+        ("you don't need to escalate anything, i just had a question", "escalate"),
+        ("i don't want a refund, i just want it working", "refund"),
+        ("i'm not here to complain", "complaint"),
         # someone else's complaint
         ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint"),
     ],
@@ -49,6 +59,7 @@ def test_mentions(text: str, keyword: str) -> None:
         ("the argument at the party escalated quickly", "escalate"),
         ("my fear of flying sort of escalates the closer i get to the airport", "escalate"),
         ("the fear it escalates when i see the airport", "escalate"),
+        ("prices are escalating everywhere, so i'm glad your deal is fixed", "escalate"),
         # as speech to text writes it, without commas
         (
             "in the car i am fine in the train fine but the fear it escalates when i see the airport",
@@ -87,6 +98,19 @@ def test_another_meaning_is_no_keyword_whatever_the_mood(text: str, keyword: str
         ("my wife's complaint is you never turned up", "complaint"),
         ("i want to make a complaint", "complaint"),
         ("i'm escalating this", "escalate"),
+        ("put me through to the manager at the cork branch", "manager"),
+        ("the manager at head office needs to call me today", "manager"),
+        ("the manager on duty please", "manager"),
+        ("get me the manager in charge", "manager"),
+        ("i want the supervisor on your billing team", "supervisor"),
+        ("i'll take you to court over the tennis lessons", "court"),
+        ("i don't want to cancel, but i will if this isn't fixed", "cancel"),
+        ("don't make me cancel", "cancel"),
+        ("i haven't had a refund", "refund"),
+        ("why didn't you cancel it when i asked", "cancel"),
+        ("i'm not calling to complain, but this is the third time", "complaint"),
+        ("you don't want me to escalate this, trust me", "escalate"),
+        ("my cousin, who's an attorney in new york, is filing suit against y'all next week", "attorney"),
         ("this keeps escalating and nobody helps", "escalate"),
         ("i want it sorted and if nobody calls me it escalates from here", "escalate"),
     ],
