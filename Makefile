@@ -36,6 +36,7 @@ bench: setup  ## the benchmarks named in the issues; they print their figures
 	$(VENV)/bin/python -m bench.translate
 	$(VENV)/bin/python -m bench.qa_search
 	$(VENV)/bin/python -m bench.insight
+	$(VENV)/bin/python -m bench.keyword_probe
 	$(VENV)/bin/python -m bench.vad
 	$(VENV)/bin/python -m bench.crash
 	$(VENV)/bin/python -m bench.overload
