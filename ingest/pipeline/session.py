@@ -163,9 +163,7 @@ class CallSession:
 
     async def _store_start(self) -> None:
         services = self.services
-        summary = await services.store.start_call(self.started)
-        if services.worker_id is not None:
-            await services.store.own_call(self.call_id, services.worker_id)
+        summary = await services.store.start_call(self.started, services.worker_id)
         # From the stored metadata: on a call reopened after it ended, what it was
         # stored with stands (`CallStore.start_call`).
         fields = call_fields_from_metadata(summary.metadata or self.started.metadata)

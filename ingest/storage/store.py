@@ -69,8 +69,12 @@ class CallStore(ComponentStore):
 
     # ------------------------------------------------------------------ writes
 
-    async def start_call(self, event: CallStarted) -> CallSummary:
-        """Record a call (or another leg / a reconnect of it): never resets its counters."""
+    async def start_call(self, event: CallStarted, worker_id: str | None = None) -> CallSummary:
+        """Record a call (or another leg / a reconnect of it): never resets its counters.
+
+        `worker_id` (several workers share a store) is stored as the call's owner in the
+        same transaction: a worker killed right after the start cannot leave an
+        `active` call that no worker's recovery would claim as its own."""
 
         async def write(tx: Queries) -> CallSummary:
             created = await tx.execute(
@@ -96,6 +100,8 @@ class CallStore(ComponentStore):
                     " WHERE id = ?",
                     (source, min(row["started_at"], event.started_at), to_json(metadata), event.call_id),
                 )
+            if worker_id is not None:
+                await tx.execute("UPDATE calls SET worker_id = ? WHERE id = ?", (worker_id, event.call_id))
             return await _fetch_summary(tx, event.call_id)
 
         return await self._transaction(f"start call {event.call_id}", write)

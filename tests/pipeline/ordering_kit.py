@@ -113,8 +113,8 @@ class RecordingStore(CallStore):
 
     timeline: list[str]
 
-    async def start_call(self, event: CallStarted) -> CallSummary:
-        summary = await super().start_call(event)
+    async def start_call(self, event: CallStarted, worker_id: str | None = None) -> CallSummary:
+        summary = await super().start_call(event, worker_id)
         self.timeline.append(f"stored {event.call_id} start")
         return summary
 

@@ -187,3 +187,16 @@ async def test_delete_call_removes_its_segments_and_events(
     assert await store.get_call("c1") is None
     assert await store.list_segments("c1") == []
     assert await store.list_call_events("c1") == []
+
+
+async def test_a_call_is_stored_with_its_owner_in_one_write(store: CallStore) -> None:
+    """The start and the owning worker land together (a worker killed between two
+    writes left an active call no worker's recovery claimed); a reconnect taken by
+    another worker moves the call to it."""
+    await store.start_call(CallStarted("owned", "audiosocket"), worker_id="w1")
+    await store.start_call(CallStarted("unowned", "audiosocket"))
+    assert [call.call_id for call in await store.active_calls_of("w1")] == ["owned"]
+    assert [call.call_id for call in await store.active_calls_of(None)] == ["unowned"]
+    await store.start_call(CallStarted("owned", "audiosocket"), worker_id="w2")
+    assert [call.call_id for call in await store.active_calls_of("w2")] == ["owned"]
+    assert await store.active_calls_of("w1") == []
