@@ -38,7 +38,12 @@ on positive evidence of one of these shapes; anything else is *aimed*:
   not the company's own ("the manager on duty", "...at head office needs to
   call me") nor one asked for ("put me through to the manager at the branch");
   a court with a game in the sentence ("my son plays basketball, the court's
-  down the road").
+  down the road");
+- *a cancellation or refund that happened elsewhere*, told as news: "my flight
+  got cancelled", "the tennis club cancelled practice", "i got a refund from
+  the airline"; not the caller's wish ("i want it cancelled"), the caller's or
+  the company's act ("i cancelled it", "you/they cancelled my order"), nor a
+  refund missed ("i never got a refund").
 
 - *someone else's word or deed*: a word reported after "quote" ("said his
   weight was, quote, unacceptable"); someone else sued ("is it true the club
@@ -82,7 +87,8 @@ MENTIONABLE = frozenset(
 )
 """Keywords that name a person, a place or a quality and so can be merely mentioned.
 Not cancel, refund, complaint, escalate, unacceptable: said calmly, they are still
-what the rule is for."""
+what the rule is for, unless a shape of their own says they are not the caller's
+(someone else's complaint, a cancellation elsewhere, what the caller does not want)."""
 PEOPLE = frozenset({"lawyer", "attorney", "solicitor", "manager", "supervisor"})
 LEGAL_WORDS = frozenset({"lawyer", "attorney", "solicitor", "court", "legal", "regulator"})
 
@@ -186,6 +192,11 @@ _NOT_WANTED = re.compile(
 """Right before the keyword: the caller says they do not want it ("i'm not ringing to",
 "i'm not after a", "you don't need to", "i'm not looking for a")."""
 _BUT_LATER = re.compile(r"\b(?:but|unless|if|otherwise|or else|until|yet)\b|'ll\b|\bwill\b|\bgoing to\b")
+SOMEONE_ELSES = frozenset({"the", "my", "our", "his", "her", "their", "a"})
+"""Opening a clause, the subject is a thing or someone else ("the tennis club cancelled
+practice", "my boss cancelled the meeting"); not "they", who may be the company."""
+DISCOURSE = frozenset({"so", "and", "but", "well", "oh", "anyway", "yeah", "also", "because", "since", "as"})
+RECEIVED = frozenset({"got", "get", "received", "had", "gave", "given", "sent", "issued"})
 REQUESTING = frozenset({
     "speak", "speaking", "talk", "talking", "put", "through", "transfer", "see", "ask", "asking", "fetch",
     "call", "ring", "phone", "contact", "escalate", "where's", "who's",
@@ -284,6 +295,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "other" if _grew_worse(before, after, said) else "aimed"
     if keyword == "complaint" and _someone_elses_complaint(before):
         return "mention"  # "our neighbour's only complaint so far is the shrieking"
+    if keyword in ("cancel", "refund") and _done_by_someone_else(before, after, said):
+        return "mention"  # "my flight got cancelled, so i'll be late", "i got a refund from the airline"
     if keyword not in MENTIONABLE:
         return "aimed"
     single_word = " " not in said.strip()
@@ -590,3 +603,34 @@ def _said_not_wanted(before: list[str], rest: str) -> bool:
         return False  # "don't make me cancel", "don't force me to complain"
     rest_of_sentence = re.split(r"[.?!]", rest, maxsplit=1)[0].lower()
     return _BUT_LATER.search(rest_of_sentence) is None
+
+
+def _done_by_someone_else(before: list[str], after: list[str], said: str) -> bool:
+    """A cancellation or refund that happened elsewhere, told as news: "my flight got
+    cancelled", "the tennis club cancelled practice", "the council refunded my parking
+    fine", "i got a refund from the airline". Not the caller's wish ("i want it
+    cancelled", "can it be refunded"), the caller's act ("i cancelled it"), the company's
+    ("you cancelled my order", "they cancelled it"), a refund missed ("i never got a
+    refund") nor one asked of the company ("a refund from you")."""
+    said = said.lower()
+    wished = _MODAL.search(" ".join(before)) is not None or any(
+        word in ASKING | FIRST_PERSON | DOUBT | {"to", "please"} or word.endswith("n't")
+        for word in before[-4:]
+    )  # "i want it cancelled", "it was supposed to be cancelled", "has it been cancelled"
+    if said in ("cancelled", "canceled", "refunded") and before:
+        if before[-1] in ("got", "was", "were", "been", "gets") and not wished:
+            return True  # "my train was cancelled", "the match got cancelled"
+        opening = before[1:] if before[0] in DISCOURSE else before
+        return (
+            len(opening) >= 2
+            and opening[0] in SOMEONE_ELSES
+            and not any(word in FIRST_PERSON or word in LISTENER or word in MODALS for word in opening)
+            and opening[-1] not in PERFECT | MODALS | PASSIVE
+            and not _MODAL.search(" ".join(opening))
+        )
+    if said == "refund" and len(before) >= 2 and before[-1] in ("a", "the", "my", "their"):
+        received = any(word in RECEIVED for word in before[-3:-1])
+        elsewhere = len(after) >= 2 and after[0] in ("from", "on") and after[1] not in LISTENER
+        negated = any(word in DOUBT or word.endswith("n't") or word == "still" for word in before)
+        return received and elsewhere and not negated
+    return False
