@@ -4,16 +4,8 @@ Each shape is tested beside threats and requests that share its words."""
 
 import pytest
 
-from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
 from ingest.analysis import score_sentiment, spot_keywords, spot_profanity
-from ingest.analysis.keywords import keyword_senses_in
-
-LEGAL = DEFAULT_LEGAL_RULE.keywords
-KEYWORDS = DEFAULT_KEYWORD_RULE.keywords
-
-
-def senses(text: str) -> dict[str, str]:
-    return {**keyword_senses_in(text, LEGAL), **keyword_senses_in(text, KEYWORDS)}
+from tests.support.senses import senses
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,7 @@ several Englishes and as speech to text writes them (lower case, no apostrophes)
 
 import pytest
 
-from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
-from ingest.analysis.keywords import keyword_senses_in
-
-LEGAL = DEFAULT_LEGAL_RULE.keywords
-KEYWORDS = DEFAULT_KEYWORD_RULE.keywords
-
-
-def senses(text: str) -> dict[str, str]:
-    return {**keyword_senses_in(text, LEGAL), **keyword_senses_in(text, KEYWORDS)}
+from tests.support.senses import senses
 
 
 @pytest.mark.parametrize(
