@@ -274,7 +274,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "name"  # "sue from accounts said you'd ring me" is no threat either
     if keyword in WANTABLE and _said_not_wanted(before, text[end:]):
         return "mention"  # "i'm not ringing to cancel anything", "you don't need to escalate"
-    if _said_in_jest(text):
+    if _said_in_jest(_sentence_of(text, start)):
         return "other"  # "don't lose the hawk or he'll sue you, no i'm kidding"
     if (
         keyword in ("manager", "supervisor")
@@ -500,8 +500,8 @@ def _grew_worse(before: list[str], after: list[str], said: str) -> bool:
 
 
 def _said_in_jest(text: str) -> bool:
-    """ "he'll sue you, no i'm kidding", "only joking": a joke marker in the line that
-    nothing says is no joke ("i'm not joking", "joking aside")."""
+    """ "he'll sue you, no i'm kidding", "only joking": a joke marker in the keyword's
+    sentence that nothing says is no joke ("i'm not joking", "joking aside")."""
     lowered = text.lower().replace("’", "'")
     return _JOKING.search(lowered) is not None and _SERIOUS.search(lowered) is None
 

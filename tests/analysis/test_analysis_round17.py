@@ -146,3 +146,7 @@ def test_threats_stay_aimed(text: str, keyword: str) -> None:
 )
 def test_call_centre_idioms_of_round_17(line: str, label: str) -> None:
     assert score_sentiment(line).label == label, line
+
+
+def test_a_joke_in_another_sentence_leaves_a_threat_aimed():
+    assert senses("she was only joking about it. i do want to cancel today")["cancel"] == "aimed"
