@@ -114,17 +114,16 @@ THINGS = {
     "lawyer": frozenset({"friend", "friends", "joke", "jokes", "show", "drama", "series"}),
 }
 """Nouns after a legal word that make it a thing, not a threat ("court artist")."""
-KINDS_OF_COURT = frozenset({
-    "food", "tennis", "squash", "badminton", "basketball", "netball", "volleyball", "pickleball", "padel",
-    "clay", "grass", "indoor", "outdoor", "centre", "center", "royal", "king's", "queen's",
-})  # fmt: skip
-"""Before "court", words that make it a place to play, eat or a royal household, not a court of law."""
 SPORTS = frozenset({
     "tennis", "squash", "badminton", "basketball", "netball", "volleyball", "pickleball", "padel", "futsal",
     "racquetball", "handball", "dodgeball",
 })  # fmt: skip
 """Anywhere in the sentence, a game played on a court ("my son plays basketball, the court's
 just down the road")."""
+KINDS_OF_COURT = SPORTS | {
+    "food", "clay", "grass", "indoor", "outdoor", "centre", "center", "royal", "king's", "queen's",
+}  # fmt: skip
+"""Before "court", words that make it a place to play, eat or a royal household, not a court of law."""
 AT_A_PLACE = frozenset({"at", "outside", "near", "opposite", "past", "beside", "behind", "by", "across"})
 """Right before "the ... court", where someone is, not where a dispute goes ("jury service at
 the crown court", "a judge at the county court")."""

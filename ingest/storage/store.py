@@ -317,10 +317,6 @@ class CallStore(ComponentStore):
 
     # --------------------------------------------------------- worker ownership
 
-    async def own_call(self, call_id: str, worker_id: str) -> None:
-        """Mark `worker_id` as the worker that receives the call (several workers share a store)."""
-        await self._execute("UPDATE calls SET worker_id = ? WHERE id = ?", (worker_id, call_id))
-
     async def active_calls_of(self, worker_id: str | None) -> list[CallSummary]:
         """The `active` calls owned by `worker_id` (None: by no worker, as before ownership)."""
         where = "worker_id IS NULL" if worker_id is None else "worker_id = ?"

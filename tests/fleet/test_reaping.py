@@ -45,9 +45,7 @@ async def _services(store: CallStore, redis_url: str, worker_id: str) -> Pipelin
 async def _live_call(services: PipelineServices, call_id: str, owner: str | None, speech_end: float) -> None:
     """A call as a worker leaves it when it dies: active, owned, one segment, on the wallboard."""
     started = CallStarted(call_id, "audiosocket", 1000.0, {})
-    summary = await services.store.start_call(started)
-    if owner is not None:
-        await services.store.own_call(call_id, owner)
+    summary = await services.store.start_call(started, owner)
     await services.store.add_segment(make_segment(call_id, start=speech_end - 2.0, end=speech_end))
     await services.bus.publish(summary)
 
