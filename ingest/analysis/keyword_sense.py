@@ -63,7 +63,8 @@ on positive evidence of one of these shapes; anything else is *aimed*:
 keyword at all, calm or not; nor is a word in another meaning (sense "other",
 round 17): something that grew worse ("the water fight escalated", "my fear
 escalates the closer i get"), or a threat the speaker says is a joke ("he'll
-sue you, no i'm kidding"), which an upset caller does not mean either.
+sue you, no i'm kidding"), which an upset caller does not mean either; nor the act
+said to be none (round 18): "i'm suing no one", "there's no complaint here".
 
 Whatever the shape, the word is aimed when its clause speaks to the other party
 ("...legal team, they'll be writing to you") or doubts the law ("how is that
@@ -273,6 +274,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "name"  # "sue from accounts said you'd ring me" is no threat either
     if keyword in WANTABLE and _said_not_wanted(before, text[end:]):
         return "mention"  # "i'm not ringing to cancel anything", "you don't need to escalate"
+    if keyword in ("sue", "complaint") and _none_of_it(before, after, text[end:], said):
+        return "other"  # "i'm suing no one", "there's no complaint here": whatever the mood
     if _said_in_jest(_sentence_of(text, start)):
         return "other"  # "don't lose the hawk or he'll sue you, no i'm kidding"
     if (
@@ -602,6 +605,33 @@ def _said_not_wanted(before: list[str], rest: str) -> bool:
         return False  # "don't make me cancel", "don't force me to complain"
     rest_of_sentence = re.split(r"[.?!]", rest, maxsplit=1)[0].lower()
     return _BUT_LATER.search(rest_of_sentence) is None
+
+
+NOBODY = (["nobody"], ["no-one"], ["no", "one"], ["noone"])
+ANYBODY = frozenset({"anyone", "anybody", "any"})
+
+
+def _none_of_it(before: list[str], after: list[str], rest: str, said: str) -> bool:
+    """The caller says there is none of it: nobody sued ("i'm suing no one", "i'll sue
+    nobody, i'll just retire", "i'm not suing anyone"), no complaint ("there's no
+    complaint here", "it's not a complaint"). Not when the sentence turns ("i'm not
+    suing anyone yet", "it's not a complaint, but if it happens again...") nor when the
+    missing complaint is itself the grievance ("you've got no complaint on file?",
+    "why is there no complaint logged")."""
+    if said.lower().startswith("su") and (after[:2] in NOBODY or after[:1] in NOBODY):
+        return not {"but", "except", "besides"} & set(after)  # not "i'll sue nobody but you"
+    rest_of_sentence = re.split(r"[.?!]", rest, maxsplit=1)[0].lower()
+    if _BUT_LATER.search(rest_of_sentence) is not None or "?" in rest[: len(rest_of_sentence) + 1]:
+        return False
+    if said.lower().startswith("su"):
+        negated = any(word in ("not", "never") or word.endswith("n't") for word in before[-3:])
+        return negated and after[:1] != [] and after[0] in ANYBODY
+    if any(
+        word in LISTENER or word in RECEIVED | PERFECT | {"logged", "record", "file"}
+        for word in (*before, *after)
+    ):
+        return False  # "you've no complaint logged", "there's no complaint on record"
+    return before[-1:] == ["no"] or before[-2:] in (["not", "a"], ["isn't", "a"], ["not", "any"])
 
 
 def _done_by_someone_else(before: list[str], after: list[str], said: str) -> bool:
