@@ -100,7 +100,7 @@ COURT_THINGS = frozenset({
     "artist", "artists", "sketch", "sketches", "reporter", "reporters", "usher", "ushers", "clerk",
     "stenographer", "drama", "dramas", "shoes", "shoe", "jester", "painting", "paintings", "dress",
     "jeweller", "musician", "musicians", "judge", "judges", "road", "street", "lane", "avenue", "close",
-    "gardens", "mews", "flats", "apartments", "hotel", "farm",
+    "gardens", "mews", "flats", "apartments", "hotel", "farm", "hearing", "date", "appearance",
 })  # fmt: skip
 LEGAL_THINGS = frozenset({
     "drama", "dramas", "show", "shows", "series", "thriller", "thrillers", "pad", "pads", "paper",
@@ -165,9 +165,11 @@ REPORTING = frozenset({"said", "says", "called", "told", "wrote", "writes", "des
 BEFORE_A_NAME = frozenset({
     "of", "for", "with", "wife", "husband", "sister", "brother", "mum", "mother", "daughter", "son", "aunt",
     "auntie", "friend", "colleague", "neighbour", "neighbor", "partner", "nan", "gran", "cousin", "niece",
-    "boss",
+    "boss", "little", "young", "miss", "mrs", "ms", "mr", "dr", "doctor", "nurse", "uncle", "grandma",
+    "granny", "nana",
 })  # fmt: skip
-"""Right before "sue", a word after which it can only be a name ("care of sue", "my wife sue")."""
+"""Right before "sue", a word after which it can only be a name ("care of sue", "my wife sue",
+"little sue patel")."""
 PERFECT = frozenset({"have", "has", "had", "'ve", "they've", "people've", "who've"})
 LIVING = frozenset({"live", "lives", "living", "lived", "address", "moved", "moving"})
 """In the clause before "court", a home: "i live at seven willow court"."""
@@ -295,7 +297,16 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention" if _someone_else_sued(before, said, rest_of_sentence) else "aimed"
     if keyword == "escalate":
         return "other" if _grew_worse(before, after, said) else "aimed"
-    if keyword == "complaint" and _someone_elses_complaint(before):
+    if (
+        keyword == "complaint"
+        and said.lower().startswith("complaint")
+        and before[-1:]
+        and before[-1] in AILING
+    ):
+        return "other"  # "she also has a thyroid complaint": an illness
+    if keyword == "complaint" and (
+        _someone_elses_complaint(before) or _complained_someone_else(before, said)
+    ):
         return "mention"  # "our neighbour's only complaint so far is the shrieking"
     if keyword in ("cancel", "refund") and _done_by_someone_else(before, after, said):
         return "mention"  # "my flight got cancelled, so i'll be late", "i got a refund from the airline"
@@ -314,7 +325,11 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         or (keyword == "legal" and _plain_quality(before, after))
     )
     if mention:
-        return "aimed" if keyword in LEGAL_WORDS and _acts_on_it(after_text) else "mention"
+        if keyword in LEGAL_WORDS and (
+            _acts_on_it(after_text) or _my_trade_in_use(before, keyword, after_text)
+        ):
+            return "aimed"
+        return "mention"
     if keyword in LEGAL_WORDS and not _aimed_at_the_dispute(before, after, after_text, keyword, said):
         return "mention"
     return "aimed"
@@ -377,8 +392,8 @@ def _what_someone_is(before: list[str], keyword: str) -> bool:
         if len(before) >= 2 + skip and before[-1 - skip] in ("a", "an"):
             at = len(before) - 2 - skip
             link = before[at]
-            if link == "i'm":
-                return keyword in ("manager", "supervisor")  # the caller's own legal trade is aimed
+            if link in ("i'm", "im"):
+                return True  # the caller's own job; a legal trade is aimed again by `_my_trade_in_use`
             return link in THIRD_PERSON or _owner(before, at)
     return False
 
@@ -460,7 +475,24 @@ def _a_name(words_before: list[str], before: list[str], after: list[str], next_t
         or (after[:1] == ["from"] and before[-1:] != ["to"])
         or (bool(words_before) and words_before[-1] in BEFORE_A_NAME)
         or (not before and next_text.lstrip().startswith(","))
+        or _named_then_she(after, next_text)
     )
+
+
+OBJECTS = frozenset({
+    "you", "your", "them", "him", "her", "it", "us", "everyone", "everybody", "anyone", "anybody", "the",
+    "this", "that", "yous", "ye", "y'all", "again", "now", "today", "tomorrow", "later", "too", "first",
+})  # fmt: skip
+"""After "sue": whom or when someone sues; a word not among these may be a surname."""
+
+
+def _named_then_she(after: list[str], next_text: str) -> bool:
+    """ "little sue patel, she's graded ninety eight": "sue", one more word (a surname),
+    then a clause about her."""
+    if len(after) != 1 or after[0] in OBJECTS or after[0] in MODALS or after[0] in FIRST_PERSON:
+        return False
+    clauses = _CLAUSE_END.split(next_text, maxsplit=2)
+    return len(clauses) > 1 and _words(clauses[1])[:1] in (["she"], ["she's"], ["her"], ["shes"])
 
 
 def _someone_else_sued(before: list[str], said: str, rest: list[str]) -> bool:
@@ -555,6 +587,56 @@ def _someone_elses_complaint(before: list[str]) -> bool:
     return False
 
 
+AILING = frozenset({
+    "thyroid", "skin", "chest", "stomach", "heart", "kidney", "liver", "bowel", "back", "knee", "lung",
+    "bladder", "nervous", "digestive", "respiratory", "joint", "hip", "eye", "ear", "throat", "sinus",
+    "tummy", "medical", "health", "spine", "spinal", "neck", "blood", "breathing", "muscle", "nerve",
+    "foot", "hormone", "hormonal", "gut", "womb", "prostate", "chronic", "kidneys", "lungs",
+})  # fmt: skip
+"""Right before "complaint": an illness ("a thyroid complaint"), not a grievance."""
+COMPLAINT_VERBS = frozenset({"made", "lodged", "filed", "raised", "put", "makes", "has", "had", "sent"})
+"""Before "a complaint", verbs whose subject is the complaint's owner."""
+
+
+def _complained_someone_else(before: list[str], said: str) -> bool:
+    """ "a staff member made a complaint last year", "my nan complains about everything",
+    "my colleague made a complaint about the canteen": someone else complained, told as
+    news; not the caller ("i made a complaint"), the listener, nor "they" (the company's
+    staff, or whoever the caller means by them)."""
+    if not before or any(word in FIRST_PERSON or word in LISTENER or word == "they" for word in before):
+        return False
+    if said.lower().startswith("complaint"):
+        if (
+            len(before) < 3
+            or before[-1] not in ("a", "an", "the", "another")
+            or before[-2] not in COMPLAINT_VERBS
+        ):
+            return False
+        subject = before[:-2]
+    else:
+        subject = before  # the verb: "my nan complains"
+    subject = subject[1:] if subject[:1] and subject[0] in DISCOURSE else subject
+    return bool(subject) and subject[0] in SOMEONE_ELSES | {"he", "she", "someone", "somebody"}
+
+
+TRADE_IN_USE = frozenset({
+    "rights", "know", "knows", "careful", "warn", "warning", "owe", "owed", "entitled", "law", "contract",
+    "unenforceable", "enforceable", "terms", "this", "that's", "clause",
+})  # fmt: skip
+"""After "i'm a lawyer": words that bring the caller's trade to bear on this dispute."""
+
+
+def _my_trade_in_use(before: list[str], keyword: str, after_text: str) -> bool:
+    """ "i'm a solicitor myself, so i know exactly what you owe me", "i'm a lawyer and this
+    contract is unenforceable": the caller's own legal trade brought to bear on the
+    dispute; not "i'm a barrister, i have a court hearing on wednesday, so i need the
+    lounge" nor "i'm a solicitor myself, and i just want to update my email address"."""
+    if keyword not in PEOPLE or not any(word in ("i'm", "im") for word in before[-4:]):
+        return False
+    rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
+    return any(word in LISTENER or word in TRADE_IN_USE for word in rest_of_sentence)
+
+
 def _not_a_lawyer_myself(before: list[str], after_text: str) -> bool:
     """ "i'm not a lawyer, but that seems fair", "i'm no solicitor, so...": the
     caller's hedge before an opinion; not "i'm not a lawyer, i'm getting one"."""
@@ -584,9 +666,10 @@ def _a_place_someone_is(before: list[str], said: str) -> bool:
 
 
 def _apposed_to_someone_else(text_before: str, before: list[str]) -> bool:
-    """ "my neighbour, a retired solicitor, recommended you": the word names what
-    someone the caller knows is, set off by commas after them."""
-    if not before or before[0] not in ("a", "an") or len(before) > 3:
+    """ "my neighbour, a retired solicitor, recommended you", "my boss, the regional
+    manager, may come too": the word names what someone the caller knows is, set off by
+    commas after them."""
+    if not before or before[0] not in ("a", "an", "the") or len(before) > 3:
         return False
     this_clause = _clause_before(text_before)
     previous_clause = _clause_before(text_before[: len(text_before) - len(this_clause)].rstrip(",; "))

@@ -3,6 +3,7 @@ threat that shares its words."""
 
 import pytest
 
+from ingest.analysis import analyse_text
 from tests.support.senses import senses
 
 
@@ -42,3 +43,54 @@ def test_threats_stay_aimed(text: str, keyword: str) -> None:
 
 def test_someone_elses_paralegal_is_a_mention() -> None:
     assert senses("my daughter's a paralegal, she's lovely")["lawyer"] == "mention"
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword", "sense"),
+    [
+        # blind19's quiet calls (round 18)
+        ("right, and one of them, little sue patel, she's graded ninety eight", "sue", "name"),
+        ("but she also has a thyroid complaint, so we didn't know if it is connected", "complaint", "other"),
+        (
+            "a staff member made a complaint last year that the training room was too cold",
+            "complaint",
+            "mention",
+        ),
+        ("my nan complains about everything, but she loves her new phone", "complaint", "mention"),
+        (
+            "i'm a barrister, i have a court hearing on wednesday, so i need to work in the lounge",
+            "court",
+            "mention",
+        ),
+        (
+            "i'm a barrister, i have a court hearing on wednesday, so i need to work in the lounge",
+            "lawyer",
+            "mention",
+        ),
+        ("i'm a solicitor myself, and i just want to update my email address", "solicitor", "mention"),
+        ("okay, and my boss, the regional manager, he may come also", "manager", "mention"),
+        # beside them, what stays aimed
+        ("i'll sue patel and the lot of you", "sue", "aimed"),
+        ("i made a complaint last week", "complaint", "aimed"),
+        ("they made a complaint on my behalf", "complaint", "aimed"),
+        ("i'd like to put in a complaint", "complaint", "aimed"),
+        ("i'm a solicitor myself, so i know exactly what you owe me", "solicitor", "aimed"),
+        ("i'm a lawyer and i know my rights", "lawyer", "aimed"),
+        ("i'll see you in court", "court", "aimed"),
+    ],
+)
+def test_shapes_of_round_18(text: str, keyword: str, sense: str) -> None:
+    assert senses(text)[keyword] == sense
+
+
+@pytest.mark.parametrize(
+    ("text", "swearing"),
+    [
+        ("we've taken in an old jenny and her foal, and a big grey ass from the sanctuary", ()),
+        ("and our collie bitch has just had pups in the barn", ()),
+        ("kiss my grey ass", ("ass",)),
+        ("you're a lazy ass and a bitch", ("ass", "bitch")),
+    ],
+)
+def test_animals_are_no_swearing(text: str, swearing: tuple[str, ...]) -> None:
+    assert analyse_text(text).profanity == swearing
