@@ -147,9 +147,14 @@ RECORDED_REACH = 5
 """How many words before "recorded" the call or line may be ("calls here may be recorded")."""
 ON_STATES = frozenset({"on", "running", "active", "enabled", "switched", "turned"})
 """After "recording is": recording as a state that is on ("recording is on for this call")."""
-NOT_AN_OBJECT = frozenset({"for", "so", "to", "now", "as", "because", "and", "here", "today", "throughout"})
+NOT_AN_OBJECT = frozenset({
+    "for", "so", "to", "now", "as", "because", "and", "here", "today", "throughout",
+    "how", "what", "can", "may", "please", "ok", "okay", "right", "but", "if", "on", "while", "whilst",
+    "thanks", "thank", "who", "by", "before",
+})  # fmt: skip
 """Right after "we're recording" (past "just", "only", "also"), a word that starts no object:
-the call itself is what is recorded ("we're recording, just for our records")."""
+the call itself is what is recorded ("we're recording, just for our records"), or the next
+clause begins ("i need to let you know we're recording, how can i help": round 18)."""
 RECORDING_REACH = 7
 """How many words after "we record" the call may be ("we're recording this one, as we do all calls")."""
 

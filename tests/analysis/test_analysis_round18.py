@@ -94,3 +94,10 @@ def test_shapes_of_round_18(text: str, keyword: str, sense: str) -> None:
 )
 def test_animals_are_no_swearing(text: str, swearing: tuple[str, ...]) -> None:
     assert analyse_text(text).profanity == swearing
+
+
+def test_we_are_recording_then_the_next_clause_discloses() -> None:
+    from alerts.compliance import says_calls_are_recorded
+
+    assert says_calls_are_recorded("metro billboards, i need to let you know we're recording, how can i help")
+    assert not says_calls_are_recorded("we're recording a new hold message")
