@@ -307,9 +307,15 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     if keyword == "complaint" and (
         _someone_elses_complaint(before) or _complained_someone_else(before, said)
     ):
-        return "mention"  # "our neighbour's only complaint so far is the shrieking"
+        # "our neighbour's only complaint so far is the shrieking": someone else's, about
+        # something else, whatever the caller's mood (round 18: the word's own weight made
+        # the line read upset); about the company ("...about your trainer") it is aimed.
+        rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
+        return "aimed" if any(word in LISTENER for word in rest_of_sentence) else "other"
     if keyword in ("cancel", "refund") and _done_by_someone_else(before, after, said):
-        return "mention"  # "my flight got cancelled, so i'll be late", "i got a refund from the airline"
+        # "my flight got cancelled, so i'll be late", "i got a refund from the airline": news
+        # of elsewhere, no request, whatever the caller's mood (round 18).
+        return "other"
     if keyword not in MENTIONABLE:
         return "aimed"
     single_word = " " not in said.strip()
@@ -548,6 +554,27 @@ def _my_own_boss(before: list[str]) -> bool:
         if word in THIRD_PARTY or word == "our":
             modifiers = near[at + 1 :]
             return not any(modifier in COMPANY_ROLES or modifier.endswith("'s") for modifier in modifiers)
+    return _named_by_title(before)
+
+
+KNOWN_PEOPLE = frozenset({
+    "boss", "husband", "wife", "dad", "father", "mum", "mom", "mother", "brother", "sister", "son",
+    "daughter", "friend", "colleague", "neighbour", "neighbor", "partner", "uncle", "aunt", "cousin",
+    "mate", "buddy", "flatmate", "landlord", "landlady",
+})  # fmt: skip
+
+
+def _named_by_title(before: list[str]) -> bool:
+    """ "my boss the regional manager", as speech to text writes "my boss, the regional
+    manager," without the commas: someone the caller knows, then their title."""
+    near = before[-5:]
+    for at in range(len(near) - 2):
+        if (
+            near[at] in THIRD_PARTY | {"our"}
+            and near[at + 1] in KNOWN_PEOPLE
+            and near[at + 2] in ("the", "a", "an")
+        ):
+            return not any(word in COMPANY_ROLES for word in near[at + 3 :])
     return False
 
 

@@ -429,6 +429,16 @@ def spot_profanity(text: str) -> tuple[str, ...]:
     return _profanity_matcher().find(normalise_spelling(text))
 
 
+def without_plain_sense_swearing(said: str) -> str:
+    """`said` (already spelling-normalised) with each profane word that a profanity
+    exception excuses ("a big grey ass from the sanctuary", "a cock pheasant") replaced
+    by a word nobody scores: no swearing to the profanity rule, and no feeling either."""
+    spans = _profanity_matcher().excused(said)
+    for start, end in reversed(spans):
+        said = f"{said[:start]}animal{said[end:]}"
+    return said
+
+
 def load_word_list(path: Path) -> tuple[str, ...]:
     """One word or phrase per line; blank lines and ``#`` comments ignored."""
     words = []
@@ -474,6 +484,17 @@ class WordMatcher:
             if not any(lo <= start and end <= hi for lo, hi in excluded):
                 spans.append((start, end, self._canonical[_squash(match.group(0))]))
         return spans
+
+    def excused(self, text: str) -> list[tuple[int, int]]:
+        """The ``(start, end)`` of each listed word that a context exception excuses."""
+        if self._words is None or self._exceptions is None or not text:
+            return []
+        excluded = [match.span() for match in self._exceptions.finditer(text)]
+        return [
+            match.span()
+            for match in self._words.finditer(text)
+            if any(lo <= match.start() and match.end() <= hi for lo, hi in excluded)
+        ]
 
     @property
     def multiword_forms(self) -> dict[str, str]:

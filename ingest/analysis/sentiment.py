@@ -68,7 +68,7 @@ from ingest.analysis.complaints import (
     sarcastic_clause,
     sarcastic_opening,
 )
-from ingest.analysis.keywords import inflections
+from ingest.analysis.keywords import inflections, without_plain_sense_swearing
 from ingest.analysis.line_model import LineModel, RulesReading, blend, default_model, line_features
 from ingest.analysis.spelling import normalise_spelling
 from ingest.analysis.thresholds import LABEL_NEGATIVE, LABEL_POSITIVE
@@ -241,6 +241,8 @@ def _score_words(text: str) -> Sentiment:
         return Sentiment(0.0, "neutral")
     # VADER knows "damn", not "dammit": one spelling per word first.
     said = _ANSWER_NO.sub("", normalise_spelling(text))
+    # "a big grey ass from the sanctuary": a profane word in its plain sense is no feeling.
+    said = without_plain_sense_swearing(said)
     # "someone who isn't a complete moron": a negated insult is no praise.
     said = without_negated_insults(said)
     # "nothing but problems" means only problems: VADER reads "nothing" as a

@@ -35,14 +35,6 @@ from tests.support.senses import senses
         ("you don't need to escalate anything, i just had a question", "escalate"),
         ("i don't want a refund, i just want it working", "refund"),
         ("i'm not here to complain", "complaint"),
-        # a cancellation or refund that happened elsewhere, told as news
-        ("my flight back from belfast got cancelled, so i won't be home till friday", "cancel"),
-        ("the tennis club cancelled practice, so i can take the call now", "cancel"),
-        ("the council refunded my parking fine, so happy days", "refund"),
-        ("i got a refund from the airline, so i can pay the bill now", "refund"),
-        ("i bought it after the first shop gave me a refund on the old one", "refund"),
-        # someone else's complaint
-        ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint"),
     ],
 )
 def test_mentions(text: str, keyword: str) -> None:

@@ -54,9 +54,10 @@ def test_someone_elses_paralegal_is_a_mention() -> None:
         (
             "a staff member made a complaint last year that the training room was too cold",
             "complaint",
-            "mention",
+            "other",
         ),
-        ("my nan complains about everything, but she loves her new phone", "complaint", "mention"),
+        ("a staff member made a complaint about your trainer last year", "complaint", "aimed"),
+        ("my nan complains about everything, but she loves her new phone", "complaint", "other"),
         (
             "i'm a barrister, i have a court hearing on wednesday, so i need to work in the lounge",
             "court",
@@ -101,3 +102,40 @@ def test_we_are_recording_then_the_next_clause_discloses() -> None:
 
     assert says_calls_are_recorded("metro billboards, i need to let you know we're recording, how can i help")
     assert not says_calls_are_recorded("we're recording a new hold message")
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("my flight back from belfast got cancelled, so i won't be home till friday", "cancel"),
+        ("the tennis club cancelled practice, so i can take the call now", "cancel"),
+        ("the council refunded my parking fine, so happy days", "refund"),
+        ("i got a refund from the airline, so i can pay the bill now", "refund"),
+        ("i bought it after the first shop gave me a refund on the old one", "refund"),
+        ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint"),
+    ],
+)
+def test_news_of_elsewhere_and_someone_elses_complaint_whatever_the_mood(text: str, keyword: str) -> None:
+    """Round 17 read these as mentions (excused when calm); round 18 as another meaning:
+    the word's own weight made the line read upset and the mention fired."""
+    assert senses(text)[keyword] == "other"
+
+
+def test_a_plain_sense_swear_word_carries_no_feeling() -> None:
+    from ingest.analysis.sentiment import score_by_rules
+
+    plain = "we've taken in an old jenny and her foal, and a big grey ass from the sanctuary"
+    assert score_by_rules(plain).label != "negative"
+    assert score_by_rules("you're a lazy ass").label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword", "sense"),
+    [
+        # speech to text writes no commas: "my boss, the regional manager," (round 18)
+        ("okay and my boss the regional manager he may come also can add one guest", "manager", "mention"),
+        ("i want my boss the manager here", "manager", "aimed"),
+    ],
+)
+def test_someone_named_by_their_title_without_commas(text: str, keyword: str, sense: str) -> None:
+    assert senses(text)[keyword] == sense
