@@ -288,7 +288,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention"  # "my old phd supervisor", "the practice manager at the surgery said..."
     if keyword in PEOPLE and _not_a_lawyer_myself(before, after_text) and not _acts_on_it(after_text):
         return "mention"  # "i'm not a lawyer, but that seems fair": a hedge, not a threat
-    if any(word in LISTENER for word in (*before, *after)) or any(word in DOUBT for word in before):
+    if _addresses_listener((*before, *after), len(before)) or any(word in DOUBT for word in before):
         return "aimed"
     if _reported(_words(text[:start])):
         return "mention"  # someone else's word: "she said his weight was, quote, unacceptable"
@@ -465,6 +465,31 @@ def _aimed_at_the_dispute(
     if keyword == "court" and any(word in COURTS_OF_LAW for word in before[-2:]):
         return True  # "the small claims court"
     return _acts_on_it(after_text) or any(word in MODALS for word in after)
+
+
+FILLERS_WITH_YOU = frozenset({
+    ("you", "know"), ("you", "see"), ("mind", "you"), ("thank", "you"), ("bless", "you"), ("if", "you"),
+})  # fmt: skip
+"""Pairs in which "you" is a filler or a courtesy, not the company: speech to text writes
+"...got cancelled because of the ice storm you know" with no comma to set it off."""
+FILLER_REACH = 4
+"""A filler this near the keyword still aims it ("my cousin's a lawyer, you know")."""
+
+
+def _addresses_listener(words: tuple[str, ...], keyword_at: int) -> bool:
+    """A listener word in `words` (the keyword's clause, the keyword itself left out at
+    `keyword_at`) that is not part of a filler ("you know", "thank you") said away from
+    the keyword."""
+    for at, word in enumerate(words):
+        if word not in LISTENER:
+            continue
+        pairs = {tuple(words[at - 1 : at + 1]) if at else (), tuple(words[at : at + 2])}
+        asked = ("if", "you") in pairs and words[at + 1 : at + 2] in (["like"], ["will"], ["ask"])
+        far = abs(at - keyword_at) > FILLER_REACH
+        if word == "you" and pairs & FILLERS_WITH_YOU and far and (asked or ("if", "you") not in pairs):
+            continue
+        return True
+    return False
 
 
 def _reported(words_before: list[str]) -> bool:

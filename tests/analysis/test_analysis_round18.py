@@ -41,8 +41,10 @@ def test_threats_stay_aimed(text: str, keyword: str) -> None:
     assert senses(text)[keyword] == "aimed"
 
 
-def test_someone_elses_paralegal_is_a_mention() -> None:
-    assert senses("my daughter's a paralegal, she's lovely")["lawyer"] == "mention"
+def test_a_paralegal_is_no_keyword_of_its_own() -> None:
+    """Every synonym is also a speech-to-text hotword, and a rare one is heard where it
+    was not said ("little sue patel" came out as "paralegal"): it stays off the list."""
+    assert "lawyer" not in senses("my daughter's a paralegal, she's lovely")
 
 
 @pytest.mark.parametrize(
@@ -138,4 +140,23 @@ def test_a_plain_sense_swear_word_carries_no_feeling() -> None:
     ],
 )
 def test_someone_named_by_their_title_without_commas(text: str, keyword: str, sense: str) -> None:
+    assert senses(text)[keyword] == sense
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword", "sense"),
+    [
+        # "you know" far from the keyword is a filler, as speech to text writes it (round 18)
+        (
+            "so last year's prom got cancelled because of the ice storm the whole school lost power"
+            " so this year she's going all out you know",
+            "cancel",
+            "other",
+        ),
+        ("my cousin's a lawyer you know", "lawyer", "aimed"),
+        ("my cousin's a lawyer if you want to know", "lawyer", "aimed"),
+        ("if you cancel my order again i'll sue", "cancel", "aimed"),
+    ],
+)
+def test_a_filler_you_far_from_the_keyword_addresses_nobody(text: str, keyword: str, sense: str) -> None:
     assert senses(text)[keyword] == sense
