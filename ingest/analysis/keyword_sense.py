@@ -230,7 +230,7 @@ ACTING = re.compile(
     r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
     r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing|it)|case|"
     r"fil(?:e|es|ed|ing)|against (?:you|y'all|your|ye|yous|the company|this)|"
-    r"warned|advised|says?|said|told|reckons?|sort (?:you|this|it) out|breach|liable|unlawful|"
+    r"warned|advised|(?:says?|said)(?! (?:hi|hello|hey|hiya|howdy)\b)|told|reckons?|sort (?:you|this|it) out|breach|liable|unlawful|"
     r"illegal|rights|field day|about this|represent\w*|read (?:the|your|it|this)|seen (?:the|your)|"
     r"further|'ll|will|going to|gonna|shall|not happy|forward\w*|notice|pass(?:ed|ing)? (?:it|this|them)|"
     r"show(?:ed|n|ing)? (?:it|this|them|him|her))\b"
@@ -312,6 +312,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         # the line read upset); about the company ("...about your trainer") it is aimed.
         rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
         return "aimed" if any(word in LISTENER for word in rest_of_sentence) else "other"
+    if keyword == "cancel" and _left_somewhere_else(after, said):
+        return "other"  # "i cancelled with the other company, that's why i'm joining you"
     if keyword in ("cancel", "refund") and _done_by_someone_else(before, after, said):
         # "my flight got cancelled, so i'll be late", "i got a refund from the airline": news
         # of elsewhere, no request, whatever the caller's mood (round 18).
@@ -338,6 +340,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention"
     if keyword in LEGAL_WORDS and not _aimed_at_the_dispute(before, after, after_text, keyword, said):
         return "mention"
+    if keyword in PEOPLE and _private_matter(_sentence_of(text, start)):
+        return "mention"  # "i need a statement for my solicitor, we're buying a house"
     return "aimed"
 
 
@@ -392,6 +396,8 @@ def _someone_elses(before: list[str]) -> bool:
 
 def _what_someone_is(before: list[str], keyword: str) -> bool:
     """ "my aunt's a solicitor", "she's a barrister", "i'm a shift supervisor"."""
+    if keyword in LEGAL_WORDS and before[-4:-1] in (["i", "work", "for"], ["i", "work", "at"]):
+        return before[-1] in ("a", "an", "the")  # "i work for a regulator myself"
     if keyword not in PEOPLE:
         return False
     for skip in (0, 1):  # "a lawyer", "a family lawyer"
@@ -431,7 +437,23 @@ def _plain_quality(before: list[str], after: list[str]) -> bool:
 
 
 def _acts_on_it(after: str) -> bool:
-    return ACTING.search(after.lower()) is not None
+    lowered = _WILL_THE_DOCUMENT.sub("testament", after.lower())  # "handling his will"
+    return ACTING.search(lowered) is not None
+
+
+_WILL_THE_DOCUMENT = re.compile(r"\b(?:his|her|their|my|our|a|the|mum's|dad's) will\b")
+PRIVATE_LAW = frozenset({
+    "house", "home", "flat", "mortgage", "remortgage", "conveyancing", "probate", "testament", "estate",
+    "buying", "selling", "purchase", "lease", "tenancy", "inheritance", "adoption", "prenup",
+})  # fmt: skip
+"""In a legal word's sentence: the law for a private matter ("i need a statement for my
+solicitor, we're buying a house"), not a dispute."""
+
+
+def _private_matter(sentence: str) -> bool:
+    """A private legal matter in the sentence, and nothing said to the listener."""
+    words = _words(_WILL_THE_DOCUMENT.sub("testament", sentence.lower()))
+    return any(word in PRIVATE_LAW for word in words) and not _addresses_listener(tuple(words), -100)
 
 
 def _aimed_at_the_dispute(
@@ -767,6 +789,19 @@ def _none_of_it(before: list[str], after: list[str], rest: str, said: str) -> bo
     ):
         return False  # "you've no complaint logged", "there's no complaint on record"
     return before[-1:] == ["no"] or before[-2:] in (["not", "a"], ["isn't", "a"], ["not", "any"])
+
+
+ELSEWHERE = frozenset({"other", "old", "previous", "last", "former", "another", "current"})
+
+
+def _left_somewhere_else(after: list[str], said: str) -> bool:
+    """ "i cancelled with the other company", "we cancelled our old provider": a contract
+    ended with someone else, told as news; not "i cancelled with you" nor "cancel my
+    other account" (a wish: only the past tense counts)."""
+    if not said.lower().startswith("cancel") or not said.lower().endswith("ed"):
+        return False
+    near = after[:4]
+    return bool(ELSEWHERE & set(near)) and not any(word in LISTENER for word in after)
 
 
 def _done_by_someone_else(before: list[str], after: list[str], said: str) -> bool:

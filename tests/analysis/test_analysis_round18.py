@@ -160,3 +160,30 @@ def test_someone_named_by_their_title_without_commas(text: str, keyword: str, se
 )
 def test_a_filler_you_far_from_the_keyword_addresses_nobody(text: str, keyword: str, sense: str) -> None:
     assert senses(text)[keyword] == sense
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword", "sense"),
+    [
+        # bench/keyword_probe's harmless lines (round 18; a development set)
+        ("i cancelled with the other company, that's why i'm joining you", "cancel", "other"),
+        ("we cancelled our old provider", "cancel", "other"),
+        ("i need a statement for my solicitor, we're buying a house", "solicitor", "mention"),
+        ("my dad's lawyer, nice fella, is handling his will, so i'm sorting his phone", "lawyer", "mention"),
+        (
+            "i work for a regulator myself, but i'm just calling about my broadband speed",
+            "regulator",
+            "mention",
+        ),
+        ("my buddy from hockey, he's a crown attorney, says hi, eh", "attorney", "mention"),
+        # beside them, what stays aimed
+        ("i cancelled my other account with you last week and you still charged me", "cancel", "aimed"),
+        ("cancel my other account", "cancel", "aimed"),
+        ("my solicitor is handling the house sale and says you owe me", "solicitor", "aimed"),
+        ("my solicitor will handle it", "solicitor", "aimed"),
+        ("i work for the regulator and this is a breach", "regulator", "aimed"),
+        ("my cousin's a lawyer and she says you can't do this", "lawyer", "aimed"),
+    ],
+)
+def test_probe_shapes_of_round_18(text: str, keyword: str, sense: str) -> None:
+    assert senses(text)[keyword] == sense
