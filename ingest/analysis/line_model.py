@@ -241,6 +241,12 @@ NEGATIVE_CONFIDENCE = 0.45
 MAX_OVERRIDE = 0.6
 """Rules scores stronger than this either way stand: a line VADER reads as plainly
 extreme keeps its magnitude (very_negative reads it), whatever the model says."""
+FLIP_MARGIN = 0.05
+"""A line the model would move across neutral (the rules' negative to positive, or back)
+needs its label at least this much more probable than the rules' own: round 18's
+retrained model read "the engineer's coming thursday? god help us" (rules -0.36) as
+0.43 negative, 0.43 positive and turned it to praise. Over every corpus and line set
+no other line moved."""
 MOVED_SCORE = 0.5
 """The score of a line the model moves to negative or positive: plainly so, as a
 person's nominal label (and a complaint pattern, -0.48) is, never extreme."""
@@ -265,8 +271,11 @@ def blend(
     needed = negative_confidence if best == 0 else confidence
     if probabilities[best] < needed or abs(rules_score) > max_override or (phrase and best == 0):
         return rules_score
-    if _label_index(rules_score) == best:
+    rules_label = _label_index(rules_score)
+    if rules_label == best:
         return rules_score
+    if abs(best - rules_label) == 2 and probabilities[best] - probabilities[rules_label] < FLIP_MARGIN:
+        return rules_score  # undecided between the two signs: the rules' reading stands
     return (-MOVED_SCORE, 0.0, MOVED_SCORE)[best]
 
 
