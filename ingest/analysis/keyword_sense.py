@@ -506,7 +506,7 @@ def _addresses_listener(words: tuple[str, ...], keyword_at: int) -> bool:
         if word not in LISTENER:
             continue
         pairs = {tuple(words[at - 1 : at + 1]) if at else (), tuple(words[at : at + 2])}
-        asked = ("if", "you") in pairs and words[at + 1 : at + 2] in (["like"], ["will"], ["ask"])
+        asked = ("if", "you") in pairs and words[at + 1 : at + 2] in (("like",), ("will",), ("ask",))
         far = abs(at - keyword_at) > FILLER_REACH
         if word == "you" and pairs & FILLERS_WITH_YOU and far and (asked or ("if", "you") not in pairs):
             continue
