@@ -80,9 +80,40 @@ def test_a_paralegal_is_no_keyword_of_its_own() -> None:
         ("i'm a solicitor myself, so i know exactly what you owe me", "solicitor", "aimed"),
         ("i'm a lawyer and i know my rights", "lawyer", "aimed"),
         ("i'll see you in court", "court", "aimed"),
+        # speech to text writes no commas: "my boss, the regional manager,"
+        ("okay and my boss the regional manager he may come also can add one guest", "manager", "mention"),
+        ("i want my boss the manager here", "manager", "aimed"),
+        # "you know" far from the keyword is a filler, as speech to text writes it (round 18)
+        (
+            "so last year's prom got cancelled because of the ice storm the whole school lost power"
+            " so this year she's going all out you know",
+            "cancel",
+            "other",
+        ),
+        ("my cousin's a lawyer you know", "lawyer", "aimed"),
+        ("my cousin's a lawyer if you want to know", "lawyer", "aimed"),
+        ("if you cancel my order again i'll sue", "cancel", "aimed"),
+        # bench/keyword_probe's harmless lines (round 18; a development set)
+        ("i cancelled with the other company, that's why i'm joining you", "cancel", "other"),
+        ("we cancelled our old provider", "cancel", "other"),
+        ("i need a statement for my solicitor, we're buying a house", "solicitor", "mention"),
+        ("my dad's lawyer, nice fella, is handling his will, so i'm sorting his phone", "lawyer", "mention"),
+        (
+            "i work for a regulator myself, but i'm just calling about my broadband speed",
+            "regulator",
+            "mention",
+        ),
+        ("my buddy from hockey, he's a crown attorney, says hi, eh", "attorney", "mention"),
+        # beside them, what stays aimed
+        ("i cancelled my other account with you last week and you still charged me", "cancel", "aimed"),
+        ("cancel my other account", "cancel", "aimed"),
+        ("my solicitor is handling the house sale and says you owe me", "solicitor", "aimed"),
+        ("my solicitor will handle it", "solicitor", "aimed"),
+        ("i work for the regulator and this is a breach", "regulator", "aimed"),
+        ("my cousin's a lawyer and she says you can't do this", "lawyer", "aimed"),
     ],
 )
-def test_shapes_of_round_18(text: str, keyword: str, sense: str) -> None:
+def test_senses_of_round_18(text: str, keyword: str, sense: str) -> None:
     assert senses(text)[keyword] == sense
 
 
@@ -129,61 +160,3 @@ def test_a_plain_sense_swear_word_carries_no_feeling() -> None:
     plain = "we've taken in an old jenny and her foal, and a big grey ass from the sanctuary"
     assert score_by_rules(plain).label != "negative"
     assert score_by_rules("you're a lazy ass").label == "negative"
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword", "sense"),
-    [
-        # speech to text writes no commas: "my boss, the regional manager," (round 18)
-        ("okay and my boss the regional manager he may come also can add one guest", "manager", "mention"),
-        ("i want my boss the manager here", "manager", "aimed"),
-    ],
-)
-def test_someone_named_by_their_title_without_commas(text: str, keyword: str, sense: str) -> None:
-    assert senses(text)[keyword] == sense
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword", "sense"),
-    [
-        # "you know" far from the keyword is a filler, as speech to text writes it (round 18)
-        (
-            "so last year's prom got cancelled because of the ice storm the whole school lost power"
-            " so this year she's going all out you know",
-            "cancel",
-            "other",
-        ),
-        ("my cousin's a lawyer you know", "lawyer", "aimed"),
-        ("my cousin's a lawyer if you want to know", "lawyer", "aimed"),
-        ("if you cancel my order again i'll sue", "cancel", "aimed"),
-    ],
-)
-def test_a_filler_you_far_from_the_keyword_addresses_nobody(text: str, keyword: str, sense: str) -> None:
-    assert senses(text)[keyword] == sense
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword", "sense"),
-    [
-        # bench/keyword_probe's harmless lines (round 18; a development set)
-        ("i cancelled with the other company, that's why i'm joining you", "cancel", "other"),
-        ("we cancelled our old provider", "cancel", "other"),
-        ("i need a statement for my solicitor, we're buying a house", "solicitor", "mention"),
-        ("my dad's lawyer, nice fella, is handling his will, so i'm sorting his phone", "lawyer", "mention"),
-        (
-            "i work for a regulator myself, but i'm just calling about my broadband speed",
-            "regulator",
-            "mention",
-        ),
-        ("my buddy from hockey, he's a crown attorney, says hi, eh", "attorney", "mention"),
-        # beside them, what stays aimed
-        ("i cancelled my other account with you last week and you still charged me", "cancel", "aimed"),
-        ("cancel my other account", "cancel", "aimed"),
-        ("my solicitor is handling the house sale and says you owe me", "solicitor", "aimed"),
-        ("my solicitor will handle it", "solicitor", "aimed"),
-        ("i work for the regulator and this is a breach", "regulator", "aimed"),
-        ("my cousin's a lawyer and she says you can't do this", "lawyer", "aimed"),
-    ],
-)
-def test_probe_shapes_of_round_18(text: str, keyword: str, sense: str) -> None:
-    assert senses(text)[keyword] == sense
