@@ -160,3 +160,14 @@ def test_a_plain_sense_swear_word_carries_no_feeling() -> None:
     plain = "we've taken in an old jenny and her foal, and a big grey ass from the sanctuary"
     assert score_by_rules(plain).label != "negative"
     assert score_by_rules("you're a lazy ass").label == "negative"
+
+
+def test_a_disclosure_for_training_is_no_fair_trading() -> None:
+    """Every multiword synonym is matched with a word a little off, so "fair trading" (tried
+    in round 18) was heard in each "this call is recorded for training"."""
+    from alerts.rules import DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE
+    from ingest.analysis.keywords import spot_keywords
+
+    keywords = DEFAULT_LEGAL_RULE.keywords + DEFAULT_KEYWORD_RULE.keywords
+    heard = "good morning the recording of this call is kept for training how can i help"
+    assert spot_keywords(heard, keywords, tolerant=True) == ()
