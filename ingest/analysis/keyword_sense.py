@@ -340,7 +340,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention"
     if keyword in LEGAL_WORDS and not _aimed_at_the_dispute(before, after, after_text, keyword, said):
         return "mention"
-    if keyword in PEOPLE and _private_matter(_sentence_of(text, start)):
+    if keyword in PEOPLE and _private_matter(_sentence_of(text, start)) and not _acts_on_it(after_text):
         return "mention"  # "i need a statement for my solicitor, we're buying a house"
     return "aimed"
 
@@ -443,11 +443,12 @@ def _acts_on_it(after: str) -> bool:
 
 _WILL_THE_DOCUMENT = re.compile(r"\b(?:his|her|their|my|our|a|the|mum's|dad's) will\b")
 PRIVATE_LAW = frozenset({
-    "house", "home", "flat", "mortgage", "remortgage", "conveyancing", "probate", "testament", "estate",
-    "buying", "selling", "purchase", "lease", "tenancy", "inheritance", "adoption", "prenup",
+    "conveyancing", "probate", "testament", "buying", "selling", "purchase", "inheritance", "adoption",
+    "prenup",
 })  # fmt: skip
 """In a legal word's sentence: the law for a private matter ("i need a statement for my
-solicitor, we're buying a house"), not a dispute."""
+solicitor, we're buying a house"), not a dispute. Not a lease, tenancy or mortgage: those
+are what a letting agent's or a lender's callers dispute."""
 
 
 def _private_matter(sentence: str) -> bool:
@@ -791,17 +792,25 @@ def _none_of_it(before: list[str], after: list[str], rest: str, said: str) -> bo
     return before[-1:] == ["no"] or before[-2:] in (["not", "a"], ["isn't", "a"], ["not", "any"])
 
 
-ELSEWHERE = frozenset({"other", "old", "previous", "last", "former", "another", "current"})
+ELSEWHERE = frozenset({"other", "old", "previous", "former", "another"})
+PROVIDERS = frozenset({
+    "company", "provider", "supplier", "network", "bank", "firm", "insurer", "gym", "broadband",
+    "contract", "one", "lot", "crowd", "mob",
+})  # fmt: skip
 
 
 def _left_somewhere_else(after: list[str], said: str) -> bool:
     """ "i cancelled with the other company", "we cancelled our old provider": a contract
-    ended with someone else, told as news; not "i cancelled with you" nor "cancel my
-    other account" (a wish: only the past tense counts)."""
+    ended with someone else, told as news; not "i cancelled with you", "i cancelled my
+    last order" (with this company) nor "cancel my other account" (a wish: only the past
+    tense counts)."""
     if not said.lower().startswith("cancel") or not said.lower().endswith("ed"):
         return False
+    if any(word in LISTENER for word in after):
+        return False
     near = after[:4]
-    return bool(ELSEWHERE & set(near)) and not any(word in LISTENER for word in after)
+    with_someone = after[:1] in (["with"], ["from"], ["at"])
+    return bool(ELSEWHERE & set(near)) and (with_someone or bool(PROVIDERS & set(near)))
 
 
 def _done_by_someone_else(before: list[str], after: list[str], said: str) -> bool:

@@ -107,6 +107,9 @@ def test_a_paralegal_is_no_keyword_of_its_own() -> None:
         # beside them, what stays aimed
         ("i cancelled my other account with you last week and you still charged me", "cancel", "aimed"),
         ("cancel my other account", "cancel", "aimed"),
+        ("i cancelled my last order, where's my refund", "cancel", "aimed"),
+        ("i cancelled my current plan last week", "cancel", "aimed"),
+        ("my solicitor says the tenancy deposit has to come back", "solicitor", "aimed"),
         ("my solicitor is handling the house sale and says you owe me", "solicitor", "aimed"),
         ("my solicitor will handle it", "solicitor", "aimed"),
         ("i work for the regulator and this is a breach", "regulator", "aimed"),
