@@ -39,18 +39,17 @@ on positive evidence of one of these shapes; anything else is *aimed*:
   call me") nor one asked for ("put me through to the manager at the branch");
   a court with a game in the sentence ("my son plays basketball, the court's
   down the road");
-- *a cancellation or refund that happened elsewhere*, told as news: "my flight
-  got cancelled", "the tennis club cancelled practice", "i got a refund from
-  the airline"; not the caller's wish ("i want it cancelled"), the caller's or
-  the company's act ("i cancelled it", "you/they cancelled my order"), nor a
-  refund missed ("i never got a refund").
-
 - *someone else's word or deed*: a word reported after "quote" ("said his
   weight was, quote, unacceptable"); someone else sued ("is it true the club
-  got sued by the marina"); someone else's complaint ("our neighbour's only
-  complaint"); the caller's own boss ("my line manager", "my old phd
-  supervisor") or a manager of another place ("the practice manager at the
+  got sued by the marina"); the caller's own boss ("my line manager", "my old
+  phd supervisor") or a manager of another place ("the practice manager at the
   surgery");
+- (round 18) the caller's own job ("i'm a barrister, i have a court hearing on
+  wednesday", "i work for a regulator"), unless brought to bear on the dispute
+  ("i'm a solicitor, so i know what you owe me"); someone named by their title
+  with or without commas ("my boss the regional manager"); a court hearing or
+  date; the law for a private matter ("a statement for my solicitor, we're
+  buying a house");
 - *a legal word with nothing taking it up* (round 16): a legal word the caller
   does not take up is only named ("there's a lot of court post", "a present
   from the legal department"). It is aimed when its clause holds the caller
@@ -63,12 +62,21 @@ on positive evidence of one of these shapes; anything else is *aimed*:
 keyword at all, calm or not; nor is a word in another meaning (sense "other",
 round 17): something that grew worse ("the water fight escalated", "my fear
 escalates the closer i get"), or a threat the speaker says is a joke ("he'll
-sue you, no i'm kidding"), which an upset caller does not mean either; nor the act
-said to be none (round 18): "i'm suing no one", "there's no complaint here".
+sue you, no i'm kidding"), which an upset caller does not mean either. Round 18
+added to "other": the act said to be none ("i'm suing no one", "there's no
+complaint here"); an illness ("a thyroid complaint"); someone else's complaint
+told as news ("a staff member made a complaint last year"; about the company,
+"...about your trainer", it is aimed); a cancellation or refund that happened
+elsewhere ("my flight got cancelled", "i got a refund from the airline", "i
+cancelled with the other company"; not the caller's wish, "i want it
+cancelled", nor the caller's or the company's act, "i cancelled my order",
+"you cancelled it"). Round 17 read the last two as mentions, but the keyword's
+own weight made such a line read upset, and a mention only excuses a calm caller.
 
 Whatever the shape, the word is aimed when its clause speaks to the other party
-("...legal team, they'll be writing to you") or doubts the law ("how is that
-legal"), or when the person mentioned is said to act on the matter ("...and
+("...legal team, they'll be writing to you"; a "you know" or "thank you" far from
+the keyword is a filler, which speech to text writes without its commas) or doubts
+the law ("how is that legal"), or when the person mentioned is said to act on the matter ("...and
 he'll be in touch", "...she's drafting the letter"). A mention only excuses the
 word when the caller is calm (the caller rule decides that: `alerts.rules`).
 A keyword that is the participle half of a hyphenated word ("noise-cancelling")
@@ -293,7 +301,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     if _reported(_words(text[:start])):
         return "mention"  # someone else's word: "she said his weight was, quote, unacceptable"
     if keyword == "sue":
-        rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
+        rest_of_sentence = _words(_rest_of_sentence(after_text))
         return "mention" if _someone_else_sued(before, said, rest_of_sentence) else "aimed"
     if keyword == "escalate":
         return "other" if _grew_worse(before, after, said) else "aimed"
@@ -310,7 +318,7 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         # "our neighbour's only complaint so far is the shrieking": someone else's, about
         # something else, whatever the caller's mood (round 18: the word's own weight made
         # the line read upset); about the company ("...about your trainer") it is aimed.
-        rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
+        rest_of_sentence = _words(_rest_of_sentence(after_text))
         return "aimed" if any(word in LISTENER for word in rest_of_sentence) else "other"
     if keyword == "cancel" and _left_somewhere_else(after, said):
         return "other"  # "i cancelled with the other company, that's why i'm joining you"
@@ -352,6 +360,11 @@ def _participle_compound(text: str, start: int, said: str) -> bool:
         return False
     prefix = _words(text[: start - 1])[-1:] or [""]
     return said.lower().endswith(("ing", "ed")) and prefix[0] not in PARTICIPLE_PREFIXES_NOT
+
+
+def _rest_of_sentence(text_after: str) -> str:
+    """`text_after` up to the end of its sentence (a full stop, question or exclamation mark)."""
+    return re.split(r"[.?!]", text_after, maxsplit=1)[0]
 
 
 def _words(text: str) -> list[str]:
@@ -454,7 +467,7 @@ are what a letting agent's or a lender's callers dispute."""
 def _private_matter(sentence: str) -> bool:
     """A private legal matter in the sentence, and nothing said to the listener."""
     words = _words(_WILL_THE_DOCUMENT.sub("testament", sentence.lower()))
-    return any(word in PRIVATE_LAW for word in words) and not _addresses_listener(tuple(words), -100)
+    return any(word in PRIVATE_LAW for word in words) and not _addresses_listener(tuple(words))
 
 
 def _aimed_at_the_dispute(
@@ -499,16 +512,16 @@ FILLER_REACH = 4
 """A filler this near the keyword still aims it ("my cousin's a lawyer, you know")."""
 
 
-def _addresses_listener(words: tuple[str, ...], keyword_at: int) -> bool:
-    """A listener word in `words` (the keyword's clause, the keyword itself left out at
-    `keyword_at`) that is not part of a filler ("you know", "thank you") said away from
-    the keyword."""
+def _addresses_listener(words: tuple[str, ...], keyword_at: int | None = None) -> bool:
+    """A listener word in `words` that is not part of a filler ("you know", "thank you")
+    said away from the keyword (`keyword_at`: where the keyword sits in the clause, left
+    out of `words`; None when `words` is a whole sentence and no keyword is near)."""
     for at, word in enumerate(words):
         if word not in LISTENER:
             continue
         pairs = {tuple(words[at - 1 : at + 1]) if at else (), tuple(words[at : at + 2])}
         asked = ("if", "you") in pairs and words[at + 1 : at + 2] in (("like",), ("will",), ("ask",))
-        far = abs(at - keyword_at) > FILLER_REACH
+        far = keyword_at is None or abs(at - keyword_at) > FILLER_REACH
         if word == "you" and pairs & FILLERS_WITH_YOU and far and (asked or ("if", "you") not in pairs):
             continue
         return True
@@ -708,7 +721,7 @@ def _my_trade_in_use(before: list[str], keyword: str, after_text: str) -> bool:
     lounge" nor "i'm a solicitor myself, and i just want to update my email address"."""
     if keyword not in PEOPLE or not any(word in ("i'm", "im") for word in before[-4:]):
         return False
-    rest_of_sentence = _words(re.split(r"[.?!]", after_text, maxsplit=1)[0])
+    rest_of_sentence = _words(_rest_of_sentence(after_text))
     return any(word in LISTENER or word in TRADE_IN_USE for word in rest_of_sentence)
 
 
@@ -761,7 +774,7 @@ def _said_not_wanted(before: list[str], rest: str) -> bool:
         return False
     if any(word in ("make", "force", "let") for word in before[-4:]):
         return False  # "don't make me cancel", "don't force me to complain"
-    rest_of_sentence = re.split(r"[.?!]", rest, maxsplit=1)[0].lower()
+    rest_of_sentence = _rest_of_sentence(rest).lower()
     return _BUT_LATER.search(rest_of_sentence) is None
 
 
@@ -778,7 +791,7 @@ def _none_of_it(before: list[str], after: list[str], rest: str, said: str) -> bo
     "why is there no complaint logged")."""
     if said.lower().startswith("su") and (after[:2] in NOBODY or after[:1] in NOBODY):
         return not {"but", "except", "besides"} & set(after)  # not "i'll sue nobody but you"
-    rest_of_sentence = re.split(r"[.?!]", rest, maxsplit=1)[0].lower()
+    rest_of_sentence = _rest_of_sentence(rest).lower()
     if _BUT_LATER.search(rest_of_sentence) is not None or "?" in rest[: len(rest_of_sentence) + 1]:
         return False
     if said.lower().startswith("su"):
