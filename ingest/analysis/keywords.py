@@ -471,6 +471,18 @@ class WordMatcher:
 
     def occurrences(self, text: str) -> list[tuple[int, int, str]]:
         """Every ``(start, end, word)`` found in `text` outside the context exceptions."""
+        return [
+            (match.start(), match.end(), self._canonical[_squash(match.group(0))])
+            for match, excused in self._matches(text)
+            if not excused
+        ]
+
+    def excused(self, text: str) -> list[tuple[int, int]]:
+        """The ``(start, end)`` of each listed word that a context exception excuses."""
+        return [match.span() for match, excused in self._matches(text) if excused]
+
+    def _matches(self, text: str) -> list[tuple[re.Match[str], bool]]:
+        """Each listed word found in `text`, and whether a context exception holds it."""
         if self._words is None or not text:
             return []
         excluded = (
@@ -478,22 +490,9 @@ class WordMatcher:
             if self._exceptions is not None
             else []
         )
-        spans = []
-        for match in self._words.finditer(text):
-            start, end = match.span()
-            if not any(lo <= start and end <= hi for lo, hi in excluded):
-                spans.append((start, end, self._canonical[_squash(match.group(0))]))
-        return spans
-
-    def excused(self, text: str) -> list[tuple[int, int]]:
-        """The ``(start, end)`` of each listed word that a context exception excuses."""
-        if self._words is None or self._exceptions is None or not text:
-            return []
-        excluded = [match.span() for match in self._exceptions.finditer(text)]
         return [
-            match.span()
+            (match, any(lo <= match.start() and match.end() <= hi for lo, hi in excluded))
             for match in self._words.finditer(text)
-            if any(lo <= match.start() and match.end() <= hi for lo, hi in excluded)
         ]
 
     @property
