@@ -1,44 +1,10 @@
-"""Round 18: an act said to be none, and new legal synonyms, each beside the
-threat that shares its words."""
+"""Round 18: keyword senses (each beside the threat that shares its words), legal
+synonyms, swear words in their plain sense, one more disclosure shape."""
 
 import pytest
 
 from ingest.analysis import analyse_text
 from tests.support.senses import senses
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword"),
-    [
-        ("i'm suing no one, i just want to know your opening hours", "sue"),
-        ("if i win the lottery i'll sue nobody, i'll just retire", "sue"),
-        ("we're not suing anybody, relax, i only want the tracking number", "sue"),
-        ("there's no complaint here, i just want to change my address", "complaint"),
-        ("no complaint from me, the driver was lovely", "complaint"),
-    ],
-)
-def test_an_act_said_to_be_none_is_no_keyword_whatever_the_mood(text: str, keyword: str) -> None:
-    assert senses(text)[keyword] == "other"
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword"),
-    [
-        ("i'll sue nobody but you", "sue"),
-        ("i'm not suing anyone yet", "sue"),
-        ("i'm going to sue no matter what you say", "sue"),
-        ("you've got no complaint on file?", "complaint"),
-        ("there's no complaint logged and i rang three times", "complaint"),
-        ("no complaint about the engineer, but the bill is wrong", "complaint"),
-        ("i want to make a complaint", "complaint"),
-        # round 18's synonyms
-        ("i'm a paralegal myself and i'm filing the claim against you tonight", "sue"),
-        ("i'll file a claim against your company", "sue"),
-        ("i'm reporting you to the better business bureau", "regulator"),
-    ],
-)
-def test_threats_stay_aimed(text: str, keyword: str) -> None:
-    assert senses(text)[keyword] == "aimed"
 
 
 def test_a_paralegal_is_no_keyword_of_its_own() -> None:
@@ -50,6 +16,31 @@ def test_a_paralegal_is_no_keyword_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("text", "keyword", "sense"),
     [
+        # an act said to be none: another meaning whatever the mood
+        ("i'm suing no one, i just want to know your opening hours", "sue", "other"),
+        ("if i win the lottery i'll sue nobody, i'll just retire", "sue", "other"),
+        ("we're not suing anybody, relax, i only want the tracking number", "sue", "other"),
+        ("there's no complaint here, i just want to change my address", "complaint", "other"),
+        ("no complaint from me, the driver was lovely", "complaint", "other"),
+        # news of elsewhere, someone else's complaint: round 17's mentions, now another meaning
+        ("my flight back from belfast got cancelled, so i won't be home till friday", "cancel", "other"),
+        ("the tennis club cancelled practice, so i can take the call now", "cancel", "other"),
+        ("the council refunded my parking fine, so happy days", "refund", "other"),
+        ("i got a refund from the airline, so i can pay the bill now", "refund", "other"),
+        ("i bought it after the first shop gave me a refund on the old one", "refund", "other"),
+        ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint", "other"),
+        # threats beside them, and round 18's synonyms
+        ("i'll sue nobody but you", "sue", "aimed"),
+        ("i'm not suing anyone yet", "sue", "aimed"),
+        ("i'm going to sue no matter what you say", "sue", "aimed"),
+        ("you've got no complaint on file?", "complaint", "aimed"),
+        ("there's no complaint logged and i rang three times", "complaint", "aimed"),
+        ("no complaint about the engineer, but the bill is wrong", "complaint", "aimed"),
+        ("i want to make a complaint", "complaint", "aimed"),
+        # round 18's synonyms
+        ("i'm a paralegal myself and i'm filing the claim against you tonight", "sue", "aimed"),
+        ("i'll file a claim against your company", "sue", "aimed"),
+        ("i'm reporting you to the better business bureau", "regulator", "aimed"),
         # blind19's quiet calls (round 18)
         ("right, and one of them, little sue patel, she's graded ninety eight", "sue", "name"),
         ("but she also has a thyroid complaint, so we didn't know if it is connected", "complaint", "other"),
@@ -138,23 +129,6 @@ def test_we_are_recording_then_the_next_clause_discloses() -> None:
 
     assert says_calls_are_recorded("metro billboards, i need to let you know we're recording, how can i help")
     assert not says_calls_are_recorded("we're recording a new hold message")
-
-
-@pytest.mark.parametrize(
-    ("text", "keyword"),
-    [
-        ("my flight back from belfast got cancelled, so i won't be home till friday", "cancel"),
-        ("the tennis club cancelled practice, so i can take the call now", "cancel"),
-        ("the council refunded my parking fine, so happy days", "refund"),
-        ("i got a refund from the airline, so i can pay the bill now", "refund"),
-        ("i bought it after the first shop gave me a refund on the old one", "refund"),
-        ("our neighbour's only complaint so far is the shrieking, and fair enough", "complaint"),
-    ],
-)
-def test_news_of_elsewhere_and_someone_elses_complaint_whatever_the_mood(text: str, keyword: str) -> None:
-    """Round 17 read these as mentions (excused when calm); round 18 as another meaning:
-    the word's own weight made the line read upset and the mention fired."""
-    assert senses(text)[keyword] == "other"
 
 
 def test_a_plain_sense_swear_word_carries_no_feeling() -> None:
