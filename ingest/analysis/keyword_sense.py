@@ -123,6 +123,8 @@ THINGS = {
     "lawyer": frozenset({"friend", "friends", "joke", "jokes", "show", "drama", "series"}),
 }
 """Nouns after a legal word that make it a thing, not a threat ("court artist")."""
+PEOPLE_OF_THE_LAW = frozenset({"judge", "judges", "clerk", "usher", "ushers", "reporter", "reporters"})
+"""Of those, people, who may act on the dispute ("a county court judge will decide it")."""
 SPORTS = frozenset({
     "tennis", "squash", "badminton", "basketball", "netball", "volleyball", "pickleball", "padel", "futsal",
     "racquetball", "handball", "dodgeball",
@@ -238,13 +240,23 @@ ACTING = re.compile(
     r"\b(?:letters?|draft\w*|in touch|hear(?:ing)? (?:from|about)|look(?:ed|ing)? (?:at|into|over)|"
     r"involved|contact\w*|onto you|deal(?:ing|s)? with|action|claims?|proceedings|su(?:e|ed|es|ing|it)|case|"
     r"fil(?:e|es|ed|ing)|against (?:you|y'all|your|ye|yous|the company|this)|"
-    r"warned|advised|(?:says?|said)(?! (?:hi|hello|hey|hiya|howdy)\b)|told|reckons?|sort (?:you|this|it) out|breach|liable|unlawful|"
+    r"sort (?:you|this|it) out|breach|liable|unlawful|"
     r"illegal|rights|field day|about this|represent\w*|read (?:the|your|it|this)|seen (?:the|your)|"
-    r"further|'ll|will|going to|gonna|shall|not happy|forward\w*|notice|pass(?:ed|ing)? (?:it|this|them)|"
+    r"further|(?<!\bit)(?<!\bthat)(?<!\bthere)'ll|will|going to|gonna|shall|not happy|forward\w*|notice|pass(?:ed|ing)? (?:it|this|them)|"
     r"show(?:ed|n|ing)? (?:it|this|them|him|her))\b"
 )
 """After a mention, words that show the person acting on this dispute, or anything
 they will do ("my cousin's a solicitor and she'll ring you tomorrow")."""
+_REPORTS = re.compile(r"\b(?:warn(?:s|ed)|advis(?:es|ed)|says?|said|told|tells|reckons?|thinks?|thought)\b")
+"""After a mention, the person's word on something. It acts on this dispute only when
+what they said (up to a new thought: ", but...", ", so...") holds the caller, the company or this ("...and said i should sue you",
+"...told me to ring you"); not "...and reckons it's legal from fourteen", "...says it
+should be settled by spring", "...says hi" (round 19: the word alone read as acting)."""
+_NEW_THOUGHT = re.compile(r"[,;:]\s*(?:but|though|although|so|and|because|cos|anyway)\b")
+_ON_THIS = re.compile(
+    r"\b(?:i|i'm|i'd|i'll|i've|me|my|we|we're|we'd|we'll|us|our|this|that's|you|your|you're|"
+    r"you've|you'll|ye|yous|y'all|company|firm|business|shop)\b"
+)
 
 _CLAUSE_END = re.compile(r"[.,;:!?]")
 _WORD = re.compile(r"[\w'’-]+")
@@ -329,6 +341,13 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     if keyword not in MENTIONABLE:
         return "aimed"
     single_word = " " not in said.strip()
+    if single_word and (
+        (not possessive and _a_thing(keyword, after) and after[0] not in PEOPLE_OF_THE_LAW)
+        or _a_device(keyword, before)
+    ):
+        # "his court date is the third", "the voltage regulator's shot": a thing, which
+        # acts on nothing, whatever else the sentence says ("...i'll drive him there").
+        return "mention"
     mention = (
         _someone_elses(before)
         or _what_someone_is(before, keyword)
@@ -428,6 +447,17 @@ def _a_thing(keyword: str, after: list[str]) -> bool:
     return bool(after) and after[0].removesuffix("'s") in THINGS.get(keyword, frozenset())
 
 
+DEVICES = frozenset({
+    "voltage", "pressure", "oxygen", "temperature", "flow", "propane", "butane", "fuel", "dive", "scuba",
+    "speed", "current", "charge", "charging", "boost", "vacuum", "co2", "argon", "welding",
+})  # fmt: skip
+"""Right before "regulator", a device: "the voltage regulator's shot", "a propane regulator"."""
+
+
+def _a_device(keyword: str, before: list[str]) -> bool:
+    return keyword == "regulator" and bool(before) and before[-1] in DEVICES
+
+
 def _named_place(clause_before: str, said: str) -> bool:
     """ "Rowan Court": a capitalised name before a capitalised Court, as an address is
     written (speech to text that writes lower case never shows one)."""
@@ -451,10 +481,19 @@ def _plain_quality(before: list[str], after: list[str]) -> bool:
 
 def _acts_on_it(after: str) -> bool:
     lowered = _WILL_THE_DOCUMENT.sub("testament", after.lower())  # "handling his will"
-    return ACTING.search(lowered) is not None
+    if ACTING.search(lowered) is not None:
+        return True
+    report = _REPORTS.search(_rest_of_sentence(lowered))
+    if report is None:
+        return False
+    what_was_said = _NEW_THOUGHT.split(_rest_of_sentence(lowered)[report.end() :], maxsplit=1)[0]
+    return _ON_THIS.search(what_was_said) is not None
 
 
 _WILL_THE_DOCUMENT = re.compile(r"\b(?:his|her|their|my|our|a|the|mum's|dad's) will\b")
+_AN_ESTATE = re.compile(r"\b(?:his|her|their|late|[a-z]+'s) estate\b")
+"""A dead person's estate ("the solicitor sorting out dad's estate"), a probate matter;
+not "your estate" nor "a housing estate"."""
 PRIVATE_LAW = frozenset({
     "conveyancing", "probate", "testament", "buying", "selling", "purchase", "inheritance", "adoption",
     "prenup",
@@ -466,7 +505,7 @@ are what a letting agent's or a lender's callers dispute."""
 
 def _private_matter(sentence: str) -> bool:
     """A private legal matter in the sentence, and nothing said to the listener."""
-    words = _words(_WILL_THE_DOCUMENT.sub("testament", sentence.lower()))
+    words = _words(_AN_ESTATE.sub("probate", _WILL_THE_DOCUMENT.sub("testament", sentence.lower())))
     return any(word in PRIVATE_LAW for word in words) and not _addresses_listener(tuple(words))
 
 
@@ -640,12 +679,13 @@ def _named_by_title(before: list[str]) -> bool:
 
 
 def _at_another_place(after: list[str]) -> bool:
-    """ "the practice manager at the surgery", "a supervisor from my work": someone of
-    another place; not "the manager at your branch"."""
+    """ "the practice manager at the surgery", "a supervisor from my work", "the manager
+    there forwarded it on": someone of another place; not "the manager at your branch",
+    nor "is the manager there" or "the manager there now"."""
     return (
         len(after) >= 2
-        and after[0] in ("at", "from", "in", "on")
-        and after[1] not in LISTENER | ON_THE_JOB
+        and after[0] in ("at", "from", "in", "on", "there")
+        and after[1] not in LISTENER | ON_THE_JOB | {"now", "please", "yet", "then"}
         and after[1:3] not in (["the", "phone"], ["the", "line"], ["this", "call"])
         and "please" not in after
         and not _MODAL.search(" ".join(after))

@@ -23,10 +23,10 @@ import functools
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from ingest.analysis.keyword_sense import Sense, keyword_senses
+from ingest.analysis.keyword_sense import BEFORE_A_NAME, NAMING, Sense, keyword_senses
 from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, spelled_distance, tokens, word_distance
 from ingest.analysis.spelling import PROFANITY_EXCEPTIONS_FILE, PROFANITY_FILE, normalise_spelling
 
@@ -461,10 +461,13 @@ class WordMatcher:
         words: tuple[str, ...],
         exceptions: tuple[str, ...] = (),
         forms: Mapping[str, str] | None = None,
+        excuse: Callable[[str, int, int], bool] | None = None,
     ) -> None:
         self._canonical = dict(forms) if forms is not None else {_squash(word): word for word in words}
         self._words = _alternation(tuple(self._canonical))
         self._exceptions = _exception_alternation(exceptions) if exceptions else None
+        self._excuse = excuse
+        """A sense the phrases cannot say: called with the text and a match's span."""
 
     def find(self, text: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(word for _, _, word in self.occurrences(text)))
@@ -491,7 +494,11 @@ class WordMatcher:
             else []
         )
         return [
-            (match, any(lo <= match.start() and match.end() <= hi for lo, hi in excluded))
+            (
+                match,
+                any(lo <= match.start() and match.end() <= hi for lo, hi in excluded)
+                or (self._excuse is not None and self._excuse(text, *match.span())),
+            )
             for match in self._words.finditer(text)
         ]
 
@@ -602,4 +609,33 @@ def _content_words(phrase: str) -> int:
 
 @functools.lru_cache(maxsize=1)
 def _profanity_matcher() -> WordMatcher:
-    return WordMatcher(load_word_list(PROFANITY_FILE), load_word_list(PROFANITY_EXCEPTIONS_FILE))
+    return WordMatcher(
+        load_word_list(PROFANITY_FILE),
+        load_word_list(PROFANITY_EXCEPTIONS_FILE),
+        excuse=_a_name_not_an_insult,
+    )
+
+
+PROFANE_NAMES = frozenset({"dick"})
+"""Profane words that are also first names ("my partner dick mcleod", "dick will be delighted")."""
+NAME_BEFORE = BEFORE_A_NAME | NAMING | {"partner", "grandad", "granddad", "grandpa", "dad", "father", "and"}
+"""Right before a profane name: a relation or an introduction ("my uncle dick", "it's dick")."""
+NAME_AFTER = frozenset({
+    "will", "'ll", "is", "was", "has", "had", "says", "said", "and", "can", "could", "would", "wants",
+    "thinks", "reckons", "likes", "loves", "plays", "played", "from", "here", "asked", "asks", "sends",
+})  # fmt: skip
+"""Right after a profane name opening its clause: the person doing or being something
+("dick will be delighted", "dick and i play on thursdays")."""
+
+
+def _a_name_not_an_insult(text: str, start: int, end: int) -> bool:
+    """ "dick" as a first name: after a relation or an introduction, or opening its clause
+    as the subject of a verb; not "you dick", "what a dick", "a dick move", "dick!"."""
+    if text[start:end].lower() not in PROFANE_NAMES:
+        return False
+    clause = re.split(r"[.,;:!?]", text[:start])[-1].lower().split()
+    following = re.split(r"[.,;:!?]", text[end:], maxsplit=1)[0].lower().split()
+    if clause and clause[-1].replace("’", "'") in NAME_BEFORE:
+        return True
+    after = following[0] if following else ("'ll" if text[end:].startswith("'ll") else "")
+    return (not clause or clause[-1] in ("so", "then", "oh", "well")) and after in NAME_AFTER
