@@ -1,0 +1,100 @@
+"""Round 19: keyword senses (each beside the threat that shares its words), swear
+words that are names, birds and tools, and call-centre idioms read from
+blind20's and caller_lines.blind16's misses, checked on new sentences."""
+
+import pytest
+
+from ingest.analysis import analyse_text, score_sentiment
+from tests.support.senses import senses
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword", "sense"),
+    [
+        # a person's word on something else: "says", "reckons" alone are no acting
+        (
+            "my brother-in-law's a lawyer and reckons it's legal from fourteen, but i'd rather ask",
+            "lawyer",
+            "mention",
+        ),
+        ("my uncle's a solicitor and said it was a fair price", "solicitor", "mention"),
+        ("my aunt's an attorney and thinks the new kitchen looks great", "attorney", "mention"),
+        # ...but aimed when what they said holds the caller, the company or this
+        ("my cousin's a solicitor and she says i should sue you", "solicitor", "aimed"),
+        ("my brother's a lawyer and he told me to ring you", "lawyer", "aimed"),
+        ("my sister's a solicitor and she said, honestly, you owe me", "solicitor", "aimed"),
+        ("my sister's a solicitor and she said this is a breach", "solicitor", "aimed"),
+        ("my dad's a lawyer and reckons we've got a case", "lawyer", "aimed"),
+        # a dead person's estate is a private matter, the solicitor reporting on it no threat
+        ("the solicitor handling mum's estate says the money comes through in june", "solicitor", "mention"),
+        ("her late husband's estate is with a solicitor, so it'll take a while", "solicitor", "mention"),
+        ("my solicitor is sorting out dad's estate and says you owe him a refund", "solicitor", "aimed"),
+        # a manager of the place just named
+        ("my post went to the old office and the manager there sent it on", "manager", "mention"),
+        ("is the manager there", "manager", "aimed"),
+        ("is the manager there now? i want to speak to them", "manager", "aimed"),
+        # a thing or a device acts on nothing, whatever the caller goes on to say
+        ("his court date is friday week, i'll be taking him myself", "court", "mention"),
+        ("the pressure regulator's leaking on my gas bottle, do you sell them", "regulator", "mention"),
+        ("the voltage regulator on the tractor is shot, i'll need a new one", "regulator", "mention"),
+        ("i'll report you to the regulator", "regulator", "aimed"),
+        ("the energy regulator's going to hear about this", "regulator", "aimed"),
+        ("we've a court date with you in may", "court", "aimed"),
+    ],
+)
+def test_senses_of_round_19(text: str, keyword: str, sense: str) -> None:
+    assert senses(text)[keyword] == sense
+
+
+@pytest.mark.parametrize(
+    ("text", "swearing"),
+    [
+        # a first name: after a relation or an introduction, or opening a clause before a verb
+        ("i'll be playing with my uncle dick again this year", ()),
+        ("hello, it's dick from the allotment society", ()),
+        ("right, dick will bring the forms on monday", ()),
+        ("dick and i have booked the twin room", ()),
+        ("you dick", ("dick",)),
+        ("don't be such a dick about it", ("dick",)),
+        ("what a dick move that was", ("dick",)),
+        ("stop being a dick, dick", ("dick",)),
+        # a pigeon or a cockerel with its hen, loft or race; a tool
+        ("my red chequer cock won the national from tours last year", ()),
+        ("the young cock's back in the loft and eating well", ()),
+        ("one cock and four hens, all vaccinated", ()),
+        ("a twelve inch bastard file and a half round rasp, please", ()),
+        ("you cock", ("cock",)),
+        ("you lying bastard", ("bastard",)),
+    ],
+)
+def test_names_birds_and_tools_are_no_swearing(text: str, swearing: tuple[str, ...]) -> None:
+    assert analyse_text(text).profanity == swearing
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        # sarcasm and frustration idioms
+        ("so much for next day delivery, it's been a week", "negative"),
+        ("well, so much for the guarantee", "negative"),
+        ("thank you so much for the quick reply", "positive"),
+        ("thanks a lot for nothing, mate", "negative"),
+        ("two hundred quid for that? you're having a laugh", "negative"),
+        ("we were having a laugh with your driver, he's a good lad", "positive"),
+        ("it's like talking to a brick wall with your billing team", "negative"),
+        ("the whole move went pear-shaped after your van broke down", "negative"),
+        ("we're getting nowhere, put me through to someone else", "negative"),
+        # praise VADER cannot read
+        ("the plumber was bang on time and tidied up after himself", "positive"),
+        ("five stars from me, i'll tell everyone", "positive"),
+        ("the online form was dead easy to fill in", "positive"),
+        ("the fireworks blew me away, honestly", "positive"),
+        ("i was going to leave but your colleague talked me round", "positive"),
+        ("the bouncy castle was the star of the party", "positive"),
+        ("the kids think the den is magic, they won't come in", "positive"),
+        ("we're stoked with the new decking", "positive"),
+        ("lekker, the braai packs arrived in time", "positive"),
+    ],
+)
+def test_call_centre_idioms_of_round_19(line: str, label: str) -> None:
+    assert score_sentiment(line).label == label, line
