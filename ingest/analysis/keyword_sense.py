@@ -152,7 +152,9 @@ LISTENER = frozenset({
 """In the keyword's clause, these aim it at the other party."""
 DOUBT = frozenset({"not", "even", "how", "doubt", "surely", "hardly", "never", "really", "illegal"})
 QUALITY_AFTER = frozenset({"to", "from", "in", "for", "here", "there", "now", "at", "under"})
-QUALITY_BEFORE = frozenset({"it's", "perfectly", "completely", "totally", "entirely", "fully", "street"})
+QUALITY_BEFORE = frozenset({
+    "it's", "perfectly", "completely", "totally", "entirely", "fully", "street", "road",
+})  # fmt: skip
 PARTICIPLE_PREFIXES_NOT = frozenset({"re", "counter", "pre", "co", "over", "under", "full", "self"})
 
 FIRST_PERSON = frozenset({
@@ -308,6 +310,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention"  # "my old phd supervisor", "the practice manager at the surgery said..."
     if keyword in PEOPLE and _not_a_lawyer_myself(before, after_text) and not _acts_on_it(after_text):
         return "mention"  # "i'm not a lawyer, but that seems fair": a hedge, not a threat
+    if keyword in PEOPLE and _recommended_you(_rest_of_sentence(after_text)):
+        return "mention"  # "my solicitor said you'd be quicker than doing it myself"
     if _addresses_listener((*before, *after), len(before)) or any(word in DOUBT for word in before):
         return "aimed"
     if _reported(_words(text[:start])):
@@ -763,6 +767,28 @@ def _my_trade_in_use(before: list[str], keyword: str, after_text: str) -> bool:
         return False
     rest_of_sentence = _words(_rest_of_sentence(after_text))
     return any(word in LISTENER or word in TRADE_IN_USE for word in rest_of_sentence)
+
+
+_RECOMMENDED = re.compile(
+    r"\b(?:recommend\w*|put (?:me|us) (?:onto|on to|in touch with) you|sent (?:me|us) (?:to )?you|"
+    r"(?:said|says|told (?:me|us)|reckons?|thinks?|thought) (?:that )?"
+    r"(?:you're|you are|you'd be|you were|you'll be|you lot are|your (?:lot|firm|team|company) (?:is|are|was|were|would be)) "
+    r"(?:\w+ )?(?:quick\w*|cheap\w*|best|better|good|great|brilliant|reliable|fast\w*|excellent|lovely|"
+    r"decent|honest|the people|the ones|the firm|the place|worth))\b"
+)
+"""After a legal person: a recommendation of the company ("my solicitor at home said
+you'd be quicker than doing it myself", "my lawyer recommended you"), which is why
+the caller rang, not a threat (round 19, blind20)."""
+_IN_DISPUTE = re.compile(
+    r"\b(?:su(?:e|ed|es|ing|it)|owe\w*|breach\w*|liable|claim\w*|court|action|rights|refund\w*|"
+    r"compensat\w*|letter|against|complain\w*|unlawful|illegal)\b"
+)
+
+
+def _recommended_you(rest_of_sentence: str) -> bool:
+    """A recommendation of the company after the keyword, and no word of a dispute."""
+    lowered = rest_of_sentence.lower()
+    return _RECOMMENDED.search(lowered) is not None and _IN_DISPUTE.search(lowered) is None
 
 
 def _not_a_lawyer_myself(before: list[str], after_text: str) -> bool:

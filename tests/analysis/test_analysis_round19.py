@@ -40,6 +40,15 @@ from tests.support.senses import senses
         ("i'll report you to the regulator", "regulator", "aimed"),
         ("the energy regulator's going to hear about this", "regulator", "aimed"),
         ("we've a court date with you in may", "court", "aimed"),
+        # a recommendation of the company is why the caller rang, not a threat
+        ("my solicitor said you'd be cheaper than the big firms, so here i am", "solicitor", "mention"),
+        ("our attorney recommended your company for the paperwork", "attorney", "mention"),
+        ("my solicitor said you'd be hearing from him", "solicitor", "aimed"),
+        ("my solicitor said you're liable for the damage", "solicitor", "aimed"),
+        ("my lawyer recommended that i sue you", "lawyer", "aimed"),
+        # road legal, as street legal
+        ("is the trailer road legal for the show, with those lights on", "legal", "mention"),
+        ("that's not road legal and you know it", "legal", "aimed"),
     ],
 )
 def test_senses_of_round_19(text: str, keyword: str, sense: str) -> None:
