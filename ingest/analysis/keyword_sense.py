@@ -298,6 +298,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "name"  # "sue from accounts said you'd ring me" is no threat either
     if keyword in WANTABLE and _said_not_wanted(before, text[end:]):
         return "mention"  # "i'm not ringing to cancel anything", "you don't need to escalate"
+    if keyword == "cancel" and _asks_how_you_cancel(before, after, said):
+        return "other"  # "if there's a storm, do ye cancel on the day": a question of policy
     if keyword in ("sue", "complaint") and _none_of_it(before, after, text[end:], said):
         return "other"  # "i'm suing no one", "there's no complaint here": whatever the mood
     if _said_in_jest(_sentence_of(text, start)):
@@ -336,8 +338,12 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         # the line read upset); about the company ("...about your trainer") it is aimed.
         rest_of_sentence = _words(_rest_of_sentence(after_text))
         return "aimed" if any(word in LISTENER for word in rest_of_sentence) else "other"
+    if keyword == "court" and _not_a_court_of_law(before, after, said):
+        return "other"  # "the royal court series", "court shoes": another meaning, whatever the mood
     if keyword == "cancel" and _left_somewhere_else(after, said):
         return "other"  # "i cancelled with the other company, that's why i'm joining you"
+    if keyword == "cancel" and _cancelled_and_coming_back(before, said, _rest_of_sentence(after_text)):
+        return "other"  # "i cancelled my march appointment, i'm ringing to book back in"
     if keyword in ("cancel", "refund") and _done_by_someone_else(before, after, said):
         # "my flight got cancelled, so i'll be late", "i got a refund from the airline": news
         # of elsewhere, no request, whatever the caller's mood (round 18).
@@ -876,6 +882,47 @@ PROVIDERS = frozenset({
     "company", "provider", "supplier", "network", "bank", "firm", "insurer", "gym", "broadband",
     "contract", "one", "lot", "crowd", "mob",
 })  # fmt: skip
+
+
+NOT_LAW_THINGS = frozenset({
+    "shoes", "shoe", "dress", "jester", "jesters", "painting", "paintings", "jeweller", "musician",
+    "musicians", "series", "card", "cards", "intrigue", "etiquette", "circular",
+})  # fmt: skip
+"""After "court", a thing of a royal court or of fashion ("court shoes"), not of a court of law."""
+
+
+def _not_a_court_of_law(before: list[str], after: list[str], said: str) -> bool:
+    """ "the royal court series", "a food court", "court shoes": a court in another
+    meaning altogether (round 19: as a mention it still alerted on an upset caller)."""
+    if said.lower() != "court":
+        return False
+    return (bool(before) and before[-1] in KINDS_OF_COURT) or (bool(after) and after[0] in NOT_LAW_THINGS)
+
+
+_COMING_BACK = re.compile(
+    r"\b(?:book(?:ing)? (?:back )?in again|book(?:ing)? back in|re-?book\w*|book(?:ing)? (?:it |another |a new )"
+    r"|(?:make|making) (?:a new|another) (?:appointment|booking)|come back (?:in|on|for)|rearrange\w*)"
+)
+
+
+def _cancelled_and_coming_back(before: list[str], said: str, rest_of_sentence: str) -> bool:
+    """ "i cancelled my march appointment a while back because of my knee, i'm ringing to
+    book back in": the caller's past cancellation, told as why they ring to come back;
+    not "i cancelled my order, where's my refund"."""
+    if not said.lower().endswith("ed") or any(word in LISTENER for word in before):
+        return False
+    return _COMING_BACK.search(rest_of_sentence.lower()) is not None
+
+
+def _asks_how_you_cancel(before: list[str], after: list[str], said: str) -> bool:
+    """ "do you cancel on the day if it rains", "does the school cancel for snow": a
+    question about the company's policy; not "can you cancel it", "why do you cancel
+    every booking" (a complaint) nor "do you want me to cancel"."""
+    if said.lower() != "cancel" or len(before) < 2 or "why" in before:
+        return False
+    if after[:1] and after[0] in ("my", "our", "it", "this", "that", "me", "us", "mine"):
+        return False  # "do you cancel my order or do i": this booking, not a policy
+    return before[-2] in ("do", "does") and before[-1] in LISTENER | {"they", "it", "yous"}
 
 
 def _left_somewhere_else(after: list[str], said: str) -> bool:

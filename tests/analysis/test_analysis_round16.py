@@ -14,7 +14,6 @@ from tests.support.senses import senses
         # a legal word nobody takes up
         ("she's a barrister, so there's a lot of court post", "court"),
         ("it's a retirement present from the legal department at my office", "legal"),
-        ("a whole page he's labelled the royal court series, whatever that is", "court"),
         ("the old courthouse is a cafe now, the court records went to the archive", "court"),
         # someone else sued, told as news
         ("is it true the club got sued by the marina a few years back", "sue"),

@@ -46,6 +46,23 @@ from tests.support.senses import senses
         ("my solicitor said you'd be hearing from him", "solicitor", "aimed"),
         ("my solicitor said you're liable for the damage", "solicitor", "aimed"),
         ("my lawyer recommended that i sue you", "lawyer", "aimed"),
+        # a court of another meaning, whatever the mood
+        ("he's labelled a whole page the royal court series, whatever that is", "court", "other"),
+        ("she'll be in court shoes, so nothing slippery on the floor", "court", "other"),
+        ("the queen's court scenes were dreadful, the whole drama was a let down", "court", "other"),
+        ("then i'll take you to court", "court", "aimed"),
+        # a past cancellation told as why the caller rings to come back; a question of policy
+        (
+            "i cancelled my lesson last month because of my back, i'm ringing to book back in",
+            "cancel",
+            "other",
+        ),
+        ("we cancelled in june when the baby came, can we rebook for the autumn", "cancel", "other"),
+        ("if the wind's too strong, do you cancel on the day", "cancel", "other"),
+        ("i cancelled my last order, where's my refund", "cancel", "aimed"),
+        ("do you cancel my order or do i", "cancel", "aimed"),
+        ("why do you cancel every single booking i make", "cancel", "aimed"),
+        ("can you cancel it today", "cancel", "aimed"),
         # road legal, as street legal
         ("is the trailer road legal for the show, with those lights on", "legal", "mention"),
         ("that's not road legal and you know it", "legal", "aimed"),
