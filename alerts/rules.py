@@ -487,6 +487,11 @@ def boost_keywords(rules: tuple[SegmentRule, ...]) -> tuple[str, ...]:
 
     Passed down to ingest by the composition root (ingest never imports
     alerts), so keyword boosting follows the alert configuration.
+
+    A synonym that is an acronym ("ftc", "fca", "accc": `ACRONYM_LETTERS` letters or
+    fewer) is matched in the transcript but not boosted: a decoder pushed towards a
+    three-letter token writes it for any short run of syllables (round 19: whisper
+    heard "beauty, see you" as "ftc u"), and it knows the acronyms it hears anyway.
     """
     words: dict[str, None] = {}
     for rule in rules:
@@ -496,5 +501,10 @@ def boost_keywords(rules: tuple[SegmentRule, ...]) -> tuple[str, ...]:
         for keyword in rule.keywords:
             words.setdefault(keyword, None)
             for synonym in table.get(keyword, ()):
-                words.setdefault(synonym, None)
+                if " " in synonym or len(synonym) > ACRONYM_LETTERS:
+                    words.setdefault(synonym, None)
     return tuple(words)
+
+
+ACRONYM_LETTERS = 4
+"""A one-word synonym this short is an acronym, left out of the boosted words."""

@@ -147,3 +147,14 @@ def test_boost_keywords_follow_the_enabled_keyword_rules_and_synonyms() -> None:
     assert "team leader" in boosted  # a synonym from data/lexicon/keywords.toml
     off = tuple(dataclasses.replace(r, enabled=False) if r.name == "legal_threat" else r for r in rules)
     assert "ombudsman" not in boost_keywords(off)
+
+
+def test_acronyms_are_matched_but_not_boosted() -> None:
+    """A decoder pushed towards "ftc" writes it for "see you"; the acronym still counts
+    in a transcript that holds it."""
+    from ingest.analysis.keywords import spot_keywords
+
+    boosted = boost_keywords((DEFAULT_KEYWORD_RULE, DEFAULT_LEGAL_RULE))
+    assert "ftc" not in boosted and "accc" not in boosted and "fca" not in boosted
+    assert "ombudsman" in boosted and "ofcom" in boosted and "sue" in boosted
+    assert "regulator" in spot_keywords("i'm reporting you to the ftc", DEFAULT_LEGAL_RULE.keywords)
