@@ -314,6 +314,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "mention"  # "i'm not a lawyer, but that seems fair": a hedge, not a threat
     if keyword in PEOPLE and _recommended_you(_rest_of_sentence(after_text)):
         return "mention"  # "my solicitor said you'd be quicker than doing it myself"
+    if _a_device(keyword, before):
+        return "mention"  # "the voltage regulator's shot, do you carry the six volt one"
     if _addresses_listener((*before, *after), len(before)) or any(word in DOUBT for word in before):
         return "aimed"
     if _reported(_words(text[:start])):
@@ -351,12 +353,9 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
     if keyword not in MENTIONABLE:
         return "aimed"
     single_word = " " not in said.strip()
-    if single_word and (
-        (not possessive and _a_thing(keyword, after) and after[0] not in PEOPLE_OF_THE_LAW)
-        or _a_device(keyword, before)
-    ):
-        # "his court date is the third", "the voltage regulator's shot": a thing, which
-        # acts on nothing, whatever else the sentence says ("...i'll drive him there").
+    if single_word and not possessive and _a_thing(keyword, after) and after[0] not in PEOPLE_OF_THE_LAW:
+        # "his court date is the third": a thing, which acts on nothing, whatever else
+        # the sentence says ("...i'll drive him there").
         return "mention"
     mention = (
         _someone_elses(before)

@@ -170,12 +170,22 @@ def read_line(text: str, model: LineModel | Literal["default"] | None = "default
     rules = score_by_rules(text)
     chosen = _active_model() if model == "default" else model
     if chosen is None or not text.strip():
-        return LineReading(rules, rules, {}, None)
+        return LineReading(_sworn(text, rules.score), rules, {}, None)
     reading = rules_reading(text, rules)
     features = line_features(text, reading)
     probabilities = chosen.probabilities(features)
     score = blend(rules.score, probabilities, phrase=reading.phrase)
-    return LineReading(Sentiment(score, label_for(score)), rules, features, probabilities)
+    return LineReading(_sworn(text, score), rules, features, probabilities)
+
+
+def _sworn(text: str, score: float) -> Sentiment:
+    """`score`, or ABUSE_SCORE for a line that reads negative with the f-word as an
+    intensifier in it ("your fucking website's fault", "sat in this fucking stink
+    since seven"): round 19 found every corpus labelling such a line extreme, where
+    VADER reads the word as a booster of nothing and the line only as negative."""
+    if LABEL_NEGATIVE >= score > ABUSE_SCORE and _SWORN_INTENSIFIER.search(normalise_spelling(text)):
+        score = ABUSE_SCORE
+    return Sentiment(score, label_for(score))
 
 
 def rules_reading(text: str, rules: Sentiment) -> RulesReading:
@@ -234,6 +244,12 @@ def score_by_rules(text: str) -> Sentiment:
     if sentiment.score < HEDGED_FLOOR and _HEDGED_FEELING.search(said):
         return Sentiment(HEDGED_FLOOR, label_for(HEDGED_FLOOR))
     return sentiment
+
+
+_SWORN_INTENSIFIER = re.compile(
+    r"(?<![\w'])(?:fucking|fuckin|fucken|effing|f\*\*\*ing)(?![\w'])", re.IGNORECASE
+)
+"""The f-word as an intensifier: on a line that reads negative, a supervisor's extreme."""
 
 
 def _score_words(text: str) -> Sentiment:

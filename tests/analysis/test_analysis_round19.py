@@ -37,6 +37,7 @@ from tests.support.senses import senses
         ("his court date is friday week, i'll be taking him myself", "court", "mention"),
         ("the pressure regulator's leaking on my gas bottle, do you sell them", "regulator", "mention"),
         ("the voltage regulator on the tractor is shot, i'll need a new one", "regulator", "mention"),
+        ("and the voltage regulator shot do you carry the six volt one", "regulator", "mention"),
         ("i'll report you to the regulator", "regulator", "aimed"),
         ("the energy regulator's going to hear about this", "regulator", "aimed"),
         ("we've a court date with you in may", "court", "aimed"),
@@ -124,3 +125,23 @@ def test_names_birds_and_tools_are_no_swearing(text: str, swearing: tuple[str, .
 )
 def test_call_centre_idioms_of_round_19(line: str, label: str) -> None:
     assert score_sentiment(line).label == label, line
+
+
+@pytest.mark.parametrize(
+    ("line", "extreme"),
+    [
+        # an insult by implication, at the other party
+        ("put me through to someone with a brain, please", True),
+        ("can i talk to somebody who isn't a complete idiot", True),
+        ("the dog's fine, no thanks to you lot", True),
+        ("you had one job, deliver it on the day", True),
+        ("you're someone with a brain for numbers, you'll sort it", False),
+        ("no thanks, i'll wait for the email", False),
+        # the f-word as an intensifier in a complaint; not in praise
+        ("i've been stood in this fucking queue for an hour", True),
+        ("the fucking parcel came smashed again", True),
+        ("the lads did a fucking brilliant job, cheers", False),
+    ],
+)
+def test_implied_insults_and_sworn_complaints_read_extreme(line: str, extreme: bool) -> None:
+    assert (score_sentiment(line).score < -0.7) is extreme, line
