@@ -141,6 +141,11 @@ def test_call_centre_idioms_of_round_19(line: str, label: str) -> None:
         ("i've been stood in this fucking queue for an hour", True),
         ("the fucking parcel came smashed again", True),
         ("the lads did a fucking brilliant job, cheers", False),
+        # alert keywords alone do not make a demand extreme; fury beside them still does
+        ("cancel the whole order and refund me, and i'll be taking it to the ombudsman", False),
+        ("i want this escalated and i want to make a formal complaint about the manager", False),
+        ("i'm suing, my lawyer has the papers, you bunch of crooks", True),
+        ("i'm suing you, this is a disgusting, disgraceful, appalling way to treat people", True),
     ],
 )
 def test_implied_insults_and_sworn_complaints_read_extreme(line: str, extreme: bool) -> None:
