@@ -320,6 +320,8 @@ def occurrence_sense(text: str, start: int, end: int, keyword: str) -> Sense:
         return "aimed"
     if _reported(_words(text[:start])):
         return "mention"  # someone else's word: "she said his weight was, quote, unacceptable"
+    if keyword == "sue" and _sued_no_one_who_can_be(after):
+        return "other"  # "i'll sue the weather if it rains on my wedding, ha ha": a joke
     if keyword == "sue":
         rest_of_sentence = _words(_rest_of_sentence(after_text))
         return "mention" if _someone_else_sued(before, said, rest_of_sentence) else "aimed"
@@ -610,6 +612,20 @@ def _named_then_she(after: list[str], next_text: str) -> bool:
     return len(clauses) > 1 and _words(clauses[1])[:1] in (["she"], ["she's"], ["her"], ["shes"])
 
 
+CANNOT_BE_SUED = frozenset({
+    "weather", "rain", "snow", "wind", "sun", "fog", "heat", "cold", "cat", "cats", "dog", "dogs",
+    "seagulls", "pigeons", "universe", "traffic", "alarm", "mondays", "monday", "myself", "gods",
+    "hangover", "telly", "kettle",
+})  # fmt: skip
+"""After "sue (the)": something nobody can take to court, so the threat is a joke."""
+
+
+def _sued_no_one_who_can_be(after: list[str]) -> bool:
+    """ "i'll sue the weather", "i'd sue the cat for waking me up"; not "i'll sue the council"."""
+    target = after[1:2] if after[:1] in (["the"], ["my"], ["our"]) else after[:1]
+    return bool(target) and target[0] in CANNOT_BE_SUED
+
+
 def _someone_else_sued(before: list[str], said: str, rest: list[str]) -> bool:
     """ "is it true the club got sued by the marina", "some bloke sued a burger chain
     years ago": someone else sued or was sued, told as news; not "i got sued because
@@ -777,9 +793,10 @@ def _my_trade_in_use(before: list[str], keyword: str, after_text: str) -> bool:
 _RECOMMENDED = re.compile(
     r"\b(?:recommend\w*|put (?:me|us) (?:onto|on to|in touch with) you|sent (?:me|us) (?:to )?you|"
     r"(?:said|says|told (?:me|us)|reckons?|thinks?|thought) (?:that )?"
-    r"(?:you're|you are|you'd be|you were|you'll be|you lot are|your (?:lot|firm|team|company) (?:is|are|was|were|would be)) "
+    r"(?:you're|you are|you'd be|you were|you'll be|you lot are|"
+    r"your (?:\w+ ){1,2}(?:is|are|was|were|would be|looks?|seems?|reads?)) "
     r"(?:\w+ )?(?:quick\w*|cheap\w*|best|better|good|great|brilliant|reliable|fast\w*|excellent|lovely|"
-    r"decent|honest|the people|the ones|the firm|the place|worth))\b"
+    r"decent|honest|the people|the ones|the firm|the place|worth|fair|fine|reasonable|sound|solid|clear))\b"
 )
 """After a legal person: a recommendation of the company ("my solicitor at home said
 you'd be quicker than doing it myself", "my lawyer recommended you"), which is why

@@ -64,6 +64,14 @@ from tests.support.senses import senses
         ("do you cancel my order or do i", "cancel", "aimed"),
         ("why do you cancel every single booking i make", "cancel", "aimed"),
         ("can you cancel it today", "cancel", "aimed"),
+        # suing what nobody can take to court is a joke
+        ("honestly, i'd sue the rain if i could, it's ruined every barbecue", "sue", "other"),
+        ("i could sue my dog for eating the remote, anyway, the new one", "sue", "other"),
+        ("i'll sue the council and you with it", "sue", "aimed"),
+        ("we'll sue the company that fitted it", "sue", "aimed"),
+        # a legal person's good word on the company's terms
+        ("my uncle's a solicitor and says your terms look perfectly reasonable", "solicitor", "mention"),
+        ("my lawyer says your contract is unfair", "lawyer", "aimed"),
         # road legal, as street legal
         ("is the trailer road legal for the show, with those lights on", "legal", "mention"),
         ("that's not road legal and you know it", "legal", "aimed"),
