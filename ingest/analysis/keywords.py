@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from ingest.analysis.keyword_sense import BEFORE_A_NAME, NAMING, Sense, keyword_senses
+from ingest.analysis.keyword_sense import BEFORE_A_NAME, NAMING, Sense, keyword_senses, occurrence_sense
 from ingest.analysis.phrases import FUNCTION_WORDS, find_phrase, spelled_distance, tokens, word_distance
 from ingest.analysis.spelling import PROFANITY_EXCEPTIONS_FILE, PROFANITY_FILE, normalise_spelling
 
@@ -436,6 +436,22 @@ def without_plain_sense_swearing(said: str) -> str:
     spans = _profanity_matcher().excused(said)
     for start, end in reversed(spans):
         said = f"{said[:start]}animal{said[end:]}"
+    return said
+
+
+LAW_WORDS = ("legal", "lawyer", "attorney", "solicitor", "sue", "court", "regulator", "ombudsman")
+"""The legal_threat rule's default words, which the lexicon weighs as threats."""
+
+
+def without_mentioned_law(said: str) -> str:
+    """`said` (already spelling-normalised) with each legal word that is not aimed at the
+    company (`ingest.analysis.keyword_sense`: "my brother's a lawyer", "his court date",
+    "a girl named sue") replaced by a word nobody scores: its weight as a threat
+    (lawyer -1.5, sue -2.0) is no feeling there."""
+    matcher = _keyword_matcher(LAW_WORDS, (), None, True)
+    for start, end, keyword in reversed(matcher.occurrences(said)):
+        if occurrence_sense(said, start, end, keyword) != "aimed":
+            said = f"{said[:start]}someone{said[end:]}"
     return said
 
 

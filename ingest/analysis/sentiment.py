@@ -68,7 +68,7 @@ from ingest.analysis.complaints import (
     sarcastic_clause,
     sarcastic_opening,
 )
-from ingest.analysis.keywords import inflections, without_plain_sense_swearing
+from ingest.analysis.keywords import inflections, without_mentioned_law, without_plain_sense_swearing
 from ingest.analysis.line_model import LineModel, RulesReading, blend, default_model, line_features
 from ingest.analysis.spelling import normalise_spelling
 from ingest.analysis.thresholds import CRITICAL, LABEL_NEGATIVE, LABEL_POSITIVE
@@ -286,6 +286,8 @@ def _score_words(text: str) -> Sentiment:
     said = _ANSWER_NO.sub("", normalise_spelling(text))
     # "a big grey ass from the sanctuary": a profane word in its plain sense is no feeling.
     said = without_plain_sense_swearing(said)
+    # "my brother-in-law's a lawyer": a legal word only mentioned is no threat either.
+    said = without_mentioned_law(said)
     # "someone who isn't a complete moron": a negated insult is no praise.
     said = without_negated_insults(said)
     # "nothing but problems" means only problems: VADER reads "nothing" as a

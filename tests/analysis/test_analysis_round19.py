@@ -158,3 +158,19 @@ def test_call_centre_idioms_of_round_19(line: str, label: str) -> None:
 )
 def test_implied_insults_and_sworn_complaints_read_extreme(line: str, extreme: bool) -> None:
     assert (score_sentiment(line).score < -0.7) is extreme, line
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        # a legal word only mentioned carries no threat's weight; aimed, it does
+        ("my sister's a solicitor, she popped in last week for the lamb", "neutral"),
+        ("my cousin's an attorney in denver, she booked the table for us", "neutral"),
+        ("my solicitor will be in touch", "negative"),
+        ("i'll see you in court", "negative"),
+    ],
+)
+def test_a_mentioned_legal_word_weighs_nothing(line: str, label: str) -> None:
+    from ingest.analysis.sentiment import score_by_rules
+
+    assert score_by_rules(line).label == label, line
