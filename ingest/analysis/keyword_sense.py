@@ -58,6 +58,18 @@ on positive evidence of one of these shapes; anything else is *aimed*:
   court"), this matter ("this will end up in court"), or anything anyone will
   or could do ("the regulator would want to know").
 
+Round 19 (blind20, blind17, the probe): a person's word ("says", "reckons") acts on
+the dispute only when what they said holds the caller, the company or this ("my
+brother-in-law's a lawyer and reckons it's legal from fourteen" is a mention); a dead
+person's estate is a private matter; a legal person's recommendation of the company
+("my solicitor said you'd be quicker", "...says your contract looks very fair"); a
+thing acts on nothing ("his court date is the third, i'll be driving him there") and a
+device is no regulator ("the voltage regulator's shot, do you carry one"); "road
+legal"; "the manager there" (of the place just named). Sense "other": a court of
+another meaning (royal, sports, court shoes), a past cancellation told as why the
+caller rings to book back in, a question of policy ("do you cancel on the day"), and
+suing what nobody can take to court ("i'd sue the weather").
+
 "Sue" as a name ("a boy named sue", "it's sue from the tuesday club") is no
 keyword at all, calm or not; nor is a word in another meaning (sense "other",
 round 17): something that grew worse ("the water fight escalated", "my fear
@@ -251,12 +263,13 @@ ACTING = re.compile(
 they will do ("my cousin's a solicitor and she'll ring you tomorrow")."""
 _REPORTS = re.compile(r"\b(?:warn(?:s|ed)|advis(?:es|ed)|says?|said|told|tells|reckons?|thinks?|thought)\b")
 """After a mention, the person's word on something. It acts on this dispute only when
-what they said (up to a new thought: ", but...", ", so...") holds the caller, the company or this ("...and said i should sue you",
-"...told me to ring you"); not "...and reckons it's legal from fourteen", "...says it
-should be settled by spring", "...says hi" (round 19: the word alone read as acting)."""
+what they said (up to a new thought: ", but...", ", so...") holds the caller, the
+company or this ("...and said i should sue you", "...told me to ring you"); not
+"...and reckons it's legal from fourteen", "...says it should be settled by spring",
+"...says hi" (round 19: the word alone read as acting)."""
 _NEW_THOUGHT = re.compile(r"[,;:]\s*(?:but|though|although|so|and|because|cos|anyway)\b")
 _ON_THIS = re.compile(
-    r"\b(?:i|i'm|i'd|i'll|i've|me|my|we|we're|we'd|we'll|us|our|this|that's|you|your|you're|"
+    r"\b(?:i|i'm|i'd|i'll|i've|me|my|we|we're|we'd|we'll|us|our|this|you|your|you're|"
     r"you've|you'll|ye|yous|y'all|company|firm|business|shop)\b"
 )
 
@@ -460,7 +473,7 @@ def _a_thing(keyword: str, after: list[str]) -> bool:
 
 DEVICES = frozenset({
     "voltage", "pressure", "oxygen", "temperature", "flow", "propane", "butane", "fuel", "dive", "scuba",
-    "speed", "current", "charge", "charging", "boost", "vacuum", "co2", "argon", "welding",
+    "speed", "charge", "charging", "boost", "vacuum", "co2", "argon", "welding",
 })  # fmt: skip
 """Right before "regulator", a device: "the voltage regulator's shot", "a propane regulator"."""
 

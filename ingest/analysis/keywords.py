@@ -653,5 +653,5 @@ def _a_name_not_an_insult(text: str, start: int, end: int) -> bool:
     following = re.split(r"[.,;:!?]", text[end:], maxsplit=1)[0].lower().split()
     if clause and clause[-1].replace("’", "'") in NAME_BEFORE:
         return True
-    after = following[0] if following else ("'ll" if text[end:].startswith("'ll") else "")
+    after = following[0] if following else ""
     return (not clause or clause[-1] in ("so", "then", "oh", "well")) and after in NAME_AFTER

@@ -44,6 +44,10 @@ MAX_OVERRIDE) or through a lexicon phrase keeps the rules' reading.
 A line that insults the other party ("you people are useless", "what a
 stupid question"; `ingest.analysis.abuse`) scores at most ABUSE_SCORE: a
 supervisor reads abuse as extreme where VADER reads one negative word.
+So does a line that reads negative with the f-word as an intensifier in it
+(after the model's reading). A line extreme only through its alert keywords
+(their valences add up) scores DEMAND_SCORE, short of very_negative, and a
+legal word only mentioned ("my cousin's a lawyer") weighs nothing (round 19).
 `score_by_rules` is the hand-written scorer alone; `read_line` keeps the
 evidence (the model's probabilities and features) for --details prints.
 """

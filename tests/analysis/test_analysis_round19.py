@@ -19,6 +19,7 @@ from tests.support.senses import senses
         ),
         ("my uncle's a solicitor and said it was a fair price", "solicitor", "mention"),
         ("my aunt's an attorney and thinks the new kitchen looks great", "attorney", "mention"),
+        ("my uncle's a solicitor and says that's a fair price for a sofa", "solicitor", "mention"),
         # ...but aimed when what they said holds the caller, the company or this
         ("my cousin's a solicitor and she says i should sue you", "solicitor", "aimed"),
         ("my brother's a lawyer and he told me to ring you", "lawyer", "aimed"),
