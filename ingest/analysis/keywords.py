@@ -455,6 +455,14 @@ def without_mentioned_law(said: str) -> str:
     return said
 
 
+def without_keywords(said: str, keywords: tuple[str, ...]) -> str:
+    """`said` with every inflection of `keywords` (no synonyms) replaced by a word nobody
+    scores: the line as it would read without them."""
+    for start, end, _ in reversed(_keyword_matcher(keywords, (), (), True).occurrences(said)):
+        said = f"{said[:start]}matter{said[end:]}"
+    return said
+
+
 def load_word_list(path: Path) -> tuple[str, ...]:
     """One word or phrase per line; blank lines and ``#`` comments ignored."""
     words = []
